@@ -1,0 +1,11 @@
+//! Accounts: sign up, sign in, sign out, sessions and sign-in throttling.
+
+pub mod api;
+pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod password;
+#[cfg(feature = "ssr")]
+pub mod repo;
+#[cfg(feature = "ssr")]
+pub mod session;

@@ -1,0 +1,137 @@
+//! Server functions for signing up, in and out. Each one: parse -> who is asking -> repo -> answer.
+
+use super::model::Account;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use {
+    super::{model::{Email, NewPassword}, repo, session},
+    crate::{error::FieldErrors, server::state::{AppState, client_ip}},
+    tower_sessions::Session,
+};
+
+#[cfg(feature = "ssr")]
+async fn current_session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>()
+        .await
+        .map_err(|e| AppError::internal(format_args!("session layer missing: {e}")))
+}
+
+/// Creates an account and signs it in. Field errors come back as 422.
+#[server(prefix = "/api", endpoint = "accounts/sign_up")]
+pub async fn sign_up(
+    email: String,
+    password: String,
+    remember: Option<String>,
+) -> Result<(), AppError> {
+    let state = AppState::from_context()?;
+    let mut fields = FieldErrors::new();
+    let email = Email::parse(&email)
+        .map_err(|m| fields.insert("email".into(), m.into()))
+        .ok();
+    let password = NewPassword::parse(&password)
+        .map_err(|m| fields.insert("password".into(), m))
+        .ok();
+    let (Some(email), Some(password)) = (email, password) else {
+        return Err(AppError::invalid(fields));
+    };
+    let session = current_session().await?;
+
+    let hash = state.passwords.hash(password.expose().to_owned()).await?;
+    let account_id = match repo::insert_account(&state.pool, email.as_str(), &hash).await {
+        Ok(id) => id,
+        Err(sqlx::Error::Database(e)) if e.constraint() == Some("account_email_key") => {
+            return Err(AppError::invalid_field(
+                "email",
+                "An account with this email already exists. Sign in instead.",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    session::start_session(&session, account_id, remember.is_some()).await?;
+    tracing::info!(%account_id, "account created");
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Signs in with email and password. Wrong email and wrong password get the same answer
+/// (401, same message, same time); repeated failures per email or per client address get 429.
+#[server(prefix = "/api", endpoint = "accounts/sign_in")]
+pub async fn sign_in(
+    email: String,
+    password: String,
+    remember: Option<String>,
+) -> Result<(), AppError> {
+    let state = AppState::from_context()?;
+    let email = email.trim().to_lowercase();
+    let mut fields = FieldErrors::new();
+    if email.is_empty() {
+        fields.insert("email".into(), "Enter your email address.".into());
+    }
+    if password.is_empty() {
+        fields.insert("password".into(), "Enter your password.".into());
+    }
+    if !fields.is_empty() {
+        return Err(AppError::invalid(fields));
+    }
+    let client_ip = client_ip()?;
+    let session = current_session().await?;
+
+    let max = state.config.sign_in_max_failures;
+    let window = i64::try_from(state.config.sign_in_window.as_secs()).unwrap_or(i64::MAX);
+    let recent = repo::recent_failures(&state.pool, &email, &client_ip, window, max).await?;
+    if recent.for_email >= max || recent.for_client >= max {
+        let mut wait = 0;
+        if recent.for_email >= max {
+            wait = wait.max(recent.email_retry_after_secs);
+        }
+        if recent.for_client >= max {
+            wait = wait.max(recent.client_retry_after_secs);
+        }
+        tracing::warn!(client_ip, "sign-in throttled");
+        return Err(AppError::RateLimited {
+            retry_after_secs: u64::try_from(wait.max(1)).unwrap_or(1),
+        });
+    }
+
+    let credentials = repo::find_credentials(&state.pool, &email).await?;
+    let stored_hash = credentials.as_ref().map(|c| c.password_hash.clone());
+    let ok = state.passwords.verify(password, stored_hash).await?;
+    let Some(credentials) = credentials.filter(|_| ok) else {
+        repo::record_failure(&state.pool, &email, &client_ip).await?;
+        return Err(AppError::unauthorized("The email or password is incorrect."));
+    };
+    repo::clear_failures_for_email(&state.pool, &email).await?;
+    session::start_session(&session, credentials.account_id, remember.is_some()).await?;
+    tracing::info!(account_id = %credentials.account_id, "signed in");
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Ends the session on the server (the record is deleted, not just the cookie).
+#[server(prefix = "/api", endpoint = "accounts/sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    let session = current_session().await?;
+    session::end_session(&session).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// The signed-in account, or None.
+#[server(prefix = "/api", endpoint = "accounts/me", input = leptos::server_fn::codec::GetUrl)]
+pub async fn current_account() -> Result<Option<Account>, AppError> {
+    let state = AppState::from_context()?;
+    let session = current_session().await?;
+    let Some(account_id) = session::current_account_id(&session).await? else {
+        return Ok(None);
+    };
+    match repo::find_email(&state.pool, account_id).await? {
+        Some(email) => Ok(Some(Account { email })),
+        None => {
+            // The account is gone: the session must not outlive it.
+            session::end_session(&session).await?;
+            Ok(None)
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! Account types that parse their input once. Both targets compile this file, so the
+//! browser and the server agree on what a valid email or password is.
+
+use serde::{Deserialize, Serialize};
+
+/// Shortest password we accept (OWASP ASVS 5.0: at least 8).
+pub const PASSWORD_MIN_CHARS: usize = 8;
+/// Longest password we accept: ASVS asks for at least 64; long passphrases are welcome.
+pub const PASSWORD_MAX_CHARS: usize = 128;
+
+/// The 3,000 most common passwords (the head of the Xato/Burnett 10M list as shipped in
+/// zxcvbn 4.4.2, MIT licence), one per line, most common first.
+const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
+
+/// A normalised email address: trimmed and lower-cased.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Email(String);
+
+impl Email {
+    /// Parses what a person typed. The message is shown next to the email field.
+    pub fn parse(input: &str) -> Result<Email, &'static str> {
+        let email = input.trim().to_lowercase();
+        if email.is_empty() {
+            return Err("Enter your email address.");
+        }
+        if email.chars().count() > 254 {
+            return Err("That email address is too long.");
+        }
+        let Some((local, domain)) = email.rsplit_once('@') else {
+            return Err("Enter an email address like name@example.com.");
+        };
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && domain
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+        if local.is_empty()
+            || local.contains('@')
+            || email.chars().any(|c| c.is_whitespace() || c.is_control())
+            || !domain_ok
+        {
+            return Err("Enter an email address like name@example.com.");
+        }
+        Ok(Email(email))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl std::fmt::Display for Email {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A password that a new account may use: long enough, not too long, not common.
+/// No composition rules (NIST SP 800-63B, ASVS 5.0). Never serialised or printed.
+#[derive(Clone)]
+pub struct NewPassword(String);
+
+impl NewPassword {
+    pub fn parse(input: &str) -> Result<NewPassword, String> {
+        let chars = input.chars().count();
+        if chars < PASSWORD_MIN_CHARS {
+            return Err(format!(
+                "Use at least {PASSWORD_MIN_CHARS} characters. A few words make a strong, memorable password."
+            ));
+        }
+        if chars > PASSWORD_MAX_CHARS {
+            return Err(format!("Use at most {PASSWORD_MAX_CHARS} characters."));
+        }
+        if is_common_password(input) {
+            return Err(
+                "This is one of the most common passwords, so it is easy to guess. Please choose another."
+                    .to_string(),
+            );
+        }
+        Ok(NewPassword(input.to_string()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(<redacted>)")
+    }
+}
+
+/// Whether `password` is on the shipped list of common passwords (case-insensitive, so
+/// "Password1" is caught as well as "password1").
+pub fn is_common_password(password: &str) -> bool {
+    let lower = password.to_lowercase();
+    COMMON_PASSWORDS.lines().any(|p| p == lower)
+}
+
+/// The signed-in account as the pages see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub email: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_and_lower_cased() {
+        let email = Email::parse("  Ana.Petrova@Example.BG ").map(Email::into_string);
+        assert_eq!(email, Ok("ana.petrova@example.bg".to_string()));
+    }
+
+    #[test]
+    fn malformed_emails_are_refused_with_a_message() {
+        for bad in [
+            "",
+            "   ",
+            "ana",
+            "ana@",
+            "@example.com",
+            "ana@example",
+            "ana@.example.com",
+            "ana@example..com",
+            "ana petrova@example.com",
+            "ana@exa mple.com",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn the_shipped_list_holds_three_thousand_passwords() {
+        assert_eq!(COMMON_PASSWORDS.lines().count(), 3000);
+        assert!(COMMON_PASSWORDS.lines().all(|l| !l.is_empty()));
+    }
+
+    #[test]
+    fn common_passwords_are_refused_whatever_their_case() {
+        assert!(NewPassword::parse("password").is_err());
+        assert!(NewPassword::parse("Password").is_err());
+        assert!(NewPassword::parse("12345678").is_err());
+        assert!(NewPassword::parse("iloveyou").is_err());
+        let msg = NewPassword::parse("baseball").err().unwrap_or_default();
+        assert!(msg.contains("most common passwords"), "{msg}");
+    }
+
+    #[test]
+    fn length_is_the_only_rule_for_uncommon_passwords() {
+        assert!(NewPassword::parse("short1!").is_err());
+        assert!(NewPassword::parse("correct horse battery staple").is_ok());
+        assert!(NewPassword::parse("zebra-lantern").is_ok());
+        // 64 characters must be accepted (ASVS), and more up to the maximum.
+        assert!(NewPassword::parse(&"q".repeat(64)).is_ok());
+        assert!(NewPassword::parse(&"q".repeat(PASSWORD_MAX_CHARS)).is_ok());
+        assert!(NewPassword::parse(&"q".repeat(PASSWORD_MAX_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn length_counts_characters_not_bytes() {
+        // 8 Cyrillic letters are 16 bytes but 8 characters.
+        assert!(NewPassword::parse("жълтокос").is_ok());
+        assert!(NewPassword::parse("жълток").is_err());
+    }
+
+    #[test]
+    fn passwords_never_show_in_debug_output() {
+        let pw = NewPassword::parse("zebra-lantern").ok();
+        assert_eq!(format!("{pw:?}"), "Some(NewPassword(<redacted>))");
+    }
+}

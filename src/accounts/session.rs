@@ -1,0 +1,65 @@
+//! Who is signed in: the account id in the tower-sessions session, with idle and absolute
+//! expiry.
+//!
+//! - Idle expiry is the session's own (`Expiry::OnInactivity`, refreshed on every request).
+//! - Absolute expiry is checked here from the sign-in time kept in the session, because
+//!   tower-sessions has only one expiry.
+//! - "Keep me signed in" lengthens both.
+
+use crate::error::AppError;
+use time::{Duration, OffsetDateTime};
+use tower_sessions::{Expiry, Session};
+use uuid::Uuid;
+
+/// Signed-in sessions end after this long without a request...
+pub const IDLE_TIMEOUT: Duration = Duration::hours(2);
+/// ...and this long after sign-in, whatever happens.
+pub const ABSOLUTE_TIMEOUT: Duration = Duration::hours(12);
+/// With "keep me signed in".
+pub const REMEMBERED_IDLE_TIMEOUT: Duration = Duration::days(30);
+pub const REMEMBERED_ABSOLUTE_TIMEOUT: Duration = Duration::days(90);
+
+const ACCOUNT_ID: &str = "account_id";
+const SIGNED_IN_AT: &str = "signed_in_at";
+const ABSOLUTE_SECS: &str = "absolute_timeout_secs";
+
+/// Signs `account_id` in on this session, under a new session id (no fixation).
+pub async fn start_session(session: &Session, account_id: Uuid, remember: bool) -> Result<(), AppError> {
+    let (idle, absolute) = if remember {
+        (REMEMBERED_IDLE_TIMEOUT, REMEMBERED_ABSOLUTE_TIMEOUT)
+    } else {
+        (IDLE_TIMEOUT, ABSOLUTE_TIMEOUT)
+    };
+    session.clear().await;
+    session.cycle_id().await?;
+    session.set_expiry(Some(Expiry::OnInactivity(idle)));
+    session.insert(ACCOUNT_ID, account_id).await?;
+    session
+        .insert(SIGNED_IN_AT, OffsetDateTime::now_utc().unix_timestamp())
+        .await?;
+    session.insert(ABSOLUTE_SECS, absolute.whole_seconds()).await?;
+    Ok(())
+}
+
+/// The signed-in account, or None. A session past its absolute lifetime is ended here.
+pub async fn current_account_id(session: &Session) -> Result<Option<Uuid>, AppError> {
+    let Some(account_id) = session.get::<Uuid>(ACCOUNT_ID).await? else {
+        return Ok(None);
+    };
+    let signed_in_at = session.get::<i64>(SIGNED_IN_AT).await?.unwrap_or(0);
+    let absolute = session
+        .get::<i64>(ABSOLUTE_SECS)
+        .await?
+        .unwrap_or(ABSOLUTE_TIMEOUT.whole_seconds());
+    if OffsetDateTime::now_utc().unix_timestamp() - signed_in_at > absolute {
+        session.flush().await?;
+        return Ok(None);
+    }
+    Ok(Some(account_id))
+}
+
+/// Ends the session: the record is deleted from the store and the cookie removed.
+pub async fn end_session(session: &Session) -> Result<(), AppError> {
+    session.flush().await?;
+    Ok(())
+}

@@ -1,0 +1,209 @@
+//! The HTML shell, the routes and the layout every page shares (header, footer, 404).
+
+use crate::accounts::pages::{Auth, SignInPage, SignUpPage};
+use leptos::prelude::*;
+use leptos_meta::{HashedStylesheet, Meta, MetaTags, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode, StaticSegment,
+    components::{Route, Router, Routes},
+};
+
+/// The document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    provide_csp_nonce();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="theme-color" content="#047857" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HashedStylesheet options=options.clone() id="leptos" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="min-h-screen bg-slate-50 text-slate-900 antialiased">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// Hands the per-response CSP nonce (made by `server::security::security_headers`) to
+/// Leptos, which puts it on the hydration script and on resource scripts.
+#[cfg(feature = "ssr")]
+fn provide_csp_nonce() {
+    use crate::server::security::CspNonce;
+    if let Some(nonce) = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<CspNonce>().map(|n| n.0.clone()))
+    {
+        provide_context(leptos::nonce::Nonce::from_value(nonce));
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Title text="Scout · used cars and deals" />
+        <Meta
+            name="description"
+            content="Scout finds used cars and other used goods, and tells you the moment a better deal appears."
+        />
+        <Router>
+            <Layout />
+        </Router>
+    }
+}
+
+/// Header, main content and footer. Pages render with `SsrMode::Async`, so the server
+/// sends them complete: they read right with JavaScript off and for crawlers.
+#[component]
+fn Layout() -> impl IntoView {
+    let auth = Auth::provide();
+    view! {
+        <a
+            href="#main"
+            class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:shadow"
+        >
+            "Skip to content"
+        </a>
+        <div class="flex min-h-screen flex-col">
+            <Header auth />
+            <main id="main" class="flex-1">
+                <Routes fallback=NotFoundPage>
+                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("sign-in") view=SignInPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("sign-up") view=SignUpPage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+            <Footer />
+        </div>
+    }
+}
+
+#[component]
+fn Header(auth: Auth) -> impl IntoView {
+    let account = move || {
+        auth.user
+            .get()
+            .map(|user| match user {
+                Ok(Some(user)) => {
+                    view! {
+                        <span
+                            class="hidden max-w-[16rem] truncate text-sm text-slate-700 sm:inline"
+                            title=user.email.clone()
+                        >
+                            "Signed in as "
+                            <strong class="font-semibold">{user.email.clone()}</strong>
+                        </span>
+                        <span class="sr-only sm:hidden">"Signed in as " {user.email}</span>
+                        <ActionForm action=auth.sign_out>
+                            <button
+                                type="submit"
+                                class="rounded-lg border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-emerald-700"
+                            >
+                                "Sign out"
+                            </button>
+                        </ActionForm>
+                    }
+                        .into_any()
+                }
+                _ => {
+                    view! {
+                        <a
+                            href="/sign-in"
+                            class="rounded-lg px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-100"
+                        >
+                            "Sign in"
+                        </a>
+                        <a
+                            href="/sign-up"
+                            class="rounded-lg bg-emerald-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-emerald-800"
+                        >
+                            "Create account"
+                        </a>
+                    }
+                        .into_any()
+                }
+            })
+    };
+    view! {
+        <header class="border-b border-slate-200 bg-white">
+            <div class="mx-auto flex max-w-6xl items-center gap-3 px-4 py-3">
+                <a href="/" class="text-xl font-extrabold tracking-tight text-emerald-800">
+                    "Scout"
+                </a>
+                <nav aria-label="Main" class="flex items-center gap-1 text-sm">
+                    <a href="/" class="rounded px-2 py-1 text-slate-700 hover:bg-slate-100">
+                        "Home"
+                    </a>
+                </nav>
+                <div class="ml-auto flex items-center gap-2">
+                    <Transition fallback=|| ()>{account}</Transition>
+                </div>
+            </div>
+        </header>
+    }
+}
+
+#[component]
+fn Footer() -> impl IntoView {
+    view! {
+        <footer class="border-t border-slate-200 bg-white">
+            <div class="mx-auto max-w-6xl px-4 py-6 text-sm text-slate-600">
+                "© Scout. Used cars and everything else, and the deals on them."
+            </div>
+        </footer>
+    }
+}
+
+#[component]
+fn HomePage() -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    let greeting = move || {
+        auth.user.get().map(|user| match user {
+            Ok(Some(user)) => format!("Welcome back, {}.", user.email),
+            _ => "Sign up to save searches and hear first about better deals.".to_string(),
+        })
+    };
+    view! {
+        <section class="mx-auto max-w-6xl px-4 py-12 sm:py-20">
+            <h1 class="max-w-2xl text-3xl font-extrabold tracking-tight text-slate-900 sm:text-5xl">
+                "Find the right used car at the right price."
+            </h1>
+            <p class="mt-4 max-w-2xl text-lg text-slate-700">
+                "Scout searches used cars and other used goods, shows you what a fair price is, and tells you the moment a matching or cheaper listing appears."
+            </p>
+            <p class="mt-6 text-slate-700">
+                <Transition fallback=|| ()>{greeting}</Transition>
+            </p>
+        </section>
+    }
+}
+
+#[component]
+fn NotFoundPage() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Page not found · Scout" />
+        <section class="mx-auto max-w-xl px-4 py-16 text-center">
+            <p class="text-sm font-semibold text-emerald-800">"404"</p>
+            <h1 class="mt-2 text-3xl font-bold">"We couldn't find that page"</h1>
+            <p class="mt-3 text-slate-700">
+                "The link may be old or mistyped. Try the home page instead."
+            </p>
+            <a
+                href="/"
+                class="mt-6 inline-block rounded-lg bg-emerald-700 px-4 py-2 font-semibold text-white hover:bg-emerald-800"
+            >
+                "Go to the home page"
+            </a>
+        </section>
+    }
+}

@@ -1,0 +1,246 @@
+//! One error type for both targets: every server function returns `Result<T, AppError>`.
+//!
+//! Policy (after crates.io's `util/errors.rs`):
+//! - each variant has one HTTP status ([`AppError::status`]); the server maps it once, in
+//!   `server::security::map_server_fn_error_status`, because Leptos answers every
+//!   server-function error with 500 by default;
+//! - what a person sees ([`std::fmt::Display`]) is a sentence they can act on;
+//! - causes of `Internal` errors (database messages, I/O errors) are logged with the
+//!   request id and never sent to the browser: the browser gets the request id only.
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Field name -> message shown next to that field.
+pub type FieldErrors = BTreeMap<String, String>;
+
+/// Everything that can go wrong in a request, as the person asking should hear it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AppError {
+    /// 401: not signed in, or the credentials were wrong.
+    #[error("{message}")]
+    Unauthorized { message: String },
+    /// 403: signed in but not allowed, or a request that failed the cross-site check.
+    #[error("{message}")]
+    Forbidden { message: String },
+    /// 404: the thing does not exist, or it is not yours (no id probing).
+    #[error("We couldn't find what you were looking for.")]
+    NotFound,
+    /// 422: the input was understood but is not acceptable; messages per field.
+    #[error("{message}")]
+    Invalid {
+        message: String,
+        fields: FieldErrors,
+    },
+    /// 402: the plan's quota would be exceeded.
+    #[error("{message}")]
+    PlanLimit { message: String },
+    /// 409: the request conflicts with the current state.
+    #[error("{message}")]
+    Conflict { message: String },
+    /// 501: a feature that needs configuration the operator has not given.
+    #[error("{message}")]
+    NotConfigured { message: String },
+    /// 429: too many attempts; try again after `retry_after_secs`.
+    #[error("Too many attempts. Please try again in {}.", human_duration(*retry_after_secs))]
+    RateLimited { retry_after_secs: u64 },
+    /// 500: our fault. The cause is in the server log under `request_id`.
+    #[error("Something went wrong on our side. Please try again.{}", request_id.as_ref().map(|id| format!(" If it keeps happening, quote request id {id}.")).unwrap_or_default())]
+    Internal { request_id: Option<String> },
+    /// 400: the request itself could not be read (bad encoding, missing arguments).
+    #[error("The request could not be read: {message}")]
+    Transport { message: String },
+}
+
+impl AppError {
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Unauthorized { .. } => 401,
+            AppError::Forbidden { .. } => 403,
+            AppError::NotFound => 404,
+            AppError::Invalid { .. } => 422,
+            AppError::PlanLimit { .. } => 402,
+            AppError::Conflict { .. } => 409,
+            AppError::NotConfigured { .. } => 501,
+            AppError::RateLimited { .. } => 429,
+            AppError::Internal { .. } => 500,
+            AppError::Transport { .. } => 400,
+        }
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        AppError::Unauthorized {
+            message: message.into(),
+        }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        AppError::Forbidden {
+            message: message.into(),
+        }
+    }
+
+    /// A 422 with one message per field and a summary for the top of the form.
+    pub fn invalid(fields: FieldErrors) -> Self {
+        let message = if fields.len() == 1 {
+            "Please correct the highlighted field.".to_string()
+        } else {
+            "Please correct the highlighted fields.".to_string()
+        };
+        AppError::Invalid { message, fields }
+    }
+
+    /// A 422 for a single field.
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        Self::invalid(BTreeMap::from([(field.to_string(), message.into())]))
+    }
+
+    /// The message for one field, if this is a validation error that names it.
+    pub fn field(&self, name: &str) -> Option<String> {
+        match self {
+            AppError::Invalid { fields, .. } => fields.get(name).cloned(),
+            _ => None,
+        }
+    }
+}
+
+/// "14 minutes", "1 minute", "30 seconds": how long to wait, for people.
+pub fn human_duration(secs: u64) -> String {
+    if secs >= 3600 {
+        let h = secs.div_ceil(3600);
+        format!("{h} hour{}", if h == 1 { "" } else { "s" })
+    } else if secs >= 60 {
+        let m = secs.div_ceil(60);
+        format!("{m} minute{}", if m == 1 { "" } else { "s" })
+    } else {
+        let s = secs.max(1);
+        format!("{s} second{}", if s == 1 { "" } else { "s" })
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(m)
+            | ServerFnErrorErr::MissingArg(m)
+            | ServerFnErrorErr::Deserialization(m)
+            | ServerFnErrorErr::UnsupportedRequestMethod(m) => AppError::Transport { message: m },
+            // Network failures seen by the browser and server-side faults: nothing the
+            // person can fix by changing their input.
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => AppError::Transport {
+                message: "the server could not be reached; check your connection and try again"
+                    .to_string(),
+            },
+            ServerFnErrorErr::Registration(_)
+            | ServerFnErrorErr::ServerError(_)
+            | ServerFnErrorErr::MiddlewareError(_)
+            | ServerFnErrorErr::Serialization(_) => AppError::Internal { request_id: None },
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::AppError;
+
+    /// The id of the request being served, from the `x-request-id` header set by the
+    /// request-id layer, when called inside a request.
+    pub fn current_request_id() -> Option<String> {
+        leptos::prelude::use_context::<http::request::Parts>().and_then(|parts| {
+            parts
+                .headers
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        })
+    }
+
+    impl AppError {
+        /// An internal error: log the cause with the request id, return only the id.
+        pub fn internal(cause: impl std::fmt::Display) -> Self {
+            let request_id = current_request_id();
+            tracing::error!(request_id = request_id.as_deref().unwrap_or("-"), "internal error: {cause}");
+            AppError::Internal { request_id }
+        }
+    }
+
+    impl From<sqlx::Error> for AppError {
+        fn from(e: sqlx::Error) -> Self {
+            AppError::internal(format_args!("database: {e}"))
+        }
+    }
+
+    impl From<tower_sessions::session::Error> for AppError {
+        fn from(e: tower_sessions::session::Error) -> Self {
+            AppError::internal(format_args!("session store: {e}"))
+        }
+    }
+
+    impl From<tokio::task::JoinError> for AppError {
+        fn from(e: tokio::task::JoinError) -> Self {
+            AppError::internal(format_args!("background task: {e}"))
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub use ssr::current_request_id;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_its_own_status() {
+        let cases = [
+            (AppError::unauthorized("x"), 401),
+            (AppError::forbidden("x"), 403),
+            (AppError::NotFound, 404),
+            (AppError::invalid_field("email", "bad"), 422),
+            (AppError::PlanLimit { message: "x".into() }, 402),
+            (AppError::Conflict { message: "x".into() }, 409),
+            (AppError::NotConfigured { message: "x".into() }, 501),
+            (AppError::RateLimited { retry_after_secs: 60 }, 429),
+            (AppError::Internal { request_id: None }, 500),
+            (AppError::Transport { message: "x".into() }, 400),
+        ];
+        for (err, status) in cases {
+            assert_eq!(err.status(), status, "{err:?}");
+        }
+    }
+
+    #[test]
+    fn errors_round_trip_through_the_wire_encoding() {
+        let err = AppError::invalid_field("email", "Enter an email address.");
+        let bytes = err.ser();
+        assert_eq!(AppError::de(bytes), err);
+    }
+
+    #[test]
+    fn internal_errors_show_the_request_id_but_no_cause() {
+        let err = AppError::Internal {
+            request_id: Some("abc-123".into()),
+        };
+        let text = err.to_string();
+        assert!(text.contains("abc-123"));
+        assert!(text.starts_with("Something went wrong on our side"));
+    }
+
+    #[test]
+    fn waiting_times_read_like_a_person_wrote_them() {
+        assert_eq!(human_duration(1), "1 second");
+        assert_eq!(human_duration(59), "59 seconds");
+        assert_eq!(human_duration(60), "1 minute");
+        assert_eq!(human_duration(61), "2 minutes");
+        assert_eq!(human_duration(900), "15 minutes");
+        assert_eq!(human_duration(3600), "1 hour");
+    }
+}

@@ -1,0 +1,22 @@
+//! Scout: a marketplace and deal finder for used cars and other used goods.
+//! One Leptos application, server-rendered on axum and hydrated in the browser.
+
+/// Sign up, sign in, sign out, sessions.
+pub mod accounts;
+/// The HTML shell, routes and page layout.
+pub mod app;
+/// `AppError`, the one error type of both targets.
+pub mod error;
+/// Server-only: config, state, router, private Postgres, security layers.
+#[cfg(feature = "ssr")]
+pub mod server;
+/// Shared components: form fields, alerts, buttons.
+pub mod ui;
+
+/// The browser entry point: hydrate the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

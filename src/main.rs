@@ -1,0 +1,153 @@
+//! Scout's server: config -> database (own private Postgres unless DATABASE_URL is set) ->
+//! migrations -> demo data -> router -> serve until Ctrl-C or SIGTERM -> clean shutdown.
+//!
+//! `scout` serves. `scout postgres` only runs the private Postgres (for the test command and
+//! for `sqlx` tooling): it prints `DATABASE_URL=...` on stdout and stops cleanly on a signal.
+
+use anyhow::Context;
+use scout::server::{
+    config::Config, embedded_pg::EmbeddedPostgres, seed, startup, state::AppState, telemetry,
+};
+use sqlx::postgres::PgPoolOptions;
+use std::{net::SocketAddr, time::Duration};
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!("cannot listen for Ctrl-C: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+fn leptos_options(config: &Config) -> anyhow::Result<leptos::prelude::LeptosOptions> {
+    let mut options = leptos::prelude::get_configuration(None)
+        .context("reading the Leptos configuration")?
+        .leptos_options;
+    options.site_root = config.site_root.clone().into();
+    options.site_addr = SocketAddr::new(config.host, config.port);
+    // cargo-leptos names the assets with a content hash (hash-files = true) and writes the
+    // hashes next to the binary; read them whether or not cargo-leptos started us.
+    options.hash_files = true;
+    Ok(options)
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let embedded = match &config.database_url {
+        Some(_) => None,
+        None => Some(EmbeddedPostgres::start(&config.data_dir).await?),
+    };
+    let result = serve_with(&config, embedded.as_ref().map(|pg| pg.url().to_string())).await;
+    if let Some(pg) = embedded {
+        pg.stop().await?;
+    }
+    result
+}
+
+async fn serve_with(config: &Config, embedded_url: Option<String>) -> anyhow::Result<()> {
+    let url = embedded_url
+        .clone()
+        .or_else(|| config.database_url.clone())
+        .context("no database")?;
+    let pool = PgPoolOptions::new()
+        .max_connections(config.db_max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect(&url)
+        .await
+        .context("connecting to Postgres")?;
+    sqlx::migrate!()
+        .run(&pool)
+        .await
+        .context("running migrations")?;
+
+    let state = AppState::new(pool.clone(), config.clone(), leptos_options(config)?)?;
+    let store = startup::session_store(&state);
+    store.migrate().await.context("creating the session table")?;
+
+    if config.seed_demo.unwrap_or(embedded_url.is_some()) {
+        seed::seed_demo_accounts(&state, &config.data_dir).await?;
+    }
+
+    // Housekeeping: expired sessions and old sign-in failures.
+    let housekeeping = tokio::spawn({
+        let pool = pool.clone();
+        async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(15 * 60));
+            loop {
+                tick.tick().await;
+                use tower_sessions::ExpiredDeletion;
+                if let Err(e) = store.delete_expired().await {
+                    tracing::warn!("deleting expired sessions: {e}");
+                }
+                if let Err(e) = scout::accounts::repo::delete_old_failures(&pool).await {
+                    tracing::warn!("deleting old sign-in failures: {e}");
+                }
+            }
+        }
+    });
+
+    let addr = SocketAddr::new(config.host, config.port);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listening on {addr} (set SCOUT_PORT to use another port)"))?;
+    tracing::info!("Scout is serving on http://{addr} (public URL {})", config.public_url.origin());
+    let app = startup::router(state);
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await;
+    housekeeping.abort();
+    pool.close().await;
+    served.context("serving")
+}
+
+async fn run_postgres_only(config: Config) -> anyhow::Result<()> {
+    let pg = EmbeddedPostgres::start(&config.data_dir).await?;
+    println!("DATABASE_URL={}", pg.url());
+    shutdown_signal().await;
+    pg.stop().await
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("scout: configuration error: {e:#}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    telemetry::init(config.log_format);
+    let result = match std::env::args().nth(1).as_deref() {
+        None | Some("serve") => serve(config).await,
+        Some("postgres") => run_postgres_only(config).await,
+        Some(other) => Err(anyhow::anyhow!(
+            "unknown command {other:?}; use `scout` (serve) or `scout postgres`"
+        )),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Server-only plumbing: configuration, state, start-up, the private Postgres, security
+//! layers, logs and demo data. Nothing here is compiled into the WASM bundle.
+
+pub mod config;
+pub mod embedded_pg;
+pub mod security;
+pub mod seed;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,206 @@
+//! Configuration from environment variables. Every variable is listed, with its default,
+//! in the README's configuration table; keep the two in step.
+
+use anyhow::{Context, bail};
+use std::{net::IpAddr, path::PathBuf, time::Duration};
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One JSON object per line (for log collectors).
+    Json,
+    /// Human-readable lines (the default on a terminal).
+    Text,
+}
+
+/// The public origin Scout is reached at, e.g. `https://scout.example` (no path).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl {
+    pub scheme: String,
+    /// host[:port], lower-cased
+    pub authority: String,
+}
+
+impl PublicUrl {
+    pub fn parse(input: &str) -> anyhow::Result<PublicUrl> {
+        let uri: http::Uri = input
+            .trim_end_matches('/')
+            .parse()
+            .with_context(|| format!("SCOUT_PUBLIC_URL {input:?} is not a URL"))?;
+        let scheme = uri.scheme_str().unwrap_or_default().to_ascii_lowercase();
+        if scheme != "http" && scheme != "https" {
+            bail!("SCOUT_PUBLIC_URL must start with http:// or https://, got {input:?}");
+        }
+        let authority = uri
+            .authority()
+            .map(|a| a.as_str().to_ascii_lowercase())
+            .with_context(|| format!("SCOUT_PUBLIC_URL {input:?} has no host"))?;
+        if uri.path() != "/" && !uri.path().is_empty() {
+            bail!("SCOUT_PUBLIC_URL must be an origin without a path, got {input:?}");
+        }
+        Ok(PublicUrl { scheme, authority })
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.scheme == "https"
+    }
+
+    pub fn origin(&self) -> String {
+        format!("{}://{}", self.scheme, self.authority)
+    }
+}
+
+/// Everything Scout reads from its environment, parsed once at start-up.
+#[derive(Clone)]
+pub struct Config {
+    /// `DATABASE_URL`: use this Postgres; when unset Scout runs its own private cluster.
+    pub database_url: Option<String>,
+    /// `SCOUT_HOST` / `SCOUT_PORT`: where to listen.
+    pub host: IpAddr,
+    pub port: u16,
+    /// `SCOUT_PUBLIC_URL`: the origin people use; https turns on Secure + `__Host-` cookies and HSTS.
+    pub public_url: PublicUrl,
+    /// `SCOUT_DATA_DIR`: private Postgres cluster, demo credentials (git-ignored).
+    pub data_dir: PathBuf,
+    /// `SCOUT_SITE_ROOT`: where cargo-leptos put the WASM, JS and CSS.
+    pub site_root: String,
+    /// `SCOUT_TRUST_PROXY`: take the client address from `X-Forwarded-For` (only behind a proxy you run).
+    pub trust_proxy: bool,
+    /// `SCOUT_LOG_FORMAT`: `text` or `json`.
+    pub log_format: LogFormat,
+    /// `SCOUT_SEED_DEMO`: create the demo accounts; defaults to on with the private cluster only.
+    pub seed_demo: Option<bool>,
+    /// `SCOUT_DB_MAX_CONNECTIONS`
+    pub db_max_connections: u32,
+    /// `SCOUT_SIGN_IN_MAX_FAILURES` within `SCOUT_SIGN_IN_WINDOW_SECS`, per email and per client address.
+    pub sign_in_max_failures: i64,
+    pub sign_in_window: Duration,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &self.database_url.as_ref().map(|_| "<redacted>"))
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("public_url", &self.public_url)
+            .field("data_dir", &self.data_dir)
+            .field("site_root", &self.site_root)
+            .field("trust_proxy", &self.trust_proxy)
+            .field("log_format", &self.log_format)
+            .field("seed_demo", &self.seed_demo)
+            .field("db_max_connections", &self.db_max_connections)
+            .field("sign_in_max_failures", &self.sign_in_max_failures)
+            .field("sign_in_window", &self.sign_in_window)
+            .finish()
+    }
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn parse_var<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{name}={v:?} is not valid: {e}")),
+    }
+}
+
+fn parse_bool(name: &str) -> anyhow::Result<Option<bool>> {
+    match var(name).map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(None),
+        Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => Ok(Some(true)),
+        Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => Ok(Some(false)),
+        Some(v) => bail!("{name}={v:?} is not valid: use true or false"),
+    }
+}
+
+impl Config {
+    pub fn from_env() -> anyhow::Result<Config> {
+        let host: IpAddr = parse_var("SCOUT_HOST", IpAddr::from([127, 0, 0, 1]))?;
+        let port: u16 = parse_var("SCOUT_PORT", 3000)?;
+        let public_url = match var("SCOUT_PUBLIC_URL") {
+            Some(url) => PublicUrl::parse(&url)?,
+            None => PublicUrl {
+                scheme: "http".into(),
+                authority: format!("{host}:{port}"),
+            },
+        };
+        let log_format = match var("SCOUT_LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => bail!("SCOUT_LOG_FORMAT={other:?} is not valid: use text or json"),
+        };
+        Ok(Config {
+            database_url: var("DATABASE_URL"),
+            host,
+            port,
+            public_url,
+            data_dir: PathBuf::from(var("SCOUT_DATA_DIR").unwrap_or_else(|| ".scout".into())),
+            site_root: var("SCOUT_SITE_ROOT")
+                .or_else(|| var("LEPTOS_SITE_ROOT"))
+                .unwrap_or_else(|| "target/site".into()),
+            trust_proxy: parse_bool("SCOUT_TRUST_PROXY")?.unwrap_or(false),
+            log_format,
+            seed_demo: parse_bool("SCOUT_SEED_DEMO")?,
+            db_max_connections: parse_var("SCOUT_DB_MAX_CONNECTIONS", 10)?,
+            sign_in_max_failures: parse_var("SCOUT_SIGN_IN_MAX_FAILURES", 10)?,
+            sign_in_window: Duration::from_secs(parse_var("SCOUT_SIGN_IN_WINDOW_SECS", 15 * 60)?),
+        })
+    }
+
+    /// A configuration for tests: no environment, plain http on a made-up port.
+    pub fn for_tests() -> Config {
+        Config {
+            database_url: None,
+            host: IpAddr::from([127, 0, 0, 1]),
+            port: 3000,
+            public_url: PublicUrl {
+                scheme: "http".into(),
+                authority: "127.0.0.1:3000".into(),
+            },
+            data_dir: PathBuf::from(".scout/test"),
+            site_root: "target/site".into(),
+            trust_proxy: true,
+            log_format: LogFormat::Text,
+            seed_demo: Some(false),
+            db_max_connections: 5,
+            sign_in_max_failures: 10,
+            sign_in_window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_urls_are_origins() {
+        let url = PublicUrl::parse("https://Scout.Example/").ok();
+        assert_eq!(
+            url,
+            Some(PublicUrl {
+                scheme: "https".into(),
+                authority: "scout.example".into()
+            })
+        );
+        assert!(PublicUrl::parse("ftp://scout.example").is_err());
+        assert!(PublicUrl::parse("https://scout.example/app").is_err());
+        assert!(PublicUrl::parse("not a url").is_err());
+    }
+
+    #[test]
+    fn database_urls_never_reach_the_logs() {
+        let mut config = Config::for_tests();
+        config.database_url = Some("postgres://scout:hunter2@db/scout".into());
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+}

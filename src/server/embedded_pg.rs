@@ -1,0 +1,299 @@
+//! Scout's own private PostgreSQL cluster, used when `DATABASE_URL` is not set.
+//!
+//! The cluster lives in `<data dir>/postgres` (git-ignored), is created with `initdb` the first
+//! time (as an unprivileged user when Scout runs as root: Postgres refuses root), listens on
+//! 127.0.0.1 on a free port that is remembered and reused, and is stopped with a fast shutdown
+//! when Scout stops. Postgres runs in its own process group so a terminal's Ctrl-C reaches
+//! Scout first, and with a parent-death signal so it also stops if Scout is killed outright.
+
+use anyhow::{Context, bail};
+use rand::{Rng, distributions::Alphanumeric};
+use sqlx::{Connection, PgConnection};
+use std::{
+    ffi::CString,
+    net::TcpListener,
+    os::unix::fs::PermissionsExt,
+    path::{Path, PathBuf},
+    process::Stdio,
+    time::Duration,
+};
+use tokio::process::{Child, Command};
+
+const DB_NAME: &str = "scout";
+const DB_USER: &str = "scout";
+
+/// A running private cluster. Call [`EmbeddedPostgres::stop`] to shut it down cleanly.
+pub struct EmbeddedPostgres {
+    child: Child,
+    url: String,
+    dir: PathBuf,
+}
+
+/// The user Postgres runs as when we are root.
+struct RunAs {
+    name: String,
+    uid: u32,
+    gid: u32,
+}
+
+fn lookup_user(name: &str) -> Option<RunAs> {
+    let cname = CString::new(name).ok()?;
+    // SAFETY: getpwnam returns a pointer to static storage or null; we copy out at once.
+    let pw = unsafe { libc::getpwnam(cname.as_ptr()) };
+    if pw.is_null() {
+        return None;
+    }
+    // SAFETY: checked non-null above.
+    let (uid, gid) = unsafe { ((*pw).pw_uid, (*pw).pw_gid) };
+    Some(RunAs {
+        name: name.to_string(),
+        uid,
+        gid,
+    })
+}
+
+fn run_as_user() -> anyhow::Result<Option<RunAs>> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Ok(None);
+    }
+    let wanted = std::env::var("SCOUT_PG_USER").ok();
+    let candidates: Vec<&str> = match wanted.as_deref() {
+        Some(name) => vec![name],
+        None => vec!["postgres", "nobody"],
+    };
+    for name in candidates {
+        if let Some(user) = lookup_user(name) {
+            return Ok(Some(user));
+        }
+    }
+    bail!(
+        "Scout runs as root and Postgres refuses to: create an unprivileged user (e.g. `useradd --system postgres`) or set SCOUT_PG_USER"
+    )
+}
+
+/// Finds the PostgreSQL server binaries: `SCOUT_PG_BIN`, then `pg_config --bindir`, then the
+/// newest `/usr/lib/postgresql/*/bin` (Debian's layout).
+fn find_bin_dir() -> anyhow::Result<PathBuf> {
+    if let Ok(dir) = std::env::var("SCOUT_PG_BIN") {
+        return Ok(PathBuf::from(dir));
+    }
+    let mut candidates: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.path().join("bin"))
+                .filter(|p| p.join("initdb").exists())
+                .collect()
+        })
+        .unwrap_or_default();
+    candidates.sort_by_key(|p| {
+        p.parent()
+            .and_then(|v| v.file_name())
+            .and_then(|v| v.to_str())
+            .and_then(|v| v.parse::<u32>().ok())
+            .unwrap_or(0)
+    });
+    if let Some(dir) = candidates.pop() {
+        return Ok(dir);
+    }
+    if let Ok(out) = std::process::Command::new("pg_config").arg("--bindir").output() {
+        let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        if dir.join("initdb").exists() {
+            return Ok(dir);
+        }
+    }
+    bail!(
+        "PostgreSQL server binaries (initdb, postgres) were not found: install Debian's `postgresql` package, set SCOUT_PG_BIN, or set DATABASE_URL"
+    )
+}
+
+fn port_is_free(port: u16) -> bool {
+    TcpListener::bind(("127.0.0.1", port)).is_ok()
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).context("finding a free port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+fn chown_recursive(path: &Path, user: &RunAs) -> anyhow::Result<()> {
+    std::os::unix::fs::chown(path, Some(user.uid), Some(user.gid))
+        .with_context(|| format!("chown {} to {}", path.display(), user.name))?;
+    if path.is_dir() {
+        for entry in std::fs::read_dir(path)? {
+            chown_recursive(&entry?.path(), user)?;
+        }
+    }
+    Ok(())
+}
+
+fn command_as(program: &Path, user: Option<&RunAs>) -> Command {
+    let mut cmd = Command::new(program);
+    if let Some(user) = user {
+        // std drops supplementary groups when it changes the uid as root.
+        cmd.uid(user.uid).gid(user.gid);
+    }
+    cmd
+}
+
+impl EmbeddedPostgres {
+    /// Starts (creating it the first time) the private cluster under `data_dir`.
+    pub async fn start(data_dir: &Path) -> anyhow::Result<EmbeddedPostgres> {
+        let bin = find_bin_dir()?;
+        let user = run_as_user()?;
+        let dir = std::path::absolute(data_dir.join("postgres"))?;
+        let pgdata = dir.join("data");
+        let sockets = dir.join("run");
+        let password_file = dir.join("password");
+        std::fs::create_dir_all(&sockets)
+            .with_context(|| format!("creating {}", sockets.display()))?;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+
+        if !password_file.exists() {
+            let password: String = rand::thread_rng()
+                .sample_iter(&Alphanumeric)
+                .take(32)
+                .map(char::from)
+                .collect();
+            std::fs::write(&password_file, &password)?;
+            std::fs::set_permissions(&password_file, std::fs::Permissions::from_mode(0o600))?;
+        }
+        let password = std::fs::read_to_string(&password_file)?.trim().to_string();
+        if let Some(user) = &user {
+            chown_recursive(&dir, user)?;
+        }
+
+        if !pgdata.join("PG_VERSION").exists() {
+            tracing::info!(dir = %pgdata.display(), "creating the private Postgres cluster (first start)");
+            let out = command_as(&bin.join("initdb"), user.as_ref())
+                .arg("-D")
+                .arg(&pgdata)
+                .args(["-U", DB_USER, "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"])
+                .arg(format!("--pwfile={}", password_file.display()))
+                .stdin(Stdio::null())
+                .output()
+                .await
+                .context("running initdb")?;
+            if !out.status.success() {
+                bail!(
+                    "initdb failed: {}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        }
+
+        // Reuse the port of the last start when it is still free, so URLs in notes stay valid.
+        let port_file = dir.join("port");
+        let remembered = std::fs::read_to_string(&port_file)
+            .ok()
+            .and_then(|p| p.trim().parse::<u16>().ok());
+        let port = match remembered {
+            Some(p) if port_is_free(p) => p,
+            _ => free_port()?,
+        };
+        std::fs::write(&port_file, port.to_string())?;
+
+        let log_path = dir.join("postgres.log");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)?;
+        if let Some(user) = &user {
+            std::os::unix::fs::chown(&log_path, Some(user.uid), Some(user.gid))?;
+        }
+        let mut cmd = command_as(&bin.join("postgres"), user.as_ref());
+        cmd.arg("-D")
+            .arg(&pgdata)
+            .arg("-p")
+            .arg(port.to_string())
+            .arg("-k")
+            .arg(&sockets)
+            .args(["-c", "listen_addresses=127.0.0.1"])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            // Its own process group: a terminal's Ctrl-C goes to Scout, which then stops
+            // Postgres after the last request, not in the middle of one.
+            .process_group(0);
+        // SAFETY: prctl is async-signal-safe; it runs in the child after the uid change
+        // (which would otherwise clear the parent-death signal).
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGINT) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let mut child = cmd.spawn().context("starting postgres")?;
+
+        let admin_url = format!("postgres://{DB_USER}:{password}@127.0.0.1:{port}/postgres");
+        let mut conn = None;
+        for _ in 0..300 {
+            if let Some(status) = child.try_wait()? {
+                let tail = std::fs::read_to_string(&log_path).unwrap_or_default();
+                let tail: Vec<&str> = tail.lines().rev().take(15).collect();
+                let tail: Vec<&str> = tail.into_iter().rev().collect();
+                bail!(
+                    "postgres exited at start ({status}); last lines of {}:\n{}",
+                    log_path.display(),
+                    tail.join("\n")
+                );
+            }
+            match PgConnection::connect(&admin_url).await {
+                Ok(c) => {
+                    conn = Some(c);
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        let Some(mut conn) = conn else {
+            let _ = child.kill().await;
+            bail!("postgres did not accept connections within 30 s; see {}", log_path.display());
+        };
+        let exists: bool =
+            sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+                .bind(DB_NAME)
+                .fetch_one(&mut conn)
+                .await?;
+        if !exists {
+            sqlx::query(&format!("create database {DB_NAME}"))
+                .execute(&mut conn)
+                .await?;
+        }
+        conn.close().await?;
+        tracing::info!(port, dir = %pgdata.display(), "private Postgres is up");
+        Ok(EmbeddedPostgres {
+            child,
+            url: format!("postgres://{DB_USER}:{password}@127.0.0.1:{port}/{DB_NAME}"),
+            dir,
+        })
+    }
+
+    /// The connection URL (contains the cluster's password: never log it).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Fast shutdown (SIGINT: roll back open transactions, checkpoint, exit), then wait.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(pid) = self.child.id() {
+            // SAFETY: sending a signal to our own child.
+            unsafe {
+                libc::kill(pid as libc::pid_t, libc::SIGINT);
+            }
+        }
+        match tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await {
+            Ok(status) => {
+                tracing::info!(status = %status?, "private Postgres stopped");
+            }
+            Err(_) => {
+                tracing::warn!(dir = %self.dir.display(), "Postgres did not stop within 30 s; killing it");
+                self.child.kill().await?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,59 @@
+//! Demo data for a fresh private database: a demo buyer and a demo seller.
+//!
+//! Their passwords are random, made the first time and kept in `<data dir>/demo-accounts.txt`
+//! (mode 0600, git-ignored), and printed in the log at every start so a person trying Scout
+//! can sign in.
+
+use crate::{accounts::repo, server::state::AppState};
+use anyhow::Context;
+use rand::{Rng, distributions::Alphanumeric};
+use std::{os::unix::fs::PermissionsExt, path::Path};
+
+pub const DEMO_ACCOUNTS: [(&str, &str); 2] =
+    [("buyer", "buyer@scout.test"), ("seller", "seller@scout.test")];
+
+fn random_password() -> String {
+    let word: String = rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(16)
+        .map(char::from)
+        .collect();
+    format!("demo-{word}")
+}
+
+/// Creates the demo accounts that don't exist yet and logs every demo credential.
+pub async fn seed_demo_accounts(state: &AppState, data_dir: &Path) -> anyhow::Result<()> {
+    let file = data_dir.join("demo-accounts.txt");
+    let mut known: Vec<(String, String)> = std::fs::read_to_string(&file)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(e, p)| (e.to_string(), p.to_string()))
+        .collect();
+    for (role, email) in DEMO_ACCOUNTS {
+        let exists = repo::find_credentials(&state.pool, email).await?.is_some();
+        if !exists {
+            let password = random_password();
+            let hash = state
+                .passwords
+                .hash(password.clone())
+                .await
+                .map_err(|e| anyhow::anyhow!("hashing the demo password: {e}"))?;
+            repo::insert_account(&state.pool, email, &hash)
+                .await
+                .with_context(|| format!("creating the demo {role}"))?;
+            known.retain(|(e, _)| e != email);
+            known.push((email.to_string(), password));
+        }
+    }
+    std::fs::create_dir_all(data_dir)?;
+    let text: String = known.iter().map(|(e, p)| format!("{e} {p}\n")).collect();
+    std::fs::write(&file, text)?;
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+    for (role, email) in DEMO_ACCOUNTS {
+        if let Some((_, password)) = known.iter().find(|(e, _)| e == email) {
+            tracing::info!("demo {role}: sign in as {email} with password {password}");
+        }
+    }
+    Ok(())
+}

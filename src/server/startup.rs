@@ -1,0 +1,113 @@
+//! The router: Leptos pages and server functions, health checks, static assets, and the
+//! layers every request passes (request id, logs, compression, sessions, CSRF, headers).
+
+use crate::{
+    accounts::session::IDLE_TIMEOUT,
+    app::{App, shell},
+    server::{security, state::AppState},
+};
+use axum::{
+    Router,
+    extract::State,
+    http::{HeaderName, StatusCode},
+    middleware::{from_fn, from_fn_with_state},
+    response::IntoResponse,
+    routing::get,
+};
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower::ServiceBuilder;
+use tower_http::{
+    compression::CompressionLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    services::ServeDir,
+    trace::TraceLayer,
+};
+use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
+use tower_sessions_sqlx_store::PostgresStore;
+
+/// Cookie name: with https the `__Host-` prefix makes browsers insist on Secure, path=/ and
+/// no Domain, so no sibling subdomain can plant or read it.
+pub fn session_cookie_name(https: bool) -> &'static str {
+    if https { "__Host-scout_session" } else { "scout_session" }
+}
+
+/// The session store; its table is created by `migrate` at start-up.
+pub fn session_store(state: &AppState) -> PostgresStore {
+    PostgresStore::new(state.pool.clone())
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    match sqlx::query_scalar!("select 1 as \"one!\"").fetch_one(&state.pool).await {
+        Ok(_) => (StatusCode::OK, "ready"),
+        Err(e) => {
+            tracing::warn!("readiness check failed: {e}");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        }
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let leptos_options = state.leptos_options.clone();
+    let routes = generate_route_list(App);
+    let https = state.config.public_url.is_https();
+
+    let sessions = SessionManagerLayer::new(session_store(&state))
+        .with_name(session_cookie_name(https))
+        .with_secure(https)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        // refresh the idle expiry on every request, not only when the session changes
+        .with_always_save(true)
+        .with_expiry(Expiry::OnInactivity(IDLE_TIMEOUT));
+
+    let pkg_dir = format!("{}/{}", leptos_options.site_root, leptos_options.site_pkg_dir);
+    let pkg = Router::new()
+        .fallback_service(ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip())
+        .layer(from_fn(security::immutable_cache));
+
+    let context_state = state.clone();
+    let provide_state = move || provide_context(context_state.clone());
+
+    let x_request_id = HeaderName::from_static("x-request-id");
+    let trace = TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+        let request_id = req
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-");
+        tracing::info_span!("request", request_id, method = %req.method(), path = %req.uri().path())
+    });
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .nest_service(&format!("/{}", leptos_options.site_pkg_dir), pkg)
+        .leptos_routes_with_context(&state, routes, provide_state.clone(), {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            provide_state,
+            shell,
+        ))
+        // Layers run bottom-up on the request: the last added sees the request first.
+        .layer(from_fn(security::map_server_fn_error_status))
+        .layer(sessions)
+        .layer(from_fn_with_state(state.clone(), security::csrf_guard))
+        .layer(from_fn_with_state(state.clone(), security::client_ip))
+        .layer(from_fn_with_state(state.clone(), security::security_headers))
+        .layer(CompressionLayer::new())
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(x_request_id.clone(), MakeRequestUuid))
+                .layer(trace)
+                .layer(PropagateRequestIdLayer::new(x_request_id)),
+        )
+        .with_state(state)
+}

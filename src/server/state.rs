@@ -1,0 +1,50 @@
+//! `AppState`: everything a request needs, built once at start-up (or once per test) and
+//! handed to server functions through Leptos context and to axum handlers as router state.
+
+use crate::{accounts::password::Passwords, error::AppError, server::config::Config};
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+use sqlx::PgPool;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub config: Arc<Config>,
+    pub passwords: Arc<Passwords>,
+    pub leptos_options: LeptosOptions,
+}
+
+impl AppState {
+    pub fn new(pool: PgPool, config: Config, leptos_options: LeptosOptions) -> anyhow::Result<AppState> {
+        Ok(AppState {
+            pool,
+            config: Arc::new(config),
+            passwords: Arc::new(Passwords::new()?),
+            leptos_options,
+        })
+    }
+
+    /// The state inside a server function (provided by `leptos_routes_with_context`).
+    pub fn from_context() -> Result<AppState, AppError> {
+        leptos::prelude::use_context::<AppState>()
+            .ok_or_else(|| AppError::internal("AppState missing from the Leptos context"))
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The client's address, as put on the request by `security::client_ip_layer`.
+#[derive(Debug, Clone)]
+pub struct ClientIp(pub String);
+
+/// The client address of the request being served, inside a server function.
+pub fn client_ip() -> Result<String, AppError> {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<ClientIp>().map(|ip| ip.0.clone()))
+        .ok_or_else(|| AppError::internal("client address missing from the request"))
+}

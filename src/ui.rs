@@ -1,0 +1,91 @@
+//! Shared components: form fields with their errors, alerts, buttons.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// Classes for the main action of a form.
+pub const PRIMARY_BUTTON: &str = "inline-flex w-full items-center justify-center rounded-lg bg-emerald-700 px-4 py-2.5 font-semibold text-white hover:bg-emerald-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700 disabled:cursor-wait disabled:opacity-70";
+
+/// A labelled input with its error message underneath, tied together for screen readers
+/// (`aria-invalid`, `aria-describedby`). `error` holds the current error of the form.
+#[component]
+pub fn Field(
+    /// Visible label.
+    label: &'static str,
+    /// Form field name (and the key of its message in `AppError::Invalid`).
+    name: &'static str,
+    #[prop(default = "text")] input_type: &'static str,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] minlength: Option<usize>,
+    #[prop(optional)] maxlength: Option<usize>,
+    #[prop(into)] error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let message = move || error.get().and_then(|e| e.field(name));
+    let described_by = {
+        let error_id = error_id.clone();
+        let hint_id = hint_id.clone();
+        move || {
+            let mut ids = Vec::new();
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            if message().is_some() {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="space-y-1">
+            <label for=id.clone() class="block text-sm font-medium text-slate-800">
+                {label}
+            </label>
+            <input
+                id=id
+                name=name
+                type=input_type
+                autocomplete=autocomplete
+                minlength=minlength
+                maxlength=maxlength
+                required
+                aria-invalid=move || message().is_some().then_some("true")
+                aria-describedby=described_by
+                class="block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-base text-slate-900 shadow-sm focus:border-emerald-600 focus:outline-none focus:ring-2 focus:ring-emerald-600/40 aria-[invalid=true]:border-red-600"
+            />
+            {hint.map(|h| view! { <p id=hint_id class="text-sm text-slate-600">{h}</p> })}
+            {move || {
+                message()
+                    .map(|m| {
+                        view! {
+                            <p id=error_id.clone() class="text-sm font-medium text-red-700">
+                                {m}
+                            </p>
+                        }
+                    })
+            }}
+        </div>
+    }
+}
+
+/// The form-level message: shown for any error that is not only about individual fields.
+#[component]
+pub fn FormAlert(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    move || {
+        error
+            .get()
+            .map(|e| {
+                view! {
+                    <div
+                        role="alert"
+                        class="rounded-lg border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-800"
+                    >
+                        {e.to_string()}
+                    </div>
+                }
+            })
+    }
+}
