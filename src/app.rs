@@ -92,14 +92,12 @@ fn Header(auth: Auth) -> impl IntoView {
             .map(|user| match user {
                 Ok(Some(user)) => {
                     view! {
-                        <span
-                            class="hidden max-w-[16rem] truncate text-sm text-slate-700 sm:inline"
-                            title=user.email.clone()
-                        >
+                        // Visible from the small breakpoint up; on a phone only screen
+                        // readers announce it, the sign-out button stays.
+                        <span class="sr-only text-sm text-slate-700 sm:not-sr-only sm:max-w-[16rem] sm:truncate">
                             "Signed in as "
-                            <strong class="font-semibold">{user.email.clone()}</strong>
+                            <strong class="font-semibold">{user.email}</strong>
                         </span>
-                        <span class="sr-only sm:hidden">"Signed in as " {user.email}</span>
                         <ActionForm action=auth.sign_out>
                             <button
                                 type="submit"

@@ -167,7 +167,10 @@ mod ssr {
         /// An internal error: log the cause with the request id, return only the id.
         pub fn internal(cause: impl std::fmt::Display) -> Self {
             let request_id = current_request_id();
-            tracing::error!(request_id = request_id.as_deref().unwrap_or("-"), "internal error: {cause}");
+            tracing::error!(
+                request_id = request_id.as_deref().unwrap_or("-"),
+                "internal error: {cause}"
+            );
             AppError::Internal { request_id }
         }
     }
@@ -205,12 +208,37 @@ mod tests {
             (AppError::forbidden("x"), 403),
             (AppError::NotFound, 404),
             (AppError::invalid_field("email", "bad"), 422),
-            (AppError::PlanLimit { message: "x".into() }, 402),
-            (AppError::Conflict { message: "x".into() }, 409),
-            (AppError::NotConfigured { message: "x".into() }, 501),
-            (AppError::RateLimited { retry_after_secs: 60 }, 429),
+            (
+                AppError::PlanLimit {
+                    message: "x".into(),
+                },
+                402,
+            ),
+            (
+                AppError::Conflict {
+                    message: "x".into(),
+                },
+                409,
+            ),
+            (
+                AppError::NotConfigured {
+                    message: "x".into(),
+                },
+                501,
+            ),
+            (
+                AppError::RateLimited {
+                    retry_after_secs: 60,
+                },
+                429,
+            ),
             (AppError::Internal { request_id: None }, 500),
-            (AppError::Transport { message: "x".into() }, 400),
+            (
+                AppError::Transport {
+                    message: "x".into(),
+                },
+                400,
+            ),
         ];
         for (err, status) in cases {
             assert_eq!(err.status(), status, "{err:?}");

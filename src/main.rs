@@ -2,7 +2,8 @@
 //! migrations -> demo data -> router -> serve until Ctrl-C or SIGTERM -> clean shutdown.
 //!
 //! `scout` serves. `scout postgres` only runs the private Postgres (for the test command and
-//! for `sqlx` tooling): it prints `DATABASE_URL=...` on stdout and stops cleanly on a signal.
+//! for `sqlx` tooling): it migrates, prints `DATABASE_URL=...` on stdout and stops cleanly on a
+//! signal.
 
 use anyhow::Context;
 use scout::server::{
@@ -78,7 +79,10 @@ async fn serve_with(config: &Config, embedded_url: Option<String>) -> anyhow::Re
 
     let state = AppState::new(pool.clone(), config.clone(), leptos_options(config)?)?;
     let store = startup::session_store(&state);
-    store.migrate().await.context("creating the session table")?;
+    store
+        .migrate()
+        .await
+        .context("creating the session table")?;
 
     if config.seed_demo.unwrap_or(embedded_url.is_some()) {
         seed::seed_demo_accounts(&state, &config.data_dir).await?;
@@ -106,7 +110,10 @@ async fn serve_with(config: &Config, embedded_url: Option<String>) -> anyhow::Re
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("listening on {addr} (set SCOUT_PORT to use another port)"))?;
-    tracing::info!("Scout is serving on http://{addr} (public URL {})", config.public_url.origin());
+    tracing::info!(
+        "Scout is serving on http://{addr} (public URL {})",
+        config.public_url.origin()
+    );
     let app = startup::router(state);
     let served = axum::serve(
         listener,
@@ -121,6 +128,15 @@ async fn serve_with(config: &Config, embedded_url: Option<String>) -> anyhow::Re
 
 async fn run_postgres_only(config: Config) -> anyhow::Result<()> {
     let pg = EmbeddedPostgres::start(&config.data_dir).await?;
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(pg.url())
+        .await?;
+    sqlx::migrate!()
+        .run(&pool)
+        .await
+        .context("running migrations")?;
+    pool.close().await;
     println!("DATABASE_URL={}", pg.url());
     shutdown_signal().await;
     pg.stop().await

@@ -28,6 +28,14 @@ const MUTATIONS: [&str; 3] = [
     "/api/accounts/sign_out",
 ];
 
+/// (what, Origin, Referer, Sec-Fetch-Site)
+type Case = (
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
 struct TestApp {
     router: Router,
 }
@@ -67,7 +75,8 @@ impl Reply {
     }
 
     fn error(&self) -> AppError {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not an AppError ({e}): {}", self.body))
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not an AppError ({e}): {}", self.body))
     }
 
     /// The session cookie set by this response, as `name=value`.
@@ -113,12 +122,20 @@ impl TestApp {
 
     async fn sign_up(&self, email: &str, password: &str) -> Reply {
         let body = format!("email={}&password={}", enc(email), enc(password));
-        self.post("/api/accounts/sign_up", &body, "10.0.0.1", None).await
+        self.post("/api/accounts/sign_up", &body, "10.0.0.1", None)
+            .await
     }
 
-    async fn sign_in_from(&self, email: &str, password: &str, client_ip: &str, cookie: Option<&str>) -> Reply {
+    async fn sign_in_from(
+        &self,
+        email: &str,
+        password: &str,
+        client_ip: &str,
+        cookie: Option<&str>,
+    ) -> Reply {
         let body = format!("email={}&password={}", enc(email), enc(password));
-        self.post("/api/accounts/sign_in", &body, client_ip, cookie).await
+        self.post("/api/accounts/sign_in", &body, client_ip, cookie)
+            .await
     }
 
     /// The signed-in account's email for this cookie, or None.
@@ -131,14 +148,19 @@ impl TestApp {
         let reply = self.send(req).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         let value: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
-        value.get("email").and_then(|e| e.as_str()).map(str::to_string)
+        value
+            .get("email")
+            .and_then(|e| e.as_str())
+            .map(str::to_string)
     }
 }
 
 fn enc(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -150,22 +172,44 @@ async fn sign_up_with_bad_input_is_422_with_a_message_per_field(pool: PgPool) {
     let reply = app.sign_up("not-an-email", "password").await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     let err = reply.error();
-    assert_eq!(err.field("email").as_deref(), Some("Enter an email address like name@example.com."));
-    assert!(err.field("password").unwrap().contains("most common passwords"));
+    assert_eq!(
+        err.field("email").as_deref(),
+        Some("Enter an email address like name@example.com.")
+    );
+    assert!(
+        err.field("password")
+            .unwrap()
+            .contains("most common passwords")
+    );
 
     let reply = app.sign_up("ana@example.com", "short").await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(reply.error().field("password").unwrap().contains("at least 8 characters"));
+    assert!(
+        reply
+            .error()
+            .field("password")
+            .unwrap()
+            .contains("at least 8 characters")
+    );
     assert_eq!(reply.error().field("email"), None);
 }
 
 #[sqlx::test]
 async fn a_taken_email_is_a_field_error_not_a_server_error(pool: PgPool) {
     let app = spawn_app(pool).await;
-    assert_eq!(app.sign_up("ana@example.com", GOOD_PASSWORD).await.status, StatusCode::OK);
+    assert_eq!(
+        app.sign_up("ana@example.com", GOOD_PASSWORD).await.status,
+        StatusCode::OK
+    );
     let reply = app.sign_up("  ANA@example.com ", GOOD_PASSWORD).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(reply.error().field("email").unwrap().contains("already exists"));
+    assert!(
+        reply
+            .error()
+            .field("email")
+            .unwrap()
+            .contains("already exists")
+    );
 }
 
 #[sqlx::test]
@@ -195,12 +239,18 @@ async fn over_https_the_cookie_is_host_prefixed_and_secure_and_hsts_is_sent(pool
         .header(header::ORIGIN, "https://scout.example")
         .header(header::ACCEPT, "application/json")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(format!("email=ana%40example.com&password={}", enc(GOOD_PASSWORD))))
+        .body(Body::from(format!(
+            "email=ana%40example.com&password={}",
+            enc(GOOD_PASSWORD)
+        )))
         .unwrap();
     let reply = app.send(req).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let set_cookie = reply.set_cookie().unwrap();
-    assert!(set_cookie.starts_with("__Host-scout_session="), "{set_cookie}");
+    assert!(
+        set_cookie.starts_with("__Host-scout_session="),
+        "{set_cookie}"
+    );
     assert!(set_cookie.contains("Secure"), "{set_cookie}");
     assert!(set_cookie.contains("Path=/"), "{set_cookie}");
     assert!(
@@ -215,22 +265,35 @@ async fn over_https_the_cookie_is_host_prefixed_and_secure_and_hsts_is_sent(pool
 async fn wrong_password_and_unknown_email_get_the_same_401(pool: PgPool) {
     let app = spawn_app(pool).await;
     app.sign_up("ana@example.com", GOOD_PASSWORD).await;
-    let wrong = app.sign_in_from("ana@example.com", "not her password", "10.0.0.2", None).await;
-    let unknown = app.sign_in_from("nobody@example.com", "not her password", "10.0.0.3", None).await;
+    let wrong = app
+        .sign_in_from("ana@example.com", "not her password", "10.0.0.2", None)
+        .await;
+    let unknown = app
+        .sign_in_from("nobody@example.com", "not her password", "10.0.0.3", None)
+        .await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
     assert_eq!(wrong.body, unknown.body);
-    assert_eq!(wrong.error().to_string(), "The email or password is incorrect.");
+    assert_eq!(
+        wrong.error().to_string(),
+        "The email or password is incorrect."
+    );
     assert!(wrong.set_cookie().is_none());
 }
 
 #[sqlx::test]
 async fn sign_in_issues_a_new_session_id_and_sign_out_ends_it_on_the_server(pool: PgPool) {
     let app = spawn_app(pool).await;
-    let first = app.sign_up("ana@example.com", GOOD_PASSWORD).await.session_cookie().unwrap();
+    let first = app
+        .sign_up("ana@example.com", GOOD_PASSWORD)
+        .await
+        .session_cookie()
+        .unwrap();
 
     // Signing in again on the same session gets a new id; the old one is dead.
-    let reply = app.sign_in_from("ana@example.com", GOOD_PASSWORD, "10.0.0.4", Some(&first)).await;
+    let reply = app
+        .sign_in_from("ana@example.com", GOOD_PASSWORD, "10.0.0.4", Some(&first))
+        .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let second = reply.session_cookie().unwrap();
     assert_ne!(first, second);
@@ -238,7 +301,9 @@ async fn sign_in_issues_a_new_session_id_and_sign_out_ends_it_on_the_server(pool
     assert_eq!(app.me(&second).await.as_deref(), Some("ana@example.com"));
 
     // Sign out, then replay the old cookie: the server no longer knows it.
-    let reply = app.post("/api/accounts/sign_out", "", "10.0.0.4", Some(&second)).await;
+    let reply = app
+        .post("/api/accounts/sign_out", "", "10.0.0.4", Some(&second))
+        .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(app.me(&second).await, None);
 }
@@ -249,17 +314,31 @@ async fn repeated_failures_are_throttled_per_account_with_429_and_retry_after(po
     app.sign_up("ana@example.com", GOOD_PASSWORD).await;
     // Ten failures, each from a different address: the per-account limit still applies.
     for i in 0..10 {
-        let reply = app.sign_in_from("ana@example.com", "guess", &format!("10.1.0.{i}"), None).await;
+        let reply = app
+            .sign_in_from("ana@example.com", "guess", &format!("10.1.0.{i}"), None)
+            .await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "attempt {i}");
     }
-    let reply = app.sign_in_from("ana@example.com", GOOD_PASSWORD, "10.1.1.1", None).await;
+    let reply = app
+        .sign_in_from("ana@example.com", GOOD_PASSWORD, "10.1.1.1", None)
+        .await;
     assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
-    let retry: u64 = reply.headers[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    let retry: u64 = reply.headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=15 * 60).contains(&retry), "retry after {retry}");
-    assert!(reply.error().to_string().contains("try again in"), "{}", reply.body);
+    assert!(
+        reply.error().to_string().contains("try again in"),
+        "{}",
+        reply.body
+    );
     // Another account is not affected.
     app.sign_up("bob@example.com", GOOD_PASSWORD).await;
-    let reply = app.sign_in_from("bob@example.com", GOOD_PASSWORD, "10.1.1.2", None).await;
+    let reply = app
+        .sign_in_from("bob@example.com", GOOD_PASSWORD, "10.1.1.2", None)
+        .await;
     assert_eq!(reply.status, StatusCode::OK);
 }
 
@@ -269,13 +348,19 @@ async fn repeated_failures_are_throttled_per_client_address(pool: PgPool) {
     app.sign_up("ana@example.com", GOOD_PASSWORD).await;
     // Ten different (unknown) emails from one address.
     for i in 0..10 {
-        let reply = app.sign_in_from(&format!("user{i}@example.com"), "guess", "10.2.0.1", None).await;
+        let reply = app
+            .sign_in_from(&format!("user{i}@example.com"), "guess", "10.2.0.1", None)
+            .await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "attempt {i}");
     }
-    let reply = app.sign_in_from("ana@example.com", GOOD_PASSWORD, "10.2.0.1", None).await;
+    let reply = app
+        .sign_in_from("ana@example.com", GOOD_PASSWORD, "10.2.0.1", None)
+        .await;
     assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
     // The same account from elsewhere still works.
-    let reply = app.sign_in_from("ana@example.com", GOOD_PASSWORD, "10.2.0.2", None).await;
+    let reply = app
+        .sign_in_from("ana@example.com", GOOD_PASSWORD, "10.2.0.2", None)
+        .await;
     assert_eq!(reply.status, StatusCode::OK);
 }
 
@@ -284,12 +369,22 @@ async fn cross_origin_posts_to_every_server_function_are_refused(pool: PgPool) {
     let app = spawn_app(pool).await;
     let body = format!("email=ana%40example.com&password={}", enc(GOOD_PASSWORD));
     for path in MUTATIONS {
-        let cases: [(&str, Option<&str>, Option<&str>, Option<&str>); 5] = [
+        let cases: [Case; 5] = [
             ("foreign origin", Some("https://evil.example"), None, None),
             ("null origin", Some("null"), None, None),
-            ("foreign referer, no origin", None, Some("https://evil.example/page"), None),
+            (
+                "foreign referer, no origin",
+                None,
+                Some("https://evil.example/page"),
+                None,
+            ),
             ("neither origin nor referer", None, None, None),
-            ("browser says cross-site", Some(ORIGIN), None, Some("cross-site")),
+            (
+                "browser says cross-site",
+                Some(ORIGIN),
+                None,
+                Some("cross-site"),
+            ),
         ];
         for (what, origin, referer, fetch_site) in cases {
             let mut req = Request::post(path)
@@ -307,11 +402,16 @@ async fn cross_origin_posts_to_every_server_function_are_refused(pool: PgPool) {
             }
             let reply = app.send(req.body(Body::from(body.clone())).unwrap()).await;
             assert_eq!(reply.status, StatusCode::FORBIDDEN, "{path}: {what}");
-            assert!(matches!(reply.error(), AppError::Forbidden { .. }), "{path}: {what}");
+            assert!(
+                matches!(reply.error(), AppError::Forbidden { .. }),
+                "{path}: {what}"
+            );
         }
     }
     // Nothing was created by any of them.
-    let reply = app.sign_in_from("ana@example.com", GOOD_PASSWORD, "10.3.0.1", None).await;
+    let reply = app
+        .sign_in_from("ana@example.com", GOOD_PASSWORD, "10.3.0.1", None)
+        .await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -323,7 +423,10 @@ async fn same_origin_referer_is_enough_when_origin_is_missing(pool: PgPool) {
         .header(header::REFERER, "http://127.0.0.1:3000/sign-up")
         .header(header::ACCEPT, "application/json")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(format!("email=ana%40example.com&password={}", enc(GOOD_PASSWORD))))
+        .body(Body::from(format!(
+            "email=ana%40example.com&password={}",
+            enc(GOOD_PASSWORD)
+        )))
         .unwrap();
     assert_eq!(app.send(req).await.status, StatusCode::OK);
 }
@@ -341,14 +444,22 @@ async fn forms_without_javascript_redirect_back_with_the_error_or_onward(pool: P
             .body(Body::from(body))
             .unwrap()
     };
-    let reply = app.send(html_form("email=bad&password=password".into())).await;
+    let reply = app
+        .send(html_form("email=bad&password=password".into()))
+        .await;
     assert_eq!(reply.status, StatusCode::FOUND);
     let location = reply.headers[header::LOCATION].to_str().unwrap();
-    assert!(location.starts_with("http://127.0.0.1:3000/sign-up?"), "{location}");
+    assert!(
+        location.starts_with("http://127.0.0.1:3000/sign-up?"),
+        "{location}"
+    );
     assert!(location.contains("__err="), "{location}");
 
     let reply = app
-        .send(html_form(format!("email=ana%40example.com&password={}", enc(GOOD_PASSWORD))))
+        .send(html_form(format!(
+            "email=ana%40example.com&password={}",
+            enc(GOOD_PASSWORD)
+        )))
         .await;
     assert_eq!(reply.status, StatusCode::FOUND);
     assert_eq!(reply.headers[header::LOCATION], "/");
@@ -358,7 +469,14 @@ async fn forms_without_javascript_redirect_back_with_the_error_or_onward(pool: P
 #[sqlx::test]
 async fn unreadable_requests_are_400(pool: PgPool) {
     let app = spawn_app(pool).await;
-    let reply = app.post("/api/accounts/sign_in", "email=ana%40example.com", "10.4.0.1", None).await;
+    let reply = app
+        .post(
+            "/api/accounts/sign_in",
+            "email=ana%40example.com",
+            "10.4.0.1",
+            None,
+        )
+        .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
     assert!(matches!(reply.error(), AppError::Transport { .. }));
 }
@@ -370,8 +488,15 @@ async fn pages_carry_security_headers_and_the_script_nonce_matches_the_policy(po
         .send(Request::get("/sign-in").body(Body::empty()).unwrap())
         .await;
     assert_eq!(reply.status, StatusCode::OK);
-    let csp = reply.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_string();
-    for directive in ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"] {
+    let csp = reply.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_string();
+    for directive in [
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ] {
         assert!(csp.contains(directive), "{csp}");
     }
     assert!(!csp.contains("unsafe-inline"), "{csp}");
@@ -381,16 +506,30 @@ async fn pages_carry_security_headers_and_the_script_nonce_matches_the_policy(po
         .and_then(|rest| rest.split('\'').next())
         .unwrap()
         .to_string();
-    assert!(reply.body.contains(&format!("nonce=\"{nonce}\"")), "hydration script lacks the nonce");
+    assert!(
+        reply.body.contains(&format!("nonce=\"{nonce}\"")),
+        "hydration script lacks the nonce"
+    );
     assert_eq!(reply.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
     assert!(reply.headers.contains_key(header::REFERRER_POLICY));
     assert!(reply.headers.contains_key("x-request-id"));
     // The form is in the server-rendered HTML, labelled.
-    assert!(reply.body.contains("<label for=\"field-email\""), "{}", reply.body);
+    assert!(
+        reply.body.contains("<label for=\"field-email\""),
+        "{}",
+        reply.body
+    );
 
     // A second response has a different nonce.
-    let again = app.send(Request::get("/sign-in").body(Body::empty()).unwrap()).await;
-    assert_ne!(again.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap(), csp);
+    let again = app
+        .send(Request::get("/sign-in").body(Body::empty()).unwrap())
+        .await;
+    assert_ne!(
+        again.headers[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap(),
+        csp
+    );
 }
 
 #[sqlx::test]
@@ -406,9 +545,13 @@ async fn unknown_pages_are_404_with_a_way_home(pool: PgPool) {
 #[sqlx::test]
 async fn health_and_readiness(pool: PgPool) {
     let app = spawn_app(pool).await;
-    let reply = app.send(Request::get("/healthz").body(Body::empty()).unwrap()).await;
+    let reply = app
+        .send(Request::get("/healthz").body(Body::empty()).unwrap())
+        .await;
     assert_eq!((reply.status, reply.body.as_str()), (StatusCode::OK, "ok"));
-    let reply = app.send(Request::get("/readyz").body(Body::empty()).unwrap()).await;
+    let reply = app
+        .send(Request::get("/readyz").body(Body::empty()).unwrap())
+        .await;
     assert_eq!(reply.status, StatusCode::OK);
 }
 
@@ -416,7 +559,9 @@ async fn health_and_readiness(pool: PgPool) {
 async fn readiness_fails_when_the_database_is_gone(pool: PgPool) {
     let app = spawn_app(pool.clone()).await;
     pool.close().await;
-    let reply = app.send(Request::get("/readyz").body(Body::empty()).unwrap()).await;
+    let reply = app
+        .send(Request::get("/readyz").body(Body::empty()).unwrap())
+        .await;
     assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
 }
 
@@ -431,14 +576,24 @@ async fn failed_sign_ins_take_as_long_for_unknown_emails(pool: PgPool) {
     let mut known = Vec::new();
     let mut unknown = Vec::new();
     // Warm up (first hash allocations, connection pool).
-    app.sign_in_from("ana@example.com", "guess", "10.5.0.1", None).await;
+    app.sign_in_from("ana@example.com", "guess", "10.5.0.1", None)
+        .await;
     for i in 0..7 {
         let t = Instant::now();
-        let r = app.sign_in_from("ana@example.com", "guess", &format!("10.5.1.{i}"), None).await;
+        let r = app
+            .sign_in_from("ana@example.com", "guess", &format!("10.5.1.{i}"), None)
+            .await;
         known.push(t.elapsed());
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
         let t = Instant::now();
-        let r = app.sign_in_from(&format!("ghost{i}@example.com"), "guess", &format!("10.5.2.{i}"), None).await;
+        let r = app
+            .sign_in_from(
+                &format!("ghost{i}@example.com"),
+                "guess",
+                &format!("10.5.2.{i}"),
+                None,
+            )
+            .await;
         unknown.push(t.elapsed());
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     }

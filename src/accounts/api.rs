@@ -6,8 +6,14 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use {
-    super::{model::{Email, NewPassword}, repo, session},
-    crate::{error::FieldErrors, server::state::{AppState, client_ip}},
+    super::{
+        model::{Email, NewPassword},
+        repo, session,
+    },
+    crate::{
+        error::FieldErrors,
+        server::state::{AppState, client_ip},
+    },
     tower_sessions::Session,
 };
 
@@ -100,7 +106,9 @@ pub async fn sign_in(
     let ok = state.passwords.verify(password, stored_hash).await?;
     let Some(credentials) = credentials.filter(|_| ok) else {
         repo::record_failure(&state.pool, &email, &client_ip).await?;
-        return Err(AppError::unauthorized("The email or password is incorrect."));
+        return Err(AppError::unauthorized(
+            "The email or password is incorrect.",
+        ));
     };
     repo::clear_failures_for_email(&state.pool, &email).await?;
     session::start_session(&session, credentials.account_id, remember.is_some()).await?;

@@ -61,7 +61,11 @@ where
 
 /// Only the error that is not already shown next to a field.
 fn form_level(error: Signal<Option<AppError>>) -> Signal<Option<AppError>> {
-    Signal::derive(move || error.get().filter(|e| !matches!(e, AppError::Invalid { .. })))
+    Signal::derive(move || {
+        error
+            .get()
+            .filter(|e| !matches!(e, AppError::Invalid { .. }))
+    })
 }
 
 #[component]

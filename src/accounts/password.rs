@@ -86,8 +86,15 @@ mod tests {
     async fn a_hash_verifies_its_password_and_nothing_else() -> anyhow::Result<()> {
         let passwords = Passwords::new()?;
         let hash = passwords.hash("zebra-lantern".into()).await?;
-        assert!(hash.starts_with("$argon2id$v=19$m=47104,t=1,p=1$"), "{hash}");
-        assert!(passwords.verify("zebra-lantern".into(), Some(hash.clone())).await?);
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=47104,t=1,p=1$"),
+            "{hash}"
+        );
+        assert!(
+            passwords
+                .verify("zebra-lantern".into(), Some(hash.clone()))
+                .await?
+        );
         assert!(!passwords.verify("zebra-lanterN".into(), Some(hash)).await?);
         Ok(())
     }

@@ -39,9 +39,12 @@ pub async fn find_credentials(
 
 /// The email of an account, if it still exists.
 pub async fn find_email(db: impl PgExecutor<'_>, account_id: Uuid) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar!(r#"select email from account where account_id = $1"#, account_id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_scalar!(
+        r#"select email from account where account_id = $1"#,
+        account_id
+    )
+    .fetch_optional(db)
+    .await
 }
 
 /// Failed sign-ins within the window: for this email, for this client address, and the
@@ -94,7 +97,11 @@ pub async fn recent_failures(
     })
 }
 
-pub async fn record_failure(db: impl PgExecutor<'_>, email: &str, client_ip: &str) -> sqlx::Result<()> {
+pub async fn record_failure(
+    db: impl PgExecutor<'_>,
+    email: &str,
+    client_ip: &str,
+) -> sqlx::Result<()> {
     sqlx::query!(
         r#"insert into sign_in_failure (email, client_ip) values ($1, $2)"#,
         email,
@@ -115,10 +122,9 @@ pub async fn clear_failures_for_email(db: impl PgExecutor<'_>, email: &str) -> s
 
 /// Housekeeping: failures older than a day no longer count for anything.
 pub async fn delete_old_failures(db: impl PgExecutor<'_>) -> sqlx::Result<u64> {
-    let done = sqlx::query!(
-        r#"delete from sign_in_failure where created_at < now() - interval '1 day'"#
-    )
-    .execute(db)
-    .await?;
+    let done =
+        sqlx::query!(r#"delete from sign_in_failure where created_at < now() - interval '1 day'"#)
+            .execute(db)
+            .await?;
     Ok(done.rows_affected())
 }

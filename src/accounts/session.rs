@@ -24,7 +24,11 @@ const SIGNED_IN_AT: &str = "signed_in_at";
 const ABSOLUTE_SECS: &str = "absolute_timeout_secs";
 
 /// Signs `account_id` in on this session, under a new session id (no fixation).
-pub async fn start_session(session: &Session, account_id: Uuid, remember: bool) -> Result<(), AppError> {
+pub async fn start_session(
+    session: &Session,
+    account_id: Uuid,
+    remember: bool,
+) -> Result<(), AppError> {
     let (idle, absolute) = if remember {
         (REMEMBERED_IDLE_TIMEOUT, REMEMBERED_ABSOLUTE_TIMEOUT)
     } else {
@@ -37,7 +41,9 @@ pub async fn start_session(session: &Session, account_id: Uuid, remember: bool) 
     session
         .insert(SIGNED_IN_AT, OffsetDateTime::now_utc().unix_timestamp())
         .await?;
-    session.insert(ABSOLUTE_SECS, absolute.whole_seconds()).await?;
+    session
+        .insert(ABSOLUTE_SECS, absolute.whole_seconds())
+        .await?;
     Ok(())
 }
 

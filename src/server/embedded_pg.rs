@@ -96,7 +96,10 @@ fn find_bin_dir() -> anyhow::Result<PathBuf> {
     if let Some(dir) = candidates.pop() {
         return Ok(dir);
     }
-    if let Ok(out) = std::process::Command::new("pg_config").arg("--bindir").output() {
+    if let Ok(out) = std::process::Command::new("pg_config")
+        .arg("--bindir")
+        .output()
+    {
         let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
         if dir.join("initdb").exists() {
             return Ok(dir);
@@ -168,7 +171,14 @@ impl EmbeddedPostgres {
             let out = command_as(&bin.join("initdb"), user.as_ref())
                 .arg("-D")
                 .arg(&pgdata)
-                .args(["-U", DB_USER, "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"])
+                .args([
+                    "-U",
+                    DB_USER,
+                    "--auth=scram-sha-256",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                ])
                 .arg(format!("--pwfile={}", password_file.display()))
                 .stdin(Stdio::null())
                 .output()
@@ -251,7 +261,10 @@ impl EmbeddedPostgres {
         }
         let Some(mut conn) = conn else {
             let _ = child.kill().await;
-            bail!("postgres did not accept connections within 30 s; see {}", log_path.display());
+            bail!(
+                "postgres did not accept connections within 30 s; see {}",
+                log_path.display()
+            );
         };
         let exists: bool =
             sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")

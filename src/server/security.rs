@@ -109,7 +109,11 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
     next.run(req).await
 }
 
-pub async fn security_headers(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn security_headers(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let mut bytes = [0u8; 18];
     rand::thread_rng().fill_bytes(&mut bytes);
     let nonce = base64::engine::general_purpose::STANDARD.encode(bytes);
@@ -125,7 +129,10 @@ pub async fn security_headers(State(state): State<AppState>, mut req: Request, n
     if let Ok(v) = HeaderValue::from_str(&csp) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("strict-origin-when-cross-origin"),
@@ -147,7 +154,9 @@ pub async fn security_headers(State(state): State<AppState>, mut req: Request, n
 /// Gives server-function errors their real status (see the module docs).
 pub async fn map_server_fn_error_status(req: Request, next: Next) -> Response {
     let res = next.run(req).await;
-    if res.status() != StatusCode::INTERNAL_SERVER_ERROR || !res.headers().contains_key("serverfnerror") {
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !res.headers().contains_key("serverfnerror")
+    {
         return res;
     }
     let (mut parts, body) = res.into_parts();
@@ -158,10 +167,10 @@ pub async fn map_server_fn_error_status(req: Request, next: Next) -> Response {
         if let Ok(status) = StatusCode::from_u16(err.status()) {
             parts.status = status;
         }
-        if let AppError::RateLimited { retry_after_secs } = err {
-            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                parts.headers.insert(header::RETRY_AFTER, v);
-            }
+        if let AppError::RateLimited { retry_after_secs } = err
+            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            parts.headers.insert(header::RETRY_AFTER, v);
         }
     }
     Response::from_parts(parts, Body::from(bytes))

@@ -9,8 +9,10 @@ use anyhow::Context;
 use rand::{Rng, distributions::Alphanumeric};
 use std::{os::unix::fs::PermissionsExt, path::Path};
 
-pub const DEMO_ACCOUNTS: [(&str, &str); 2] =
-    [("buyer", "buyer@scout.test"), ("seller", "seller@scout.test")];
+pub const DEMO_ACCOUNTS: [(&str, &str); 2] = [
+    ("buyer", "buyer@scout.test"),
+    ("seller", "seller@scout.test"),
+];
 
 fn random_password() -> String {
     let word: String = rand::thread_rng()

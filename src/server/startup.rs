@@ -29,7 +29,11 @@ use tower_sessions_sqlx_store::PostgresStore;
 /// Cookie name: with https the `__Host-` prefix makes browsers insist on Secure, path=/ and
 /// no Domain, so no sibling subdomain can plant or read it.
 pub fn session_cookie_name(https: bool) -> &'static str {
-    if https { "__Host-scout_session" } else { "scout_session" }
+    if https {
+        "__Host-scout_session"
+    } else {
+        "scout_session"
+    }
 }
 
 /// The session store; its table is created by `migrate` at start-up.
@@ -42,7 +46,10 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    match sqlx::query_scalar!("select 1 as \"one!\"").fetch_one(&state.pool).await {
+    match sqlx::query_scalar!("select 1 as \"one!\"")
+        .fetch_one(&state.pool)
+        .await
+    {
         Ok(_) => (StatusCode::OK, "ready"),
         Err(e) => {
             tracing::warn!("readiness check failed: {e}");
@@ -66,9 +73,16 @@ pub fn router(state: AppState) -> Router {
         .with_always_save(true)
         .with_expiry(Expiry::OnInactivity(IDLE_TIMEOUT));
 
-    let pkg_dir = format!("{}/{}", leptos_options.site_root, leptos_options.site_pkg_dir);
+    let pkg_dir = format!(
+        "{}/{}",
+        leptos_options.site_root, leptos_options.site_pkg_dir
+    );
     let pkg = Router::new()
-        .fallback_service(ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip())
+        .fallback_service(
+            ServeDir::new(pkg_dir)
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
         .layer(from_fn(security::immutable_cache));
 
     let context_state = state.clone();
@@ -92,20 +106,26 @@ pub fn router(state: AppState) -> Router {
             let options = leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            provide_state,
-            shell,
-        ))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(provide_state, shell))
         // Layers run bottom-up on the request: the last added sees the request first.
         .layer(from_fn(security::map_server_fn_error_status))
         .layer(sessions)
         .layer(from_fn_with_state(state.clone(), security::csrf_guard))
         .layer(from_fn_with_state(state.clone(), security::client_ip))
-        .layer(from_fn_with_state(state.clone(), security::security_headers))
+        .layer(from_fn_with_state(
+            state.clone(),
+            security::security_headers,
+        ))
         .layer(CompressionLayer::new())
         .layer(
             ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(x_request_id.clone(), MakeRequestUuid))
+                .layer(SetRequestIdLayer::new(
+                    x_request_id.clone(),
+                    MakeRequestUuid,
+                ))
                 .layer(trace)
                 .layer(PropagateRequestIdLayer::new(x_request_id)),
         )

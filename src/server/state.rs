@@ -16,7 +16,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(pool: PgPool, config: Config, leptos_options: LeptosOptions) -> anyhow::Result<AppState> {
+    pub fn new(
+        pool: PgPool,
+        config: Config,
+        leptos_options: LeptosOptions,
+    ) -> anyhow::Result<AppState> {
         Ok(AppState {
             pool,
             config: Arc::new(config),

@@ -1,0 +1,63 @@
+// Browser journeys against the real server (target/debug/scout, built by cargo-leptos) with
+// its own private Postgres, in Debian's Chromium. Every spec runs four ways: hydrated and
+// with JavaScript off, on a desktop and on a 360-px phone.
+import { defineConfig, devices } from "@playwright/test";
+
+const port = Number(process.env.SCOUT_E2E_PORT ?? 3137);
+const baseURL = `http://127.0.0.1:${port}`;
+
+const chromium = {
+  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+  ],
+};
+
+const desktop = { ...devices["Desktop Chrome"], launchOptions: chromium };
+const phone = {
+  viewport: { width: 360, height: 740 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+  launchOptions: chromium,
+};
+
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: true,
+  workers: 2,
+  retries: 0,
+  reporter: [["list"]],
+  use: { baseURL, trace: "retain-on-failure" },
+  projects: [
+    { name: "desktop", use: { ...desktop } },
+    { name: "desktop-no-js", use: { ...desktop, javaScriptEnabled: false } },
+    { name: "phone", use: { ...phone } },
+    { name: "phone-no-js", use: { ...phone, javaScriptEnabled: false } },
+  ],
+  webServer: {
+    // The server as the README runs it: no DATABASE_URL, so it starts its own Postgres.
+    command: "../target/debug/scout",
+    cwd: "..",
+    url: `${baseURL}/readyz`,
+    timeout: 120_000,
+    reuseExistingServer: false,
+    stdout: "pipe",
+    stderr: "pipe",
+    gracefulShutdown: { signal: "SIGTERM", timeout: 20_000 },
+    env: {
+      SCOUT_PORT: String(port),
+      SCOUT_DATA_DIR: ".scout/e2e",
+      SCOUT_SITE_ROOT: "target/site",
+      RUST_LOG: "info",
+    },
+  },
+});

@@ -1,0 +1,87 @@
+// Journey: a new buyer signs up, sees their account in the header, signs out, signs in again;
+// a wrong password is answered next to the form. Elements are found by role and label.
+import { test, expect, Page } from "@playwright/test";
+
+const password = "violet tractor mango 42";
+
+function uniqueEmail(testInfo: { project: { name: string }; workerIndex: number }) {
+  const stamp = `${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+  return `buyer-${testInfo.project.name}-${stamp}@example.com`;
+}
+
+async function ready(page: Page) {
+  // Hydrated runs wait for the WASM to take over the forms, so clicks are handled by it.
+  if (test.info().project.use.javaScriptEnabled !== false) {
+    await page.locator("body[data-hydrated]").waitFor({ state: "attached", timeout: 15_000 });
+  }
+}
+
+test("sign up, see the account, sign out, sign in again", async ({ page }, testInfo) => {
+  const email = uniqueEmail(testInfo);
+
+  await page.goto("/");
+  await page.getByRole("link", { name: "Create account" }).click();
+  await expect(page.getByRole("heading", { name: "Create an account" })).toBeVisible();
+  await ready(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+
+  const banner = page.getByRole("banner");
+  await expect(banner.getByText(`Signed in as ${email}`)).toBeAttached();
+  await expect(page).toHaveURL(/\/$/);
+
+  await banner.getByRole("button", { name: "Sign out" }).click();
+  await expect(banner.getByRole("link", { name: "Sign in" })).toBeVisible();
+  await expect(banner.getByText(`Signed in as`)).toHaveCount(0);
+
+  await banner.getByRole("link", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await ready(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(banner.getByText(`Signed in as ${email}`)).toBeAttached();
+  await expect(banner.getByRole("button", { name: "Sign out" })).toBeVisible();
+});
+
+test("a wrong password is answered next to the form", async ({ page }, testInfo) => {
+  const email = uniqueEmail(testInfo);
+  await page.goto("/sign-up");
+  await ready(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("banner").getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByRole("banner").getByRole("link", { name: "Sign in" })).toBeVisible();
+
+  await page.goto("/sign-in");
+  await ready(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("not the right one");
+  await page.getByRole("button", { name: "Sign in" }).click();
+
+  const alert = page.getByRole("alert");
+  await expect(alert).toHaveText("The email or password is incorrect.");
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await expect(page.getByRole("banner").getByRole("link", { name: "Sign in" })).toBeVisible();
+});
+
+test("a common password is refused with a message on the password field", async ({ page }, testInfo) => {
+  await page.goto("/sign-up");
+  await ready(page);
+  await page.getByLabel("Email").fill(uniqueEmail(testInfo));
+  await page.getByLabel("Password").fill("password1");
+  await page.getByRole("button", { name: "Create account" }).click();
+  const field = page.getByLabel("Password");
+  await expect(field).toHaveAttribute("aria-invalid", "true");
+  await expect(field).toHaveAccessibleDescription(/most common passwords/);
+});
+
+test("unknown pages say so and lead home", async ({ page }) => {
+  const res = await page.goto("/no-such-page");
+  expect(res?.status()).toBe(404);
+  await expect(page.getByRole("heading", { name: "We couldn't find that page" })).toBeVisible();
+  await page.getByRole("link", { name: "Go to the home page" }).click();
+  await expect(page).toHaveURL(/\/$/);
+});

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Installs what Scout needs and is missing; safe to run again (a warm machine skips everything).
+#   scripts/setup.sh          build + run needs: Rust wasm target, cargo-leptos, wasm-bindgen,
+#                             node packages (Tailwind, wasm-opt), PostgreSQL server binaries
+#   scripts/setup.sh --test   also test needs: Chromium, leptosfmt, sqlx-cli
+# Pinned versions live here and in package.json / rust-toolchain.toml / Cargo.toml.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CARGO_LEPTOS_VERSION=0.3.10
+# must equal the wasm-bindgen version pinned with "=" in Cargo.toml
+WASM_BINDGEN_VERSION=0.2.129
+LEPTOSFMT_VERSION=0.1.33
+SQLX_CLI_VERSION=0.8.6
+
+want_test=false
+[ "${1:-}" = "--test" ] && want_test=true
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_install() {
+  say "installing Debian packages: $*"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get install -y --no-install-recommends "$@" \
+    || { as_root apt-get update && as_root apt-get install -y --no-install-recommends "$@"; }
+}
+
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# Rust: the toolchain in rust-toolchain.toml, with the WASM target and the lint/format tools.
+if ! rustc --version >/dev/null 2>&1; then
+  say "installing the Rust toolchain from rust-toolchain.toml"
+  rustup toolchain install
+fi
+rustup target list --installed | grep -qx wasm32-unknown-unknown \
+  || { say "adding the wasm32 target"; rustup target add wasm32-unknown-unknown; }
+for c in rustfmt clippy; do
+  rustup component list --installed | grep -q "^$c" || rustup component add "$c"
+done
+
+cargo_tool() { # name version check-command... ; installs with cargo when the version differs
+  local crate=$1 version=$2; shift 2
+  if ! "$@" 2>/dev/null | grep -qF "$version"; then
+    say "installing $crate $version (cargo install; slow the first time)"
+    cargo install "$crate" --version "$version" --locked "${CARGO_INSTALL_EXTRA[@]}"
+  fi
+}
+CARGO_INSTALL_EXTRA=()
+cargo_tool cargo-leptos "$CARGO_LEPTOS_VERSION" cargo leptos --version
+cargo_tool wasm-bindgen-cli "$WASM_BINDGEN_VERSION" wasm-bindgen --version
+if $want_test; then
+  cargo_tool leptosfmt "$LEPTOSFMT_VERSION" leptosfmt --version
+  CARGO_INSTALL_EXTRA=(--no-default-features --features postgres,rustls)
+  cargo_tool sqlx-cli "$SQLX_CLI_VERSION" cargo sqlx --version
+  CARGO_INSTALL_EXTRA=()
+fi
+
+# PostgreSQL server binaries (Scout starts its own private cluster with them).
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then
+  apt_install postgresql
+fi
+command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
+if $want_test && [ ! -x /usr/bin/chromium ]; then
+  apt_install chromium
+fi
+
+# Node tools: Tailwind, wasm-opt (binaryen from npm: Debian's is too old), Playwright.
+# `npm install`, not `npm ci`: the mirror lacks other platforms' optional packages.
+if [ ! -x node_modules/.bin/tailwindcss ] || [ ! -x node_modules/.bin/wasm-opt ] \
+   || [ ! -d node_modules/@playwright/test ] || [ package.json -nt node_modules/.package-lock.json ]; then
+  say "installing node packages"
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund
+fi
+say "set-up complete"

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Runs every test Scout has, installing what is missing first; exits non-zero on any failure.
+#   format (rustfmt, leptosfmt) -> cargo-leptos build (server, WASM, CSS) -> hydrate build has
+#   no server crates -> private Postgres -> .sqlx/ is current -> clippy (ssr + hydrate/wasm32)
+#   -> Rust unit + integration tests -> browser journeys (Playwright + Debian's Chromium)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started=$(date +%s)
+step() { printf '\n\033[1m==> [%ss] %s\033[0m\n' "$(( $(date +%s) - started ))" "$*" >&2; }
+
+step "set-up"
+scripts/setup.sh --test
+export PATH="$HOME/.cargo/bin:$PATH"
+export SQLX_OFFLINE=true
+# the flag cargo-leptos uses for debug builds: the same flag everywhere shares one build cache
+export RUSTFLAGS="--cfg erase_components"
+
+step "formatting (rustfmt, leptosfmt)"
+cargo fmt --check
+leptosfmt --check src
+
+step "build with cargo-leptos (server, WASM bundle, Tailwind CSS)"
+cargo leptos build
+
+step "the hydrate (WASM) build pulls in no server crates"
+scripts/check-wasm-deps.sh
+
+step "private Postgres for the tests"
+db_dir=.scout/test-db
+mkdir -p "$db_dir"
+SCOUT_DATA_DIR="$db_dir" target/debug/scout postgres > "$db_dir/url" 2> "$db_dir/postgres-runner.log" &
+pg_pid=$!
+cleanup() { kill -TERM "$pg_pid" 2>/dev/null && wait "$pg_pid" 2>/dev/null || true; }
+trap cleanup EXIT
+for _ in $(seq 1 300); do
+  grep -q '^DATABASE_URL=' "$db_dir/url" 2>/dev/null && break
+  kill -0 "$pg_pid" 2>/dev/null || { cat "$db_dir/postgres-runner.log" >&2; exit 1; }
+  sleep 0.2
+done
+DATABASE_URL=$(sed -n 's/^DATABASE_URL=//p' "$db_dir/url")
+[ -n "$DATABASE_URL" ] || { echo "the test Postgres did not start" >&2; cat "$db_dir/postgres-runner.log" >&2; exit 1; }
+export DATABASE_URL
+
+step ".sqlx/ matches the queries and the schema"
+cargo sqlx prepare --check -- --features ssr
+
+step "clippy -D warnings (ssr, all targets)"
+cargo clippy --features ssr --all-targets -- -D warnings
+step "clippy -D warnings (hydrate, wasm32)"
+cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+step "Rust unit and integration tests (each integration test gets its own database)"
+cargo test --features ssr
+
+step "browser journeys (Playwright, Chromium; hydrated and without JavaScript; desktop and phone)"
+rm -rf .scout/e2e
+(cd end2end && npx playwright test)
+
+step "all tests passed"
