@@ -69,3 +69,62 @@ pub async fn end_session(session: &Session) -> Result<(), AppError> {
     session.flush().await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use tower_sessions::MemoryStore;
+
+    fn new_session() -> Session {
+        Session::new(None, Arc::new(MemoryStore::default()), None)
+    }
+
+    #[tokio::test]
+    async fn a_fresh_sign_in_is_current() -> Result<(), AppError> {
+        let session = new_session();
+        let id = Uuid::new_v4();
+        start_session(&session, id, false).await?;
+        assert_eq!(current_account_id(&session).await?, Some(id));
+        assert_eq!(session.expiry(), Some(Expiry::OnInactivity(IDLE_TIMEOUT)));
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn keep_me_signed_in_lengthens_the_idle_timeout() -> Result<(), AppError> {
+        let session = new_session();
+        start_session(&session, Uuid::new_v4(), true).await?;
+        assert_eq!(
+            session.expiry(),
+            Some(Expiry::OnInactivity(REMEMBERED_IDLE_TIMEOUT))
+        );
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn sessions_end_at_the_absolute_timeout_even_when_active() -> Result<(), AppError> {
+        let session = new_session();
+        start_session(&session, Uuid::new_v4(), false).await?;
+        let long_ago = OffsetDateTime::now_utc() - ABSOLUTE_TIMEOUT - Duration::seconds(1);
+        session
+            .insert(SIGNED_IN_AT, long_ago.unix_timestamp())
+            .await?;
+        assert_eq!(current_account_id(&session).await?, None);
+        // and the session is gone, not just ignored
+        assert_eq!(session.get::<Uuid>(ACCOUNT_ID).await?, None);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn remembered_sessions_outlive_the_short_absolute_timeout() -> Result<(), AppError> {
+        let session = new_session();
+        let id = Uuid::new_v4();
+        start_session(&session, id, true).await?;
+        let yesterday = OffsetDateTime::now_utc() - Duration::days(1);
+        session
+            .insert(SIGNED_IN_AT, yesterday.unix_timestamp())
+            .await?;
+        assert_eq!(current_account_id(&session).await?, Some(id));
+        Ok(())
+    }
+}
