@@ -16,8 +16,8 @@ pub fn Field(
     name: &'static str,
     #[prop(default = "text")] input_type: &'static str,
     #[prop(optional)] autocomplete: Option<&'static str>,
-    #[prop(optional)] hint: Option<&'static str>,
-    #[prop(optional)] minlength: Option<usize>,
+    #[prop(default = None)] hint: Option<&'static str>,
+    #[prop(default = None)] minlength: Option<usize>,
     #[prop(optional)] maxlength: Option<usize>,
     #[prop(into)] error: Signal<Option<AppError>>,
 ) -> impl IntoView {

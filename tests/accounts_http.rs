@@ -101,11 +101,8 @@ impl TestApp {
     }
 
     fn form(path: &str, client_ip: &str, cookie: Option<&str>) -> axum::http::request::Builder {
-        let mut req = Request::post(path)
-            .header(header::HOST, "127.0.0.1:3000")
+        let mut req = api_post(path, "127.0.0.1:3000")
             .header(header::ORIGIN, ORIGIN)
-            .header(header::ACCEPT, "application/json")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header("x-forwarded-for", client_ip);
         if let Some(cookie) = cookie {
             req = req.header(header::COOKIE, cookie);
@@ -153,6 +150,22 @@ impl TestApp {
             .and_then(|e| e.as_str())
             .map(str::to_string)
     }
+}
+
+/// A server-function POST as the browser's WASM sends it, with no Origin/Referer yet.
+fn api_post(path: &str, host: &str) -> axum::http::request::Builder {
+    Request::post(path)
+        .header(header::HOST, host)
+        .header(header::ACCEPT, "application/json")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+}
+
+/// A valid sign-up (or sign-in) body for ana@example.com.
+fn ana_body() -> Body {
+    Body::from(format!(
+        "email=ana%40example.com&password={}",
+        enc(GOOD_PASSWORD)
+    ))
 }
 
 fn enc(s: &str) -> String {
@@ -234,15 +247,9 @@ async fn over_https_the_cookie_is_host_prefixed_and_secure_and_hsts_is_sent(pool
     let mut config = Config::for_tests();
     config.public_url = PublicUrl::parse("https://scout.example").unwrap();
     let app = spawn_app_with(pool, config).await;
-    let req = Request::post("/api/accounts/sign_up")
-        .header(header::HOST, "scout.example")
+    let req = api_post("/api/accounts/sign_up", "scout.example")
         .header(header::ORIGIN, "https://scout.example")
-        .header(header::ACCEPT, "application/json")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(format!(
-            "email=ana%40example.com&password={}",
-            enc(GOOD_PASSWORD)
-        )))
+        .body(ana_body())
         .unwrap();
     let reply = app.send(req).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
@@ -387,10 +394,7 @@ async fn cross_origin_posts_to_every_server_function_are_refused(pool: PgPool) {
             ),
         ];
         for (what, origin, referer, fetch_site) in cases {
-            let mut req = Request::post(path)
-                .header(header::HOST, "127.0.0.1:3000")
-                .header(header::ACCEPT, "application/json")
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+            let mut req = api_post(path, "127.0.0.1:3000");
             if let Some(o) = origin {
                 req = req.header(header::ORIGIN, o);
             }
@@ -418,15 +422,9 @@ async fn cross_origin_posts_to_every_server_function_are_refused(pool: PgPool) {
 #[sqlx::test]
 async fn same_origin_referer_is_enough_when_origin_is_missing(pool: PgPool) {
     let app = spawn_app(pool).await;
-    let req = Request::post("/api/accounts/sign_up")
-        .header(header::HOST, "127.0.0.1:3000")
+    let req = api_post("/api/accounts/sign_up", "127.0.0.1:3000")
         .header(header::REFERER, "http://127.0.0.1:3000/sign-up")
-        .header(header::ACCEPT, "application/json")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(format!(
-            "email=ana%40example.com&password={}",
-            enc(GOOD_PASSWORD)
-        )))
+        .body(ana_body())
         .unwrap();
     assert_eq!(app.send(req).await.status, StatusCode::OK);
 }

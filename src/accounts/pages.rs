@@ -68,110 +68,120 @@ fn form_level(error: Signal<Option<AppError>>) -> Signal<Option<AppError>> {
     })
 }
 
+/// The frame of both pages: title, heading, the link to the other page, the form.
 #[component]
-pub fn SignInPage() -> impl IntoView {
-    let auth = expect_context::<Auth>();
-    let action = auth.sign_in;
-    let error = action_error(action);
-    let pending = action.pending();
+fn CredentialsPage(
+    title: &'static str,
+    heading: &'static str,
+    other_question: &'static str,
+    other_link: &'static str,
+    other_href: &'static str,
+    error: Signal<Option<AppError>>,
+    children: Children,
+) -> impl IntoView {
     view! {
-        <Title text="Sign in · Scout" />
+        <Title text=format!("{title} · Scout") />
         <section class="mx-auto w-full max-w-md px-4 py-10">
-            <h1 class="text-2xl font-bold text-slate-900">"Sign in"</h1>
+            <h1 class="text-2xl font-bold text-slate-900">{heading}</h1>
             <p class="mt-1 text-slate-600">
-                "New to Scout? " <a class="font-medium text-emerald-800 underline" href="/sign-up">
-                    "Create an account"
+                {other_question} " "
+                <a class="font-medium text-emerald-800 underline" href=other_href>
+                    {other_link}
                 </a>
             </p>
             <div class="mt-6 space-y-4">
                 <FormAlert error=form_level(error) />
-                <ActionForm action=action>
-                    <div class="space-y-4">
-                        <Field
-                            label="Email"
-                            name="email"
-                            input_type="email"
-                            autocomplete="email"
-                            error=error
-                        />
-                        <Field
-                            label="Password"
-                            name="password"
-                            input_type="password"
-                            autocomplete="current-password"
-                            maxlength=PASSWORD_MAX_CHARS
-                            error=error
-                        />
-                        <label class="flex items-center gap-2 text-sm text-slate-700">
-                            <input
-                                type="checkbox"
-                                name="remember"
-                                value="on"
-                                class="h-4 w-4 rounded border-slate-300"
-                            />
-                            "Keep me signed in for 30 days"
-                        </label>
-                        <button type="submit" class=PRIMARY_BUTTON disabled=move || pending.get()>
-                            {move || if pending.get() { "Signing in…" } else { "Sign in" }}
-                        </button>
-                    </div>
-                </ActionForm>
+                {children()}
             </div>
         </section>
     }
 }
 
+/// Email, password, "keep me signed in" and the submit button.
+#[component]
+fn CredentialsFields(
+    error: Signal<Option<AppError>>,
+    pending: Memo<bool>,
+    password_autocomplete: &'static str,
+    #[prop(optional)] password_hint: Option<&'static str>,
+    #[prop(optional)] password_minlength: Option<usize>,
+    submit_label: &'static str,
+    pending_label: &'static str,
+) -> impl IntoView {
+    view! {
+        <div class="space-y-4">
+            <Field label="Email" name="email" input_type="email" autocomplete="email" error=error />
+            <Field
+                label="Password"
+                name="password"
+                input_type="password"
+                autocomplete=password_autocomplete
+                hint=password_hint
+                minlength=password_minlength
+                maxlength=PASSWORD_MAX_CHARS
+                error=error
+            />
+            <label class="flex items-center gap-2 text-sm text-slate-700">
+                <input type="checkbox" name="remember" value="on" class="h-4 w-4 rounded border-slate-300" />
+                "Keep me signed in for 30 days"
+            </label>
+            <button type="submit" class=PRIMARY_BUTTON disabled=move || pending.get()>
+                {move || if pending.get() { pending_label } else { submit_label }}
+            </button>
+        </div>
+    }
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let action = expect_context::<Auth>().sign_in;
+    let error = action_error(action);
+    view! {
+        <CredentialsPage
+            title="Sign in"
+            heading="Sign in"
+            other_question="New to Scout?"
+            other_link="Create an account"
+            other_href="/sign-up"
+            error
+        >
+            <ActionForm action=action>
+                <CredentialsFields
+                    error
+                    pending=action.pending()
+                    password_autocomplete="current-password"
+                    submit_label="Sign in"
+                    pending_label="Signing in…"
+                />
+            </ActionForm>
+        </CredentialsPage>
+    }
+}
+
 #[component]
 pub fn SignUpPage() -> impl IntoView {
-    let auth = expect_context::<Auth>();
-    let action = auth.sign_up;
+    let action = expect_context::<Auth>().sign_up;
     let error = action_error(action);
-    let pending = action.pending();
     view! {
-        <Title text="Create an account · Scout" />
-        <section class="mx-auto w-full max-w-md px-4 py-10">
-            <h1 class="text-2xl font-bold text-slate-900">"Create an account"</h1>
-            <p class="mt-1 text-slate-600">
-                "Already have one? " <a class="font-medium text-emerald-800 underline" href="/sign-in">
-                    "Sign in"
-                </a>
-            </p>
-            <div class="mt-6 space-y-4">
-                <FormAlert error=form_level(error) />
-                <ActionForm action=action>
-                    <div class="space-y-4">
-                        <Field
-                            label="Email"
-                            name="email"
-                            input_type="email"
-                            autocomplete="email"
-                            error=error
-                        />
-                        <Field
-                            label="Password"
-                            name="password"
-                            input_type="password"
-                            autocomplete="new-password"
-                            hint="At least 8 characters. A few unrelated words make a strong password."
-                            minlength=PASSWORD_MIN_CHARS
-                            maxlength=PASSWORD_MAX_CHARS
-                            error=error
-                        />
-                        <label class="flex items-center gap-2 text-sm text-slate-700">
-                            <input
-                                type="checkbox"
-                                name="remember"
-                                value="on"
-                                class="h-4 w-4 rounded border-slate-300"
-                            />
-                            "Keep me signed in for 30 days"
-                        </label>
-                        <button type="submit" class=PRIMARY_BUTTON disabled=move || pending.get()>
-                            {move || if pending.get() { "Creating account…" } else { "Create account" }}
-                        </button>
-                    </div>
-                </ActionForm>
-            </div>
-        </section>
+        <CredentialsPage
+            title="Create an account"
+            heading="Create an account"
+            other_question="Already have one?"
+            other_link="Sign in"
+            other_href="/sign-in"
+            error
+        >
+            <ActionForm action=action>
+                <CredentialsFields
+                    error
+                    pending=action.pending()
+                    password_autocomplete="new-password"
+                    password_hint="At least 8 characters. A few unrelated words make a strong password."
+                    password_minlength=PASSWORD_MIN_CHARS
+                    submit_label="Create account"
+                    pending_label="Creating account…"
+                />
+            </ActionForm>
+        </CredentialsPage>
     }
 }
