@@ -45,7 +45,7 @@ export default defineConfig({
   ],
   webServer: {
     // The server as the README runs it: no DATABASE_URL, so it starts its own Postgres.
-    command: "../target/debug/scout",
+    command: "target/debug/scout",
     cwd: "..",
     url: `${baseURL}/readyz`,
     timeout: 120_000,

@@ -26,6 +26,11 @@ impl Auth {
     /// Creates the actions (inside the router, so a no-JS error in the URL reaches them)
     /// and provides them to every page.
     pub fn provide() -> Auth {
+        // A form posted without JavaScript comes back with its error in the URL; `<Routes>`
+        // would hand it to actions created below it, but these live above it.
+        leptos_router::hooks::use_url()
+            .read_untracked()
+            .provide_server_action_error();
         let sign_in = ServerAction::<SignIn>::new();
         let sign_up = ServerAction::<SignUp>::new();
         let sign_out = ServerAction::<SignOut>::new();
