@@ -95,8 +95,7 @@ fn Header(auth: Auth) -> impl IntoView {
                         // Visible from the small breakpoint up; on a phone only screen
                         // readers announce it, the sign-out button stays.
                         <span class="sr-only text-sm text-slate-700 sm:not-sr-only sm:max-w-[16rem] sm:truncate">
-                            "Signed in as "
-                            <strong class="font-semibold">{user.email}</strong>
+                            "Signed in as " <strong class="font-semibold">{user.email}</strong>
                         </span>
                         <ActionForm action=auth.sign_out>
                             <button

@@ -56,7 +56,14 @@ pub fn Field(
                 aria-describedby=described_by
                 class="block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-base text-slate-900 shadow-sm focus:border-emerald-600 focus:outline-none focus:ring-2 focus:ring-emerald-600/40 aria-[invalid=true]:border-red-600"
             />
-            {hint.map(|h| view! { <p id=hint_id class="text-sm text-slate-600">{h}</p> })}
+            {hint
+                .map(|h| {
+                    view! {
+                        <p id=hint_id class="text-sm text-slate-600">
+                            {h}
+                        </p>
+                    }
+                })}
             {move || {
                 message()
                     .map(|m| {

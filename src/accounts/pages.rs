@@ -127,7 +127,12 @@ fn CredentialsFields(
                 error=error
             />
             <label class="flex items-center gap-2 text-sm text-slate-700">
-                <input type="checkbox" name="remember" value="on" class="h-4 w-4 rounded border-slate-300" />
+                <input
+                    type="checkbox"
+                    name="remember"
+                    value="on"
+                    class="h-4 w-4 rounded border-slate-300"
+                />
                 "Keep me signed in for 30 days"
             </label>
             <button type="submit" class=PRIMARY_BUTTON disabled=move || pending.get()>
