@@ -14,6 +14,9 @@ export PATH="$HOME/.cargo/bin:$PATH"
 export SQLX_OFFLINE=true
 # the flag cargo-leptos uses for debug builds: the same flag everywhere shares one build cache
 export RUSTFLAGS="--cfg erase_components"
+# cargo-leptos bakes the output name into leptos_config at compile time; setting it for the
+# plain cargo commands too keeps them from rebuilding leptos and everything above it
+export LEPTOS_OUTPUT_NAME=scout
 
 step "formatting (rustfmt, leptosfmt)"
 cargo fmt --check
