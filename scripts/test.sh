@@ -12,7 +12,8 @@ step "set-up"
 scripts/setup.sh --test
 export PATH="$HOME/.cargo/bin:$PATH"
 export SQLX_OFFLINE=true
-# the flag cargo-leptos uses for debug builds: the same flag everywhere shares one build cache
+# cargo-leptos adds `--cfg erase_components` to RUSTFLAGS for debug builds (so it is unset for
+# it below); the plain cargo commands get the same flag so all of them share one build cache
 export RUSTFLAGS="--cfg erase_components"
 # cargo-leptos bakes the output name into leptos_config at compile time; setting it for the
 # plain cargo commands too keeps them from rebuilding leptos and everything above it
@@ -23,7 +24,7 @@ cargo fmt --check
 leptosfmt --check src
 
 step "build with cargo-leptos (server, WASM bundle, Tailwind CSS)"
-cargo leptos build
+env -u RUSTFLAGS cargo leptos build
 
 step "the hydrate (WASM) build pulls in no server crates"
 scripts/check-wasm-deps.sh

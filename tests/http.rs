@@ -1,6 +1,7 @@
 //! In-process HTTP tests through the real router, each against its own freshly migrated
 //! database (`#[sqlx::test]`): statuses and bodies of the account server functions, the
-//! session cookie, throttling, the cross-origin guard and the security headers.
+//! session cookie, throttling, the cross-origin guard, security headers, compression,
+//! asset caching and health checks.
 #![cfg(feature = "ssr")]
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
@@ -41,9 +42,13 @@ struct TestApp {
 }
 
 async fn spawn_app_with(pool: PgPool, config: Config) -> TestApp {
+    spawn_app_with_site(pool, config, "target/site").await
+}
+
+async fn spawn_app_with_site(pool: PgPool, config: Config, site_root: &str) -> TestApp {
     let options = LeptosOptions::builder()
         .output_name("scout")
-        .site_root("target/site")
+        .site_root(site_root)
         .build();
     let state = AppState::new(pool, config, options).unwrap();
     startup::session_store(&state).migrate().await.unwrap();
@@ -607,4 +612,48 @@ async fn failed_sign_ins_take_as_long_for_unknown_emails(pool: PgPool) {
         diff < slower / 4 + Duration::from_millis(5),
         "known {k:?} vs unknown {u:?}"
     );
+}
+
+#[sqlx::test]
+async fn pages_are_compressed_for_clients_that_accept_it(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let req = Request::get("/sign-up")
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .body(Body::empty())
+        .unwrap();
+    let reply = app.send(req).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.headers[header::CONTENT_ENCODING], "gzip");
+}
+
+#[sqlx::test]
+async fn hashed_assets_are_cached_for_a_year_and_missing_ones_are_404(pool: PgPool) {
+    let site = std::env::temp_dir().join(format!("scout-site-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    std::fs::write(site.join("pkg/scout.Abc123.css"), "body{color:red}").unwrap();
+    let app = spawn_app_with_site(pool, Config::for_tests(), site.to_str().unwrap()).await;
+
+    let reply = app
+        .send(
+            Request::get("/pkg/scout.Abc123.css")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body, "body{color:red}");
+    assert_eq!(
+        reply.headers[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    let reply = app
+        .send(
+            Request::get("/pkg/scout.Gone999.css")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert!(!reply.headers.contains_key(header::CACHE_CONTROL));
+    let _ = std::fs::remove_dir_all(site);
 }
