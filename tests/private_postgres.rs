@@ -2,7 +2,7 @@
 //! Postgres, serves, and on SIGTERM stops it cleanly, leaving no postgres process behind;
 //! the next start reuses the cluster, its port and the demo accounts.
 #![cfg(feature = "ssr")]
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+#![expect(clippy::unwrap_used, reason = "tests")]
 
 use std::{
     io::{Read, Write},
