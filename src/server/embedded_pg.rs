@@ -139,12 +139,59 @@ fn command_as(program: &Path, user: Option<&RunAs>) -> Command {
     cmd
 }
 
+/// Whether `user` can enter `dir` (every parent directory must let it through).
+async fn can_enter(dir: &Path, user: &RunAs) -> bool {
+    command_as(Path::new("/usr/bin/test"), Some(user))
+        .arg("-x")
+        .arg(dir)
+        .status()
+        .await
+        .is_ok_and(|s| s.success())
+}
+
+/// `<data dir>/postgres`, unless Scout runs as root in a place the Postgres user cannot
+/// reach (e.g. a checkout under /root): then a folder of its own under /var/tmp, named
+/// after the data directory so each checkout keeps its own cluster across starts.
+async fn cluster_dir(data_dir: &Path, user: Option<&RunAs>) -> anyhow::Result<PathBuf> {
+    let preferred = std::path::absolute(data_dir.join("postgres"))?;
+    std::fs::create_dir_all(&preferred)
+        .with_context(|| format!("creating {}", preferred.display()))?;
+    let Some(user) = user else {
+        return Ok(preferred);
+    };
+    std::os::unix::fs::chown(&preferred, Some(user.uid), Some(user.gid))?;
+    if can_enter(&preferred, user).await {
+        return Ok(preferred);
+    }
+    let name: String = preferred
+        .display()
+        .to_string()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let fallback = Path::new("/var/tmp/scout-postgres").join(name.trim_matches('_'));
+    std::fs::create_dir_all(&fallback)?;
+    tracing::warn!(
+        wanted = %preferred.display(),
+        using = %fallback.display(),
+        "the Postgres user {} cannot reach the data directory; keeping the cluster elsewhere",
+        user.name
+    );
+    Ok(fallback)
+}
+
 impl EmbeddedPostgres {
     /// Starts (creating it the first time) the private cluster under `data_dir`.
     pub async fn start(data_dir: &Path) -> anyhow::Result<EmbeddedPostgres> {
         let bin = find_bin_dir()?;
         let user = run_as_user()?;
-        let dir = std::path::absolute(data_dir.join("postgres"))?;
+        let dir = cluster_dir(data_dir, user.as_ref()).await?;
         let pgdata = dir.join("data");
         let sockets = dir.join("run");
         let password_file = dir.join("password");

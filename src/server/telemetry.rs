@@ -1,7 +1,9 @@
 //! Structured logs: one line per event, each inside the request span that carries the
-//! request id. `RUST_LOG` filters (default `info`), `SCOUT_LOG_FORMAT=json` for collectors.
+//! request id, on stderr (stdout is for `scout postgres`'s URL). `RUST_LOG` filters
+//! (default `info`), `SCOUT_LOG_FORMAT=json` for collectors.
 
 use crate::server::config::LogFormat;
+use std::io::IsTerminal;
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
 pub fn init(format: LogFormat) {
@@ -17,6 +19,13 @@ pub fn init(format: LogFormat) {
                     .with_span_list(false),
             )
             .try_init(),
-        LogFormat::Text => registry.with(fmt::layer().with_target(false)).try_init(),
+        LogFormat::Text => registry
+            .with(
+                fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_ansi(std::io::stderr().is_terminal())
+                    .with_target(false),
+            )
+            .try_init(),
     };
 }

@@ -1,0 +1,30 @@
+// Every page that exists passes axe-core's WCAG 2.x A/AA rules, on desktop and phone.
+import { test, expect } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+
+const pages = ["/", "/sign-in", "/sign-up", "/no-such-page"];
+
+for (const path of pages) {
+  test(`${path} has no WCAG A/AA violations`, async ({ page }) => {
+    test.skip(test.info().project.use.javaScriptEnabled === false, "axe runs as a script in the page");
+    await page.goto(path);
+    await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
+    const results = await new AxeBuilder({ page })
+      .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
+      .analyze();
+    const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`);
+    expect(summary).toEqual([]);
+  });
+}
+
+test("errors on the sign-in form have no WCAG A/AA violations", async ({ page }) => {
+  test.skip(test.info().project.use.javaScriptEnabled === false, "axe runs as a script in the page");
+  await page.goto("/sign-in");
+  await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
+  await page.getByLabel("Email").fill("nobody@example.com");
+  await page.getByLabel("Password").fill("not a real password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toBeVisible();
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa"]).analyze();
+  expect(results.violations.map((v) => v.id)).toEqual([]);
+});
