@@ -30,20 +30,8 @@ step "the hydrate (WASM) build pulls in no server crates"
 scripts/check-wasm-deps.sh
 
 step "private Postgres for the tests"
-db_dir=.scout/test-db
-mkdir -p "$db_dir"
-SCOUT_DATA_DIR="$db_dir" target/debug/scout postgres > "$db_dir/url" 2> "$db_dir/postgres-runner.log" &
-pg_pid=$!
-cleanup() { kill -TERM "$pg_pid" 2>/dev/null && wait "$pg_pid" 2>/dev/null || true; }
-trap cleanup EXIT
-for _ in $(seq 1 300); do
-  grep -q '^DATABASE_URL=' "$db_dir/url" 2>/dev/null && break
-  kill -0 "$pg_pid" 2>/dev/null || { cat "$db_dir/postgres-runner.log" >&2; exit 1; }
-  sleep 0.2
-done
-DATABASE_URL=$(sed -n 's/^DATABASE_URL=//p' "$db_dir/url")
-[ -n "$DATABASE_URL" ] || { echo "the test Postgres did not start" >&2; cat "$db_dir/postgres-runner.log" >&2; exit 1; }
-export DATABASE_URL
+. scripts/private-postgres.sh
+start_private_postgres .scout/test-db
 
 step ".sqlx/ matches the queries and the schema"
 cargo sqlx prepare --check -- --features ssr

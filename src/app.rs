@@ -35,10 +35,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// Leptos, which puts it on the hydration script and on resource scripts.
 #[cfg(feature = "ssr")]
 fn provide_csp_nonce() {
-    use crate::server::security::CspNonce;
-    if let Some(nonce) = use_context::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<CspNonce>().map(|n| n.0.clone()))
-    {
+    use crate::server::{security::CspNonce, state::request_extension};
+    if let Some(CspNonce(nonce)) = request_extension::<CspNonce>() {
         provide_context(leptos::nonce::Nonce::from_value(nonce));
     }
 }

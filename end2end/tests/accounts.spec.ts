@@ -4,7 +4,7 @@ import { test, expect, Page } from "@playwright/test";
 
 const password = "violet tractor mango 42";
 
-function uniqueEmail(testInfo: { project: { name: string }; workerIndex: number }) {
+function uniqueEmail(testInfo: { project: { name: string } }) {
   const stamp = `${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
   return `buyer-${testInfo.project.name}-${stamp}@example.com`;
 }
@@ -16,16 +16,21 @@ async function ready(page: Page) {
   }
 }
 
+// Fills the form on the current sign-in or sign-up page and submits it with `button`.
+async function submitCredentials(page: Page, email: string, secret: string, button: string) {
+  await ready(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(secret);
+  await page.getByRole("button", { name: button }).click();
+}
+
 test("sign up, see the account, sign out, sign in again", async ({ page }, testInfo) => {
   const email = uniqueEmail(testInfo);
 
   await page.goto("/");
   await page.getByRole("link", { name: "Create account" }).click();
   await expect(page.getByRole("heading", { name: "Create an account" })).toBeVisible();
-  await ready(page);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Create account" }).click();
+  await submitCredentials(page, email, password, "Create account");
 
   const banner = page.getByRole("banner");
   await expect(banner.getByText(`Signed in as ${email}`)).toBeAttached();
@@ -37,10 +42,7 @@ test("sign up, see the account, sign out, sign in again", async ({ page }, testI
 
   await banner.getByRole("link", { name: "Sign in" }).click();
   await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
-  await ready(page);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await submitCredentials(page, email, password, "Sign in");
   await expect(banner.getByText(`Signed in as ${email}`)).toBeAttached();
   await expect(banner.getByRole("button", { name: "Sign out" })).toBeVisible();
 });
@@ -48,18 +50,12 @@ test("sign up, see the account, sign out, sign in again", async ({ page }, testI
 test("a wrong password is answered next to the form", async ({ page }, testInfo) => {
   const email = uniqueEmail(testInfo);
   await page.goto("/sign-up");
-  await ready(page);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Create account" }).click();
+  await submitCredentials(page, email, password, "Create account");
   await page.getByRole("banner").getByRole("button", { name: "Sign out" }).click();
   await expect(page.getByRole("banner").getByRole("link", { name: "Sign in" })).toBeVisible();
 
   await page.goto("/sign-in");
-  await ready(page);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill("not the right one");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await submitCredentials(page, email, "not the right one", "Sign in");
 
   const alert = page.getByRole("alert");
   await expect(alert).toHaveText("The email or password is incorrect.");
@@ -69,10 +65,7 @@ test("a wrong password is answered next to the form", async ({ page }, testInfo)
 
 test("a common password is refused with a message on the password field", async ({ page }, testInfo) => {
   await page.goto("/sign-up");
-  await ready(page);
-  await page.getByLabel("Email").fill(uniqueEmail(testInfo));
-  await page.getByLabel("Password").fill("password1");
-  await page.getByRole("button", { name: "Create account" }).click();
+  await submitCredentials(page, uniqueEmail(testInfo), "password1", "Create account");
   const field = page.getByLabel("Password");
   await expect(field).toHaveAttribute("aria-invalid", "true");
   await expect(field).toHaveAccessibleDescription(/most common passwords/);

@@ -119,17 +119,6 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(listener.local_addr()?.port())
 }
 
-fn chown_recursive(path: &Path, user: &RunAs) -> anyhow::Result<()> {
-    std::os::unix::fs::chown(path, Some(user.uid), Some(user.gid))
-        .with_context(|| format!("chown {} to {}", path.display(), user.name))?;
-    if path.is_dir() {
-        for entry in std::fs::read_dir(path)? {
-            chown_recursive(&entry?.path(), user)?;
-        }
-    }
-    Ok(())
-}
-
 fn command_as(program: &Path, user: Option<&RunAs>) -> Command {
     let mut cmd = Command::new(program);
     if let Some(user) = user {
@@ -159,7 +148,6 @@ async fn cluster_dir(data_dir: &Path, user: Option<&RunAs>) -> anyhow::Result<Pa
     let Some(user) = user else {
         return Ok(preferred);
     };
-    std::os::unix::fs::chown(&preferred, Some(user.uid), Some(user.gid))?;
     if can_enter(&preferred, user).await {
         return Ok(preferred);
     }
@@ -209,8 +197,13 @@ impl EmbeddedPostgres {
             std::fs::set_permissions(&password_file, std::fs::Permissions::from_mode(0o600))?;
         }
         let password = std::fs::read_to_string(&password_file)?.trim().to_string();
+        // Only what Scout itself creates needs handing over: initdb creates the data
+        // directory as the Postgres user already.
         if let Some(user) = &user {
-            chown_recursive(&dir, user)?;
+            for path in [&dir, &sockets, &password_file] {
+                std::os::unix::fs::chown(path, Some(user.uid), Some(user.gid))
+                    .with_context(|| format!("chown {} to {}", path.display(), user.name))?;
+            }
         }
 
         if !pgdata.join("PG_VERSION").exists() {

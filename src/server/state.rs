@@ -46,9 +46,16 @@ impl FromRef<AppState> for LeptosOptions {
 #[derive(Debug, Clone)]
 pub struct ClientIp(pub String);
 
+/// A value one of our layers put on the request being served, read inside a server
+/// function or while rendering a page.
+pub fn request_extension<T: Clone + Send + Sync + 'static>() -> Option<T> {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<T>().cloned())
+}
+
 /// The client address of the request being served, inside a server function.
 pub fn client_ip() -> Result<String, AppError> {
-    leptos::prelude::use_context::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<ClientIp>().map(|ip| ip.0.clone()))
+    request_extension::<ClientIp>()
+        .map(|ip| ip.0)
         .ok_or_else(|| AppError::internal("client address missing from the request"))
 }
