@@ -1,10 +1,13 @@
 //! The HTML shell, the routes and the layout every page shares (header, footer, 404).
 
-use crate::accounts::pages::{Auth, SignInPage, SignUpPage};
+use crate::{
+    accounts::pages::{Auth, SignInPage, SignUpPage},
+    listings::{detail_page::ListingPage, search_page::SearchPage},
+};
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, Meta, MetaTags, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
@@ -75,6 +78,12 @@ fn Layout() -> impl IntoView {
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
                     <Route path=StaticSegment("sign-in") view=SignInPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("sign-up") view=SignUpPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("search") view=SearchPage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("listings"), ParamSegment("id"))
+                        view=ListingPage
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </main>
             <Footer />
@@ -135,6 +144,9 @@ fn Header(auth: Auth) -> impl IntoView {
                     <a href="/" class="rounded px-2 py-1 text-slate-700 hover:bg-slate-100">
                         "Home"
                     </a>
+                    <a href="/search" class="rounded px-2 py-1 text-slate-700 hover:bg-slate-100">
+                        "Search"
+                    </a>
                 </nav>
                 <div class="ml-auto flex items-center gap-2">
                     <Transition fallback=|| ()>{account}</Transition>
@@ -172,6 +184,24 @@ fn HomePage() -> impl IntoView {
             <p class="mt-4 max-w-2xl text-lg text-slate-700">
                 "Scout searches used cars and other used goods, shows you what a fair price is, and tells you the moment a matching or cheaper listing appears."
             </p>
+            <form method="get" action="/search" role="search" class="mt-8 flex max-w-2xl gap-2">
+                <label for="home-q" class="sr-only">
+                    "Search used cars"
+                </label>
+                <input
+                    id="home-q"
+                    type="search"
+                    name="q"
+                    placeholder="e.g. golf diesel <15000 2015+ sofia"
+                    class="block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-base shadow-sm focus:border-emerald-600 focus:outline-none focus:ring-2 focus:ring-emerald-600/40"
+                />
+                <button
+                    type="submit"
+                    class="rounded-lg bg-emerald-700 px-4 py-2 font-semibold text-white hover:bg-emerald-800"
+                >
+                    "Search"
+                </button>
+            </form>
             <p class="mt-6 text-slate-700">
                 <Transition fallback=|| ()>{greeting}</Transition>
             </p>

@@ -3,7 +3,7 @@
 //!
 //! `scout` serves. `scout postgres` only runs the private Postgres (for the test command and
 //! for `sqlx` tooling): it migrates, prints `DATABASE_URL=...` on stdout and stops cleanly on a
-//! signal.
+//! signal. `scout seed-listings N` adds N generated listings and stops.
 
 use anyhow::Context;
 use scout::server::{
@@ -86,6 +86,7 @@ async fn serve_with(config: &Config, embedded_url: Option<String>) -> anyhow::Re
 
     if config.seed_demo.unwrap_or(embedded_url.is_some()) {
         seed::seed_demo_accounts(&state, &config.data_dir).await?;
+        seed::seed_demo_listings_once(&state, config.demo_listings).await?;
     }
 
     // Housekeeping: expired sessions and old sign-in failures.
@@ -142,6 +143,49 @@ async fn run_postgres_only(config: Config) -> anyhow::Result<()> {
     pg.stop().await
 }
 
+/// `scout seed-listings N`: adds N generated listings (for demos at scale and benchmarks).
+async fn run_seed_listings(config: Config, count: &str) -> anyhow::Result<()> {
+    let count: usize = count
+        .replace('_', "")
+        .parse()
+        .with_context(|| format!("{count:?} is not a number of listings"))?;
+    let embedded = match &config.database_url {
+        Some(_) => None,
+        None => Some(EmbeddedPostgres::start(&config.data_dir).await?),
+    };
+    let url = embedded
+        .as_ref()
+        .map(|pg| pg.url().to_string())
+        .or_else(|| config.database_url.clone())
+        .context("no database")?;
+    let result = async {
+        let pool = PgPoolOptions::new()
+            .max_connections(2)
+            .connect(&url)
+            .await?;
+        sqlx::migrate!()
+            .run(&pool)
+            .await
+            .context("running migrations")?;
+        let state = AppState::new(pool.clone(), config.clone(), leptos_options(&config)?)?;
+        seed::seed_demo_accounts(&state, &config.data_dir).await?;
+        let started = std::time::Instant::now();
+        let seed = u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp()).unwrap_or(1);
+        let n = seed::seed_demo_listings(&state, count, seed).await?;
+        tracing::info!(
+            "added {n} listings in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        pool.close().await;
+        anyhow::Ok(())
+    }
+    .await;
+    if let Some(pg) = embedded {
+        pg.stop().await?;
+    }
+    result
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let config = match Config::from_env() {
@@ -155,8 +199,12 @@ async fn main() -> std::process::ExitCode {
     let result = match std::env::args().nth(1).as_deref() {
         None | Some("serve") => serve(config).await,
         Some("postgres") => run_postgres_only(config).await,
+        Some("seed-listings") => match std::env::args().nth(2) {
+            Some(n) => run_seed_listings(config, &n).await,
+            None => Err(anyhow::anyhow!("usage: scout seed-listings <how many>")),
+        },
         Some(other) => Err(anyhow::anyhow!(
-            "unknown command {other:?}; use `scout` (serve) or `scout postgres`"
+            "unknown command {other:?}; use `scout` (serve), `scout postgres` or `scout seed-listings N`"
         )),
     };
     match result {

@@ -10,14 +10,15 @@ use axum::{
     body::{Body, to_bytes},
     http::{Request, Response, StatusCode, header},
 };
-use leptos::prelude::LeptosOptions;
 use scout::{
     error::AppError,
-    server::{config::Config, config::PublicUrl, startup, state::AppState},
+    server::{config::Config, config::PublicUrl},
 };
 use sqlx::PgPool;
 use std::time::{Duration, Instant};
 use tower::ServiceExt;
+
+mod support;
 
 const ORIGIN: &str = "http://127.0.0.1:3000";
 const GOOD_PASSWORD: &str = "correct horse battery staple";
@@ -46,14 +47,8 @@ async fn spawn_app_with(pool: PgPool, config: Config) -> TestApp {
 }
 
 async fn spawn_app_with_site(pool: PgPool, config: Config, site_root: &str) -> TestApp {
-    let options = LeptosOptions::builder()
-        .output_name("scout")
-        .site_root(site_root)
-        .build();
-    let state = AppState::new(pool, config, options).unwrap();
-    startup::session_store(&state).migrate().await.unwrap();
     TestApp {
-        router: startup::router(state),
+        router: support::app(pool, config, site_root).await.0,
     }
 }
 
@@ -318,6 +313,70 @@ async fn sign_in_issues_a_new_session_id_and_sign_out_ends_it_on_the_server(pool
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(app.me(&second).await, None);
+}
+
+/// A request that loaded the session just before sign-out (a stylesheet, another tab) saves it
+/// when it finishes; that save must not bring the signed-out session back.
+#[sqlx::test]
+async fn a_save_racing_a_sign_out_does_not_sign_the_person_back_in(pool: PgPool) {
+    use std::{str::FromStr, sync::Arc};
+    use tower_sessions::{Session, session::Id};
+
+    let app = spawn_app(pool.clone()).await;
+    let cookie = app
+        .sign_up("ana@example.com", GOOD_PASSWORD)
+        .await
+        .session_cookie()
+        .unwrap();
+    let id = Id::from_str(cookie.split_once('=').unwrap().1).unwrap();
+
+    // The slow request: loads the signed-in session...
+    let store = Arc::new(scout::accounts::session_store::ScoutSessionStore::new(pool));
+    let stale = Session::new(Some(id), store, None);
+    assert!(
+        stale
+            .get::<uuid::Uuid>("account_id")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // ...the person signs out meanwhile...
+    let reply = app
+        .post("/api/accounts/sign_out", "", "10.0.0.4", Some(&cookie))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    // ...and the slow request finishes and saves what it loaded.
+    stale.save().await.unwrap();
+    assert_eq!(app.me(&cookie).await, None);
+}
+
+#[sqlx::test]
+async fn assets_and_probes_neither_read_nor_set_the_session(pool: PgPool) {
+    let site = std::env::temp_dir().join(format!("scout-site-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    std::fs::write(site.join("pkg/scout.Abc123.css"), "body{color:red}").unwrap();
+    let app = spawn_app_with_site(pool, Config::for_tests(), site.to_str().unwrap()).await;
+    let cookie = app
+        .sign_up("ana@example.com", GOOD_PASSWORD)
+        .await
+        .session_cookie()
+        .unwrap();
+    for path in ["/pkg/scout.Abc123.css", "/healthz", "/readyz"] {
+        let req = Request::get(path)
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())
+            .unwrap();
+        let reply = app.send(req).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}");
+        assert_eq!(reply.set_cookie(), None, "{path} set the session cookie");
+    }
+    // while a page still refreshes it
+    let req = Request::get("/")
+        .header(header::COOKIE, &cookie)
+        .body(Body::empty())
+        .unwrap();
+    assert!(app.send(req).await.set_cookie().is_some());
+    let _ = std::fs::remove_dir_all(site);
 }
 
 #[sqlx::test]

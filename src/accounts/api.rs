@@ -24,6 +24,13 @@ async fn current_session() -> Result<Session, AppError> {
         .map_err(|e| AppError::internal(format_args!("session layer missing: {e}")))
 }
 
+/// The signed-in account's id, or None: the "who is asking" step of every server function.
+#[cfg(feature = "ssr")]
+pub async fn current_account_id() -> Result<Option<uuid::Uuid>, AppError> {
+    let session = current_session().await?;
+    session::current_account_id(&session).await
+}
+
 /// Creates an account and signs it in. Field errors come back as 422.
 #[server(prefix = "/api", endpoint = "accounts/sign_up")]
 pub async fn sign_up(

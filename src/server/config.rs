@@ -70,6 +70,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// `SCOUT_SEED_DEMO`: create the demo accounts; defaults to on with the private cluster only.
     pub seed_demo: Option<bool>,
+    /// `SCOUT_DEMO_LISTINGS`: how many listings the demo data has (seeded once, into an empty database).
+    pub demo_listings: usize,
     /// `SCOUT_DB_MAX_CONNECTIONS`
     pub db_max_connections: u32,
     /// `SCOUT_SIGN_IN_MAX_FAILURES` within `SCOUT_SIGN_IN_WINDOW_SECS`, per email and per client address.
@@ -92,6 +94,7 @@ impl std::fmt::Debug for Config {
             .field("trust_proxy", &self.trust_proxy)
             .field("log_format", &self.log_format)
             .field("seed_demo", &self.seed_demo)
+            .field("demo_listings", &self.demo_listings)
             .field("db_max_connections", &self.db_max_connections)
             .field("sign_in_max_failures", &self.sign_in_max_failures)
             .field("sign_in_window", &self.sign_in_window)
@@ -153,6 +156,7 @@ impl Config {
             trust_proxy: parse_bool("SCOUT_TRUST_PROXY")?.unwrap_or(false),
             log_format,
             seed_demo: parse_bool("SCOUT_SEED_DEMO")?,
+            demo_listings: parse_var("SCOUT_DEMO_LISTINGS", 3000)?,
             db_max_connections: parse_var("SCOUT_DB_MAX_CONNECTIONS", 10)?,
             sign_in_max_failures: parse_var("SCOUT_SIGN_IN_MAX_FAILURES", 10)?,
             sign_in_window: Duration::from_secs(parse_var("SCOUT_SIGN_IN_WINDOW_SECS", 15 * 60)?),
@@ -174,6 +178,7 @@ impl Config {
             trust_proxy: true,
             log_format: LogFormat::Text,
             seed_demo: Some(false),
+            demo_listings: 0,
             db_max_connections: 5,
             sign_in_max_failures: 10,
             sign_in_window: Duration::from_secs(15 * 60),

@@ -1,4 +1,5 @@
-//! Demo data for a fresh private database: a demo buyer and a demo seller.
+//! Demo data for a fresh private database: a demo buyer, a private seller and a dealer, and
+//! (the first time) a few thousand listings from the two sellers.
 //!
 //! Their passwords are random, made the first time and kept in `<data dir>/demo-accounts.txt`
 //! (mode 0600, git-ignored), and printed in the log at every start so a person trying Scout
@@ -9,9 +10,10 @@ use anyhow::Context;
 use rand::{Rng, distributions::Alphanumeric};
 use std::{os::unix::fs::PermissionsExt, path::Path};
 
-pub const DEMO_ACCOUNTS: [(&str, &str); 2] = [
+pub const DEMO_ACCOUNTS: [(&str, &str); 3] = [
     ("buyer", "buyer@scout.test"),
     ("seller", "seller@scout.test"),
+    ("dealer", "dealer@scout.test"),
 ];
 
 fn random_password() -> String {
@@ -56,6 +58,41 @@ pub async fn seed_demo_accounts(state: &AppState, data_dir: &Path) -> anyhow::Re
         if let Some((_, password)) = known.iter().find(|(e, _)| e == email) {
             tracing::info!("demo {role}: sign in as {email} with password {password}");
         }
+    }
+    Ok(())
+}
+
+/// Listings from the demo seller (private) and the demo dealer.
+pub async fn seed_demo_listings(
+    state: &AppState,
+    count: usize,
+    seed: u64,
+) -> anyhow::Result<usize> {
+    let mut sellers = Vec::new();
+    for (email, kind) in [
+        ("seller@scout.test", "private"),
+        ("dealer@scout.test", "dealer"),
+    ] {
+        let account = repo::find_credentials(&state.pool, email)
+            .await?
+            .with_context(|| format!("the demo account {email} is missing"))?;
+        sellers.push((account.account_id, kind));
+    }
+    crate::listings::demo::seed_listings(&state.pool, &sellers, count, seed).await
+}
+
+/// Seeds the demo listings once: when there are no listings at all.
+pub async fn seed_demo_listings_once(state: &AppState, count: usize) -> anyhow::Result<()> {
+    let existing = sqlx::query_scalar!(r#"select count(*) as "n!" from listing"#)
+        .fetch_one(&state.pool)
+        .await?;
+    if existing == 0 && count > 0 {
+        let started = std::time::Instant::now();
+        let n = seed_demo_listings(state, count, 2026).await?;
+        tracing::info!(
+            "seeded {n} demo listings in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
     }
     Ok(())
 }

@@ -1,11 +1,15 @@
 //! `AppState`: everything a request needs, built once at start-up (or once per test) and
 //! handed to server functions through Leptos context and to axum handlers as router state.
 
-use crate::{accounts::password::Passwords, error::AppError, server::config::Config};
+use crate::{
+    accounts::password::Passwords, error::AppError, listings::catalog::Catalog,
+    server::config::Config,
+};
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use sqlx::PgPool;
 use std::sync::Arc;
+use tokio::sync::OnceCell;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -13,6 +17,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub passwords: Arc<Passwords>,
     pub leptos_options: LeptosOptions,
+    /// Makes, models, cities, rates: read from Postgres on first use.
+    catalog: Arc<OnceCell<Arc<Catalog>>>,
 }
 
 impl AppState {
@@ -26,7 +32,17 @@ impl AppState {
             config: Arc::new(config),
             passwords: Arc::new(Passwords::new()?),
             leptos_options,
+            catalog: Arc::new(OnceCell::new()),
         })
+    }
+
+    /// The reference data search needs (loaded once; a failed load is retried next time).
+    pub async fn catalog(&self) -> Result<Arc<Catalog>, AppError> {
+        let catalog = self
+            .catalog
+            .get_or_try_init(|| async { Catalog::load(&self.pool).await.map(Arc::new) })
+            .await?;
+        Ok(catalog.clone())
     }
 
     /// The state inside a server function (provided by `leptos_routes_with_context`).

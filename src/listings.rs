@@ -1,0 +1,19 @@
+//! Listings: what sellers publish and buyers search. Vehicles first (make, model, year,
+//! mileage, ...), other used goods in the same table. Search lives in the URL, understands a
+//! smart query box, forgives typos and counts every filter value.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod catalog;
+#[cfg(feature = "ssr")]
+pub mod demo;
+pub mod detail_page;
+pub mod model;
+#[cfg(feature = "ssr")]
+pub mod repo;
+pub mod search;
+pub mod search_page;
+#[cfg(feature = "ssr")]
+pub mod seo;
+#[cfg(feature = "ssr")]
+pub mod service;

@@ -1,0 +1,182 @@
+//! Server functions for buyers: search, the search form's options, a listing's page. Reads
+//! use GET with stable addresses, so a result page is a shareable, cacheable URL. Each one:
+//! parse -> who is asking -> repo -> answer.
+
+use super::model::{Money, SellerType, Status};
+use crate::error::AppError;
+use leptos::{prelude::*, server_fn::codec::GetUrl};
+use serde::{Deserialize, Serialize};
+
+/// A result card.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListingCard {
+    pub id: i64,
+    pub title: String,
+    pub status: Status,
+    /// What the seller asks.
+    pub price: Money,
+    /// The same in the buyer's currency, when that differs.
+    pub buyer_price: Option<Money>,
+    /// The price before the latest drop.
+    pub dropped_from: Option<Money>,
+    /// "2017", "145,000 km", "Diesel", "Automatic", "190 hp".
+    pub specs: Vec<String>,
+    pub city: String,
+    pub seller_type: SellerType,
+    /// "today", "3 days ago".
+    pub age: String,
+    pub photo_count: i32,
+}
+
+/// One value of a filter with its count under the current search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FacetValue {
+    pub label: String,
+    pub count: i64,
+    pub selected: bool,
+    /// The search with this value switched on or off.
+    pub href: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FacetGroup {
+    pub title: String,
+    pub values: Vec<FacetValue>,
+}
+
+/// A filter in force, shown as a removable chip.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Chip {
+    pub label: String,
+    /// The search without it.
+    pub href: String,
+}
+
+/// On an empty page: what dropping one filter would find.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Loosen {
+    pub without: String,
+    pub count: i64,
+    pub href: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchResults {
+    pub total: i64,
+    pub cards: Vec<ListingCard>,
+    pub facets: Vec<FacetGroup>,
+    pub chips: Vec<Chip>,
+    /// The next page, when there is one.
+    pub next: Option<String>,
+    /// The first page, when this isn't it.
+    pub first: Option<String>,
+    pub loosen: Vec<Loosen>,
+    /// URL parameters that were not understood and so not applied.
+    pub ignored: Vec<String>,
+    /// Free-text words that were corrected: (typed, used).
+    pub corrected: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MakeOption {
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelOption {
+    pub make: String,
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CityOption {
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EquipmentOption {
+    pub slug: String,
+    pub name: String,
+}
+
+/// What the search form offers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct FormOptions {
+    pub makes: Vec<MakeOption>,
+    pub models: Vec<ModelOption>,
+    pub cities: Vec<CityOption>,
+    pub equipment: Vec<EquipmentOption>,
+}
+
+/// A price the listing had.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PricePoint {
+    pub price: Money,
+    /// YYYY-MM-DD
+    pub date: String,
+    /// Change from the previous price in the same currency (negative: a drop).
+    pub change: Option<i64>,
+}
+
+/// A listing's page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListingDetail {
+    pub id: i64,
+    pub title: String,
+    pub status: Status,
+    pub description: String,
+    pub price: Money,
+    pub buyer_prices: Vec<Money>,
+    pub dropped_from: Option<Money>,
+    pub negotiable: bool,
+    pub vat: String,
+    pub condition: String,
+    pub seller_type: SellerType,
+    pub city: String,
+    pub city_slug: String,
+    pub make: Option<String>,
+    pub model: Option<String>,
+    pub year: Option<i16>,
+    /// (label, value) rows of the spec table, in display order.
+    pub specs: Vec<(String, String)>,
+    pub equipment: Vec<String>,
+    pub history: Vec<PricePoint>,
+    pub similar: Vec<ListingCard>,
+    /// YYYY-MM-DD
+    pub published: Option<String>,
+    pub updated: String,
+    /// The viewer is its seller.
+    pub mine: bool,
+    /// The absolute URL of this page (canonical, share link).
+    pub url: String,
+}
+
+/// Search results for a URL query string (`make=bmw&q=x5+<25000`).
+#[server(prefix = "/api", endpoint = "listings/search", input = GetUrl)]
+pub async fn search_listings(query: String) -> Result<SearchResults, AppError> {
+    let state = crate::server::state::AppState::from_context()?;
+    let query = super::search::SearchQuery::from_query_string(&query);
+    super::service::search(&state, &query).await
+}
+
+/// Makes, models, cities and equipment for the search form.
+#[server(prefix = "/api", endpoint = "listings/search_form_options", input = GetUrl)]
+pub async fn search_form_options() -> Result<FormOptions, AppError> {
+    let state = crate::server::state::AppState::from_context()?;
+    Ok(state.catalog().await?.options())
+}
+
+/// One listing. Drafts are visible to their seller only; to anyone else they don't exist.
+#[server(prefix = "/api", endpoint = "listings/get", input = GetUrl)]
+pub async fn get_listing(id: i64, cur: Option<String>) -> Result<ListingDetail, AppError> {
+    let state = crate::server::state::AppState::from_context()?;
+    let viewer = crate::accounts::api::current_account_id().await?;
+    let currency = cur
+        .as_deref()
+        .and_then(super::model::Currency::parse)
+        .unwrap_or_default();
+    super::service::listing_detail(&state, id, viewer, currency).await
+}

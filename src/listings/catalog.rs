@@ -1,0 +1,247 @@
+//! The reference data search needs on every request, read from Postgres once per process:
+//! makes, models, their aliases, cities, equipment and currency rates. It turns slugs into
+//! ids, feeds the smart query box its names, and converts money between currencies.
+
+use super::{
+    api::{CityOption, EquipmentOption, FormOptions, MakeOption, ModelOption},
+    model::{Currency, Money},
+    search::{Name, Understood, Vocabulary, normalise},
+};
+use sqlx::PgExecutor;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone)]
+pub struct Make {
+    pub make_id: i32,
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub model_id: i32,
+    pub make_id: i32,
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct City {
+    pub city_id: i32,
+    pub slug: String,
+    pub name_en: String,
+    pub name_bg: String,
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Equipment {
+    pub slug: String,
+    pub name_en: String,
+}
+
+/// Millionths: 1.95583 BGN per euro is 1_955_830.
+const RATE_SCALE: i128 = 1_000_000;
+
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub makes: Vec<Make>,
+    pub models: Vec<Model>,
+    pub cities: Vec<City>,
+    pub equipment: Vec<Equipment>,
+    /// Units of the currency per euro, in millionths.
+    per_eur: HashMap<Currency, i64>,
+    pub vocabulary: Vocabulary,
+}
+
+impl Catalog {
+    pub async fn load(db: &sqlx::PgPool) -> sqlx::Result<Catalog> {
+        let makes = sqlx::query_as!(
+            Make,
+            "select make_id, slug, name from vehicle_make order by name"
+        )
+        .fetch_all(db)
+        .await?;
+        let models = sqlx::query_as!(
+            Model,
+            "select model_id, make_id, slug, name from vehicle_model order by name"
+        )
+        .fetch_all(db)
+        .await?;
+        let cities = sqlx::query_as!(
+            City,
+            "select city_id, slug, name_en, name_bg, latitude, longitude from city order by population desc"
+        )
+        .fetch_all(db)
+        .await?;
+        let equipment = sqlx::query_as!(
+            Equipment,
+            "select slug, name_en from equipment order by name_en"
+        )
+        .fetch_all(db)
+        .await?;
+        let rates = sqlx::query!(
+            r#"select code, (per_eur * 1000000)::bigint as "per_eur_millionths!" from currency"#
+        )
+        .fetch_all(db)
+        .await?;
+        let per_eur = rates
+            .into_iter()
+            .filter_map(|r| Currency::parse(&r.code).map(|c| (c, r.per_eur_millionths)))
+            .collect();
+        let aliases = load_aliases(db).await?;
+        let vocabulary = vocabulary(&makes, &models, &cities, aliases);
+        Ok(Catalog {
+            makes,
+            models,
+            cities,
+            equipment,
+            per_eur,
+            vocabulary,
+        })
+    }
+
+    pub fn make(&self, slug: &str) -> Option<&Make> {
+        self.makes.iter().find(|m| m.slug == slug)
+    }
+
+    pub fn model(&self, slug: &str) -> Option<&Model> {
+        self.models.iter().find(|m| m.slug == slug)
+    }
+
+    pub fn city(&self, slug: &str) -> Option<&City> {
+        self.cities.iter().find(|c| c.slug == slug)
+    }
+
+    /// The amount in euro cents (rounded), for comparing prices across currencies.
+    pub fn to_eur_minor(&self, money: Money) -> i64 {
+        let per_eur = i128::from(*self.per_eur.get(&money.currency).unwrap_or(&1_000_000));
+        let v = (i128::from(money.minor) * RATE_SCALE * 2 + per_eur) / (per_eur * 2);
+        i64::try_from(v).unwrap_or(i64::MAX)
+    }
+
+    /// Euro cents in `currency` (rounded).
+    pub fn from_eur_minor(&self, eur_minor: i64, currency: Currency) -> Money {
+        let per_eur = i128::from(*self.per_eur.get(&currency).unwrap_or(&1_000_000));
+        let v = (i128::from(eur_minor) * per_eur * 2 + RATE_SCALE) / (RATE_SCALE * 2);
+        Money::new(i64::try_from(v).unwrap_or(i64::MAX), currency)
+    }
+
+    /// `money` in `currency`, through the euro (exact for the BGN peg up to rounding).
+    pub fn convert(&self, money: Money, currency: Currency) -> Money {
+        if money.currency == currency {
+            money
+        } else {
+            self.from_eur_minor(self.to_eur_minor(money), currency)
+        }
+    }
+
+    /// What the search form offers.
+    pub fn options(&self) -> FormOptions {
+        FormOptions {
+            makes: self
+                .makes
+                .iter()
+                .map(|m| MakeOption {
+                    slug: m.slug.clone(),
+                    name: m.name.clone(),
+                })
+                .collect(),
+            models: self
+                .models
+                .iter()
+                .filter_map(|m| {
+                    let make = self.makes.iter().find(|k| k.make_id == m.make_id)?;
+                    Some(ModelOption {
+                        make: make.slug.clone(),
+                        slug: m.slug.clone(),
+                        name: m.name.clone(),
+                    })
+                })
+                .collect(),
+            cities: self
+                .cities
+                .iter()
+                .map(|c| CityOption {
+                    slug: c.slug.clone(),
+                    name: c.name_en.clone(),
+                })
+                .collect(),
+            equipment: self
+                .equipment
+                .iter()
+                .map(|e| EquipmentOption {
+                    slug: e.slug.clone(),
+                    name: e.name_en.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+struct AliasRow {
+    alias: String,
+    make_id: i32,
+    model_id: Option<i32>,
+}
+
+async fn load_aliases(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<AliasRow>> {
+    sqlx::query_as!(
+        AliasRow,
+        "select alias, make_id, model_id from vehicle_alias"
+    )
+    .fetch_all(db)
+    .await
+}
+
+fn vocabulary(
+    makes: &[Make],
+    models: &[Model],
+    cities: &[City],
+    aliases: Vec<AliasRow>,
+) -> Vocabulary {
+    let mut names = Vec::new();
+    let words = |s: &str| -> Vec<String> {
+        normalise(s)
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    };
+    for a in aliases {
+        let Some(make) = makes.iter().find(|m| m.make_id == a.make_id) else {
+            continue;
+        };
+        let what = match a
+            .model_id
+            .and_then(|id| models.iter().find(|m| m.model_id == id))
+        {
+            Some(model) => Understood::Model {
+                make: make.slug.clone(),
+                slug: model.slug.clone(),
+                name: format!("{} {}", make.name, model.name),
+            },
+            None => Understood::Make {
+                slug: make.slug.clone(),
+                name: make.name.clone(),
+            },
+        };
+        names.push(Name {
+            words: words(&a.alias),
+            what,
+        });
+    }
+    for c in cities {
+        let what = Understood::City {
+            slug: c.slug.clone(),
+            name: c.name_en.clone(),
+        };
+        for spelling in [c.name_en.as_str(), c.name_bg.as_str()] {
+            names.push(Name {
+                words: words(spelling),
+                what: what.clone(),
+            });
+        }
+    }
+    Vocabulary { names }
+}

@@ -1,0 +1,339 @@
+//! A listing's page: every field, the price history, similar listings, a share link and
+//! "back to results"; title, description, canonical URL and schema.org JSON-LD for search
+//! engines. Server-rendered whole (`SsrMode::Async`).
+
+use super::{
+    api::{ListingDetail, get_listing},
+    model::{Status, group_thousands},
+    search::decode_component,
+    search_page::Card,
+};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::{Link, Meta, Title};
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+#[component]
+pub fn ListingPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<i64>().ok()));
+    let listing = Resource::new(
+        move || (id.get(), query.read().get("cur")),
+        |(id, cur)| async move {
+            match id {
+                Some(id) => get_listing(id, cur).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    // "back to results": the search this listing was opened from, if any
+    let back = move || {
+        query
+            .read()
+            .get("from")
+            .map(|qs| format!("/search?{}", decode_component(&qs)))
+    };
+    view! {
+        <div class="mx-auto max-w-6xl px-4 py-6">
+            <Transition fallback=|| {
+                view! { <p class="text-slate-600">"Loading the listing…"</p> }
+            }>
+                {move || Suspend::new(async move {
+                    match listing.await {
+                        Ok(l) => view! { <Listing l back=back() /> }.into_any(),
+                        Err(e) => view! { <Missing e /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn Missing(e: AppError) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(
+            http::StatusCode::from_u16(e.status())
+                .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+        );
+    }
+    let not_found = e == AppError::NotFound;
+    view! {
+        <Title text="Listing not found · Scout" />
+        <section class="mx-auto max-w-xl py-10 text-center">
+            <h1 class="text-2xl font-bold">
+                {if not_found { "This listing doesn't exist".to_string() } else { e.to_string() }}
+            </h1>
+            <p class="mt-3 text-slate-700">
+                "It may have been removed by its seller, or the link is mistyped."
+            </p>
+            <a
+                href="/search"
+                class="mt-6 inline-block rounded-lg bg-emerald-700 px-4 py-2 font-semibold text-white hover:bg-emerald-800"
+            >
+                "Search listings"
+            </a>
+        </section>
+    }
+}
+
+/// schema.org Car + Offer, as JSON-LD. `</` is escaped so text can't close the script.
+fn json_ld(l: &ListingDetail, url: &str) -> String {
+    let availability = match l.status {
+        Status::Published => "https://schema.org/InStock",
+        _ => "https://schema.org/SoldOut",
+    };
+    let mut car = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "Car",
+        "name": l.title,
+        "description": l.description.chars().take(300).collect::<String>(),
+        "url": url,
+        "offers": {
+            "@type": "Offer",
+            "price": format!("{}.{:02}", l.price.minor / 100, l.price.minor % 100),
+            "priceCurrency": l.price.currency.code(),
+            "availability": availability,
+            "itemCondition": match l.condition.as_str() {
+                "new" => "https://schema.org/NewCondition",
+                "damaged" => "https://schema.org/DamagedCondition",
+                _ => "https://schema.org/UsedCondition",
+            },
+        },
+    });
+    if let Some(make) = &l.make {
+        car["brand"] = serde_json::json!({ "@type": "Brand", "name": make });
+    }
+    if let Some(model) = &l.model {
+        car["model"] = serde_json::json!(model);
+    }
+    if let Some(year) = l.year {
+        car["vehicleModelDate"] = serde_json::json!(year.to_string());
+    }
+    if let Some((_, km)) = l.specs.iter().find(|(k, _)| k == "Mileage") {
+        let digits: String = km.chars().filter(char::is_ascii_digit).collect();
+        car["mileageFromOdometer"] = serde_json::json!({
+            "@type": "QuantitativeValue", "value": digits, "unitCode": "KMT"
+        });
+    }
+    car.to_string().replace("</", "<\\/")
+}
+
+#[component]
+fn Listing(l: ListingDetail, back: Option<String>) -> impl IntoView {
+    let url = l.url.clone();
+    let description = {
+        let mut d: String = format!(
+            "{} for {} in {}. {}",
+            l.title,
+            l.price.format(),
+            l.city,
+            l.specs
+                .iter()
+                .filter(|(k, _)| matches!(
+                    k.as_str(),
+                    "First registration" | "Mileage" | "Fuel" | "Gearbox"
+                ))
+                .map(|(_, v)| v.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        d.truncate(d.char_indices().nth(160).map_or(d.len(), |(i, _)| i));
+        d
+    };
+    let status_note = match l.status {
+        Status::Sold => Some("This car has been sold."),
+        Status::Archived => Some("This listing is no longer active."),
+        Status::Draft => Some("Draft: only you can see this listing until you publish it."),
+        Status::Published => None,
+    };
+    let ld = json_ld(&l, &url);
+    let nonce = use_nonce();
+    view! {
+        <Title text=format!("{} · {} · Scout", l.title, l.price.format()) />
+        <Meta name="description" content=description />
+        <Link rel="canonical" href=url.clone() />
+        <script type="application/ld+json" nonce=nonce inner_html=ld></script>
+        {back
+            .map(|href| {
+                view! {
+                    <a href=href class="text-sm font-medium text-emerald-800 underline">
+                        "← Back to results"
+                    </a>
+                }
+            })}
+        {status_note
+            .map(|note| {
+                view! {
+                    <p
+                        role="note"
+                        class="mt-3 rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-amber-900"
+                    >
+                        {note}
+                    </p>
+                }
+            })}
+        <div class="mt-3 grid gap-6 lg:grid-cols-[1fr_20rem]">
+            <div>
+                <h1 class="text-2xl font-bold text-slate-900 sm:text-3xl">{l.title.clone()}</h1>
+                <p class="mt-1 text-slate-700">
+                    {format!("{} · {}", l.city, l.seller_type.label())}
+                    {l.published.clone().map(|d| format!(" · listed {d}"))}
+                </p>
+                <div class="mt-4 flex aspect-[16/9] items-center justify-center rounded-lg bg-slate-100 text-slate-500">
+                    <span>"No photos yet"</span>
+                </div>
+                <section class="mt-6" aria-labelledby="specs-h">
+                    <h2 id="specs-h" class="text-lg font-semibold">
+                        "Details"
+                    </h2>
+                    <dl class="mt-2 grid grid-cols-1 gap-x-6 gap-y-1 sm:grid-cols-2">
+                        {l
+                            .specs
+                            .iter()
+                            .map(|(k, v)| {
+                                view! {
+                                    <div class="flex justify-between border-b border-slate-100 py-1">
+                                        <dt class="text-slate-600">{k.clone()}</dt>
+                                        <dd class="font-medium text-slate-900">{v.clone()}</dd>
+                                    </div>
+                                }
+                            })
+                            .collect_view()}
+                    </dl>
+                </section>
+                {(!l.equipment.is_empty())
+                    .then(|| {
+                        view! {
+                            <section class="mt-6" aria-labelledby="equipment-h">
+                                <h2 id="equipment-h" class="text-lg font-semibold">
+                                    "Equipment"
+                                </h2>
+                                <ul class="mt-2 grid grid-cols-1 gap-1 text-slate-800 sm:grid-cols-2">
+                                    {l
+                                        .equipment
+                                        .iter()
+                                        .map(|e| view! { <li>"✓ " {e.clone()}</li> })
+                                        .collect_view()}
+                                </ul>
+                            </section>
+                        }
+                    })}
+                <section class="mt-6" aria-labelledby="description-h">
+                    <h2 id="description-h" class="text-lg font-semibold">
+                        "Description"
+                    </h2>
+                    <p class="mt-2 whitespace-pre-line text-slate-800">{l.description.clone()}</p>
+                </section>
+            </div>
+            <aside class="space-y-4">
+                <div class="rounded-lg border border-slate-200 bg-white p-4">
+                    <p class="text-3xl font-extrabold text-slate-900">{l.price.format()}</p>
+                    <ul class="mt-1 text-sm text-slate-600">
+                        {l
+                            .buyer_prices
+                            .iter()
+                            .map(|p| view! { <li>{format!("≈ {}", p.format())}</li> })
+                            .collect_view()}
+                    </ul>
+                    {l
+                        .dropped_from
+                        .map(|was| {
+                            view! {
+                                <p class="mt-2">
+                                    <span class="rounded bg-emerald-100 px-2 py-0.5 text-sm font-semibold text-emerald-900">
+                                        {format!("Price dropped from {}", was.format())}
+                                    </span>
+                                </p>
+                            }
+                        })}
+                    <p class="mt-2 text-sm text-slate-700">
+                        {if l.negotiable { "Negotiable" } else { "Fixed price" }} " · "
+                        {l.vat.clone()}
+                    </p>
+                </div>
+                <section
+                    class="rounded-lg border border-slate-200 bg-white p-4"
+                    aria-labelledby="history-h"
+                >
+                    <h2 id="history-h" class="font-semibold">
+                        "Price history"
+                    </h2>
+                    <table class="mt-2 w-full text-sm">
+                        <thead class="sr-only">
+                            <tr>
+                                <th scope="col">"Date"</th>
+                                <th scope="col">"Price"</th>
+                                <th scope="col">"Change"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {l
+                                .history
+                                .iter()
+                                .map(|h| {
+                                    let change = h
+                                        .change
+                                        .filter(|c| *c != 0)
+                                        .map(|c| {
+                                            let amount = group_thousands(c.unsigned_abs() / 100);
+                                            if c < 0 {
+                                                format!("−{amount}")
+                                            } else {
+                                                format!("+{amount}")
+                                            }
+                                        })
+                                        .unwrap_or_default();
+                                    view! {
+                                        <tr class="border-b border-slate-100">
+                                            <td class="py-1 text-slate-600">{h.date.clone()}</td>
+                                            <td class="py-1 font-medium">{h.price.format()}</td>
+                                            <td class="py-1 text-right">{change}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                </section>
+                <div class="rounded-lg border border-slate-200 bg-white p-4">
+                    <label for="share-link" class="block font-semibold">
+                        "Share"
+                    </label>
+                    <input
+                        id="share-link"
+                        readonly
+                        value=url.clone()
+                        class="mt-2 block w-full rounded border border-slate-300 bg-slate-50 px-2 py-1 text-sm"
+                    />
+                </div>
+            </aside>
+        </div>
+        {(!l.similar.is_empty())
+            .then(|| {
+                view! {
+                    <section class="mt-10" aria-labelledby="similar-h">
+                        <h2 id="similar-h" class="text-lg font-semibold">
+                            "Similar listings"
+                        </h2>
+                        <ul class="mt-3 grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
+                            {l
+                                .similar
+                                .clone()
+                                .into_iter()
+                                .map(|card| {
+                                    view! {
+                                        <li>
+                                            <Card card />
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    </section>
+                }
+            })}
+    }
+}

@@ -1,0 +1,626 @@
+//! SQL for listings. Fixed-shape queries are compile-checked (`query!`, `.sqlx/` committed);
+//! the search query changes shape with the filters, so it is built with `QueryBuilder` and
+//! every value is bound, never spliced (covered by tests/listings.rs).
+
+use super::{
+    catalog::Catalog,
+    search::{Criteria, Sort},
+};
+use sqlx::{PgExecutor, PgPool, Postgres, QueryBuilder};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// A search, resolved against the catalog into what SQL compares: ids, euro cents, metres.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    /// `to_tsquery('simple', ..)` text, already typo-corrected.
+    pub tsquery: Option<String>,
+    /// Makes with no model chosen (any of their models matches).
+    pub make_ids: Vec<i32>,
+    pub model_ids: Vec<i32>,
+    pub year_min: Option<i32>,
+    pub year_max: Option<i32>,
+    pub price_min_eur: Option<i64>,
+    pub price_max_eur: Option<i64>,
+    pub mileage_max: Option<i32>,
+    pub power_min: Option<i32>,
+    pub power_max: Option<i32>,
+    pub fuels: Vec<String>,
+    pub transmissions: Vec<String>,
+    pub bodies: Vec<String>,
+    pub colours: Vec<String>,
+    pub conditions: Vec<String>,
+    pub seller_types: Vec<String>,
+    pub equipment: Vec<String>,
+    /// Latitude, longitude and radius in metres (None: anywhere, but distance can sort).
+    pub near: Option<(f64, f64, Option<f64>)>,
+    /// The city itself, when a city is chosen without a radius.
+    pub city_id: Option<i32>,
+    pub has_photos: bool,
+    pub posted_within_days: Option<i32>,
+}
+
+/// A filter dimension whose own condition is left out when counting its values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Facet {
+    Make,
+    Model,
+    Fuel,
+    Transmission,
+    Body,
+    SellerType,
+    Year,
+    Price,
+}
+
+/// Year buckets: before 2006, 2006-2010, 2011-2015, 2016-2019, 2020 and later.
+pub const YEAR_BUCKETS: [i32; 4] = [2006, 2011, 2016, 2020];
+
+impl Filters {
+    /// Resolves slugs to ids and money to euro cents; unknown slugs are returned as ignored.
+    pub fn resolve(
+        c: &Criteria,
+        catalog: &Catalog,
+        tsquery: Option<String>,
+    ) -> (Filters, Vec<String>) {
+        let mut ignored = Vec::new();
+        let mut model_ids = Vec::new();
+        let mut makes_with_model = Vec::new();
+        for slug in &c.models {
+            match catalog.model(slug) {
+                Some(m) => {
+                    model_ids.push(m.model_id);
+                    makes_with_model.push(m.make_id);
+                }
+                None => ignored.push(format!("model={slug}")),
+            }
+        }
+        let mut make_ids = Vec::new();
+        for slug in &c.makes {
+            match catalog.make(slug) {
+                Some(m) if !makes_with_model.contains(&m.make_id) => make_ids.push(m.make_id),
+                Some(_) => {}
+                None => ignored.push(format!("make={slug}")),
+            }
+        }
+        let city = c.city.as_deref().and_then(|slug| {
+            let found = catalog.city(slug);
+            if found.is_none() {
+                ignored.push(format!("city={slug}"));
+            }
+            found
+        });
+        let near = city.map(|city| {
+            (
+                city.latitude,
+                city.longitude,
+                c.radius_km.map(|km| f64::from(km) * 1000.0),
+            )
+        });
+        let filters = Filters {
+            tsquery,
+            make_ids,
+            model_ids,
+            year_min: c.year_min,
+            year_max: c.year_max,
+            price_min_eur: c.price_min.map(|m| catalog.to_eur_minor(m)),
+            price_max_eur: c.price_max.map(|m| catalog.to_eur_minor(m)),
+            mileage_max: c.mileage_max,
+            power_min: c.power_min,
+            power_max: c.power_max,
+            fuels: c.fuels.iter().map(|x| x.as_str().to_string()).collect(),
+            transmissions: c
+                .transmissions
+                .iter()
+                .map(|x| x.as_str().to_string())
+                .collect(),
+            bodies: c.bodies.iter().map(|x| x.as_str().to_string()).collect(),
+            colours: c.colours.iter().map(|x| x.as_str().to_string()).collect(),
+            conditions: c
+                .conditions
+                .iter()
+                .map(|x| x.as_str().to_string())
+                .collect(),
+            seller_types: c
+                .seller_types
+                .iter()
+                .map(|x| x.as_str().to_string())
+                .collect(),
+            equipment: c.equipment.clone(),
+            city_id: city.filter(|_| c.radius_km.is_none()).map(|c| c.city_id),
+            near,
+            has_photos: c.has_photos,
+            posted_within_days: c.posted_within_days,
+        };
+        (filters, ignored)
+    }
+
+    /// ` and ...` for every active filter but `except`'s.
+    fn push_where(&self, qb: &mut QueryBuilder<'_, Postgres>, except: Option<Facet>) {
+        qb.push(" where l.status = 'published'");
+        if let Some(q) = &self.tsquery {
+            qb.push(" and l.search_text @@ to_tsquery('simple', ")
+                .push_bind(q.clone())
+                .push(")");
+        }
+        match except {
+            Some(Facet::Make) => {}
+            Some(Facet::Model) => {
+                let all: Vec<i32> = self.make_ids.clone();
+                if !all.is_empty() || !self.model_ids.is_empty() {
+                    // the models of every chosen make, whichever model is chosen
+                    qb.push(" and (l.make_id = any(")
+                        .push_bind(all)
+                        .push(") or l.make_id in (select make_id from vehicle_model where model_id = any(")
+                        .push_bind(self.model_ids.clone())
+                        .push(")))");
+                }
+            }
+            _ => match (self.make_ids.is_empty(), self.model_ids.is_empty()) {
+                (true, true) => {}
+                (false, true) => {
+                    qb.push(" and l.make_id = any(")
+                        .push_bind(self.make_ids.clone())
+                        .push(")");
+                }
+                (true, false) => {
+                    qb.push(" and l.model_id = any(")
+                        .push_bind(self.model_ids.clone())
+                        .push(")");
+                }
+                (false, false) => {
+                    qb.push(" and (l.make_id = any(")
+                        .push_bind(self.make_ids.clone())
+                        .push(") or l.model_id = any(")
+                        .push_bind(self.model_ids.clone())
+                        .push("))");
+                }
+            },
+        }
+        if except != Some(Facet::Year) {
+            if let Some(v) = self.year_min {
+                qb.push(" and l.year >= ").push_bind(v);
+            }
+            if let Some(v) = self.year_max {
+                qb.push(" and l.year <= ").push_bind(v);
+            }
+        }
+        if except != Some(Facet::Price) {
+            if let Some(v) = self.price_min_eur {
+                qb.push(" and l.price_eur_minor >= ").push_bind(v);
+            }
+            if let Some(v) = self.price_max_eur {
+                qb.push(" and l.price_eur_minor <= ").push_bind(v);
+            }
+        }
+        if let Some(v) = self.mileage_max {
+            qb.push(" and l.mileage_km <= ").push_bind(v);
+        }
+        if let Some(v) = self.power_min {
+            qb.push(" and l.power_hp >= ").push_bind(v);
+        }
+        if let Some(v) = self.power_max {
+            qb.push(" and l.power_hp <= ").push_bind(v);
+        }
+        let mut any_of = |facet: Option<Facet>, column: &str, values: &Vec<String>| {
+            if !values.is_empty() && (facet.is_none() || facet != except) {
+                qb.push(format_args!(" and l.{column} = any("))
+                    .push_bind(values.clone())
+                    .push(")");
+            }
+        };
+        any_of(Some(Facet::Fuel), "fuel", &self.fuels);
+        any_of(
+            Some(Facet::Transmission),
+            "transmission",
+            &self.transmissions,
+        );
+        any_of(Some(Facet::Body), "body", &self.bodies);
+        any_of(None, "colour", &self.colours);
+        any_of(None, "condition", &self.conditions);
+        any_of(Some(Facet::SellerType), "seller_type", &self.seller_types);
+        if !self.equipment.is_empty() {
+            qb.push(" and l.equipment @> ")
+                .push_bind(self.equipment.clone());
+        }
+        if let Some(city_id) = self.city_id {
+            qb.push(" and l.city_id = ").push_bind(city_id);
+        }
+        if let Some((lat, lng, Some(metres))) = self.near {
+            // the box uses the GiST index; the distance check makes it a circle
+            qb.push(" and earth_box(ll_to_earth(")
+                .push_bind(lat)
+                .push(", ")
+                .push_bind(lng)
+                .push("), ")
+                .push_bind(metres)
+                .push(") @> ll_to_earth(l.latitude, l.longitude) and earth_distance(ll_to_earth(")
+                .push_bind(lat)
+                .push(", ")
+                .push_bind(lng)
+                .push("), ll_to_earth(l.latitude, l.longitude)) <= ")
+                .push_bind(metres);
+        }
+        if self.has_photos {
+            qb.push(" and l.photo_count > 0");
+        }
+        if let Some(days) = self.posted_within_days {
+            qb.push(" and l.published_at >= now() - make_interval(days => ")
+                .push_bind(days)
+                .push(")");
+        }
+    }
+}
+
+/// A sort key: plain SQL, or the text rank (which binds the text query).
+enum Key {
+    Sql(String),
+    Rank(String),
+}
+
+/// How a sort orders and where its keyset cursor points.
+struct Order {
+    key: Key,
+    /// The key is a timestamp: the cursor holds it as epoch microseconds.
+    timestamp: bool,
+    /// SQL turning the cursor's text back into the key's type, around the bound value.
+    cast: (&'static str, &'static str),
+    descending: bool,
+}
+
+impl Order {
+    fn push_key(&self, qb: &mut QueryBuilder<'_, Postgres>) {
+        match &self.key {
+            Key::Sql(sql) => {
+                qb.push(sql);
+            }
+            Key::Rank(q) => {
+                qb.push("ts_rank(l.search_text, to_tsquery('simple', ")
+                    .push_bind(q.clone())
+                    .push("))");
+            }
+        }
+    }
+
+    fn push_key_text(&self, qb: &mut QueryBuilder<'_, Postgres>) {
+        if self.timestamp {
+            qb.push("(extract(epoch from ");
+            self.push_key(qb);
+            qb.push(") * 1000000)::bigint::text");
+        } else {
+            qb.push("(");
+            self.push_key(qb);
+            qb.push(")::text");
+        }
+    }
+}
+
+fn order(sort: Sort, f: &Filters) -> Order {
+    let newest = Order {
+        key: Key::Sql("l.published_at".into()),
+        timestamp: true,
+        cast: (
+            "('epoch'::timestamptz + ",
+            "::bigint * interval '1 microsecond')",
+        ),
+        descending: true,
+    };
+    let plain = |key: String, cast: &'static str, descending: bool| Order {
+        key: Key::Sql(key),
+        timestamp: false,
+        cast: ("", cast),
+        descending,
+    };
+    match sort {
+        Sort::Relevance => match &f.tsquery {
+            Some(q) => Order {
+                key: Key::Rank(q.clone()),
+                timestamp: false,
+                cast: ("", "::float4"),
+                descending: true,
+            },
+            None => newest,
+        },
+        Sort::Newest => newest,
+        Sort::PriceAsc => plain("l.price_eur_minor".into(), "::bigint", false),
+        Sort::PriceDesc => plain("l.price_eur_minor".into(), "::bigint", true),
+        Sort::MileageAsc => plain(
+            "coalesce(l.mileage_km, 2147483647)".into(),
+            "::integer",
+            false,
+        ),
+        Sort::YearDesc => plain("coalesce(l.year, 0)::integer".into(), "::integer", true),
+        Sort::Distance => match f.near {
+            // the coordinates are the catalog's numbers, never the request's text
+            Some((lat, lng, _)) => plain(
+                format!(
+                    "earth_distance(ll_to_earth(l.latitude, l.longitude), ll_to_earth({lat:?}::float8, {lng:?}::float8))"
+                ),
+                "::float8",
+                false,
+            ),
+            None => newest,
+        },
+    }
+}
+
+/// A keyset cursor: the sort key of the last result shown and its id, as `key~id`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cursor {
+    pub key: String,
+    pub id: i64,
+}
+
+impl Cursor {
+    /// Reads `after=`; anything that isn't a number pair is refused (None).
+    pub fn parse(s: &str) -> Option<Cursor> {
+        let (key, id) = s.rsplit_once('~')?;
+        key.parse::<f64>().ok().filter(|k| k.is_finite())?;
+        Some(Cursor {
+            key: key.to_string(),
+            id: id.parse().ok()?,
+        })
+    }
+
+    pub fn encode(&self) -> String {
+        format!("{}~{}", self.key, self.id)
+    }
+}
+
+/// Whether a cursor's key has the type `sort` compares: any number for rank and distance,
+/// an integer for the others (a link from another sort would otherwise fail the cast).
+pub fn cursor_fits(sort: Sort, f: &Filters, c: &Cursor) -> bool {
+    let o = order(sort, f);
+    matches!(o.cast.1, "::float4" | "::float8") || c.key.parse::<i64>().is_ok()
+}
+
+/// One result, as a search card shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CardRow {
+    pub listing_id: i64,
+    pub title: String,
+    pub status: String,
+    pub price_minor: i64,
+    pub currency: String,
+    pub price_eur_minor: i64,
+    pub previous_price_minor: Option<i64>,
+    pub year: Option<i16>,
+    pub mileage_km: Option<i32>,
+    pub fuel: Option<String>,
+    pub transmission: Option<String>,
+    pub power_hp: Option<i16>,
+    pub city: String,
+    pub seller_type: String,
+    pub published_at: Option<OffsetDateTime>,
+    pub photo_count: i32,
+    pub sort_key: Option<String>,
+}
+
+const CARD_COLUMNS: &str = "l.listing_id, l.title, l.status, l.price_minor, l.currency, l.price_eur_minor, \
+     l.previous_price_minor, l.year, l.mileage_km, l.fuel, l.transmission, l.power_hp, \
+     c.name_en as city, l.seller_type, l.published_at, l.photo_count";
+
+/// One page of results after `after`, plus one more row to tell whether another page exists.
+pub async fn search_page(
+    db: &PgPool,
+    f: &Filters,
+    sort: Sort,
+    after: Option<&Cursor>,
+    limit: i64,
+) -> sqlx::Result<Vec<CardRow>> {
+    let o = order(sort, f);
+    let mut qb = QueryBuilder::<Postgres>::new("select ");
+    qb.push(CARD_COLUMNS).push(", ");
+    o.push_key_text(&mut qb);
+    qb.push(" as sort_key from listing l join city c on c.city_id = l.city_id");
+    f.push_where(&mut qb, None);
+    let dir = if o.descending { "desc" } else { "asc" };
+    if let Some(cursor) = after {
+        qb.push(" and (");
+        o.push_key(&mut qb);
+        qb.push(if o.descending {
+            ", l.listing_id) < ("
+        } else {
+            ", l.listing_id) > ("
+        })
+        .push(o.cast.0)
+        .push_bind(cursor.key.clone())
+        .push(o.cast.1)
+        .push(", ")
+        .push_bind(cursor.id)
+        .push(")");
+    }
+    qb.push(" order by ");
+    o.push_key(&mut qb);
+    qb.push(format_args!(" {dir}, l.listing_id {dir} limit "))
+        .push_bind(limit);
+    qb.build_query_as::<CardRow>().fetch_all(db).await
+}
+
+/// How many published listings match.
+pub async fn count(db: &PgPool, f: &Filters) -> sqlx::Result<i64> {
+    let mut qb = QueryBuilder::<Postgres>::new("select count(*) from listing l");
+    f.push_where(&mut qb, None);
+    qb.build_query_scalar::<i64>().fetch_one(db).await
+}
+
+/// Counts per value of `facet` under every other filter: `(value, count)`, largest first.
+/// Year and price come back as bucket numbers (`width_bucket`, 0 = below the first bound).
+pub async fn facet_counts(
+    db: &PgPool,
+    f: &Filters,
+    facet: Facet,
+    price_bounds_eur: &[i64],
+) -> sqlx::Result<Vec<(String, i64)>> {
+    let mut qb = QueryBuilder::<Postgres>::new("select ");
+    match facet {
+        Facet::Make => qb.push("l.make_id::text"),
+        Facet::Model => qb.push("l.model_id::text"),
+        Facet::Fuel => qb.push("l.fuel"),
+        Facet::Transmission => qb.push("l.transmission"),
+        Facet::Body => qb.push("l.body"),
+        Facet::SellerType => qb.push("l.seller_type"),
+        Facet::Year => qb
+            .push("width_bucket(l.year, ")
+            .push_bind(YEAR_BUCKETS.to_vec())
+            .push(")::text"),
+        Facet::Price => qb
+            .push("width_bucket(l.price_eur_minor, ")
+            .push_bind(price_bounds_eur.to_vec())
+            .push(")::text"),
+    };
+    qb.push(" as value, count(*) as n from listing l");
+    f.push_where(&mut qb, Some(facet));
+    qb.push(" group by 1 having ");
+    qb.push(match facet {
+        Facet::Make => "l.make_id::text",
+        Facet::Model => "l.model_id::text",
+        _ => "1",
+    });
+    qb.push(" is not null order by n desc");
+    let rows: Vec<(Option<String>, i64)> = qb.build_query_as().fetch_all(db).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(v, n)| v.map(|v| (v, n)))
+        .collect())
+}
+
+/// A listing in full, for its page.
+pub struct DetailRow {
+    pub listing_id: i64,
+    pub seller_id: Uuid,
+    pub category: String,
+    pub status: String,
+    pub title: String,
+    pub description: String,
+    pub price_minor: i64,
+    pub currency: String,
+    pub price_eur_minor: i64,
+    pub previous_price_minor: Option<i64>,
+    pub negotiable: bool,
+    pub vat: String,
+    pub condition: String,
+    pub seller_type: String,
+    pub city_slug: String,
+    pub city: String,
+    pub make_id: Option<i32>,
+    pub model_id: Option<i32>,
+    pub make: Option<String>,
+    pub model: Option<String>,
+    pub year: Option<i16>,
+    pub mileage_km: Option<i32>,
+    pub fuel: Option<String>,
+    pub transmission: Option<String>,
+    pub body: Option<String>,
+    pub power_hp: Option<i16>,
+    pub engine_cc: Option<i32>,
+    pub colour: Option<String>,
+    pub doors: Option<i16>,
+    pub seats: Option<i16>,
+    pub vin: Option<String>,
+    pub equipment: Vec<String>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    pub published_at: Option<OffsetDateTime>,
+}
+
+pub async fn find_listing(
+    db: impl PgExecutor<'_>,
+    listing_id: i64,
+) -> sqlx::Result<Option<DetailRow>> {
+    sqlx::query_as!(
+        DetailRow,
+        r#"select l.listing_id, l.seller_id, l.category, l.status, l.title, l.description,
+                  l.price_minor, l.currency, l.price_eur_minor, l.previous_price_minor, l.negotiable,
+                  l.vat, l.condition, l.seller_type, c.slug as city_slug, c.name_en as city,
+                  l.make_id, l.model_id, mk.name as "make?", md.name as "model?",
+                  l.year, l.mileage_km, l.fuel, l.transmission, l.body, l.power_hp, l.engine_cc,
+                  l.colour, l.doors, l.seats, l.vin, l.equipment,
+                  l.created_at, l.updated_at, l.published_at
+           from listing l
+           join city c on c.city_id = l.city_id
+           left join vehicle_make mk on mk.make_id = l.make_id
+           left join vehicle_model md on md.model_id = l.model_id
+           where l.listing_id = $1"#,
+        listing_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub struct PriceRow {
+    pub price_minor: i64,
+    pub currency: String,
+    pub changed_at: OffsetDateTime,
+}
+
+/// Every price the listing has had, oldest first.
+pub async fn price_history(
+    db: impl PgExecutor<'_>,
+    listing_id: i64,
+) -> sqlx::Result<Vec<PriceRow>> {
+    sqlx::query_as!(
+        PriceRow,
+        r#"select price_minor, currency, changed_at from listing_price
+           where listing_id = $1 order by changed_at, listing_price_id"#,
+        listing_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Published listings of the same model, nearest in year and then in price.
+pub async fn similar(
+    db: &PgPool,
+    listing_id: i64,
+    model_id: i32,
+    year: Option<i16>,
+    price_eur_minor: i64,
+) -> sqlx::Result<Vec<CardRow>> {
+    let mut qb = QueryBuilder::<Postgres>::new("select ");
+    qb.push(CARD_COLUMNS)
+        .push(", null::text as sort_key from listing l join city c on c.city_id = l.city_id where l.status = 'published' and l.model_id = ")
+        .push_bind(model_id)
+        .push(" and l.listing_id <> ")
+        .push_bind(listing_id)
+        .push(" order by abs(coalesce(l.year, 0) - ")
+        .push_bind(i32::from(year.unwrap_or(0)))
+        .push("), abs(l.price_eur_minor - ")
+        .push_bind(price_eur_minor)
+        .push("), l.listing_id desc limit 4");
+    qb.build_query_as::<CardRow>().fetch_all(db).await
+}
+
+/// Of `words`, those search knows exactly, and for the others the closest known word
+/// (trigram similarity above pg_trgm's threshold), for typo tolerance.
+pub async fn corrections(
+    db: impl PgExecutor<'_>,
+    words: &[String],
+) -> sqlx::Result<Vec<(String, Option<String>)>> {
+    let rows = sqlx::query!(
+        r#"select t.word as "word!",
+                  case when exists (select 1 from search_word w where w.word = t.word) then null
+                  else (select w.word from search_word w where w.word % t.word
+                        order by similarity(w.word, t.word) desc, w.word limit 1) end as correction
+           from unnest($1::text[]) as t (word)"#,
+        words
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.word, r.correction)).collect())
+}
+
+/// Adds the words of a listing's title to the typo-tolerance word list.
+pub async fn learn_words(db: impl PgExecutor<'_>, listing_id: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"insert into search_word (word)
+           select w from listing l,
+                unnest(tsvector_to_array(to_tsvector('simple', scout_normalise(l.title)))) as w
+           where l.listing_id = $1 and char_length(w) >= 3 and w !~ '^[0-9]+$'
+           on conflict do nothing"#,
+        listing_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,859 @@
+//! The search page: one GET form whose whole state is the URL. Without JavaScript it is a
+//! plain form and links; once hydrated, changing a filter or typing (debounced) navigates
+//! client-side and the results update in place.
+
+use super::{
+    api::{
+        Chip, FacetGroup, FormOptions, ListingCard, SearchResults, search_form_options,
+        search_listings,
+    },
+    model::{
+        Body, Colour, Condition, Currency, Fuel, SellerType, Status, Transmission, group_thousands,
+    },
+    search::{PAGE_SIZES, SearchQuery, Sort, encode_component},
+};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+use leptos_router::{components::Form, hooks::use_query_map};
+
+const INPUT: &str = "block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-base text-slate-900 shadow-sm focus:border-emerald-600 focus:outline-none focus:ring-2 focus:ring-emerald-600/40";
+const LABEL: &str = "block text-sm font-medium text-slate-800";
+
+/// The search in the address bar, read the same way on both targets.
+fn current_query() -> Memo<SearchQuery> {
+    let params = use_query_map();
+    Memo::new(move |_| SearchQuery::from_query_string(&params.read().to_query_string()))
+}
+
+#[component]
+pub fn SearchPage() -> impl IntoView {
+    let query = current_query();
+    let results = Resource::new(move || query.get().to_query_string(), search_listings);
+    let options = Resource::new(|| (), |()| search_form_options());
+    let title = move || {
+        let q = query.read();
+        if q.q.trim().is_empty() {
+            "Search used cars · Scout".to_string()
+        } else {
+            format!("{} · Search · Scout", q.q.trim())
+        }
+    };
+    view! {
+        <Title text=title />
+        <Meta
+            name="description"
+            content="Search used cars in Bulgaria by make, model, price, year, mileage and more, with counts for every filter."
+        />
+        <div class="mx-auto max-w-6xl px-4 py-6">
+            <h1 class="text-2xl font-bold text-slate-900">"Search used cars"</h1>
+            <Transition fallback=|| {
+                view! { <p class="mt-4 text-slate-600">"Loading the search form…"</p> }
+            }>
+                {move || Suspend::new(async move {
+                    let options = options.await.unwrap_or_default();
+                    view! { <SearchForm query options results /> }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+/// Submits the surrounding form: used for "instant" results once hydrated.
+#[cfg(feature = "hydrate")]
+fn submit_enclosing_form(ev: &leptos::ev::Event) {
+    use leptos::wasm_bindgen::JsCast;
+    let form = ev
+        .target()
+        .and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok())
+        .and_then(|el| el.closest("form").ok().flatten())
+        .and_then(|f| f.dyn_into::<leptos::web_sys::HtmlFormElement>().ok());
+    if let Some(form) = form {
+        let _ = form.request_submit();
+    }
+}
+
+#[component]
+fn SearchForm(
+    query: Memo<SearchQuery>,
+    options: FormOptions,
+    results: Resource<Result<SearchResults, AppError>>,
+) -> impl IntoView {
+    let q = query.get_untracked();
+    // typing waits for a pause; every other control applies at once
+    let typed = RwSignal::new(0u32);
+    let on_change = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        submit_enclosing_form(&ev);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+    let on_input = move |ev: leptos::ev::Event| {
+        let generation = typed.get_untracked().wrapping_add(1);
+        typed.set(generation);
+        #[cfg(feature = "hydrate")]
+        set_timeout(
+            move || {
+                if typed.get_untracked() == generation {
+                    submit_enclosing_form(&ev);
+                }
+            },
+            std::time::Duration::from_millis(350),
+        );
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+    // the box follows the URL (a removed chip changes it) but never while someone types in it
+    let q_input = NodeRef::<leptos::html::Input>::new();
+    let q_value = move || {
+        let q = query.with(|q| q.q.clone());
+        #[cfg(feature = "hydrate")]
+        if let Some(input) = q_input.get() {
+            let focused = leptos::prelude::document()
+                .active_element()
+                .is_some_and(|el| {
+                    let el: &leptos::web_sys::Node = el.as_ref();
+                    let input: &leptos::web_sys::Node = input.as_ref();
+                    el.is_same_node(Some(input))
+                });
+            if focused {
+                return input.value();
+            }
+        }
+        q
+    };
+    view! {
+        <Form method="GET" action="/search" noscroll=true>
+            <div class="mt-4 flex gap-2" role="search">
+                <div class="flex-1">
+                    <label for="search-q" class="sr-only">
+                        "Search"
+                    </label>
+                    <input
+                        id="search-q"
+                        type="search"
+                        name="q"
+                        value=q.q.clone()
+                        prop:value=q_value
+                        node_ref=q_input
+                        maxlength="300"
+                        autocomplete="off"
+                        placeholder="e.g. bmw x5 diesel <25000 2016+ sofia 50km"
+                        aria-describedby="search-q-hint"
+                        class=INPUT
+                        on:input=on_input
+                    />
+                    <p id="search-q-hint" class="mt-1 text-xs text-slate-600">
+                        "Type a make, model or anything else. Prices (<25000), years (2016+), mileage (<180000km), power (>150hp), fuel, gearbox and a city with a radius (sofia 50km) become filters."
+                    </p>
+                </div>
+                <button
+                    type="submit"
+                    class="h-11 rounded-lg bg-emerald-700 px-4 font-semibold text-white hover:bg-emerald-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700"
+                >
+                    "Search"
+                </button>
+            </div>
+            <div class="mt-6 grid gap-6 lg:grid-cols-[18rem_1fr]" on:change=on_change>
+                <details
+                    class="group rounded-lg border border-slate-200 bg-white p-4 lg:open:block"
+                    open=true
+                >
+                    <summary class="cursor-pointer font-semibold text-slate-900">"Filters"</summary>
+                    <Filters query options=options.clone() />
+                    <button
+                        type="submit"
+                        class="mt-4 w-full rounded-lg border border-slate-300 px-3 py-2 font-medium hover:bg-slate-100"
+                    >
+                        "Apply filters"
+                    </button>
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            match results.await {
+                                Ok(r) => view! { <Facets groups=r.facets /> }.into_any(),
+                                Err(_) => ().into_any(),
+                            }
+                        })}
+                    </Transition>
+                </details>
+                <div>
+                    <div class="grid grid-cols-3 gap-3 sm:max-w-xl">
+                        <Select
+                            id="search-sort"
+                            name="sort"
+                            label="Sort by"
+                            options=Sort::ALL
+                                .iter()
+                                .map(|s| (s.as_str().to_string(), s.label().to_string()))
+                                .collect()
+                            value=Signal::derive(move || {
+                                query.with(|q| q.sort.as_str().to_string())
+                            })
+                        />
+                        <Select
+                            id="search-size"
+                            name="size"
+                            label="Per page"
+                            options=PAGE_SIZES
+                                .iter()
+                                .map(|n| (n.to_string(), n.to_string()))
+                                .collect()
+                            value=Signal::derive(move || query.with(|q| q.page_size.to_string()))
+                        />
+                        <Select
+                            id="search-cur"
+                            name="cur"
+                            label="Currency"
+                            options=Currency::ALL
+                                .iter()
+                                .map(|c| (c.code().to_string(), c.code().to_string()))
+                                .collect()
+                            value=Signal::derive(move || {
+                                query.with(|q| q.currency.code().to_string())
+                            })
+                        />
+                    </div>
+                    <Transition fallback=|| {
+                        view! {
+                            <p class="mt-6 text-slate-600" role="status">
+                                "Searching…"
+                            </p>
+                        }
+                    }>
+                        {move || Suspend::new(async move {
+                            match results.await {
+                                Ok(r) => {
+                                    view! { <Results r query=query.get_untracked() /> }.into_any()
+                                }
+                                Err(e) => {
+                                    view! {
+                                        <p
+                                            role="alert"
+                                            class="mt-6 rounded-lg border border-red-300 bg-red-50 px-4 py-3 text-red-800"
+                                        >
+                                            {e.to_string()}
+                                        </p>
+                                    }
+                                        .into_any()
+                                }
+                            }
+                        })}
+                    </Transition>
+                </div>
+            </div>
+        </Form>
+    }
+}
+
+/// A group of checkboxes for a multi-select filter. `selected` follows the URL, so links
+/// (facets, chips) and the boxes never disagree.
+#[component]
+fn Checks(
+    legend: &'static str,
+    name: &'static str,
+    /// (value, label)
+    items: Vec<(String, String)>,
+    selected: Signal<Vec<String>>,
+) -> impl IntoView {
+    view! {
+        <fieldset class="mt-4">
+            <legend class=LABEL>{legend}</legend>
+            <div class="mt-1 max-h-48 space-y-1 overflow-y-auto pr-1">
+                {items
+                    .into_iter()
+                    .map(|(value, label)| {
+                        let initially = selected.with_untracked(|s| s.contains(&value));
+                        let v = value.clone();
+                        view! {
+                            <label class="flex items-center gap-2 text-sm text-slate-800">
+                                <input
+                                    type="checkbox"
+                                    name=name
+                                    value=value
+                                    checked=initially
+                                    prop:checked=move || selected.with(|s| s.contains(&v))
+                                    class="h-4 w-4 rounded border-slate-300"
+                                />
+                                {label}
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+        </fieldset>
+    }
+}
+
+/// A number box following the URL; empty means "any".
+#[component]
+fn NumberInput(
+    id: &'static str,
+    name: &'static str,
+    label: &'static str,
+    value: Signal<Option<i64>>,
+) -> impl IntoView {
+    let text = move || value.get().map(|v| v.to_string()).unwrap_or_default();
+    view! {
+        <div>
+            <label for=id class="block text-xs text-slate-700">
+                {label}
+            </label>
+            <input
+                id=id
+                name=name
+                type="number"
+                inputmode="numeric"
+                min="0"
+                value=value.get_untracked().map(|v| v.to_string())
+                prop:value=text
+                class=INPUT
+            />
+        </div>
+    }
+}
+
+/// A select following the URL: `options` are (value, label); "" is "any".
+#[component]
+fn Select(
+    id: &'static str,
+    name: &'static str,
+    label: &'static str,
+    options: Vec<(String, String)>,
+    value: Signal<String>,
+) -> impl IntoView {
+    view! {
+        <div>
+            <label for=id class=LABEL>
+                {label}
+            </label>
+            <select id=id name=name class=INPUT prop:value=move || value.get()>
+                {options
+                    .into_iter()
+                    .map(|(v, text)| {
+                        let initially = value.with_untracked(|x| *x == v);
+                        view! {
+                            <option value=v selected=initially>
+                                {text}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </div>
+    }
+}
+
+fn vocabulary_items<T: Copy>(
+    all: &[T],
+    slug: fn(T) -> &'static str,
+    label: fn(T) -> &'static str,
+) -> Vec<(String, String)> {
+    all.iter()
+        .map(|v| (slug(*v).to_string(), label(*v).to_string()))
+        .collect()
+}
+
+fn slugs<T: Copy + Send + Sync + 'static>(
+    query: Memo<SearchQuery>,
+    field: fn(&SearchQuery) -> &Vec<T>,
+    slug: fn(T) -> &'static str,
+) -> Signal<Vec<String>> {
+    Signal::derive(move || query.with(|q| field(q).iter().map(|v| slug(*v).to_string()).collect()))
+}
+
+fn number(query: Memo<SearchQuery>, field: fn(&SearchQuery) -> Option<i64>) -> Signal<Option<i64>> {
+    Signal::derive(move || query.with(field))
+}
+
+#[component]
+fn Filters(query: Memo<SearchQuery>, options: FormOptions) -> impl IntoView {
+    let make_items = options
+        .makes
+        .iter()
+        .map(|m| (m.slug.clone(), m.name.clone()))
+        .collect();
+    let all_models = options.models.clone();
+    // the models of the chosen makes (and of chosen models); re-drawn only when that set changes
+    let models = Memo::new(move |_| {
+        query.with(|q| {
+            all_models
+                .iter()
+                .filter(|m| q.makes.contains(&m.make) || q.models.contains(&m.slug))
+                .map(|m| (m.slug.clone(), m.name.clone()))
+                .collect::<Vec<_>>()
+        })
+    });
+    let equipment_items = options
+        .equipment
+        .iter()
+        .map(|e| (e.slug.clone(), e.name.clone()))
+        .collect();
+    let mut cities = vec![(String::new(), "Anywhere".to_string())];
+    cities.extend(
+        options
+            .cities
+            .iter()
+            .map(|c| (c.slug.clone(), c.name.clone())),
+    );
+    let mut radii = vec![(String::new(), "City only".to_string())];
+    radii.extend(
+        [10, 25, 50, 100, 200]
+            .iter()
+            .map(|km| (km.to_string(), format!("{km} km"))),
+    );
+    let within = [
+        ("", "Any time"),
+        ("1", "Today"),
+        ("3", "Last 3 days"),
+        ("7", "Last 7 days"),
+        ("30", "Last 30 days"),
+    ]
+    .iter()
+    .map(|(v, l)| (v.to_string(), l.to_string()))
+    .collect();
+    let opt_text = |f: fn(&SearchQuery) -> Option<String>| {
+        Signal::derive(move || query.with(f).unwrap_or_default())
+    };
+    view! {
+        <Checks
+            legend="Make"
+            name="make"
+            items=make_items
+            selected=Signal::derive(move || query.with(|q| q.makes.clone()))
+        />
+        {move || {
+            let items = models.get();
+            (!items.is_empty())
+                .then(|| {
+                    view! {
+                        <Checks
+                            legend="Model"
+                            name="model"
+                            items
+                            selected=Signal::derive(move || query.with(|q| q.models.clone()))
+                        />
+                    }
+                })
+        }}
+        <fieldset class="mt-4">
+            <legend class=LABEL>"Price (" {move || query.with(|q| q.currency.code())} ")"</legend>
+            <div class="mt-1 grid grid-cols-2 gap-2">
+                <NumberInput
+                    id="f-price-min"
+                    name="price_min"
+                    label="From"
+                    value=number(query, |q| q.price_min)
+                />
+                <NumberInput
+                    id="f-price-max"
+                    name="price_max"
+                    label="To"
+                    value=number(query, |q| q.price_max)
+                />
+            </div>
+        </fieldset>
+        <fieldset class="mt-4">
+            <legend class=LABEL>"First registration"</legend>
+            <div class="mt-1 grid grid-cols-2 gap-2">
+                <NumberInput
+                    id="f-year-min"
+                    name="year_min"
+                    label="From year"
+                    value=number(query, |q| q.year_min.map(i64::from))
+                />
+                <NumberInput
+                    id="f-year-max"
+                    name="year_max"
+                    label="To year"
+                    value=number(query, |q| q.year_max.map(i64::from))
+                />
+            </div>
+        </fieldset>
+        <div class="mt-4">
+            <NumberInput
+                id="f-km-max"
+                name="km_max"
+                label="Mileage up to (km)"
+                value=number(query, |q| q.mileage_max.map(i64::from))
+            />
+        </div>
+        <fieldset class="mt-4">
+            <legend class=LABEL>"Power (hp)"</legend>
+            <div class="mt-1 grid grid-cols-2 gap-2">
+                <NumberInput
+                    id="f-hp-min"
+                    name="hp_min"
+                    label="From"
+                    value=number(query, |q| q.power_min.map(i64::from))
+                />
+                <NumberInput
+                    id="f-hp-max"
+                    name="hp_max"
+                    label="To"
+                    value=number(query, |q| q.power_max.map(i64::from))
+                />
+            </div>
+        </fieldset>
+        <Checks
+            legend="Fuel"
+            name="fuel"
+            items=vocabulary_items(Fuel::ALL, Fuel::as_str, Fuel::label)
+            selected=slugs(query, |q| &q.fuels, Fuel::as_str)
+        />
+        <Checks
+            legend="Gearbox"
+            name="gearbox"
+            items=vocabulary_items(Transmission::ALL, Transmission::as_str, Transmission::label)
+            selected=slugs(query, |q| &q.transmissions, Transmission::as_str)
+        />
+        <Checks
+            legend="Body"
+            name="body"
+            items=vocabulary_items(Body::ALL, Body::as_str, Body::label)
+            selected=slugs(query, |q| &q.bodies, Body::as_str)
+        />
+        <Checks
+            legend="Colour"
+            name="colour"
+            items=vocabulary_items(Colour::ALL, Colour::as_str, Colour::label)
+            selected=slugs(query, |q| &q.colours, Colour::as_str)
+        />
+        <Checks
+            legend="Condition"
+            name="condition"
+            items=vocabulary_items(Condition::ALL, Condition::as_str, Condition::label)
+            selected=slugs(query, |q| &q.conditions, Condition::as_str)
+        />
+        <Checks
+            legend="Seller"
+            name="seller"
+            items=vocabulary_items(SellerType::ALL, SellerType::as_str, SellerType::label)
+            selected=slugs(query, |q| &q.seller_types, SellerType::as_str)
+        />
+        <Checks
+            legend="Must have"
+            name="equip"
+            items=equipment_items
+            selected=Signal::derive(move || query.with(|q| q.equipment.clone()))
+        />
+        <div class="mt-4 grid grid-cols-2 gap-2">
+            <Select
+                id="f-city"
+                name="city"
+                label="Near"
+                options=cities
+                value=opt_text(|q| q.city.clone())
+            />
+            <Select
+                id="f-radius"
+                name="radius"
+                label="Radius"
+                options=radii
+                value=opt_text(|q| q.radius_km.map(|r| r.to_string()))
+            />
+        </div>
+        <div class="mt-4">
+            <Select
+                id="f-within"
+                name="within"
+                label="Posted"
+                options=within
+                value=opt_text(|q| q.posted_within_days.map(|d| d.to_string()))
+            />
+        </div>
+        <label class="mt-4 flex items-center gap-2 text-sm text-slate-800">
+            <input
+                type="checkbox"
+                name="photos"
+                value="1"
+                checked=query.with_untracked(|q| q.has_photos)
+                prop:checked=move || query.with(|q| q.has_photos)
+                class="h-4 w-4 rounded border-slate-300"
+            />
+            "With photos only"
+        </label>
+    }
+}
+
+#[component]
+fn Facets(groups: Vec<FacetGroup>) -> impl IntoView {
+    view! {
+        <nav aria-label="Refine by" class="mt-6 space-y-4 border-t border-slate-200 pt-4">
+            <h2 class="text-sm font-semibold text-slate-900">"Refine"</h2>
+            {groups
+                .into_iter()
+                .map(|g| {
+                    view! {
+                        <section>
+                            <h3 class="text-xs font-semibold uppercase tracking-wide text-slate-600">
+                                {g.title.clone()}
+                            </h3>
+                            <ul class="mt-1 space-y-0.5 text-sm">
+                                {g
+                                    .values
+                                    .into_iter()
+                                    .take(12)
+                                    .map(|v| {
+                                        view! {
+                                            <li>
+                                                <a
+                                                    href=v.href
+                                                    aria-current=v.selected.then_some("true")
+                                                    class="flex justify-between gap-2 rounded px-1 py-0.5 text-slate-800 hover:bg-slate-100 aria-[current=true]:font-semibold aria-[current=true]:text-emerald-800"
+                                                >
+                                                    <span>{v.label}</span>
+                                                    <span class="text-slate-600">
+                                                        {group_thousands(u64::try_from(v.count).unwrap_or(0))}
+                                                    </span>
+                                                </a>
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        </section>
+                    }
+                })
+                .collect_view()}
+        </nav>
+    }
+}
+
+#[component]
+fn Chips(chips: Vec<Chip>) -> impl IntoView {
+    (!chips.is_empty())
+        .then(|| {
+            view! {
+                <ul aria-label="Filters in use" class="mt-3 flex flex-wrap gap-2">
+                    {chips
+                        .into_iter()
+                        .map(|c| {
+                            let aria = format!("Remove filter: {}", c.label);
+                            view! {
+                                <li>
+                                    <a
+                                        href=c.href
+                                        aria-label=aria
+                                        class="inline-flex items-center gap-1 rounded-full border border-emerald-700 bg-emerald-50 px-3 py-1 text-sm text-emerald-900 hover:bg-emerald-100"
+                                    >
+                                        {c.label}
+                                        <span aria-hidden="true">"×"</span>
+                                    </a>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            }
+        })
+}
+
+#[component]
+fn Results(r: SearchResults, query: SearchQuery) -> impl IntoView {
+    let total = r.total;
+    let count_text = match total {
+        0 => "No listings match".to_string(),
+        1 => "1 listing".to_string(),
+        n => format!(
+            "{} listings",
+            group_thousands(u64::try_from(n).unwrap_or(0))
+        ),
+    };
+    let from = encode_component(&query.to_query_string());
+    view! {
+        <div class="mt-4">
+            <p role="status" class="font-semibold text-slate-900">
+                {count_text}
+            </p>
+            <Chips chips=r.chips.clone() />
+            {(!r.corrected.is_empty())
+                .then(|| {
+                    let fixes = r
+                        .corrected
+                        .iter()
+                        .map(|(typed, used)| format!("“{typed}” as “{used}”"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    view! {
+                        <p class="mt-2 text-sm text-slate-700">"Also searching " {fixes} "."</p>
+                    }
+                })}
+            {(!r.ignored.is_empty())
+                .then(|| {
+                    view! {
+                        <p class="mt-2 text-sm text-amber-800">
+                            "Not applied (not understood): " {r.ignored.join(", ")}
+                        </p>
+                    }
+                })}
+            {(total == 0)
+                .then(|| {
+                    view! {
+                        <div class="mt-6 rounded-lg border border-slate-200 bg-white p-6">
+                            <h2 class="font-semibold text-slate-900">
+                                "Nothing matches all of that."
+                            </h2>
+                            {if r.loosen.is_empty() {
+                                view! {
+                                    <p class="mt-2 text-slate-700">
+                                        "Try fewer filters or other words. "
+                                        <a
+                                            class="font-medium text-emerald-800 underline"
+                                            href="/search"
+                                        >
+                                            "Start a new search"
+                                        </a>
+                                    </p>
+                                }
+                                    .into_any()
+                            } else {
+                                view! {
+                                    <ul class="mt-2 space-y-1 text-slate-700">
+                                        {r
+                                            .loosen
+                                            .iter()
+                                            .map(|l| {
+                                                view! {
+                                                    <li>
+                                                        <a
+                                                            class="font-medium text-emerald-800 underline"
+                                                            href=l.href.clone()
+                                                        >
+                                                            {format!(
+                                                                "{} without “{}”",
+                                                                group_thousands(u64::try_from(l.count).unwrap_or(0)),
+                                                                l.without,
+                                                            )}
+                                                        </a>
+                                                    </li>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </ul>
+                                }
+                                    .into_any()
+                            }}
+                        </div>
+                    }
+                })}
+            <ol aria-label="Results" class="mt-4 grid gap-4 sm:grid-cols-2">
+                {r
+                    .cards
+                    .into_iter()
+                    .map(|card| {
+                        view! {
+                            <li>
+                                <Card card from=from.clone() />
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ol>
+            <nav aria-label="Pages" class="mt-6 flex justify-between">
+                {r
+                    .first
+                    .map(|href| {
+                        view! {
+                            <a
+                                class="rounded-lg border border-slate-300 px-4 py-2 font-medium hover:bg-slate-100"
+                                href=href
+                            >
+                                "First page"
+                            </a>
+                        }
+                    })}
+                <span></span>
+                {r
+                    .next
+                    .map(|href| {
+                        view! {
+                            <a
+                                rel="next"
+                                class="rounded-lg bg-emerald-700 px-4 py-2 font-semibold text-white hover:bg-emerald-800"
+                                href=href
+                            >
+                                "Next page"
+                            </a>
+                        }
+                    })}
+            </nav>
+        </div>
+    }
+}
+
+/// A result card. `from` is the search it was found in, for "back to results".
+#[component]
+pub fn Card(card: ListingCard, #[prop(optional, into)] from: String) -> impl IntoView {
+    let href = if from.is_empty() {
+        format!("/listings/{}", card.id)
+    } else {
+        format!("/listings/{}?from={from}", card.id)
+    };
+    let status = match card.status {
+        Status::Sold => Some("Sold"),
+        Status::Archived => Some("No longer listed"),
+        _ => None,
+    };
+    view! {
+        <article class="flex h-full flex-col overflow-hidden rounded-lg border border-slate-200 bg-white shadow-sm">
+            <div
+                class="flex aspect-[4/3] items-center justify-center bg-slate-100 text-slate-500"
+                aria-hidden="true"
+            >
+                <svg
+                    viewBox="0 0 24 24"
+                    class="h-12 w-12"
+                    fill="none"
+                    stroke="currentColor"
+                    stroke-width="1.5"
+                >
+                    <path d="M3 13l2-5a2 2 0 0 1 2-1h10a2 2 0 0 1 2 1l2 5v4h-2a2 2 0 0 1-4 0H9a2 2 0 0 1-4 0H3z" />
+                </svg>
+            </div>
+            <div class="flex flex-1 flex-col p-4">
+                <h2 class="font-semibold leading-snug text-slate-900">
+                    <a href=href class="hover:underline">
+                        {card.title.clone()}
+                    </a>
+                </h2>
+                <p class="mt-1 text-lg font-bold text-slate-900">
+                    {card.price.format()}
+                    {card
+                        .buyer_price
+                        .map(|p| {
+                            view! {
+                                <span class="ml-2 text-sm font-normal text-slate-600">
+                                    {format!("≈ {}", p.format())}
+                                </span>
+                            }
+                        })}
+                </p>
+                {card
+                    .dropped_from
+                    .map(|was| {
+                        view! {
+                            <p class="mt-1">
+                                <span class="rounded bg-emerald-100 px-2 py-0.5 text-xs font-semibold text-emerald-900">
+                                    {format!("Price dropped from {}", was.format())}
+                                </span>
+                            </p>
+                        }
+                    })}
+                {status
+                    .map(|s| {
+                        view! {
+                            <p class="mt-1">
+                                <span class="rounded bg-slate-200 px-2 py-0.5 text-xs font-semibold text-slate-800">
+                                    {s}
+                                </span>
+                            </p>
+                        }
+                    })}
+                <p class="mt-2 text-sm text-slate-700">{card.specs.join(" · ")}</p>
+                <p class="mt-auto pt-2 text-sm text-slate-600">
+                    {format!("{} · {} · {}", card.city, card.seller_type.label(), card.age)}
+                </p>
+            </div>
+        </article>
+    }
+}

@@ -1,0 +1,812 @@
+//! Server side of buyer search and listing pages: reads the search, corrects typos, runs the
+//! page, count and facet queries together, and shapes the answer (cards, facets with links,
+//! chips, "what to loosen").
+
+use super::{
+    api::{
+        Chip, FacetGroup, FacetValue, ListingCard, ListingDetail, Loosen, PricePoint, SearchResults,
+    },
+    catalog::Catalog,
+    model::{
+        Body, Colour, Condition, Currency, Fuel, Money, SellerType, Status, Transmission,
+        group_thousands, hp_to_kw,
+    },
+    repo::{self, CardRow, Cursor, Facet, Filters, YEAR_BUCKETS},
+    search::{Criteria, SearchQuery, TextQuery, understand},
+};
+use crate::{error::AppError, server::state::AppState};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Price facet bounds in whole units of the buyer's currency.
+fn price_bounds(currency: Currency) -> [i64; 5] {
+    match currency {
+        Currency::Bgn => [5_000, 10_000, 20_000, 40_000, 80_000],
+        Currency::Eur | Currency::Usd => [2_500, 5_000, 10_000, 20_000, 40_000],
+    }
+}
+
+/// The tsquery for the free text, each unknown word OR-ed with its nearest known word.
+async fn text_query(
+    state: &AppState,
+    text: &TextQuery,
+) -> Result<(Option<String>, Vec<(String, String)>), AppError> {
+    if text.is_empty() {
+        return Ok((None, Vec::new()));
+    }
+    let corrections = repo::corrections(&state.pool, &text.words).await?;
+    let fixed: Vec<(String, String)> = corrections
+        .into_iter()
+        .filter_map(|(w, c)| c.map(|c| (w, c)))
+        .filter(|(w, _)| w.chars().count() >= 3)
+        .collect();
+    let q = text.to_tsquery(|w| {
+        fixed
+            .iter()
+            .filter(|(typed, _)| typed == w)
+            .map(|(_, c)| c.clone())
+            .collect()
+    });
+    Ok((q, fixed))
+}
+
+/// "today", "yesterday", "3 days ago", "2 weeks ago", "5 months ago".
+pub fn age(published: Option<OffsetDateTime>, now: OffsetDateTime) -> String {
+    let Some(published) = published else {
+        return "not published".into();
+    };
+    let days = (now - published).whole_days().max(0);
+    match days {
+        0 => "today".into(),
+        1 => "yesterday".into(),
+        2..=13 => format!("{days} days ago"),
+        14..=59 => format!("{} weeks ago", days / 7),
+        60..=729 => format!("{} months ago", days / 30),
+        _ => format!("{} years ago", days / 365),
+    }
+}
+
+fn currency(code: &str) -> Currency {
+    Currency::parse(code).unwrap_or_default()
+}
+
+fn card_specs(
+    year: Option<i16>,
+    mileage: Option<i32>,
+    fuel: Option<&str>,
+    gearbox: Option<&str>,
+    hp: Option<i16>,
+) -> Vec<String> {
+    let mut specs = Vec::new();
+    if let Some(y) = year {
+        specs.push(y.to_string());
+    }
+    if let Some(km) = mileage {
+        specs.push(format!(
+            "{} km",
+            group_thousands(u64::try_from(km).unwrap_or(0))
+        ));
+    }
+    if let Some(f) = fuel.and_then(Fuel::from_slug) {
+        specs.push(f.label().into());
+    }
+    if let Some(t) = gearbox.and_then(Transmission::from_slug) {
+        specs.push(t.label().into());
+    }
+    if let Some(hp) = hp {
+        specs.push(format!("{hp} hp"));
+    }
+    specs
+}
+
+pub fn card(row: &CardRow, catalog: &Catalog, buyer: Currency, now: OffsetDateTime) -> ListingCard {
+    let cur = currency(&row.currency);
+    ListingCard {
+        id: row.listing_id,
+        title: row.title.clone(),
+        status: Status::from_slug(&row.status).unwrap_or(Status::Published),
+        price: Money::new(row.price_minor, cur),
+        buyer_price: (buyer != cur).then(|| catalog.from_eur_minor(row.price_eur_minor, buyer)),
+        dropped_from: row.previous_price_minor.map(|m| Money::new(m, cur)),
+        specs: card_specs(
+            row.year,
+            row.mileage_km,
+            row.fuel.as_deref(),
+            row.transmission.as_deref(),
+            row.power_hp,
+        ),
+        city: row.city.clone(),
+        seller_type: SellerType::from_slug(&row.seller_type).unwrap_or(SellerType::Private),
+        age: age(row.published_at, now),
+        photo_count: row.photo_count,
+    }
+}
+
+/// Everything resolved for one search: what SQL needs and what the page shows about it.
+struct Resolved {
+    filters: Filters,
+    chips: Vec<Chip>,
+    ignored: Vec<String>,
+    corrected: Vec<(String, String)>,
+}
+
+async fn resolve(
+    state: &AppState,
+    catalog: &Catalog,
+    query: &SearchQuery,
+) -> Result<Resolved, AppError> {
+    let smart = understand(&query.q, &catalog.vocabulary, query.currency);
+    let criteria = Criteria::from_search(query, &smart);
+    let (tsquery, corrected) = text_query(state, &criteria.text).await?;
+    let (filters, mut ignored) = Filters::resolve(&criteria, catalog, tsquery);
+    ignored.extend(query.ignored.iter().cloned());
+    let mut chips: Vec<Chip> = smart
+        .understood
+        .iter()
+        .map(|u| Chip {
+            label: u.what.label(),
+            href: SearchQuery {
+                q: u.q_without.clone(),
+                ..query.first_page()
+            }
+            .url(),
+        })
+        .collect();
+    chips.extend(form_chips(query, catalog));
+    Ok(Resolved {
+        filters,
+        chips,
+        ignored,
+        corrected,
+    })
+}
+
+/// Chips for the filters set in the form (the URL), each with the search without it.
+fn form_chips(query: &SearchQuery, catalog: &Catalog) -> Vec<Chip> {
+    let base = query.first_page();
+    let mut chips = Vec::new();
+    let mut chip = |label: String, without: SearchQuery| {
+        chips.push(Chip {
+            label,
+            href: without.url(),
+        });
+    };
+    for slug in &query.makes {
+        let name = catalog.make(slug).map_or(slug.clone(), |m| m.name.clone());
+        let mut q = base.clone();
+        q.makes.retain(|m| m != slug);
+        chip(name, q);
+    }
+    for slug in &query.models {
+        let name = catalog.model(slug).map_or(slug.clone(), |m| m.name.clone());
+        let mut q = base.clone();
+        q.models.retain(|m| m != slug);
+        chip(name, q);
+    }
+    let money = |v: i64| Money::new(v * 100, query.currency).format();
+    let range = |lo: Option<String>, hi: Option<String>| match (lo, hi) {
+        (Some(a), Some(b)) => format!("{a} to {b}"),
+        (Some(a), None) => format!("from {a}"),
+        (None, Some(b)) => format!("up to {b}"),
+        (None, None) => String::new(),
+    };
+    if query.price_min.is_some() || query.price_max.is_some() {
+        chip(
+            range(query.price_min.map(money), query.price_max.map(money)),
+            SearchQuery {
+                price_min: None,
+                price_max: None,
+                ..base.clone()
+            },
+        );
+    }
+    if query.year_min.is_some() || query.year_max.is_some() {
+        chip(
+            range(
+                query.year_min.map(|y| y.to_string()),
+                query.year_max.map(|y| y.to_string()),
+            ),
+            SearchQuery {
+                year_min: None,
+                year_max: None,
+                ..base.clone()
+            },
+        );
+    }
+    if let Some(km) = query.mileage_max {
+        chip(
+            format!(
+                "up to {} km",
+                group_thousands(u64::try_from(km).unwrap_or(0))
+            ),
+            SearchQuery {
+                mileage_max: None,
+                ..base.clone()
+            },
+        );
+    }
+    if query.power_min.is_some() || query.power_max.is_some() {
+        chip(
+            range(
+                query.power_min.map(|v| format!("{v} hp")),
+                query.power_max.map(|v| format!("{v} hp")),
+            ),
+            SearchQuery {
+                power_min: None,
+                power_max: None,
+                ..base.clone()
+            },
+        );
+    }
+    macro_rules! list_chips {
+        ($field:ident) => {
+            for v in &query.$field {
+                let mut q = base.clone();
+                q.$field.retain(|x| x != v);
+                chip(v.label().to_string(), q);
+            }
+        };
+    }
+    list_chips!(fuels);
+    list_chips!(transmissions);
+    list_chips!(bodies);
+    list_chips!(colours);
+    list_chips!(conditions);
+    list_chips!(seller_types);
+    for slug in &query.equipment {
+        let name = catalog
+            .equipment
+            .iter()
+            .find(|e| &e.slug == slug)
+            .map_or(slug.clone(), |e| e.name_en.clone());
+        let mut q = base.clone();
+        q.equipment.retain(|e| e != slug);
+        chip(name, q);
+    }
+    if let Some(slug) = &query.city {
+        let name = catalog
+            .city(slug)
+            .map_or(slug.clone(), |c| c.name_en.clone());
+        let label = match query.radius_km {
+            Some(km) => format!("within {km} km of {name}"),
+            None => name,
+        };
+        chip(
+            label,
+            SearchQuery {
+                city: None,
+                radius_km: None,
+                ..base.clone()
+            },
+        );
+    }
+    if query.has_photos {
+        chip(
+            "with photos".into(),
+            SearchQuery {
+                has_photos: false,
+                ..base.clone()
+            },
+        );
+    }
+    if let Some(days) = query.posted_within_days {
+        chip(
+            format!("posted in the last {days} days"),
+            SearchQuery {
+                posted_within_days: None,
+                ..base.clone()
+            },
+        );
+    }
+    chips
+}
+
+fn toggle<T: PartialEq + Clone>(list: &[T], value: &T) -> Vec<T> {
+    if list.contains(value) {
+        list.iter().filter(|v| *v != value).cloned().collect()
+    } else {
+        let mut out = list.to_vec();
+        out.push(value.clone());
+        out
+    }
+}
+
+/// Facet groups with a link per value that switches it on or off.
+fn facets(
+    query: &SearchQuery,
+    catalog: &Catalog,
+    counts: [Vec<(String, i64)>; 8],
+) -> Vec<FacetGroup> {
+    let base = query.first_page();
+    let [
+        makes,
+        models,
+        fuels,
+        gearboxes,
+        bodies,
+        sellers,
+        years,
+        prices,
+    ] = counts;
+    let mut groups = Vec::new();
+
+    let make_values = makes
+        .iter()
+        .filter_map(|(id, n)| {
+            let make = catalog
+                .makes
+                .iter()
+                .find(|m| m.make_id.to_string() == *id)?;
+            let selected = query.makes.contains(&make.slug);
+            Some(FacetValue {
+                label: make.name.clone(),
+                count: *n,
+                selected,
+                href: SearchQuery {
+                    makes: toggle(&query.makes, &make.slug),
+                    // models of a make that is switched off go with it
+                    models: if selected {
+                        query
+                            .models
+                            .iter()
+                            .filter(|s| catalog.model(s).is_none_or(|m| m.make_id != make.make_id))
+                            .cloned()
+                            .collect()
+                    } else {
+                        query.models.clone()
+                    },
+                    ..base.clone()
+                }
+                .url(),
+            })
+        })
+        .collect();
+    groups.push(FacetGroup {
+        title: "Make".into(),
+        values: make_values,
+    });
+
+    if !query.makes.is_empty() || !query.models.is_empty() {
+        let values = models
+            .iter()
+            .filter_map(|(id, n)| {
+                let model = catalog
+                    .models
+                    .iter()
+                    .find(|m| m.model_id.to_string() == *id)?;
+                Some(FacetValue {
+                    label: model.name.clone(),
+                    count: *n,
+                    selected: query.models.contains(&model.slug),
+                    href: SearchQuery {
+                        models: toggle(&query.models, &model.slug),
+                        ..base.clone()
+                    }
+                    .url(),
+                })
+            })
+            .collect();
+        groups.push(FacetGroup {
+            title: "Model".into(),
+            values,
+        });
+    }
+
+    macro_rules! vocabulary_group {
+        ($title:literal, $rows:expr, $ty:ty, $field:ident) => {{
+            let values = $rows
+                .iter()
+                .filter_map(|(slug, n)| {
+                    let v = <$ty>::from_slug(slug)?;
+                    Some(FacetValue {
+                        label: v.label().into(),
+                        count: *n,
+                        selected: query.$field.contains(&v),
+                        href: SearchQuery {
+                            $field: toggle(&query.$field, &v),
+                            ..base.clone()
+                        }
+                        .url(),
+                    })
+                })
+                .collect();
+            groups.push(FacetGroup {
+                title: $title.into(),
+                values,
+            });
+        }};
+    }
+    vocabulary_group!("Fuel", fuels, Fuel, fuels);
+    vocabulary_group!("Gearbox", gearboxes, Transmission, transmissions);
+    vocabulary_group!("Body", bodies, Body, bodies);
+    vocabulary_group!("Seller", sellers, SellerType, seller_types);
+
+    // Buckets: index i covers [bounds[i-1], bounds[i]).
+    let bucket = |i: usize, bounds: &[i64]| -> (Option<i64>, Option<i64>) {
+        let lo = i.checked_sub(1).and_then(|j| bounds.get(j)).copied();
+        let hi = bounds.get(i).map(|b| b - 1);
+        (lo, hi)
+    };
+    let year_bounds: Vec<i64> = YEAR_BUCKETS.iter().map(|&y| i64::from(y)).collect();
+    let mut year_values: Vec<(usize, FacetValue)> = years
+        .iter()
+        .filter_map(|(b, n)| {
+            let i: usize = b.parse().ok()?;
+            let (lo, hi) = bucket(i, &year_bounds);
+            let (lo, hi) = (
+                lo.and_then(|v| i32::try_from(v).ok()),
+                hi.and_then(|v| i32::try_from(v).ok()),
+            );
+            let label = match (lo, hi) {
+                (None, Some(h)) => format!("{h} or older"),
+                (Some(l), None) => format!("{l} or newer"),
+                (Some(l), Some(h)) => format!("{l}-{h}"),
+                (None, None) => "any".into(),
+            };
+            let selected = query.year_min == lo && query.year_max == hi;
+            let href = if selected {
+                SearchQuery {
+                    year_min: None,
+                    year_max: None,
+                    ..base.clone()
+                }
+            } else {
+                SearchQuery {
+                    year_min: lo,
+                    year_max: hi,
+                    ..base.clone()
+                }
+            }
+            .url();
+            Some((
+                i,
+                FacetValue {
+                    label,
+                    count: *n,
+                    selected,
+                    href,
+                },
+            ))
+        })
+        .collect();
+    year_values.sort_by_key(|(i, _)| std::cmp::Reverse(*i));
+    groups.push(FacetGroup {
+        title: "Year".into(),
+        values: year_values.into_iter().map(|(_, v)| v).collect(),
+    });
+
+    let bounds = price_bounds(query.currency);
+    let mut price_values: Vec<(usize, FacetValue)> = prices
+        .iter()
+        .filter_map(|(b, n)| {
+            let i: usize = b.parse().ok()?;
+            let (lo, hi) = bucket(i, &bounds);
+            let hi = hi.map(|h| h + 1);
+            let m = |v: i64| Money::new(v * 100, query.currency).format();
+            let label = match (lo, hi) {
+                (None, Some(h)) => format!("under {}", m(h)),
+                (Some(l), None) => format!("{} and more", m(l)),
+                (Some(l), Some(h)) => format!("{} to {}", m(l), m(h)),
+                (None, None) => "any".into(),
+            };
+            let selected = query.price_min == lo && query.price_max == hi;
+            let href = if selected {
+                SearchQuery {
+                    price_min: None,
+                    price_max: None,
+                    ..base.clone()
+                }
+            } else {
+                SearchQuery {
+                    price_min: lo,
+                    price_max: hi,
+                    ..base.clone()
+                }
+            }
+            .url();
+            Some((
+                i,
+                FacetValue {
+                    label,
+                    count: *n,
+                    selected,
+                    href,
+                },
+            ))
+        })
+        .collect();
+    price_values.sort_by_key(|(i, _)| *i);
+    groups.push(FacetGroup {
+        title: "Price".into(),
+        values: price_values.into_iter().map(|(_, v)| v).collect(),
+    });
+    groups.retain(|g| !g.values.is_empty());
+    groups
+}
+
+/// Runs a search: one page of cards, the total, and the facet counts.
+pub async fn search(state: &AppState, query: &SearchQuery) -> Result<SearchResults, AppError> {
+    let catalog = state.catalog().await?;
+    let resolved = resolve(state, &catalog, query).await?;
+    let f = &resolved.filters;
+    let mut ignored = resolved.ignored.clone();
+    let cursor = match query.after.as_deref().map(Cursor::parse) {
+        Some(None) => {
+            ignored.push("after (an unreadable page link: showing the first page)".into());
+            None
+        }
+        Some(Some(c)) if !repo::cursor_fits(query.sort, f, &c) => {
+            ignored.push("after (a page link from another sort: showing the first page)".into());
+            None
+        }
+        Some(c) => c,
+        None => None,
+    };
+    let limit = i64::from(query.page_size);
+    let price_bounds_eur: Vec<i64> = price_bounds(query.currency)
+        .iter()
+        .map(|&v| catalog.to_eur_minor(Money::new(v * 100, query.currency)))
+        .collect();
+    let pool = &state.pool;
+    let pb = &price_bounds_eur;
+    let (rows, total, makes, models, fuels, gearboxes, bodies, sellers, years, prices) = tokio::try_join!(
+        repo::search_page(pool, f, query.sort, cursor.as_ref(), limit + 1),
+        repo::count(pool, f),
+        repo::facet_counts(pool, f, Facet::Make, pb),
+        repo::facet_counts(pool, f, Facet::Model, pb),
+        repo::facet_counts(pool, f, Facet::Fuel, pb),
+        repo::facet_counts(pool, f, Facet::Transmission, pb),
+        repo::facet_counts(pool, f, Facet::Body, pb),
+        repo::facet_counts(pool, f, Facet::SellerType, pb),
+        repo::facet_counts(pool, f, Facet::Year, pb),
+        repo::facet_counts(pool, f, Facet::Price, pb),
+    )?;
+    let now = OffsetDateTime::now_utc();
+    let has_more = rows.len() > query.page_size as usize;
+    let page = &rows[..rows.len().min(query.page_size as usize)];
+    let next = if has_more {
+        page.last().and_then(|last| {
+            let key = last.sort_key.clone()?;
+            Some(
+                SearchQuery {
+                    after: Some(
+                        Cursor {
+                            key,
+                            id: last.listing_id,
+                        }
+                        .encode(),
+                    ),
+                    ..query.first_page()
+                }
+                .url(),
+            )
+        })
+    } else {
+        None
+    };
+    let cards = page
+        .iter()
+        .map(|r| card(r, &catalog, query.currency, now))
+        .collect();
+    let loosen = if total == 0 {
+        loosen(state, &catalog, &resolved.chips).await?
+    } else {
+        Vec::new()
+    };
+    Ok(SearchResults {
+        total,
+        cards,
+        facets: facets(
+            query,
+            &catalog,
+            [
+                makes, models, fuels, gearboxes, bodies, sellers, years, prices,
+            ],
+        ),
+        chips: resolved.chips,
+        next,
+        first: cursor.map(|_| query.first_page().url()),
+        loosen,
+        ignored,
+        corrected: resolved.corrected,
+    })
+}
+
+/// For an empty result: how many listings each chip's removal would find (best first).
+async fn loosen(
+    state: &AppState,
+    catalog: &Catalog,
+    chips: &[Chip],
+) -> Result<Vec<Loosen>, AppError> {
+    let mut out = Vec::new();
+    for chip in chips.iter().take(8) {
+        let without = SearchQuery::from_query_string(chip.href.trim_start_matches("/search"));
+        let r = resolve(state, catalog, &without).await?;
+        let count = repo::count(&state.pool, &r.filters).await?;
+        if count > 0 {
+            out.push(Loosen {
+                without: chip.label.clone(),
+                count,
+                href: chip.href.clone(),
+            });
+        }
+    }
+    out.sort_by_key(|l| std::cmp::Reverse(l.count));
+    out.truncate(3);
+    Ok(out)
+}
+
+fn date(t: OffsetDateTime) -> String {
+    let d = t.date();
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// A listing's page, as `viewer` may see it.
+pub async fn listing_detail(
+    state: &AppState,
+    id: i64,
+    viewer: Option<Uuid>,
+    buyer: Currency,
+) -> Result<ListingDetail, AppError> {
+    let Some(row) = repo::find_listing(&state.pool, id).await? else {
+        return Err(AppError::NotFound);
+    };
+    let mine = viewer == Some(row.seller_id);
+    if row.status == Status::Draft.as_str() && !mine {
+        return Err(AppError::NotFound);
+    }
+    let catalog = state.catalog().await?;
+    let cur = currency(&row.currency);
+    let price = Money::new(row.price_minor, cur);
+    let mut buyer_prices: Vec<Money> = Currency::ALL
+        .iter()
+        .filter(|c| **c != cur)
+        .map(|c| catalog.from_eur_minor(row.price_eur_minor, *c))
+        .collect();
+    // the buyer's own currency first
+    buyer_prices.sort_by_key(|m| m.currency != buyer);
+
+    let history_rows = repo::price_history(&state.pool, id).await?;
+    let mut history = Vec::new();
+    let mut previous: Option<(i64, String)> = None;
+    for h in history_rows {
+        let change = previous
+            .as_ref()
+            .filter(|(_, c)| *c == h.currency)
+            .map(|(p, _)| h.price_minor - p);
+        history.push(PricePoint {
+            price: Money::new(h.price_minor, currency(&h.currency)),
+            date: date(h.changed_at),
+            change,
+        });
+        previous = Some((h.price_minor, h.currency));
+    }
+
+    let similar = match row.model_id {
+        Some(model_id) => {
+            let now = OffsetDateTime::now_utc();
+            repo::similar(&state.pool, id, model_id, row.year, row.price_eur_minor)
+                .await?
+                .iter()
+                .map(|r| card(r, &catalog, buyer, now))
+                .collect()
+        }
+        None => Vec::new(),
+    };
+
+    let mut specs: Vec<(String, String)> = Vec::new();
+    let mut spec = |label: &str, value: Option<String>| {
+        if let Some(v) = value {
+            specs.push((label.to_string(), v));
+        }
+    };
+    spec("Make", row.make.clone());
+    spec("Model", row.model.clone());
+    spec("First registration", row.year.map(|y| y.to_string()));
+    spec(
+        "Mileage",
+        row.mileage_km
+            .map(|km| format!("{} km", group_thousands(u64::try_from(km).unwrap_or(0)))),
+    );
+    spec(
+        "Fuel",
+        row.fuel
+            .as_deref()
+            .and_then(Fuel::from_slug)
+            .map(|f| f.label().into()),
+    );
+    spec(
+        "Gearbox",
+        row.transmission
+            .as_deref()
+            .and_then(Transmission::from_slug)
+            .map(|f| f.label().into()),
+    );
+    spec(
+        "Body",
+        row.body
+            .as_deref()
+            .and_then(Body::from_slug)
+            .map(|f| f.label().into()),
+    );
+    spec(
+        "Power",
+        row.power_hp
+            .map(|hp| format!("{hp} hp ({} kW)", hp_to_kw(i32::from(hp)))),
+    );
+    spec(
+        "Engine",
+        row.engine_cc
+            .map(|cc| format!("{} cm³", group_thousands(u64::try_from(cc).unwrap_or(0)))),
+    );
+    spec(
+        "Colour",
+        row.colour
+            .as_deref()
+            .and_then(Colour::from_slug)
+            .map(|f| f.label().into()),
+    );
+    spec("Doors", row.doors.map(|d| d.to_string()));
+    spec("Seats", row.seats.map(|d| d.to_string()));
+    spec(
+        "Condition",
+        Condition::from_slug(&row.condition).map(|c| c.label().into()),
+    );
+    spec("VIN", row.vin.clone());
+
+    let equipment = row
+        .equipment
+        .iter()
+        .map(|slug| {
+            catalog
+                .equipment
+                .iter()
+                .find(|e| &e.slug == slug)
+                .map_or(slug.clone(), |e| e.name_en.clone())
+        })
+        .collect();
+
+    Ok(ListingDetail {
+        id: row.listing_id,
+        title: row.title,
+        status: Status::from_slug(&row.status).unwrap_or(Status::Published),
+        description: row.description,
+        price,
+        buyer_prices,
+        dropped_from: row.previous_price_minor.map(|m| Money::new(m, cur)),
+        negotiable: row.negotiable,
+        vat: super::model::Vat::from_slug(&row.vat)
+            .map_or(String::new(), |v| v.label().to_string()),
+        condition: row.condition,
+        seller_type: SellerType::from_slug(&row.seller_type).unwrap_or(SellerType::Private),
+        city: row.city,
+        city_slug: row.city_slug,
+        make: row.make,
+        model: row.model,
+        year: row.year,
+        specs,
+        equipment,
+        history,
+        similar,
+        published: row.published_at.map(date),
+        updated: date(row.updated_at),
+        mine,
+        url: format!("{}/listings/{id}", state.config.public_url.origin()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::Duration;
+
+    #[test]
+    fn listing_ages_read_naturally() {
+        let now = OffsetDateTime::now_utc();
+        assert_eq!(age(Some(now), now), "today");
+        assert_eq!(age(Some(now - Duration::days(1)), now), "yesterday");
+        assert_eq!(age(Some(now - Duration::days(5)), now), "5 days ago");
+        assert_eq!(age(Some(now - Duration::days(20)), now), "2 weeks ago");
+        assert_eq!(age(Some(now - Duration::days(90)), now), "3 months ago");
+    }
+}
