@@ -20,7 +20,7 @@ for (const path of pages) {
     const results = await new AxeBuilder({ page })
       .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
       .analyze();
-    const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`);
+    const summary = results.violations.map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target).join(" ")}`);
     expect(summary).toEqual([]);
   });
 }
@@ -46,5 +46,5 @@ test("a listing page has no WCAG A/AA violations", async ({ page }) => {
   const results = await new AxeBuilder({ page })
     .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
     .analyze();
-  expect(results.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+  expect(results.violations.map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target).join(" ")}`)).toEqual([]);
 });

@@ -5,7 +5,7 @@
 use super::{
     api::{ListingDetail, get_listing},
     model::{Status, group_thousands},
-    search::decode_component,
+    search::SearchQuery,
     search_page::Card,
 };
 use crate::error::AppError;
@@ -32,7 +32,7 @@ pub fn ListingPage() -> impl IntoView {
         query
             .read()
             .get("from")
-            .map(|qs| format!("/search?{}", decode_component(&qs)))
+            .map(|qs| SearchQuery::from_query_string(&qs).url())
     };
     view! {
         <div class="mx-auto max-w-6xl px-4 py-6">
@@ -182,7 +182,7 @@ fn Listing(l: ListingDetail, back: Option<String>) -> impl IntoView {
                     {format!("{} · {}", l.city, l.seller_type.label())}
                     {l.published.clone().map(|d| format!(" · listed {d}"))}
                 </p>
-                <div class="mt-4 flex aspect-[16/9] items-center justify-center rounded-lg bg-slate-100 text-slate-500">
+                <div class="mt-4 flex aspect-[16/9] items-center justify-center rounded-lg bg-slate-100 text-slate-700">
                     <span>"No photos yet"</span>
                 </div>
                 <section class="mt-6" aria-labelledby="specs-h">
