@@ -2,7 +2,11 @@
 
 use crate::{
     accounts::pages::{Auth, SignInPage, SignUpPage},
-    listings::{detail_page::ListingPage, search_page::SearchPage},
+    listings::{
+        detail_page::ListingPage,
+        search_page::SearchPage,
+        selling_page::{EditListingPage, MyListingsPage, SellPage},
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, Meta, MetaTags, Title, provide_meta_context};
@@ -84,6 +88,21 @@ fn Layout() -> impl IntoView {
                         view=ListingPage
                         ssr=SsrMode::Async
                     />
+                    <Route path=StaticSegment("sell") view=SellPage ssr=SsrMode::Async />
+                    <Route
+                        path=StaticSegment("my-listings")
+                        view=MyListingsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(
+                            StaticSegment("my-listings"),
+                            ParamSegment("id"),
+                            StaticSegment("edit"),
+                        )
+                        view=EditListingPage
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </main>
             <Footer />
@@ -147,6 +166,26 @@ fn Header(auth: Auth) -> impl IntoView {
                     <a href="/search" class="rounded px-2 py-1 text-slate-700 hover:bg-slate-100">
                         "Search"
                     </a>
+                    <a href="/sell" class="rounded px-2 py-1 text-slate-700 hover:bg-slate-100">
+                        "Sell"
+                    </a>
+                    <Transition fallback=|| ()>
+                        {move || {
+                            auth.user
+                                .get()
+                                .and_then(|u| u.ok().flatten())
+                                .map(|_| {
+                                    view! {
+                                        <a
+                                            href="/my-listings"
+                                            class="rounded px-2 py-1 text-slate-700 hover:bg-slate-100"
+                                        >
+                                            "My listings"
+                                        </a>
+                                    }
+                                })
+                        }}
+                    </Transition>
                 </nav>
                 <div class="ml-auto flex items-center gap-2">
                     <Transition fallback=|| ()>{account}</Transition>

@@ -8,11 +8,14 @@ pub mod catalog;
 #[cfg(feature = "ssr")]
 pub mod demo;
 pub mod detail_page;
+pub mod editing;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod repo;
 pub mod search;
 pub mod search_page;
+pub mod selling;
+pub mod selling_page;
 #[cfg(feature = "ssr")]
 pub mod seo;
 #[cfg(feature = "ssr")]

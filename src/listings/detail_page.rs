@@ -178,6 +178,20 @@ fn Listing(l: ListingDetail, back: Option<String>) -> impl IntoView {
         <div class="mt-3 grid gap-6 lg:grid-cols-[1fr_20rem]">
             <div>
                 <h1 class="text-2xl font-bold text-slate-900 sm:text-3xl">{l.title.clone()}</h1>
+                {l
+                    .mine
+                    .then(|| {
+                        view! {
+                            <p class="mt-1">
+                                <a
+                                    class="font-medium text-emerald-800 underline"
+                                    href=format!("/my-listings/{}/edit", l.id)
+                                >
+                                    "Edit your listing"
+                                </a>
+                            </p>
+                        }
+                    })}
                 <p class="mt-1 text-slate-700">
                     {format!("{} · {}", l.city, l.seller_type.label())}
                     {l.published.clone().map(|d| format!(" · listed {d}"))}

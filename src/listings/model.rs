@@ -144,6 +144,31 @@ vocabulary! {
     }
 }
 
+impl Status {
+    /// The moves a seller can make: publish a draft; mark a published listing sold, archive
+    /// it or take it back to draft; relist a sold or archived one.
+    pub fn can_become(self, to: Status) -> bool {
+        use Status::*;
+        matches!(
+            (self, to),
+            (Draft, Published)
+                | (Published, Sold | Archived | Draft)
+                | (Sold, Published | Archived)
+                | (Archived, Published | Draft)
+        )
+    }
+
+    /// "published", "marked sold": what happened to a listing.
+    pub fn past_tense(self) -> &'static str {
+        match self {
+            Status::Draft => "turned back into a draft",
+            Status::Published => "published",
+            Status::Sold => "marked sold",
+            Status::Archived => "archived",
+        }
+    }
+}
+
 /// Currencies Scout prices in. Rates between them are data (the `currency` table); only the
 /// codes and how to write amounts live here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -203,9 +228,18 @@ impl Money {
     /// Whole units, as typed in a price box: "25000", "25 000", "25,000", "25000.50",
     /// "25 000,50 лв" (a comma followed by exactly two digits is a decimal comma).
     pub fn parse(input: &str, currency: Currency) -> Result<Money, &'static str> {
-        let cleaned: String = input
-            .trim()
-            .trim_end_matches(|c: char| c.is_alphabetic() || c == '€' || c == '$' || c == '.')
+        let lower = input.trim().to_lowercase();
+        let mut rest = lower.as_str();
+        // a currency written after the amount: "25 000 лв.", "9500 EUR", "12000€"
+        for suffix in [
+            "лв.", "лв", "bgn", "lv", "leva", "eur", "euro", "€", "usd", "$",
+        ] {
+            if let Some(r) = rest.strip_suffix(suffix) {
+                rest = r.trim_end();
+                break;
+            }
+        }
+        let cleaned: String = rest
             .chars()
             .filter(|c| !c.is_whitespace() && *c != '\u{a0}' && *c != '\'')
             .collect();
@@ -392,6 +426,16 @@ mod tests {
         assert_eq!(Body::from_word("комби"), Some(Body::Estate));
         assert_eq!(Fuel::from_slug("plug_in_hybrid"), Some(Fuel::PlugInHybrid));
         assert_eq!(Fuel::from_word("golf"), None);
+    }
+
+    #[test]
+    fn listings_move_only_along_their_life() {
+        assert!(Status::Draft.can_become(Status::Published));
+        assert!(!Status::Draft.can_become(Status::Sold));
+        assert!(Status::Published.can_become(Status::Sold));
+        assert!(Status::Sold.can_become(Status::Published));
+        assert!(!Status::Sold.can_become(Status::Draft));
+        assert!(!Status::Published.can_become(Status::Published));
     }
 
     #[test]

@@ -624,3 +624,269 @@ pub async fn learn_words(db: impl PgExecutor<'_>, listing_id: i64) -> sqlx::Resu
     .await?;
     Ok(())
 }
+
+/// The columns a seller writes, resolved to ids.
+pub struct ListingWrite<'a> {
+    pub category: &'a str,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub price_minor: i64,
+    pub currency: &'a str,
+    pub negotiable: bool,
+    pub vat: &'a str,
+    pub condition: &'a str,
+    pub seller_type: &'a str,
+    pub city_id: i32,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub make_id: Option<i32>,
+    pub model_id: Option<i32>,
+    pub year: Option<i16>,
+    pub mileage_km: Option<i32>,
+    pub fuel: Option<&'a str>,
+    pub transmission: Option<&'a str>,
+    pub body: Option<&'a str>,
+    pub power_hp: Option<i16>,
+    pub engine_cc: Option<i32>,
+    pub colour: Option<&'a str>,
+    pub doors: Option<i16>,
+    pub seats: Option<i16>,
+    pub vin: Option<&'a str>,
+    pub equipment: &'a [String],
+}
+
+/// A new listing, as a draft or published at once.
+pub async fn insert_listing(
+    db: impl PgExecutor<'_>,
+    seller_id: Uuid,
+    w: &ListingWrite<'_>,
+    publish: bool,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"insert into listing (seller_id, category, title, description, price_minor, currency,
+               negotiable, vat, condition, seller_type, city_id, latitude, longitude, make_id,
+               model_id, year, mileage_km, fuel, transmission, body, power_hp, engine_cc, colour,
+               doors, seats, vin, equipment, status, published_at)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                   $18, $19, $20, $21, $22, $23, $24, $25, $26, $27,
+                   case when $28 then 'published' else 'draft' end,
+                   case when $28 then now() end)
+           returning listing_id"#,
+        seller_id,
+        w.category,
+        w.title,
+        w.description,
+        w.price_minor,
+        w.currency,
+        w.negotiable,
+        w.vat,
+        w.condition,
+        w.seller_type,
+        w.city_id,
+        w.latitude,
+        w.longitude,
+        w.make_id,
+        w.model_id,
+        w.year,
+        w.mileage_km,
+        w.fuel,
+        w.transmission,
+        w.body,
+        w.power_hp,
+        w.engine_cc,
+        w.colour,
+        w.doors,
+        w.seats,
+        w.vin,
+        w.equipment,
+        publish
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Updates the seller's own listing (None: no such listing of theirs). `publish` also
+/// publishes a draft; a published, sold or archived listing keeps its status.
+pub async fn update_listing(
+    db: impl PgExecutor<'_>,
+    listing_id: i64,
+    seller_id: Uuid,
+    w: &ListingWrite<'_>,
+    publish: bool,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        r#"update listing set category = $3, title = $4, description = $5, price_minor = $6,
+               currency = $7, negotiable = $8, vat = $9, condition = $10, seller_type = $11,
+               city_id = $12, latitude = $13, longitude = $14, make_id = $15, model_id = $16,
+               year = $17, mileage_km = $18, fuel = $19, transmission = $20, body = $21,
+               power_hp = $22, engine_cc = $23, colour = $24, doors = $25, seats = $26, vin = $27,
+               equipment = $28,
+               status = case when $29 and status = 'draft' then 'published' else status end,
+               published_at = case when $29 and status = 'draft' then now() else published_at end
+           where listing_id = $1 and seller_id = $2
+           returning status"#,
+        listing_id,
+        seller_id,
+        w.category,
+        w.title,
+        w.description,
+        w.price_minor,
+        w.currency,
+        w.negotiable,
+        w.vat,
+        w.condition,
+        w.seller_type,
+        w.city_id,
+        w.latitude,
+        w.longitude,
+        w.make_id,
+        w.model_id,
+        w.year,
+        w.mileage_km,
+        w.fuel,
+        w.transmission,
+        w.body,
+        w.power_hp,
+        w.engine_cc,
+        w.colour,
+        w.doors,
+        w.seats,
+        w.vin,
+        w.equipment,
+        publish
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// The status of the seller's own listing (None: not theirs, or gone).
+pub async fn owned_status(
+    db: impl PgExecutor<'_>,
+    listing_id: i64,
+    seller_id: Uuid,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        "select status from listing where listing_id = $1 and seller_id = $2",
+        listing_id,
+        seller_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Moves the seller's listing to `status`; publishing (again) stamps the time.
+pub async fn set_status(
+    db: impl PgExecutor<'_>,
+    listing_id: i64,
+    seller_id: Uuid,
+    status: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        r#"update listing set status = $3,
+               published_at = case when $3 = 'published' and status <> 'published' then now() else published_at end
+           where listing_id = $1 and seller_id = $2"#,
+        listing_id,
+        seller_id,
+        status
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn delete_listing(
+    db: impl PgExecutor<'_>,
+    listing_id: i64,
+    seller_id: Uuid,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        "delete from listing where listing_id = $1 and seller_id = $2 returning status",
+        listing_id,
+        seller_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// How many listings the seller has per status.
+pub async fn count_by_status(
+    db: impl PgExecutor<'_>,
+    seller_id: Uuid,
+) -> sqlx::Result<Vec<(String, i64)>> {
+    let rows = sqlx::query!(
+        r#"select status, count(*) as "n!" from listing where seller_id = $1 group by status"#,
+        seller_id
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.status, r.n)).collect())
+}
+
+/// The seller's listings in one status, most recently changed first.
+pub async fn seller_listings(
+    db: &PgPool,
+    seller_id: Uuid,
+    status: &str,
+) -> sqlx::Result<Vec<CardRow>> {
+    let mut qb = QueryBuilder::<Postgres>::new("select ");
+    qb.push(CARD_COLUMNS)
+        .push(", null::text as sort_key from listing l join city c on c.city_id = l.city_id where l.seller_id = ")
+        .push_bind(seller_id)
+        .push(" and l.status = ")
+        .push_bind(status.to_string())
+        .push(" order by l.updated_at desc, l.listing_id desc limit 500");
+    qb.build_query_as::<CardRow>().fetch_all(db).await
+}
+
+/// The seller's own listing as its edit form shows it.
+pub struct EditRow {
+    pub category: String,
+    pub status: String,
+    pub title: String,
+    pub description: String,
+    pub price_minor: i64,
+    pub currency: String,
+    pub negotiable: bool,
+    pub vat: String,
+    pub condition: String,
+    pub seller_type: String,
+    pub city: String,
+    pub make: Option<String>,
+    pub model: Option<String>,
+    pub year: Option<i16>,
+    pub mileage_km: Option<i32>,
+    pub fuel: Option<String>,
+    pub transmission: Option<String>,
+    pub body: Option<String>,
+    pub power_hp: Option<i16>,
+    pub engine_cc: Option<i32>,
+    pub colour: Option<String>,
+    pub doors: Option<i16>,
+    pub seats: Option<i16>,
+    pub vin: Option<String>,
+    pub equipment: Vec<String>,
+}
+
+pub async fn find_for_edit(
+    db: impl PgExecutor<'_>,
+    listing_id: i64,
+    seller_id: Uuid,
+) -> sqlx::Result<Option<EditRow>> {
+    sqlx::query_as!(
+        EditRow,
+        r#"select l.category, l.status, l.title, l.description, l.price_minor, l.currency,
+                  l.negotiable, l.vat, l.condition, l.seller_type, c.slug as city,
+                  mk.slug as "make?", md.slug as "model?", l.year, l.mileage_km, l.fuel,
+                  l.transmission, l.body, l.power_hp, l.engine_cc, l.colour, l.doors, l.seats,
+                  l.vin, l.equipment
+           from listing l
+           join city c on c.city_id = l.city_id
+           left join vehicle_make mk on mk.make_id = l.make_id
+           left join vehicle_model md on md.model_id = l.model_id
+           where l.listing_id = $1 and l.seller_id = $2"#,
+        listing_id,
+        seller_id
+    )
+    .fetch_optional(db)
+    .await
+}

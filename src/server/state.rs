@@ -75,3 +75,14 @@ pub fn client_ip() -> Result<String, AppError> {
         .map(|ip| ip.0)
         .ok_or_else(|| AppError::internal("client address missing from the request"))
 }
+
+/// A header of the request being served, inside a server function.
+pub fn request_header(name: http::header::HeaderName) -> Option<String> {
+    leptos::prelude::use_context::<http::request::Parts>().and_then(|parts| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    })
+}

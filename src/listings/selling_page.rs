@@ -1,0 +1,871 @@
+//! The seller's pages: the listing form (new and edit) and "My listings" with a tab per
+//! status. Plain forms that post without JavaScript (a failed submit comes back with what
+//! was typed and a message on each field) and stay on the page with it.
+
+use super::{
+    api::{FormOptions, search_form_options},
+    editing::{DESCRIPTION_MAX_CHARS, ListingForm, TITLE_MAX_CHARS},
+    model::{Body, Colour, Condition, Currency, Fuel, SellerType, Status, Transmission, Vat},
+    search_page::Card,
+    selling::{
+        DeleteListing, EditForm, MyListings, SaveListing, SetListingStatus, list_my_listings,
+        load_listing_form,
+    },
+};
+use crate::{
+    error::AppError,
+    ui::{FormAlert, PRIMARY_BUTTON},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+const INPUT: &str = "block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-base text-slate-900 shadow-sm focus:border-emerald-600 focus:outline-none focus:ring-2 focus:ring-emerald-600/40 aria-[invalid=true]:border-red-600";
+const SECONDARY_BUTTON: &str = "rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-emerald-700";
+
+/// "Sign in to sell" for visitors, the error otherwise.
+#[component]
+fn Refused(e: AppError) -> impl IntoView {
+    let signed_out = matches!(e, AppError::Unauthorized { .. });
+    view! {
+        <section class="mx-auto max-w-xl py-10 text-center">
+            <h1 class="text-2xl font-bold">
+                {if signed_out { "Sign in to sell".to_string() } else { e.to_string() }}
+            </h1>
+            {signed_out
+                .then(|| {
+                    view! {
+                        <p class="mt-3 text-slate-700">
+                            "Listing a car is free. "
+                            <a class="font-medium text-emerald-800 underline" href="/sign-in">
+                                "Sign in"
+                            </a> " or "
+                            <a class="font-medium text-emerald-800 underline" href="/sign-up">
+                                "create an account"
+                            </a> "."
+                        </p>
+                    }
+                })}
+        </section>
+    }
+}
+
+/// The message for one field of the form's current error.
+fn field_error(
+    error: Signal<Option<AppError>>,
+    key: &'static str,
+) -> impl Fn() -> Option<String> + Copy + Send + Sync {
+    move || error.get().and_then(|e| e.field(key))
+}
+
+/// A labelled control with its error underneath, tied together for screen readers.
+#[component]
+fn Labelled(
+    label: &'static str,
+    key: &'static str,
+    error: Signal<Option<AppError>>,
+    #[prop(default = None)] hint: Option<&'static str>,
+    children: Children,
+) -> impl IntoView {
+    let message = field_error(error, key);
+    view! {
+        <div class="space-y-1">
+            <label for=format!("l-{key}") class="block text-sm font-medium text-slate-800">
+                {label}
+            </label>
+            {children()}
+            {hint
+                .map(|h| {
+                    view! {
+                        <p id=format!("l-{key}-hint") class="text-sm text-slate-600">
+                            {h}
+                        </p>
+                    }
+                })}
+            {move || {
+                message()
+                    .map(|m| {
+                        view! {
+                            <p id=format!("l-{key}-error") class="text-sm font-medium text-red-700">
+                                {m}
+                            </p>
+                        }
+                    })
+            }}
+        </div>
+    }
+}
+
+fn described_by(
+    error: Signal<Option<AppError>>,
+    key: &'static str,
+    hint: bool,
+) -> impl Fn() -> Option<String> + Send + Sync {
+    let message = field_error(error, key);
+    move || {
+        let mut ids = Vec::new();
+        if hint {
+            ids.push(format!("l-{key}-hint"));
+        }
+        if message().is_some() {
+            ids.push(format!("l-{key}-error"));
+        }
+        (!ids.is_empty()).then(|| ids.join(" "))
+    }
+}
+
+/// A text or number box named `input[key]`.
+#[component]
+fn TextField(
+    label: &'static str,
+    key: &'static str,
+    value: String,
+    error: Signal<Option<AppError>>,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(default = "text")] input_type: &'static str,
+    #[prop(optional)] inputmode: Option<&'static str>,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] maxlength: Option<usize>,
+) -> impl IntoView {
+    let message = field_error(error, key);
+    view! {
+        <Labelled label key error hint=hint>
+            <input
+                id=format!("l-{key}")
+                name=format!("input[{key}]")
+                type=input_type
+                inputmode=inputmode
+                value=value
+                required=required
+                maxlength=maxlength
+                aria-invalid=move || message().is_some().then_some("true")
+                aria-describedby=described_by(error, key, hint.is_some())
+                class=INPUT
+            />
+        </Labelled>
+    }
+}
+
+/// A select named `input[key]`; `options` are (value, label), "" first when optional.
+#[component]
+fn SelectField(
+    label: &'static str,
+    key: &'static str,
+    value: String,
+    options: Vec<(String, String)>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let message = field_error(error, key);
+    view! {
+        <Labelled label key error>
+            <select
+                id=format!("l-{key}")
+                name=format!("input[{key}]")
+                aria-invalid=move || message().is_some().then_some("true")
+                aria-describedby=described_by(error, key, false)
+                class=INPUT
+            >
+                {options
+                    .into_iter()
+                    .map(|(v, l)| {
+                        let selected = v == value;
+                        view! {
+                            <option value=v selected=selected>
+                                {l}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </Labelled>
+    }
+}
+
+fn choices<T: Copy>(
+    all: &[T],
+    slug: fn(T) -> &'static str,
+    label: fn(T) -> &'static str,
+    none: Option<&str>,
+) -> Vec<(String, String)> {
+    none.map(|n| (String::new(), n.to_string()))
+        .into_iter()
+        .chain(
+            all.iter()
+                .map(|v| (slug(*v).to_string(), label(*v).to_string())),
+        )
+        .collect()
+}
+
+#[component]
+pub fn SellPage() -> impl IntoView {
+    let form = Resource::new(|| (), |()| load_listing_form(None));
+    view! {
+        <Title text="Sell a car · Scout" />
+        <EditorFrame form heading="Sell a car" />
+    }
+}
+
+#[component]
+pub fn EditListingPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<i64>().ok()));
+    let form = Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => load_listing_form(Some(id)).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <Title text="Edit listing · Scout" />
+        <EditorFrame form heading="Edit listing" />
+    }
+}
+
+#[component]
+fn EditorFrame(form: Resource<Result<EditForm, AppError>>, heading: &'static str) -> impl IntoView {
+    let options = Resource::new(|| (), |()| search_form_options());
+    view! {
+        <div class="mx-auto max-w-3xl px-4 py-6">
+            <Transition fallback=|| {
+                view! { <p class="text-slate-600">"Loading the form…"</p> }
+            }>
+                {move || Suspend::new(async move {
+                    match (form.await, options.await) {
+                        (Ok(edit), Ok(options)) => {
+                            view! { <Editor edit options heading /> }.into_any()
+                        }
+                        (Err(e), _) | (_, Err(e)) => view! { <Refused e /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn Editor(edit: EditForm, options: FormOptions, heading: &'static str) -> impl IntoView {
+    let save = ServerAction::<SaveListing>::new();
+    let carried = (!edit.errors.is_empty()).then(|| AppError::invalid(edit.errors.clone()));
+    let error = Signal::derive(move || match save.value().get() {
+        Some(Err(e)) => Some(e),
+        Some(Ok(_)) => None,
+        None => carried.clone(),
+    });
+    let form_level = Signal::derive(move || {
+        error.get().map(|e| match e {
+            AppError::Invalid { .. } => AppError::Invalid {
+                message: "The listing was not saved: please correct the highlighted fields.".into(),
+                fields: Default::default(),
+            },
+            other => other,
+        })
+    });
+    let f: ListingForm = edit.form.clone();
+    let make = RwSignal::new(f.make.clone());
+    let is_new = edit.listing_id.is_none();
+    let is_draft = edit.status == Status::Draft;
+    let pending = save.pending();
+    // (make slug, make name, its models as (slug, name))
+    type MakeModels = (String, String, Vec<(String, String)>);
+    let models_by_make: Vec<MakeModels> = options
+        .makes
+        .iter()
+        .map(|m| {
+            let models = options
+                .models
+                .iter()
+                .filter(|md| md.make == m.slug)
+                .map(|md| (md.slug.clone(), md.name.clone()))
+                .collect();
+            (m.slug.clone(), m.name.clone(), models)
+        })
+        .collect();
+    let model_value = f.model.clone();
+    let model_message = field_error(error, "model");
+    let mut makes = vec![(String::new(), "Choose…".to_string())];
+    makes.extend(
+        options
+            .makes
+            .iter()
+            .map(|m| (m.slug.clone(), m.name.clone())),
+    );
+    let mut cities = vec![(String::new(), "Choose…".to_string())];
+    cities.extend(
+        options
+            .cities
+            .iter()
+            .map(|c| (c.slug.clone(), c.name.clone())),
+    );
+    let years: Vec<(String, String)> = std::iter::once((String::new(), "Choose…".to_string()))
+        .chain((1950..=2027).rev().map(|y| (y.to_string(), y.to_string())))
+        .collect();
+    view! {
+        <h1 class="text-2xl font-bold text-slate-900">{heading}</h1>
+        {(!is_new)
+            .then(|| {
+                view! {
+                    <p class="mt-1 text-slate-700">
+                        {format!("Status: {}", edit.status.label())} " · "
+                        <a
+                            class="text-emerald-800 underline"
+                            href=format!("/listings/{}", edit.listing_id.unwrap_or_default())
+                        >
+                            "View the listing"
+                        </a>
+                    </p>
+                }
+            })}
+        <ActionForm action=save attr:class="mt-6 space-y-6" attr:novalidate=true>
+            <FormAlert error=form_level />
+            {edit
+                .listing_id
+                .map(|id| view! { <input type="hidden" name="listing_id" value=id.to_string() /> })}
+            <fieldset class="space-y-4 rounded-lg border border-slate-200 bg-white p-4">
+                <legend class="px-1 font-semibold">"The basics"</legend>
+                <SelectField
+                    label="What are you selling?"
+                    key="category"
+                    value=f.category.clone()
+                    options=vec![
+                        ("vehicle".into(), "A car or other vehicle".into()),
+                        ("other".into(), "Something else".into()),
+                    ]
+                    error
+                />
+                <TextField
+                    label="Title"
+                    key="title"
+                    value=f.title.clone()
+                    error
+                    required=true
+                    maxlength=TITLE_MAX_CHARS
+                    hint="e.g. BMW X5 3.0d xDrive, one owner"
+                />
+                <div class="grid grid-cols-2 gap-4">
+                    <TextField
+                        label="Price"
+                        key="price"
+                        value=f.price.clone()
+                        error
+                        inputmode="decimal"
+                        required=true
+                    />
+                    <SelectField
+                        label="Currency"
+                        key="currency"
+                        value=f.currency.clone()
+                        options=Currency::ALL
+                            .iter()
+                            .map(|c| (c.code().to_string(), c.code().to_string()))
+                            .collect()
+                        error
+                    />
+                </div>
+                <label class="flex items-center gap-2 text-sm text-slate-800">
+                    <input
+                        type="checkbox"
+                        name="input[negotiable]"
+                        value="on"
+                        checked=f.negotiable.is_some()
+                        class="h-4 w-4 rounded border-slate-300"
+                    />
+                    "Price is negotiable"
+                </label>
+                <div class="grid gap-4 sm:grid-cols-2">
+                    <SelectField
+                        label="VAT"
+                        key="vat"
+                        value=f.vat.clone()
+                        options=choices(Vat::ALL, Vat::as_str, Vat::label, None)
+                        error
+                    />
+                    <SelectField
+                        label="Condition"
+                        key="condition"
+                        value=if f.condition.is_empty() {
+                            "used".into()
+                        } else {
+                            f.condition.clone()
+                        }
+                        options=choices(Condition::ALL, Condition::as_str, Condition::label, None)
+                        error
+                    />
+                    <SelectField
+                        label="Where it can be seen"
+                        key="city"
+                        value=f.city.clone()
+                        options=cities
+                        error
+                    />
+                    <SelectField
+                        label="You sell as"
+                        key="seller_type"
+                        value=f.seller_type.clone()
+                        options=choices(
+                            SellerType::ALL,
+                            SellerType::as_str,
+                            SellerType::label,
+                            None,
+                        )
+                        error
+                    />
+                </div>
+                <Labelled label="Description" key="description" error>
+                    <textarea
+                        id="l-description"
+                        name="input[description]"
+                        rows="6"
+                        maxlength=DESCRIPTION_MAX_CHARS
+                        aria-invalid=move || {
+                            field_error(error, "description")().is_some().then_some("true")
+                        }
+                        aria-describedby=described_by(error, "description", false)
+                        class=INPUT
+                    >
+                        {f.description.clone()}
+                    </textarea>
+                </Labelled>
+            </fieldset>
+            <fieldset class="space-y-4 rounded-lg border border-slate-200 bg-white p-4">
+                <legend class="px-1 font-semibold">"The vehicle"</legend>
+                <p class="text-sm text-slate-600">
+                    "Make, model, year, mileage, fuel and gearbox are needed to publish a vehicle."
+                </p>
+                <div class="grid gap-4 sm:grid-cols-2">
+                    <Labelled label="Make" key="make" error>
+                        <select
+                            id="l-make"
+                            name="input[make]"
+                            aria-invalid=move || {
+                                field_error(error, "make")().is_some().then_some("true")
+                            }
+                            aria-describedby=described_by(error, "make", false)
+                            class=INPUT
+                            on:change=move |ev| make.set(event_target_value(&ev))
+                        >
+                            {makes
+                                .into_iter()
+                                .map(|(v, l)| {
+                                    let selected = v == f.make;
+                                    view! {
+                                        <option value=v selected=selected>
+                                            {l}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()}
+                        </select>
+                    </Labelled>
+                    <Labelled label="Model" key="model" error>
+                        <select
+                            id="l-model"
+                            name="input[model]"
+                            aria-invalid=move || model_message().is_some().then_some("true")
+                            aria-describedby=described_by(error, "model", false)
+                            class=INPUT
+                        >
+                            <option value="">"Choose…"</option>
+                            {models_by_make
+                                .into_iter()
+                                .map(|(make_slug, make_name, models)| {
+                                    let shown = make_slug.clone();
+                                    view! {
+                                        <optgroup
+                                            label=make_name
+                                            hidden=move || {
+                                                let m = make.get();
+                                                !m.is_empty() && m != shown
+                                            }
+                                        >
+                                            {models
+                                                .into_iter()
+                                                .map(|(v, l)| {
+                                                    let selected = v == model_value;
+                                                    view! {
+                                                        <option value=v selected=selected>
+                                                            {l}
+                                                        </option>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </optgroup>
+                                    }
+                                })
+                                .collect_view()}
+                        </select>
+                    </Labelled>
+                    <SelectField
+                        label="First registration"
+                        key="year"
+                        value=f.year.clone()
+                        options=years
+                        error
+                    />
+                    <TextField
+                        label="Mileage (km)"
+                        key="mileage_km"
+                        value=f.mileage_km.clone()
+                        error
+                        inputmode="numeric"
+                    />
+                    <SelectField
+                        label="Fuel"
+                        key="fuel"
+                        value=f.fuel.clone()
+                        options=choices(Fuel::ALL, Fuel::as_str, Fuel::label, Some("Choose…"))
+                        error
+                    />
+                    <SelectField
+                        label="Gearbox"
+                        key="transmission"
+                        value=f.transmission.clone()
+                        options=choices(
+                            Transmission::ALL,
+                            Transmission::as_str,
+                            Transmission::label,
+                            Some("Choose…"),
+                        )
+                        error
+                    />
+                    <SelectField
+                        label="Body"
+                        key="body"
+                        value=f.body.clone()
+                        options=choices(Body::ALL, Body::as_str, Body::label, Some("Not given"))
+                        error
+                    />
+                    <TextField
+                        label="Power (hp)"
+                        key="power_hp"
+                        value=f.power_hp.clone()
+                        error
+                        inputmode="numeric"
+                    />
+                    <TextField
+                        label="Engine size (cm³)"
+                        key="engine_cc"
+                        value=f.engine_cc.clone()
+                        error
+                        inputmode="numeric"
+                    />
+                    <SelectField
+                        label="Colour"
+                        key="colour"
+                        value=f.colour.clone()
+                        options=choices(
+                            Colour::ALL,
+                            Colour::as_str,
+                            Colour::label,
+                            Some("Not given"),
+                        )
+                        error
+                    />
+                    <TextField
+                        label="Doors"
+                        key="doors"
+                        value=f.doors.clone()
+                        error
+                        inputmode="numeric"
+                    />
+                    <TextField
+                        label="Seats"
+                        key="seats"
+                        value=f.seats.clone()
+                        error
+                        inputmode="numeric"
+                    />
+                </div>
+                <TextField
+                    label="VIN (optional)"
+                    key="vin"
+                    value=f.vin.clone()
+                    error
+                    hint="17 characters; buyers trust listings with a VIN."
+                />
+                <fieldset>
+                    <legend class="text-sm font-medium text-slate-800">"Equipment"</legend>
+                    <div class="mt-1 grid grid-cols-1 gap-1 sm:grid-cols-2">
+                        {options
+                            .equipment
+                            .iter()
+                            .map(|e| {
+                                let checked = f.equipment.contains(&e.slug);
+                                view! {
+                                    <label class="flex items-center gap-2 text-sm text-slate-800">
+                                        <input
+                                            type="checkbox"
+                                            name="input[equipment][]"
+                                            value=e.slug.clone()
+                                            checked=checked
+                                            class="h-4 w-4 rounded border-slate-300"
+                                        />
+                                        {e.name.clone()}
+                                    </label>
+                                }
+                            })
+                            .collect_view()}
+                    </div>
+                </fieldset>
+            </fieldset>
+            <div class="flex flex-wrap gap-3">
+                {if is_draft {
+                    view! {
+                        <button
+                            type="submit"
+                            name="input[intent]"
+                            value="publish"
+                            class=PRIMARY_BUTTON.replace("w-full", "sm:w-auto")
+                            disabled=move || pending.get()
+                        >
+                            "Publish"
+                        </button>
+                        <button
+                            type="submit"
+                            name="input[intent]"
+                            value="draft"
+                            class=SECONDARY_BUTTON
+                            disabled=move || pending.get()
+                        >
+                            "Save draft"
+                        </button>
+                    }
+                        .into_any()
+                } else {
+                    view! {
+                        <button
+                            type="submit"
+                            name="input[intent]"
+                            value="save"
+                            class=PRIMARY_BUTTON.replace("w-full", "sm:w-auto")
+                            disabled=move || pending.get()
+                        >
+                            "Save changes"
+                        </button>
+                    }
+                        .into_any()
+                }} <span role="status" class="self-center text-sm text-slate-600">
+                    {move || pending.get().then_some("Saving…")}
+                </span>
+            </div>
+        </ActionForm>
+    }
+}
+
+#[component]
+pub fn MyListingsPage() -> impl IntoView {
+    let query = use_query_map();
+    let set_status = ServerAction::<SetListingStatus>::new();
+    let delete = ServerAction::<DeleteListing>::new();
+    let listings = Resource::new(
+        move || {
+            (
+                query.read().get("tab"),
+                set_status.version().get(),
+                delete.version().get(),
+            )
+        },
+        |(tab, _, _)| list_my_listings(tab),
+    );
+    let action_error = Signal::derive(move || {
+        set_status
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| delete.value().get().and_then(Result::err))
+            .map(|e| match e {
+                AppError::Invalid { fields, .. } if fields.contains_key("status") => {
+                    AppError::Conflict {
+                        message: fields.get("status").cloned().unwrap_or_default(),
+                    }
+                }
+                other => other,
+            })
+    });
+    view! {
+        <Title text="My listings · Scout" />
+        <div class="mx-auto max-w-6xl px-4 py-6">
+            <Transition fallback=|| {
+                view! { <p class="text-slate-600">"Loading your listings…"</p> }
+            }>
+                {move || Suspend::new(async move {
+                    match listings.await {
+                        Ok(mine) => {
+                            view! { <MyListingsView mine set_status delete action_error /> }
+                                .into_any()
+                        }
+                        Err(e) => view! { <Refused e /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn MyListingsView(
+    mine: MyListings,
+    set_status: ServerAction<SetListingStatus>,
+    delete: ServerAction<DeleteListing>,
+    action_error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let tab = mine.tab;
+    view! {
+        <div class="flex flex-wrap items-center justify-between gap-3">
+            <h1 class="text-2xl font-bold text-slate-900">"My listings"</h1>
+            <a
+                href="/sell"
+                class="rounded-lg bg-emerald-700 px-4 py-2 font-semibold text-white hover:bg-emerald-800"
+            >
+                "Sell a car"
+            </a>
+        </div>
+        <nav
+            aria-label="Listing status"
+            class="mt-4 flex flex-wrap gap-2 border-b border-slate-200 pb-2"
+        >
+            {mine
+                .counts
+                .iter()
+                .map(|(status, n)| {
+                    let current = *status == tab;
+                    view! {
+                        <a
+                            href=format!("/my-listings?tab={}", status.as_str())
+                            aria-current=current.then_some("page")
+                            class="rounded-lg px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100 aria-[current=page]:bg-emerald-700 aria-[current=page]:text-white"
+                        >
+                            {format!("{} ({n})", status.label())}
+                        </a>
+                    }
+                })
+                .collect_view()}
+        </nav>
+        <div class="mt-4">
+            <FormAlert error=action_error />
+        </div>
+        {if mine.listings.is_empty() {
+            view! {
+                <p class="mt-6 text-slate-700">
+                    {match tab {
+                        Status::Draft => {
+                            "No drafts. A listing you save without publishing waits here."
+                        }
+                        Status::Published => {
+                            "Nothing published yet. Buyers will see your listings here once you publish them."
+                        }
+                        Status::Sold => "Nothing sold yet.",
+                        Status::Archived => "Nothing archived.",
+                    }}
+                </p>
+            }
+                .into_any()
+        } else {
+            view! {
+                <ul
+                    aria-label="Your listings"
+                    class="mt-4 grid gap-4 sm:grid-cols-2 lg:grid-cols-3"
+                >
+                    {mine
+                        .listings
+                        .into_iter()
+                        .map(|card| {
+                            let id = card.id;
+                            let title = card.title.clone();
+                            let moves: Vec<(Status, &str)> = [
+                                (
+                                    Status::Published,
+                                    if tab == Status::Draft { "Publish" } else { "Relist" },
+                                ),
+                                (Status::Sold, "Mark sold"),
+                                (Status::Archived, "Archive"),
+                                (Status::Draft, "Back to draft"),
+                            ]
+                                .into_iter()
+                                .filter(|(to, _)| tab.can_become(*to))
+                                .collect();
+                            let moves: Vec<(Status, &str, String)> = moves
+                                .into_iter()
+                                .map(|(to, label)| (to, label, format!("{label}: {title}")))
+                                .collect();
+                            let manage = format!("Manage {title}");
+                            let edit = format!("Edit {title}");
+                            let ask_delete = format!("Delete {title}…");
+                            let confirm_delete = format!("Yes, delete {title}");
+                            view! {
+                                <li class="flex flex-col gap-2">
+                                    <Card card />
+                                    <div
+                                        class="flex flex-wrap gap-2"
+                                        role="group"
+                                        aria-label=manage
+                                    >
+                                        <a
+                                            href=format!("/my-listings/{id}/edit")
+                                            class=SECONDARY_BUTTON
+                                            aria-label=edit
+                                        >
+                                            "Edit"
+                                        </a>
+                                        {moves
+                                            .into_iter()
+                                            .map(|(to, label, aria)| {
+                                                view! {
+                                                    <ActionForm action=set_status>
+                                                        <input
+                                                            type="hidden"
+                                                            name="listing_id"
+                                                            value=id.to_string()
+                                                        />
+                                                        <input type="hidden" name="status" value=to.as_str() />
+                                                        <button
+                                                            type="submit"
+                                                            class=SECONDARY_BUTTON
+                                                            aria-label=aria
+                                                        >
+                                                            {label}
+                                                        </button>
+                                                    </ActionForm>
+                                                }
+                                            })
+                                            .collect_view()}
+                                        <details class="relative">
+                                            <summary
+                                                class=format!("{SECONDARY_BUTTON} cursor-pointer list-none")
+                                                aria-label=ask_delete
+                                            >
+                                                "Delete…"
+                                            </summary>
+                                            <div class="absolute z-10 mt-1 w-56 rounded-lg border border-slate-200 bg-white p-3 shadow-lg">
+                                                <p class="text-sm text-slate-800">
+                                                    "Delete for good? Its price history goes too."
+                                                </p>
+                                                <ActionForm action=delete>
+                                                    <input
+                                                        type="hidden"
+                                                        name="listing_id"
+                                                        value=id.to_string()
+                                                    />
+                                                    <button
+                                                        type="submit"
+                                                        class="mt-2 rounded-lg bg-red-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-red-800"
+                                                        aria-label=confirm_delete
+                                                    >
+                                                        "Yes, delete"
+                                                    </button>
+                                                </ActionForm>
+                                            </div>
+                                        </details>
+                                    </div>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            }
+                .into_any()
+        }}
+    }
+}
