@@ -48,3 +48,24 @@ test("a listing page has no WCAG A/AA violations", async ({ page }) => {
     .analyze();
   expect(results.violations.map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target).join(" ")}`)).toEqual([]);
 });
+
+test("the listing form with errors, and My listings, have no WCAG A/AA violations", async ({ page }) => {
+  test.skip(test.info().project.use.javaScriptEnabled === false, "axe runs as a script in the page");
+  const email = `axe-${test.info().project.name}-${Date.now()}@example.com`;
+  await page.goto("/sign-up");
+  await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("violet tractor mango 42");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("banner").getByText(`Signed in as ${email}`)).toBeAttached();
+  await page.goto("/sell");
+  await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
+  await page.getByRole("button", { name: "Publish" }).click();
+  await expect(page.getByLabel("Title")).toHaveAttribute("aria-invalid", "true");
+  const form = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  expect(form.violations.map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target).join(" ")}`)).toEqual([]);
+  await page.goto("/my-listings");
+  await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
+  const list = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  expect(list.violations.map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target).join(" ")}`)).toEqual([]);
+});

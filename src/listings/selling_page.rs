@@ -831,14 +831,14 @@ fn MyListingsView(
                                                 }
                                             })
                                             .collect_view()}
-                                        <details class="relative">
+                                        <details class="w-full">
                                             <summary
                                                 class=format!("{SECONDARY_BUTTON} cursor-pointer list-none")
                                                 aria-label=ask_delete
                                             >
                                                 "Delete…"
                                             </summary>
-                                            <div class="absolute z-10 mt-1 w-56 rounded-lg border border-slate-200 bg-white p-3 shadow-lg">
+                                            <div class="mt-2 rounded-lg border border-red-200 bg-red-50 p-3">
                                                 <p class="text-sm text-slate-800">
                                                     "Delete for good? Its price history goes too."
                                                 </p>

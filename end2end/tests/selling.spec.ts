@@ -1,0 +1,85 @@
+// Journey: a new seller lists a car, is told exactly what to fix without losing what was
+// typed, publishes it, finds it in search and in "My listings", marks it sold and deletes it.
+// Hydrated and without JavaScript, desktop and phone; elements by role and label.
+import { test, expect, Page } from "@playwright/test";
+
+const js = () => test.info().project.use.javaScriptEnabled !== false;
+
+async function ready(page: Page) {
+  if (js()) {
+    await page.locator("body[data-hydrated]").waitFor({ state: "attached", timeout: 15_000 });
+  }
+}
+
+async function signUp(page: Page) {
+  const email = `seller-${test.info().project.name}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+  await page.goto("/sign-up");
+  await ready(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("violet tractor mango 42");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("banner").getByText(`Signed in as ${email}`)).toBeAttached();
+}
+
+test("list a car, fix a mistake, publish, find it, mark it sold, delete it", async ({ page }) => {
+  const title = `Škoda Octavia 2.0 TDI ${test.info().project.name} ${Date.now()}`;
+  await signUp(page);
+  await page.getByRole("banner").getByRole("link", { name: "Sell" }).click();
+  await expect(page.getByRole("heading", { name: "Sell a car" })).toBeVisible();
+  await ready(page);
+
+  await page.getByLabel("Title").fill(title);
+  await page.getByLabel("Price", { exact: true }).fill("a lot");
+  await page.getByLabel("Where it can be seen").selectOption({ label: "Plovdiv" });
+  await page.getByLabel("Make").selectOption({ label: "Škoda" });
+  await page.getByLabel("Model").selectOption({ label: "Octavia" });
+  await page.getByLabel("First registration").selectOption("2017");
+  await page.getByLabel("Mileage (km)").fill("168000");
+  await page.getByLabel("Fuel").selectOption({ label: "Diesel" });
+  await page.getByLabel("Gearbox").selectOption({ label: "Automatic" });
+  await page.getByRole("checkbox", { name: "Navigation" }).check();
+  await page.getByLabel("Description").fill("Обслужена, с една собственичка.");
+  await page.getByRole("button", { name: "Publish" }).click();
+
+  // the price is refused on its own; everything typed is still there
+  const price = page.getByLabel("Price", { exact: true });
+  await expect(price).toHaveAttribute("aria-invalid", "true");
+  await expect(price).toHaveAccessibleDescription("Enter the price as a number, like 25000 or 25 000.");
+  await expect(page.getByLabel("Title")).toHaveValue(title);
+  await expect(page.getByLabel("Description")).toHaveValue("Обслужена, с една собственичка.");
+  await expect(page.getByRole("checkbox", { name: "Navigation" })).toBeChecked();
+
+  await ready(page);
+  await price.fill("21 500");
+  await page.getByRole("button", { name: "Publish" }).click();
+
+  // on to "My listings", published tab
+  await expect(page.getByRole("heading", { name: "My listings" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Published (1)" })).toHaveAttribute("aria-current", "page");
+  const mine = page.getByRole("list", { name: "Your listings" });
+  await expect(mine.getByRole("link", { name: title, exact: true })).toBeVisible();
+
+  // buyers find it
+  await page.goto(`/search?q=${encodeURIComponent("octavia plovdiv")}`);
+  await ready(page);
+  await expect(page.getByRole("list", { name: "Results" }).getByRole("link", { name: title, exact: true })).toBeVisible();
+
+  // mark it sold
+  await page.goto("/my-listings");
+  await ready(page);
+  await page.getByRole("button", { name: `Mark sold: ${title}` }).click();
+  await expect(page.getByRole("link", { name: "Sold (1)" })).toHaveAttribute("aria-current", "page");
+  await expect(mine.getByText("Sold", { exact: true })).toBeVisible();
+
+  // delete it, after confirming
+  await page.getByText("Delete…").click();
+  await page.getByRole("button", { name: `Yes, delete ${title}` }).click();
+  await expect(page.getByRole("link", { name: "Sold (0)" })).toBeVisible();
+  await expect(page.getByText("Nothing sold yet.")).toBeVisible();
+});
+
+test("selling asks visitors to sign in", async ({ page }) => {
+  await page.goto("/sell");
+  await expect(page.getByRole("heading", { name: "Sign in to sell" })).toBeVisible();
+  await expect(page.getByRole("main").getByRole("link", { name: "Sign in" })).toBeVisible();
+});
