@@ -3,6 +3,7 @@
 use crate::{
     accounts::pages::{Auth, SignInPage, SignUpPage},
     listings::{
+        collections_page::{ComparePage, FavoritesPage},
         detail_page::ListingPage,
         search_page::SearchPage,
         selling_page::{EditListingPage, MyListingsPage, SellPage},
@@ -89,6 +90,8 @@ fn Layout() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=StaticSegment("sell") view=SellPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("favorites") view=FavoritesPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("compare") view=ComparePage ssr=SsrMode::Async />
                     <Route
                         path=StaticSegment("my-listings")
                         view=MyListingsPage
@@ -169,6 +172,9 @@ fn Header(auth: Auth) -> impl IntoView {
                     <a href="/sell" class="rounded px-2 py-1 text-slate-700 hover:bg-slate-100">
                         "Sell"
                     </a>
+                    <a href="/compare" class="rounded px-2 py-1 text-slate-700 hover:bg-slate-100">
+                        "Compare"
+                    </a>
                     <Transition fallback=|| ()>
                         {move || {
                             auth.user
@@ -176,6 +182,12 @@ fn Header(auth: Auth) -> impl IntoView {
                                 .and_then(|u| u.ok().flatten())
                                 .map(|_| {
                                     view! {
+                                        <a
+                                            href="/favorites"
+                                            class="rounded px-2 py-1 text-slate-700 hover:bg-slate-100"
+                                        >
+                                            "Favorites"
+                                        </a>
                                         <a
                                             href="/my-listings"
                                             class="rounded px-2 py-1 text-slate-700 hover:bg-slate-100"

@@ -5,6 +5,8 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod catalog;
+pub mod collections;
+pub mod collections_page;
 #[cfg(feature = "ssr")]
 pub mod demo;
 pub mod detail_page;

@@ -1,6 +1,7 @@
-//! Sellers through the real router: create, validate, publish, edit, change status, delete;
-//! another account's listing is 404 everywhere; a failed submit without JavaScript comes back
-//! with what was typed; every price change lands in the history.
+//! Sellers and buyers through the real router: create, validate, publish, edit, change
+//! status, delete; another account's listing is 404 everywhere; a failed submit without
+//! JavaScript comes back with what was typed; every price change lands in the history;
+//! favorites outlive a sale; comparisons hold 2 to 4 listings and share as a link.
 #![cfg(feature = "ssr")]
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
@@ -12,7 +13,9 @@ use axum::{
 use scout::{
     error::AppError,
     listings::{
+        api::ListingCard,
         api::{ListingDetail, SearchResults},
+        collections::Comparison,
         search::encode_component,
         selling::{EditForm, MyListings},
     },
@@ -503,4 +506,172 @@ async fn a_failed_submit_without_javascript_comes_back_with_what_was_typed(pool:
     let again: EditForm =
         serde_json::from_str(&app.get("/api/listings/edit_form", Some(&ana)).await.body).unwrap();
     assert_eq!(again.form.description, "");
+}
+
+#[sqlx::test]
+async fn favorites_are_private_and_outlive_a_sale(pool: PgPool) {
+    let app = app(pool).await;
+    let ana = app.seller("ana@example.com").await;
+    let ben = app.seller("ben@example.com").await;
+    let id: i64 = serde_json::from_str(&app.save(Some(&ana), None, GOLF).await.body).unwrap();
+    let draft: i64 = serde_json::from_str(
+        &app.save(Some(&ana), None, &with(GOLF, &[("intent", "draft")]))
+            .await
+            .body,
+    )
+    .unwrap();
+
+    let reply = app
+        .post(
+            "/api/listings/favorite",
+            format!("listing_id={id}"),
+            Some(&ben),
+        )
+        .await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (StatusCode::OK, "true")
+    );
+    let saved: Vec<ListingCard> =
+        serde_json::from_str(&app.get("/api/listings/favorites", Some(&ben)).await.body).unwrap();
+    assert_eq!(
+        saved.iter().map(|c| (c.id, c.saved)).collect::<Vec<_>>(),
+        [(id, Some(true))]
+    );
+    // someone else's favorites are theirs alone
+    let anas: Vec<ListingCard> =
+        serde_json::from_str(&app.get("/api/listings/favorites", Some(&ana)).await.body).unwrap();
+    assert!(anas.is_empty());
+    // search marks it for ben, and for nobody signed out
+    let d: ListingDetail = serde_json::from_str(&app.detail(id, Some(&ben)).await.body).unwrap();
+    assert_eq!(d.saved, Some(true));
+    let d: ListingDetail = serde_json::from_str(&app.detail(id, None).await.body).unwrap();
+    assert_eq!(d.saved, None);
+
+    // sold: still there, marked
+    assert_eq!(
+        app.set_status(&ana, id, "sold").await.status,
+        StatusCode::OK
+    );
+    let saved: Vec<ListingCard> =
+        serde_json::from_str(&app.get("/api/listings/favorites", Some(&ben)).await.body).unwrap();
+    assert_eq!(saved[0].status.as_str(), "sold");
+
+    let reply = app
+        .post(
+            "/api/listings/favorite",
+            format!("listing_id={id}"),
+            Some(&ben),
+        )
+        .await;
+    assert_eq!(reply.body, "false");
+    assert_eq!(
+        app.post(
+            "/api/listings/favorite",
+            format!("listing_id={draft}"),
+            Some(&ben)
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.post("/api/listings/favorite", format!("listing_id={id}"), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[sqlx::test]
+async fn a_comparison_holds_two_to_four_listings_and_shares_as_a_link(pool: PgPool) {
+    let app = app(pool).await;
+    let ana = app.seller("ana@example.com").await;
+    let mut ids = Vec::new();
+    for (price, year) in [
+        ("10000", "2012"),
+        ("12000", "2014"),
+        ("14000", "2014"),
+        ("16000", "2018"),
+        ("18000", "2019"),
+    ] {
+        let body = app
+            .save(
+                Some(&ana),
+                None,
+                &with(GOLF, &[("price", price), ("year", year)]),
+            )
+            .await
+            .body;
+        ids.push(serde_json::from_str::<i64>(&body).unwrap());
+    }
+    // a visitor, signed out: the comparison lives in their session
+    let first = app
+        .post(
+            "/api/listings/compare_toggle",
+            format!("listing_id={}", ids[0]),
+            None,
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let visitor = first.cookie.clone().expect("a session for the comparison");
+    for id in &ids[1..4] {
+        let reply = app
+            .post(
+                "/api/listings/compare_toggle",
+                format!("listing_id={id}"),
+                Some(&visitor),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+    let fifth = app
+        .post(
+            "/api/listings/compare_toggle",
+            format!("listing_id={}", ids[4]),
+            Some(&visitor),
+        )
+        .await;
+    assert_eq!(fifth.status, StatusCode::CONFLICT);
+    assert!(fifth.error().to_string().contains("up to 4"));
+
+    let c: Comparison =
+        serde_json::from_str(&app.get("/api/listings/compare", Some(&visitor)).await.body).unwrap();
+    assert_eq!(c.cards.iter().map(|c| c.id).collect::<Vec<_>>(), ids[..4]);
+    let row = |label: &str| c.rows.iter().find(|r| r.label == label).unwrap();
+    assert!(row("Price").differs);
+    assert_eq!(
+        row("Price").values,
+        ["10,000 BGN", "12,000 BGN", "14,000 BGN", "16,000 BGN"]
+    );
+    assert!(!row("Fuel").differs);
+    assert!(row("First registration").differs);
+    assert!(c.cards.iter().all(|card| card.compared));
+
+    // the share link shows the same to anyone
+    let shared = c
+        .share
+        .trim_start_matches("http://127.0.0.1:3000/compare?ids=")
+        .to_string();
+    let other: Comparison = serde_json::from_str(
+        &app.get(
+            &format!("/api/listings/compare?ids={}", encode_component(&shared)),
+            None,
+        )
+        .await
+        .body,
+    )
+    .unwrap();
+    assert_eq!(other.rows, c.rows);
+
+    // taking one out
+    let reply = app
+        .post(
+            "/api/listings/compare_toggle",
+            format!("listing_id={}", ids[0]),
+            Some(&visitor),
+        )
+        .await;
+    let left: Vec<i64> = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(left, ids[1..4]);
 }

@@ -26,6 +26,12 @@ pub struct ListingCard {
     /// "today", "3 days ago".
     pub age: String,
     pub photo_count: i32,
+    /// In the viewer's favorites; None when nobody is signed in.
+    #[serde(default)]
+    pub saved: Option<bool>,
+    /// In the viewer's comparison.
+    #[serde(default)]
+    pub compared: bool,
 }
 
 /// One value of a filter with its count under the current search.
@@ -152,6 +158,10 @@ pub struct ListingDetail {
     pub mine: bool,
     /// The absolute URL of this page (canonical, share link).
     pub url: String,
+    /// In the viewer's favorites; None when nobody is signed in.
+    pub saved: Option<bool>,
+    /// In the viewer's comparison.
+    pub compared: bool,
 }
 
 /// Search results for a URL query string (`make=bmw&q=x5+<25000`).
@@ -159,7 +169,10 @@ pub struct ListingDetail {
 pub async fn search_listings(query: String) -> Result<SearchResults, AppError> {
     let state = crate::server::state::AppState::from_context()?;
     let query = super::search::SearchQuery::from_query_string(&query);
-    super::service::search(&state, &query).await
+    let viewer = crate::accounts::api::current_account_id().await?;
+    let mut results = super::service::search(&state, &query).await?;
+    super::service::annotate(&state, viewer, &mut results.cards).await?;
+    Ok(results)
 }
 
 /// Makes, models, cities and equipment for the search form.

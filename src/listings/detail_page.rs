@@ -6,7 +6,7 @@ use super::{
     api::{ListingDetail, get_listing},
     model::{Status, group_thousands},
     search::SearchQuery,
-    search_page::Card,
+    search_page::{Card, CompareButton, SaveButton},
 };
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -267,6 +267,10 @@ fn Listing(l: ListingDetail, back: Option<String>) -> impl IntoView {
                         {if l.negotiable { "Negotiable" } else { "Fixed price" }} " · "
                         {l.vat.clone()}
                     </p>
+                    <div class="mt-3 flex flex-wrap gap-2">
+                        <SaveButton listing_id=l.id title=l.title.clone() saved=l.saved />
+                        <CompareButton listing_id=l.id title=l.title.clone() compared=l.compared />
+                    </div>
                 </div>
                 <section
                     class="rounded-lg border border-slate-200 bg-white p-4"

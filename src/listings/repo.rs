@@ -890,3 +890,86 @@ pub async fn find_for_edit(
     .fetch_optional(db)
     .await
 }
+
+/// Of `ids`, those in the account's favorites.
+pub async fn favorite_ids(
+    db: impl PgExecutor<'_>,
+    account_id: Uuid,
+    ids: &[i64],
+) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar!(
+        "select listing_id from favorite where account_id = $1 and listing_id = any($2)",
+        account_id,
+        ids
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Whether buyers can see the listing (anything but someone else's draft).
+pub async fn is_visible(
+    db: impl PgExecutor<'_>,
+    listing_id: i64,
+    viewer: Uuid,
+) -> sqlx::Result<bool> {
+    let found = sqlx::query_scalar!(
+        r#"select 1 as "one!" from listing where listing_id = $1 and (status <> 'draft' or seller_id = $2)"#,
+        listing_id,
+        viewer
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// Saves or unsaves; true when it is now a favorite.
+pub async fn toggle_favorite(db: &PgPool, account_id: Uuid, listing_id: i64) -> sqlx::Result<bool> {
+    let removed = sqlx::query!(
+        "delete from favorite where account_id = $1 and listing_id = $2",
+        account_id,
+        listing_id
+    )
+    .execute(db)
+    .await?
+    .rows_affected();
+    if removed > 0 {
+        return Ok(false);
+    }
+    sqlx::query!(
+        "insert into favorite (account_id, listing_id) values ($1, $2) on conflict do nothing",
+        account_id,
+        listing_id
+    )
+    .execute(db)
+    .await?;
+    Ok(true)
+}
+
+/// The account's favorites, newest saved first: sold and archived ones stay (and say so);
+/// a listing its seller took back to draft is left out.
+pub async fn favorites(db: &PgPool, account_id: Uuid) -> sqlx::Result<Vec<CardRow>> {
+    let mut qb = QueryBuilder::<Postgres>::new("select ");
+    qb.push(CARD_COLUMNS)
+        .push(", null::text as sort_key from favorite f join listing l on l.listing_id = f.listing_id join city c on c.city_id = l.city_id where f.account_id = ")
+        .push_bind(account_id)
+        .push(" and (l.status <> 'draft' or l.seller_id = f.account_id) order by f.created_at desc, l.listing_id desc limit 1000");
+    qb.build_query_as::<CardRow>().fetch_all(db).await
+}
+
+/// Cards for these listings (visible ones only), in the order given.
+pub async fn cards_by_id(
+    db: &PgPool,
+    ids: &[i64],
+    viewer: Option<Uuid>,
+) -> sqlx::Result<Vec<CardRow>> {
+    let mut qb = QueryBuilder::<Postgres>::new("select ");
+    qb.push(CARD_COLUMNS)
+        .push(", null::text as sort_key from listing l join city c on c.city_id = l.city_id where l.listing_id = any(")
+        .push_bind(ids.to_vec())
+        .push(") and (l.status <> 'draft' or l.seller_id = ")
+        .push_bind(viewer)
+        .push(") order by array_position(")
+        .push_bind(ids.to_vec())
+        .push(", l.listing_id)");
+    qb.build_query_as::<CardRow>().fetch_all(db).await
+}

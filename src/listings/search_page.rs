@@ -2,6 +2,7 @@
 //! plain form and links; once hydrated, changing a filter or typing (debounced) navigates
 //! client-side and the results update in place.
 
+use super::collections::{COMPARE_MAX, ToggleCompare, ToggleFavorite};
 use super::{
     api::{
         Chip, FacetGroup, FormOptions, ListingCard, SearchResults, search_form_options,
@@ -783,7 +784,14 @@ fn Results(r: SearchResults, query: SearchQuery) -> impl IntoView {
 
 /// A result card. `from` is the search it was found in, for "back to results".
 #[component]
-pub fn Card(card: ListingCard, #[prop(optional, into)] from: String) -> impl IntoView {
+pub fn Card(
+    card: ListingCard,
+    #[prop(optional, into)] from: String,
+    /// Show "save" and "compare" (not on the seller's own list).
+    #[prop(default = true)]
+    controls: bool,
+) -> impl IntoView {
+    let (id, title, saved, compared) = (card.id, card.title.clone(), card.saved, card.compared);
     let href = if from.is_empty() {
         format!("/listings/{}", card.id)
     } else {
@@ -853,7 +861,112 @@ pub fn Card(card: ListingCard, #[prop(optional, into)] from: String) -> impl Int
                 <p class="mt-auto pt-2 text-sm text-slate-600">
                     {format!("{} · {} · {}", card.city, card.seller_type.label(), card.age)}
                 </p>
+                {controls
+                    .then(|| {
+                        view! {
+                            <div class="mt-3 flex flex-wrap gap-2">
+                                <SaveButton listing_id=id title=title.clone() saved />
+                                <CompareButton listing_id=id title=title.clone() compared />
+                            </div>
+                        }
+                    })}
             </div>
         </article>
+    }
+}
+
+const SMALL_BUTTON: &str = "inline-flex items-center gap-1 rounded-lg border border-slate-300 bg-white px-3 py-1 text-sm font-medium text-slate-800 hover:bg-slate-100 aria-pressed:border-emerald-700 aria-pressed:bg-emerald-50 aria-pressed:text-emerald-900 focus-visible:outline focus-visible:outline-2 focus-visible:outline-emerald-700";
+
+/// Save to / remove from favorites; visitors are asked to sign in.
+#[component]
+pub fn SaveButton(listing_id: i64, title: String, saved: Option<bool>) -> impl IntoView {
+    let Some(initially) = saved else {
+        return view! {
+            <a href="/sign-in" class=SMALL_BUTTON aria-label=format!("Sign in to save {title}")>
+                <span aria-hidden="true">"♡"</span>
+                "Save"
+            </a>
+        }
+        .into_any();
+    };
+    let action = ServerAction::<ToggleFavorite>::new();
+    let saved = Signal::derive(move || match action.value().get() {
+        Some(Ok(now)) => now,
+        _ => initially,
+    });
+    let error = move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
+    view! {
+        <ActionForm action>
+            <input type="hidden" name="listing_id" value=listing_id.to_string() />
+            <button
+                type="submit"
+                class=SMALL_BUTTON
+                aria-pressed=move || saved.get().to_string()
+                aria-label=format!("Save {title}")
+            >
+                <span aria-hidden="true">{move || if saved.get() { "♥" } else { "♡" }}</span>
+                {move || if saved.get() { "Saved" } else { "Save" }}
+            </button>
+            <span role="alert" class="text-sm text-red-700">
+                {error}
+            </span>
+        </ActionForm>
+    }
+    .into_any()
+}
+
+/// Add to / take out of the comparison (up to four listings).
+#[component]
+pub fn CompareButton(listing_id: i64, title: String, compared: bool) -> impl IntoView {
+    let action = ServerAction::<ToggleCompare>::new();
+    let compared = Signal::derive(move || match action.value().get() {
+        Some(Ok(ids)) => ids.contains(&listing_id),
+        _ => compared,
+    });
+    let count = move || match action.value().get() {
+        Some(Ok(ids)) if ids.len() >= 2 => Some(ids.len()),
+        _ => None,
+    };
+    let error = move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
+    view! {
+        <ActionForm action>
+            <input type="hidden" name="listing_id" value=listing_id.to_string() />
+            <button
+                type="submit"
+                class=SMALL_BUTTON
+                aria-pressed=move || compared.get().to_string()
+                aria-label=format!("Compare {title}")
+            >
+                {move || if compared.get() { "✓ Comparing" } else { "Compare" }}
+            </button>
+            {move || {
+                count()
+                    .map(|n| {
+                        view! {
+                            <a
+                                href="/compare"
+                                class="ml-2 text-sm font-medium text-emerald-800 underline"
+                            >
+                                {format!("See the comparison ({n} of {COMPARE_MAX})")}
+                            </a>
+                        }
+                    })
+            }}
+            <span role="alert" class="text-sm text-red-700">
+                {error}
+            </span>
+        </ActionForm>
     }
 }

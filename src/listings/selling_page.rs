@@ -796,7 +796,7 @@ fn MyListingsView(
                             let confirm_delete = format!("Yes, delete {title}");
                             view! {
                                 <li class="flex flex-col gap-2">
-                                    <Card card />
+                                    <Card card controls=false />
                                     <div
                                         class="flex flex-wrap gap-2"
                                         role="group"

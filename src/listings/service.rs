@@ -119,7 +119,30 @@ pub fn card(row: &CardRow, catalog: &Catalog, buyer: Currency, now: OffsetDateTi
         seller_type: SellerType::from_slug(&row.seller_type).unwrap_or(SellerType::Private),
         age: age(row.published_at, now),
         photo_count: row.photo_count,
+        saved: None,
+        compared: false,
     }
+}
+
+/// Marks the cards the viewer saved or is comparing.
+pub async fn annotate(
+    state: &AppState,
+    viewer: Option<Uuid>,
+    cards: &mut [ListingCard],
+) -> Result<(), AppError> {
+    let compared = super::collections::compared_ids().await?;
+    let saved = match viewer {
+        Some(account) => {
+            let ids: Vec<i64> = cards.iter().map(|c| c.id).collect();
+            Some(repo::favorite_ids(&state.pool, account, &ids).await?)
+        }
+        None => None,
+    };
+    for card in cards {
+        card.saved = saved.as_ref().map(|s| s.contains(&card.id));
+        card.compared = compared.contains(&card.id);
+    }
+    Ok(())
 }
 
 /// Everything resolved for one search: what SQL needs and what the page shows about it.
@@ -792,6 +815,15 @@ pub async fn listing_detail(
         updated: date(row.updated_at),
         mine,
         url: format!("{}/listings/{id}", state.config.public_url.origin()),
+        saved: match viewer {
+            Some(account) => Some(
+                !repo::favorite_ids(&state.pool, account, &[id])
+                    .await?
+                    .is_empty(),
+            ),
+            None => None,
+        },
+        compared: super::collections::compared_ids().await?.contains(&id),
     })
 }
 
