@@ -158,11 +158,15 @@ fn Header(auth: Auth) -> impl IntoView {
     };
     view! {
         <header class="border-b border-slate-200 bg-white">
-            <div class="mx-auto flex max-w-6xl items-center gap-3 px-4 py-3">
+            // On a phone the navigation takes a second row of its own and scrolls sideways.
+            <div class="mx-auto flex max-w-6xl flex-wrap items-center gap-x-3 gap-y-2 px-4 py-3">
                 <a href="/" class="text-xl font-extrabold tracking-tight text-emerald-800">
                     "Scout"
                 </a>
-                <nav aria-label="Main" class="flex items-center gap-1 text-sm">
+                <nav
+                    aria-label="Main"
+                    class="order-last -mx-2 flex w-[calc(100%+1rem)] items-center gap-1 overflow-x-auto whitespace-nowrap text-sm sm:order-none sm:mx-0 sm:w-auto"
+                >
                     <a href="/" class="rounded px-2 py-1 text-slate-700 hover:bg-slate-100">
                         "Home"
                     </a>

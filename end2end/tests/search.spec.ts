@@ -33,7 +33,12 @@ test("search with the smart box, narrow it, open a listing and come back", async
   await expect(count).toHaveText(/^[\d,]+ listings?$/);
 
   // narrow with a checkbox: applies at once with JavaScript, with the button without it
-  await page.getByRole("group", { name: "Gearbox" }).getByRole("checkbox", { name: "Automatic" }).check();
+  // on a phone the filters are folded away under "Filters"
+  const automatic = page.getByRole("group", { name: "Gearbox" }).getByRole("checkbox", { name: "Automatic" });
+  if (!(await automatic.isVisible())) {
+    await page.locator("summary", { hasText: "Filters" }).click();
+  }
+  await automatic.check();
   if (!js()) {
     await page.getByRole("button", { name: "Apply filters" }).click();
   }
@@ -48,7 +53,7 @@ test("search with the smart box, narrow it, open a listing and come back", async
   const title = (await first.getByRole("heading").textContent())!.trim();
   expect(title).toMatch(/^BMW /);
 
-  await first.getByRole("link", { name: title }).click();
+  await first.getByRole("link", { name: title, exact: true }).click();
   await expect(page.getByRole("heading", { level: 1, name: title })).toBeVisible();
   await expect(page.getByRole("heading", { name: "Price history" })).toBeVisible();
   await ready(page);

@@ -275,6 +275,11 @@ impl Money {
         Ok(Money::new(major * 100 + cents, currency))
     }
 
+    /// To the nearest whole unit: how a converted, approximate price is shown.
+    pub fn rounded(self) -> Money {
+        Money::new((self.minor + 50).div_euclid(100) * 100, self.currency)
+    }
+
     /// "25,000 BGN", "1,234.50 EUR": thousands grouped, cents only when there are any.
     pub fn format(self) -> String {
         let sign = if self.minor < 0 { "-" } else { "" };
@@ -397,6 +402,14 @@ mod tests {
         assert_eq!(Money::new(2_500_000, Currency::Bgn).format(), "25,000 BGN");
         assert_eq!(Money::new(123_450, Currency::Eur).format(), "1,234.50 EUR");
         assert_eq!(Money::new(99, Currency::Usd).format(), "0.99 USD");
+        assert_eq!(
+            Money::new(1_114_823, Currency::Bgn).rounded().format(),
+            "11,148 BGN"
+        );
+        assert_eq!(
+            Money::new(1_114_850, Currency::Bgn).rounded().format(),
+            "11,149 BGN"
+        );
     }
 
     #[test]

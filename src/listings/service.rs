@@ -106,7 +106,8 @@ pub fn card(row: &CardRow, catalog: &Catalog, buyer: Currency, now: OffsetDateTi
         title: row.title.clone(),
         status: Status::from_slug(&row.status).unwrap_or(Status::Published),
         price: Money::new(row.price_minor, cur),
-        buyer_price: (buyer != cur).then(|| catalog.from_eur_minor(row.price_eur_minor, buyer)),
+        buyer_price: (buyer != cur)
+            .then(|| catalog.from_eur_minor(row.price_eur_minor, buyer).rounded()),
         dropped_from: row.previous_price_minor.map(|m| Money::new(m, cur)),
         specs: card_specs(
             row.year,
@@ -684,7 +685,7 @@ pub async fn listing_detail(
     let mut buyer_prices: Vec<Money> = Currency::ALL
         .iter()
         .filter(|c| **c != cur)
-        .map(|c| catalog.from_eur_minor(row.price_eur_minor, *c))
+        .map(|c| catalog.from_eur_minor(row.price_eur_minor, *c).rounded())
         .collect();
     // the buyer's own currency first
     buyer_prices.sort_by_key(|m| m.currency != buyer);
