@@ -19,7 +19,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// Price facet bounds in whole units of the buyer's currency.
-fn price_bounds(currency: Currency) -> [i64; 5] {
+pub fn price_bounds(currency: Currency) -> [i64; 5] {
     match currency {
         Currency::Bgn => [5_000, 10_000, 20_000, 40_000, 80_000],
         Currency::Eur | Currency::Usd => [2_500, 5_000, 10_000, 20_000, 40_000],
@@ -546,6 +546,12 @@ fn facets(
     });
     groups.retain(|g| !g.values.is_empty());
     groups
+}
+
+/// What SQL compares for `query` (typo corrections included), for benchmarks and tools.
+pub async fn resolve_filters(state: &AppState, query: &SearchQuery) -> Result<Filters, AppError> {
+    let catalog = state.catalog().await?;
+    Ok(resolve(state, &catalog, query).await?.filters)
 }
 
 /// Runs a search: one page of cards, the total, and the facet counts.

@@ -1,0 +1,304 @@
+//! Search at scale: seeds a private Postgres (under `target/bench-search/`, kept between runs)
+//! up to 1,000,000 listings, then runs a fixed, varied mix of searches (free text with typos,
+//! 2-4 filters, facets, every sort, deep keyset pages) and reports p50/p95/p99/max for
+//! the SQL alone (page + count + the eight facet queries, run as the server function runs
+//! them) and for the whole search (typo correction, resolution, shaping included).
+//!
+//!     cargo bench --bench search --features ssr            # 1,000,000 listings, 1,000 searches
+//!     SCOUT_BENCH_LISTINGS=100000 cargo bench --bench search --features ssr
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark: fail loudly"
+)]
+
+use leptos::prelude::LeptosOptions;
+use rand::{Rng, SeedableRng, rngs::StdRng, seq::SliceRandom};
+use scout::{
+    listings::{
+        model::{Currency, Money},
+        repo::{self, Cursor, Facet},
+        search::SearchQuery,
+        service,
+    },
+    server::{config::Config, embedded_pg::EmbeddedPostgres, seed, state::AppState},
+};
+use sqlx::postgres::PgPoolOptions;
+use std::time::{Duration, Instant};
+
+const TEXT: &[&str] = &[
+    "golf",
+    "volkswagn passat",
+    "mercedez",
+    "bmw x5",
+    "octavia",
+    "toyota corola",
+    "audi a4 avant",
+    "navigation",
+    "климатик",
+    "нов внос",
+    "\"full history\"",
+    "golf -diesel",
+    "kashkai",
+    "renualt megane",
+    "sportage",
+    "range rover",
+    "fokus",
+    "tdi",
+    "hybrid",
+    "БМВ",
+    "vw",
+    "merc e-class",
+];
+const SMART: &[&str] = &[
+    "<25000",
+    "2016+",
+    "<180000km",
+    ">150hp",
+    "diesel",
+    "automatic",
+    "sofia 50km",
+    "plovdiv",
+    "2012-2018",
+    "дизел",
+    "до 15000 лв",
+    "estate",
+    "suv",
+    "<8000€",
+];
+const MAKES: &[&str] = &[
+    "volkswagen",
+    "bmw",
+    "mercedes-benz",
+    "audi",
+    "opel",
+    "ford",
+    "toyota",
+    "skoda",
+    "porsche",
+    "dacia",
+];
+const FILTERS: &[&str] = &[
+    "fuel=diesel",
+    "fuel=petrol",
+    "fuel=hybrid",
+    "gearbox=automatic",
+    "gearbox=manual",
+    "body=suv",
+    "body=estate",
+    "year_min=2015",
+    "year_max=2012",
+    "price_max=20000",
+    "price_min=30000",
+    "km_max=100000",
+    "hp_min=200",
+    "city=sofia&radius=50",
+    "city=varna",
+    "seller=dealer",
+    "equip=navigation",
+    "colour=black",
+    "within=7",
+    "condition=used",
+];
+const SORTS: &[&str] = &[
+    "relevance",
+    "newest",
+    "price_asc",
+    "price_desc",
+    "mileage",
+    "year",
+    "distance",
+];
+
+/// A fixed mix: the same searches every run.
+fn searches(n: usize) -> Vec<String> {
+    let mut rng = StdRng::seed_from_u64(42);
+    (0..n)
+        .map(|i| {
+            let mut parts: Vec<String> = Vec::new();
+            match i % 4 {
+                0 => parts.push(format!(
+                    "q={}",
+                    scout::listings::search::encode_component(TEXT.choose(&mut rng).unwrap())
+                )),
+                1 => {
+                    let q = format!(
+                        "{} {}",
+                        MAKES.choose(&mut rng).unwrap().replace('-', " "),
+                        SMART.choose(&mut rng).unwrap()
+                    );
+                    parts.push(format!(
+                        "q={}",
+                        scout::listings::search::encode_component(&q)
+                    ));
+                }
+                2 => parts.push(format!("make={}", MAKES.choose(&mut rng).unwrap())),
+                _ => {}
+            }
+            let how_many = rng.gen_range(2..=4);
+            for f in FILTERS.choose_multiple(&mut rng, how_many) {
+                parts.push((*f).to_string());
+            }
+            parts.push(format!("sort={}", SORTS.choose(&mut rng).unwrap()));
+            if rng.gen_bool(0.2) {
+                parts.push("size=100".into());
+            }
+            parts.join("&")
+        })
+        .collect()
+}
+
+fn percentiles(name: &str, times: &mut [Duration]) {
+    times.sort();
+    let at = |p: f64| {
+        times[((times.len() as f64 * p).ceil() as usize)
+            .saturating_sub(1)
+            .min(times.len() - 1)]
+    };
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "{name:<34} n={:<5} p50 {:>7.2} ms  p95 {:>7.2} ms  p99 {:>7.2} ms  max {:>8.2} ms  over 100 ms: {}",
+        times.len(),
+        ms(at(0.50)),
+        ms(at(0.95)),
+        ms(at(0.99)),
+        ms(*times.last().unwrap()),
+        times.iter().filter(|d| d.as_millis() > 100).count()
+    );
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let target: i64 = std::env::var("SCOUT_BENCH_LISTINGS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let runs: usize = std::env::var("SCOUT_BENCH_SEARCHES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let dir = std::path::PathBuf::from("target/bench-search");
+    std::fs::create_dir_all(&dir)?;
+    let pg = EmbeddedPostgres::start(&dir).await?;
+    let pool = PgPoolOptions::new()
+        .max_connections(10)
+        .connect(pg.url())
+        .await?;
+    sqlx::migrate!().run(&pool).await?;
+    let options = LeptosOptions::builder()
+        .output_name("scout")
+        .site_root("target/site")
+        .build();
+    let mut config = Config::for_tests();
+    config.data_dir = dir.clone();
+    let state = AppState::new(pool.clone(), config, options)?;
+    seed::seed_demo_accounts(&state, &dir).await?;
+    let have: i64 = sqlx::query_scalar("select count(*) from listing")
+        .fetch_one(&pool)
+        .await?;
+    if have < target {
+        let started = Instant::now();
+        let mut added = have;
+        while added < target {
+            let n = (target - added).min(50_000);
+            seed::seed_demo_listings(&state, usize::try_from(n)?, u64::try_from(added)? + 1)
+                .await?;
+            added += n;
+            eprintln!(
+                "seeded {added} of {target} listings ({:.0} s)",
+                started.elapsed().as_secs_f64()
+            );
+        }
+        sqlx::query("vacuum analyze").execute(&pool).await?;
+    }
+    println!("{target} listings ({have} were there already), {runs} searches");
+
+    let queries = searches(runs);
+    // warm the caches (as a running server would be)
+    for q in queries.iter().take(100) {
+        service::search(&state, &SearchQuery::from_query_string(q))
+            .await
+            .unwrap();
+    }
+    let catalog = state.catalog().await.unwrap();
+    let (mut sql, mut whole, mut page_only, mut facets_only, mut deep) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    let mut slowest = (Duration::ZERO, String::new());
+    for qs in &queries {
+        let query = SearchQuery::from_query_string(qs);
+        let f = service::resolve_filters(&state, &query).await.unwrap();
+        let bounds: Vec<i64> = service::price_bounds(query.currency)
+            .iter()
+            .map(|&v| catalog.to_eur_minor(Money::new(v * 100, Currency::Bgn)))
+            .collect();
+        let limit = i64::from(query.page_size) + 1;
+        let started = Instant::now();
+        let t0 = Instant::now();
+        let rows = repo::search_page(&pool, &f, query.sort, None, limit)
+            .await
+            .unwrap();
+        page_only.push(t0.elapsed());
+        let t1 = Instant::now();
+        let b = &bounds;
+        tokio::try_join!(
+            repo::count(&pool, &f),
+            repo::facet_counts(&pool, &f, Facet::Make, b),
+            repo::facet_counts(&pool, &f, Facet::Model, b),
+            repo::facet_counts(&pool, &f, Facet::Fuel, b),
+            repo::facet_counts(&pool, &f, Facet::Transmission, b),
+            repo::facet_counts(&pool, &f, Facet::Body, b),
+            repo::facet_counts(&pool, &f, Facet::SellerType, b),
+            repo::facet_counts(&pool, &f, Facet::Year, b),
+            repo::facet_counts(&pool, &f, Facet::Price, b),
+        )
+        .unwrap();
+        facets_only.push(t1.elapsed());
+        let elapsed = started.elapsed();
+        sql.push(elapsed);
+        if elapsed > slowest.0 {
+            slowest = (elapsed, qs.clone());
+        }
+        // deep keyset pages: follow the cursor five pages on
+        if let Some(last) = rows
+            .get(usize::from(query.page_size).saturating_sub(1))
+            .filter(|_| rows.len() as i64 == limit)
+        {
+            let mut cursor = last.sort_key.clone().map(|key| Cursor {
+                key,
+                id: last.listing_id,
+            });
+            for _ in 0..5 {
+                let Some(c) = cursor.take() else { break };
+                let t = Instant::now();
+                let more = repo::search_page(&pool, &f, query.sort, Some(&c), limit)
+                    .await
+                    .unwrap();
+                deep.push(t.elapsed());
+                cursor = more
+                    .get(usize::from(query.page_size).saturating_sub(1))
+                    .filter(|_| more.len() as i64 == limit)
+                    .and_then(|r| {
+                        r.sort_key.clone().map(|key| Cursor {
+                            key,
+                            id: r.listing_id,
+                        })
+                    });
+            }
+        }
+        let t = Instant::now();
+        service::search(&state, &query).await.unwrap();
+        whole.push(t.elapsed());
+    }
+    percentiles("SQL: page + count + 8 facets", &mut sql);
+    percentiles("  of which the page", &mut page_only);
+    percentiles("  of which count + facets", &mut facets_only);
+    percentiles("SQL: a deeper keyset page", &mut deep);
+    percentiles("whole search (server function)", &mut whole);
+    println!(
+        "slowest: {:.1} ms for /search?{}",
+        slowest.0.as_secs_f64() * 1000.0,
+        slowest.1
+    );
+    pool.close().await;
+    pg.stop().await
+}
