@@ -6,11 +6,7 @@
 //!
 //!     cargo bench --bench search --features ssr            # 1,000,000 listings, 1,000 searches
 //!     SCOUT_BENCH_LISTINGS=100000 cargo bench --bench search --features ssr
-#![expect(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a benchmark: fail loudly"
-)]
+#![expect(clippy::unwrap_used, reason = "a benchmark: fail loudly")]
 
 use leptos::prelude::LeptosOptions;
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::SliceRandom};
