@@ -59,10 +59,24 @@ test("list a car, fix a mistake, publish, find it, mark it sold, delete it", asy
   const mine = page.getByRole("list", { name: "Your listings" });
   await expect(mine.getByRole("link", { name: title, exact: true })).toBeVisible();
 
-  // buyers find it
-  await page.goto(`/search?q=${encodeURIComponent("octavia plovdiv")}`);
+  // edit it: a lower price
+  await mine.getByRole("link", { name: `Edit ${title}` }).click();
+  await expect(page.getByRole("heading", { name: "Edit listing" })).toBeVisible();
   await ready(page);
-  await expect(page.getByRole("list", { name: "Results" }).getByRole("link", { name: title, exact: true })).toBeVisible();
+  await expect(page.getByLabel("Title")).toHaveValue(title);
+  await page.getByLabel("Price", { exact: true }).fill("19 900");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByRole("link", { name: "Published (1)" })).toHaveAttribute("aria-current", "page");
+
+  // buyers find it even misspelt, newest first, with its price drop
+  await page.goto(`/search?q=${encodeURIComponent("octvia plovdiv")}&sort=newest`);
+  await ready(page);
+  const results = page.getByRole("list", { name: "Results" });
+  await expect(results.getByRole("listitem").first().getByRole("link", { name: title, exact: true })).toBeVisible();
+  await expect(results.getByRole("listitem").first()).toContainText("Price dropped from 21,500 BGN");
+  await results.getByRole("link", { name: title, exact: true }).click();
+  await expect(page.getByRole("heading", { level: 1, name: title })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Edit your listing" })).toBeVisible();
 
   // mark it sold
   await page.goto("/my-listings");
