@@ -1,27 +1,10 @@
 // Journey: a buyer saves a listing from the results and finds it under Favorites; picks two
 // listings to compare and reads them side by side with the differences marked.
-import { test, expect, Page } from "@playwright/test";
-
-const js = () => test.info().project.use.javaScriptEnabled !== false;
-
-async function ready(page: Page) {
-  if (js()) {
-    await page.locator("body[data-hydrated]").waitFor({ state: "attached", timeout: 15_000 });
-  }
-}
-
-async function signUp(page: Page) {
-  const email = `buyer-${test.info().project.name}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
-  await page.goto("/sign-up");
-  await ready(page);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill("violet tractor mango 42");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page.getByRole("banner").getByText(`Signed in as ${email}`)).toBeAttached();
-}
+import { test, expect } from "@playwright/test";
+import { js, ready, signUp } from "./helpers";
 
 test("save a listing, find it in Favorites, unsave it", async ({ page }) => {
-  await signUp(page);
+  await signUp(page, "buyer");
   await page.goto("/search?q=audi&sort=price_asc");
   await ready(page);
   const first = page.getByRole("list", { name: "Results" }).getByRole("listitem").first();

@@ -3,14 +3,7 @@
 // says what to loosen. Runs hydrated and with JavaScript off, on desktop and phone, against
 // the demo listings the server seeds into its private database.
 import { test, expect, Page } from "@playwright/test";
-
-const js = () => test.info().project.use.javaScriptEnabled !== false;
-
-async function ready(page: Page) {
-  if (js()) {
-    await page.locator("body[data-hydrated]").waitFor({ state: "attached", timeout: 15_000 });
-  }
-}
+import { js, ready } from "./helpers";
 
 async function search(page: Page, text: string) {
   const box = page.getByRole("searchbox", { name: "Search" });

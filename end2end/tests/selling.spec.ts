@@ -1,29 +1,12 @@
 // Journey: a new seller lists a car, is told exactly what to fix without losing what was
 // typed, publishes it, finds it in search and in "My listings", marks it sold and deletes it.
 // Hydrated and without JavaScript, desktop and phone; elements by role and label.
-import { test, expect, Page } from "@playwright/test";
-
-const js = () => test.info().project.use.javaScriptEnabled !== false;
-
-async function ready(page: Page) {
-  if (js()) {
-    await page.locator("body[data-hydrated]").waitFor({ state: "attached", timeout: 15_000 });
-  }
-}
-
-async function signUp(page: Page) {
-  const email = `seller-${test.info().project.name}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
-  await page.goto("/sign-up");
-  await ready(page);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill("violet tractor mango 42");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page.getByRole("banner").getByText(`Signed in as ${email}`)).toBeAttached();
-}
+import { test, expect } from "@playwright/test";
+import { js, ready, signUp } from "./helpers";
 
 test("list a car, fix a mistake, publish, find it, mark it sold, delete it", async ({ page }) => {
   const title = `Škoda Octavia 2.0 TDI ${test.info().project.name} ${Date.now()}`;
-  await signUp(page);
+  await signUp(page, "seller");
   await page.getByRole("banner").getByRole("link", { name: "Sell" }).click();
   await expect(page.getByRole("heading", { name: "Sell a car" })).toBeVisible();
   await ready(page);

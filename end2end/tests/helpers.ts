@@ -1,0 +1,24 @@
+// What the journeys share: waiting for hydration and signing up a fresh account.
+import { test, expect, Page } from "@playwright/test";
+
+/** Whether this project runs with JavaScript on. */
+export const js = () => test.info().project.use.javaScriptEnabled !== false;
+
+/** Hydrated runs wait for the WASM to take over, so clicks are handled by it. */
+export async function ready(page: Page) {
+  if (js()) {
+    await page.locator("body[data-hydrated]").waitFor({ state: "attached", timeout: 15_000 });
+  }
+}
+
+/** Signs up a new account (unique per project and run) and returns its email. */
+export async function signUp(page: Page, who: string) {
+  const email = `${who}-${test.info().project.name}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+  await page.goto("/sign-up");
+  await ready(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("violet tractor mango 42");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("banner").getByText(`Signed in as ${email}`)).toBeAttached();
+  return email;
+}
