@@ -382,3 +382,43 @@ async fn robots_and_sitemaps_list_published_listings(pool: PgPool) {
     let (status, _) = app.get("/sitemaps/listings-99.xml", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// The one-pass facet counting (grouping sets) must give exactly what one query per facet
+/// gives, whichever filters are in use.
+#[sqlx::test]
+async fn one_pass_facets_equal_one_query_per_facet(pool: PgPool) {
+    use scout::listings::{
+        repo::{self, Facet},
+        search::SearchQuery,
+        service,
+    };
+    let private = seller(&pool, "p@example.com").await;
+    demo::seed_listings(&pool, &[(private, "private")], 400, 11)
+        .await
+        .unwrap();
+    let (_, state) = support::app(pool.clone(), Config::for_tests(), "target/site").await;
+    let bounds = [250_000, 500_000, 1_000_000, 2_000_000, 4_000_000];
+    for qs in [
+        "",
+        "fuel=diesel",
+        "make=bmw&make=audi&gearbox=automatic",
+        "model=volkswagen-golf&year_min=2012&price_max=20000",
+        "q=golf+-diesel&body=hatchback&seller=dealer",
+        "city=sofia&radius=100&hp_min=150",
+        "q=nothing+like+this",
+    ] {
+        let f = service::resolve_filters(&state, &SearchQuery::from_query_string(qs))
+            .await
+            .unwrap();
+        let (total, counted) = repo::count_and_facets(&pool, &f, &Facet::ALL, &bounds)
+            .await
+            .unwrap();
+        assert_eq!(total, repo::count(&pool, &f).await.unwrap(), "{qs}: total");
+        for (facet, mut values) in counted {
+            let mut expected = repo::facet_counts(&pool, &f, facet, &bounds).await.unwrap();
+            expected.sort();
+            values.sort();
+            assert_eq!(values, expected, "{qs}: {facet:?}");
+        }
+    }
+}

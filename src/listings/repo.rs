@@ -485,6 +485,135 @@ pub async fn facet_counts(
         .collect())
 }
 
+impl Facet {
+    pub const ALL: [Facet; 8] = [
+        Facet::Make,
+        Facet::Model,
+        Facet::Fuel,
+        Facet::Transmission,
+        Facet::Body,
+        Facet::SellerType,
+        Facet::Year,
+        Facet::Price,
+    ];
+
+    /// The value counted, as text. Bucket bounds are our own numbers, written in literally so
+    /// the same expression can stand in the select list and in `grouping sets`.
+    fn key(self, price_bounds_eur: &[i64]) -> String {
+        let list = |v: &[i64]| v.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        match self {
+            Facet::Make => "l.make_id::text".into(),
+            Facet::Model => "l.model_id::text".into(),
+            Facet::Fuel => "l.fuel".into(),
+            Facet::Transmission => "l.transmission".into(),
+            Facet::Body => "l.body".into(),
+            Facet::SellerType => "l.seller_type".into(),
+            Facet::Year => {
+                let bounds: Vec<i64> = YEAR_BUCKETS.iter().map(|&y| i64::from(y)).collect();
+                format!(
+                    "width_bucket(l.year, array[{}]::int[])::text",
+                    list(&bounds)
+                )
+            }
+            Facet::Price => format!(
+                "width_bucket(l.price_eur_minor, array[{}]::bigint[])::text",
+                list(price_bounds_eur)
+            ),
+        }
+    }
+
+    /// Whether `f` filters on this facet itself: then its counts leave that filter out and
+    /// need a query of their own.
+    fn filtered_by(self, f: &Filters) -> bool {
+        match self {
+            Facet::Make => !f.make_ids.is_empty() || !f.model_ids.is_empty(),
+            Facet::Model => !f.model_ids.is_empty(),
+            Facet::Fuel => !f.fuels.is_empty(),
+            Facet::Transmission => !f.transmissions.is_empty(),
+            Facet::Body => !f.bodies.is_empty(),
+            Facet::SellerType => !f.seller_types.is_empty(),
+            Facet::Year => f.year_min.is_some() || f.year_max.is_some(),
+            Facet::Price => f.price_min_eur.is_some() || f.price_max_eur.is_some(),
+        }
+    }
+}
+
+/// The total and the counts of `facets`, in as few scans as the filters allow: every facet
+/// whose own filter is not in use is counted in one `grouping sets` pass together with the
+/// total; each facet whose filter is in use gets its own query (run concurrently).
+pub async fn count_and_facets(
+    db: &PgPool,
+    f: &Filters,
+    facets: &[Facet],
+    price_bounds_eur: &[i64],
+) -> sqlx::Result<(i64, Vec<(Facet, Vec<(String, i64)>)>)> {
+    use sqlx::Row;
+    let shared: Vec<Facet> = facets
+        .iter()
+        .copied()
+        .filter(|x| !x.filtered_by(f))
+        .collect();
+    let own: Vec<Facet> = facets
+        .iter()
+        .copied()
+        .filter(|x| x.filtered_by(f))
+        .collect();
+    let keys: Vec<String> = shared.iter().map(|x| x.key(price_bounds_eur)).collect();
+    let shared_query = async {
+        let mut qb = QueryBuilder::<Postgres>::new("select count(*) as n");
+        if !keys.is_empty() {
+            for k in &keys {
+                qb.push(", ").push(k);
+            }
+            qb.push(format_args!(", grouping({}) as g", keys.join(", ")));
+        }
+        qb.push(" from listing l");
+        f.push_where(&mut qb, None);
+        if !keys.is_empty() {
+            qb.push(" group by grouping sets ((), ");
+            qb.push(
+                keys.iter()
+                    .map(|k| format!("({k})"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            qb.push(")");
+        }
+        qb.build().fetch_all(db).await
+    };
+    let own_queries = futures::future::try_join_all(
+        own.iter()
+            .map(|facet| facet_counts(db, f, *facet, price_bounds_eur)),
+    );
+    let (rows, own_counts) = tokio::try_join!(shared_query, own_queries)?;
+
+    let n = keys.len();
+    let all_grouped: i32 = (1 << n) - 1;
+    let mut total = 0;
+    let mut counted: Vec<Vec<(String, i64)>> = vec![Vec::new(); n];
+    for row in rows {
+        let count: i64 = row.try_get("n")?;
+        let g: i32 = if n == 0 { 0 } else { row.try_get("g")? };
+        if n == 0 || g == all_grouped {
+            total = count;
+            continue;
+        }
+        // the one argument of grouping(..) not rolled up is this row's facet
+        let Some(i) = (0..n).find(|i| g & (1 << (n - 1 - i)) == 0) else {
+            continue;
+        };
+        if let Some(value) = row.try_get::<Option<String>, _>(i + 1)? {
+            counted[i].push((value, count));
+        }
+    }
+    let mut out: Vec<(Facet, Vec<(String, i64)>)> = shared.into_iter().zip(counted).collect();
+    out.extend(own.into_iter().zip(own_counts));
+    for (_, values) in &mut out {
+        values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    }
+    Ok((total, out))
+}
+
 /// A listing in full, for its page.
 pub struct DetailRow {
     pub listing_id: i64,

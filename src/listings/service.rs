@@ -579,18 +579,38 @@ pub async fn search(state: &AppState, query: &SearchQuery) -> Result<SearchResul
         .collect();
     let pool = &state.pool;
     let pb = &price_bounds_eur;
-    let (rows, total, makes, models, fuels, gearboxes, bodies, sellers, years, prices) = tokio::try_join!(
+    // the model facet only matters once a make is chosen
+    let wanted: Vec<Facet> = Facet::ALL
+        .into_iter()
+        .filter(|x| {
+            *x != Facet::Model
+                || !query.makes.is_empty()
+                || !query.models.is_empty()
+                || !f.make_ids.is_empty()
+                || !f.model_ids.is_empty()
+        })
+        .collect();
+    let (rows, (total, counted)) = tokio::try_join!(
         repo::search_page(pool, f, query.sort, cursor.as_ref(), limit + 1),
-        repo::count(pool, f),
-        repo::facet_counts(pool, f, Facet::Make, pb),
-        repo::facet_counts(pool, f, Facet::Model, pb),
-        repo::facet_counts(pool, f, Facet::Fuel, pb),
-        repo::facet_counts(pool, f, Facet::Transmission, pb),
-        repo::facet_counts(pool, f, Facet::Body, pb),
-        repo::facet_counts(pool, f, Facet::SellerType, pb),
-        repo::facet_counts(pool, f, Facet::Year, pb),
-        repo::facet_counts(pool, f, Facet::Price, pb),
+        repo::count_and_facets(pool, f, &wanted, pb),
     )?;
+    let counts_of = |facet: Facet| {
+        counted
+            .iter()
+            .find(|(x, _)| *x == facet)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let [
+        makes,
+        models,
+        fuels,
+        gearboxes,
+        bodies,
+        sellers,
+        years,
+        prices,
+    ] = Facet::ALL.map(counts_of);
     let now = OffsetDateTime::now_utc();
     let has_more = rows.len() > query.page_size as usize;
     let page = &rows[..rows.len().min(query.page_size as usize)];
