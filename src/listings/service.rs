@@ -554,6 +554,15 @@ pub async fn resolve_filters(state: &AppState, query: &SearchQuery) -> Result<Fi
     Ok(resolve(state, &catalog, query).await?.filters)
 }
 
+/// The facets a search page shows: the model facet only once a make or model is chosen
+/// (a smart-box make counts too: it is in the resolved filters).
+pub fn wanted_facets(f: &Filters) -> Vec<Facet> {
+    Facet::ALL
+        .into_iter()
+        .filter(|x| *x != Facet::Model || !f.make_ids.is_empty() || !f.model_ids.is_empty())
+        .collect()
+}
+
 /// Runs a search: one page of cards, the total, and the facet counts.
 pub async fn search(state: &AppState, query: &SearchQuery) -> Result<SearchResults, AppError> {
     let catalog = state.catalog().await?;
@@ -579,17 +588,7 @@ pub async fn search(state: &AppState, query: &SearchQuery) -> Result<SearchResul
         .collect();
     let pool = &state.pool;
     let pb = &price_bounds_eur;
-    // the model facet only matters once a make is chosen
-    let wanted: Vec<Facet> = Facet::ALL
-        .into_iter()
-        .filter(|x| {
-            *x != Facet::Model
-                || !query.makes.is_empty()
-                || !query.models.is_empty()
-                || !f.make_ids.is_empty()
-                || !f.model_ids.is_empty()
-        })
-        .collect();
+    let wanted = wanted_facets(f);
     let (rows, (total, counted)) = tokio::try_join!(
         repo::search_page(pool, f, query.sort, cursor.as_ref(), limit + 1),
         repo::count_and_facets(pool, f, &wanted, pb),
