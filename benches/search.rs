@@ -176,8 +176,26 @@ async fn main() -> anyhow::Result<()> {
     let dir = std::path::PathBuf::from("target/bench-search");
     std::fs::create_dir_all(&dir)?;
     let pg = EmbeddedPostgres::start(&dir).await?;
+    // auto_explain writes the plan (ANALYZE, BUFFERS) of every statement slower than
+    // SCOUT_BENCH_EXPLAIN_MS (default 300) to target/bench-search/postgres/postgres.log
+    let explain_ms: u64 = std::env::var("SCOUT_BENCH_EXPLAIN_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
     let pool = PgPoolOptions::new()
         .max_connections(10)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                use sqlx::Executor;
+                conn.execute("load 'auto_explain'").await?;
+                let set = format!(
+                    "set auto_explain.log_min_duration = '{explain_ms}ms'; \
+                     set auto_explain.log_analyze = on; set auto_explain.log_buffers = on"
+                );
+                conn.execute(set.as_str()).await?;
+                Ok(())
+            })
+        })
         .connect(pg.url())
         .await?;
     sqlx::migrate!().run(&pool).await?;
