@@ -54,6 +54,8 @@ export default defineConfig({
     stderr: "pipe",
     gracefulShutdown: { signal: "SIGTERM", timeout: 20_000 },
     env: {
+      // empty means unset to Scout: never the test database a calling script exported
+      DATABASE_URL: "",
       SCOUT_PORT: String(port),
       SCOUT_DATA_DIR: ".scout/e2e",
       SCOUT_SITE_ROOT: "target/site",

@@ -46,6 +46,8 @@ cargo test --features ssr
 
 step "browser journeys (Playwright, Chromium; hydrated and without JavaScript; desktop and phone)"
 rm -rf .scout/e2e
-(cd end2end && npx playwright test)
+# The journeys' server must start its own private Postgres with the demo data, as the README's
+# run command does: it must not inherit the test database's DATABASE_URL exported above.
+(cd end2end && env -u DATABASE_URL npx playwright test)
 
 step "all tests passed"
