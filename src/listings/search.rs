@@ -430,14 +430,13 @@ impl Understood {
     /// What the chip says.
     pub fn label(&self) -> String {
         use super::model::group_thousands;
-        let n = |v: i32| group_thousands(u64::try_from(v).unwrap_or(0));
         match self {
             Understood::Make { name, .. } | Understood::Model { name, .. } => name.clone(),
             Understood::PriceMin(m) => format!("from {}", m.format()),
             Understood::PriceMax(m) => format!("up to {}", m.format()),
             Understood::YearMin(y) => format!("from {y}"),
             Understood::YearMax(y) => format!("up to {y}"),
-            Understood::MileageMax(km) => format!("up to {} km", n(*km)),
+            Understood::MileageMax(km) => format!("up to {} km", group_thousands(*km)),
             Understood::PowerMin(hp) => format!("from {hp} hp"),
             Understood::PowerMax(hp) => format!("up to {hp} hp"),
             Understood::Fuel(v) => v.label().to_string(),

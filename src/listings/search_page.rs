@@ -601,7 +601,7 @@ fn Facets(groups: Vec<FacetGroup>) -> impl IntoView {
                                                 >
                                                     <span>{v.label}</span>
                                                     <span class="text-slate-600">
-                                                        {group_thousands(u64::try_from(v.count).unwrap_or(0))}
+                                                        {group_thousands(v.count)}
                                                     </span>
                                                 </a>
                                             </li>
@@ -652,10 +652,7 @@ fn Results(r: SearchResults, query: SearchQuery) -> impl IntoView {
     let count_text = match total {
         0 => "No listings match".to_string(),
         1 => "1 listing".to_string(),
-        n => format!(
-            "{} listings",
-            group_thousands(u64::try_from(n).unwrap_or(0))
-        ),
+        n => format!("{} listings", group_thousands(n)),
     };
     let from = encode_component(&query.to_query_string());
     view! {
@@ -719,7 +716,7 @@ fn Results(r: SearchResults, query: SearchQuery) -> impl IntoView {
                                                         >
                                                             {format!(
                                                                 "{} without “{}”",
-                                                                group_thousands(u64::try_from(l.count).unwrap_or(0)),
+                                                                group_thousands(l.count),
                                                                 l.without,
                                                             )}
                                                         </a>

@@ -82,10 +82,7 @@ fn card_specs(
         specs.push(y.to_string());
     }
     if let Some(km) = mileage {
-        specs.push(format!(
-            "{} km",
-            group_thousands(u64::try_from(km).unwrap_or(0))
-        ));
+        specs.push(format!("{} km", group_thousands(km)));
     }
     if let Some(f) = fuel.and_then(Fuel::from_slug) {
         specs.push(f.label().into());
@@ -239,10 +236,7 @@ fn form_chips(query: &SearchQuery, catalog: &Catalog) -> Vec<Chip> {
     }
     if let Some(km) = query.mileage_max {
         chip(
-            format!(
-                "up to {} km",
-                group_thousands(u64::try_from(km).unwrap_or(0))
-            ),
+            format!("up to {} km", group_thousands(km)),
             SearchQuery {
                 mileage_max: None,
                 ..base.clone()
@@ -755,7 +749,7 @@ pub async fn listing_detail(
     spec(
         "Mileage",
         row.mileage_km
-            .map(|km| format!("{} km", group_thousands(u64::try_from(km).unwrap_or(0)))),
+            .map(|km| format!("{} km", group_thousands(km))),
     );
     spec(
         "Fuel",
@@ -786,7 +780,7 @@ pub async fn listing_detail(
     spec(
         "Engine",
         row.engine_cc
-            .map(|cc| format!("{} cm³", group_thousands(u64::try_from(cc).unwrap_or(0)))),
+            .map(|cc| format!("{} cm³", group_thousands(cc))),
     );
     spec(
         "Colour",
