@@ -11,12 +11,7 @@
 use leptos::prelude::LeptosOptions;
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::SliceRandom};
 use scout::{
-    listings::{
-        model::{Currency, Money},
-        repo::{self, Cursor},
-        search::SearchQuery,
-        service,
-    },
+    listings::{engine::Ask, model::Money, repo, search::SearchQuery, service},
     server::{config::Config, embedded_pg::EmbeddedPostgres, seed, state::AppState},
 };
 use sqlx::postgres::PgPoolOptions;
@@ -144,6 +139,19 @@ fn searches(n: usize) -> Vec<String> {
         .collect()
 }
 
+/// Resident memory of this process, in MiB.
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
 fn percentiles(name: &str, times: &mut [Duration]) {
     times.sort();
     let at = |p: f64| {
@@ -235,74 +243,123 @@ async fn main() -> anyhow::Result<()> {
             .unwrap();
     }
     let catalog = state.catalog().await.unwrap();
-    let (mut sql, mut whole, mut page_only, mut facets_only, mut deep) =
+    let rss_before = rss_mib();
+    let started = Instant::now();
+    let engine = state.search_engine().await.unwrap();
+    println!(
+        "search index: built in {:.1} s, {} listings, process memory {:.0} MiB -> {:.0} MiB",
+        started.elapsed().as_secs_f64(),
+        engine.read().len(),
+        rss_before,
+        rss_mib()
+    );
+    for q in queries.iter().take(100) {
+        service::search(&state, &SearchQuery::from_query_string(q))
+            .await
+            .unwrap();
+    }
+    let (mut resolve, mut index, mut deep, mut cards, mut whole) =
         (vec![], vec![], vec![], vec![], vec![]);
     let mut slowest = (Duration::ZERO, String::new());
+    let mut slowest_index = (Duration::ZERO, String::new());
     for qs in &queries {
         let query = SearchQuery::from_query_string(qs);
+        let t = Instant::now();
         let f = service::resolve_filters(&state, &query).await.unwrap();
+        resolve.push(t.elapsed());
         let bounds: Vec<i64> = service::price_bounds(query.currency)
             .iter()
-            .map(|&v| catalog.to_eur_minor(Money::new(v * 100, Currency::Bgn)))
+            .map(|&v| catalog.to_eur_minor(Money::new(v * 100, query.currency)))
             .collect();
-        let limit = i64::from(query.page_size) + 1;
-        let started = Instant::now();
-        let t0 = Instant::now();
-        let rows = repo::search_page(&pool, &f, query.sort, None, limit)
-            .await
-            .unwrap();
-        page_only.push(t0.elapsed());
-        let t1 = Instant::now();
-        repo::count_and_facets(&pool, &f, &service::wanted_facets(&f), &bounds)
-            .await
-            .unwrap();
-        facets_only.push(t1.elapsed());
-        let elapsed = started.elapsed();
-        sql.push(elapsed);
+        let facets = service::wanted_facets(&f);
+        let ask = Ask {
+            filters: &f,
+            sort: query.sort,
+            after: None,
+            limit: usize::from(query.page_size) + 1,
+            facets: &facets,
+            price_bounds_eur: &bounds,
+            now: time::OffsetDateTime::now_utc(),
+        };
+        let t = Instant::now();
+        let found = engine.read().search(&ask);
+        let elapsed = t.elapsed();
+        index.push(elapsed);
+        if elapsed > slowest_index.0 {
+            slowest_index = (elapsed, qs.clone());
+        }
+        // deep keyset pages: follow the cursor five pages on (page + total + facets each)
+        let mut page = found.page.clone();
+        for _ in 0..5 {
+            if page.len() < ask.limit {
+                break;
+            }
+            let (id, key) = page[usize::from(query.page_size) - 1].clone();
+            let t = Instant::now();
+            let more = engine.read().search(&Ask {
+                after: Some((key.as_str(), id)),
+                ..ask
+            });
+            deep.push(t.elapsed());
+            page = more.page;
+        }
+        let ids: Vec<i64> = found.page.iter().map(|(id, _)| *id).collect();
+        let t = Instant::now();
+        repo::cards_by_id(&pool, &ids, None).await.unwrap();
+        cards.push(t.elapsed());
+        let t = Instant::now();
+        service::search(&state, &query).await.unwrap();
+        let elapsed = t.elapsed();
+        whole.push(elapsed);
         if elapsed > slowest.0 {
             slowest = (elapsed, qs.clone());
         }
-        // deep keyset pages: follow the cursor five pages on
-        if let Some(last) = rows
-            .get(usize::from(query.page_size).saturating_sub(1))
-            .filter(|_| rows.len() as i64 == limit)
-        {
-            let mut cursor = last.sort_key.clone().map(|key| Cursor {
-                key,
-                id: last.listing_id,
-            });
-            for _ in 0..5 {
-                let Some(c) = cursor.take() else { break };
-                let t = Instant::now();
-                let more = repo::search_page(&pool, &f, query.sort, Some(&c), limit)
-                    .await
-                    .unwrap();
-                deep.push(t.elapsed());
-                cursor = more
-                    .get(usize::from(query.page_size).saturating_sub(1))
-                    .filter(|_| more.len() as i64 == limit)
-                    .and_then(|r| {
-                        r.sort_key.clone().map(|key| Cursor {
-                            key,
-                            id: r.listing_id,
-                        })
-                    });
-            }
-        }
-        let t = Instant::now();
-        service::search(&state, &query).await.unwrap();
-        whole.push(t.elapsed());
     }
-    percentiles("SQL: page + total + facets", &mut sql);
-    percentiles("  of which the page", &mut page_only);
-    percentiles("  of which count + facets", &mut facets_only);
-    percentiles("SQL: a deeper keyset page", &mut deep);
+    percentiles("index: page + total + facets", &mut index);
+    percentiles("index: a deeper keyset page", &mut deep);
+    percentiles("SQL: typo lookup (resolve)", &mut resolve);
+    percentiles("SQL: the page's cards by id", &mut cards);
     percentiles("whole search (server function)", &mut whole);
     println!(
-        "slowest: {:.1} ms for /search?{}",
+        "slowest in the index: {:.2} ms for /search?{}",
+        slowest_index.0.as_secs_f64() * 1000.0,
+        slowest_index.1
+    );
+    println!(
+        "slowest whole: {:.2} ms for /search?{}",
         slowest.0.as_secs_f64() * 1000.0,
         slowest.1
     );
+    // the SQL of the slowest whole search again, every statement's plan logged
+    let query = SearchQuery::from_query_string(&slowest.1);
+    let mut conn = pool.acquire().await?;
+    sqlx::query("set auto_explain.log_min_duration = 0")
+        .execute(&mut *conn)
+        .await?;
+    let words = scout::listings::search::TextQuery::parse(&query.q).words;
+    repo::corrections(&mut *conn, &words).await?;
+    let f = service::resolve_filters(&state, &query).await.unwrap();
+    let ids: Vec<i64> = engine
+        .read()
+        .search(&Ask {
+            filters: &f,
+            sort: query.sort,
+            after: None,
+            limit: usize::from(query.page_size) + 1,
+            facets: &[],
+            price_bounds_eur: &[],
+            now: time::OffsetDateTime::now_utc(),
+        })
+        .page
+        .iter()
+        .map(|(id, _)| *id)
+        .collect();
+    repo::cards_by_id(&mut *conn, &ids, None).await?;
+    println!(
+        "EXPLAIN (ANALYZE, BUFFERS) of its statements: the end of {}",
+        pg.log_path().display()
+    );
+    drop(conn);
     pool.close().await;
     pg.stop().await
 }

@@ -11,6 +11,8 @@ pub mod collections_page;
 pub mod demo;
 pub mod detail_page;
 pub mod editing;
+#[cfg(feature = "ssr")]
+pub mod engine;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod repo;

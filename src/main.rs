@@ -88,6 +88,11 @@ async fn serve_with(config: &Config, embedded_url: Option<String>) -> anyhow::Re
         seed::seed_demo_accounts(&state, &config.data_dir).await?;
         seed::seed_demo_listings_once(&state, config.demo_listings).await?;
     }
+    // Search answers from memory: build the index before taking requests.
+    state
+        .search_engine()
+        .await
+        .context("building the search index")?;
 
     // Housekeeping: expired sessions and old sign-in failures.
     let housekeeping = tokio::spawn({

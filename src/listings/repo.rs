@@ -4,7 +4,7 @@
 
 use super::{
     catalog::Catalog,
-    search::{Criteria, Sort},
+    search::{Criteria, Sort, TextMatch},
 };
 use sqlx::{PgExecutor, PgPool, Postgres, QueryBuilder};
 use time::OffsetDateTime;
@@ -13,8 +13,8 @@ use uuid::Uuid;
 /// A search, resolved against the catalog into what SQL compares: ids, euro cents, metres.
 #[derive(Debug, Clone, Default)]
 pub struct Filters {
-    /// `to_tsquery('simple', ..)` text, already typo-corrected.
-    pub tsquery: Option<String>,
+    /// The free text, already typo-corrected.
+    pub text: Option<TextMatch>,
     /// Makes with no model chosen (any of their models matches).
     pub make_ids: Vec<i32>,
     pub model_ids: Vec<i32>,
@@ -61,7 +61,7 @@ impl Filters {
     pub fn resolve(
         c: &Criteria,
         catalog: &Catalog,
-        tsquery: Option<String>,
+        text: Option<TextMatch>,
     ) -> (Filters, Vec<String>) {
         let mut ignored = Vec::new();
         let mut model_ids = Vec::new();
@@ -98,7 +98,7 @@ impl Filters {
             )
         });
         let filters = Filters {
-            tsquery,
+            text,
             make_ids,
             model_ids,
             year_min: c.year_min,
@@ -138,9 +138,9 @@ impl Filters {
     /// ` and ...` for every active filter but `except`'s.
     fn push_where(&self, qb: &mut QueryBuilder<'_, Postgres>, except: Option<Facet>) {
         qb.push(" where l.status = 'published'");
-        if let Some(q) = &self.tsquery {
+        if let Some(t) = &self.text {
             qb.push(" and l.search_text @@ to_tsquery('simple', ")
-                .push_bind(q.clone())
+                .push_bind(t.to_tsquery())
                 .push(")");
         }
         match except {
@@ -312,9 +312,9 @@ fn order(sort: Sort, f: &Filters) -> Order {
         descending,
     };
     match sort {
-        Sort::Relevance => match &f.tsquery {
-            Some(q) => Order {
-                key: Key::Rank(q.clone()),
+        Sort::Relevance => match &f.text {
+            Some(t) => Order {
+                key: Key::Rank(t.to_tsquery()),
                 timestamp: false,
                 cast: ("", "::float4"),
                 descending: true,
@@ -497,34 +497,9 @@ impl Facet {
         Facet::Price,
     ];
 
-    /// The value counted, as text. Bucket bounds are our own numbers, written in literally so
-    /// the same expression can stand in the select list and in `grouping sets`.
-    fn key(self, price_bounds_eur: &[i64]) -> String {
-        let list = |v: &[i64]| v.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        match self {
-            Facet::Make => "l.make_id::text".into(),
-            Facet::Model => "l.model_id::text".into(),
-            Facet::Fuel => "l.fuel".into(),
-            Facet::Transmission => "l.transmission".into(),
-            Facet::Body => "l.body".into(),
-            Facet::SellerType => "l.seller_type".into(),
-            Facet::Year => {
-                let bounds: Vec<i64> = YEAR_BUCKETS.iter().map(|&y| i64::from(y)).collect();
-                format!(
-                    "width_bucket(l.year, array[{}]::int[])::text",
-                    list(&bounds)
-                )
-            }
-            Facet::Price => format!(
-                "width_bucket(l.price_eur_minor, array[{}]::bigint[])::text",
-                list(price_bounds_eur)
-            ),
-        }
-    }
-
     /// Whether `f` filters on this facet itself: then its counts leave that filter out and
     /// need a query of their own.
-    fn filtered_by(self, f: &Filters) -> bool {
+    pub fn filtered_by(self, f: &Filters) -> bool {
         match self {
             Facet::Make => !f.make_ids.is_empty() || !f.model_ids.is_empty(),
             Facet::Model => !f.model_ids.is_empty(),
@@ -536,82 +511,6 @@ impl Facet {
             Facet::Price => f.price_min_eur.is_some() || f.price_max_eur.is_some(),
         }
     }
-}
-
-/// The total and the counts of `facets`, in as few scans as the filters allow: every facet
-/// whose own filter is not in use is counted in one `grouping sets` pass together with the
-/// total; each facet whose filter is in use gets its own query (run concurrently).
-pub async fn count_and_facets(
-    db: &PgPool,
-    f: &Filters,
-    facets: &[Facet],
-    price_bounds_eur: &[i64],
-) -> sqlx::Result<(i64, Vec<(Facet, Vec<(String, i64)>)>)> {
-    use sqlx::Row;
-    let shared: Vec<Facet> = facets
-        .iter()
-        .copied()
-        .filter(|x| !x.filtered_by(f))
-        .collect();
-    let own: Vec<Facet> = facets
-        .iter()
-        .copied()
-        .filter(|x| x.filtered_by(f))
-        .collect();
-    let keys: Vec<String> = shared.iter().map(|x| x.key(price_bounds_eur)).collect();
-    let shared_query = async {
-        let mut qb = QueryBuilder::<Postgres>::new("select count(*) as n");
-        if !keys.is_empty() {
-            for k in &keys {
-                qb.push(", ").push(k);
-            }
-            qb.push(format_args!(", grouping({}) as g", keys.join(", ")));
-        }
-        qb.push(" from listing l");
-        f.push_where(&mut qb, None);
-        if !keys.is_empty() {
-            qb.push(" group by grouping sets ((), ");
-            qb.push(
-                keys.iter()
-                    .map(|k| format!("({k})"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            );
-            qb.push(")");
-        }
-        qb.build().fetch_all(db).await
-    };
-    let own_queries = futures::future::try_join_all(
-        own.iter()
-            .map(|facet| facet_counts(db, f, *facet, price_bounds_eur)),
-    );
-    let (rows, own_counts) = tokio::try_join!(shared_query, own_queries)?;
-
-    let n = keys.len();
-    let all_grouped: i32 = (1 << n) - 1;
-    let mut total = 0;
-    let mut counted: Vec<Vec<(String, i64)>> = vec![Vec::new(); n];
-    for row in rows {
-        let count: i64 = row.try_get("n")?;
-        let g: i32 = if n == 0 { 0 } else { row.try_get("g")? };
-        if n == 0 || g == all_grouped {
-            total = count;
-            continue;
-        }
-        // the one argument of grouping(..) not rolled up is this row's facet
-        let Some(i) = (0..n).find(|i| g & (1 << (n - 1 - i)) == 0) else {
-            continue;
-        };
-        if let Some(value) = row.try_get::<Option<String>, _>(i + 1)? {
-            counted[i].push((value, count));
-        }
-    }
-    let mut out: Vec<(Facet, Vec<(String, i64)>)> = shared.into_iter().zip(counted).collect();
-    out.extend(own.into_iter().zip(own_counts));
-    for (_, values) in &mut out {
-        values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    }
-    Ok((total, out))
 }
 
 /// A listing in full, for its page.
@@ -1087,7 +986,7 @@ pub async fn favorites(db: &PgPool, account_id: Uuid) -> sqlx::Result<Vec<CardRo
 
 /// Cards for these listings (visible ones only), in the order given.
 pub async fn cards_by_id(
-    db: &PgPool,
+    db: impl PgExecutor<'_>,
     ids: &[i64],
     viewer: Option<Uuid>,
 ) -> sqlx::Result<Vec<CardRow>> {

@@ -898,20 +898,82 @@ impl TextQuery {
         self.words.is_empty() && self.phrases.is_empty() && self.excluded.is_empty()
     }
 
-    /// The `to_tsquery('simple', ..)` text. `alternatives(word)` gives the corrections to OR in
+    /// The text resolved for matching. `alternatives(word)` gives the corrections to OR in
     /// for a word (typo tolerance); the last word also matches as a prefix (typing).
-    pub fn to_tsquery(&self, alternatives: impl Fn(&str) -> Vec<String>) -> Option<String> {
-        let mut parts: Vec<String> = Vec::new();
+    pub fn to_match(&self, alternatives: impl Fn(&str) -> Vec<String>) -> Option<TextMatch> {
+        if self.is_empty() {
+            return None;
+        }
         let last = self.words.len().saturating_sub(1);
-        for (i, w) in self.words.iter().enumerate() {
-            let mut options = vec![if i == last {
-                format!("{w}:*")
-            } else {
-                w.clone()
-            }];
-            options.extend(alternatives(w).into_iter().filter(|a| a != w));
+        let groups = self
+            .words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let mut terms = vec![Term {
+                    word: w.clone(),
+                    prefix: i == last,
+                }];
+                terms.extend(
+                    alternatives(w)
+                        .into_iter()
+                        .filter(|a| a != w)
+                        .map(|word| Term {
+                            word,
+                            prefix: false,
+                        }),
+                );
+                terms
+            })
+            .collect();
+        Some(TextMatch {
+            groups,
+            phrases: self.phrases.clone(),
+            excluded: self.excluded.clone(),
+        })
+    }
+
+    /// The `to_tsquery('simple', ..)` text of [`TextQuery::to_match`].
+    pub fn to_tsquery(&self, alternatives: impl Fn(&str) -> Vec<String>) -> Option<String> {
+        self.to_match(alternatives).map(|m| m.to_tsquery())
+    }
+}
+
+/// One way a typed word may match: the word itself (or, for the last word typed, any word it
+/// starts), or a typo correction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    pub word: String,
+    pub prefix: bool,
+}
+
+/// Free text as matching needs it: every group must match (any of its terms), every phrase
+/// must occur as consecutive words, no excluded word may occur.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TextMatch {
+    pub groups: Vec<Vec<Term>>,
+    pub phrases: Vec<Vec<String>>,
+    pub excluded: Vec<String>,
+}
+
+impl TextMatch {
+    /// The same match as `to_tsquery('simple', ..)` text (words are letters and digits only,
+    /// so nothing typed can break the syntax).
+    pub fn to_tsquery(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        for group in &self.groups {
+            let options: Vec<String> = group
+                .iter()
+                .map(|t| {
+                    if t.prefix {
+                        format!("{}:*", t.word)
+                    } else {
+                        t.word.clone()
+                    }
+                })
+                .collect();
             parts.push(if options.len() == 1 {
-                options.remove(0)
+                options[0].clone()
             } else {
                 format!("({})", options.join(" | "))
             });
@@ -921,7 +983,7 @@ impl TextQuery {
         }
         // only exclusions still filter ("-diesel": everything without it)
         parts.extend(self.excluded.iter().map(|e| format!("!{e}")));
-        (!parts.is_empty()).then(|| parts.join(" & "))
+        parts.join(" & ")
     }
 }
 

@@ -203,6 +203,7 @@ mod server {
             repo::learn_words(&mut *tx, id).await?;
         }
         tx.commit().await?;
+        state.listings_changed(vec![id]).await;
         Ok((id, status))
     }
 
@@ -346,6 +347,7 @@ pub async fn set_listing_status(listing_id: i64, status: String) -> Result<(), A
     if to == Status::Published {
         super::repo::learn_words(&state.pool, listing_id).await?;
     }
+    state.listings_changed(vec![listing_id]).await;
     tracing::info!(
         listing_id,
         from = from.as_str(),
@@ -364,6 +366,7 @@ pub async fn delete_listing(listing_id: i64) -> Result<(), AppError> {
     let status = super::repo::delete_listing(&state.pool, listing_id, seller_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    state.listings_changed(vec![listing_id]).await;
     tracing::info!(listing_id, "listing deleted");
     leptos_axum::redirect(&format!("/my-listings?tab={status}"));
     Ok(())

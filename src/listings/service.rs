@@ -7,12 +7,13 @@ use super::{
         Chip, FacetGroup, FacetValue, ListingCard, ListingDetail, Loosen, PricePoint, SearchResults,
     },
     catalog::Catalog,
+    engine,
     model::{
         Body, Colour, Condition, Currency, Fuel, Money, SellerType, Status, Transmission,
         group_thousands, hp_to_kw,
     },
     repo::{self, CardRow, Cursor, Facet, Filters, YEAR_BUCKETS},
-    search::{Criteria, SearchQuery, TextQuery, understand},
+    search::{Criteria, SearchQuery, TextMatch, TextQuery, understand},
 };
 use crate::{error::AppError, server::state::AppState};
 use time::OffsetDateTime;
@@ -26,11 +27,11 @@ pub fn price_bounds(currency: Currency) -> [i64; 5] {
     }
 }
 
-/// The tsquery for the free text, each unknown word OR-ed with its nearest known word.
+/// The free text to match, each unknown word OR-ed with its nearest known word.
 async fn text_query(
     state: &AppState,
     text: &TextQuery,
-) -> Result<(Option<String>, Vec<(String, String)>), AppError> {
+) -> Result<(Option<TextMatch>, Vec<(String, String)>), AppError> {
     if text.is_empty() {
         return Ok((None, Vec::new()));
     }
@@ -40,7 +41,7 @@ async fn text_query(
         .filter_map(|(w, c)| c.map(|c| (w, c)))
         .filter(|(w, _)| w.chars().count() >= 3)
         .collect();
-    let q = text.to_tsquery(|w| {
+    let q = text.to_match(|w| {
         fixed
             .iter()
             .filter(|(typed, _)| typed == w)
@@ -158,8 +159,8 @@ async fn resolve(
 ) -> Result<Resolved, AppError> {
     let smart = understand(&query.q, &catalog.vocabulary, query.currency);
     let criteria = Criteria::from_search(query, &smart);
-    let (tsquery, corrected) = text_query(state, &criteria.text).await?;
-    let (filters, mut ignored) = Filters::resolve(&criteria, catalog, tsquery);
+    let (text, corrected) = text_query(state, &criteria.text).await?;
+    let (filters, mut ignored) = Filters::resolve(&criteria, catalog, text);
     ignored.extend(query.ignored.iter().cloned());
     let mut chips: Vec<Chip> = smart
         .understood
@@ -568,27 +569,34 @@ pub async fn search(state: &AppState, query: &SearchQuery) -> Result<SearchResul
             ignored.push("after (an unreadable page link: showing the first page)".into());
             None
         }
-        Some(Some(c)) if !repo::cursor_fits(query.sort, f, &c) => {
+        Some(Some(c)) if !engine::cursor_fits(query.sort, f, &c.key) => {
             ignored.push("after (a page link from another sort: showing the first page)".into());
             None
         }
         Some(c) => c,
         None => None,
     };
-    let limit = i64::from(query.page_size);
+    let size = usize::from(query.page_size);
     let price_bounds_eur: Vec<i64> = price_bounds(query.currency)
         .iter()
         .map(|&v| catalog.to_eur_minor(Money::new(v * 100, query.currency)))
         .collect();
-    let pool = &state.pool;
-    let pb = &price_bounds_eur;
+    let now = OffsetDateTime::now_utc();
+    let engine = state.search_engine().await?;
     let wanted = wanted_facets(f);
-    let (rows, (total, counted)) = tokio::try_join!(
-        repo::search_page(pool, f, query.sort, cursor.as_ref(), limit + 1),
-        repo::count_and_facets(pool, f, &wanted, pb),
-    )?;
+    let found = engine.read().search(&engine::Ask {
+        filters: f,
+        sort: query.sort,
+        after: cursor.as_ref().map(|c| (c.key.as_str(), c.id)),
+        limit: size + 1,
+        facets: &wanted,
+        price_bounds_eur: &price_bounds_eur,
+        now,
+    });
+    let total = found.total;
     let counts_of = |facet: Facet| {
-        counted
+        found
+            .facets
             .iter()
             .find(|(x, _)| *x == facet)
             .map(|(_, v)| v.clone())
@@ -604,28 +612,24 @@ pub async fn search(state: &AppState, query: &SearchQuery) -> Result<SearchResul
         years,
         prices,
     ] = Facet::ALL.map(counts_of);
-    let now = OffsetDateTime::now_utc();
-    let has_more = rows.len() > query.page_size as usize;
-    let page = &rows[..rows.len().min(query.page_size as usize)];
-    let next = if has_more {
-        page.last().and_then(|last| {
-            let key = last.sort_key.clone()?;
-            Some(
-                SearchQuery {
-                    after: Some(
-                        Cursor {
-                            key,
-                            id: last.listing_id,
-                        }
-                        .encode(),
-                    ),
-                    ..query.first_page()
-                }
-                .url(),
-            )
-        })
-    } else {
-        None
+    let shown = &found.page[..found.page.len().min(size)];
+    let ids: Vec<i64> = shown.iter().map(|(id, _)| *id).collect();
+    let page = repo::cards_by_id(&state.pool, &ids, None).await?;
+    let next = match (found.page.len() > size, shown.last()) {
+        (true, Some((id, key))) => Some(
+            SearchQuery {
+                after: Some(
+                    Cursor {
+                        key: key.clone(),
+                        id: *id,
+                    }
+                    .encode(),
+                ),
+                ..query.first_page()
+            }
+            .url(),
+        ),
+        _ => None,
     };
     let cards = page
         .iter()
@@ -665,7 +669,11 @@ async fn loosen(
     for chip in chips.iter().take(8) {
         let without = SearchQuery::from_query_string(chip.href.trim_start_matches("/search"));
         let r = resolve(state, catalog, &without).await?;
-        let count = repo::count(&state.pool, &r.filters).await?;
+        let count = state
+            .search_engine()
+            .await?
+            .read()
+            .count(&r.filters, OffsetDateTime::now_utc());
         if count > 0 {
             out.push(Loosen {
                 without: chip.label.clone(),

@@ -325,6 +325,11 @@ impl EmbeddedPostgres {
         })
     }
 
+    /// The server's log (slow-statement plans, when `auto_explain` is loaded, land here).
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.join("postgres.log")
+    }
+
     /// The connection URL (contains the cluster's password: never log it).
     pub fn url(&self) -> &str {
         &self.url

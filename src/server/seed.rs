@@ -78,7 +78,9 @@ pub async fn seed_demo_listings(
             .with_context(|| format!("the demo account {email} is missing"))?;
         sellers.push((account.account_id, kind));
     }
-    crate::listings::demo::seed_listings(&state.pool, &sellers, count, seed).await
+    let n = crate::listings::demo::seed_listings(&state.pool, &sellers, count, seed).await?;
+    state.search_synced().await?;
+    Ok(n)
 }
 
 /// Seeds the demo listings once: when there are no listings at all.

@@ -2,7 +2,9 @@
 //! handed to server functions through Leptos context and to axum handlers as router state.
 
 use crate::{
-    accounts::password::Passwords, error::AppError, listings::catalog::Catalog,
+    accounts::password::Passwords,
+    error::AppError,
+    listings::{catalog::Catalog, engine::SearchEngine},
     server::config::Config,
 };
 use axum::extract::FromRef;
@@ -19,6 +21,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Makes, models, cities, rates: read from Postgres on first use.
     catalog: Arc<OnceCell<Arc<Catalog>>>,
+    /// The in-memory search index: built on first use (or at start-up by `serve`).
+    search: Arc<OnceCell<Arc<SearchEngine>>>,
 }
 
 impl AppState {
@@ -33,6 +37,7 @@ impl AppState {
             passwords: Arc::new(Passwords::new()?),
             leptos_options,
             catalog: Arc::new(OnceCell::new()),
+            search: Arc::new(OnceCell::new()),
         })
     }
 
@@ -43,6 +48,32 @@ impl AppState {
             .get_or_try_init(|| async { Catalog::load(&self.pool).await.map(Arc::new) })
             .await?;
         Ok(catalog.clone())
+    }
+
+    /// The search index (built once; a failed build is retried next time).
+    pub async fn search_engine(&self) -> Result<Arc<SearchEngine>, AppError> {
+        let catalog = self.catalog().await?;
+        let engine = self
+            .search
+            .get_or_try_init(|| SearchEngine::start(self.pool.clone(), &catalog))
+            .await?;
+        Ok(engine.clone())
+    }
+
+    /// Tells the search index these listings changed, once the change is committed: the
+    /// next search (by anyone) sees it. Nothing to do before the index is built.
+    pub async fn listings_changed(&self, ids: Vec<i64>) {
+        if let Some(engine) = self.search.get() {
+            engine.changed(ids).await;
+        }
+    }
+
+    /// Waits until the search index has every change committed so far, by any process.
+    pub async fn search_synced(&self) -> Result<(), AppError> {
+        if let Some(engine) = self.search.get() {
+            engine.sync().await?;
+        }
+        Ok(())
     }
 
     /// The state inside a server function (provided by `leptos_routes_with_context`).

@@ -1,0 +1,1424 @@
+//! The search index: every published listing's searchable fields held in memory as compressed
+//! bitmaps (one per filter value, per word, per adjacent word pair), cumulative bitmaps for
+//! numeric ranges, and one sorted order per sort key. A search is set algebra on bitmaps, facet
+//! counts are bitmap intersection sizes, and a page is a walk along a sort order from the
+//! cursor, so no step visits every listing. Postgres stays the source of truth: the index is
+//! built from it at start-up and kept fresh by `listing_changed` notifications (see
+//! [`SearchEngine::start`]); the page's cards are then read from Postgres by id.
+//!
+//! Slots (`Doc`) are never reused: a changed listing gets a new slot and its old one leaves
+//! `live`, which every search intersects with. Dead slots are reclaimed by a rebuild once they
+//! outnumber a quarter of the live ones.
+
+use super::{
+    catalog::Catalog,
+    model::{Currency, Money},
+    repo::{Facet, Filters, YEAR_BUCKETS},
+    search::{Sort, TextMatch},
+};
+use roaring::{MultiOps, RoaringBitmap};
+use std::collections::{BTreeMap, HashMap};
+use time::OffsetDateTime;
+
+type Doc = u32;
+const NULL: u32 = u32::MAX;
+
+/// Below this many matches facets are tallied doc by doc; above, by bitmap intersections.
+const TALLY_BELOW: u64 = 20_000;
+/// Postgres `earth()`: the sphere `earthdistance` measures on, in metres.
+const EARTH: f64 = 6_378_168.0;
+/// Geo cells are this many degrees on a side.
+const CELL_DEGREES: f64 = 0.05;
+
+/// One published listing as the index needs it (a row of [`load_rows`]).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Row {
+    pub listing_id: i64,
+    pub make_id: Option<i32>,
+    pub model_id: Option<i32>,
+    pub year: Option<i16>,
+    pub price_eur_minor: i64,
+    pub mileage_km: Option<i32>,
+    pub power_hp: Option<i16>,
+    pub fuel: Option<String>,
+    pub transmission: Option<String>,
+    pub body: Option<String>,
+    pub colour: Option<String>,
+    pub condition: String,
+    pub seller_type: String,
+    pub city_id: i32,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub equipment: Vec<String>,
+    pub photo_count: i32,
+    pub published_at: Option<OffsetDateTime>,
+    pub updated_at: OffsetDateTime,
+    /// `search_text::text`: the weighted tsvector Postgres builds (the same words SQL sees).
+    pub search_text: String,
+}
+
+const ROW_SQL: &str = "select listing_id, make_id, model_id, year, price_eur_minor, mileage_km, \
+     power_hp, fuel, transmission, body, colour, condition, seller_type, city_id, latitude, \
+     longitude, equipment, photo_count, published_at, updated_at, search_text::text as search_text \
+     from listing where status = 'published'";
+
+/// Reads the published listings among `ids` (all of them when `ids` is None).
+pub async fn load_rows(db: &sqlx::PgPool, ids: Option<&[i64]>) -> sqlx::Result<Vec<Row>> {
+    match ids {
+        Some(ids) => {
+            sqlx::query_as::<_, Row>(&format!(
+                "{ROW_SQL} and listing_id = any($1) order by listing_id"
+            ))
+            .bind(ids)
+            .fetch_all(db)
+            .await
+        }
+        None => {
+            sqlx::query_as::<_, Row>(&format!("{ROW_SQL} order by listing_id"))
+                .fetch_all(db)
+                .await
+        }
+    }
+}
+
+/// Calls `each(lexeme, positions)` for every entry of a tsvector's text form
+/// (`'word':1A,5 'it''s':3`); weights are 0 = A .. 3 = D.
+fn parse_tsvector(s: &str, mut each: impl FnMut(&str, &[(u16, u8)])) {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let mut word = String::new();
+    let mut positions: Vec<(u16, u8)> = Vec::new();
+    while i < b.len() {
+        if b[i] != b'\'' {
+            i += 1;
+            continue;
+        }
+        i += 1;
+        word.clear();
+        let start = i;
+        let mut plain = true;
+        while i < b.len() {
+            match b[i] {
+                b'\'' if b.get(i + 1) == Some(&b'\'') => {
+                    plain = false;
+                    i += 2;
+                }
+                b'\'' => break,
+                b'\\' => {
+                    plain = false;
+                    i += 2;
+                }
+                _ => i += 1,
+            }
+        }
+        let raw = &s[start..i.min(s.len())];
+        if plain {
+            word.push_str(raw);
+        } else {
+            let mut chars = raw.chars().peekable();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\'' | '\\' => {
+                        if let Some(n) = chars.next() {
+                            word.push(n);
+                        }
+                    }
+                    c => word.push(c),
+                }
+            }
+        }
+        i += 1;
+        positions.clear();
+        if b.get(i) == Some(&b':') {
+            i += 1;
+            loop {
+                let mut p: u32 = 0;
+                while i < b.len() && b[i].is_ascii_digit() {
+                    p = p * 10 + u32::from(b[i] - b'0');
+                    i += 1;
+                }
+                let weight = match b.get(i) {
+                    Some(w @ b'A'..=b'C') => {
+                        i += 1;
+                        w - b'A'
+                    }
+                    Some(b'D') => {
+                        i += 1;
+                        3
+                    }
+                    _ => 3,
+                };
+                positions.push((u16::try_from(p).unwrap_or(u16::MAX), weight));
+                if b.get(i) == Some(&b',') {
+                    i += 1;
+                } else {
+                    break;
+                }
+            }
+        }
+        each(&word, &positions);
+    }
+}
+
+/// Distance in metres as Postgres `earth_distance(ll_to_earth(..), ll_to_earth(..))` computes
+/// it (the chord between the two points on a sphere, turned into the great-circle distance),
+/// so a radius edge is the same on both sides.
+pub fn earth_distance(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let xyz = |(lat, lng): (f64, f64)| {
+        let (la, ln) = (lat.to_radians(), lng.to_radians());
+        [
+            EARTH * la.cos() * ln.cos(),
+            EARTH * la.cos() * ln.sin(),
+            EARTH * la.sin(),
+        ]
+    };
+    let (p, q) = (xyz(a), xyz(b));
+    let chord = ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2)).sqrt();
+    if chord / (2.0 * EARTH) > 1.0 {
+        std::f64::consts::PI * EARTH
+    } else {
+        2.0 * EARTH * (chord / (2.0 * EARTH)).asin()
+    }
+}
+
+fn cell_of(lat: f64, lng: f64) -> (i32, i32) {
+    #[expect(clippy::cast_possible_truncation, reason = "degrees / 0.05 fits i32")]
+    (
+        (lat / CELL_DEGREES).floor() as i32,
+        (lng / CELL_DEGREES).floor() as i32,
+    )
+}
+
+/// A column of small values (ids, slugs turned into numbers) with a bitmap per value.
+#[derive(Default)]
+struct Categorical {
+    of_doc: Vec<u32>,
+    sets: HashMap<u32, RoaringBitmap>,
+}
+
+impl Categorical {
+    fn push(&mut self, d: Doc, v: Option<u32>) {
+        self.of_doc.push(v.unwrap_or(NULL));
+        if let Some(v) = v {
+            self.sets.entry(v).or_default().insert(d);
+        }
+    }
+
+    fn any_of(&self, values: impl IntoIterator<Item = u32>) -> RoaringBitmap {
+        values.into_iter().filter_map(|v| self.sets.get(&v)).union()
+    }
+
+    /// `(value, count)` of the docs in `within`, zero counts left out.
+    fn counts(&self, within: &RoaringBitmap) -> Vec<(u32, u64)> {
+        if within.len() < TALLY_BELOW {
+            let mut tally: HashMap<u32, u64> = HashMap::new();
+            for d in within {
+                let v = self.of_doc[d as usize];
+                if v != NULL {
+                    *tally.entry(v).or_default() += 1;
+                }
+            }
+            tally.into_iter().collect()
+        } else {
+            self.sets
+                .iter()
+                .map(|(v, set)| (*v, within.intersection_len(set)))
+                .filter(|(_, n)| *n > 0)
+                .collect()
+        }
+    }
+}
+
+/// Slugs as numbers, for the categorical columns.
+#[derive(Default)]
+struct Dict {
+    ids: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Dict {
+    fn id(&mut self, name: &str) -> u32 {
+        if let Some(id) = self.ids.get(name) {
+            return *id;
+        }
+        let id = u32::try_from(self.names.len()).unwrap_or(NULL - 1);
+        self.ids.insert(name.to_string(), id);
+        self.names.push(name.to_string());
+        id
+    }
+
+    fn find(&self, name: &str) -> Option<u32> {
+        self.ids.get(name).copied()
+    }
+}
+
+/// A numeric column: the values, and `below[k]` = the docs whose value is under `bounds[k]`,
+/// so a range is a difference of two bitmaps plus a check of the docs in the two edge bands.
+/// Bounds are the facet bucket bounds (exact counts without checks) and value quantiles.
+struct Numeric {
+    of_doc: Vec<i64>,
+    bounds: Vec<i64>,
+    below: Vec<RoaringBitmap>,
+    present: RoaringBitmap,
+}
+
+impl Numeric {
+    fn new(values: &[Option<i64>], fixed: &[i64], quantiles: usize) -> Numeric {
+        let mut sorted: Vec<i64> = values.iter().flatten().copied().collect();
+        sorted.sort_unstable();
+        let mut bounds: Vec<i64> = fixed.to_vec();
+        if !sorted.is_empty() {
+            for q in 1..quantiles {
+                bounds.push(sorted[sorted.len() * q / quantiles]);
+            }
+        }
+        bounds.sort_unstable();
+        bounds.dedup();
+        Numeric {
+            of_doc: Vec::new(),
+            below: vec![RoaringBitmap::new(); bounds.len()],
+            bounds,
+            present: RoaringBitmap::new(),
+        }
+    }
+
+    fn push(&mut self, d: Doc, v: Option<i64>) {
+        self.of_doc.push(v.unwrap_or(i64::MIN));
+        if let Some(v) = v {
+            self.present.insert(d);
+            let first = self.bounds.partition_point(|b| *b <= v);
+            for set in &mut self.below[first..] {
+                set.insert(d);
+            }
+        }
+    }
+
+    /// The docs of `within` with a value under `x`.
+    fn less_than(&self, x: i64, within: &RoaringBitmap) -> RoaringBitmap {
+        let j = self.bounds.partition_point(|b| *b <= x);
+        let mut out = if j > 0 {
+            within & &self.below[j - 1]
+        } else {
+            RoaringBitmap::new()
+        };
+        if j > 0 && self.bounds[j - 1] == x {
+            return out;
+        }
+        let upper = self.below.get(j).unwrap_or(&self.present);
+        let mut band = within & upper;
+        band -= &out;
+        for d in &band {
+            if self.of_doc[d as usize] < x {
+                out.insert(d);
+            }
+        }
+        out
+    }
+
+    /// The docs of `within` with a value in `min..=max` (a missing value never matches).
+    fn range(&self, min: Option<i64>, max: Option<i64>, within: &RoaringBitmap) -> RoaringBitmap {
+        let mut out = within & &self.present;
+        if let Some(max) = max {
+            out = self.less_than(max.saturating_add(1), &out);
+        }
+        if let Some(min) = min {
+            let under = self.less_than(min, &out);
+            out -= &under;
+        }
+        out
+    }
+
+    /// How many docs of `within` fall in each `width_bucket(value, bounds)` bucket
+    /// (0 = under the first bound); `(bucket, count)`, zero counts left out.
+    fn bucket_counts(&self, bounds: &[i64], within: &RoaringBitmap) -> Vec<(u32, u64)> {
+        let within = within & &self.present;
+        let total = within.len();
+        let mut under: Vec<u64> = bounds
+            .iter()
+            .map(|b| self.less_than(*b, &within).len())
+            .collect();
+        under.push(total);
+        let mut out = Vec::new();
+        let mut previous = 0;
+        for (i, n) in under.into_iter().enumerate() {
+            if n > previous {
+                out.push((u32::try_from(i).unwrap_or(0), n - previous));
+            }
+            previous = n;
+        }
+        out
+    }
+}
+
+/// The keys results can be ordered by (with the listing id as the tie-breaker).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Key {
+    Published,
+    Price,
+    Mileage,
+    Year,
+}
+
+const KEYS: [Key; 4] = [Key::Published, Key::Price, Key::Mileage, Key::Year];
+
+/// Slots added and replaced by [`Index::stage`], made live by [`Index::commit`].
+#[derive(Debug, Default)]
+pub struct Staged {
+    added: Vec<(i64, Doc)>,
+    removed: Vec<(i64, Doc)>,
+}
+
+/// A search, as the index takes it.
+#[derive(Debug, Clone, Copy)]
+pub struct Ask<'a> {
+    pub filters: &'a Filters,
+    pub sort: Sort,
+    /// The last result of the previous page: its cursor key and listing id.
+    pub after: Option<(&'a str, i64)>,
+    /// Results wanted (a page and one more, to tell whether another page follows).
+    pub limit: usize,
+    pub facets: &'a [Facet],
+    /// The price facet's bucket bounds, in euro cents.
+    pub price_bounds_eur: &'a [i64],
+    /// "posted within N days" counts back from here.
+    pub now: OffsetDateTime,
+}
+
+/// A search answered by the index: the page (listing ids with their cursor keys), the total
+/// and the facet counts, values as the SQL facet queries give them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub page: Vec<(i64, String)>,
+    pub total: i64,
+    pub facets: Vec<(Facet, Vec<(String, i64)>)>,
+}
+
+/// The whole index; see the module comment.
+pub struct Index {
+    ids: Vec<i64>,
+    updated: Vec<OffsetDateTime>,
+    doc_of: HashMap<i64, Doc>,
+    live: RoaringBitmap,
+    make: Categorical,
+    model: Categorical,
+    /// Each model's make, for the model facet ("the models of the chosen makes").
+    make_of_model: HashMap<i32, i32>,
+    city: Categorical,
+    fuel: Categorical,
+    transmission: Categorical,
+    body: Categorical,
+    colour: Categorical,
+    condition: Categorical,
+    seller_type: Categorical,
+    dict: Dict,
+    equipment: HashMap<u32, RoaringBitmap>,
+    photos: RoaringBitmap,
+    year: Numeric,
+    price: Numeric,
+    mileage: Numeric,
+    power: Numeric,
+    published: Numeric,
+    lat: Vec<f64>,
+    lng: Vec<f64>,
+    cells: HashMap<(i32, i32), RoaringBitmap>,
+    /// No point of a cell is farther than this from its centre (with a margin).
+    cell_reach: f64,
+    lexicon: BTreeMap<String, u32>,
+    words: Vec<RoaringBitmap>,
+    /// Docs with the word in their title, make or model (weight A): relevance tiers.
+    title_words: HashMap<u32, RoaringBitmap>,
+    /// Docs with word `a` right before word `b`, under `a << 32 | b`: phrases.
+    pairs: HashMap<u64, RoaringBitmap>,
+    /// Docs ordered by `(key, listing id)` ascending, one order per [`KEYS`] entry; dead
+    /// slots stay in them (searches only ever pick live ones).
+    orders: Vec<Vec<Doc>>,
+}
+
+impl Index {
+    /// Builds the index from `rows` (in any order). `price_bounds_eur` are the price facet
+    /// bounds of every buyer currency, so price buckets are counted without checks.
+    pub fn build(
+        rows: &[Row],
+        price_bounds_eur: &[i64],
+        make_of_model: HashMap<i32, i32>,
+    ) -> Index {
+        let mut years: Vec<i64> = (1950..=2030).collect();
+        years.extend(YEAR_BUCKETS.iter().map(|y| i64::from(*y)));
+        let col = |f: &dyn Fn(&Row) -> Option<i64>| rows.iter().map(f).collect::<Vec<_>>();
+        let mut index = Index {
+            ids: Vec::with_capacity(rows.len()),
+            updated: Vec::with_capacity(rows.len()),
+            doc_of: HashMap::with_capacity(rows.len()),
+            live: RoaringBitmap::new(),
+            make: Categorical::default(),
+            model: Categorical::default(),
+            make_of_model,
+            city: Categorical::default(),
+            fuel: Categorical::default(),
+            transmission: Categorical::default(),
+            body: Categorical::default(),
+            colour: Categorical::default(),
+            condition: Categorical::default(),
+            seller_type: Categorical::default(),
+            dict: Dict::default(),
+            equipment: HashMap::new(),
+            photos: RoaringBitmap::new(),
+            year: Numeric::new(&[], &years, 0),
+            price: Numeric::new(&col(&|r| Some(r.price_eur_minor)), price_bounds_eur, 48),
+            mileage: Numeric::new(&col(&|r| r.mileage_km.map(i64::from)), &[], 32),
+            power: Numeric::new(&col(&|r| r.power_hp.map(i64::from)), &[], 32),
+            published: Numeric::new(&col(&|r| r.published_at.map(micros)), &[], 32),
+            lat: Vec::with_capacity(rows.len()),
+            lng: Vec::with_capacity(rows.len()),
+            cells: HashMap::new(),
+            cell_reach: earth_distance((0.0, 0.0), (CELL_DEGREES, CELL_DEGREES)) * 0.75,
+            lexicon: BTreeMap::new(),
+            words: Vec::new(),
+            title_words: HashMap::new(),
+            pairs: HashMap::new(),
+            orders: vec![Vec::new(); KEYS.len()],
+        };
+        for row in rows {
+            let d = index.push(row);
+            index.doc_of.insert(row.listing_id, d);
+            index.live.insert(d);
+        }
+        for (k, key) in KEYS.iter().enumerate() {
+            let mut order: Vec<Doc> = index.live.iter().collect();
+            order.sort_unstable_by_key(|d| (index.key(*key, *d), index.ids[*d as usize]));
+            index.orders[k] = order;
+        }
+        index
+    }
+
+    pub fn len(&self) -> u64 {
+        self.live.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.live.is_empty()
+    }
+
+    /// Slots no longer live (reclaimed by a rebuild).
+    pub fn dead(&self) -> u64 {
+        self.ids.len() as u64 - self.live.len()
+    }
+
+    fn key(&self, key: Key, d: Doc) -> i64 {
+        let d = d as usize;
+        match key {
+            Key::Published => self.published.of_doc[d].max(0),
+            Key::Price => self.price.of_doc[d],
+            Key::Mileage => match self.mileage.of_doc[d] {
+                i64::MIN => i64::from(i32::MAX),
+                v => v,
+            },
+            Key::Year => self.year.of_doc[d].max(0),
+        }
+    }
+
+    fn push(&mut self, r: &Row) -> Doc {
+        let d = Doc::try_from(self.ids.len()).unwrap_or(NULL);
+        self.ids.push(r.listing_id);
+        self.updated.push(r.updated_at);
+        let id = |v: Option<i32>| v.and_then(|v| u32::try_from(v).ok());
+        self.make.push(d, id(r.make_id));
+        self.model.push(d, id(r.model_id));
+        if let (Some(model), Some(make)) = (r.model_id, r.make_id) {
+            self.make_of_model.entry(model).or_insert(make);
+        }
+        self.city.push(d, id(Some(r.city_id)));
+        let slug = |dict: &mut Dict, v: Option<&str>| v.map(|v| dict.id(v));
+        let v = slug(&mut self.dict, r.fuel.as_deref());
+        self.fuel.push(d, v);
+        let v = slug(&mut self.dict, r.transmission.as_deref());
+        self.transmission.push(d, v);
+        let v = slug(&mut self.dict, r.body.as_deref());
+        self.body.push(d, v);
+        let v = slug(&mut self.dict, r.colour.as_deref());
+        self.colour.push(d, v);
+        let v = slug(&mut self.dict, Some(&r.condition));
+        self.condition.push(d, v);
+        let v = slug(&mut self.dict, Some(&r.seller_type));
+        self.seller_type.push(d, v);
+        for e in &r.equipment {
+            let e = self.dict.id(e);
+            self.equipment.entry(e).or_default().insert(d);
+        }
+        if r.photo_count > 0 {
+            self.photos.insert(d);
+        }
+        self.year.push(d, r.year.map(i64::from));
+        self.price.push(d, Some(r.price_eur_minor));
+        self.mileage.push(d, r.mileage_km.map(i64::from));
+        self.power.push(d, r.power_hp.map(i64::from));
+        self.published.push(d, r.published_at.map(micros));
+        self.lat.push(r.latitude);
+        self.lng.push(r.longitude);
+        self.cells
+            .entry(cell_of(r.latitude, r.longitude))
+            .or_default()
+            .insert(d);
+        let mut at: Vec<(u16, u32)> = Vec::new();
+        parse_tsvector(&r.search_text, |word, positions| {
+            let w = match self.lexicon.get(word) {
+                Some(w) => *w,
+                None => {
+                    let w = u32::try_from(self.words.len()).unwrap_or(NULL);
+                    self.lexicon.insert(word.to_string(), w);
+                    self.words.push(RoaringBitmap::new());
+                    w
+                }
+            };
+            self.words[w as usize].insert(d);
+            if positions.iter().any(|(_, weight)| *weight == 0) {
+                self.title_words.entry(w).or_default().insert(d);
+            }
+            at.extend(positions.iter().map(|(p, _)| (*p, w)));
+        });
+        at.sort_unstable();
+        for pair in at.windows(2) {
+            if pair[1].0 == pair[0].0 + 1 {
+                let key = (u64::from(pair[0].1) << 32) | u64::from(pair[1].1);
+                self.pairs.entry(key).or_default().insert(d);
+            }
+        }
+        d
+    }
+
+    /// First step of applying changes: adds slots for the published rows among `changed` (the
+    /// others were unpublished or deleted), not yet live. A row whose `updated_at` the index
+    /// already has is skipped.
+    pub fn stage(&mut self, changed: &[i64], rows: &[Row]) -> Staged {
+        let fresh: HashMap<i64, &Row> = rows.iter().map(|r| (r.listing_id, r)).collect();
+        let mut staged = Staged::default();
+        for id in changed {
+            let row = fresh.get(id);
+            if let Some(&old) = self.doc_of.get(id) {
+                if row.is_some_and(|r| r.updated_at == self.updated[old as usize]) {
+                    continue;
+                }
+                staged.removed.push((*id, old));
+            }
+            if let Some(row) = row {
+                staged.added.push((*id, self.push(row)));
+            }
+        }
+        staged
+    }
+
+    /// Second step (needs only reading, so searches go on meanwhile): the sort orders with
+    /// the staged slots merged in.
+    pub fn merged_orders(&self, added: &[(i64, Doc)]) -> Vec<Vec<Doc>> {
+        KEYS.iter()
+            .enumerate()
+            .map(|(k, key)| {
+                let sort = |d: &Doc| (self.key(*key, *d), self.ids[*d as usize]);
+                let mut new: Vec<Doc> = added.iter().map(|(_, d)| *d).collect();
+                new.sort_unstable_by_key(sort);
+                let old = &self.orders[k];
+                let mut merged = Vec::with_capacity(old.len() + new.len());
+                let (mut i, mut j) = (0, 0);
+                while i < old.len() && j < new.len() {
+                    if sort(&old[i]) <= sort(&new[j]) {
+                        merged.push(old[i]);
+                        i += 1;
+                    } else {
+                        merged.push(new[j]);
+                        j += 1;
+                    }
+                }
+                merged.extend_from_slice(&old[i..]);
+                merged.extend_from_slice(&new[j..]);
+                merged
+            })
+            .collect()
+    }
+
+    /// Last step: the staged slots go live and the replaced ones leave, in one write.
+    pub fn commit(&mut self, staged: Staged, orders: Vec<Vec<Doc>>) {
+        for (id, old) in staged.removed {
+            self.live.remove(old);
+            self.doc_of.remove(&id);
+        }
+        if !staged.added.is_empty() {
+            self.orders = orders;
+        }
+        for (id, d) in staged.added {
+            self.live.insert(d);
+            self.doc_of.insert(id, d);
+        }
+    }
+
+    /// Applies changes in one go (tests and tools; the live engine splits the steps).
+    pub fn apply(&mut self, changed: &[i64], rows: &[Row]) {
+        let staged = self.stage(changed, rows);
+        let orders = self.merged_orders(&staged.added);
+        self.commit(staged, orders);
+    }
+
+    fn word(&self, w: &str) -> Option<&RoaringBitmap> {
+        self.lexicon.get(w).map(|i| &self.words[*i as usize])
+    }
+
+    /// The word ids a term stands for (every known word it starts, for a prefix).
+    fn term_words(&self, word: &str, prefix: bool) -> Vec<u32> {
+        if prefix {
+            self.lexicon
+                .range(word.to_string()..)
+                .take_while(|(w, _)| w.starts_with(word))
+                .map(|(_, i)| *i)
+                .collect()
+        } else {
+            self.lexicon.get(word).copied().into_iter().collect()
+        }
+    }
+
+    /// The docs matching the free text, and per word group the docs with it in the title.
+    fn text(&self, t: &TextMatch) -> (RoaringBitmap, Vec<RoaringBitmap>) {
+        let mut sets: Vec<RoaringBitmap> = Vec::new();
+        let mut titles = Vec::new();
+        for group in &t.groups {
+            let ids: Vec<u32> = group
+                .iter()
+                .flat_map(|term| self.term_words(&term.word, term.prefix))
+                .collect();
+            sets.push(ids.iter().map(|i| &self.words[*i as usize]).union());
+            titles.push(ids.iter().filter_map(|i| self.title_words.get(i)).union());
+        }
+        for phrase in &t.phrases {
+            let ids: Option<Vec<u32>> = phrase
+                .iter()
+                .map(|w| self.lexicon.get(w).copied())
+                .collect();
+            let set = match ids {
+                Some(ids) => ids
+                    .windows(2)
+                    .map(|p| {
+                        self.pairs
+                            .get(&((u64::from(p[0]) << 32) | u64::from(p[1])))
+                            .cloned()
+                            .unwrap_or_default()
+                    })
+                    .intersection(),
+                None => RoaringBitmap::new(),
+            };
+            sets.push(set);
+        }
+        let mut out = if sets.is_empty() {
+            self.live.clone()
+        } else {
+            sets.sort_by_key(RoaringBitmap::len);
+            sets.intersection()
+        };
+        for e in &t.excluded {
+            if let Some(set) = self.word(e) {
+                out -= set;
+            }
+        }
+        (out, titles)
+    }
+
+    fn within_radius(
+        &self,
+        lat: f64,
+        lng: f64,
+        metres: f64,
+        within: &RoaringBitmap,
+    ) -> RoaringBitmap {
+        let span_lat = metres / 111_000.0 + CELL_DEGREES;
+        let span_lng = span_lat / lat.to_radians().cos().abs().max(0.01);
+        let (lo, hi) = (
+            cell_of(lat - span_lat, lng - span_lng),
+            cell_of(lat + span_lat, lng + span_lng),
+        );
+        let mut out = RoaringBitmap::new();
+        for ((clat, clng), docs) in &self.cells {
+            if *clat < lo.0 || *clat > hi.0 || *clng < lo.1 || *clng > hi.1 {
+                continue;
+            }
+            let centre = (
+                (f64::from(*clat) + 0.5) * CELL_DEGREES,
+                (f64::from(*clng) + 0.5) * CELL_DEGREES,
+            );
+            if earth_distance((lat, lng), centre) - self.cell_reach > metres {
+                continue;
+            }
+            let docs = docs & within;
+            if docs.is_empty() {
+                continue;
+            }
+            let corner = |a: i32, b: i32| {
+                earth_distance(
+                    (lat, lng),
+                    (f64::from(a) * CELL_DEGREES, f64::from(b) * CELL_DEGREES),
+                )
+            };
+            let inside = [(0, 0), (0, 1), (1, 0), (1, 1)]
+                .iter()
+                .all(|(a, b)| corner(clat + a, clng + b) < metres * 0.999);
+            if inside {
+                out |= docs;
+            } else {
+                for d in &docs {
+                    let i = d as usize;
+                    if earth_distance((lat, lng), (self.lat[i], self.lng[i])) <= metres {
+                        out.insert(d);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The filters as bitmaps over live docs, each tagged with the facet that leaves it out,
+    /// plus the per-group title sets of the text.
+    fn filter_sets(
+        &self,
+        f: &Filters,
+        now: OffsetDateTime,
+    ) -> (Vec<(Option<Facet>, RoaringBitmap)>, Vec<RoaringBitmap>) {
+        let mut sets: Vec<(Option<Facet>, RoaringBitmap)> = Vec::new();
+        let mut titles = Vec::new();
+        let live = &self.live;
+        if let Some(t) = &f.text {
+            let (set, t) = self.text(t);
+            sets.push((None, set));
+            titles = t;
+        }
+        let ids = |v: &[i32]| {
+            v.iter()
+                .filter_map(|x| u32::try_from(*x).ok())
+                .collect::<Vec<_>>()
+        };
+        if !f.make_ids.is_empty() || !f.model_ids.is_empty() {
+            let mut set = self.make.any_of(ids(&f.make_ids));
+            set |= self.model.any_of(ids(&f.model_ids));
+            sets.push((Some(Facet::Make), set));
+        }
+        if f.year_min.is_some() || f.year_max.is_some() {
+            let set = self
+                .year
+                .range(f.year_min.map(i64::from), f.year_max.map(i64::from), live);
+            sets.push((Some(Facet::Year), set));
+        }
+        if f.price_min_eur.is_some() || f.price_max_eur.is_some() {
+            sets.push((
+                Some(Facet::Price),
+                self.price.range(f.price_min_eur, f.price_max_eur, live),
+            ));
+        }
+        if let Some(max) = f.mileage_max {
+            sets.push((None, self.mileage.range(None, Some(i64::from(max)), live)));
+        }
+        if f.power_min.is_some() || f.power_max.is_some() {
+            let set =
+                self.power
+                    .range(f.power_min.map(i64::from), f.power_max.map(i64::from), live);
+            sets.push((None, set));
+        }
+        let slugs =
+            |c: &Categorical, v: &[String]| c.any_of(v.iter().filter_map(|s| self.dict.find(s)));
+        for (facet, column, values) in [
+            (Some(Facet::Fuel), &self.fuel, &f.fuels),
+            (
+                Some(Facet::Transmission),
+                &self.transmission,
+                &f.transmissions,
+            ),
+            (Some(Facet::Body), &self.body, &f.bodies),
+            (None, &self.colour, &f.colours),
+            (None, &self.condition, &f.conditions),
+            (Some(Facet::SellerType), &self.seller_type, &f.seller_types),
+        ] {
+            if !values.is_empty() {
+                sets.push((facet, slugs(column, values)));
+            }
+        }
+        for e in &f.equipment {
+            let set = self
+                .dict
+                .find(e)
+                .and_then(|e| self.equipment.get(&e))
+                .cloned()
+                .unwrap_or_default();
+            sets.push((None, set));
+        }
+        if let Some(city) = f.city_id {
+            sets.push((None, self.city.any_of(u32::try_from(city).ok())));
+        }
+        if f.has_photos {
+            sets.push((None, self.photos.clone()));
+        }
+        if let Some((lat, lng, Some(metres))) = f.near {
+            sets.push((None, self.within_radius(lat, lng, metres, live)));
+        }
+        if let Some(days) = f.posted_within_days {
+            let since = micros(now - time::Duration::days(i64::from(days)));
+            sets.push((None, self.published.range(Some(since), None, live)));
+        }
+        sets.sort_by_key(|(_, s)| s.len());
+        (sets, titles)
+    }
+
+    /// The live docs in every set but those tagged `except`.
+    fn combine(
+        &self,
+        sets: &[(Option<Facet>, RoaringBitmap)],
+        except: Option<Facet>,
+    ) -> RoaringBitmap {
+        let mut out = self.live.clone();
+        for (tag, set) in sets {
+            if except.is_none() || *tag != except {
+                out &= set;
+            }
+        }
+        out
+    }
+
+    /// Runs a search.
+    pub fn search(&self, ask: &Ask<'_>) -> Found {
+        let Ask {
+            filters: f,
+            sort,
+            after,
+            limit,
+            facets,
+            price_bounds_eur,
+            now,
+        } = *ask;
+        let (sets, titles) = self.filter_sets(f, now);
+        let all = self.combine(&sets, None);
+        let page = self.page(&all, f, sort, &titles, after, limit);
+        let mut counted = Vec::new();
+        for facet in facets {
+            let within = if !facet.filtered_by(f) {
+                all.clone()
+            } else if *facet == Facet::Model {
+                // the models of every chosen make, whichever model is chosen
+                let mut within = self.combine(&sets, Some(Facet::Make));
+                let makes: Vec<u32> = f
+                    .make_ids
+                    .iter()
+                    .chain(f.model_ids.iter().filter_map(|m| self.make_of_model.get(m)))
+                    .filter_map(|x| u32::try_from(*x).ok())
+                    .collect();
+                within &= self.make.any_of(makes);
+                within
+            } else {
+                self.combine(&sets, Some(*facet))
+            };
+            let numbers = |c: Vec<(u32, u64)>| -> Vec<(String, i64)> {
+                c.into_iter()
+                    .map(|(v, n)| (v.to_string(), i64::try_from(n).unwrap_or(i64::MAX)))
+                    .collect()
+            };
+            let names = |c: Vec<(u32, u64)>| -> Vec<(String, i64)> {
+                c.into_iter()
+                    .map(|(v, n)| {
+                        (
+                            self.dict.names[v as usize].clone(),
+                            i64::try_from(n).unwrap_or(i64::MAX),
+                        )
+                    })
+                    .collect()
+            };
+            let mut values = match facet {
+                Facet::Make => numbers(self.make.counts(&within)),
+                Facet::Model => numbers(self.model.counts(&within)),
+                Facet::Fuel => names(self.fuel.counts(&within)),
+                Facet::Transmission => names(self.transmission.counts(&within)),
+                Facet::Body => names(self.body.counts(&within)),
+                Facet::SellerType => names(self.seller_type.counts(&within)),
+                Facet::Year => {
+                    let bounds: Vec<i64> = YEAR_BUCKETS.iter().map(|y| i64::from(*y)).collect();
+                    numbers(self.year.bucket_counts(&bounds, &within))
+                }
+                Facet::Price => numbers(self.price.bucket_counts(price_bounds_eur, &within)),
+            };
+            values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            counted.push((*facet, values));
+        }
+        Found {
+            page: page
+                .into_iter()
+                .map(|(d, key)| (self.ids[d as usize], key))
+                .collect(),
+            total: i64::try_from(all.len()).unwrap_or(i64::MAX),
+            facets: counted,
+        }
+    }
+
+    /// How many live docs match (for "what to loosen").
+    pub fn count(&self, f: &Filters, now: OffsetDateTime) -> i64 {
+        let (sets, _) = self.filter_sets(f, now);
+        i64::try_from(self.combine(&sets, None).len()).unwrap_or(i64::MAX)
+    }
+
+    fn page(
+        &self,
+        all: &RoaringBitmap,
+        f: &Filters,
+        sort: Sort,
+        titles: &[RoaringBitmap],
+        after: Option<(&str, i64)>,
+        limit: usize,
+    ) -> Vec<(Doc, String)> {
+        let int_after = |after: Option<(&str, i64)>| {
+            after.and_then(|(k, id)| Some((k.parse::<i64>().ok()?, id)))
+        };
+        let keyed = |key: Key, desc: bool, range: (Option<i64>, Option<i64>)| {
+            self.ordered(all, key, desc, int_after(after), range, limit)
+                .into_iter()
+                .map(|d| (d, self.key(key, d).to_string()))
+                .collect()
+        };
+        let within = |min: Option<i32>, max: Option<i32>| (min.map(i64::from), max.map(i64::from));
+        match (sort, &f.text, f.near) {
+            (Sort::Relevance, Some(_), _) => {
+                self.by_relevance(all, titles, int_after(after), limit)
+            }
+            (Sort::Distance, _, Some((lat, lng, _))) => {
+                let after = after.and_then(|(k, id)| Some((k.parse::<f64>().ok()?, id)));
+                self.by_distance(all, (lat, lng), after, limit)
+            }
+            (Sort::PriceAsc, ..) => keyed(Key::Price, false, (f.price_min_eur, f.price_max_eur)),
+            (Sort::PriceDesc, ..) => keyed(Key::Price, true, (f.price_min_eur, f.price_max_eur)),
+            (Sort::MileageAsc, ..) => keyed(Key::Mileage, false, within(None, f.mileage_max)),
+            (Sort::YearDesc, ..) => keyed(Key::Year, true, within(f.year_min, f.year_max)),
+            _ => keyed(Key::Published, true, (None, None)),
+        }
+    }
+
+    /// The first `limit` docs of `set` in `key` order after `after`. Walks the sorted order
+    /// from the cursor (or from the edge of `range`, when the filter bounds the sort key
+    /// itself) while the set is dense along it; sorts the set itself when it is small or the
+    /// walk finds too few.
+    fn ordered(
+        &self,
+        set: &RoaringBitmap,
+        key: Key,
+        desc: bool,
+        after: Option<(i64, i64)>,
+        range: (Option<i64>, Option<i64>),
+        limit: usize,
+    ) -> Vec<Doc> {
+        let n = set.len() as usize;
+        let order = &self.orders[KEYS.iter().position(|k| *k == key).unwrap_or(0)];
+        let sort_key = |d: Doc| (self.key(key, d), self.ids[d as usize]);
+        let beyond = |d: Doc| match after {
+            None => true,
+            Some(a) if desc => sort_key(d) < a,
+            Some(a) => sort_key(d) > a,
+        };
+        if n.saturating_mul(n) > limit.saturating_mul(order.len()).saturating_mul(4) {
+            // walk: start at the cursor, or where the sort key's own range starts
+            let mut start = match after {
+                Some(a) if desc => order.partition_point(|d| sort_key(*d) < a),
+                Some(a) => order.partition_point(|d| sort_key(*d) <= a),
+                None if desc => order.len(),
+                None => 0,
+            };
+            if desc {
+                if let Some(max) = range.1 {
+                    start = start.min(order.partition_point(|d| self.key(key, *d) <= max));
+                }
+            } else if let Some(min) = range.0 {
+                start = start.max(order.partition_point(|d| self.key(key, *d) < min));
+            }
+            let budget = (limit * order.len() / n.max(1))
+                .saturating_mul(8)
+                .max(50_000);
+            let mut out = Vec::with_capacity(limit);
+            let mut steps = 0;
+            let mut step = |d: Doc, out: &mut Vec<Doc>| {
+                steps += 1;
+                if set.contains(d) {
+                    out.push(d);
+                }
+                out.len() < limit && steps < budget
+            };
+            if desc {
+                for d in order[..start].iter().rev() {
+                    if !step(*d, &mut out) {
+                        break;
+                    }
+                }
+            } else {
+                for d in &order[start..] {
+                    if !step(*d, &mut out) {
+                        break;
+                    }
+                }
+            }
+            if out.len() == limit || steps < budget {
+                return out;
+            }
+        }
+        let mut docs: Vec<Doc> = set.iter().filter(|d| beyond(*d)).collect();
+        let cmp = |a: &Doc, b: &Doc| {
+            let o = sort_key(*a).cmp(&sort_key(*b));
+            if desc { o.reverse() } else { o }
+        };
+        if docs.len() > limit {
+            docs.select_nth_unstable_by(limit, cmp);
+            docs.truncate(limit);
+        }
+        docs.sort_unstable_by(cmp);
+        docs
+    }
+
+    /// Relevance: the number of word groups found in the title (or make, model), then newest.
+    /// The cursor key is `tier * 10^16 + published epoch microseconds`.
+    fn by_relevance(
+        &self,
+        all: &RoaringBitmap,
+        titles: &[RoaringBitmap],
+        after: Option<(i64, i64)>,
+        limit: usize,
+    ) -> Vec<(Doc, String)> {
+        const TIER: i64 = 10_000_000_000_000_000;
+        // tiers[k]: the docs found in exactly k title sets
+        let mut tiers: Vec<RoaringBitmap> = vec![all.clone()];
+        for title in titles {
+            tiers.push(RoaringBitmap::new());
+            for k in (0..tiers.len() - 1).rev() {
+                let moved = &tiers[k] & title;
+                if !moved.is_empty() {
+                    tiers[k] -= &moved;
+                    tiers[k + 1] |= moved;
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for (tier, docs) in tiers.iter().enumerate().rev() {
+            let tier = i64::try_from(tier).unwrap_or(0);
+            let after = match after {
+                Some((key, _)) if key.div_euclid(TIER) < tier => continue,
+                Some((key, id)) if key.div_euclid(TIER) == tier => Some((key.rem_euclid(TIER), id)),
+                _ => None,
+            };
+            for d in self.ordered(
+                docs,
+                Key::Published,
+                true,
+                after,
+                (None, None),
+                limit - out.len(),
+            ) {
+                out.push((d, (tier * TIER + self.key(Key::Published, d)).to_string()));
+            }
+            if out.len() == limit {
+                break;
+            }
+        }
+        out
+    }
+
+    /// Nearest first (ties by id), visiting geo cells nearest first and stopping once no
+    /// unvisited cell can hold anything nearer than the page's last result.
+    fn by_distance(
+        &self,
+        all: &RoaringBitmap,
+        from: (f64, f64),
+        after: Option<(f64, i64)>,
+        limit: usize,
+    ) -> Vec<(Doc, String)> {
+        let mut cells: Vec<(f64, &RoaringBitmap)> = self
+            .cells
+            .iter()
+            .map(|((a, b), docs)| {
+                let centre = (
+                    (f64::from(*a) + 0.5) * CELL_DEGREES,
+                    (f64::from(*b) + 0.5) * CELL_DEGREES,
+                );
+                (
+                    (earth_distance(from, centre) - self.cell_reach).max(0.0),
+                    docs,
+                )
+            })
+            .collect();
+        cells.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let beyond = |x: (f64, i64)| match after {
+            None => true,
+            Some(a) => x.0 > a.0 || (x.0 == a.0 && x.1 > a.1),
+        };
+        let mut found: Vec<(f64, i64, Doc)> = Vec::new();
+        if limit == 0 {
+            return Vec::new();
+        }
+        for (nearest, docs) in cells {
+            if found.len() >= limit {
+                found.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                found.truncate(limit);
+                if found[limit - 1].0 < nearest {
+                    break;
+                }
+            }
+            for d in &(docs & all) {
+                let i = d as usize;
+                let x = (
+                    earth_distance(from, (self.lat[i], self.lng[i])),
+                    self.ids[i],
+                );
+                if beyond(x) {
+                    found.push((x.0, x.1, d));
+                }
+            }
+        }
+        found.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        found.truncate(limit);
+        found
+            .into_iter()
+            .map(|(dist, _, d)| (d, format!("{dist:?}")))
+            .collect()
+    }
+}
+
+fn micros(t: OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1000).unwrap_or(i64::MAX)
+}
+
+/// Price facet bounds of every buyer currency, in euro cents (what the index counts by).
+pub fn all_price_bounds_eur(catalog: &Catalog) -> Vec<i64> {
+    let mut out: Vec<i64> = [Currency::Bgn, Currency::Eur, Currency::Usd]
+        .iter()
+        .flat_map(|c| {
+            super::service::price_bounds(*c).map(|v| catalog.to_eur_minor(Money::new(v * 100, *c)))
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// What the index-keeping task is told.
+enum Change {
+    /// These listings changed (reply when applied).
+    Listings(Vec<i64>, Option<tokio::sync::oneshot::Sender<()>>),
+    /// A `sync:N` notification came back: everything committed before it is applied.
+    Synced(u64),
+    /// The notification connection was lost and re-made: some changes may be missed.
+    Resync,
+}
+
+/// The live index and the task keeping it fresh (see the module comment).
+pub struct SearchEngine {
+    index: std::sync::RwLock<Index>,
+    changes: tokio::sync::mpsc::UnboundedSender<Change>,
+    syncs: std::sync::Mutex<HashMap<u64, tokio::sync::oneshot::Sender<()>>>,
+    next_sync: std::sync::atomic::AtomicU64,
+    pool: sqlx::PgPool,
+}
+
+/// The channel the `listing_changed` trigger notifies on (payload: the listing id).
+const CHANNEL: &str = "listing_changed";
+
+impl SearchEngine {
+    /// Builds the index from Postgres and starts keeping it fresh. Listens before reading, so
+    /// a change committed during the build is applied after it.
+    pub async fn start(
+        pool: sqlx::PgPool,
+        catalog: &Catalog,
+    ) -> sqlx::Result<std::sync::Arc<SearchEngine>> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await?;
+        listener.listen(CHANNEL).await?;
+        let started = std::time::Instant::now();
+        let bounds = all_price_bounds_eur(catalog);
+        let makes: HashMap<i32, i32> = catalog
+            .models
+            .iter()
+            .map(|m| (m.model_id, m.make_id))
+            .collect();
+        let index = Index::build(&load_rows(&pool, None).await?, &bounds, makes.clone());
+        tracing::info!(
+            listings = index.len(),
+            ms = started.elapsed().as_millis(),
+            "search index built"
+        );
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let engine = std::sync::Arc::new(SearchEngine {
+            index: std::sync::RwLock::new(index),
+            changes: tx.clone(),
+            syncs: std::sync::Mutex::new(HashMap::new()),
+            // random start: other processes' sync tokens (same channel) never match ours
+            next_sync: std::sync::atomic::AtomicU64::new(rand::random::<u64>() >> 1),
+            pool: pool.clone(),
+        });
+        tokio::spawn(forward_notifications(listener, tx));
+        tokio::spawn(keep_fresh(
+            std::sync::Arc::downgrade(&engine),
+            rx,
+            bounds,
+            makes,
+        ));
+        Ok(engine)
+    }
+
+    /// The index, for reading (a search holds it for a few milliseconds).
+    pub fn read(&self) -> std::sync::RwLockReadGuard<'_, Index> {
+        self.index
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Applies these listings' changes now (a seller sees their own change in the very next
+    /// search); other processes' changes arrive by notification.
+    pub async fn changed(&self, ids: Vec<i64>) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        if self.changes.send(Change::Listings(ids, Some(tx))).is_ok()
+            && tokio::time::timeout(std::time::Duration::from_secs(10), rx)
+                .await
+                .is_err()
+        {
+            tracing::warn!("search index: a change took over 10 s to apply");
+        }
+    }
+
+    /// Waits until every change committed before this call (by any process) is applied: a
+    /// notification of our own comes back after all earlier ones.
+    pub async fn sync(&self) -> sqlx::Result<()> {
+        let token = self
+            .next_sync
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.syncs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(token, tx);
+        sqlx::query("select pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(format!("sync:{token}"))
+            .execute(&self.pool)
+            .await?;
+        if tokio::time::timeout(std::time::Duration::from_secs(30), rx)
+            .await
+            .is_err()
+        {
+            tracing::warn!("search index: sync took over 30 s");
+        }
+        Ok(())
+    }
+}
+
+/// Turns notifications into [`Change`]s (its own task: a `PgListener` wait is never cut short).
+async fn forward_notifications(
+    mut listener: sqlx::postgres::PgListener,
+    tx: tokio::sync::mpsc::UnboundedSender<Change>,
+) {
+    loop {
+        let change = match listener.try_recv().await {
+            Ok(Some(n)) => match n.payload().strip_prefix("sync:") {
+                Some(token) => token.parse().map(Change::Synced).ok(),
+                None => n
+                    .payload()
+                    .parse()
+                    .ok()
+                    .map(|id| Change::Listings(vec![id], None)),
+            },
+            Ok(None) => Some(Change::Resync),
+            Err(sqlx::Error::PoolClosed) => return,
+            Err(e) => {
+                tracing::warn!("search index: notifications: {e}");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                None
+            }
+        };
+        if let Some(change) = change
+            && tx.send(change).is_err()
+        {
+            return;
+        }
+    }
+}
+
+/// Applies changes in batches; rebuilds when notifications may have been missed or dead slots
+/// pile up. Ends when the engine is dropped.
+async fn keep_fresh(
+    engine: std::sync::Weak<SearchEngine>,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<Change>,
+    bounds: Vec<i64>,
+    makes: HashMap<i32, i32>,
+) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while let Ok(more) = rx.try_recv() {
+            batch.push(more);
+        }
+        let Some(engine) = engine.upgrade() else {
+            return;
+        };
+        let mut ids: Vec<i64> = Vec::new();
+        let mut resync = false;
+        for change in &batch {
+            match change {
+                Change::Listings(changed, _) => ids.extend(changed),
+                Change::Resync => resync = true,
+                Change::Synced(_) => {}
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        let rebuild = resync || {
+            let index = engine.read();
+            index.dead() > index.len() / 4 + 10_000
+        };
+        let result = if rebuild {
+            load_rows(&engine.pool, None).await.map(|rows| {
+                let index = Index::build(&rows, &bounds, makes.clone());
+                *engine
+                    .index
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = index;
+            })
+        } else if ids.is_empty() {
+            Ok(())
+        } else {
+            load_rows(&engine.pool, Some(&ids)).await.map(|rows| {
+                let staged = engine
+                    .index
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .stage(&ids, &rows);
+                let orders = engine.read().merged_orders(&staged.added);
+                engine
+                    .index
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .commit(staged, orders);
+            })
+        };
+        if let Err(e) = result {
+            tracing::warn!(
+                "search index: applying changes failed (retried on the next change): {e}"
+            );
+        }
+        for change in batch {
+            match change {
+                Change::Listings(_, Some(done)) => {
+                    let _ = done.send(());
+                }
+                Change::Synced(token) => {
+                    let waiting = engine
+                        .syncs
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .remove(&token);
+                    if let Some(done) = waiting {
+                        let _ = done.send(());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Whether a page link's key has the type `sort` orders by here: a distance is any number,
+/// every other key an integer (a link from another sort shows the first page instead).
+pub fn cursor_fits(sort: Sort, f: &Filters, key: &str) -> bool {
+    match (sort, f.near) {
+        (Sort::Distance, Some(_)) => key.parse::<f64>().is_ok_and(f64::is_finite),
+        _ => key.parse::<i64>().is_ok(),
+    }
+}
