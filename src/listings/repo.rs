@@ -1,6 +1,10 @@
 //! SQL for listings. Fixed-shape queries are compile-checked (`query!`, `.sqlx/` committed);
 //! the search query changes shape with the filters, so it is built with `QueryBuilder` and
 //! every value is bound, never spliced (covered by tests/listings.rs).
+//!
+//! Buyers' searches are answered by the in-memory index (`engine.rs`); the SQL search here
+//! (`search_page`, `count`, `facet_counts`) is its plain, obviously-right definition, which
+//! tests/listings.rs checks the index against on random searches.
 
 use super::{
     catalog::Catalog,
@@ -400,7 +404,7 @@ const CARD_COLUMNS: &str = "l.listing_id, l.title, l.status, l.price_minor, l.cu
      l.previous_price_minor, l.year, l.mileage_km, l.fuel, l.transmission, l.power_hp, \
      c.name_en as city, l.seller_type, l.published_at, l.photo_count";
 
-/// One page of results after `after`, plus one more row to tell whether another page exists.
+/// The reference search: one page of results after `after`, plus one more row to tell whether another page exists.
 pub async fn search_page(
     db: &PgPool,
     f: &Filters,
@@ -437,14 +441,14 @@ pub async fn search_page(
     qb.build_query_as::<CardRow>().fetch_all(db).await
 }
 
-/// How many published listings match.
+/// The reference count: how many published listings match.
 pub async fn count(db: &PgPool, f: &Filters) -> sqlx::Result<i64> {
     let mut qb = QueryBuilder::<Postgres>::new("select count(*) from listing l");
     f.push_where(&mut qb, None);
     qb.build_query_scalar::<i64>().fetch_one(db).await
 }
 
-/// Counts per value of `facet` under every other filter: `(value, count)`, largest first.
+/// The reference facet: counts per value of `facet` under every other filter: `(value, count)`, largest first.
 /// Year and price come back as bucket numbers (`width_bucket`, 0 = below the first bound).
 pub async fn facet_counts(
     db: &PgPool,
