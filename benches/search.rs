@@ -236,23 +236,19 @@ async fn main() -> anyhow::Result<()> {
     println!("{target} listings ({have} were there already), {runs} searches");
 
     let queries = searches(runs);
-    // warm the caches (as a running server would be)
-    for q in queries.iter().take(100) {
-        service::search(&state, &SearchQuery::from_query_string(q))
-            .await
-            .unwrap();
-    }
     let catalog = state.catalog().await.unwrap();
     let rss_before = rss_mib();
     let started = Instant::now();
     let engine = state.search_engine().await.unwrap();
     println!(
-        "search index: built in {:.1} s, {} listings, process memory {:.0} MiB -> {:.0} MiB",
+        "search index: built in {:.1} s, {} listings, about {:.0} MiB (process memory {:.0} MiB -> {:.0} MiB)",
         started.elapsed().as_secs_f64(),
         engine.read().len(),
+        engine.read().heap_bytes() as f64 / 1024.0 / 1024.0,
         rss_before,
         rss_mib()
     );
+    // warm the caches (as a running server would be)
     for q in queries.iter().take(100) {
         service::search(&state, &SearchQuery::from_query_string(q))
             .await

@@ -30,7 +30,7 @@ const EARTH: f64 = 6_378_168.0;
 /// Geo cells are this many degrees on a side.
 const CELL_DEGREES: f64 = 0.05;
 
-/// One published listing as the index needs it (a row of [`load_rows`]).
+/// One published listing as the index needs it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Row {
     pub listing_id: i64,
@@ -62,23 +62,17 @@ const ROW_SQL: &str = "select listing_id, make_id, model_id, year, price_eur_min
      longitude, equipment, photo_count, published_at, updated_at, search_text::text as search_text \
      from listing where status = 'published'";
 
-/// Reads the published listings among `ids` (all of them when `ids` is None).
-pub async fn load_rows(db: &sqlx::PgPool, ids: Option<&[i64]>) -> sqlx::Result<Vec<Row>> {
-    match ids {
-        Some(ids) => {
-            sqlx::query_as::<_, Row>(&format!(
-                "{ROW_SQL} and listing_id = any($1) order by listing_id"
-            ))
-            .bind(ids)
-            .fetch_all(db)
-            .await
-        }
-        None => {
-            sqlx::query_as::<_, Row>(&format!("{ROW_SQL} order by listing_id"))
-                .fetch_all(db)
-                .await
-        }
-    }
+/// The numeric columns range bounds are chosen from: price, mileage, power, published.
+type Ranged = (i64, Option<i32>, Option<i16>, Option<OffsetDateTime>);
+
+/// Reads the published listings among `ids`.
+pub async fn load_rows(db: &sqlx::PgPool, ids: &[i64]) -> sqlx::Result<Vec<Row>> {
+    sqlx::query_as::<_, Row>(&format!(
+        "{ROW_SQL} and listing_id = any($1) order by listing_id"
+    ))
+    .bind(ids)
+    .fetch_all(db)
+    .await
 }
 
 /// Calls `each(lexeme, positions)` for every entry of a tsvector's text form
@@ -442,13 +436,54 @@ impl Index {
         price_bounds_eur: &[i64],
         make_of_model: HashMap<i32, i32>,
     ) -> Index {
+        let ranges: Vec<Ranged> = rows
+            .iter()
+            .map(|r| (r.price_eur_minor, r.mileage_km, r.power_hp, r.published_at))
+            .collect();
+        let mut index = Index::empty(&ranges, price_bounds_eur, make_of_model);
+        for row in rows {
+            index.add(row);
+        }
+        index.finish();
+        index
+    }
+
+    /// Builds the index from Postgres, streaming the rows (the range bounds come from a first,
+    /// narrow read of the numeric columns: they only steer speed, never results).
+    pub async fn load(
+        db: &sqlx::PgPool,
+        price_bounds_eur: &[i64],
+        make_of_model: HashMap<i32, i32>,
+    ) -> sqlx::Result<Index> {
+        use futures::TryStreamExt;
+        let ranges: Vec<Ranged> = sqlx::query_as(
+            "select price_eur_minor, mileage_km, power_hp, published_at from listing \
+             where status = 'published'",
+        )
+        .fetch_all(db)
+        .await?;
+        let mut index = Index::empty(&ranges, price_bounds_eur, make_of_model);
+        let sql = format!("{ROW_SQL} order by listing_id");
+        let mut rows = sqlx::query_as::<_, Row>(&sql).fetch(db);
+        while let Some(row) = rows.try_next().await? {
+            index.add(&row);
+        }
+        index.finish();
+        Ok(index)
+    }
+
+    fn empty(
+        ranges: &[Ranged],
+        price_bounds_eur: &[i64],
+        make_of_model: HashMap<i32, i32>,
+    ) -> Index {
         let mut years: Vec<i64> = (1950..=2030).collect();
         years.extend(YEAR_BUCKETS.iter().map(|y| i64::from(*y)));
-        let col = |f: &dyn Fn(&Row) -> Option<i64>| rows.iter().map(f).collect::<Vec<_>>();
-        let mut index = Index {
-            ids: Vec::with_capacity(rows.len()),
-            updated: Vec::with_capacity(rows.len()),
-            doc_of: HashMap::with_capacity(rows.len()),
+        let col = |f: &dyn Fn(&Ranged) -> Option<i64>| ranges.iter().map(f).collect::<Vec<_>>();
+        Index {
+            ids: Vec::with_capacity(ranges.len()),
+            updated: Vec::with_capacity(ranges.len()),
+            doc_of: HashMap::with_capacity(ranges.len()),
             live: RoaringBitmap::new(),
             make: Categorical::default(),
             model: Categorical::default(),
@@ -464,12 +499,12 @@ impl Index {
             equipment: HashMap::new(),
             photos: RoaringBitmap::new(),
             year: Numeric::new(&[], &years, 0),
-            price: Numeric::new(&col(&|r| Some(r.price_eur_minor)), price_bounds_eur, 48),
-            mileage: Numeric::new(&col(&|r| r.mileage_km.map(i64::from)), &[], 32),
-            power: Numeric::new(&col(&|r| r.power_hp.map(i64::from)), &[], 32),
-            published: Numeric::new(&col(&|r| r.published_at.map(micros)), &[], 32),
-            lat: Vec::with_capacity(rows.len()),
-            lng: Vec::with_capacity(rows.len()),
+            price: Numeric::new(&col(&|r| Some(r.0)), price_bounds_eur, 48),
+            mileage: Numeric::new(&col(&|r| r.1.map(i64::from)), &[], 32),
+            power: Numeric::new(&col(&|r| r.2.map(i64::from)), &[], 32),
+            published: Numeric::new(&col(&|r| r.3.map(micros)), &[], 32),
+            lat: Vec::with_capacity(ranges.len()),
+            lng: Vec::with_capacity(ranges.len()),
             cells: HashMap::new(),
             cell_reach: earth_distance((0.0, 0.0), (CELL_DEGREES, CELL_DEGREES)) * 0.75,
             lexicon: BTreeMap::new(),
@@ -477,18 +512,21 @@ impl Index {
             title_words: HashMap::new(),
             pairs: HashMap::new(),
             orders: vec![Vec::new(); KEYS.len()],
-        };
-        for row in rows {
-            let d = index.push(row);
-            index.doc_of.insert(row.listing_id, d);
-            index.live.insert(d);
         }
+    }
+
+    fn add(&mut self, row: &Row) {
+        let d = self.push(row);
+        self.doc_of.insert(row.listing_id, d);
+        self.live.insert(d);
+    }
+
+    fn finish(&mut self) {
         for (k, key) in KEYS.iter().enumerate() {
-            let mut order: Vec<Doc> = index.live.iter().collect();
-            order.sort_unstable_by_key(|d| (index.key(*key, *d), index.ids[*d as usize]));
-            index.orders[k] = order;
+            let mut order: Vec<Doc> = self.live.iter().collect();
+            order.sort_unstable_by_key(|d| (self.key(*key, *d), self.ids[*d as usize]));
+            self.orders[k] = order;
         }
-        index
     }
 
     pub fn len(&self) -> u64 {
@@ -497,6 +535,68 @@ impl Index {
 
     pub fn is_empty(&self) -> bool {
         self.live.is_empty()
+    }
+
+    /// About how many bytes the index holds (bitmaps as serialised, columns, orders, words).
+    pub fn heap_bytes(&self) -> usize {
+        let maps = |m: &HashMap<u32, RoaringBitmap>| -> usize {
+            m.values().map(|b| b.serialized_size() + 16).sum()
+        };
+        let categorical = [
+            &self.make,
+            &self.model,
+            &self.city,
+            &self.fuel,
+            &self.transmission,
+            &self.body,
+            &self.colour,
+            &self.condition,
+            &self.seller_type,
+        ]
+        .iter()
+        .map(|c| c.of_doc.len() * 4 + maps(&c.sets))
+        .sum::<usize>();
+        let numeric = [
+            &self.year,
+            &self.price,
+            &self.mileage,
+            &self.power,
+            &self.published,
+        ]
+        .iter()
+        .map(|n| {
+            n.of_doc.len() * 8
+                + n.present.serialized_size()
+                + n.below
+                    .iter()
+                    .map(RoaringBitmap::serialized_size)
+                    .sum::<usize>()
+        })
+        .sum::<usize>();
+        let words = self
+            .words
+            .iter()
+            .map(|b| b.serialized_size() + 24)
+            .sum::<usize>()
+            + self.lexicon.keys().map(|w| w.len() + 40).sum::<usize>()
+            + maps(&self.title_words)
+            + self
+                .pairs
+                .values()
+                .map(|b| b.serialized_size() + 24)
+                .sum::<usize>();
+        let geo = self.lat.len() * 16
+            + self
+                .cells
+                .values()
+                .map(|b| b.serialized_size() + 24)
+                .sum::<usize>();
+        let rest = self.ids.len() * (8 + 16 + 24)
+            + self.orders.iter().map(|o| o.len() * 4).sum::<usize>()
+            + maps(&self.equipment)
+            + self.live.serialized_size()
+            + self.photos.serialized_size();
+        categorical + numeric + words + geo + rest
     }
 
     /// Slots no longer live (reclaimed by a rebuild).
@@ -1233,7 +1333,7 @@ impl SearchEngine {
             .iter()
             .map(|m| (m.model_id, m.make_id))
             .collect();
-        let index = Index::build(&load_rows(&pool, None).await?, &bounds, makes.clone());
+        let index = Index::load(&pool, &bounds, makes.clone()).await?;
         tracing::info!(
             listings = index.len(),
             ms = started.elapsed().as_millis(),
@@ -1367,17 +1467,18 @@ async fn keep_fresh(
             index.dead() > index.len() / 4 + 10_000
         };
         let result = if rebuild {
-            load_rows(&engine.pool, None).await.map(|rows| {
-                let index = Index::build(&rows, &bounds, makes.clone());
-                *engine
-                    .index
-                    .write()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner) = index;
-            })
+            Index::load(&engine.pool, &bounds, makes.clone())
+                .await
+                .map(|index| {
+                    *engine
+                        .index
+                        .write()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) = index;
+                })
         } else if ids.is_empty() {
             Ok(())
         } else {
-            load_rows(&engine.pool, Some(&ids)).await.map(|rows| {
+            load_rows(&engine.pool, &ids).await.map(|rows| {
                 let staged = engine
                     .index
                     .write()
