@@ -14,7 +14,7 @@ use super::{
     catalog::Catalog,
     model::{Currency, Money},
     repo::{Facet, Filters, YEAR_BUCKETS},
-    search::{Sort, TextMatch},
+    search::{Sort, Term, TextMatch},
 };
 use roaring::{MultiOps, RoaringBitmap};
 use std::collections::{BTreeMap, HashMap};
@@ -395,7 +395,8 @@ pub struct Index {
     live: RoaringBitmap,
     make: Categorical,
     model: Categorical,
-    /// Each model's make, for the model facet ("the models of the chosen makes").
+    /// Each model's make (from the catalog), for the model facet ("the models of the chosen
+    /// makes").
     make_of_model: HashMap<i32, i32>,
     city: Categorical,
     fuel: Categorical,
@@ -624,9 +625,6 @@ impl Index {
         let id = |v: Option<i32>| v.and_then(|v| u32::try_from(v).ok());
         self.make.push(d, id(r.make_id));
         self.model.push(d, id(r.model_id));
-        if let (Some(model), Some(make)) = (r.model_id, r.make_id) {
-            self.make_of_model.entry(model).or_insert(make);
-        }
         self.city.push(d, id(Some(r.city_id)));
         let slug = |dict: &mut Dict, v: Option<&str>| v.map(|v| dict.id(v));
         let v = slug(&mut self.dict, r.fuel.as_deref());
@@ -774,18 +772,39 @@ impl Index {
         }
     }
 
-    /// The docs matching the free text, and per word group the docs with it in the title.
-    fn text(&self, t: &TextMatch) -> (RoaringBitmap, Vec<RoaringBitmap>) {
-        let mut sets: Vec<RoaringBitmap> = Vec::new();
-        let mut titles = Vec::new();
-        for group in &t.groups {
-            let ids: Vec<u32> = group
-                .iter()
-                .flat_map(|term| self.term_words(&term.word, term.prefix))
-                .collect();
-            sets.push(ids.iter().map(|i| &self.words[*i as usize]).union());
-            titles.push(ids.iter().filter_map(|i| self.title_words.get(i)).union());
-        }
+    /// The word ids any term of a word group stands for.
+    fn group_words(&self, group: &[Term]) -> Vec<u32> {
+        group
+            .iter()
+            .flat_map(|term| self.term_words(&term.word, term.prefix))
+            .collect()
+    }
+
+    /// Per word group, the docs with it in the title, make or model (relevance tiers).
+    fn title_sets(&self, t: &TextMatch) -> Vec<RoaringBitmap> {
+        t.groups
+            .iter()
+            .map(|group| {
+                self.group_words(group)
+                    .iter()
+                    .filter_map(|i| self.title_words.get(i))
+                    .union()
+            })
+            .collect()
+    }
+
+    /// The docs matching the free text.
+    fn text(&self, t: &TextMatch) -> RoaringBitmap {
+        let mut sets: Vec<RoaringBitmap> = t
+            .groups
+            .iter()
+            .map(|group| {
+                self.group_words(group)
+                    .iter()
+                    .map(|i| &self.words[*i as usize])
+                    .union()
+            })
+            .collect();
         for phrase in &t.phrases {
             let ids: Option<Vec<u32>> = phrase
                 .iter()
@@ -816,7 +835,7 @@ impl Index {
                 out -= set;
             }
         }
-        (out, titles)
+        out
     }
 
     fn within_radius(
@@ -871,20 +890,12 @@ impl Index {
         out
     }
 
-    /// The filters as bitmaps over live docs, each tagged with the facet that leaves it out,
-    /// plus the per-group title sets of the text.
-    fn filter_sets(
-        &self,
-        f: &Filters,
-        now: OffsetDateTime,
-    ) -> (Vec<(Option<Facet>, RoaringBitmap)>, Vec<RoaringBitmap>) {
+    /// The filters as bitmaps over live docs, each tagged with the facet that leaves it out.
+    fn filter_sets(&self, f: &Filters, now: OffsetDateTime) -> Vec<(Option<Facet>, RoaringBitmap)> {
         let mut sets: Vec<(Option<Facet>, RoaringBitmap)> = Vec::new();
-        let mut titles = Vec::new();
         let live = &self.live;
         if let Some(t) = &f.text {
-            let (set, t) = self.text(t);
-            sets.push((None, set));
-            titles = t;
+            sets.push((None, self.text(t)));
         }
         let ids = |v: &[i32]| {
             v.iter()
@@ -958,7 +969,7 @@ impl Index {
             sets.push((None, self.published.range(Some(since), None, live)));
         }
         sets.sort_by_key(|(_, s)| s.len());
-        (sets, titles)
+        sets
     }
 
     /// The live docs in every set but those tagged `except`.
@@ -987,9 +998,9 @@ impl Index {
             price_bounds_eur,
             now,
         } = *ask;
-        let (sets, titles) = self.filter_sets(f, now);
+        let sets = self.filter_sets(f, now);
         let all = self.combine(&sets, None);
-        let page = self.page(&all, f, sort, &titles, after, limit);
+        let page = self.page(&all, f, sort, after, limit);
         let mut counted = Vec::new();
         for facet in facets {
             let own;
@@ -1054,7 +1065,7 @@ impl Index {
 
     /// How many live docs match (for "what to loosen").
     pub fn count(&self, f: &Filters, now: OffsetDateTime) -> i64 {
-        let (sets, _) = self.filter_sets(f, now);
+        let sets = self.filter_sets(f, now);
         i64::try_from(self.combine(&sets, None).len()).unwrap_or(i64::MAX)
     }
 
@@ -1063,7 +1074,6 @@ impl Index {
         all: &RoaringBitmap,
         f: &Filters,
         sort: Sort,
-        titles: &[RoaringBitmap],
         after: Option<(&str, i64)>,
         limit: usize,
     ) -> Vec<(Doc, String)> {
@@ -1078,8 +1088,8 @@ impl Index {
         };
         let within = |min: Option<i32>, max: Option<i32>| (min.map(i64::from), max.map(i64::from));
         match (sort, &f.text, f.near) {
-            (Sort::Relevance, Some(_), _) => {
-                self.by_relevance(all, titles, int_after(after), limit)
+            (Sort::Relevance, Some(t), _) => {
+                self.by_relevance(all, &self.title_sets(t), int_after(after), limit)
             }
             (Sort::Distance, _, Some((lat, lng, _))) => {
                 let after = after.and_then(|(k, id)| Some((k.parse::<f64>().ok()?, id)));
