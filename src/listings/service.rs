@@ -7,13 +7,13 @@ use super::{
         Chip, FacetGroup, FacetValue, ListingCard, ListingDetail, Loosen, PricePoint, SearchResults,
     },
     catalog::Catalog,
-    engine,
+    engine::{self, Index},
     model::{
         Body, Colour, Condition, Currency, Fuel, Money, SellerType, Status, Transmission,
         group_thousands, hp_to_kw,
     },
     repo::{self, CardRow, Cursor, Facet, Filters, YEAR_BUCKETS},
-    search::{Criteria, SearchQuery, TextMatch, TextQuery, understand},
+    search::{Criteria, SearchQuery, TextQuery, understand},
 };
 use crate::{error::AppError, server::state::AppState};
 use time::OffsetDateTime;
@@ -27,28 +27,34 @@ pub fn price_bounds(currency: Currency) -> [i64; 5] {
     }
 }
 
-/// The free text to match, each unknown word OR-ed with its nearest known word.
-async fn text_query(
-    state: &AppState,
-    text: &TextQuery,
-) -> Result<(Option<TextMatch>, Vec<(String, String)>), AppError> {
-    if text.is_empty() {
-        return Ok((None, Vec::new()));
+/// Typo corrections for the typed words: `(typed, nearest known word)` for each word of three
+/// or more letters that search doesn't know but has a near neighbour for.
+async fn typo_fixes(state: &AppState, text: &TextQuery) -> Result<Vec<(String, String)>, AppError> {
+    if text.words.is_empty() {
+        return Ok(Vec::new());
     }
-    let corrections = repo::corrections(&state.pool, &text.words).await?;
-    let fixed: Vec<(String, String)> = corrections
+    Ok(repo::corrections(&state.pool, &text.words)
+        .await?
         .into_iter()
         .filter_map(|(w, c)| c.map(|c| (w, c)))
         .filter(|(w, _)| w.chars().count() >= 3)
-        .collect();
-    let q = text.to_match(|w| {
-        fixed
+        .collect())
+}
+
+/// The filters of `criteria`, each unknown word OR-ed with its correction from `fixes`.
+fn filters(
+    criteria: &Criteria,
+    catalog: &Catalog,
+    fixes: &[(String, String)],
+) -> (Filters, Vec<String>) {
+    let text = criteria.text.to_match(|w| {
+        fixes
             .iter()
             .filter(|(typed, _)| typed == w)
             .map(|(_, c)| c.clone())
             .collect()
     });
-    Ok((q, fixed))
+    Filters::resolve(criteria, catalog, text)
 }
 
 /// "today", "yesterday", "3 days ago", "2 weeks ago", "5 months ago".
@@ -159,8 +165,8 @@ async fn resolve(
 ) -> Result<Resolved, AppError> {
     let smart = understand(&query.q, &catalog.vocabulary, query.currency);
     let criteria = Criteria::from_search(query, &smart);
-    let (text, corrected) = text_query(state, &criteria.text).await?;
-    let (filters, mut ignored) = Filters::resolve(&criteria, catalog, text);
+    let corrected = typo_fixes(state, &criteria.text).await?;
+    let (filters, mut ignored) = filters(&criteria, catalog, &corrected);
     ignored.extend(query.ignored.iter().cloned());
     let mut chips: Vec<Chip> = smart
         .understood
@@ -636,7 +642,12 @@ pub async fn search(state: &AppState, query: &SearchQuery) -> Result<SearchResul
         .map(|r| card(r, &catalog, query.currency, now))
         .collect();
     let loosen = if total == 0 {
-        loosen(state, &catalog, &resolved.chips).await?
+        loosen(
+            &engine.read(),
+            &catalog,
+            &resolved.chips,
+            &resolved.corrected,
+        )
     } else {
         Vec::new()
     };
@@ -660,31 +671,32 @@ pub async fn search(state: &AppState, query: &SearchQuery) -> Result<SearchResul
 }
 
 /// For an empty result: how many listings each chip's removal would find (best first).
-async fn loosen(
-    state: &AppState,
+/// Dropping a chip only drops words, so the search's own typo corrections still hold.
+fn loosen(
+    index: &Index,
     catalog: &Catalog,
     chips: &[Chip],
-) -> Result<Vec<Loosen>, AppError> {
-    let mut out = Vec::new();
-    for chip in chips.iter().take(8) {
-        let without = SearchQuery::from_query_string(chip.href.trim_start_matches("/search"));
-        let r = resolve(state, catalog, &without).await?;
-        let count = state
-            .search_engine()
-            .await?
-            .read()
-            .count(&r.filters, OffsetDateTime::now_utc());
-        if count > 0 {
-            out.push(Loosen {
+    fixes: &[(String, String)],
+) -> Vec<Loosen> {
+    let now = OffsetDateTime::now_utc();
+    let mut out: Vec<Loosen> = chips
+        .iter()
+        .take(8)
+        .filter_map(|chip| {
+            let without = SearchQuery::from_query_string(chip.href.trim_start_matches("/search"));
+            let smart = understand(&without.q, &catalog.vocabulary, without.currency);
+            let (f, _) = filters(&Criteria::from_search(&without, &smart), catalog, fixes);
+            let count = index.count(&f, now);
+            (count > 0).then(|| Loosen {
                 without: chip.label.clone(),
                 count,
                 href: chip.href.clone(),
-            });
-        }
-    }
+            })
+        })
+        .collect();
     out.sort_by_key(|l| std::cmp::Reverse(l.count));
     out.truncate(3);
-    Ok(out)
+    out
 }
 
 fn date(t: OffsetDateTime) -> String {
