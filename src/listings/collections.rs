@@ -175,8 +175,8 @@ pub async fn compare_listings(ids: Option<String>) -> Result<Comparison, AppErro
     };
     let mut details = Vec::new();
     for id in &ids {
-        match super::service::listing_detail(&state, *id, viewer, Default::default()).await {
-            Ok(d) => details.push(d),
+        match super::service::listing_facts(&state, *id, viewer, Default::default()).await {
+            Ok((d, _)) => details.push(d),
             Err(AppError::NotFound) => {}
             Err(e) => return Err(e),
         }

@@ -711,6 +711,56 @@ pub async fn listing_detail(
     viewer: Option<Uuid>,
     buyer: Currency,
 ) -> Result<ListingDetail, AppError> {
+    let (mut detail, like) = listing_facts(state, id, viewer, buyer).await?;
+    let catalog = state.catalog().await?;
+    let mut previous: Option<(i64, String)> = None;
+    for h in repo::price_history(&state.pool, id).await? {
+        let change = previous
+            .as_ref()
+            .filter(|(_, c)| *c == h.currency)
+            .map(|(p, _)| h.price_minor - p);
+        detail.history.push(PricePoint {
+            price: Money::new(h.price_minor, currency(&h.currency)),
+            date: date(h.changed_at),
+            change,
+        });
+        previous = Some((h.price_minor, h.currency));
+    }
+    if let Some(model_id) = like.model_id {
+        let now = OffsetDateTime::now_utc();
+        detail.similar = repo::similar(&state.pool, id, model_id, like.year, like.price_eur_minor)
+            .await?
+            .iter()
+            .map(|r| card(r, &catalog, buyer, now))
+            .collect();
+    }
+    detail.saved = match viewer {
+        Some(account) => Some(
+            !repo::favorite_ids(&state.pool, account, &[id])
+                .await?
+                .is_empty(),
+        ),
+        None => None,
+    };
+    detail.compared = super::collections::compared_ids().await?.contains(&id);
+    Ok(detail)
+}
+
+/// What similar listings are near to.
+pub struct SimilarTo {
+    model_id: Option<i32>,
+    year: Option<i16>,
+    price_eur_minor: i64,
+}
+
+/// A listing's own fields as its page shows them, from one query: no price history, similar
+/// listings or the viewer's marks (what a comparison needs). A draft is only its seller's.
+pub async fn listing_facts(
+    state: &AppState,
+    id: i64,
+    viewer: Option<Uuid>,
+    buyer: Currency,
+) -> Result<(ListingDetail, SimilarTo), AppError> {
     let Some(row) = repo::find_listing(&state.pool, id).await? else {
         return Err(AppError::NotFound);
     };
@@ -729,32 +779,10 @@ pub async fn listing_detail(
     // the buyer's own currency first
     buyer_prices.sort_by_key(|m| m.currency != buyer);
 
-    let history_rows = repo::price_history(&state.pool, id).await?;
-    let mut history = Vec::new();
-    let mut previous: Option<(i64, String)> = None;
-    for h in history_rows {
-        let change = previous
-            .as_ref()
-            .filter(|(_, c)| *c == h.currency)
-            .map(|(p, _)| h.price_minor - p);
-        history.push(PricePoint {
-            price: Money::new(h.price_minor, currency(&h.currency)),
-            date: date(h.changed_at),
-            change,
-        });
-        previous = Some((h.price_minor, h.currency));
-    }
-
-    let similar = match row.model_id {
-        Some(model_id) => {
-            let now = OffsetDateTime::now_utc();
-            repo::similar(&state.pool, id, model_id, row.year, row.price_eur_minor)
-                .await?
-                .iter()
-                .map(|r| card(r, &catalog, buyer, now))
-                .collect()
-        }
-        None => Vec::new(),
+    let like = SimilarTo {
+        model_id: row.model_id,
+        year: row.year,
+        price_eur_minor: row.price_eur_minor,
     };
 
     let mut specs: Vec<(String, String)> = Vec::new();
@@ -829,7 +857,7 @@ pub async fn listing_detail(
         })
         .collect();
 
-    Ok(ListingDetail {
+    let detail = ListingDetail {
         id: row.listing_id,
         title: row.title,
         status: Status::from_slug(&row.status).unwrap_or(Status::Published),
@@ -849,22 +877,16 @@ pub async fn listing_detail(
         year: row.year,
         specs,
         equipment,
-        history,
-        similar,
+        history: Vec::new(),
+        similar: Vec::new(),
         published: row.published_at.map(date),
         updated: date(row.updated_at),
         mine,
         url: format!("{}/listings/{id}", state.config.public_url.origin()),
-        saved: match viewer {
-            Some(account) => Some(
-                !repo::favorite_ids(&state.pool, account, &[id])
-                    .await?
-                    .is_empty(),
-            ),
-            None => None,
-        },
-        compared: super::collections::compared_ids().await?.contains(&id),
-    })
+        saved: None,
+        compared: false,
+    };
+    Ok((detail, like))
 }
 
 #[cfg(test)]
