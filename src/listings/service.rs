@@ -77,6 +77,15 @@ fn currency(code: &str) -> Currency {
     Currency::parse(code).unwrap_or_default()
 }
 
+/// The label of a stored slug (`"plug_in_hybrid"` -> "Plug-in hybrid"), when it is one.
+fn label<T>(
+    slug: Option<&str>,
+    parse: fn(&str) -> Option<T>,
+    label: fn(T) -> &'static str,
+) -> Option<String> {
+    slug.and_then(parse).map(|v| label(v).to_string())
+}
+
 fn card_specs(
     year: Option<i16>,
     mileage: Option<i32>,
@@ -91,12 +100,8 @@ fn card_specs(
     if let Some(km) = mileage {
         specs.push(format!("{} km", group_thousands(km)));
     }
-    if let Some(f) = fuel.and_then(Fuel::from_slug) {
-        specs.push(f.label().into());
-    }
-    if let Some(t) = gearbox.and_then(Transmission::from_slug) {
-        specs.push(t.label().into());
-    }
+    specs.extend(label(fuel, Fuel::from_slug, Fuel::label));
+    specs.extend(label(gearbox, Transmission::from_slug, Transmission::label));
     if let Some(hp) = hp {
         specs.push(format!("{hp} hp"));
     }
@@ -801,24 +806,19 @@ pub async fn listing_facts(
     );
     spec(
         "Fuel",
-        row.fuel
-            .as_deref()
-            .and_then(Fuel::from_slug)
-            .map(|f| f.label().into()),
+        label(row.fuel.as_deref(), Fuel::from_slug, Fuel::label),
     );
     spec(
         "Gearbox",
-        row.transmission
-            .as_deref()
-            .and_then(Transmission::from_slug)
-            .map(|f| f.label().into()),
+        label(
+            row.transmission.as_deref(),
+            Transmission::from_slug,
+            Transmission::label,
+        ),
     );
     spec(
         "Body",
-        row.body
-            .as_deref()
-            .and_then(Body::from_slug)
-            .map(|f| f.label().into()),
+        label(row.body.as_deref(), Body::from_slug, Body::label),
     );
     spec(
         "Power",
@@ -832,16 +832,13 @@ pub async fn listing_facts(
     );
     spec(
         "Colour",
-        row.colour
-            .as_deref()
-            .and_then(Colour::from_slug)
-            .map(|f| f.label().into()),
+        label(row.colour.as_deref(), Colour::from_slug, Colour::label),
     );
     spec("Doors", row.doors.map(|d| d.to_string()));
     spec("Seats", row.seats.map(|d| d.to_string()));
     spec(
         "Condition",
-        Condition::from_slug(&row.condition).map(|c| c.label().into()),
+        label(Some(&row.condition), Condition::from_slug, Condition::label),
     );
     spec("VIN", row.vin.clone());
 
