@@ -6,6 +6,79 @@ use leptos::prelude::*;
 /// Classes for the main action of a form.
 pub const PRIMARY_BUTTON: &str = "inline-flex w-full items-center justify-center rounded-lg bg-emerald-700 px-4 py-2.5 font-semibold text-white hover:bg-emerald-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700 disabled:cursor-wait disabled:opacity-70";
 
+/// Classes for a text box or select (red border while its field has an error).
+pub const INPUT: &str = "block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-base text-slate-900 shadow-sm focus:border-emerald-600 focus:outline-none focus:ring-2 focus:ring-emerald-600/40 aria-[invalid=true]:border-red-600";
+
+/// The message for field `key` in the form's current error, if any.
+pub fn field_error(
+    error: Signal<Option<AppError>>,
+    key: &'static str,
+) -> impl Fn() -> Option<String> + Copy + Send + Sync {
+    move || error.get().and_then(|e| e.field(key))
+}
+
+/// `aria-describedby` for the control `id` (its hint and, while shown, its error).
+pub fn described_by(
+    error: Signal<Option<AppError>>,
+    key: &'static str,
+    id: &str,
+    hint: bool,
+) -> impl Fn() -> Option<String> + Send + Sync + use<> {
+    let message = field_error(error, key);
+    let (hint_id, error_id) = (format!("{id}-hint"), format!("{id}-error"));
+    move || {
+        let mut ids = Vec::new();
+        if hint {
+            ids.push(hint_id.clone());
+        }
+        if message().is_some() {
+            ids.push(error_id.clone());
+        }
+        (!ids.is_empty()).then(|| ids.join(" "))
+    }
+}
+
+/// A label, a control (the children, which carry `id`, `aria-invalid` and [`described_by`]),
+/// its hint and its error message underneath. `key` names the field in `AppError::Invalid`.
+#[component]
+pub fn Labelled(
+    label: &'static str,
+    #[prop(into)] id: String,
+    key: &'static str,
+    error: Signal<Option<AppError>>,
+    #[prop(default = None)] hint: Option<&'static str>,
+    children: Children,
+) -> impl IntoView {
+    let message = field_error(error, key);
+    let error_id = format!("{id}-error");
+    view! {
+        <div class="space-y-1">
+            <label for=id.clone() class="block text-sm font-medium text-slate-800">
+                {label}
+            </label>
+            {children()}
+            {hint
+                .map(|h| {
+                    view! {
+                        <p id=format!("{id}-hint") class="text-sm text-slate-600">
+                            {h}
+                        </p>
+                    }
+                })}
+            {move || {
+                message()
+                    .map(|m| {
+                        view! {
+                            <p id=error_id.clone() class="text-sm font-medium text-red-700">
+                                {m}
+                            </p>
+                        }
+                    })
+            }}
+        </div>
+    }
+}
+
 /// A labelled input with its error message underneath, tied together for screen readers
 /// (`aria-invalid`, `aria-describedby`). `error` holds the current error of the form.
 #[component]
@@ -22,30 +95,11 @@ pub fn Field(
     #[prop(into)] error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let id = format!("field-{name}");
-    let error_id = format!("{id}-error");
-    let hint_id = format!("{id}-hint");
-    let message = move || error.get().and_then(|e| e.field(name));
-    let described_by = {
-        let error_id = error_id.clone();
-        let hint_id = hint_id.clone();
-        move || {
-            let mut ids = Vec::new();
-            if hint.is_some() {
-                ids.push(hint_id.clone());
-            }
-            if message().is_some() {
-                ids.push(error_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    let message = field_error(error, name);
     view! {
-        <div class="space-y-1">
-            <label for=id.clone() class="block text-sm font-medium text-slate-800">
-                {label}
-            </label>
+        <Labelled label id=id.clone() key=name error hint>
             <input
-                id=id
+                id=id.clone()
                 name=name
                 type=input_type
                 autocomplete=autocomplete
@@ -53,28 +107,10 @@ pub fn Field(
                 maxlength=maxlength
                 required
                 aria-invalid=move || message().is_some().then_some("true")
-                aria-describedby=described_by
-                class="block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-base text-slate-900 shadow-sm focus:border-emerald-600 focus:outline-none focus:ring-2 focus:ring-emerald-600/40 aria-[invalid=true]:border-red-600"
+                aria-describedby=described_by(error, name, &id, hint.is_some())
+                class=INPUT
             />
-            {hint
-                .map(|h| {
-                    view! {
-                        <p id=hint_id class="text-sm text-slate-600">
-                            {h}
-                        </p>
-                    }
-                })}
-            {move || {
-                message()
-                    .map(|m| {
-                        view! {
-                            <p id=error_id.clone() class="text-sm font-medium text-red-700">
-                                {m}
-                            </p>
-                        }
-                    })
-            }}
-        </div>
+        </Labelled>
     }
 }
 

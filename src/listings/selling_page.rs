@@ -14,13 +14,12 @@ use super::{
 };
 use crate::{
     error::AppError,
-    ui::{FormAlert, PRIMARY_BUTTON},
+    ui::{FormAlert, INPUT, Labelled, PRIMARY_BUTTON, described_by, field_error},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-const INPUT: &str = "block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-base text-slate-900 shadow-sm focus:border-emerald-600 focus:outline-none focus:ring-2 focus:ring-emerald-600/40 aria-[invalid=true]:border-red-600";
 const SECONDARY_BUTTON: &str = "rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-emerald-700";
 
 /// "Sign in to sell" for visitors, the error otherwise.
@@ -50,70 +49,6 @@ fn Refused(e: AppError) -> impl IntoView {
     }
 }
 
-/// The message for one field of the form's current error.
-fn field_error(
-    error: Signal<Option<AppError>>,
-    key: &'static str,
-) -> impl Fn() -> Option<String> + Copy + Send + Sync {
-    move || error.get().and_then(|e| e.field(key))
-}
-
-/// A labelled control with its error underneath, tied together for screen readers.
-#[component]
-fn Labelled(
-    label: &'static str,
-    key: &'static str,
-    error: Signal<Option<AppError>>,
-    #[prop(default = None)] hint: Option<&'static str>,
-    children: Children,
-) -> impl IntoView {
-    let message = field_error(error, key);
-    view! {
-        <div class="space-y-1">
-            <label for=format!("l-{key}") class="block text-sm font-medium text-slate-800">
-                {label}
-            </label>
-            {children()}
-            {hint
-                .map(|h| {
-                    view! {
-                        <p id=format!("l-{key}-hint") class="text-sm text-slate-600">
-                            {h}
-                        </p>
-                    }
-                })}
-            {move || {
-                message()
-                    .map(|m| {
-                        view! {
-                            <p id=format!("l-{key}-error") class="text-sm font-medium text-red-700">
-                                {m}
-                            </p>
-                        }
-                    })
-            }}
-        </div>
-    }
-}
-
-fn described_by(
-    error: Signal<Option<AppError>>,
-    key: &'static str,
-    hint: bool,
-) -> impl Fn() -> Option<String> + Send + Sync {
-    let message = field_error(error, key);
-    move || {
-        let mut ids = Vec::new();
-        if hint {
-            ids.push(format!("l-{key}-hint"));
-        }
-        if message().is_some() {
-            ids.push(format!("l-{key}-error"));
-        }
-        (!ids.is_empty()).then(|| ids.join(" "))
-    }
-}
-
 /// A text or number box named `input[key]`.
 #[component]
 fn TextField(
@@ -129,7 +64,7 @@ fn TextField(
 ) -> impl IntoView {
     let message = field_error(error, key);
     view! {
-        <Labelled label key error hint=hint>
+        <Labelled label id=format!("l-{key}") key error hint=hint>
             <input
                 id=format!("l-{key}")
                 name=format!("input[{key}]")
@@ -139,7 +74,7 @@ fn TextField(
                 required=required
                 maxlength=maxlength
                 aria-invalid=move || message().is_some().then_some("true")
-                aria-describedby=described_by(error, key, hint.is_some())
+                aria-describedby=described_by(error, key, &format!("l-{key}"), hint.is_some())
                 class=INPUT
             />
         </Labelled>
@@ -157,12 +92,12 @@ fn SelectField(
 ) -> impl IntoView {
     let message = field_error(error, key);
     view! {
-        <Labelled label key error>
+        <Labelled label id=format!("l-{key}") key error>
             <select
                 id=format!("l-{key}")
                 name=format!("input[{key}]")
                 aria-invalid=move || message().is_some().then_some("true")
-                aria-describedby=described_by(error, key, false)
+                aria-describedby=described_by(error, key, &format!("l-{key}"), false)
                 class=INPUT
             >
                 {options
@@ -413,7 +348,7 @@ fn Editor(edit: EditForm, options: FormOptions, heading: &'static str) -> impl I
                         error
                     />
                 </div>
-                <Labelled label="Description" key="description" error>
+                <Labelled label="Description" id="l-description" key="description" error>
                     <textarea
                         id="l-description"
                         name="input[description]"
@@ -422,7 +357,7 @@ fn Editor(edit: EditForm, options: FormOptions, heading: &'static str) -> impl I
                         aria-invalid=move || {
                             field_error(error, "description")().is_some().then_some("true")
                         }
-                        aria-describedby=described_by(error, "description", false)
+                        aria-describedby=described_by(error, "description", "l-description", false)
                         class=INPUT
                     >
                         {f.description.clone()}
@@ -435,14 +370,14 @@ fn Editor(edit: EditForm, options: FormOptions, heading: &'static str) -> impl I
                     "Make, model, year, mileage, fuel and gearbox are needed to publish a vehicle."
                 </p>
                 <div class="grid gap-4 sm:grid-cols-2">
-                    <Labelled label="Make" key="make" error>
+                    <Labelled label="Make" id="l-make" key="make" error>
                         <select
                             id="l-make"
                             name="input[make]"
                             aria-invalid=move || {
                                 field_error(error, "make")().is_some().then_some("true")
                             }
-                            aria-describedby=described_by(error, "make", false)
+                            aria-describedby=described_by(error, "make", "l-make", false)
                             class=INPUT
                             on:change=move |ev| make.set(event_target_value(&ev))
                         >
@@ -459,12 +394,12 @@ fn Editor(edit: EditForm, options: FormOptions, heading: &'static str) -> impl I
                                 .collect_view()}
                         </select>
                     </Labelled>
-                    <Labelled label="Model" key="model" error>
+                    <Labelled label="Model" id="l-model" key="model" error>
                         <select
                             id="l-model"
                             name="input[model]"
                             aria-invalid=move || model_message().is_some().then_some("true")
-                            aria-describedby=described_by(error, "model", false)
+                            aria-describedby=described_by(error, "model", "l-model", false)
                             class=INPUT
                         >
                             <option value="">"Choose…"</option>
