@@ -125,6 +125,13 @@ impl App {
         reply.cookie.unwrap()
     }
 
+    /// Saves a new listing that must be accepted; its id.
+    async fn create(&self, cookie: &str, fields: &[(&str, &str)]) -> i64 {
+        let reply = self.save(Some(cookie), None, fields).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        serde_json::from_str(&reply.body).unwrap()
+    }
+
     async fn save(
         &self,
         cookie: Option<&str>,
@@ -323,13 +330,8 @@ async fn another_sellers_listing_is_not_found_everywhere(pool: PgPool) {
     let app = app(pool).await;
     let ana = app.seller("ana@example.com").await;
     let ben = app.seller("ben@example.com").await;
-    let id: i64 = serde_json::from_str(&app.save(Some(&ana), None, GOLF).await.body).unwrap();
-    let draft: i64 = serde_json::from_str(
-        &app.save(Some(&ana), None, &with(GOLF, &[("intent", "draft")]))
-            .await
-            .body,
-    )
-    .unwrap();
+    let id: i64 = app.create(&ana, GOLF).await;
+    let draft: i64 = app.create(&ana, &with(GOLF, &[("intent", "draft")])).await;
 
     assert_eq!(
         app.save(Some(&ben), Some(id), GOLF).await.status,
@@ -379,7 +381,7 @@ async fn another_sellers_listing_is_not_found_everywhere(pool: PgPool) {
 async fn listings_move_through_their_life_and_keep_their_price_history(pool: PgPool) {
     let app = app(pool).await;
     let ana = app.seller("ana@example.com").await;
-    let id: i64 = serde_json::from_str(&app.save(Some(&ana), None, GOLF).await.body).unwrap();
+    let id: i64 = app.create(&ana, GOLF).await;
 
     // a price drop: recorded, and shown as a drop
     let cheaper = with(GOLF, &[("price", "17500"), ("intent", "save")]);
@@ -426,7 +428,7 @@ async fn listings_move_through_their_life_and_keep_their_price_history(pool: PgP
 
     // an incomplete draft can't be published from the list either
     let draft = with(GOLF, &[("intent", "draft"), ("fuel", "")]);
-    let draft: i64 = serde_json::from_str(&app.save(Some(&ana), None, &draft).await.body).unwrap();
+    let draft: i64 = app.create(&ana, &draft).await;
     let reply = app.set_status(&ana, draft, "published").await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
@@ -513,13 +515,8 @@ async fn favorites_are_private_and_outlive_a_sale(pool: PgPool) {
     let app = app(pool).await;
     let ana = app.seller("ana@example.com").await;
     let ben = app.seller("ben@example.com").await;
-    let id: i64 = serde_json::from_str(&app.save(Some(&ana), None, GOLF).await.body).unwrap();
-    let draft: i64 = serde_json::from_str(
-        &app.save(Some(&ana), None, &with(GOLF, &[("intent", "draft")]))
-            .await
-            .body,
-    )
-    .unwrap();
+    let id: i64 = app.create(&ana, GOLF).await;
+    let draft: i64 = app.create(&ana, &with(GOLF, &[("intent", "draft")])).await;
 
     let reply = app
         .post(
