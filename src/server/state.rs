@@ -52,10 +52,12 @@ impl AppState {
 
     /// The search index (built once; a failed build is retried next time).
     pub async fn search_engine(&self) -> Result<Arc<SearchEngine>, AppError> {
-        let catalog = self.catalog().await?;
         let engine = self
             .search
-            .get_or_try_init(|| SearchEngine::start(self.pool.clone(), &catalog))
+            .get_or_try_init(|| async {
+                let catalog = self.catalog().await?;
+                Ok::<_, AppError>(SearchEngine::start(self.pool.clone(), &catalog).await?)
+            })
             .await?;
         Ok(engine.clone())
     }
