@@ -7,6 +7,8 @@ pub mod accounts;
 pub mod app;
 /// `AppError`, the one error type of both targets.
 pub mod error;
+/// Photos: upload pipeline, media store, gallery.
+pub mod gallery;
 /// Listings: search, detail pages, sellers' listings, demo data.
 pub mod listings;
 /// Server-only: config, state, router, private Postgres, security layers.

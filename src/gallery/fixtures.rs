@@ -1,0 +1,152 @@
+//! Photo-like test pictures (for tests and the photo benchmark): smooth light, fractal
+//! texture and a few hard-edged shapes, so codecs and resizers work as hard as on a real
+//! photo (a flat colour would flatter them).
+
+use image::{ImageEncoder, RgbImage, codecs::jpeg::JpegEncoder};
+
+fn hash(x: i64, y: i64, seed: u64) -> f32 {
+    let mut h = (x as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ (y as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
+        ^ seed.wrapping_mul(0x1656_67B1_9E37_79F9);
+    h ^= h >> 29;
+    h = h.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    h ^= h >> 32;
+    #[expect(clippy::cast_precision_loss, reason = "a random fraction")]
+    let f = (h >> 40) as f32 / (1u64 << 24) as f32;
+    f
+}
+
+/// Value noise at (x, y) for cells `cell` pixels wide, smoothly interpolated.
+fn noise(x: u32, y: u32, cell: u32, seed: u64) -> f32 {
+    let (cx, cy) = (i64::from(x / cell), i64::from(y / cell));
+    #[expect(clippy::cast_precision_loss, reason = "pixel offsets")]
+    let (fx, fy) = (
+        (x % cell) as f32 / cell as f32,
+        (y % cell) as f32 / cell as f32,
+    );
+    let s = |t: f32| t * t * (3.0 - 2.0 * t);
+    let (sx, sy) = (s(fx), s(fy));
+    let top = hash(cx, cy, seed) * (1.0 - sx) + hash(cx + 1, cy, seed) * sx;
+    let bottom = hash(cx, cy + 1, seed) * (1.0 - sx) + hash(cx + 1, cy + 1, seed) * sx;
+    top * (1.0 - sy) + bottom * sy
+}
+
+/// A `width` x `height` picture that compresses like a photo.
+pub fn photo(width: u32, height: u32, seed: u64) -> RgbImage {
+    let scale = (width.max(height) / 8).max(8);
+    RgbImage::from_fn(width, height, |x, y| {
+        let mut texture = 0.0;
+        let mut amplitude = 0.5;
+        let mut cell = scale;
+        for octave in 0..6u64 {
+            texture += noise(x, y, cell.max(1), seed + octave) * amplitude;
+            amplitude *= 0.5;
+            cell /= 2;
+        }
+        #[expect(clippy::cast_precision_loss, reason = "pixel positions")]
+        let (u, v) = (x as f32 / width as f32, y as f32 / height as f32);
+        // sky to ground light, and a "car" (a hard-edged box) in the middle
+        let in_box = (0.3..0.7).contains(&u) && (0.45..0.75).contains(&v);
+        let base = if in_box {
+            [0.75, 0.12, 0.1]
+        } else if v < 0.5 {
+            [0.45 + 0.3 * u, 0.6, 0.85]
+        } else {
+            [0.35, 0.4 - 0.2 * u, 0.25]
+        };
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "0..=255"
+        )]
+        let px = base.map(|c| ((c * 0.7 + texture * 0.45) * 255.0).clamp(0.0, 255.0) as u8);
+        image::Rgb(px)
+    })
+}
+
+/// `picture` as a JPEG (quality 90, as phones save them).
+pub fn jpeg(picture: &RgbImage) -> Vec<u8> {
+    let mut out = Vec::new();
+    JpegEncoder::new_with_quality(&mut out, 90)
+        .write_image(
+            picture.as_raw(),
+            picture.width(),
+            picture.height(),
+            image::ExtendedColorType::Rgb8,
+        )
+        .unwrap_or_default();
+    out
+}
+
+/// `jpeg` with an EXIF block inserted after the start marker: the orientation tag and an
+/// image description holding `marker` (stands in for GPS and other private metadata).
+pub fn with_exif(jpeg: &[u8], orientation: u16, marker: &str) -> Vec<u8> {
+    // TIFF, big-endian: header, one IFD with two entries, then the description's text
+    let text: Vec<u8> = marker.bytes().chain([0]).collect();
+    let mut tiff: Vec<u8> = b"MM\0\x2a\0\0\0\x08".to_vec();
+    tiff.extend(2u16.to_be_bytes());
+    // 0x010e ImageDescription, ASCII, count, offset of the text (after the IFD)
+    let text_at: u32 = 8 + 2 + 2 * 12 + 4;
+    tiff.extend(0x010eu16.to_be_bytes());
+    tiff.extend(2u16.to_be_bytes());
+    tiff.extend(u32::try_from(text.len()).unwrap_or(0).to_be_bytes());
+    tiff.extend(text_at.to_be_bytes());
+    // 0x0112 Orientation, SHORT, 1 value, in place
+    tiff.extend(0x0112u16.to_be_bytes());
+    tiff.extend(3u16.to_be_bytes());
+    tiff.extend(1u32.to_be_bytes());
+    tiff.extend(orientation.to_be_bytes());
+    tiff.extend([0, 0]);
+    tiff.extend(0u32.to_be_bytes());
+    tiff.extend(&text);
+    let mut app1: Vec<u8> = b"Exif\0\0".to_vec();
+    app1.extend(tiff);
+    let mut out = jpeg[..2].to_vec();
+    out.extend([0xFF, 0xE1]);
+    out.extend(u16::try_from(app1.len() + 2).unwrap_or(0).to_be_bytes());
+    out.extend(app1);
+    out.extend(&jpeg[2..]);
+    out
+}
+
+/// A PNG header claiming `width` x `height` pixels with next to no pixel data: a decompression bomb
+/// as far as anything that trusts the header is concerned.
+pub fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for b in bytes {
+            crc ^= u32::from(*b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    let chunk = |kind: &[u8], data: &[u8]| {
+        let mut c = u32::try_from(data.len())
+            .unwrap_or(0)
+            .to_be_bytes()
+            .to_vec();
+        let mut body = kind.to_vec();
+        body.extend(data);
+        c.extend(&body);
+        c.extend(crc32(&body).to_be_bytes());
+        c
+    };
+    let mut ihdr = width.to_be_bytes().to_vec();
+    ihdr.extend(height.to_be_bytes());
+    ihdr.extend([8, 2, 0, 0, 0]); // 8-bit RGB
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    out.extend(chunk(b"IHDR", &ihdr));
+    // the start of the pixel data: an (empty) zlib stream
+    out.extend(chunk(
+        b"IDAT",
+        &[0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    ));
+    out.extend(chunk(b"IEND", &[]));
+    out
+}
