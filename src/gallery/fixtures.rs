@@ -35,14 +35,18 @@ fn noise(x: u32, y: u32, cell: u32, seed: u64) -> f32 {
 pub fn photo(width: u32, height: u32, seed: u64) -> RgbImage {
     let scale = (width.max(height) / 8).max(8);
     RgbImage::from_fn(width, height, |x, y| {
+        // fractal texture down to 2-pixel detail, plus sensor grain
         let mut texture = 0.0;
-        let mut amplitude = 0.5;
+        let mut amplitude = 0.45;
         let mut cell = scale;
-        for octave in 0..6u64 {
-            texture += noise(x, y, cell.max(1), seed + octave) * amplitude;
-            amplitude *= 0.5;
+        let mut octave = 0;
+        while cell >= 2 {
+            texture += noise(x, y, cell, seed + octave) * amplitude;
+            amplitude *= 0.62;
             cell /= 2;
+            octave += 1;
         }
+        texture += (hash(i64::from(x), i64::from(y), seed ^ 0xABCD) - 0.5) * 0.12;
         #[expect(clippy::cast_precision_loss, reason = "pixel positions")]
         let (u, v) = (x as f32 / width as f32, y as f32 / height as f32);
         // sky to ground light, and a "car" (a hard-edged box) in the middle
