@@ -1311,8 +1311,9 @@ enum Change {
     Listings(Vec<i64>, Option<tokio::sync::oneshot::Sender<()>>),
     /// A `sync:N` notification came back: everything committed before it is applied.
     Synced(u64),
-    /// The notification connection was lost and re-made: some changes may be missed.
-    Resync,
+    /// Build the index again from Postgres: the notification connection was lost and re-made
+    /// (some changes may be missed), or someone asked (reply when done).
+    Rebuild(Option<tokio::sync::oneshot::Sender<()>>),
 }
 
 /// The live index and the task keeping it fresh (see the module comment).
@@ -1388,6 +1389,14 @@ impl SearchEngine {
         }
     }
 
+    /// Builds the index again from Postgres (reclaiming every dead slot) and waits for it.
+    pub async fn rebuild(&self) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        if self.changes.send(Change::Rebuild(Some(tx))).is_ok() {
+            let _ = rx.await;
+        }
+    }
+
     /// Waits until every change committed before this call (by any process) is applied: a
     /// notification of our own comes back after all earlier ones.
     pub async fn sync(&self) -> sqlx::Result<()> {
@@ -1429,7 +1438,7 @@ async fn forward_notifications(
                     .ok()
                     .map(|id| Change::Listings(vec![id], None)),
             },
-            Ok(None) => Some(Change::Resync),
+            Ok(None) => Some(Change::Rebuild(None)),
             Err(sqlx::Error::PoolClosed) => return,
             Err(e) => {
                 tracing::warn!("search index: notifications: {e}");
@@ -1462,29 +1471,39 @@ async fn keep_fresh(
             return;
         };
         let mut ids: Vec<i64> = Vec::new();
-        let mut resync = false;
+        let mut rebuild_asked = false;
         for change in &batch {
             match change {
                 Change::Listings(changed, _) => ids.extend(changed),
-                Change::Resync => resync = true,
+                Change::Rebuild(_) => rebuild_asked = true,
                 Change::Synced(_) => {}
             }
         }
         ids.sort_unstable();
         ids.dedup();
-        let rebuild = resync || {
+        let rebuild = rebuild_asked || {
             let index = engine.read();
             index.dead() > index.len() / 4 + 10_000
         };
         let result = if rebuild {
-            Index::load(&engine.pool, &bounds, makes.clone())
-                .await
-                .map(|index| {
-                    *engine
-                        .index
-                        .write()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner) = index;
-                })
+            // a rebuild is seconds of CPU at a million listings: keep it off the async workers
+            let (pool, bounds, makes) = (engine.pool.clone(), bounds.clone(), makes.clone());
+            let runtime = tokio::runtime::Handle::current();
+            tokio::task::spawn_blocking(move || {
+                runtime.block_on(Index::load(&pool, &bounds, makes))
+            })
+            .await
+            .unwrap_or_else(|e| {
+                Err(sqlx::Error::Protocol(format!(
+                    "index rebuild panicked: {e}"
+                )))
+            })
+            .map(|index| {
+                *engine
+                    .index
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = index;
+            })
         } else if ids.is_empty() {
             Ok(())
         } else {
@@ -1509,7 +1528,7 @@ async fn keep_fresh(
         }
         for change in batch {
             match change {
-                Change::Listings(_, Some(done)) => {
+                Change::Listings(_, Some(done)) | Change::Rebuild(Some(done)) => {
                     let _ = done.send(());
                 }
                 Change::Synced(token) => {
