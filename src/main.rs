@@ -112,6 +112,22 @@ async fn serve_with(config: &Config, embedded_url: Option<String>) -> anyhow::Re
         }
     });
 
+    // Photos whose processing a crash interrupted (here or in another process): finish them.
+    let photo_recovery = tokio::spawn({
+        let state = state.clone();
+        async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(30));
+            loop {
+                tick.tick().await;
+                match scout::gallery::service::resume_abandoned(&state).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!("took over {n} abandoned photo(s)"),
+                    Err(e) => tracing::warn!("taking over abandoned photos: {e}"),
+                }
+            }
+        }
+    });
+
     let addr = SocketAddr::new(config.host, config.port);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -128,6 +144,7 @@ async fn serve_with(config: &Config, embedded_url: Option<String>) -> anyhow::Re
     .with_graceful_shutdown(shutdown_signal())
     .await;
     housekeeping.abort();
+    photo_recovery.abort();
     pool.close().await;
     served.context("serving")
 }

@@ -12,6 +12,10 @@ use axum::{
 };
 use scout::{
     error::AppError,
+    gallery::{
+        fixtures,
+        model::{PhotoState, SellerPhoto, SellerPhotos},
+    },
     listings::{
         api::ListingCard,
         api::{ListingDetail, SearchResults},
@@ -19,7 +23,10 @@ use scout::{
         search::encode_component,
         selling::{EditForm, MyListings},
     },
-    server::config::Config,
+    server::{
+        config::{Config, MediaConfig},
+        state::AppState,
+    },
 };
 use sqlx::PgPool;
 use tower::ServiceExt;
@@ -31,6 +38,7 @@ const ORIGIN: &str = "http://127.0.0.1:3000";
 struct App {
     router: Router,
     pool: PgPool,
+    state: AppState,
 }
 
 struct Reply {
@@ -48,8 +56,20 @@ impl Reply {
 }
 
 async fn app(pool: PgPool) -> App {
-    let (router, _) = support::app(pool.clone(), Config::for_tests(), "target/site").await;
-    App { router, pool }
+    app_with(pool, Config::for_tests()).await
+}
+
+/// With photos in a folder of the test's own, so it can check what is (not) left behind.
+async fn app_with(pool: PgPool, mut config: Config) -> App {
+    config.media = MediaConfig::Local {
+        dir: std::env::temp_dir().join(format!("scout-media-{}", uuid::Uuid::new_v4())),
+    };
+    let (router, state) = support::app(pool.clone(), config, "target/site").await;
+    App {
+        router,
+        pool,
+        state,
+    }
 }
 
 impl App {
@@ -162,6 +182,37 @@ impl App {
             Some(cookie),
         )
         .await
+    }
+
+    /// Uploads a file as the browser's uploader does (the raw body).
+    async fn upload(
+        &self,
+        cookie: Option<&str>,
+        listing_id: i64,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> Reply {
+        let mut req = Request::post(format!("/api/listings/{listing_id}/photos"))
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::ORIGIN, ORIGIN)
+            .header(header::CONTENT_TYPE, "application/octet-stream")
+            .header(header::CONTENT_LENGTH, bytes.len())
+            .header("x-file-name", encode_component(name));
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        self.send(req.body(Body::from(bytes)).unwrap()).await
+    }
+
+    async fn photos(&self, cookie: &str, listing_id: i64) -> SellerPhotos {
+        let reply = self
+            .get(
+                &format!("/api/photos/list?listing_id={listing_id}"),
+                Some(cookie),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        serde_json::from_str(&reply.body).unwrap()
     }
 
     async fn detail(&self, id: i64, cookie: Option<&str>) -> Reply {
@@ -671,4 +722,314 @@ async fn a_comparison_holds_two_to_four_listings_and_shares_as_a_link(pool: PgPo
         .await;
     let left: Vec<i64> = serde_json::from_str(&reply.body).unwrap();
     assert_eq!(left, ids[1..4]);
+}
+
+fn photo_file(seed: u64) -> Vec<u8> {
+    fixtures::jpeg(&fixtures::photo(1200, 900, seed))
+}
+
+fn uploaded(reply: &Reply) -> SellerPhoto {
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    serde_json::from_str(&reply.body).unwrap()
+}
+
+async fn search_card(app: &App, q: &str) -> ListingCard {
+    let found: SearchResults = serde_json::from_str(
+        &app.get(
+            &format!("/api/listings/search?query={}", encode_component(q)),
+            None,
+        )
+        .await
+        .body,
+    )
+    .unwrap();
+    found.cards.into_iter().next().expect("a card")
+}
+
+#[sqlx::test]
+async fn a_seller_uploads_arranges_and_deletes_photos_that_buyers_see_in_order(pool: PgPool) {
+    let app = app(pool).await;
+    let ana = app.seller("ana@example.com").await;
+    let id = app.create(&ana, GOLF).await;
+
+    let mut ids = Vec::new();
+    for seed in 1..=3 {
+        let photo = uploaded(
+            &app.upload(
+                Some(&ana),
+                id,
+                &format!("IMG_000{seed}.JPG"),
+                photo_file(seed),
+            )
+            .await,
+        );
+        assert_eq!(photo.state, PhotoState::Ready);
+        assert_eq!(photo.file_name, format!("IMG_000{seed}.JPG"));
+        let picture = photo.picture.unwrap();
+        let widths: Vec<u32> = picture.sources.iter().map(|s| s.width).collect();
+        assert_eq!(widths, [320, 960, 1200], "never enlarged past the original");
+        assert!(picture.placeholder.starts_with("data:image/png;base64,"));
+        ids.push(photo.id);
+    }
+
+    // buyers: the detail page in upload order, the card with the first as its cover
+    let detail: ListingDetail = serde_json::from_str(&app.detail(id, None).await.body).unwrap();
+    assert_eq!(
+        detail
+            .photos
+            .iter()
+            .map(|p| p.id.clone())
+            .collect::<Vec<_>>(),
+        ids
+    );
+    let card = search_card(&app, "golf highline").await;
+    assert_eq!(card.photo_count, 3);
+    assert_eq!(card.cover.as_ref().unwrap().id, ids[0]);
+
+    // a variant is served with an immutable cache lifetime and is a real WebP of its size
+    let thumb = detail.photos[0].sources[0].url.clone();
+    let res = app
+        .router
+        .clone()
+        .oneshot(Request::get(&thumb).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "image/webp");
+    assert_eq!(
+        res.headers()[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    let body = to_bytes(res.into_body(), 1 << 20).await.unwrap();
+    let decoded = image::load_from_memory_with_format(&body, image::ImageFormat::WebP).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (320, 240));
+    // originals (they may carry GPS) are never served, nor kept once processed
+    let original = format!("/media/uploads/{}", ids[0]);
+    let res = app
+        .router
+        .clone()
+        .oneshot(Request::get(&original).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(app.state.media.list("uploads").await.unwrap().is_empty());
+
+    // the third becomes the cover; the others keep their order
+    let reply = app
+        .post(
+            "/api/photos/reorder",
+            format!("listing_id={id}&order[0]={}", ids[2]),
+            Some(&ana),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let order: Vec<String> = app
+        .photos(&ana, id)
+        .await
+        .photos
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(order, [ids[2].clone(), ids[0].clone(), ids[1].clone()]);
+    assert_eq!(
+        search_card(&app, "golf highline").await.cover.unwrap().id,
+        ids[2]
+    );
+
+    // another seller can neither see, add to, arrange nor delete them; nobody signed out can upload
+    let bob = app.seller("bob@example.com").await;
+    let reply = app
+        .get(&format!("/api/photos/list?listing_id={id}"), Some(&bob))
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let reply = app.upload(Some(&bob), id, "x.jpg", photo_file(9)).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
+    let reply = app
+        .post(
+            "/api/photos/reorder",
+            format!("listing_id={id}&order[0]={}", ids[1]),
+            Some(&bob),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let reply = app
+        .post(
+            "/api/photos/delete",
+            format!("photo_id={}", ids[1]),
+            Some(&bob),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let reply = app.upload(None, id, "x.jpg", photo_file(9)).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.photos(&ana, id).await.photos.len(), 3);
+
+    // deleting one removes its files too
+    let prefix = format!("photos/{}", ids[0]);
+    assert_eq!(app.state.media.list(&prefix).await.unwrap().len(), 3);
+    let reply = app
+        .post(
+            "/api/photos/delete",
+            format!("photo_id={}", ids[0]),
+            Some(&ana),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(app.state.media.list(&prefix).await.unwrap().is_empty());
+    let detail: ListingDetail = serde_json::from_str(&app.detail(id, None).await.body).unwrap();
+    assert_eq!(
+        detail
+            .photos
+            .iter()
+            .map(|p| p.id.clone())
+            .collect::<Vec<_>>(),
+        [ids[2].clone(), ids[1].clone()]
+    );
+    assert_eq!(search_card(&app, "golf highline").await.photo_count, 2);
+
+    // deleting the listing deletes every file
+    let reply = app
+        .post(
+            "/api/listings/delete",
+            format!("listing_id={id}"),
+            Some(&ana),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(app.state.media.list("photos").await.unwrap().is_empty());
+}
+
+#[sqlx::test]
+async fn bad_files_get_their_own_message_and_leave_the_listing_as_it_was(pool: PgPool) {
+    let mut config = Config::for_tests();
+    config.max_photos = 2;
+    let app = app_with(pool, config).await;
+    let ana = app.seller("ana@example.com").await;
+    let id = app.create(&ana, GOLF).await;
+    uploaded(&app.upload(Some(&ana), id, "good.jpg", photo_file(1)).await);
+
+    let whole = photo_file(2);
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "notes.txt",
+            b"not a photo at all".to_vec(),
+            "isn't a photo we can read",
+        ),
+        (
+            "cut.jpg",
+            whole[..whole.len() / 2].to_vec(),
+            "damaged or cut short",
+        ),
+        (
+            "bomb.png",
+            fixtures::png_claiming(50_000, 50_000),
+            "50000 x 50000 pixels",
+        ),
+        (
+            "huge.jpg",
+            vec![0xFF; 26 * 1024 * 1024],
+            "photos can be up to 25 MB",
+        ),
+        ("empty.jpg", Vec::new(), "This file is empty."),
+    ];
+    for (name, bytes, message) in cases {
+        let reply = app.upload(Some(&ana), id, name, bytes).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name}: {}",
+            reply.body
+        );
+        let said = reply.error().field("photo").unwrap_or_default();
+        assert!(said.contains(message), "{name}: {said}");
+    }
+    // nothing of them is left, and the good photo and the listing are untouched
+    let photos = app.photos(&ana, id).await;
+    assert_eq!(photos.photos.len(), 1);
+    assert_eq!(photos.photos[0].state, PhotoState::Ready);
+    assert!(app.state.media.list("uploads").await.unwrap().is_empty());
+    let detail: ListingDetail = serde_json::from_str(&app.detail(id, None).await.body).unwrap();
+    assert_eq!(detail.title, "Volkswagen Golf 2.0 TDI Highline");
+
+    // one over the quota is refused with the number
+    uploaded(
+        &app.upload(Some(&ana), id, "second.jpg", photo_file(3))
+            .await,
+    );
+    let reply = app.upload(Some(&ana), id, "third.jpg", photo_file(4)).await;
+    assert_eq!(reply.status, StatusCode::PAYMENT_REQUIRED, "{}", reply.body);
+    assert!(
+        reply.body.contains("already has 2 photos"),
+        "{}",
+        reply.body
+    );
+    assert_eq!(app.photos(&ana, id).await.photos.len(), 2);
+}
+
+#[sqlx::test]
+async fn processing_cut_off_by_a_crash_is_finished_or_cleanly_failed(pool: PgPool) {
+    let app = app(pool).await;
+    let ana = app.seller("ana@example.com").await;
+    let id = app.create(&ana, GOLF).await;
+    // two uploads whose process died: one original reached the store, one didn't
+    let mut abandoned = Vec::new();
+    for name in ["stored.jpg", "lost.jpg"] {
+        let photo_id: uuid::Uuid = sqlx::query_scalar(
+            "insert into listing_photo (listing_id, position, file_name, claimed_until) \
+             values ($1, (select count(*) from listing_photo where listing_id = $1), $2, now() - interval '1 second') \
+             returning photo_id",
+        )
+        .bind(id)
+        .bind(name)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        abandoned.push(photo_id);
+    }
+    app.state
+        .media
+        .put(
+            &scout::gallery::store::upload_key(abandoned[0]),
+            photo_file(5).into(),
+        )
+        .await
+        .unwrap();
+    // buyers see neither while they are processing
+    let detail: ListingDetail = serde_json::from_str(&app.detail(id, None).await.body).unwrap();
+    assert!(detail.photos.is_empty());
+
+    let taken = scout::gallery::service::resume_abandoned(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(taken, 2);
+    let photos = app.photos(&ana, id).await;
+    let states: Vec<(String, PhotoState)> = photos
+        .photos
+        .iter()
+        .map(|p| (p.file_name.clone(), p.state))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("stored.jpg".to_string(), PhotoState::Ready),
+            ("lost.jpg".to_string(), PhotoState::Failed)
+        ]
+    );
+    assert!(
+        photos.photos[1]
+            .error
+            .as_ref()
+            .unwrap()
+            .contains("upload it again")
+    );
+    let detail: ListingDetail = serde_json::from_str(&app.detail(id, None).await.body).unwrap();
+    assert_eq!(detail.photos.len(), 1, "only the finished one");
+    assert!(app.state.media.list("uploads").await.unwrap().is_empty());
+    // a second pass finds nothing left to do
+    assert_eq!(
+        scout::gallery::service::resume_abandoned(&app.state)
+            .await
+            .unwrap(),
+        0
+    );
 }

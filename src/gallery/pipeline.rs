@@ -169,6 +169,54 @@ fn damaged(e: impl fmt::Display) -> PhotoError {
     PhotoError::Damaged(e.to_string())
 }
 
+/// The checks that need no decoding (size, format, a JPEG's end, the header's pixel count), so
+/// an upload is refused at once, before anything is stored. Returns the header's size.
+pub fn precheck(bytes: &[u8], limits: &Limits) -> Result<(u32, u32), PhotoError> {
+    if bytes.len() > limits.max_bytes {
+        return Err(PhotoError::TooLarge {
+            bytes: bytes.len(),
+            max: limits.max_bytes,
+        });
+    }
+    let format = sniff(bytes)?;
+    if format == ImageFormat::Jpeg && !jpeg_complete(bytes) {
+        return Err(damaged("the JPEG ends before its last scan does"));
+    }
+    let (width, height) = header_size(bytes, format).ok_or(PhotoError::NotAnImage)?;
+    if u64::from(width) * u64::from(height) > limits.max_pixels
+        || width.max(height) > limits.max_side
+    {
+        return Err(PhotoError::TooManyPixels {
+            width,
+            height,
+            max: limits.max_pixels,
+        });
+    }
+    Ok((width, height))
+}
+
+/// The ThumbHash as a tiny PNG data URL, for an `<img>` (the pages' CSP allows `data:`
+/// images but no inline styles).
+pub fn placeholder_data_url(thumbhash: &[u8]) -> Result<String, PhotoError> {
+    use base64::Engine;
+    let (w, h, rgba) =
+        thumbhash::thumb_hash_to_rgba(thumbhash).map_err(|()| damaged("thumbhash"))?;
+    let image = image::RgbaImage::from_raw(
+        u32::try_from(w).map_err(damaged)?,
+        u32::try_from(h).map_err(damaged)?,
+        rgba,
+    )
+    .ok_or_else(|| damaged("thumbhash size"))?;
+    let mut png = Vec::new();
+    image
+        .write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
+        .map_err(damaged)?;
+    Ok(format!(
+        "data:image/png;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(png)
+    ))
+}
+
 /// Decodes `bytes` upright, refusing what `limits` forbid before allocating for the pixels.
 pub fn decode(bytes: &[u8], limits: &Limits) -> Result<DynamicImage, PhotoError> {
     if bytes.len() > limits.max_bytes {

@@ -26,6 +26,9 @@ pub struct ListingCard {
     /// "today", "3 days ago".
     pub age: String,
     pub photo_count: i32,
+    /// The cover photo, when there are photos.
+    #[serde(default)]
+    pub cover: Option<crate::gallery::model::Picture>,
     /// In the viewer's favorites; None when nobody is signed in.
     #[serde(default)]
     pub saved: Option<bool>,
@@ -149,6 +152,8 @@ pub struct ListingDetail {
     /// (label, value) rows of the spec table, in display order.
     pub specs: Vec<(String, String)>,
     pub equipment: Vec<String>,
+    /// The photos buyers see, cover first.
+    pub photos: Vec<crate::gallery::model::Picture>,
     pub history: Vec<PricePoint>,
     pub similar: Vec<ListingCard>,
     /// YYYY-MM-DD

@@ -126,7 +126,7 @@ pub async fn list_favorites() -> Result<Vec<ListingCard>, AppError> {
     let mut cards: Vec<ListingCard> = super::repo::favorites(&state.pool, account)
         .await?
         .iter()
-        .map(|r| super::service::card(r, &catalog, Default::default(), now))
+        .map(|r| super::service::card(r, &catalog, &state.media, Default::default(), now))
         .collect();
     super::service::annotate(&state, Some(account), &mut cards).await?;
     Ok(cards)
@@ -187,7 +187,7 @@ pub async fn compare_listings(ids: Option<String>) -> Result<Comparison, AppErro
     let mut cards: Vec<ListingCard> = super::repo::cards_by_id(&state.pool, &found, viewer)
         .await?
         .iter()
-        .map(|r| super::service::card(r, &catalog, Default::default(), now))
+        .map(|r| super::service::card(r, &catalog, &state.media, Default::default(), now))
         .collect();
     super::service::annotate(&state, viewer, &mut cards).await?;
     let share = format!(

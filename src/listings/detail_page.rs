@@ -196,9 +196,7 @@ fn Listing(l: ListingDetail, back: Option<String>) -> impl IntoView {
                     {format!("{} · {}", l.city, l.seller_type.label())}
                     {l.published.clone().map(|d| format!(" · listed {d}"))}
                 </p>
-                <div class="mt-4 flex aspect-[16/9] items-center justify-center rounded-lg bg-slate-100 text-slate-700">
-                    <span>"No photos yet"</span>
-                </div>
+                <crate::gallery::viewer::Gallery title=l.title.clone() photos=l.photos.clone() />
                 <section class="mt-6" aria-labelledby="specs-h">
                     <h2 id="specs-h" class="text-lg font-semibold">
                         "Details"

@@ -397,12 +397,13 @@ pub struct CardRow {
     pub seller_type: String,
     pub published_at: Option<OffsetDateTime>,
     pub photo_count: i32,
+    pub cover: Option<sqlx::types::Json<crate::gallery::repo::StoredCover>>,
     pub sort_key: Option<String>,
 }
 
 const CARD_COLUMNS: &str = "l.listing_id, l.title, l.status, l.price_minor, l.currency, l.price_eur_minor, \
      l.previous_price_minor, l.year, l.mileage_km, l.fuel, l.transmission, l.power_hp, \
-     c.name_en as city, l.seller_type, l.published_at, l.photo_count";
+     c.name_en as city, l.seller_type, l.published_at, l.photo_count, l.cover";
 
 /// The reference search: one page of results after `after`, plus one more row to tell whether another page exists.
 pub async fn search_page(

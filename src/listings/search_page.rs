@@ -798,20 +798,11 @@ pub fn Card(
     };
     view! {
         <article class="flex h-full flex-col overflow-hidden rounded-lg border border-slate-200 bg-white shadow-sm">
-            <div
-                class="flex aspect-[4/3] items-center justify-center bg-slate-100 text-slate-500"
-                aria-hidden="true"
-            >
-                <svg
-                    viewBox="0 0 24 24"
-                    class="h-12 w-12"
-                    fill="none"
-                    stroke="currentColor"
-                    stroke-width="1.5"
-                >
-                    <path d="M3 13l2-5a2 2 0 0 1 2-1h10a2 2 0 0 1 2 1l2 5v4h-2a2 2 0 0 1-4 0H9a2 2 0 0 1-4 0H3z" />
-                </svg>
-            </div>
+            <crate::gallery::viewer::CardCover
+                cover=card.cover.clone()
+                photo_count=card.photo_count
+                title=card.title.clone()
+            />
             <div class="flex flex-1 flex-col p-4">
                 <h2 class="font-semibold leading-snug text-slate-900">
                     <a href=href class="hover:underline">

@@ -23,6 +23,8 @@ pub struct EditForm {
     pub form: ListingForm,
     /// Field errors of a submit without JavaScript, carried over with what was typed.
     pub errors: crate::error::FieldErrors,
+    /// The listing's photos (None for a new listing: photos come once it is saved).
+    pub photos: Option<crate::gallery::model::SellerPhotos>,
 }
 
 #[cfg(feature = "ssr")]
@@ -234,6 +236,7 @@ mod server {
                 service::card(
                     r,
                     &catalog,
+                    &state.media,
                     crate::listings::model::Currency::default(),
                     now,
                 )
@@ -291,7 +294,8 @@ mod server {
 
 /// Creates (no `listing_id`) or updates a listing. `input.intent == "publish"` publishes a
 /// draft; otherwise a new listing is saved as a draft and an existing one keeps its status.
-/// Goes on to "My listings" on the listing's tab.
+/// Goes on to "My listings" on the listing's tab, or with `intent == "photos"` to the
+/// listing's edit page, where photos are added.
 #[server(prefix = "/api", endpoint = "listings/save")]
 pub async fn save_listing(listing_id: Option<i64>, input: ListingForm) -> Result<i64, AppError> {
     let state = crate::server::state::AppState::from_context()?;
@@ -299,7 +303,11 @@ pub async fn save_listing(listing_id: Option<i64>, input: ListingForm) -> Result
     match server::save(&state, seller_id, listing_id, &input).await {
         Ok((id, status)) => {
             tracing::info!(listing_id = id, %status, "listing saved");
-            leptos_axum::redirect(&format!("/my-listings?tab={status}"));
+            if input.intent == "photos" {
+                leptos_axum::redirect(&format!("/my-listings/{id}/edit#photos"));
+            } else {
+                leptos_axum::redirect(&format!("/my-listings?tab={status}"));
+            }
             Ok(id)
         }
         Err(e) => {
@@ -363,10 +371,17 @@ pub async fn set_listing_status(listing_id: i64, status: String) -> Result<(), A
 pub async fn delete_listing(listing_id: i64) -> Result<(), AppError> {
     let state = crate::server::state::AppState::from_context()?;
     let seller_id = server::seller().await?;
+    let files = crate::gallery::service::listing_files(&state, listing_id).await?;
     let status = super::repo::delete_listing(&state.pool, listing_id, seller_id)
         .await?
         .ok_or(AppError::NotFound)?;
     state.listings_changed(vec![listing_id]).await;
+    if let Err(e) = state.media.delete(&files).await {
+        tracing::warn!(
+            listing_id,
+            "could not delete a deleted listing's photo files: {e}"
+        );
+    }
     tracing::info!(listing_id, "listing deleted");
     leptos_axum::redirect(&format!("/my-listings?tab={status}"));
     Ok(())
@@ -409,10 +424,15 @@ pub async fn load_listing_form(listing_id: Option<i64>) -> Result<EditForm, AppE
         Some((typed, errors)) => (typed, errors),
         None => (stored, Default::default()),
     };
+    let photos = match listing_id {
+        Some(id) => Some(crate::gallery::service::seller_photos(&state, seller_id, id).await?),
+        None => None,
+    };
     Ok(EditForm {
         listing_id,
         status,
         form,
         errors,
+        photos,
     })
 }

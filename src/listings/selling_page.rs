@@ -14,6 +14,7 @@ use super::{
 };
 use crate::{
     error::AppError,
+    gallery::uploader::PhotoManager,
     ui::{FormAlert, INPUT, Labelled, PRIMARY_BUTTON, described_by, field_error},
 };
 use leptos::prelude::*;
@@ -253,6 +254,22 @@ fn Editor(edit: EditForm, options: FormOptions, heading: &'static str) -> impl I
                     </p>
                 }
             })}
+        {match edit.photos.clone() {
+            Some(photos) => view! { <PhotoManager photos /> }.into_any(),
+            None => {
+                view! {
+                    <section aria-labelledby="photos-h" class="mt-6">
+                        <h2 id="photos-h" class="text-lg font-semibold text-slate-900">
+                            "Photos"
+                        </h2>
+                        <p class="mt-1 text-slate-700">
+                            "Photos are added once the listing is saved: fill in the details below and choose “Save draft and add photos”."
+                        </p>
+                    </section>
+                }
+                    .into_any()
+            }
+        }}
         <ActionForm action=save attr:class="mt-6 space-y-6" attr:novalidate=true>
             <FormAlert error=form_level />
             {edit
@@ -566,6 +583,20 @@ fn Editor(edit: EditForm, options: FormOptions, heading: &'static str) -> impl I
                         >
                             "Save draft"
                         </button>
+                        {is_new
+                            .then(|| {
+                                view! {
+                                    <button
+                                        type="submit"
+                                        name="input[intent]"
+                                        value="photos"
+                                        class=SECONDARY_BUTTON
+                                        disabled=move || pending.get()
+                                    >
+                                        "Save draft and add photos"
+                                    </button>
+                                }
+                            })}
                     }
                         .into_any()
                 } else {

@@ -108,7 +108,13 @@ fn card_specs(
     specs
 }
 
-pub fn card(row: &CardRow, catalog: &Catalog, buyer: Currency, now: OffsetDateTime) -> ListingCard {
+pub fn card(
+    row: &CardRow,
+    catalog: &Catalog,
+    media: &crate::gallery::store::MediaStore,
+    buyer: Currency,
+    now: OffsetDateTime,
+) -> ListingCard {
     let cur = currency(&row.currency);
     ListingCard {
         id: row.listing_id,
@@ -129,6 +135,10 @@ pub fn card(row: &CardRow, catalog: &Catalog, buyer: Currency, now: OffsetDateTi
         seller_type: SellerType::from_slug(&row.seller_type).unwrap_or(SellerType::Private),
         age: age(row.published_at, now),
         photo_count: row.photo_count,
+        cover: row
+            .cover
+            .as_ref()
+            .map(|c| crate::gallery::service::cover_picture(media, &c.0)),
         saved: None,
         compared: false,
     }
@@ -644,7 +654,7 @@ pub async fn search(state: &AppState, query: &SearchQuery) -> Result<SearchResul
     };
     let cards = page
         .iter()
-        .map(|r| card(r, &catalog, query.currency, now))
+        .map(|r| card(r, &catalog, &state.media, query.currency, now))
         .collect();
     let loosen = if total == 0 {
         loosen(
@@ -736,7 +746,7 @@ pub async fn listing_detail(
         detail.similar = repo::similar(&state.pool, id, model_id, like.year, like.price_eur_minor)
             .await?
             .iter()
-            .map(|r| card(r, &catalog, buyer, now))
+            .map(|r| card(r, &catalog, &state.media, buyer, now))
             .collect();
     }
     detail.saved = match viewer {
@@ -874,6 +884,7 @@ pub async fn listing_facts(
         year: row.year,
         specs,
         equipment,
+        photos: crate::gallery::service::buyer_pictures(state, id).await?,
         history: Vec::new(),
         similar: Vec::new(),
         published: row.published_at.map(date),

@@ -50,6 +50,44 @@ impl PublicUrl {
     }
 }
 
+/// Where photos are kept.
+#[derive(Clone, PartialEq, Eq)]
+pub enum MediaConfig {
+    /// `SCOUT_MEDIA_DIR` (default `<SCOUT_DATA_DIR>/media`, git-ignored).
+    Local { dir: PathBuf },
+    /// `SCOUT_S3_BUCKET` set: any S3-compatible object store.
+    S3 {
+        bucket: String,
+        /// `SCOUT_S3_ENDPOINT`: e.g. `http://127.0.0.1:9000` for MinIO; unset for AWS.
+        endpoint: Option<String>,
+        /// `SCOUT_S3_REGION` (default `us-east-1`).
+        region: String,
+        /// `SCOUT_S3_ACCESS_KEY_ID` / `SCOUT_S3_SECRET_ACCESS_KEY`.
+        access_key_id: String,
+        secret_access_key: String,
+    },
+}
+
+impl std::fmt::Debug for MediaConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MediaConfig::Local { dir } => f.debug_struct("Local").field("dir", dir).finish(),
+            MediaConfig::S3 {
+                bucket,
+                endpoint,
+                region,
+                ..
+            } => f
+                .debug_struct("S3")
+                .field("bucket", bucket)
+                .field("endpoint", endpoint)
+                .field("region", region)
+                .field("credentials", &"<redacted>")
+                .finish(),
+        }
+    }
+}
+
 /// Everything Scout reads from its environment, parsed once at start-up.
 #[derive(Clone)]
 pub struct Config {
@@ -77,6 +115,16 @@ pub struct Config {
     /// `SCOUT_SIGN_IN_MAX_FAILURES` within `SCOUT_SIGN_IN_WINDOW_SECS`, per email and per client address.
     pub sign_in_max_failures: i64,
     pub sign_in_window: Duration,
+    /// Where photos are kept.
+    pub media: MediaConfig,
+    /// `SCOUT_MEDIA_URL`: the public base URL photos are served from (a CDN or the bucket);
+    /// unset: Scout serves them itself under `/media/`.
+    pub media_url: Option<String>,
+    /// `SCOUT_PHOTO_WORKERS`: photos processed at once (default: the number of cores); each
+    /// needs up to ~60 MB while it runs.
+    pub photo_workers: usize,
+    /// `SCOUT_MAX_PHOTOS`: photos a listing may have (50; a plan quota later).
+    pub max_photos: i64,
 }
 
 impl std::fmt::Debug for Config {
@@ -98,6 +146,10 @@ impl std::fmt::Debug for Config {
             .field("db_max_connections", &self.db_max_connections)
             .field("sign_in_max_failures", &self.sign_in_max_failures)
             .field("sign_in_window", &self.sign_in_window)
+            .field("media", &self.media)
+            .field("media_url", &self.media_url)
+            .field("photo_workers", &self.photo_workers)
+            .field("max_photos", &self.max_photos)
             .finish()
     }
 }
@@ -144,12 +196,32 @@ impl Config {
             Some("json") => LogFormat::Json,
             Some(other) => bail!("SCOUT_LOG_FORMAT={other:?} is not valid: use text or json"),
         };
+        let data_dir = PathBuf::from(var("SCOUT_DATA_DIR").unwrap_or_else(|| ".scout".into()));
+        let media = match var("SCOUT_S3_BUCKET") {
+            Some(bucket) => MediaConfig::S3 {
+                bucket,
+                endpoint: var("SCOUT_S3_ENDPOINT"),
+                region: var("SCOUT_S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+                access_key_id: var("SCOUT_S3_ACCESS_KEY_ID")
+                    .context("SCOUT_S3_BUCKET is set, so SCOUT_S3_ACCESS_KEY_ID is needed")?,
+                secret_access_key: var("SCOUT_S3_SECRET_ACCESS_KEY")
+                    .context("SCOUT_S3_BUCKET is set, so SCOUT_S3_SECRET_ACCESS_KEY is needed")?,
+            },
+            None => MediaConfig::Local {
+                dir: var("SCOUT_MEDIA_DIR").map_or_else(|| data_dir.join("media"), PathBuf::from),
+            },
+        };
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        let photo_workers: usize = parse_var("SCOUT_PHOTO_WORKERS", cores)?;
+        if photo_workers == 0 {
+            bail!("SCOUT_PHOTO_WORKERS must be at least 1");
+        }
         Ok(Config {
             database_url: var("DATABASE_URL"),
             host,
             port,
             public_url,
-            data_dir: PathBuf::from(var("SCOUT_DATA_DIR").unwrap_or_else(|| ".scout".into())),
+            data_dir,
             site_root: var("SCOUT_SITE_ROOT")
                 .or_else(|| var("LEPTOS_SITE_ROOT"))
                 .unwrap_or_else(|| "target/site".into()),
@@ -160,6 +232,10 @@ impl Config {
             db_max_connections: parse_var("SCOUT_DB_MAX_CONNECTIONS", 10)?,
             sign_in_max_failures: parse_var("SCOUT_SIGN_IN_MAX_FAILURES", 10)?,
             sign_in_window: Duration::from_secs(parse_var("SCOUT_SIGN_IN_WINDOW_SECS", 15 * 60)?),
+            media,
+            media_url: var("SCOUT_MEDIA_URL").map(|u| u.trim_end_matches('/').to_string()),
+            photo_workers,
+            max_photos: parse_var("SCOUT_MAX_PHOTOS", 50)?,
         })
     }
 
@@ -182,6 +258,12 @@ impl Config {
             db_max_connections: 5,
             sign_in_max_failures: 10,
             sign_in_window: Duration::from_secs(15 * 60),
+            media: MediaConfig::Local {
+                dir: PathBuf::from(".scout/test/media"),
+            },
+            media_url: None,
+            photo_workers: 2,
+            max_photos: 50,
         }
     }
 }
@@ -210,5 +292,13 @@ mod tests {
         let mut config = Config::for_tests();
         config.database_url = Some("postgres://scout:hunter2@db/scout".into());
         assert!(!format!("{config:?}").contains("hunter2"));
+        config.media = MediaConfig::S3 {
+            bucket: "photos".into(),
+            endpoint: None,
+            region: "eu-central-1".into(),
+            access_key_id: "AKIDEXAMPLE".into(),
+            secret_access_key: "wJalrXUtnFEMI".into(),
+        };
+        assert!(!format!("{config:?}").contains("wJalrXUtnFEMI"));
     }
 }

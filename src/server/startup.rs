@@ -102,6 +102,7 @@ pub fn router(state: AppState) -> Router {
             let options = leptos_options.clone();
             move || shell(options.clone())
         })
+        .merge(crate::gallery::http::session_routes())
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
@@ -115,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(crate::listings::seo::routes())
+        .merge(crate::gallery::http::public_routes())
         .nest_service(&format!("/{}", leptos_options.site_pkg_dir), pkg)
         .layer(from_fn_with_state(state.clone(), security::csrf_guard))
         .layer(from_fn_with_state(state.clone(), security::client_ip))

@@ -4,6 +4,7 @@
 use crate::{
     accounts::password::Passwords,
     error::AppError,
+    gallery::store::MediaStore,
     listings::{catalog::Catalog, engine::SearchEngine},
     server::config::Config,
 };
@@ -11,7 +12,7 @@ use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use sqlx::PgPool;
 use std::sync::Arc;
-use tokio::sync::OnceCell;
+use tokio::sync::{OnceCell, Semaphore};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -19,6 +20,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub passwords: Arc<Passwords>,
     pub leptos_options: LeptosOptions,
+    /// Where photo files live.
+    pub media: MediaStore,
+    /// One permit per photo being processed (`SCOUT_PHOTO_WORKERS`).
+    pub photo_workers: Arc<Semaphore>,
     /// Makes, models, cities, rates: read from Postgres on first use.
     catalog: Arc<OnceCell<Arc<Catalog>>>,
     /// The in-memory search index: built on first use (or at start-up by `serve`).
@@ -31,8 +36,12 @@ impl AppState {
         config: Config,
         leptos_options: LeptosOptions,
     ) -> anyhow::Result<AppState> {
+        let media = MediaStore::from_config(&config.media, config.media_url.as_deref())?;
+        let photo_workers = Arc::new(Semaphore::new(config.photo_workers));
         Ok(AppState {
             pool,
+            media,
+            photo_workers,
             config: Arc::new(config),
             passwords: Arc::new(Passwords::new()?),
             leptos_options,

@@ -1,0 +1,306 @@
+//! SQL for photos. Every change that could alter what buyers see runs in a transaction that
+//! first locks the listing row (so uploads, reorders and deletes of one listing queue up, and
+//! the photo quota holds under concurrent uploads) and ends with `refresh_listing`.
+
+use serde::{Deserialize, Serialize};
+use sqlx::{PgExecutor, PgPool, Postgres, Transaction, types::Json};
+use uuid::Uuid;
+
+/// One stored size of a photo.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredVariant {
+    pub kind: String,
+    pub key: String,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: u64,
+}
+
+/// What `listing.cover` holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredCover {
+    pub photo_id: Uuid,
+    pub variants: Vec<StoredVariant>,
+    pub placeholder: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PhotoRow {
+    pub photo_id: Uuid,
+    pub listing_id: i64,
+    pub position: i32,
+    pub status: String,
+    pub file_name: String,
+    pub variants: Json<Vec<StoredVariant>>,
+    pub placeholder: Option<String>,
+    pub error: Option<String>,
+}
+
+const PHOTO_COLUMNS: &str = "p.photo_id, p.listing_id, p.position, p.status, p.file_name, \
+     p.variants, p.placeholder, p.error";
+
+/// Locks the seller's listing for a photo change; None when it isn't theirs (or doesn't exist).
+pub async fn lock_listing(
+    tx: &mut Transaction<'_, Postgres>,
+    listing_id: i64,
+    seller_id: Uuid,
+) -> sqlx::Result<Option<()>> {
+    sqlx::query_scalar::<_, i64>(
+        "select listing_id from listing where listing_id = $1 and seller_id = $2 for update",
+    )
+    .bind(listing_id)
+    .bind(seller_id)
+    .fetch_optional(&mut **tx)
+    .await
+    .map(|found| found.map(|_| ()))
+}
+
+/// Photos that count against the quota: all but failed ones.
+pub async fn counted_photos(db: impl PgExecutor<'_>, listing_id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "select count(*) from listing_photo where listing_id = $1 and status <> 'failed'",
+    )
+    .bind(listing_id)
+    .fetch_one(db)
+    .await
+}
+
+/// A new photo, last in the order, held by this process while it is processed.
+pub async fn insert_photo(
+    db: impl PgExecutor<'_>,
+    listing_id: i64,
+    file_name: &str,
+) -> sqlx::Result<Uuid> {
+    sqlx::query_scalar(
+        "insert into listing_photo (listing_id, position, file_name) \
+         values ($1, (select coalesce(max(position) + 1, 0) from listing_photo where listing_id = $1), $2) \
+         returning photo_id",
+    )
+    .bind(listing_id)
+    .bind(file_name)
+    .fetch_one(db)
+    .await
+}
+
+/// Takes over photos whose processing was abandoned (the process holding them died): at
+/// most `limit`, each held for another two minutes. Returns (photo, listing, attempts so far).
+pub async fn claim_abandoned(db: &PgPool, limit: i64) -> sqlx::Result<Vec<(Uuid, i64, i16)>> {
+    sqlx::query_as(
+        "update listing_photo set claimed_until = now() + interval '2 minutes', attempts = attempts + 1 \
+         where photo_id in (select photo_id from listing_photo \
+             where status = 'processing' and claimed_until < now() \
+             order by claimed_until limit $1 for update skip locked) \
+         returning photo_id, listing_id, attempts",
+    )
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// What processing made of a photo.
+pub struct Made<'a> {
+    pub width: u32,
+    pub height: u32,
+    pub variants: &'a [StoredVariant],
+    pub thumbhash: &'a [u8],
+    pub placeholder: &'a str,
+    pub phash: &'a [u8],
+}
+
+/// Stores what processing made; false when the photo was deleted meanwhile.
+pub async fn mark_ready(
+    tx: &mut Transaction<'_, Postgres>,
+    photo_id: Uuid,
+    made: &Made<'_>,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "update listing_photo set status = 'ready', width = $2, height = $3, variants = $4, \
+         thumbhash = $5, placeholder = $6, phash = $7, error = null \
+         where photo_id = $1 and status = 'processing'",
+    )
+    .bind(photo_id)
+    .bind(i32::try_from(made.width).unwrap_or(i32::MAX))
+    .bind(i32::try_from(made.height).unwrap_or(i32::MAX))
+    .bind(Json(made.variants))
+    .bind(made.thumbhash)
+    .bind(made.placeholder)
+    .bind(made.phash)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn mark_failed(db: impl PgExecutor<'_>, photo_id: Uuid, error: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "update listing_photo set status = 'failed', error = $2 where photo_id = $1 and status = 'processing'",
+    )
+    .bind(photo_id)
+    .bind(error)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Removes a photo nobody will see (refused while its uploader waited); returns its listing.
+pub async fn forget_photo(db: impl PgExecutor<'_>, photo_id: Uuid) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("delete from listing_photo where photo_id = $1 returning listing_id")
+        .bind(photo_id)
+        .fetch_optional(db)
+        .await
+}
+
+/// Keeps `listing.photo_count` (ready photos) and `listing.cover` (the first ready photo) true,
+/// and the positions 0, 1, 2... in the seller's order.
+pub async fn refresh_listing(
+    tx: &mut Transaction<'_, Postgres>,
+    listing_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "update listing_photo p set position = o.n - 1 \
+         from (select photo_id, row_number() over (order by position, created_at) as n \
+               from listing_photo where listing_id = $1) o \
+         where p.photo_id = o.photo_id and p.position <> o.n - 1",
+    )
+    .bind(listing_id)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "update listing l set \
+             photo_count = (select count(*) from listing_photo where listing_id = $1 and status = 'ready'), \
+             cover = (select jsonb_build_object('photo_id', photo_id, 'variants', variants, 'placeholder', placeholder) \
+                      from listing_photo where listing_id = $1 and status = 'ready' \
+                      order by position limit 1) \
+         where listing_id = $1",
+    )
+    .bind(listing_id)
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+}
+
+/// Every photo of a listing, in order (the seller's view: check `owns` first).
+pub async fn all_photos(db: impl PgExecutor<'_>, listing_id: i64) -> sqlx::Result<Vec<PhotoRow>> {
+    sqlx::query_as(&format!(
+        "select {PHOTO_COLUMNS} from listing_photo p where p.listing_id = $1 order by p.position"
+    ))
+    .bind(listing_id)
+    .fetch_all(db)
+    .await
+}
+
+/// Whether the listing is the seller's.
+pub async fn owns(db: impl PgExecutor<'_>, listing_id: i64, seller_id: Uuid) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "select exists(select 1 from listing where listing_id = $1 and seller_id = $2)",
+    )
+    .bind(listing_id)
+    .bind(seller_id)
+    .fetch_one(db)
+    .await
+}
+
+pub async fn photo(db: impl PgExecutor<'_>, photo_id: Uuid) -> sqlx::Result<Option<PhotoRow>> {
+    sqlx::query_as(&format!(
+        "select {PHOTO_COLUMNS} from listing_photo p where p.photo_id = $1"
+    ))
+    .bind(photo_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// What buyers see: the ready photos, in order.
+pub async fn ready_photos(db: impl PgExecutor<'_>, listing_id: i64) -> sqlx::Result<Vec<PhotoRow>> {
+    sqlx::query_as(&format!(
+        "select {PHOTO_COLUMNS} from listing_photo p \
+         where p.listing_id = $1 and p.status = 'ready' order by p.position"
+    ))
+    .bind(listing_id)
+    .fetch_all(db)
+    .await
+}
+
+/// Deletes the seller's photo; returns its listing and the store keys to remove.
+pub async fn delete_photo(
+    tx: &mut Transaction<'_, Postgres>,
+    photo_id: Uuid,
+    seller_id: Uuid,
+) -> sqlx::Result<Option<(i64, Vec<String>)>> {
+    let listing: Option<i64> = sqlx::query_scalar(
+        "select l.listing_id from listing_photo p join listing l on l.listing_id = p.listing_id \
+         where p.photo_id = $1 and l.seller_id = $2",
+    )
+    .bind(photo_id)
+    .bind(seller_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(listing_id) = listing else {
+        return Ok(None);
+    };
+    if lock_listing(tx, listing_id, seller_id).await?.is_none() {
+        return Ok(None);
+    }
+    let removed: Option<Json<Vec<StoredVariant>>> =
+        sqlx::query_scalar("delete from listing_photo where photo_id = $1 returning variants")
+            .bind(photo_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(removed.map(|v| {
+        let mut keys: Vec<String> = v.0.into_iter().map(|v| v.key).collect();
+        keys.push(super::store::upload_key(photo_id));
+        (listing_id, keys)
+    }))
+}
+
+/// Puts the named photos first, in the order given; the rest (say, uploads that finished
+/// meanwhile) follow in their current order. False when a photo isn't the listing's or is
+/// named twice.
+pub async fn reorder(
+    tx: &mut Transaction<'_, Postgres>,
+    listing_id: i64,
+    order: &[Uuid],
+) -> sqlx::Result<bool> {
+    let mut unique = order.to_vec();
+    unique.sort();
+    unique.dedup();
+    let known: i64 = sqlx::query_scalar(
+        "select count(*) from listing_photo where listing_id = $1 and photo_id = any($2)",
+    )
+    .bind(listing_id)
+    .bind(&unique)
+    .fetch_one(&mut **tx)
+    .await?;
+    if unique.len() != order.len() || usize::try_from(known).ok() != Some(order.len()) {
+        return Ok(false);
+    }
+    sqlx::query(
+        "update listing_photo p set position = o.n - 1 \
+         from (select photo_id, row_number() over ( \
+                   order by coalesce(array_position($2::uuid[], photo_id), 1000000 + position), created_at) as n \
+               from listing_photo where listing_id = $1) o \
+         where p.photo_id = o.photo_id and p.position <> o.n - 1",
+    )
+    .bind(listing_id)
+    .bind(order)
+    .execute(&mut **tx)
+    .await?;
+    Ok(true)
+}
+
+/// Every store key of a listing's photos (before the listing is deleted).
+pub async fn listing_keys(db: impl PgExecutor<'_>, listing_id: i64) -> sqlx::Result<Vec<String>> {
+    let rows: Vec<(Uuid, Json<Vec<StoredVariant>>)> =
+        sqlx::query_as("select photo_id, variants from listing_photo where listing_id = $1")
+            .bind(listing_id)
+            .fetch_all(db)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .flat_map(|(id, variants)| {
+            variants
+                .0
+                .into_iter()
+                .map(|v| v.key)
+                .chain([super::store::upload_key(id)])
+        })
+        .collect())
+}

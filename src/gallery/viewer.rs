@@ -1,0 +1,360 @@
+//! The buyer's gallery: the current photo large (swipe, arrow keys, previous/next buttons),
+//! a strip of thumbnails, and a full-screen lightbox (a modal `<dialog>`: focus stays inside
+//! while it is open, Escape closes it, focus goes back to what opened it) with zoom.
+//!
+//! No layout shift: the frame has a fixed aspect ratio and every `<img>` its width and height;
+//! the ThumbHash blur fills the frame until the photo arrives (and the letterbox after).
+
+use super::model::{Picture, alt_text};
+use leptos::{ev, prelude::*};
+
+/// What the main frame shows at most on a wide screen (the detail page's left column).
+const FRAME_SIZES: &str = "(min-width: 1024px) 44rem, 100vw";
+
+#[component]
+pub fn Gallery(title: String, photos: Vec<Picture>) -> impl IntoView {
+    let count = photos.len();
+    if count == 0 {
+        return view! {
+            <div class="mt-4 flex aspect-[4/3] flex-col items-center justify-center gap-2 rounded-lg bg-slate-100 text-slate-600">
+                <svg
+                    aria-hidden="true"
+                    viewBox="0 0 24 24"
+                    class="h-10 w-10"
+                    fill="none"
+                    stroke="currentColor"
+                    stroke-width="1.5"
+                >
+                    <path d="M3 7h3l2-3h8l2 3h3v13H3z" />
+                    <circle cx="12" cy="13" r="4" />
+                </svg>
+                <span>"No photos yet"</span>
+            </div>
+        }
+            .into_any();
+    }
+    let photos = StoredValue::new(photos);
+    let title = StoredValue::new(title);
+    let current = RwSignal::new(0usize);
+    let zoomed = RwSignal::new(false);
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
+    let opener = NodeRef::<leptos::html::Button>::new();
+    let swipe_from = StoredValue::new(None::<i32>);
+    let swiped = StoredValue::new(false);
+
+    let go = move |delta: isize| {
+        current.update(|i| {
+            let n = isize::try_from(count).unwrap_or(1);
+            let next = (isize::try_from(*i).unwrap_or(0) + delta).rem_euclid(n);
+            *i = usize::try_from(next).unwrap_or(0);
+        });
+        zoomed.set(false);
+    };
+    let arrows = move |e: ev::KeyboardEvent| match e.key().as_str() {
+        "ArrowLeft" => {
+            e.prevent_default();
+            go(-1);
+        }
+        "ArrowRight" => {
+            e.prevent_default();
+            go(1);
+        }
+        _ => {}
+    };
+    let open = move |_| {
+        if swiped.get_value() {
+            swiped.set_value(false);
+            return;
+        }
+        if let Some(d) = dialog.get() {
+            let _ = d.show_modal();
+        }
+    };
+    let close = move |_| {
+        if let Some(d) = dialog.get() {
+            d.close();
+        }
+    };
+    let alt = move |i: usize| alt_text(&title.read_value(), i, count);
+    let picture = move || photos.with_value(|p| p[current.get().min(count - 1)].clone());
+
+    view! {
+        <section
+            class="mt-4"
+            aria-roledescription="carousel"
+            aria-label=move || format!("Photos of {}", title.read_value())
+        >
+            <div
+                class="relative aspect-[4/3] touch-pan-y select-none overflow-hidden rounded-lg bg-slate-800 focus-visible:outline-4 focus-visible:outline-emerald-600"
+                tabindex="0"
+                aria-label="Photo viewer: use the arrow keys to move between photos"
+                on:keydown=arrows
+                on:pointerdown=move |e: ev::PointerEvent| swipe_from.set_value(Some(e.client_x()))
+                on:pointerup=move |e: ev::PointerEvent| {
+                    if let Some(from) = swipe_from.get_value() {
+                        let dx = e.client_x() - from;
+                        if dx.abs() > 40 {
+                            swiped.set_value(true);
+                            go(if dx < 0 { 1 } else { -1 });
+                        }
+                    }
+                    swipe_from.set_value(None);
+                }
+            >
+                {move || {
+                    let p = picture();
+                    let i = current.get();
+                    let (w, h) = p.size();
+                    view! {
+                        <img
+                            src=p.placeholder.clone()
+                            alt=""
+                            aria-hidden="true"
+                            draggable="false"
+                            class="absolute inset-0 h-full w-full scale-110 object-cover blur-lg"
+                        />
+                        <button
+                            type="button"
+                            node_ref=opener
+                            class="absolute inset-0 h-full w-full cursor-zoom-in"
+                            aria-label=format!("{}: open full screen", alt(i))
+                            on:click=open
+                        >
+                            <img
+                                src=p.src_for(960).to_string()
+                                srcset=p.srcset()
+                                sizes=FRAME_SIZES
+                                width=w
+                                height=h
+                                alt=alt(i)
+                                draggable="false"
+                                fetchpriority=if i == 0 { "high" } else { "auto" }
+                                class="relative h-full w-full object-contain"
+                            />
+                        </button>
+                    }
+                }}
+                {(count > 1)
+                    .then(|| {
+                        view! {
+                            <button
+                                type="button"
+                                class="absolute left-2 top-1/2 -translate-y-1/2 rounded-full bg-white/90 px-3 py-2 text-lg font-bold text-slate-900 shadow hover:bg-white"
+                                aria-label="Previous photo"
+                                on:click=move |_| go(-1)
+                            >
+                                "‹"
+                            </button>
+                            <button
+                                type="button"
+                                class="absolute right-2 top-1/2 -translate-y-1/2 rounded-full bg-white/90 px-3 py-2 text-lg font-bold text-slate-900 shadow hover:bg-white"
+                                aria-label="Next photo"
+                                on:click=move |_| go(1)
+                            >
+                                "›"
+                            </button>
+                        }
+                    })}
+                <p
+                    class="absolute bottom-2 right-2 rounded bg-black/70 px-2 py-0.5 text-sm text-white"
+                    aria-live="polite"
+                >
+                    {move || format!("{} of {count}", current.get() + 1)}
+                </p>
+            </div>
+            {(count > 1)
+                .then(|| {
+                    view! {
+                        <ul class="mt-2 flex gap-2 overflow-x-auto pb-1" aria-label="All photos">
+                            {photos
+                                .with_value(|all| {
+                                    all.iter()
+                                        .enumerate()
+                                        .map(|(i, p)| {
+                                            let (w, h) = p.size();
+                                            view! {
+                                                <li class="shrink-0">
+                                                    <button
+                                                        type="button"
+                                                        class="block overflow-hidden rounded border-2 border-transparent aria-[current=true]:border-emerald-600"
+                                                        aria-label=format!("Show photo {} of {count}", i + 1)
+                                                        aria-current=move || (current.get() == i).to_string()
+                                                        on:click=move |_| {
+                                                            current.set(i);
+                                                            zoomed.set(false);
+                                                        }
+                                                    >
+                                                        <img
+                                                            src=p.src_for(160).to_string()
+                                                            width=w
+                                                            height=h
+                                                            alt=""
+                                                            loading="lazy"
+                                                            decoding="async"
+                                                            draggable="false"
+                                                            class="h-16 w-24 object-cover"
+                                                        />
+                                                    </button>
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()
+                                })}
+                        </ul>
+                    }
+                })}
+            <dialog
+                node_ref=dialog
+                class="m-0 h-full max-h-none w-full max-w-none bg-black p-0 text-white backdrop:bg-black/90"
+                aria-label=move || format!("{}: photos", title.read_value())
+                on:keydown=arrows
+                on:close=move |_| {
+                    zoomed.set(false);
+                    if let Some(b) = opener.get() {
+                        let _ = b.focus();
+                    }
+                }
+            >
+                <div class="flex h-full flex-col">
+                    <div class="flex items-center justify-between gap-2 p-3">
+                        <p class="font-medium" aria-live="polite">
+                            {move || format!("Photo {} of {count}", current.get() + 1)}
+                        </p>
+                        <div class="flex gap-2">
+                            <button
+                                type="button"
+                                class="rounded bg-white/15 px-3 py-1.5 hover:bg-white/25"
+                                aria-pressed=move || zoomed.get().to_string()
+                                on:click=move |_| zoomed.update(|z| *z = !*z)
+                            >
+                                {move || if zoomed.get() { "Zoom out" } else { "Zoom in" }}
+                            </button>
+                            <button
+                                type="button"
+                                class="rounded bg-white/15 px-3 py-1.5 hover:bg-white/25"
+                                on:click=close
+                            >
+                                "Close"
+                            </button>
+                        </div>
+                    </div>
+                    <div class="relative min-h-0 flex-1 overflow-auto">
+                        {move || {
+                            let p = picture();
+                            let i = current.get();
+                            let (w, h) = p.size();
+                            let src = p.largest().map(|s| s.url.clone()).unwrap_or_default();
+                            view! {
+                                <img
+                                    src=src
+                                    srcset=p.srcset()
+                                    sizes=move || if zoomed.get() { "200vw" } else { "100vw" }
+                                    width=w
+                                    height=h
+                                    alt=alt(i)
+                                    draggable="false"
+                                    class=move || {
+                                        if zoomed.get() {
+                                            "mx-auto w-[200%] max-w-none cursor-zoom-out"
+                                        } else {
+                                            "mx-auto h-full w-full cursor-zoom-in object-contain"
+                                        }
+                                    }
+                                    on:click=move |_| zoomed.update(|z| *z = !*z)
+                                />
+                            }
+                        }}
+                    </div>
+                    {(count > 1)
+                        .then(|| {
+                            view! {
+                                <div class="flex justify-between p-3">
+                                    <button
+                                        type="button"
+                                        class="rounded bg-white/15 px-4 py-2 hover:bg-white/25"
+                                        on:click=move |_| go(-1)
+                                    >
+                                        "‹ Previous"
+                                    </button>
+                                    <button
+                                        type="button"
+                                        class="rounded bg-white/15 px-4 py-2 hover:bg-white/25"
+                                        on:click=move |_| go(1)
+                                    >
+                                        "Next ›"
+                                    </button>
+                                </div>
+                            }
+                        })}
+                </div>
+            </dialog>
+        </section>
+    }
+        .into_any()
+}
+
+/// A search card's cover: the thumbnail over its blur, or a clean placeholder.
+#[component]
+pub fn CardCover(cover: Option<Picture>, photo_count: i32, title: String) -> impl IntoView {
+    let count = match photo_count {
+        0 => None,
+        1 => Some("1 photo".to_string()),
+        n => Some(format!("{n} photos")),
+    };
+    view! {
+        <div class="relative aspect-[4/3] overflow-hidden bg-slate-100">
+            {match cover {
+                Some(p) => {
+                    let (w, h) = p.size();
+                    view! {
+                        <img
+                            src=p.placeholder.clone()
+                            alt=""
+                            aria-hidden="true"
+                            class="absolute inset-0 h-full w-full object-cover"
+                        />
+                        <img
+                            src=p.src_for(320).to_string()
+                            srcset=p.srcset()
+                            sizes="(min-width: 640px) 16rem, 100vw"
+                            width=w
+                            height=h
+                            alt=format!("{title}, cover photo")
+                            loading="lazy"
+                            decoding="async"
+                            class="relative h-full w-full object-cover"
+                        />
+                    }
+                        .into_any()
+                }
+                None => {
+                    view! {
+                        <div
+                            class="flex h-full w-full items-center justify-center text-slate-500"
+                            aria-hidden="true"
+                        >
+                            <svg
+                                viewBox="0 0 24 24"
+                                class="h-12 w-12"
+                                fill="none"
+                                stroke="currentColor"
+                                stroke-width="1.5"
+                            >
+                                <path d="M3 13l2-5a2 2 0 0 1 2-1h10a2 2 0 0 1 2 1l2 5v4h-2a2 2 0 0 1-4 0H9a2 2 0 0 1-4 0H3z" />
+                            </svg>
+                        </div>
+                    }
+                        .into_any()
+                }
+            }}
+            {count
+                .map(|c| {
+                    view! {
+                        <span class="absolute bottom-1 right-1 rounded bg-black/70 px-1.5 py-0.5 text-xs text-white">
+                            {c}
+                        </span>
+                    }
+                })}
+        </div>
+    }
+}
