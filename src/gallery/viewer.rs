@@ -8,6 +8,18 @@
 use super::model::{Picture, alt_text};
 use leptos::{ev, prelude::*};
 
+/// Milliseconds since the epoch (the browser's clock; handlers only run there).
+fn now_ms() -> f64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Date::now()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        0.0
+    }
+}
+
 /// What the main frame shows at most on a wide screen (the detail page's left column).
 const FRAME_SIZES: &str = "(min-width: 1024px) 44rem, 100vw";
 
@@ -40,7 +52,8 @@ pub fn Gallery(title: String, photos: Vec<Picture>) -> impl IntoView {
     let dialog = NodeRef::<leptos::html::Dialog>::new();
     let opener = NodeRef::<leptos::html::Button>::new();
     let swipe_from = StoredValue::new(None::<i32>);
-    let swiped = StoredValue::new(false);
+    // when the last swipe ended: the click that follows it must not open the lightbox
+    let swiped_at = StoredValue::new(f64::NEG_INFINITY);
 
     let go = move |delta: isize| {
         current.update(|i| {
@@ -62,8 +75,7 @@ pub fn Gallery(title: String, photos: Vec<Picture>) -> impl IntoView {
         _ => {}
     };
     let open = move |_| {
-        if swiped.get_value() {
-            swiped.set_value(false);
+        if now_ms() - swiped_at.get_value() < 500.0 {
             return;
         }
         if let Some(d) = dialog.get() {
@@ -94,7 +106,7 @@ pub fn Gallery(title: String, photos: Vec<Picture>) -> impl IntoView {
                     if let Some(from) = swipe_from.get_value() {
                         let dx = e.client_x() - from;
                         if dx.abs() > 40 {
-                            swiped.set_value(true);
+                            swiped_at.set_value(now_ms());
                             go(if dx < 0 { 1 } else { -1 });
                         }
                     }

@@ -91,10 +91,45 @@ pub async fn seed_demo_listings_once(state: &AppState, count: usize) -> anyhow::
     if existing == 0 && count > 0 {
         let started = std::time::Instant::now();
         let n = seed_demo_listings(state, count, 2026).await?;
+        let photos = seed_demo_photos(state, 6, 3).await?;
         tracing::info!(
-            "seeded {n} demo listings in {:.1} s",
+            "seeded {n} demo listings ({photos} photos) in {:.1} s",
             started.elapsed().as_secs_f64()
         );
     }
     Ok(())
+}
+
+/// Gives the newest `listings` demo listings `each` generated photos, through the same
+/// pipeline and store as an upload.
+pub async fn seed_demo_photos(state: &AppState, listings: i64, each: u64) -> anyhow::Result<usize> {
+    let newest: Vec<(i64, uuid::Uuid)> = sqlx::query_as(
+        "select listing_id, seller_id from listing where status = 'published' \
+         order by published_at desc, listing_id desc limit $1",
+    )
+    .bind(listings)
+    .fetch_all(&state.pool)
+    .await?;
+    let mut added = 0;
+    for (listing_id, seller_id) in newest {
+        for n in 0..each {
+            let seed = u64::try_from(listing_id).unwrap_or(0) * 10 + n;
+            let bytes = tokio::task::spawn_blocking(move || {
+                crate::gallery::fixtures::jpeg(&crate::gallery::fixtures::photo(1200, 900, seed))
+            })
+            .await?;
+            crate::gallery::service::upload(
+                state,
+                seller_id,
+                listing_id,
+                &format!("demo-{listing_id}-{}.jpg", n + 1),
+                bytes.into(),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("demo photo for listing {listing_id}: {e}"))?;
+            added += 1;
+        }
+    }
+    state.search_synced().await?;
+    Ok(added)
 }
