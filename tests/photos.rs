@@ -98,6 +98,13 @@ fn variants_have_their_sizes_and_small_photos_are_not_enlarged() {
     assert!(done.placeholder.len() > 5 && done.placeholder.len() < 40);
     assert_eq!(done.phash.len(), 8, "a 64-bit perceptual hash");
 
+    // portrait: the sizes follow the width, the placeholder fits ThumbHash's 100 x 100
+    let portrait = fixtures::jpeg(&fixtures::photo(1200, 1600, 3));
+    let done = pipeline::process(&portrait, &Limits::default(), 2).unwrap();
+    let sizes: Vec<(u32, u32)> = done.variants.iter().map(|v| (v.width, v.height)).collect();
+    assert_eq!(sizes, vec![(1200, 1600), (960, 1280), (320, 427)]);
+    assert!(pipeline::placeholder_data_url(&done.placeholder).is_ok());
+
     let small = fixtures::jpeg(&fixtures::photo(800, 600, 2));
     let done = pipeline::process(&small, &Limits::default(), 4).unwrap();
     let widths: Vec<u32> = done.variants.iter().map(|v| v.width).collect();

@@ -306,7 +306,11 @@ fn resize(src: &Image<'_>, width: u32) -> Result<Image<'static>, PhotoError> {
     let height = (u64::from(src.height()) * u64::from(width))
         .div_ceil(u64::from(src.width()))
         .max(1);
-    let mut dst = Image::new(width, u32::try_from(height).unwrap_or(1), PixelType::U8x3);
+    resize_exact(src, width, u32::try_from(height).unwrap_or(1))
+}
+
+fn resize_exact(src: &Image<'_>, width: u32, height: u32) -> Result<Image<'static>, PhotoError> {
+    let mut dst = Image::new(width, height, PixelType::U8x3);
     Resizer::new()
         .resize(
             src,
@@ -458,14 +462,14 @@ pub fn process(bytes: &[u8], limits: &Limits, method: i32) -> Result<Processed, 
 
 /// ThumbHash (from at most 100 x 100 pixels) and the gradient hash, both from the thumbnail.
 fn placeholder_and_hash(thumb: &Image<'_>) -> Result<(Vec<u8>, Vec<u8>), PhotoError> {
-    let scale = 100.0 / f64::from(thumb.width().max(thumb.height()));
-    #[expect(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        reason = "at most 100"
-    )]
-    let small_width = ((f64::from(thumb.width()) * scale).round() as u32).clamp(1, 100);
-    let small = resize(thumb, small_width)?;
+    // ThumbHash takes at most 100 x 100: both sides scaled by the longer one, rounded down
+    let longer = u64::from(thumb.width().max(thumb.height()));
+    let side = |v: u32| {
+        u32::try_from(u64::from(v) * 100 / longer)
+            .unwrap_or(100)
+            .clamp(1, 100)
+    };
+    let small = resize_exact(thumb, side(thumb.width()), side(thumb.height()))?;
     let rgba: Vec<u8> = small
         .buffer()
         .chunks_exact(3)

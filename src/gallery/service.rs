@@ -205,9 +205,13 @@ async fn process(
             .map_err(AppError::internal)?;
         let limits = limits();
         tokio::task::spawn_blocking(move || -> Result<_, PhotoError> {
-            let processed = pipeline::process(&bytes, &limits, pipeline::WEBP_METHOD)?;
-            let placeholder = pipeline::placeholder_data_url(&processed.placeholder)?;
-            Ok((processed, placeholder))
+            // a decoder bug tripped by a hostile file refuses that file, nothing more
+            std::panic::catch_unwind(|| {
+                let processed = pipeline::process(&bytes, &limits, pipeline::WEBP_METHOD)?;
+                let placeholder = pipeline::placeholder_data_url(&processed.placeholder)?;
+                Ok((processed, placeholder))
+            })
+            .unwrap_or_else(|_| Err(PhotoError::Damaged("the pipeline panicked".into())))
         })
         .await?
     };

@@ -264,7 +264,10 @@ pub fn PhotoManager(photos: SellerPhotos) -> impl IntoView {
                     .get()
                     .map(|m| {
                         view! {
-                            <p role="alert" class="rounded border border-red-300 bg-red-50 px-3 py-2 text-red-900">
+                            <p
+                                role="alert"
+                                class="rounded border border-red-300 bg-red-50 px-3 py-2 text-red-900"
+                            >
                                 {m}
                             </p>
                         }
@@ -280,7 +283,10 @@ pub fn PhotoManager(photos: SellerPhotos) -> impl IntoView {
                     }
                 }
             >
-                <ol class="grid grid-cols-2 gap-3 sm:grid-cols-3" aria-label="Your photos, in order">
+                <ol
+                    class="grid grid-cols-2 gap-3 sm:grid-cols-3"
+                    aria-label="Your photos, in order"
+                >
                     <For each=move || ctx.tiles.get() key=|t| t.key let:tile>
                         <PhotoTile ctx tile delete />
                     </For>
@@ -302,6 +308,7 @@ fn PhotoTile(ctx: Photos, tile: Tile, delete: ServerAction<DeletePhoto>) -> impl
     });
     let name = move || tile.name.get();
     let ready = move || matches!(tile.stage.get(), Stage::Ready(_));
+    let is_last = move || index.get() + 1 == ctx.tiles.with(Vec::len);
     let label = move || format!("photo {} ({})", index.get() + 1, name());
     let move_by = move |delta: isize| {
         let to = index.get_untracked().saturating_add_signed(delta);
@@ -387,8 +394,7 @@ fn PhotoTile(ctx: Photos, tile: Tile, delete: ServerAction<DeletePhoto>) -> impl
                             None => view! { <span></span> }.into_any(),
                         }
                     }
-                }}
-                <Show when=move || index.get() == 0 && ready()>
+                }} <Show when=move || index.get() == 0 && ready()>
                     <span class="absolute left-1 top-1 rounded bg-emerald-700 px-1.5 py-0.5 text-xs font-semibold text-white">
                         "Cover"
                     </span>
@@ -399,7 +405,8 @@ fn PhotoTile(ctx: Photos, tile: Tile, delete: ServerAction<DeletePhoto>) -> impl
             </p>
             {move || match tile.stage.get() {
                 Stage::Waiting => {
-                    view! { <p class="text-sm text-slate-600">"Waiting to upload…"</p> }.into_any()
+                    view! { <p class="text-sm text-slate-600">"Waiting to upload…"</p> }
+                        .into_any()
                 }
                 Stage::Uploading(done) => {
                     #[expect(
@@ -477,7 +484,7 @@ fn PhotoTile(ctx: Photos, tile: Tile, delete: ServerAction<DeletePhoto>) -> impl
                                             id=format!("photo-{key}-later")
                                             class=TILE_BUTTON
                                             aria-label=move || format!("Move {} later", label())
-                                            disabled=move || index.get() + 1 >= ctx.tiles.with(Vec::len)
+                                            disabled=is_last
                                             on:click=move |_| move_by(1)
                                         >
                                             "↓ Later"
@@ -494,7 +501,11 @@ fn PhotoTile(ctx: Photos, tile: Tile, delete: ServerAction<DeletePhoto>) -> impl
                                 }
                             }
                         >
-                            <div class="flex flex-wrap items-center gap-1" role="group" aria-label="Confirm">
+                            <div
+                                class="flex flex-wrap items-center gap-1"
+                                role="group"
+                                aria-label="Confirm"
+                            >
                                 <span class="text-xs text-slate-800">"Delete this photo?"</span>
                                 <button
                                     type="button"

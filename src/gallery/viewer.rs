@@ -8,15 +8,30 @@
 use super::model::{Picture, alt_text};
 use leptos::{ev, prelude::*};
 
-/// Milliseconds since the epoch (the browser's clock; handlers only run there).
-fn now_ms() -> f64 {
-    #[cfg(feature = "hydrate")]
-    {
-        js_sys::Date::now()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        0.0
+/// Tab from the last button goes to the first, Shift+Tab from the first to the last: a modal
+/// `<dialog>` makes the page behind it inert, but would still let focus leave for the
+/// browser's own controls.
+fn keep_focus_inside(
+    e: &ev::KeyboardEvent,
+    first: Option<leptos::web_sys::HtmlButtonElement>,
+    last: Option<leptos::web_sys::HtmlButtonElement>,
+) {
+    let (Some(first), Some(last)) = (first, last) else {
+        return;
+    };
+    let active = document().active_element();
+    let is = |b: &leptos::web_sys::HtmlButtonElement| {
+        active.as_ref().is_some_and(|a| {
+            AsRef::<leptos::wasm_bindgen::JsValue>::as_ref(a)
+                == AsRef::<leptos::wasm_bindgen::JsValue>::as_ref(b)
+        })
+    };
+    if e.shift_key() && is(&first) {
+        e.prevent_default();
+        let _ = last.focus();
+    } else if !e.shift_key() && is(&last) {
+        e.prevent_default();
+        let _ = first.focus();
     }
 }
 
@@ -51,9 +66,13 @@ pub fn Gallery(title: String, photos: Vec<Picture>) -> impl IntoView {
     let zoomed = RwSignal::new(false);
     let dialog = NodeRef::<leptos::html::Dialog>::new();
     let opener = NodeRef::<leptos::html::Button>::new();
+    // the lightbox's first and last buttons: Tab goes round between them
+    let zoom_button = NodeRef::<leptos::html::Button>::new();
+    let close_button = NodeRef::<leptos::html::Button>::new();
+    let next_button = NodeRef::<leptos::html::Button>::new();
     let swipe_from = StoredValue::new(None::<i32>);
-    // when the last swipe ended: the click that follows it must not open the lightbox
-    let swiped_at = StoredValue::new(f64::NEG_INFINITY);
+    // set by a swipe until the click the browser sends right after it has passed
+    let swiped = StoredValue::new(false);
 
     let go = move |delta: isize| {
         current.update(|i| {
@@ -75,7 +94,7 @@ pub fn Gallery(title: String, photos: Vec<Picture>) -> impl IntoView {
         _ => {}
     };
     let open = move |_| {
-        if now_ms() - swiped_at.get_value() < 500.0 {
+        if swiped.get_value() {
             return;
         }
         if let Some(d) = dialog.get() {
@@ -106,7 +125,8 @@ pub fn Gallery(title: String, photos: Vec<Picture>) -> impl IntoView {
                     if let Some(from) = swipe_from.get_value() {
                         let dx = e.client_x() - from;
                         if dx.abs() > 40 {
-                            swiped_at.set_value(now_ms());
+                            swiped.set_value(true);
+                            set_timeout(move || swiped.set_value(false), std::time::Duration::ZERO);
                             go(if dx < 0 { 1 } else { -1 });
                         }
                     }
@@ -219,7 +239,17 @@ pub fn Gallery(title: String, photos: Vec<Picture>) -> impl IntoView {
                 node_ref=dialog
                 class="m-0 h-full max-h-none w-full max-w-none bg-black p-0 text-white backdrop:bg-black/90"
                 aria-label=move || format!("{}: photos", title.read_value())
-                on:keydown=arrows
+                on:keydown=move |e: ev::KeyboardEvent| {
+                    if e.key() == "Tab" {
+                        keep_focus_inside(
+                            &e,
+                            zoom_button.get(),
+                            next_button.get().or_else(|| close_button.get()),
+                        );
+                    } else {
+                        arrows(e);
+                    }
+                }
                 on:close=move |_| {
                     zoomed.set(false);
                     if let Some(b) = opener.get() {
@@ -236,6 +266,7 @@ pub fn Gallery(title: String, photos: Vec<Picture>) -> impl IntoView {
                             <button
                                 type="button"
                                 class="rounded bg-white/15 px-3 py-1.5 hover:bg-white/25"
+                                node_ref=zoom_button
                                 aria-pressed=move || zoomed.get().to_string()
                                 on:click=move |_| zoomed.update(|z| *z = !*z)
                             >
@@ -244,6 +275,7 @@ pub fn Gallery(title: String, photos: Vec<Picture>) -> impl IntoView {
                             <button
                                 type="button"
                                 class="rounded bg-white/15 px-3 py-1.5 hover:bg-white/25"
+                                node_ref=close_button
                                 on:click=close
                             >
                                 "Close"
@@ -291,6 +323,7 @@ pub fn Gallery(title: String, photos: Vec<Picture>) -> impl IntoView {
                                     <button
                                         type="button"
                                         class="rounded bg-white/15 px-4 py-2 hover:bg-white/25"
+                                        node_ref=next_button
                                         on:click=move |_| go(1)
                                     >
                                         "Next ›"
