@@ -43,7 +43,7 @@ create index listing_photo_processing_idx on listing_photo (claimed_until) where
 create trigger listing_photo_set_updated_at before update on listing_photo
     for each row execute function set_updated_at();
 
--- The cover as search cards show it ({variants, width, height, placeholder}), kept with
+-- The cover as search cards show it ({photo_id, variants, placeholder}), kept with
 -- photo_count (ready photos only) by src/gallery/repo.rs whenever photos change, so a page of
 -- cards needs no extra query.
 alter table listing add column cover jsonb;

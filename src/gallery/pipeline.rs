@@ -169,9 +169,8 @@ fn damaged(e: impl fmt::Display) -> PhotoError {
     PhotoError::Damaged(e.to_string())
 }
 
-/// The checks that need no decoding (size, format, a JPEG's end, the header's pixel count), so
-/// an upload is refused at once, before anything is stored. Returns the header's size.
-pub fn precheck(bytes: &[u8], limits: &Limits) -> Result<(u32, u32), PhotoError> {
+/// The size, the format by its magic bytes, and for a JPEG that it reaches its end.
+fn checked_format(bytes: &[u8], limits: &Limits) -> Result<ImageFormat, PhotoError> {
     if bytes.len() > limits.max_bytes {
         return Err(PhotoError::TooLarge {
             bytes: bytes.len(),
@@ -180,8 +179,16 @@ pub fn precheck(bytes: &[u8], limits: &Limits) -> Result<(u32, u32), PhotoError>
     }
     let format = sniff(bytes)?;
     if format == ImageFormat::Jpeg && !jpeg_complete(bytes) {
+        // the decoder would fill the missing part with grey rather than fail
         return Err(damaged("the JPEG ends before its last scan does"));
     }
+    Ok(format)
+}
+
+/// The checks that need no decoding (size, format, a JPEG's end, the header's pixel count), so
+/// an upload is refused at once, before anything is stored. Returns the header's size.
+pub fn precheck(bytes: &[u8], limits: &Limits) -> Result<(u32, u32), PhotoError> {
+    let format = checked_format(bytes, limits)?;
     let (width, height) = header_size(bytes, format).ok_or(PhotoError::NotAnImage)?;
     if u64::from(width) * u64::from(height) > limits.max_pixels
         || width.max(height) > limits.max_side
@@ -219,17 +226,7 @@ pub fn placeholder_data_url(thumbhash: &[u8]) -> Result<String, PhotoError> {
 
 /// Decodes `bytes` upright, refusing what `limits` forbid before allocating for the pixels.
 pub fn decode(bytes: &[u8], limits: &Limits) -> Result<DynamicImage, PhotoError> {
-    if bytes.len() > limits.max_bytes {
-        return Err(PhotoError::TooLarge {
-            bytes: bytes.len(),
-            max: limits.max_bytes,
-        });
-    }
-    let format = sniff(bytes)?;
-    if format == ImageFormat::Jpeg && !jpeg_complete(bytes) {
-        // the decoder would fill the missing part with grey rather than fail
-        return Err(damaged("the JPEG ends before its last scan does"));
-    }
+    let format = checked_format(bytes, limits)?;
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut caps = image::Limits::default();
     caps.max_image_width = Some(limits.max_side);

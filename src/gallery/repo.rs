@@ -107,6 +107,18 @@ pub struct Made<'a> {
     pub phash: &'a [u8],
 }
 
+/// Holds the photo for another two minutes (processing is about to start).
+pub async fn renew_claim(db: impl PgExecutor<'_>, photo_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query(
+        "update listing_photo set claimed_until = now() + interval '2 minutes' \
+         where photo_id = $1 and status = 'processing'",
+    )
+    .bind(photo_id)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
 /// Stores what processing made; false when the photo was deleted meanwhile.
 pub async fn mark_ready(
     tx: &mut Transaction<'_, Postgres>,

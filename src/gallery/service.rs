@@ -140,8 +140,10 @@ pub async fn upload(
     file_name: &str,
     bytes: Bytes,
 ) -> Result<SellerPhoto, AppError> {
-    let limits = limits();
-    pipeline::precheck(&bytes, &limits).map_err(|e| refused(&e))?;
+    if !repo::owns(&state.pool, listing_id, seller_id).await? {
+        return Err(AppError::NotFound);
+    }
+    pipeline::precheck(&bytes, &limits()).map_err(|e| refused(&e))?;
 
     let mut tx = state.pool.begin().await?;
     repo::lock_listing(&mut tx, listing_id, seller_id)
@@ -169,7 +171,19 @@ pub async fn upload(
     // A task of its own: it finishes even if the uploader goes away meanwhile.
     let task = tokio::spawn({
         let state = state.clone();
-        async move { process(&state, photo_id, listing_id, bytes, Failure::Forget).await }
+        async move {
+            let done = process(&state, photo_id, listing_id, bytes, Failure::Forget).await;
+            if let Err(e) = &done
+                && !matches!(e, AppError::Invalid { .. })
+            {
+                // the uploader hears it failed: leave nothing that could go live later
+                if let Err(e) = repo::forget_photo(&state.pool, photo_id).await {
+                    tracing::warn!(%photo_id, "forgetting a failed upload: {e}");
+                }
+                let _ = state.media.delete(&[store::upload_key(photo_id)]).await;
+            }
+            done
+        }
     });
     task.await??;
     let row = repo::photo(&state.pool, photo_id)
@@ -203,6 +217,8 @@ async fn process(
             .acquire_owned()
             .await
             .map_err(AppError::internal)?;
+        // the wait for a slot doesn't count against the hold
+        repo::renew_claim(&state.pool, photo_id).await?;
         let limits = limits();
         tokio::task::spawn_blocking(move || -> Result<_, PhotoError> {
             // a decoder bug tripped by a hostile file refuses that file, nothing more
@@ -274,8 +290,9 @@ async fn process(
     tx.commit().await?;
     if shown {
         state.listings_changed(vec![listing_id]).await;
-    } else {
-        // deleted while it was processed
+    } else if repo::photo(&state.pool, photo_id).await?.is_none() {
+        // deleted while it was processed (if another run finished it first, the keys are
+        // the same files, now in use: keep them)
         let _ = state.media.delete(&keys).await;
     }
     if let Err(e) = state.media.delete(&[store::upload_key(photo_id)]).await {
@@ -288,7 +305,12 @@ async fn process(
 /// stored original when it is there, else the photo is marked failed with a message for the
 /// seller. Returns how many were taken over.
 pub async fn resume_abandoned(state: &AppState) -> Result<usize, AppError> {
-    let claimed = repo::claim_abandoned(&state.pool, 20).await?;
+    // no more than can be processed at once, so none waits out its hold in this loop
+    let claimed = repo::claim_abandoned(
+        &state.pool,
+        i64::try_from(state.config.photo_workers).unwrap_or(1),
+    )
+    .await?;
     let count = claimed.len();
     for (photo_id, listing_id, attempts) in claimed {
         tracing::info!(%photo_id, listing_id, attempts, "taking over an abandoned photo");

@@ -170,18 +170,44 @@ pub fn PhotoManager(photos: SellerPhotos) -> impl IntoView {
         },
     );
 
+    // paste anywhere on the page; files dropped anywhere on it (not only on the box) are
+    // added rather than opened by the browser, which would leave the form
     #[cfg(feature = "hydrate")]
-    let _paste = window_event_listener(ev::paste, move |e: ev::ClipboardEvent| {
-        let files = e
-            .clipboard_data()
-            .and_then(|d| d.files())
-            .map(browser::files_of)
-            .unwrap_or_default();
-        if !files.is_empty() {
+    {
+        let paste = window_event_listener(ev::paste, move |e: ev::ClipboardEvent| {
+            let files = e
+                .clipboard_data()
+                .and_then(|d| d.files())
+                .map(browser::files_of)
+                .unwrap_or_default();
+            if !files.is_empty() {
+                e.prevent_default();
+                browser::add(ctx, files);
+            }
+        });
+        let over = window_event_listener(ev::dragover, move |e: ev::DragEvent| {
             e.prevent_default();
-            browser::add(ctx, files);
-        }
-    });
+        });
+        let dropped = window_event_listener(ev::drop, move |e: ev::DragEvent| {
+            e.prevent_default();
+            if ctx.dragging.get_untracked().is_none() {
+                browser::add(
+                    ctx,
+                    e.data_transfer()
+                        .and_then(|d| d.files())
+                        .map(browser::files_of)
+                        .unwrap_or_default(),
+                );
+            }
+            ctx.dragging.set(None);
+        });
+        on_cleanup(move || {
+            paste.remove();
+            over.remove();
+            dropped.remove();
+            browser::forget_queue();
+        });
+    }
 
     let on_pick = move |e: ev::Event| {
         #[cfg(feature = "hydrate")]
@@ -199,22 +225,6 @@ pub fn PhotoManager(photos: SellerPhotos) -> impl IntoView {
         #[cfg(not(feature = "hydrate"))]
         let _ = e;
     };
-    let on_drop = move |e: ev::DragEvent| {
-        e.prevent_default();
-        if ctx.dragging.get_untracked().is_some() {
-            // a tile dropped between tiles: nothing to add
-            ctx.dragging.set(None);
-        } else {
-            #[cfg(feature = "hydrate")]
-            browser::add(
-                ctx,
-                e.data_transfer()
-                    .and_then(|d| d.files())
-                    .map(browser::files_of)
-                    .unwrap_or_default(),
-            );
-        }
-    };
     let max_mb = photos.max_bytes / (1024 * 1024);
 
     view! {
@@ -227,29 +237,22 @@ pub fn PhotoManager(photos: SellerPhotos) -> impl IntoView {
                     {move || format!("{} of {} photos", ctx.counted(), ctx.max)}
                 </p>
             </div>
-            <div
-                class="rounded-lg border-2 border-dashed border-slate-300 bg-slate-50 p-4 text-center"
-                on:dragover=move |e: ev::DragEvent| e.prevent_default()
-                on:drop=on_drop
-            >
+            <div class="rounded-lg border-2 border-dashed border-slate-300 bg-slate-50 p-4 text-center">
                 <p class="text-slate-700">
                     "Drag photos here, paste them, or "
-                    <label
-                        for="photo-files"
-                        class="cursor-pointer font-semibold text-emerald-800 underline focus-within:outline"
-                    >
+                    <label class="cursor-pointer font-semibold text-emerald-800 underline has-[:focus-visible]:outline has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-emerald-700">
                         "choose photos"
+                        <input
+                            id="photo-files"
+                            type="file"
+                            multiple=true
+                            accept="image/jpeg,image/png,image/webp,.jpg,.jpeg,.png,.webp"
+                            class="sr-only"
+                            aria-describedby="photo-rules"
+                            on:change=on_pick
+                        />
                     </label> "."
                 </p>
-                <input
-                    id="photo-files"
-                    type="file"
-                    multiple=true
-                    accept="image/jpeg,image/png,image/webp,.jpg,.jpeg,.png,.webp"
-                    class="sr-only"
-                    aria-describedby="photo-rules"
-                    on:change=on_pick
-                />
                 <p id="photo-rules" class="mt-1 text-sm text-slate-600">
                     {format!(
                         "JPEG, PNG or WebP, up to {max_mb} MB each. The first photo is the cover; drag or use the buttons to change the order.",
@@ -313,12 +316,32 @@ fn PhotoTile(ctx: Photos, tile: Tile, delete: ServerAction<DeletePhoto>) -> impl
     let move_by = move |delta: isize| {
         let to = index.get_untracked().saturating_add_signed(delta);
         ctx.move_to(key, to);
-        // the tile moved in the page: keep the keyboard where it was
+        // the tile moved in the page: keep the keyboard on it (on the other button once this
+        // one is disabled at either end)
+        let last = ctx.tiles.with_untracked(Vec::len).saturating_sub(1);
+        let now = index.get_untracked();
+        let button = match (delta < 0, now == 0, now == last) {
+            (true, true, _) => "later",
+            (true, false, _) => "earlier",
+            (false, _, true) => "earlier",
+            (false, _, false) => "later",
+        };
         #[cfg(feature = "hydrate")]
-        browser::focus(&format!(
-            "photo-{key}-{}",
-            if delta < 0 { "earlier" } else { "later" }
-        ));
+        browser::focus(&format!("photo-{key}-{button}"));
+        #[cfg(not(feature = "hydrate"))]
+        let _ = button;
+    };
+    // the first ready photo is the cover (as on the server)
+    let is_cover = move || {
+        ctx.tiles.with(|t| {
+            t.iter()
+                .find(|x| matches!(x.stage.get(), Stage::Ready(_)))
+                .is_some_and(|x| x.key == key)
+        })
+    };
+    let refocus = move |_what: &'static str| {
+        #[cfg(feature = "hydrate")]
+        browser::focus(&format!("photo-{key}-{_what}"));
     };
     let confirm_delete = move |_| {
         tile.confirming.set(false);
@@ -394,7 +417,7 @@ fn PhotoTile(ctx: Photos, tile: Tile, delete: ServerAction<DeletePhoto>) -> impl
                             None => view! { <span></span> }.into_any(),
                         }
                     }
-                }} <Show when=move || index.get() == 0 && ready()>
+                }} <Show when=is_cover>
                     <span class="absolute left-1 top-1 rounded bg-emerald-700 px-1.5 py-0.5 text-xs font-semibold text-white">
                         "Cover"
                     </span>
@@ -464,7 +487,10 @@ fn PhotoTile(ctx: Photos, tile: Tile, delete: ServerAction<DeletePhoto>) -> impl
                                                 type="button"
                                                 class=TILE_BUTTON
                                                 aria-label=move || format!("Make {} the cover", label())
-                                                on:click=move |_| ctx.move_to(key, 0)
+                                                on:click=move |_| {
+                                                    ctx.move_to(key, 0);
+                                                    refocus("later");
+                                                }
                                             >
                                                 "Make cover"
                                             </button>
@@ -492,8 +518,12 @@ fn PhotoTile(ctx: Photos, tile: Tile, delete: ServerAction<DeletePhoto>) -> impl
                                         <button
                                             type="button"
                                             class=TILE_BUTTON
+                                            id=format!("photo-{key}-delete")
                                             aria-label=move || format!("Delete {}", label())
-                                            on:click=move |_| tile.confirming.set(true)
+                                            on:click=move |_| {
+                                                tile.confirming.set(true);
+                                                refocus("keep");
+                                            }
                                         >
                                             "Delete"
                                         </button>
@@ -517,7 +547,11 @@ fn PhotoTile(ctx: Photos, tile: Tile, delete: ServerAction<DeletePhoto>) -> impl
                                 <button
                                     type="button"
                                     class=TILE_BUTTON
-                                    on:click=move |_| tile.confirming.set(false)
+                                    id=format!("photo-{key}-keep")
+                                    on:click=move |_| {
+                                        tile.confirming.set(false);
+                                        refocus("delete");
+                                    }
                                 >
                                     "Keep"
                                 </button>
@@ -682,11 +716,20 @@ mod browser {
         Ok(())
     }
 
+    /// The page was left: nothing more to start.
+    pub fn forget_queue() {
+        QUEUE.with(|q| q.borrow_mut().clear());
+    }
+
     fn finish(ctx: Photos, tile: Tile, status: u16, body: &str) {
         ACTIVE.with(|a| {
             let mut a = a.borrow_mut();
             *a = a.saturating_sub(1);
         });
+        if tile.stage.try_get_untracked().is_none() {
+            // the page was left meanwhile (the server finished the photo all the same)
+            return;
+        }
         if let Some(url) = tile.preview.get_untracked() {
             let _ = web_sys::Url::revoke_object_url(&url);
         }
@@ -706,7 +749,7 @@ mod browser {
             (0, _) => {
                 tile.preview.set(None);
                 tile.stage.set(Stage::Refused(
-                    "The upload was interrupted: check your connection and try again.".into(),
+                    "The connection dropped before the answer came: reload the page to see whether this photo arrived.".into(),
                 ));
             }
             _ => {

@@ -134,24 +134,29 @@ pub fn Gallery(title: String, photos: Vec<Picture>) -> impl IntoView {
                 }
             >
                 {move || {
-                    let p = picture();
-                    let i = current.get();
-                    let (w, h) = p.size();
                     view! {
                         <img
-                            src=p.placeholder.clone()
+                            src=picture().placeholder
                             alt=""
                             aria-hidden="true"
                             draggable="false"
                             class="absolute inset-0 h-full w-full scale-110 object-cover blur-lg"
                         />
-                        <button
-                            type="button"
-                            node_ref=opener
-                            class="absolute inset-0 h-full w-full cursor-zoom-in"
-                            aria-label=format!("{}: open full screen", alt(i))
-                            on:click=open
-                        >
+                    }
+                }}
+                // one button for every photo, so keyboard focus stays on it as photos change
+                <button
+                    type="button"
+                    node_ref=opener
+                    class="absolute inset-0 h-full w-full cursor-zoom-in"
+                    aria-label=move || format!("{}: open full screen", alt(current.get()))
+                    on:click=open
+                >
+                    {move || {
+                        let p = picture();
+                        let i = current.get();
+                        let (w, h) = p.size();
+                        view! {
                             <img
                                 src=p.src_for(960).to_string()
                                 srcset=p.srcset()
@@ -163,9 +168,9 @@ pub fn Gallery(title: String, photos: Vec<Picture>) -> impl IntoView {
                                 fetchpriority=if i == 0 { "high" } else { "auto" }
                                 class="relative h-full w-full object-contain"
                             />
-                        </button>
-                    }
-                }}
+                        }
+                    }}
+                </button>
                 {(count > 1)
                     .then(|| {
                         view! {

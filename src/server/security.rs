@@ -120,9 +120,17 @@ pub async fn security_headers(
     req.extensions_mut().insert(CspNonce(nonce.clone()));
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    // photos may come from SCOUT_MEDIA_URL (a CDN or the bucket)
+    let media = state
+        .config
+        .media_url
+        .as_deref()
+        .and_then(origin_of)
+        .map(|(scheme, authority)| format!(" {scheme}://{authority}"))
+        .unwrap_or_default();
     let csp = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; \
+         style-src 'self'; img-src 'self' data: blob:{media}; font-src 'self'; connect-src 'self'; \
          manifest-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; \
          form-action 'self'; frame-ancestors 'none'"
     );
