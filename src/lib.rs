@@ -3,6 +3,8 @@
 
 /// Sign up, sign in, sign out, sessions.
 pub mod accounts;
+/// Alert rules (so far: the keyword expressions they match with).
+pub mod alerts;
 /// The HTML shell, routes and page layout.
 pub mod app;
 /// `AppError`, the one error type of both targets.
