@@ -233,6 +233,17 @@ async fn s3_server(access: &str, secret: &str) -> (String, std::path::PathBuf) {
     (format!("http://{addr}"), root)
 }
 
+/// The test server's bucket, as key `scout-test` with this secret.
+fn s3_config(endpoint: &str, secret: &str) -> MediaConfig {
+    MediaConfig::S3 {
+        bucket: "photos-bucket".into(),
+        endpoint: Some(endpoint.to_string()),
+        region: "us-east-1".into(),
+        access_key_id: "scout-test".into(),
+        secret_access_key: secret.into(),
+    }
+}
+
 async fn store_round_trip(store: &MediaStore) {
     let id = uuid::Uuid::new_v4();
     let webp = b"RIFF....WEBPVP8 not really".to_vec();
@@ -278,14 +289,7 @@ async fn the_local_media_store_keeps_and_deletes_files() {
 #[tokio::test]
 async fn the_s3_media_store_speaks_s3_to_a_real_server() {
     let (endpoint, root) = s3_server("scout-test", "scout-test-secret").await;
-    let config = MediaConfig::S3 {
-        bucket: "photos-bucket".into(),
-        endpoint: Some(endpoint.clone()),
-        region: "us-east-1".into(),
-        access_key_id: "scout-test".into(),
-        secret_access_key: "scout-test-secret".into(),
-    };
-    let store = MediaStore::from_config(&config, None).unwrap();
+    let store = MediaStore::from_config(&s3_config(&endpoint, "scout-test-secret"), None).unwrap();
     store_round_trip(&store).await;
     let id = uuid::Uuid::new_v4();
     store
@@ -300,16 +304,6 @@ async fn the_s3_media_store_speaks_s3_to_a_real_server() {
     );
 
     // wrong credentials are refused by the server, and the error says so
-    let wrong = MediaStore::from_config(
-        &MediaConfig::S3 {
-            bucket: "photos-bucket".into(),
-            endpoint: Some(endpoint),
-            region: "us-east-1".into(),
-            access_key_id: "scout-test".into(),
-            secret_access_key: "not-the-secret".into(),
-        },
-        None,
-    )
-    .unwrap();
+    let wrong = MediaStore::from_config(&s3_config(&endpoint, "not-the-secret"), None).unwrap();
     assert!(wrong.put("uploads/x", b"x".to_vec().into()).await.is_err());
 }

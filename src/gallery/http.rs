@@ -64,14 +64,10 @@ async fn upload_inner(
         .ok_or_else(|| AppError::unauthorized("Sign in to add photos to your listing."))?;
     let limits = service::limits();
     let too_large = |bytes: usize| {
-        AppError::invalid_field(
-            "photo",
-            super::pipeline::PhotoError::TooLarge {
-                bytes,
-                max: limits.max_bytes,
-            }
-            .to_string(),
-        )
+        service::refused(&super::pipeline::PhotoError::TooLarge {
+            bytes,
+            max: limits.max_bytes,
+        })
     };
     let declared = headers
         .get(header::CONTENT_LENGTH)

@@ -55,6 +55,19 @@ pub async fn lock_listing(
     .map(|found| found.map(|_| ()))
 }
 
+/// Locks a listing for a photo change made on the seller's behalf (processing, which was
+/// authorised when the photo was uploaded).
+pub async fn lock_photos_of(
+    tx: &mut Transaction<'_, Postgres>,
+    listing_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("select 1 from listing where listing_id = $1 for update")
+        .bind(listing_id)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
 /// Photos that count against the quota: all but failed ones.
 pub async fn counted_photos(db: impl PgExecutor<'_>, listing_id: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar(

@@ -126,7 +126,8 @@ pub async fn buyer_pictures(state: &AppState, listing_id: i64) -> Result<Vec<Pic
         .collect())
 }
 
-fn refused(e: &PhotoError) -> AppError {
+/// A refused file as the uploader hears it: a 422 on the `photo` field.
+pub fn refused(e: &PhotoError) -> AppError {
     AppError::invalid_field("photo", e.to_string())
 }
 
@@ -271,10 +272,7 @@ async fn process(
     let stored: Vec<StoredVariant> = variants.into_iter().map(|(v, _)| v).collect();
 
     let mut tx = state.pool.begin().await?;
-    sqlx::query("select 1 from listing where listing_id = $1 for update")
-        .bind(listing_id)
-        .execute(&mut *tx)
-        .await?;
+    repo::lock_photos_of(&mut tx, listing_id).await?;
     let made = repo::Made {
         width: processed.width,
         height: processed.height,
