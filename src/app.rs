@@ -2,6 +2,7 @@
 
 use crate::{
     accounts::pages::{Auth, SignInPage, SignUpPage},
+    alerts::pages::{AlertPreviewPage, AlertsPage, InboxLink, InboxPage},
     listings::{
         collections_page::{ComparePage, FavoritesPage},
         detail_page::ListingPage,
@@ -92,6 +93,13 @@ fn Layout() -> impl IntoView {
                     <Route path=StaticSegment("sell") view=SellPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("favorites") view=FavoritesPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("compare") view=ComparePage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("alerts") view=AlertsPage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("alerts"), ParamSegment("id"))
+                        view=AlertPreviewPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=StaticSegment("inbox") view=InboxPage ssr=SsrMode::Async />
                     <Route
                         path=StaticSegment("my-listings")
                         view=MyListingsPage
@@ -198,6 +206,13 @@ fn Header(auth: Auth) -> impl IntoView {
                                         >
                                             "My listings"
                                         </a>
+                                        <a
+                                            href="/alerts"
+                                            class="rounded px-2 py-1 text-slate-700 hover:bg-slate-100"
+                                        >
+                                            "Alerts"
+                                        </a>
+                                        <InboxLink />
                                     }
                                 })
                         }}

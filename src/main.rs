@@ -128,6 +128,11 @@ async fn serve_with(config: &Config, embedded_url: Option<String>) -> anyhow::Re
         }
     });
 
+    // Listing events into alert notifications (other processes may run workers too).
+    let alert_worker = config
+        .alert_worker
+        .then(|| tokio::spawn(scout::alerts::service::run(state.clone())));
+
     let addr = SocketAddr::new(config.host, config.port);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -145,6 +150,9 @@ async fn serve_with(config: &Config, embedded_url: Option<String>) -> anyhow::Re
     .await;
     housekeeping.abort();
     photo_recovery.abort();
+    if let Some(worker) = alert_worker {
+        worker.abort();
+    }
     pool.close().await;
     served.context("serving")
 }
@@ -163,6 +171,31 @@ async fn run_postgres_only(config: Config) -> anyhow::Result<()> {
     println!("DATABASE_URL={}", pg.url());
     shutdown_signal().await;
     pg.stop().await
+}
+
+/// `scout alert-worker`: only the alert worker, against `DATABASE_URL` (no web server).
+async fn run_alert_worker(config: Config) -> anyhow::Result<()> {
+    let url = config
+        .database_url
+        .clone()
+        .context("set DATABASE_URL to the database the servers use")?;
+    let pool = PgPoolOptions::new()
+        .max_connections(2)
+        .connect(&url)
+        .await
+        .context("connecting to Postgres")?;
+    sqlx::migrate!()
+        .run(&pool)
+        .await
+        .context("running migrations")?;
+    let state = AppState::new(pool.clone(), config.clone(), leptos_options(&config)?)?;
+    tracing::info!("alert worker started");
+    tokio::select! {
+        () = scout::alerts::service::run(state) => {}
+        () = shutdown_signal() => {}
+    }
+    pool.close().await;
+    Ok(())
 }
 
 /// `scout seed-listings N`: adds N generated listings (for demos at scale and benchmarks).
@@ -221,12 +254,13 @@ async fn main() -> std::process::ExitCode {
     let result = match std::env::args().nth(1).as_deref() {
         None | Some("serve") => serve(config).await,
         Some("postgres") => run_postgres_only(config).await,
+        Some("alert-worker") => run_alert_worker(config).await,
         Some("seed-listings") => match std::env::args().nth(2) {
             Some(n) => run_seed_listings(config, &n).await,
             None => Err(anyhow::anyhow!("usage: scout seed-listings <how many>")),
         },
         Some(other) => Err(anyhow::anyhow!(
-            "unknown command {other:?}; use `scout` (serve), `scout postgres` or `scout seed-listings N`"
+            "unknown command {other:?}; use `scout` (serve), `scout postgres`, `scout alert-worker` or `scout seed-listings N`"
         )),
     };
     match result {

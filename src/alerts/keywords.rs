@@ -201,6 +201,25 @@ pub fn parse(input: &str) -> Result<Option<Expr>, String> {
     Ok(Some(expr))
 }
 
+/// Parses a comma-separated list of words or phrases (`accident, for parts, "non runner"`)
+/// into one expression that matches when any of them occurs; None for an empty list.
+pub fn parse_list(input: &str) -> Result<Option<Expr>, String> {
+    let items: Vec<Expr> = input
+        .split([',', ';', '\n'])
+        .map(|item| words_of(&item.replace('"', " ")))
+        .filter(|w| !w.is_empty())
+        .map(Expr::Words)
+        .collect();
+    if items.len() > MAX_TERMS {
+        return Err(format!("Use at most {MAX_TERMS} words and phrases."));
+    }
+    Ok(match items.len() {
+        0 => None,
+        1 => items.into_iter().next(),
+        _ => Some(Expr::Or(items)),
+    })
+}
+
 /// A listing's text as the matcher reads it: its words in order and as a set.
 #[derive(Debug, Clone, Default)]
 pub struct Text {
@@ -241,6 +260,27 @@ impl Expr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn excluded_lists_match_any_item_as_a_whole_word_or_phrase() {
+        let text = Text::new(&["Golf 7, minor accident repaired, for sale"]);
+        let cases: &[(&str, bool)] = &[
+            ("accident", true),
+            ("damaged, accident", true),
+            ("\"for parts\", damaged", false),
+            ("for sale", true),
+            ("sale for", false),
+            ("accidents", false),
+            (" , ;", false),
+        ];
+        for (list, hit) in cases {
+            let found = parse_list(list)
+                .unwrap_or_else(|e| panic!("{list}: {e}"))
+                .is_some_and(|e| e.matches(&text));
+            assert_eq!(found, *hit, "{list}");
+        }
+        assert!(parse_list(&"a,".repeat(MAX_TERMS + 1)).is_err());
+    }
 
     fn matches(expr: &str, text: &str) -> bool {
         parse(expr)

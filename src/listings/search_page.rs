@@ -646,6 +646,22 @@ fn Chips(chips: Vec<Chip>) -> impl IntoView {
         })
 }
 
+/// A name for an alert saved from this search: its criteria in words.
+fn alert_name(query: &SearchQuery, chips: &[Chip]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let text = query.q.trim();
+    if !text.is_empty() && chips.is_empty() {
+        parts.push(text.to_string());
+    }
+    parts.extend(chips.iter().map(|c| c.label.clone()));
+    let name = parts.join(", ");
+    if name.is_empty() {
+        "All listings".to_string()
+    } else {
+        name.chars().take(80).collect()
+    }
+}
+
 #[component]
 fn Results(r: SearchResults, query: SearchQuery) -> impl IntoView {
     let total = r.total;
@@ -661,6 +677,10 @@ fn Results(r: SearchResults, query: SearchQuery) -> impl IntoView {
                 {count_text}
             </p>
             <Chips chips=r.chips.clone() />
+            <crate::alerts::pages::SaveAlert
+                search=query.first_page().to_query_string()
+                suggested_name=alert_name(&query, &r.chips)
+            />
             {(!r.corrected.is_empty())
                 .then(|| {
                     let fixes = r

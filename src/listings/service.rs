@@ -570,6 +570,31 @@ pub async fn resolve_filters(state: &AppState, query: &SearchQuery) -> Result<Fi
     Ok(resolve(state, &catalog, query).await?.filters)
 }
 
+/// What a search means, for an alert rule saved from it: the filters the engine compares
+/// and the criteria as chips (the free text first, in quotes).
+pub async fn resolve_criteria(
+    state: &AppState,
+    query: &SearchQuery,
+) -> Result<(Filters, Vec<Chip>), AppError> {
+    let catalog = state.catalog().await?;
+    let resolved = resolve(state, &catalog, query).await?;
+    let smart = understand(&query.q, &catalog.vocabulary, query.currency);
+    let mut chips = Vec::new();
+    let text = smart.text.trim();
+    if !text.is_empty() {
+        chips.push(Chip {
+            label: format!("“{text}”"),
+            href: SearchQuery {
+                q: String::new(),
+                ..query.first_page()
+            }
+            .url(),
+        });
+    }
+    chips.extend(resolved.chips);
+    Ok((resolved.filters, chips))
+}
+
 /// The facets a search page shows: the model facet only once a make or model is chosen
 /// (a smart-box make counts too: it is in the resolved filters).
 pub fn wanted_facets(f: &Filters) -> Vec<Facet> {

@@ -125,6 +125,9 @@ pub struct Config {
     pub photo_workers: usize,
     /// `SCOUT_MAX_PHOTOS`: photos a listing may have (50; a plan quota later).
     pub max_photos: i64,
+    /// `SCOUT_ALERT_WORKER`: whether `scout serve` also runs an alert worker (true); set it
+    /// false where `scout alert-worker` processes run instead.
+    pub alert_worker: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -150,6 +153,7 @@ impl std::fmt::Debug for Config {
             .field("media_url", &self.media_url)
             .field("photo_workers", &self.photo_workers)
             .field("max_photos", &self.max_photos)
+            .field("alert_worker", &self.alert_worker)
             .finish()
     }
 }
@@ -236,6 +240,7 @@ impl Config {
             media_url: var("SCOUT_MEDIA_URL").map(|u| u.trim_end_matches('/').to_string()),
             photo_workers,
             max_photos: parse_var("SCOUT_MAX_PHOTOS", 50)?,
+            alert_worker: parse_bool("SCOUT_ALERT_WORKER")?.unwrap_or(true),
         })
     }
 
@@ -264,6 +269,7 @@ impl Config {
             media_url: None,
             photo_workers: 2,
             max_photos: 50,
+            alert_worker: false,
         }
     }
 }

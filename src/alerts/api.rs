@@ -1,0 +1,157 @@
+//! Server functions for alerts and the inbox. Every one asks who is signed in first and only
+//! ever touches that account's rules and notifications.
+#![allow(
+    clippy::too_many_arguments,
+    reason = "server functions take one argument per form field"
+)]
+
+use super::model::{AlertsOverview, Inbox};
+#[cfg(feature = "ssr")]
+use super::model::{Channel, Rhythm, RuleFields};
+use crate::{error::AppError, listings::api::ListingCard};
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+
+#[cfg(feature = "ssr")]
+async fn signed_in(
+    message: &str,
+) -> Result<(crate::server::state::AppState, uuid::Uuid), AppError> {
+    let state = crate::server::state::AppState::from_context()?;
+    let account = crate::accounts::api::current_account_id()
+        .await?
+        .ok_or_else(|| AppError::unauthorized(message))?;
+    Ok((state, account))
+}
+
+/// A rule's fields from a form: checkboxes send "on" when ticked.
+#[cfg(feature = "ssr")]
+fn fields(
+    name: String,
+    keywords: Option<String>,
+    excluded: Option<String>,
+    min_deal_score: Option<String>,
+    inbox: Option<String>,
+    email: Option<String>,
+    push: Option<String>,
+    rhythm: Option<String>,
+) -> Result<RuleFields, AppError> {
+    let min_deal_score = match min_deal_score.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(s) => Some(s.parse::<i16>().map_err(|_| {
+            AppError::invalid_field("min_deal_score", "Enter a whole number from 0 to 100.")
+        })?),
+    };
+    let channels = [
+        (Channel::Inbox, inbox),
+        (Channel::Email, email),
+        (Channel::Push, push),
+    ]
+    .into_iter()
+    .filter(|(_, on)| on.is_some())
+    .map(|(c, _)| c)
+    .collect();
+    Ok(RuleFields {
+        name,
+        keywords: keywords.unwrap_or_default(),
+        excluded: excluded.unwrap_or_default(),
+        min_deal_score,
+        channels,
+        rhythm: rhythm
+            .as_deref()
+            .and_then(Rhythm::from_slug)
+            .unwrap_or_default(),
+    })
+}
+
+/// Saves the search (its query string) as an alert that tells the inbox as things happen.
+#[server(prefix = "/api", endpoint = "alerts/create")]
+pub async fn create_alert(search: String, name: String) -> Result<i64, AppError> {
+    let (state, account) = signed_in("Sign in to save searches as alerts.").await?;
+    let fields = RuleFields {
+        name,
+        channels: vec![Channel::Inbox],
+        ..RuleFields::default()
+    };
+    super::service::create(&state, account, &search, fields).await
+}
+
+/// The account's rules, with their criteria and matches.
+#[server(prefix = "/api", endpoint = "alerts/overview", input = GetUrl)]
+pub async fn list_alerts() -> Result<AlertsOverview, AppError> {
+    let (state, account) = signed_in("Sign in to see your alerts.").await?;
+    super::service::overview(&state, account).await
+}
+
+/// Changes a rule's name, keywords, channels and rhythm.
+#[server(prefix = "/api", endpoint = "alerts/update")]
+pub async fn update_alert(
+    rule_id: i64,
+    name: String,
+    keywords: Option<String>,
+    excluded: Option<String>,
+    min_deal_score: Option<String>,
+    inbox: Option<String>,
+    email: Option<String>,
+    push: Option<String>,
+    rhythm: Option<String>,
+) -> Result<(), AppError> {
+    let (state, account) = signed_in("Sign in to change your alerts.").await?;
+    let fields = fields(
+        name,
+        keywords,
+        excluded,
+        min_deal_score,
+        inbox,
+        email,
+        push,
+        rhythm,
+    )?;
+    super::service::update(&state, account, rule_id, fields).await
+}
+
+/// Pauses (`paused` = "true") or resumes a rule.
+#[server(prefix = "/api", endpoint = "alerts/pause")]
+pub async fn pause_alert(rule_id: i64, paused: bool) -> Result<(), AppError> {
+    let (state, account) = signed_in("Sign in to change your alerts.").await?;
+    super::service::set_paused(&state, account, rule_id, paused).await
+}
+
+#[server(prefix = "/api", endpoint = "alerts/delete")]
+pub async fn delete_alert(rule_id: i64) -> Result<(), AppError> {
+    let (state, account) = signed_in("Sign in to change your alerts.").await?;
+    super::service::delete(&state, account, rule_id).await
+}
+
+/// The rule's name and the listings it matches now.
+#[server(prefix = "/api", endpoint = "alerts/preview", input = GetUrl)]
+pub async fn preview_alert(rule_id: i64) -> Result<(String, Vec<ListingCard>), AppError> {
+    let (state, account) = signed_in("Sign in to see your alerts.").await?;
+    super::service::preview(&state, account, rule_id).await
+}
+
+#[server(prefix = "/api", endpoint = "alerts/inbox", input = GetUrl)]
+pub async fn get_inbox() -> Result<Inbox, AppError> {
+    let (state, account) = signed_in("Sign in to see your notifications.").await?;
+    super::service::inbox(&state, account).await
+}
+
+/// Unread notifications, for the header's badge (0 when signed out).
+#[server(prefix = "/api", endpoint = "alerts/unread", input = GetUrl)]
+pub async fn unread_count() -> Result<i64, AppError> {
+    let state = crate::server::state::AppState::from_context()?;
+    match crate::accounts::api::current_account_id().await? {
+        Some(account) => Ok(super::repo::unread(&state.pool, account).await?),
+        None => Ok(0),
+    }
+}
+
+/// Marks one notification read, or all of them when `notification_id` is missing.
+#[server(prefix = "/api", endpoint = "alerts/read")]
+pub async fn mark_read(notification_id: Option<i64>) -> Result<(), AppError> {
+    let (state, account) = signed_in("Sign in to see your notifications.").await?;
+    if super::repo::mark_read(&state.pool, account, notification_id).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}

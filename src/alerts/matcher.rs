@@ -1,0 +1,707 @@
+//! Which alert rules a listing matches, without visiting every rule.
+//!
+//! Candidates: every rule is filed under the most specific thing it asks for: each model it
+//! names, else each make, else "anywhere" (no make or model). A listing looks at three lists
+//! only: its model's, its make's and "anywhere". Each list is sorted by the rule's highest
+//! price (rules without one first), so the walk stops at the first rule whose ceiling is
+//! below the listing's price, and the rule's other structured bounds (price floor, years,
+//! mileage, power, fuel / gearbox / body / condition / seller as bit masks, photos, city,
+//! distance) are held inline next to the rule's slot and checked before anything else.
+//!
+//! The inline check decides rules whose criteria it covers completely (make, model, the
+//! numeric bounds, the closed vocabularies, photos, city, distance: most rules). Rules that
+//! also ask for words, equipment, colours or an age get the search engine's own full check:
+//! the listing is put in a one-listing [`Index`] and the rule's resolved [`Filters`] are
+//! counted on it, exactly as a search counts them. The engine is also the reference the
+//! inline check is tested against (every rule on its own one-listing index, and every rule
+//! as a search over all listings), so a search and its alert agree about a listing. Last,
+//! the rule's must-have and excluded keywords are checked against the listing's words.
+
+use super::keywords::{Expr, Text};
+use crate::listings::{
+    engine::{self, Index, Row},
+    repo::Filters,
+};
+use std::collections::HashMap;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// One rule ready to match: the search part resolved as search resolves it.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: i64,
+    pub account: Uuid,
+    pub filters: Filters,
+    pub keywords: Option<Expr>,
+    pub excluded: Option<Expr>,
+}
+
+impl Rule {
+    /// The full check, on a listing already put in a one-listing index.
+    fn admits(&self, one: &Index, text: &Text, now: OffsetDateTime) -> bool {
+        one.count(&self.filters, now) == 1
+            && self.keywords.as_ref().is_none_or(|k| k.matches(text))
+            && !self.excluded.as_ref().is_some_and(|x| x.matches(text))
+    }
+}
+
+/// A newly published or changed listing as the matcher takes it.
+pub struct Listing<'a> {
+    pub row: &'a Row,
+    /// Its title, make, model and description, for keywords.
+    pub text: &'a Text,
+}
+
+/// Puts one listing in an index of its own, for [`Rule`] checks.
+pub fn one_listing_index(row: &Row) -> Index {
+    Index::build(std::slice::from_ref(row), &[], HashMap::new())
+}
+
+/// Brute force: every rule's full check. The reference the indexed matcher is tested against.
+pub fn brute_force<'r>(
+    rules: impl IntoIterator<Item = &'r Rule>,
+    listing: &Listing<'_>,
+    now: OffsetDateTime,
+) -> Vec<i64> {
+    let one = one_listing_index(listing.row);
+    let mut ids: Vec<i64> = rules
+        .into_iter()
+        .filter(|r| r.admits(&one, listing.text, now))
+        .map(|r| r.id)
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+/// The closed vocabularies, in bit order, for the inline masks.
+fn vocabularies() -> [Vec<&'static str>; 5] {
+    use crate::listings::model::{Body, Condition, Fuel, SellerType, Transmission};
+    [
+        Fuel::ALL.iter().map(|v| v.as_str()).collect(),
+        Transmission::ALL.iter().map(|v| v.as_str()).collect(),
+        Body::ALL.iter().map(|v| v.as_str()).collect(),
+        Condition::ALL.iter().map(|v| v.as_str()).collect(),
+        SellerType::ALL.iter().map(|v| v.as_str()).collect(),
+    ]
+}
+
+/// A value's bit in its vocabulary (0 when it has none: matches no mask).
+fn bit(vocabulary: &[&str], value: Option<&str>) -> u32 {
+    value
+        .and_then(|v| vocabulary.iter().position(|x| *x == v))
+        .map_or(0, |i| 1 << i)
+}
+
+/// The mask of a rule's accepted values; `u32::MAX` when it accepts any. Values outside the
+/// vocabulary set no bit (the search finds nothing for them either).
+fn mask(vocabulary: &[&str], values: &[String]) -> u32 {
+    if values.is_empty() {
+        return u32::MAX;
+    }
+    values.iter().fold(0, |m, v| m | bit(vocabulary, Some(v)))
+}
+
+/// A listing's values as the inline check reads them.
+struct Probe {
+    price: i64,
+    year: Option<i16>,
+    mileage: Option<i32>,
+    power: Option<i16>,
+    /// fuel, transmission, body, condition, seller type bits
+    bits: [u32; 5],
+    photos: bool,
+    city: i32,
+    at: (f64, f64),
+}
+
+impl Probe {
+    fn of(row: &Row) -> Probe {
+        let v = vocabularies();
+        Probe {
+            price: row.price_eur_minor,
+            year: row.year,
+            mileage: row.mileage_km,
+            power: row.power_hp,
+            bits: [
+                bit(&v[0], row.fuel.as_deref()),
+                bit(&v[1], row.transmission.as_deref()),
+                bit(&v[2], row.body.as_deref()),
+                bit(&v[3], Some(&row.condition)),
+                bit(&v[4], Some(&row.seller_type)),
+            ],
+            photos: row.photo_count > 0,
+            city: row.city_id,
+            at: (row.latitude, row.longitude),
+        }
+    }
+}
+
+/// A rule's structured bounds, kept next to its slot in a candidate list, with the same
+/// meaning as the engine gives them (inclusive bounds; a listing without a value fails a
+/// bound on it; distance by the engine's `earth_distance`).
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    price_max: i64,
+    price_min: i64,
+    year: (i16, i16),
+    power: (i16, i16),
+    mileage_max: i32,
+    masks: [u32; 5],
+    city: Option<i32>,
+    near: Option<(f64, f64, f64)>,
+    photos: bool,
+    /// The rule has criteria the inline check does not cover (words, equipment, colours,
+    /// age): the search engine's full check decides.
+    full_check: bool,
+    slot: u32,
+}
+
+impl Entry {
+    fn of(rule: &Filters, slot: u32) -> Entry {
+        let small = |v: Option<i32>, default: i16| {
+            v.map_or(default, |v| {
+                i16::try_from(v).unwrap_or(if v < 0 { i16::MIN } else { i16::MAX })
+            })
+        };
+        let v = vocabularies();
+        Entry {
+            price_max: rule.price_max_eur.unwrap_or(i64::MAX),
+            price_min: rule.price_min_eur.unwrap_or(i64::MIN),
+            year: (
+                small(rule.year_min, i16::MIN),
+                small(rule.year_max, i16::MAX),
+            ),
+            power: (
+                small(rule.power_min, i16::MIN),
+                small(rule.power_max, i16::MAX),
+            ),
+            mileage_max: rule.mileage_max.unwrap_or(i32::MAX),
+            masks: [
+                mask(&v[0], &rule.fuels),
+                mask(&v[1], &rule.transmissions),
+                mask(&v[2], &rule.bodies),
+                mask(&v[3], &rule.conditions),
+                mask(&v[4], &rule.seller_types),
+            ],
+            city: rule.city_id,
+            near: rule.near.and_then(|(lat, lng, r)| r.map(|r| (lat, lng, r))),
+            photos: rule.has_photos,
+            full_check: rule.text.is_some()
+                || !rule.equipment.is_empty()
+                || !rule.colours.is_empty()
+                || rule.posted_within_days.is_some(),
+            slot,
+        }
+    }
+
+    /// False only when the rule's own bounds rule the listing out (a listing without a year
+    /// or mileage fails a rule that bounds them, as in search).
+    fn may_admit(&self, p: &Probe) -> bool {
+        let within = |v: Option<i16>, (lo, hi): (i16, i16)| {
+            lo == i16::MIN && hi == i16::MAX || v.is_some_and(|v| v >= lo && v <= hi)
+        };
+        p.price >= self.price_min
+            && within(p.year, self.year)
+            && (self.mileage_max == i32::MAX || p.mileage.is_some_and(|m| m <= self.mileage_max))
+            && within(p.power, self.power)
+            && self
+                .masks
+                .iter()
+                .zip(p.bits)
+                .all(|(m, b)| *m == u32::MAX || m & b != 0)
+            && (!self.photos || p.photos)
+            && self.city.is_none_or(|c| c == p.city)
+            && self
+                .near
+                .is_none_or(|(lat, lng, r)| engine::earth_distance((lat, lng), p.at) <= r)
+    }
+}
+
+/// Rules sorted by their price ceiling, highest (or none) first.
+#[derive(Debug, Default)]
+struct Postings(Vec<Entry>);
+
+impl Postings {
+    fn insert(&mut self, e: Entry) {
+        let at = self.0.partition_point(|x| x.price_max >= e.price_max);
+        self.0.insert(at, e);
+    }
+
+    fn remove(&mut self, slot: u32) {
+        self.0.retain(|e| e.slot != slot);
+    }
+
+    /// Slots whose inline bounds admit the listing: decided ones to `sure`, those that
+    /// need the full check to `check`.
+    fn candidates(&self, p: &Probe, sure: &mut Vec<u32>, check: &mut Vec<u32>) {
+        for e in &self.0 {
+            if e.price_max < p.price {
+                break;
+            }
+            if e.may_admit(p) {
+                if e.full_check {
+                    check.push(e.slot);
+                } else {
+                    sure.push(e.slot);
+                }
+            }
+        }
+    }
+
+    fn sort(&mut self) {
+        self.0.sort_by_key(|e| std::cmp::Reverse(e.price_max));
+    }
+}
+
+/// Where a rule is filed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Key {
+    Model(i32),
+    Make(i32),
+    Anywhere,
+}
+
+fn keys_of(f: &Filters) -> Vec<Key> {
+    if f.make_ids.is_empty() && f.model_ids.is_empty() {
+        return vec![Key::Anywhere];
+    }
+    // Filters hold the chosen models plus the makes with no model chosen: a listing matches
+    // when its model is one of the former or its make one of the latter.
+    let mut keys: Vec<Key> = f.model_ids.iter().map(|m| Key::Model(*m)).collect();
+    keys.extend(f.make_ids.iter().map(|m| Key::Make(*m)));
+    keys.sort_unstable_by_key(|k| match k {
+        Key::Model(m) => (0, *m),
+        Key::Make(m) => (1, *m),
+        Key::Anywhere => (2, 0),
+    });
+    keys.dedup();
+    keys
+}
+
+/// Every active rule, filed for candidate selection. See the module comment.
+#[derive(Default)]
+pub struct Matcher {
+    rules: Vec<Option<Rule>>,
+    slot_of: HashMap<i64, u32>,
+    lists: HashMap<Key, Postings>,
+}
+
+impl Matcher {
+    pub fn new() -> Matcher {
+        Matcher::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.slot_of.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slot_of.is_empty()
+    }
+
+    /// Adds a rule, or replaces the one with its id.
+    pub fn upsert(&mut self, rule: Rule) {
+        self.remove(rule.id);
+        let slot = u32::try_from(self.rules.len()).unwrap_or(u32::MAX);
+        for key in keys_of(&rule.filters) {
+            self.lists
+                .entry(key)
+                .or_default()
+                .insert(Entry::of(&rule.filters, slot));
+        }
+        self.slot_of.insert(rule.id, slot);
+        self.rules.push(Some(rule));
+    }
+
+    /// Takes a rule out (paused or deleted). Its slot stays empty.
+    pub fn remove(&mut self, id: i64) {
+        let Some(slot) = self.slot_of.remove(&id) else {
+            return;
+        };
+        if let Some(rule) = self.rules[slot as usize].take() {
+            for key in keys_of(&rule.filters) {
+                if let Some(list) = self.lists.get_mut(&key) {
+                    list.remove(slot);
+                }
+            }
+        }
+    }
+
+    /// Every rule's id, for reconciling with storage.
+    pub fn ids(&self) -> impl Iterator<Item = i64> + '_ {
+        self.slot_of.keys().copied()
+    }
+
+    /// Builds a matcher from many rules at once (each candidate list sorted once).
+    pub fn build(rules: impl IntoIterator<Item = Rule>) -> Matcher {
+        let mut m = Matcher::new();
+        for rule in rules {
+            m.remove(rule.id);
+            let slot = u32::try_from(m.rules.len()).unwrap_or(u32::MAX);
+            for key in keys_of(&rule.filters) {
+                m.lists
+                    .entry(key)
+                    .or_default()
+                    .0
+                    .push(Entry::of(&rule.filters, slot));
+            }
+            m.slot_of.insert(rule.id, slot);
+            m.rules.push(Some(rule));
+        }
+        for list in m.lists.values_mut() {
+            list.sort();
+        }
+        m
+    }
+
+    /// The slots whose candidate lists and inline bounds admit the row: (decided by the
+    /// inline check, needing the full check), each ascending.
+    fn candidates(&self, row: &Row) -> (Vec<u32>, Vec<u32>) {
+        let (mut sure, mut check) = (Vec::new(), Vec::new());
+        let probe = Probe::of(row);
+        let mut look = |key: Key| {
+            if let Some(list) = self.lists.get(&key) {
+                list.candidates(&probe, &mut sure, &mut check);
+            }
+        };
+        if let Some(m) = row.model_id {
+            look(Key::Model(m));
+        }
+        if let Some(m) = row.make_id {
+            look(Key::Make(m));
+        }
+        look(Key::Anywhere);
+        for slots in [&mut sure, &mut check] {
+            slots.sort_unstable();
+            slots.dedup();
+        }
+        (sure, check)
+    }
+
+    /// How many rules pass the inline check, and how many of those get the full check
+    /// (for benchmarks).
+    pub fn candidate_count(&self, row: &Row) -> (usize, usize) {
+        let (sure, check) = self.candidates(row);
+        (sure.len() + check.len(), check.len())
+    }
+
+    /// The rules the listing matches, by id, ascending; `now` is what "posted within N
+    /// days" counts back from.
+    pub fn matching(&self, listing: &Listing<'_>, now: OffsetDateTime) -> Vec<&Rule> {
+        let (sure, check) = self.candidates(listing.row);
+        let words = |r: &Rule| {
+            r.keywords.as_ref().is_none_or(|k| k.matches(listing.text))
+                && !r.excluded.as_ref().is_some_and(|x| x.matches(listing.text))
+        };
+        let mut found: Vec<&Rule> = sure
+            .into_iter()
+            .filter_map(|s| self.rules[s as usize].as_ref())
+            .filter(|r| words(r))
+            .collect();
+        if !check.is_empty() {
+            let one = one_listing_index(listing.row);
+            found.extend(
+                check
+                    .into_iter()
+                    .filter_map(|s| self.rules[s as usize].as_ref())
+                    .filter(|r| r.admits(&one, listing.text, now)),
+            );
+        }
+        found.sort_unstable_by_key(|r| r.id);
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used, reason = "tests")]
+    use super::*;
+    use crate::alerts::sample;
+    use rand::{Rng, SeedableRng, rngs::StdRng};
+
+    fn listings(rng: &mut StdRng, n: i64, now: OffsetDateTime) -> Vec<(Row, Text)> {
+        (1..=n)
+            .map(|id| {
+                let (row, text) = sample::listing(rng, id, now);
+                (row, sample::text(&text))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn indexed_matching_equals_brute_force_on_random_rules_and_listings() {
+        let now = OffsetDateTime::now_utc();
+        for seed in 0..3 {
+            let mut rng = StdRng::seed_from_u64(seed);
+            let account = Uuid::new_v4();
+            let mut rules: HashMap<i64, Rule> = (1..=4_000)
+                .map(|id| (id, sample::rule(&mut rng, id, account)))
+                .collect();
+            let mut matcher = Matcher::build(rules.values().cloned());
+            // rules come and go and change between listings, as they do in service
+            for id in 1..=4_000 {
+                match rng.gen_range(0..10) {
+                    0 => {
+                        rules.remove(&id);
+                        matcher.remove(id);
+                    }
+                    1 => {
+                        let changed = sample::rule(&mut rng, id, account);
+                        matcher.upsert(changed.clone());
+                        rules.insert(id, changed);
+                    }
+                    _ => {}
+                }
+            }
+            assert_eq!(matcher.len(), rules.len());
+            let mut matched = 0;
+            for (row, text) in listings(&mut rng, 300, now) {
+                let listing = Listing {
+                    row: &row,
+                    text: &text,
+                };
+                let want = brute_force(rules.values(), &listing, now);
+                let got: Vec<i64> = matcher
+                    .matching(&listing, now)
+                    .iter()
+                    .map(|r| r.id)
+                    .collect();
+                assert_eq!(got, want, "seed {seed}, listing {row:?}");
+                matched += got.len();
+            }
+            // the sample is varied enough that matching is exercised, not vacuous
+            assert!(matched > 300, "seed {seed}: only {matched} matches");
+        }
+    }
+
+    #[test]
+    fn a_rule_matches_a_listing_exactly_when_its_search_finds_it() {
+        let now = OffsetDateTime::now_utc();
+        let mut rng = StdRng::seed_from_u64(7);
+        let rows = listings(&mut rng, 600, now);
+        let plain: Vec<Row> = rows.iter().map(|(r, _)| r.clone()).collect();
+        let search = Index::build(&plain, &[], HashMap::new());
+        let account = Uuid::new_v4();
+        let mut nonzero = 0;
+        for id in 1..=400 {
+            let mut rule = sample::rule(&mut rng, id, account);
+            rule.keywords = None;
+            rule.excluded = None;
+            let by_listing = rows
+                .iter()
+                .filter(|(row, text)| !brute_force([&rule], &Listing { row, text }, now).is_empty())
+                .count();
+            let by_search = search.count(&rule.filters, now);
+            assert_eq!(by_listing as i64, by_search, "{:?}", rule.filters);
+            nonzero += usize::from(by_search > 0);
+        }
+        assert!(nonzero > 100, "only {nonzero} rules found anything");
+    }
+
+    fn word(w: &str) -> crate::listings::search::TextMatch {
+        crate::listings::search::TextMatch {
+            groups: vec![vec![crate::listings::search::Term {
+                word: w.into(),
+                prefix: false,
+            }]],
+            phrases: Vec::new(),
+            excluded: Vec::new(),
+        }
+    }
+
+    fn plain_listing(now: OffsetDateTime) -> (Row, Text) {
+        let row = Row {
+            listing_id: 1,
+            make_id: Some(1),
+            model_id: Some(101),
+            year: Some(2017),
+            price_eur_minor: 2_000_000,
+            mileage_km: Some(120_000),
+            power_hp: Some(190),
+            fuel: Some("diesel".into()),
+            transmission: Some("automatic".into()),
+            // no body given: only rules that ask for one pass it by
+            body: None,
+            colour: Some("black".into()),
+            condition: "used".into(),
+            seller_type: "dealer".into(),
+            city_id: 1,
+            latitude: 42.6977,
+            longitude: 23.3219,
+            equipment: vec!["navigation".into()],
+            photo_count: 3,
+            published_at: Some(now),
+            updated_at: now,
+            search_text: "'bmw':1A 'x5':2A 'one':3C 'owner':4C 'navigation':5C".into(),
+        };
+        let text = Text::new(&["BMW X5 one owner navigation"]);
+        (row, text)
+    }
+
+    #[test]
+    fn each_criterion_admits_and_refuses_as_written() {
+        let now = OffsetDateTime::now_utc();
+        let (row, text) = plain_listing(now);
+        let listing = Listing {
+            row: &row,
+            text: &text,
+        };
+        // Plovdiv is 132 km from Sofia as the crow flies
+        let plovdiv = (42.1354, 24.7453);
+        let with = |edit: &dyn Fn(&mut Filters)| {
+            let mut f = Filters::default();
+            edit(&mut f);
+            f
+        };
+        let cases: Vec<(&str, Filters, bool)> = vec![
+            ("nothing", Filters::default(), true),
+            ("model", with(&|f| f.model_ids = vec![101]), true),
+            ("other model", with(&|f| f.model_ids = vec![102]), false),
+            ("make", with(&|f| f.make_ids = vec![1]), true),
+            (
+                "other make or this model",
+                with(&|f| {
+                    f.make_ids = vec![2];
+                    f.model_ids = vec![101];
+                }),
+                true,
+            ),
+            (
+                "price at the ceiling",
+                with(&|f| f.price_max_eur = Some(2_000_000)),
+                true,
+            ),
+            (
+                "price a cent under",
+                with(&|f| f.price_max_eur = Some(1_999_999)),
+                false,
+            ),
+            (
+                "price floor",
+                with(&|f| f.price_min_eur = Some(2_000_001)),
+                false,
+            ),
+            ("year from 2017", with(&|f| f.year_min = Some(2017)), true),
+            ("year from 2018", with(&|f| f.year_min = Some(2018)), false),
+            ("year to 2016", with(&|f| f.year_max = Some(2016)), false),
+            (
+                "mileage at most 120,000",
+                with(&|f| f.mileage_max = Some(120_000)),
+                true,
+            ),
+            (
+                "mileage at most 119,999",
+                with(&|f| f.mileage_max = Some(119_999)),
+                false,
+            ),
+            ("power 190+", with(&|f| f.power_min = Some(190)), true),
+            ("power to 150", with(&|f| f.power_max = Some(150)), false),
+            (
+                "diesel or petrol",
+                with(&|f| f.fuels = vec!["petrol".into(), "diesel".into()]),
+                true,
+            ),
+            (
+                "electric",
+                with(&|f| f.fuels = vec!["electric".into()]),
+                false,
+            ),
+            (
+                "automatic",
+                with(&|f| f.transmissions = vec!["automatic".into()]),
+                true,
+            ),
+            ("estate", with(&|f| f.bodies = vec!["estate".into()]), false),
+            ("black", with(&|f| f.colours = vec!["black".into()]), true),
+            (
+                "damaged",
+                with(&|f| f.conditions = vec!["damaged".into()]),
+                false,
+            ),
+            (
+                "private",
+                with(&|f| f.seller_types = vec!["private".into()]),
+                false,
+            ),
+            (
+                "navigation",
+                with(&|f| f.equipment = vec!["navigation".into()]),
+                true,
+            ),
+            (
+                "tow bar",
+                with(&|f| f.equipment = vec!["tow-bar".into()]),
+                false,
+            ),
+            ("with photos", with(&|f| f.has_photos = true), true),
+            ("in Sofia", with(&|f| f.city_id = Some(1)), true),
+            ("in Plovdiv", with(&|f| f.city_id = Some(2)), false),
+            (
+                "within 140 km of Plovdiv",
+                with(&|f| f.near = Some((plovdiv.0, plovdiv.1, Some(140_000.0)))),
+                true,
+            ),
+            (
+                "within 120 km of Plovdiv",
+                with(&|f| f.near = Some((plovdiv.0, plovdiv.1, Some(120_000.0)))),
+                false,
+            ),
+            (
+                "posted within a day",
+                with(&|f| f.posted_within_days = Some(1)),
+                true,
+            ),
+            (
+                "the word owner",
+                with(&|f| f.text = Some(word("owner"))),
+                true,
+            ),
+            (
+                "the word accident",
+                with(&|f| f.text = Some(word("accident"))),
+                false,
+            ),
+        ];
+        for (what, filters, want) in cases {
+            let rule = Rule {
+                id: 1,
+                account: Uuid::nil(),
+                filters,
+                keywords: None,
+                excluded: None,
+            };
+            let mut matcher = Matcher::new();
+            matcher.upsert(rule.clone());
+            assert_eq!(!matcher.matching(&listing, now).is_empty(), want, "{what}");
+            assert_eq!(
+                !brute_force([&rule], &listing, now).is_empty(),
+                want,
+                "{what}"
+            );
+        }
+        let keyword_cases = [
+            ("one owner", "", true),
+            ("\"owner one\"", "", false),
+            ("accident OR navigation", "", true),
+            ("navigation -owner", "", false),
+            ("", "accident, damaged", true),
+            ("", "\"one owner\"", false),
+        ];
+        for (keywords, excluded, want) in keyword_cases {
+            let rule = Rule {
+                id: 1,
+                account: Uuid::nil(),
+                filters: Filters::default(),
+                keywords: crate::alerts::keywords::parse(keywords).unwrap(),
+                excluded: crate::alerts::keywords::parse_list(excluded).unwrap(),
+            };
+            let mut matcher = Matcher::new();
+            matcher.upsert(rule);
+            assert_eq!(
+                !matcher.matching(&listing, now).is_empty(),
+                want,
+                "{keywords} / {excluded}"
+            );
+        }
+    }
+}

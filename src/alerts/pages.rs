@@ -1,0 +1,660 @@
+//! The Alerts page (rules: criteria, channels, matches; edit, rename, pause, delete,
+//! preview), the inbox, the header's inbox badge and the search page's "Save as alert".
+
+use super::{
+    api::{
+        CreateAlert, DeleteAlert, MarkRead, PauseAlert, UpdateAlert, get_inbox, list_alerts,
+        preview_alert, unread_count,
+    },
+    model::{Channel, Notice, Rhythm, RuleSummary},
+};
+use crate::{
+    error::AppError,
+    listings::search_page::Card,
+    ui::{FormAlert, INPUT, Labelled, described_by, field_error},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_location, use_params_map};
+
+const BUTTON: &str = "inline-flex items-center gap-1 rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-emerald-700 disabled:cursor-wait disabled:opacity-70";
+const MAIN_BUTTON: &str = "inline-flex items-center rounded-lg bg-emerald-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-emerald-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700 disabled:cursor-wait disabled:opacity-70";
+const LINK: &str = "font-medium text-emerald-800 underline";
+
+fn sign_in_prompt(what: &'static str) -> AnyView {
+    view! {
+        <p class="mt-4 text-slate-700">
+            <a class=LINK href="/sign-in">
+                "Sign in"
+            </a>
+            {what}
+        </p>
+    }
+    .into_any()
+}
+
+fn failed(e: AppError) -> AnyView {
+    view! {
+        <p role="alert" class="mt-4 text-red-800">
+            {e.to_string()}
+        </p>
+    }
+    .into_any()
+}
+
+/// "Save as alert" under the search's result count: names the alert after the criteria.
+#[component]
+pub fn SaveAlert(search: String, suggested_name: String) -> impl IntoView {
+    let action = ServerAction::<CreateAlert>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let saved = move || matches!(action.value().get(), Some(Ok(_)));
+    let unauthorized = move || matches!(error.get(), Some(AppError::Unauthorized { .. }));
+    view! {
+        <ActionForm action attr:class="mt-3 flex flex-wrap items-end gap-2">
+            <input type="hidden" name="search" value=search />
+            <div class="min-w-[12rem] flex-1 sm:max-w-sm">
+                <label for="alert-name" class="block text-sm font-medium text-slate-800">
+                    "Alert name"
+                </label>
+                <input
+                    id="alert-name"
+                    name="name"
+                    value=suggested_name
+                    maxlength="80"
+                    required
+                    class=INPUT
+                />
+            </div>
+            <button type="submit" class=MAIN_BUTTON disabled=move || action.pending().get()>
+                "Save as alert"
+            </button>
+            <div class="w-full text-sm" aria-live="polite">
+                {move || {
+                    if saved() {
+                        view! {
+                            <p role="status" class="text-emerald-800">
+                                "Alert saved: new matches and price drops will appear in your inbox. "
+                                <a class=LINK href="/alerts">
+                                    "Manage alerts"
+                                </a>
+                            </p>
+                        }
+                            .into_any()
+                    } else if unauthorized() {
+                        view! {
+                            <p role="alert" class="text-red-800">
+                                <a class=LINK href="/sign-in">
+                                    "Sign in"
+                                </a>
+                                " to save this search as an alert."
+                            </p>
+                        }
+                            .into_any()
+                    } else {
+                        error
+                            .get()
+                            .map(|e| {
+                                view! {
+                                    <p role="alert" class="text-red-800">
+                                        {e.to_string()}
+                                    </p>
+                                }
+                            })
+                            .into_any()
+                    }
+                }}
+            </div>
+        </ActionForm>
+    }
+}
+
+/// The header's link to the inbox with the unread count; signed-in people only.
+#[component]
+pub fn InboxLink() -> impl IntoView {
+    let location = use_location();
+    let unread = Resource::new(move || location.pathname.get(), |_| unread_count());
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                unread
+                    .get()
+                    .and_then(Result::ok)
+                    .map(|n| {
+                        let label = match n {
+                            0 => "Notifications".to_string(),
+                            1 => "Notifications, 1 unread".to_string(),
+                            n => format!("Notifications, {n} unread"),
+                        };
+                        view! {
+                            <a
+                                href="/inbox"
+                                aria-label=label
+                                class="relative rounded px-2 py-1 text-slate-700 hover:bg-slate-100"
+                            >
+                                "Inbox"
+                                {(n > 0)
+                                    .then(|| {
+                                        view! {
+                                            <span
+                                                aria-hidden="true"
+                                                class="ml-1 inline-flex min-w-[1.25rem] items-center justify-center rounded-full bg-red-600 px-1.5 text-xs font-bold text-white"
+                                            >
+                                                {if n > 99 { "99+".to_string() } else { n.to_string() }}
+                                            </span>
+                                        }
+                                    })}
+                            </a>
+                        }
+                    })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn AlertsPage() -> impl IntoView {
+    let update = ServerAction::<UpdateAlert>::new();
+    let pause = ServerAction::<PauseAlert>::new();
+    let delete = ServerAction::<DeleteAlert>::new();
+    let overview = Resource::new(
+        move || {
+            (
+                update.version().get(),
+                pause.version().get(),
+                delete.version().get(),
+            )
+        },
+        |_| list_alerts(),
+    );
+    let pause_error = Signal::derive(move || pause.value().get().and_then(Result::err));
+    let delete_error = Signal::derive(move || delete.value().get().and_then(Result::err));
+    view! {
+        <Title text="Alerts · Scout" />
+        <div class="mx-auto max-w-4xl px-4 py-6">
+            <h1 class="text-2xl font-bold text-slate-900">"Alerts"</h1>
+            <p class="mt-1 text-slate-700">
+                "Saved searches that tell you when a matching listing appears, drops in price or comes back. "
+                <a class=LINK href="/inbox">
+                    "Your inbox"
+                </a>
+            </p>
+            <div class="mt-3 space-y-2" aria-live="polite">
+                <FormAlert error=pause_error />
+                <FormAlert error=delete_error />
+            </div>
+            <Transition fallback=|| {
+                view! { <p class="mt-4 text-slate-600">"Loading your alerts…"</p> }
+            }>
+                {move || Suspend::new(async move {
+                    match overview.await {
+                        Ok(o) if o.rules.is_empty() => {
+                            view! {
+                                <div class="mt-6 rounded-lg border border-slate-200 bg-white p-6">
+                                    <h2 class="font-semibold text-slate-900">"No alerts yet"</h2>
+                                    <p class="mt-2 text-slate-700">
+                                        "Search for what you want, then press “Save as alert”. We'll tell you when a matching listing is published, drops in price or comes back on the market. "
+                                        <a class=LINK href="/search">
+                                            "Start a search"
+                                        </a>
+                                    </p>
+                                </div>
+                            }
+                                .into_any()
+                        }
+                        Ok(o) => {
+                            let limits = o.limits;
+                            view! {
+                                <p class="mt-4 text-sm text-slate-700">
+                                    {format!(
+                                        "{} of {} active alerts",
+                                        o.active,
+                                        limits.active_rules,
+                                    )}
+                                </p>
+                                <ul class="mt-2 space-y-4" aria-label="Your alerts">
+                                    {o
+                                        .rules
+                                        .into_iter()
+                                        .map(|rule| {
+                                            view! {
+                                                <li>
+                                                    <RuleCard rule update pause delete />
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ul>
+                            }
+                                .into_any()
+                        }
+                        Err(AppError::Unauthorized { .. }) => {
+                            sign_in_prompt(" to save searches as alerts.")
+                        }
+                        Err(e) => failed(e),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn RuleCard(
+    rule: RuleSummary,
+    update: ServerAction<UpdateAlert>,
+    pause: ServerAction<PauseAlert>,
+    delete: ServerAction<DeleteAlert>,
+) -> impl IntoView {
+    let id = rule.id;
+    let heading = format!("alert-{id}-name");
+    let heading_id = heading.clone();
+    let channels = rule
+        .fields
+        .channels
+        .iter()
+        .map(|c| c.label())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let name = rule.fields.name.clone();
+    let pause_label = format!("{} {name}", if rule.paused { "Resume" } else { "Pause" });
+    let delete_question =
+        format!("Delete “{name}”? Notifications it already sent stay in your inbox.");
+    let delete_label = format!("Delete {name}");
+    view! {
+        <article
+            aria-labelledby=heading.clone()
+            class="rounded-lg border border-slate-200 bg-white p-4 shadow-sm"
+        >
+            <div class="flex flex-wrap items-center gap-2">
+                <h2 id=heading_id class="text-lg font-semibold text-slate-900">
+                    {rule.fields.name.clone()}
+                </h2>
+                {rule
+                    .paused
+                    .then(|| {
+                        view! {
+                            <span class="rounded-full bg-amber-100 px-2 py-0.5 text-xs font-semibold text-amber-900">
+                                "Paused"
+                            </span>
+                        }
+                    })}
+            </div>
+            <ul class="mt-2 flex flex-wrap gap-1.5" aria-label="Criteria">
+                {if rule.chips.is_empty() {
+                    view! {
+                        <li class="rounded-full bg-slate-100 px-2.5 py-0.5 text-sm text-slate-800">
+                            "Any listing"
+                        </li>
+                    }
+                        .into_any()
+                } else {
+                    rule.chips
+                        .iter()
+                        .map(|c| {
+                            view! {
+                                <li class="rounded-full bg-slate-100 px-2.5 py-0.5 text-sm text-slate-800">
+                                    {c.label.clone()}
+                                </li>
+                            }
+                        })
+                        .collect_view()
+                        .into_any()
+                }}
+                {(!rule.fields.keywords.is_empty())
+                    .then(|| {
+                        view! {
+                            <li class="rounded-full bg-emerald-50 px-2.5 py-0.5 text-sm text-emerald-900">
+                                {format!("Must have: {}", rule.fields.keywords)}
+                            </li>
+                        }
+                    })}
+                {(!rule.fields.excluded.is_empty())
+                    .then(|| {
+                        view! {
+                            <li class="rounded-full bg-red-50 px-2.5 py-0.5 text-sm text-red-900">
+                                {format!("Not: {}", rule.fields.excluded)}
+                            </li>
+                        }
+                    })}
+            </ul>
+            <dl class="mt-3 grid grid-cols-2 gap-x-4 gap-y-1 text-sm sm:grid-cols-4">
+                <div>
+                    <dt class="text-slate-600">"Channels"</dt>
+                    <dd class="font-medium text-slate-900">{channels}</dd>
+                </div>
+                <div>
+                    <dt class="text-slate-600">"When"</dt>
+                    <dd class="font-medium text-slate-900">{rule.fields.rhythm.label()}</dd>
+                </div>
+                <div>
+                    <dt class="text-slate-600">"Last match"</dt>
+                    <dd class="font-medium text-slate-900">
+                        {rule.last_match.clone().unwrap_or_else(|| "None yet".into())}
+                    </dd>
+                </div>
+                <div>
+                    <dt class="text-slate-600">"Matches this week"</dt>
+                    <dd class="font-medium text-slate-900">{rule.matches_this_week}</dd>
+                </div>
+            </dl>
+            <div class="mt-3 flex flex-wrap items-center gap-2">
+                <a class=BUTTON href=format!("/alerts/{id}")>
+                    "Preview matches"
+                </a>
+                <a class=BUTTON href=rule.search_url.clone()>
+                    "Open as search"
+                </a>
+                <ActionForm action=pause>
+                    <input type="hidden" name="rule_id" value=id.to_string() />
+                    <input type="hidden" name="paused" value=(!rule.paused).to_string() />
+                    <button type="submit" class=BUTTON aria-label=pause_label>
+                        {if rule.paused { "Resume" } else { "Pause" }}
+                    </button>
+                </ActionForm>
+                <details class="group">
+                    <summary class=format!(
+                        "{BUTTON} cursor-pointer list-none",
+                    )>"Delete…"</summary>
+                    <div class="mt-2 rounded-lg border border-red-200 bg-red-50 p-3 text-sm">
+                        <p class="text-red-900">{delete_question}</p>
+                        <ActionForm action=delete attr:class="mt-2">
+                            <input type="hidden" name="rule_id" value=id.to_string() />
+                            <button
+                                type="submit"
+                                class="rounded-lg bg-red-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-red-800"
+                            >
+                                {delete_label}
+                            </button>
+                        </ActionForm>
+                    </div>
+                </details>
+            </div>
+            <details class="mt-3">
+                <summary class="cursor-pointer text-sm font-medium text-emerald-800 underline">
+                    {format!("Edit {}", rule.fields.name)}
+                </summary>
+                <EditRule rule update />
+            </details>
+        </article>
+    }
+}
+
+#[component]
+fn EditRule(rule: RuleSummary, update: ServerAction<UpdateAlert>) -> impl IntoView {
+    let id = rule.id;
+    // only this rule's form shows the update's error
+    let error = Signal::derive(move || {
+        let mine = update.input().get().is_none_or(|i| i.rule_id == id);
+        update.value().get().and_then(Result::err).filter(|_| mine)
+    });
+    let f = rule.fields;
+    let field = move |key: &'static str| format!("alert-{id}-{key}");
+    let inbox_on = f.channels.contains(&Channel::Inbox);
+    let name_error = field_error(error, "name");
+    let keywords_error = field_error(error, "keywords");
+    let excluded_error = field_error(error, "excluded");
+    view! {
+        <ActionForm action=update attr:class="mt-3 space-y-3">
+            <input type="hidden" name="rule_id" value=id.to_string() />
+            <FormAlert error />
+            <Labelled label="Name" id=field("name") key="name" error>
+                <input
+                    id=field("name")
+                    name="name"
+                    value=f.name.clone()
+                    maxlength="80"
+                    required
+                    class=INPUT
+                    aria-invalid=move || name_error().is_some().then_some("true")
+                    aria-describedby=described_by(error, "name", &field("name"), false)
+                />
+            </Labelled>
+            <Labelled
+                label="Must-have keywords"
+                id=field("keywords")
+                key="keywords"
+                error
+                hint=Some(
+                    "Words or \"quoted phrases\"; AND, OR, NOT (or -word) and parentheses. Example: diesel (navi OR navigation) -accident",
+                )
+            >
+                <input
+                    id=field("keywords")
+                    name="keywords"
+                    value=f.keywords.clone()
+                    maxlength="500"
+                    class=INPUT
+                    aria-invalid=move || keywords_error().is_some().then_some("true")
+                    aria-describedby=described_by(error, "keywords", &field("keywords"), true)
+                />
+            </Labelled>
+            <Labelled
+                label="Excluded words"
+                id=field("excluded")
+                key="excluded"
+                error
+                hint=Some("Separated by commas; a listing with any of them is left out.")
+            >
+                <input
+                    id=field("excluded")
+                    name="excluded"
+                    value=f.excluded.clone()
+                    maxlength="500"
+                    class=INPUT
+                    aria-invalid=move || excluded_error().is_some().then_some("true")
+                    aria-describedby=described_by(error, "excluded", &field("excluded"), true)
+                />
+            </Labelled>
+            <fieldset>
+                <legend class="text-sm font-medium text-slate-800">"Tell me in"</legend>
+                <label class="mt-1 flex items-center gap-2 text-sm">
+                    <input type="checkbox" name="inbox" checked=inbox_on />
+                    {Channel::Inbox.label()}
+                </label>
+                <p class="text-sm text-slate-600">
+                    "Email, push and webhook delivery are not available yet."
+                </p>
+                {move || {
+                    error
+                        .get()
+                        .and_then(|e| e.field("channels"))
+                        .map(|m| {
+                            view! { <p class="text-sm font-medium text-red-700">{m}</p> }
+                        })
+                }}
+            </fieldset>
+            <input type="hidden" name="rhythm" value=Rhythm::Instant.as_str() />
+            <button type="submit" class=MAIN_BUTTON disabled=move || update.pending().get()>
+                "Save changes"
+            </button>
+        </ActionForm>
+    }
+}
+
+/// The listings a rule matches right now.
+#[component]
+pub fn AlertPreviewPage() -> impl IntoView {
+    let params = use_params_map();
+    let preview = Resource::new(
+        move || {
+            params
+                .read()
+                .get("id")
+                .and_then(|id| id.parse::<i64>().ok())
+        },
+        |id| async move {
+            match id {
+                Some(id) => preview_alert(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <Title text="Alert preview · Scout" />
+        <div class="mx-auto max-w-6xl px-4 py-6">
+            <p>
+                <a class=LINK href="/alerts">
+                    "← All alerts"
+                </a>
+            </p>
+            <Transition fallback=|| {
+                view! { <p class="mt-4 text-slate-600">"Finding what this alert matches…"</p> }
+            }>
+                {move || Suspend::new(async move {
+                    match preview.await {
+                        Ok((name, cards)) => {
+                            let count = match cards.len() {
+                                0 => {
+                                    "Nothing matches right now: you'll hear as soon as something does."
+                                        .to_string()
+                                }
+                                1 => "1 listing matches right now.".to_string(),
+                                n => format!("{n} listings match right now (the newest first)."),
+                            };
+                            view! {
+                                <h1 class="mt-2 text-2xl font-bold text-slate-900">
+                                    {format!("Matches for “{name}”")}
+                                </h1>
+                                <p role="status" class="mt-2 text-slate-700">
+                                    {count}
+                                </p>
+                                <ul
+                                    aria-label="Matching listings"
+                                    class="mt-4 grid gap-4 sm:grid-cols-2 lg:grid-cols-3"
+                                >
+                                    {cards
+                                        .into_iter()
+                                        .map(|card| {
+                                            view! {
+                                                <li>
+                                                    <Card card />
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ul>
+                            }
+                                .into_any()
+                        }
+                        Err(AppError::Unauthorized { .. }) => sign_in_prompt(" to see your alerts."),
+                        Err(e) => failed(e),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+pub fn InboxPage() -> impl IntoView {
+    let read = ServerAction::<MarkRead>::new();
+    let notices = Resource::new(move || read.version().get(), |_| get_inbox());
+    let error = Signal::derive(move || read.value().get().and_then(Result::err));
+    view! {
+        <Title text="Inbox · Scout" />
+        <div class="mx-auto max-w-3xl px-4 py-6">
+            <div class="flex flex-wrap items-center justify-between gap-2">
+                <h1 class="text-2xl font-bold text-slate-900">"Inbox"</h1>
+                <a class=LINK href="/alerts">
+                    "Manage alerts"
+                </a>
+            </div>
+            <div class="mt-2" aria-live="polite">
+                <FormAlert error />
+            </div>
+            <Transition fallback=|| {
+                view! { <p class="mt-4 text-slate-600">"Loading your notifications…"</p> }
+            }>
+                {move || Suspend::new(async move {
+                    match notices.await {
+                        Ok(i) if i.notices.is_empty() => {
+                            view! {
+                                <p class="mt-4 text-slate-700">
+                                    "Nothing here yet. Save a search as an alert, or save listings as favorites, and news about them lands here. "
+                                    <a class=LINK href="/search">
+                                        "Search listings"
+                                    </a>
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        Ok(i) => {
+                            let unread = i.unread;
+                            view! {
+                                <div class="mt-4 flex flex-wrap items-center gap-3">
+                                    <p role="status" class="text-sm text-slate-700">
+                                        {match unread {
+                                            0 => "All read.".to_string(),
+                                            1 => "1 unread.".to_string(),
+                                            n => format!("{n} unread."),
+                                        }}
+                                    </p>
+                                    {(unread > 0)
+                                        .then(|| {
+                                            view! {
+                                                <ActionForm action=read>
+                                                    <button type="submit" class=BUTTON>
+                                                        "Mark all read"
+                                                    </button>
+                                                </ActionForm>
+                                            }
+                                        })}
+                                </div>
+                                <ul class="mt-3 divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white">
+                                    {i
+                                        .notices
+                                        .into_iter()
+                                        .map(|n| view! { <NoticeItem n read /> })
+                                        .collect_view()}
+                                </ul>
+                            }
+                                .into_any()
+                        }
+                        Err(AppError::Unauthorized { .. }) => {
+                            sign_in_prompt(" to see your notifications.")
+                        }
+                        Err(e) => failed(e),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn NoticeItem(n: Notice, read: ServerAction<MarkRead>) -> impl IntoView {
+    let class = if n.read {
+        "flex flex-wrap items-start justify-between gap-2 p-4"
+    } else {
+        "flex flex-wrap items-start justify-between gap-2 bg-emerald-50/60 p-4"
+    };
+    view! {
+        <li class=class>
+            <div class="min-w-0 flex-1">
+                <p class="text-slate-900" class:font-semibold=!n.read>
+                    {(!n.read).then(|| view! { <span class="sr-only">"Unread: "</span> })}
+                    <a class="hover:underline" href=format!("/listings/{}", n.listing_id)>
+                        {n.title.clone()}
+                    </a>
+                </p>
+                <p class="mt-1 text-sm text-slate-700">{n.reason.clone()}</p>
+                <p class="mt-1 text-xs text-slate-600">{n.when.clone()}</p>
+            </div>
+            {(!n.read)
+                .then(|| {
+                    view! {
+                        <ActionForm action=read>
+                            <input type="hidden" name="notification_id" value=n.id.to_string() />
+                            <button
+                                type="submit"
+                                class=BUTTON
+                                aria-label=format!("Mark read: {}", n.title)
+                            >
+                                "Mark read"
+                            </button>
+                        </ActionForm>
+                    }
+                })}
+        </li>
+    }
+}

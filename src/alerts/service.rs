@@ -1,0 +1,465 @@
+//! Alert rules for their owners (create, change, pause, delete, preview) and the worker that
+//! turns listing events into notifications.
+
+use super::{
+    keywords::{self, Text},
+    matcher::{Listing, Matcher, Rule},
+    model::{AlertsOverview, Inbox, Limits, Notice, RuleFields, RuleSummary},
+    repo::{self, Event, ListingWords, NewNotice, RuleRow},
+};
+use crate::{
+    error::AppError,
+    listings::{
+        api::ListingCard,
+        engine,
+        model::{Currency, Money},
+        search::SearchQuery,
+        service as listings,
+    },
+    server::state::AppState,
+};
+use std::collections::HashMap;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// The limits that apply to an account. Every account has the defaults until plans exist.
+pub fn limits_for(_account: Uuid) -> Limits {
+    Limits::default()
+}
+
+/// The search a rule is saved from, as the rule keeps it: the first page, no cursor, and
+/// nothing that was not understood.
+pub fn rule_search(query_string: &str) -> String {
+    let mut q = SearchQuery::from_query_string(query_string).first_page();
+    q.ignored.clear();
+    q.to_query_string()
+}
+
+/// "“golf” · Diesel · Up to 15,000 BGN": the criteria in words.
+fn criteria_words(chips: &[crate::listings::api::Chip]) -> String {
+    if chips.is_empty() {
+        "Any listing".to_string()
+    } else {
+        chips
+            .iter()
+            .map(|c| c.label.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// "3 hours ago": when something happened, for people.
+pub fn ago(then: OffsetDateTime, now: OffsetDateTime) -> String {
+    let secs = (now - then).whole_seconds().max(0);
+    let plural = |n: i64, unit: &str| format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" });
+    match secs {
+        0..=59 => "just now".into(),
+        60..=3_599 => plural(secs / 60, "minute"),
+        3_600..=86_399 => plural(secs / 3_600, "hour"),
+        _ => plural(secs / 86_400, "day"),
+    }
+}
+
+/// Saves a search as a rule, when the account may have another active one.
+pub async fn create(
+    state: &AppState,
+    account: Uuid,
+    search: &str,
+    fields: RuleFields,
+) -> Result<i64, AppError> {
+    let fields = fields.checked().map_err(AppError::invalid)?;
+    let limits = limits_for(account);
+    let search = rule_search(search);
+    let mut tx = state.pool.begin().await?;
+    let active = repo::lock_and_count_active(&mut tx, account).await?;
+    if usize::try_from(active).unwrap_or(usize::MAX) >= limits.active_rules {
+        return Err(AppError::PlanLimit {
+            message: format!(
+                "You have {active} active alerts, the most your plan allows. Pause or delete one first."
+            ),
+        });
+    }
+    let id = repo::insert_rule(&mut tx, account, &search, &fields).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn update(
+    state: &AppState,
+    account: Uuid,
+    rule_id: i64,
+    fields: RuleFields,
+) -> Result<(), AppError> {
+    let fields = fields.checked().map_err(AppError::invalid)?;
+    if repo::update_rule(&state.pool, account, rule_id, &fields).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// Pauses a rule, or resumes it when the account may have another active one.
+pub async fn set_paused(
+    state: &AppState,
+    account: Uuid,
+    rule_id: i64,
+    paused: bool,
+) -> Result<(), AppError> {
+    let mut tx = state.pool.begin().await?;
+    let active = repo::lock_and_count_active(&mut tx, account).await?;
+    let rule = repo::rule(&mut *tx, account, rule_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let limits = limits_for(account);
+    if !paused
+        && rule.paused
+        && usize::try_from(active).unwrap_or(usize::MAX) >= limits.active_rules
+    {
+        return Err(AppError::PlanLimit {
+            message: format!(
+                "You already have {active} active alerts, the most your plan allows. Pause or delete another one first."
+            ),
+        });
+    }
+    repo::set_paused(&mut *tx, account, rule_id, paused).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn delete(state: &AppState, account: Uuid, rule_id: i64) -> Result<(), AppError> {
+    if repo::delete_rule(&state.pool, account, rule_id).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+pub async fn overview(state: &AppState, account: Uuid) -> Result<AlertsOverview, AppError> {
+    let now = OffsetDateTime::now_utc();
+    let mut rules = Vec::new();
+    for r in repo::rules_of(&state.pool, account).await? {
+        let query = SearchQuery::from_query_string(&r.rule.search);
+        let (_, chips) = listings::resolve_criteria(state, &query).await?;
+        rules.push(RuleSummary {
+            id: r.rule.rule_id,
+            fields: r.rule.fields(),
+            search_url: query.url(),
+            chips,
+            paused: r.rule.paused,
+            last_match: r.last_match.map(|t| ago(t, now)),
+            matches_this_week: r.matches_this_week,
+        });
+    }
+    let active = rules.iter().filter(|r| !r.paused).count();
+    Ok(AlertsOverview {
+        rules,
+        limits: limits_for(account),
+        active,
+    })
+}
+
+/// The rule's name and the newest listings it matches right now (the newest 100 of its
+/// search, then its keywords), as cards.
+pub async fn preview(
+    state: &AppState,
+    account: Uuid,
+    rule_id: i64,
+) -> Result<(String, Vec<ListingCard>), AppError> {
+    let rule = repo::rule(&state.pool, account, rule_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut query = SearchQuery::from_query_string(&rule.search);
+    query.page_size = 100;
+    let mut cards = listings::search(state, &query).await?.cards;
+    let wanted = keywords::parse(&rule.keywords).ok().flatten();
+    let excluded = keywords::parse_list(&rule.excluded).ok().flatten();
+    if wanted.is_some() || excluded.is_some() {
+        let ids: Vec<i64> = cards.iter().map(|c| c.id).collect();
+        let texts: HashMap<i64, Text> = repo::listing_words(&state.pool, &ids)
+            .await?
+            .iter()
+            .map(|w| (w.listing_id, words_of(w)))
+            .collect();
+        cards.retain(|c| {
+            texts.get(&c.id).is_some_and(|t| {
+                wanted.as_ref().is_none_or(|k| k.matches(t))
+                    && !excluded.as_ref().is_some_and(|x| x.matches(t))
+            })
+        });
+    }
+    listings::annotate(state, Some(account), &mut cards).await?;
+    Ok((rule.name, cards))
+}
+
+fn words_of(w: &ListingWords) -> Text {
+    Text::new(&[
+        &w.title,
+        w.make.as_deref().unwrap_or(""),
+        w.model.as_deref().unwrap_or(""),
+        &w.description,
+    ])
+}
+
+pub async fn inbox(state: &AppState, account: Uuid) -> Result<Inbox, AppError> {
+    let now = OffsetDateTime::now_utc();
+    let notices = repo::inbox(&state.pool, account, 100)
+        .await?
+        .into_iter()
+        .map(|n| Notice {
+            id: n.notification_id,
+            listing_id: n.listing_id,
+            title: n.title,
+            reason: n.reason,
+            when: ago(n.created_at, now),
+            read: n.read_at.is_some(),
+        })
+        .collect();
+    Ok(Inbox {
+        notices,
+        unread: repo::unread(&state.pool, account).await?,
+    })
+}
+
+/// A rule the worker holds: its matcher form and its criteria in words.
+struct Compiled {
+    rule: Rule,
+    criteria: String,
+}
+
+async fn compile(state: &AppState, row: &RuleRow) -> Result<Compiled, AppError> {
+    let query = SearchQuery::from_query_string(&row.search);
+    let (filters, chips) = listings::resolve_criteria(state, &query).await?;
+    let keywords =
+        keywords::parse(&row.keywords).map_err(|e| AppError::invalid_field("keywords", e))?;
+    let excluded =
+        keywords::parse_list(&row.excluded).map_err(|e| AppError::invalid_field("excluded", e))?;
+    let mut criteria = criteria_words(&chips);
+    if !row.keywords.is_empty() {
+        criteria.push_str(&format!(", with {}", row.keywords));
+    }
+    Ok(Compiled {
+        rule: Rule {
+            id: row.rule_id,
+            account: row.account_id,
+            filters,
+            keywords,
+            excluded,
+        },
+        criteria,
+    })
+}
+
+/// Turns listing events into notifications. Holds every active rule in a [`Matcher`], kept
+/// up to date from the rules' version numbers before each batch. Any number of workers may
+/// run (in the server or as separate processes): each event is taken by one of them, and
+/// the notification's unique key makes a repeat after a crash a no-op.
+pub struct Worker {
+    matcher: Matcher,
+    criteria: HashMap<i64, String>,
+    version: i64,
+    reconciled: Option<std::time::Instant>,
+}
+
+/// How often rules deleted since the last look are dropped from the matcher (until then
+/// they cannot notify: a notification needs its rule to exist and be active).
+const RECONCILE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+/// Events taken per transaction.
+const BATCH: i64 = 200;
+
+impl Default for Worker {
+    fn default() -> Self {
+        Worker::new()
+    }
+}
+
+impl Worker {
+    pub fn new() -> Worker {
+        Worker {
+            matcher: Matcher::new(),
+            criteria: HashMap::new(),
+            version: 0,
+            reconciled: None,
+        }
+    }
+
+    /// Reads the rules changed since the last call into the matcher.
+    pub async fn sync_rules(&mut self, state: &AppState) -> Result<(), AppError> {
+        if self
+            .reconciled
+            .is_none_or(|at| at.elapsed() >= RECONCILE_EVERY)
+        {
+            let active: std::collections::HashSet<i64> = repo::active_rule_ids(&state.pool)
+                .await?
+                .into_iter()
+                .collect();
+            let gone: Vec<i64> = self
+                .matcher
+                .ids()
+                .filter(|id| !active.contains(id))
+                .collect();
+            for id in gone {
+                self.matcher.remove(id);
+                self.criteria.remove(&id);
+            }
+            self.reconciled = Some(std::time::Instant::now());
+        }
+        for row in repo::rules_since(&state.pool, self.version).await? {
+            self.version = self.version.max(row.version);
+            if row.paused {
+                self.matcher.remove(row.rule_id);
+                self.criteria.remove(&row.rule_id);
+                continue;
+            }
+            match compile(state, &row).await {
+                Ok(c) => {
+                    self.criteria.insert(row.rule_id, c.criteria);
+                    self.matcher.upsert(c.rule);
+                }
+                Err(e) => {
+                    tracing::warn!(rule_id = row.rule_id, error = %e, "alert rule not usable");
+                    self.matcher.remove(row.rule_id);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Handles the oldest waiting events; how many there were (0: nothing to do).
+    pub async fn step(&mut self, state: &AppState) -> Result<usize, AppError> {
+        self.sync_rules(state).await?;
+        let mut tx = state.pool.begin().await?;
+        let events = repo::claim_events(&mut tx, BATCH).await?;
+        if events.is_empty() {
+            return Ok(0);
+        }
+        let mut ids: Vec<i64> = events.iter().map(|e| e.listing_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let rows: HashMap<i64, engine::Row> = engine::load_rows(&state.pool, &ids)
+            .await?
+            .into_iter()
+            .map(|r| (r.listing_id, r))
+            .collect();
+        let words: HashMap<i64, ListingWords> = repo::listing_words(&mut *tx, &ids)
+            .await?
+            .into_iter()
+            .map(|w| (w.listing_id, w))
+            .collect();
+        let now = OffsetDateTime::now_utc();
+        let mut told = 0usize;
+        for event in &events {
+            let Some(listing) = words.get(&event.listing_id) else {
+                continue;
+            };
+            let happened = what_happened(event);
+            let title = format!(
+                "{} · {}",
+                listing.title,
+                Money::new(listing.price_minor, currency(&listing.currency)).format()
+            );
+            let key = trigger_key(event);
+            let mut heard = std::collections::HashSet::new();
+            // rules: only while the listing is on the market
+            if event.kind != "sold"
+                && let Some(row) = rows.get(&event.listing_id)
+            {
+                let text = words_of(listing);
+                for rule in self.matcher.matching(&Listing { row, text: &text }, now) {
+                    let criteria = self.criteria.get(&rule.id).map_or("", String::as_str);
+                    let reason = format!("{criteria}; {happened}");
+                    let notice = NewNotice {
+                        account: rule.account,
+                        rule_id: Some(rule.id),
+                        listing_id: event.listing_id,
+                        kind: &event.kind,
+                        trigger_key: &key,
+                        title: &title,
+                        reason: &reason,
+                    };
+                    told += usize::from(repo::insert_notice(&mut tx, &notice).await?.is_some());
+                    heard.insert(rule.account);
+                }
+            }
+            // favorites (once per person: a rule that matched already said it): price drops and sales
+            if event.kind == "price_drop" || event.kind == "sold" {
+                let reason = format!("Your favorite; {happened}");
+                for account in repo::favorited_by(&mut *tx, event.listing_id).await? {
+                    if heard.contains(&account) {
+                        continue;
+                    }
+                    let notice = NewNotice {
+                        account,
+                        rule_id: None,
+                        listing_id: event.listing_id,
+                        kind: &event.kind,
+                        trigger_key: &key,
+                        title: &title,
+                        reason: &reason,
+                    };
+                    told += usize::from(repo::insert_notice(&mut tx, &notice).await?.is_some());
+                }
+            }
+        }
+        let done: Vec<i64> = events.iter().map(|e| e.event_id).collect();
+        repo::delete_events(&mut tx, &done).await?;
+        tx.commit().await?;
+        if told > 0 {
+            tracing::info!(
+                events = events.len(),
+                notifications = told,
+                "alerts matched"
+            );
+        }
+        Ok(events.len())
+    }
+
+    /// Handles events until none are waiting.
+    pub async fn drain(&mut self, state: &AppState) -> Result<(), AppError> {
+        while self.step(state).await? > 0 {}
+        Ok(())
+    }
+}
+
+fn currency(code: &str) -> Currency {
+    Currency::parse(code).unwrap_or_default()
+}
+
+/// "price dropped 1,500 BGN (to 23,500 BGN)", "just listed", ...
+fn what_happened(e: &Event) -> String {
+    let cur = currency(e.currency.as_deref().unwrap_or("BGN"));
+    match (e.kind.as_str(), e.old_price_minor, e.new_price_minor) {
+        ("price_drop", Some(old), Some(new)) => format!(
+            "price dropped {} (to {})",
+            Money::new(old - new, cur).format(),
+            Money::new(new, cur).format()
+        ),
+        ("back", ..) => "back on the market".into(),
+        ("sold", ..) => "sold".into(),
+        _ => "just listed".into(),
+    }
+}
+
+/// Tells repeated triggers of one kind apart: each new price is news once; each return to
+/// the market is news once; a listing is first published only once.
+fn trigger_key(e: &Event) -> String {
+    match e.kind.as_str() {
+        "price_drop" => e.new_price_minor.unwrap_or_default().to_string(),
+        "back" => e.event_id.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Runs a worker until the process ends: a batch whenever events wait, else a short sleep.
+pub async fn run(state: AppState) {
+    let mut worker = Worker::new();
+    loop {
+        match worker.step(&state).await {
+            Ok(0) => tokio::time::sleep(std::time::Duration::from_millis(500)).await,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "alert worker step failed");
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            }
+        }
+    }
+}
