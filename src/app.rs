@@ -2,7 +2,7 @@
 
 use crate::{
     accounts::pages::{Auth, SignInPage, SignUpPage},
-    alerts::pages::{AlertPreviewPage, AlertsPage, InboxLink, InboxPage},
+    alerts::pages::{AlertPreviewPage, AlertsPage, InboxLink, InboxPage, unread_resource},
     listings::{
         collections_page::{ComparePage, FavoritesPage},
         detail_page::ListingPage,
@@ -123,6 +123,7 @@ fn Layout() -> impl IntoView {
 
 #[component]
 fn Header(auth: Auth) -> impl IntoView {
+    let unread = unread_resource();
     let account = move || {
         auth.user
             .get()
@@ -212,7 +213,7 @@ fn Header(auth: Auth) -> impl IntoView {
                                         >
                                             "Alerts"
                                         </a>
-                                        <InboxLink />
+                                        <InboxLink unread />
                                     }
                                 })
                         }}

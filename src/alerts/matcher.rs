@@ -8,11 +8,12 @@
 //! mileage, power, fuel / gearbox / body / condition / seller as bit masks, photos, city,
 //! distance) are held inline next to the rule's slot and checked before anything else.
 //!
-//! The inline check decides rules whose criteria it covers completely (make, model, the
-//! numeric bounds, the closed vocabularies, photos, city, distance: most rules). Rules that
-//! also ask for words, equipment, colours or an age get the search engine's own full check:
-//! the listing is put in a one-listing [`Index`] and the rule's resolved [`Filters`] are
-//! counted on it, exactly as a search counts them. The engine is also the reference the
+//! The inline check decides the criteria it covers completely (make, model, the numeric
+//! bounds, the closed vocabularies, photos, city, distance). What else a rule asks for
+//! (words, equipment, colours, an age) is decided by the search engine's own code: the
+//! listing is put in a one-listing [`Index`] and those filters are counted on it, exactly as
+//! a search counts them; rules that ask for the same thing share one answer per listing, and
+//! keyword expressions shared by many rules are likewise evaluated once per listing. The engine is also the reference the
 //! inline check is tested against (every rule on its own one-listing index, and every rule
 //! as a search over all listings), so a search and its alert agree about a listing. Last,
 //! the rule's must-have and excluded keywords are checked against the listing's words.
@@ -150,14 +151,73 @@ struct Entry {
     city: Option<i32>,
     near: Option<(f64, f64, f64)>,
     photos: bool,
-    /// The rule has criteria the inline check does not cover (words, equipment, colours,
-    /// age): the search engine's full check decides.
-    full_check: bool,
+    /// The rule's criteria the inline check does not cover (words, equipment, colours,
+    /// age), interned: the search engine's own check decides them, once per listing for all
+    /// rules that share them. [`NONE`] when there are none.
+    residual: u32,
+    /// The must-have and excluded keyword expressions, interned likewise.
+    keywords: u32,
+    excluded: u32,
+    /// Filed under more than one key (several models or makes): a listing may meet it twice.
+    several: bool,
     slot: u32,
+    /// The rule's id, so a match needs no look at the rule itself.
+    id: i64,
+}
+
+/// No interned criteria.
+const NONE: u32 = u32::MAX;
+
+/// The part of a rule's filters the inline check does not decide.
+fn residual(f: &Filters) -> Option<Filters> {
+    (f.text.is_some()
+        || !f.equipment.is_empty()
+        || !f.colours.is_empty()
+        || f.posted_within_days.is_some())
+    .then(|| Filters {
+        text: f.text.clone(),
+        equipment: f.equipment.clone(),
+        colours: f.colours.clone(),
+        posted_within_days: f.posted_within_days,
+        ..Filters::default()
+    })
+}
+
+/// Values stored once however many rules share them, by their `Debug` form.
+struct Interned<T> {
+    ids: HashMap<String, u32>,
+    items: Vec<T>,
+}
+
+impl<T: std::fmt::Debug> Interned<T> {
+    fn id(&mut self, item: Option<T>) -> u32 {
+        let Some(item) = item else {
+            return NONE;
+        };
+        let key = format!("{item:?}");
+        if let Some(id) = self.ids.get(&key) {
+            return *id;
+        }
+        let id = u32::try_from(self.items.len()).unwrap_or(NONE);
+        self.items.push(item);
+        self.ids.insert(key, id);
+        id
+    }
+}
+
+impl<T> Default for Interned<T> {
+    fn default() -> Self {
+        Interned {
+            ids: HashMap::new(),
+            items: Vec::new(),
+        }
+    }
 }
 
 impl Entry {
-    fn of(rule: &Filters, slot: u32) -> Entry {
+    fn of(rule: &Rule, slot: u32, interned: (u32, u32, u32), several: bool) -> Entry {
+        let id = rule.id;
+        let rule = &rule.filters;
         let small = |v: Option<i32>, default: i16| {
             v.map_or(default, |v| {
                 i16::try_from(v).unwrap_or(if v < 0 { i16::MIN } else { i16::MAX })
@@ -186,11 +246,12 @@ impl Entry {
             city: rule.city_id,
             near: rule.near.and_then(|(lat, lng, r)| r.map(|r| (lat, lng, r))),
             photos: rule.has_photos,
-            full_check: rule.text.is_some()
-                || !rule.equipment.is_empty()
-                || !rule.colours.is_empty()
-                || rule.posted_within_days.is_some(),
+            residual: interned.0,
+            keywords: interned.1,
+            excluded: interned.2,
+            several,
             slot,
+            id,
         }
     }
 
@@ -231,19 +292,14 @@ impl Postings {
         self.0.retain(|e| e.slot != slot);
     }
 
-    /// Slots whose inline bounds admit the listing: decided ones to `sure`, those that
-    /// need the full check to `check`.
-    fn candidates(&self, p: &Probe, sure: &mut Vec<u32>, check: &mut Vec<u32>) {
+    /// The entries whose inline bounds admit the listing.
+    fn candidates<'a>(&'a self, p: &Probe, out: &mut Vec<&'a Entry>) {
         for e in &self.0 {
             if e.price_max < p.price {
                 break;
             }
             if e.may_admit(p) {
-                if e.full_check {
-                    check.push(e.slot);
-                } else {
-                    sure.push(e.slot);
-                }
+                out.push(e);
             }
         }
     }
@@ -284,6 +340,8 @@ pub struct Matcher {
     rules: Vec<Option<Rule>>,
     slot_of: HashMap<i64, u32>,
     lists: HashMap<Key, Postings>,
+    residuals: Interned<Filters>,
+    expressions: Interned<Expr>,
 }
 
 impl Matcher {
@@ -303,11 +361,9 @@ impl Matcher {
     pub fn upsert(&mut self, rule: Rule) {
         self.remove(rule.id);
         let slot = u32::try_from(self.rules.len()).unwrap_or(u32::MAX);
+        let entry = self.entry(&rule, slot);
         for key in keys_of(&rule.filters) {
-            self.lists
-                .entry(key)
-                .or_default()
-                .insert(Entry::of(&rule.filters, slot));
+            self.lists.entry(key).or_default().insert(entry);
         }
         self.slot_of.insert(rule.id, slot);
         self.rules.push(Some(rule));
@@ -332,18 +388,24 @@ impl Matcher {
         self.slot_of.keys().copied()
     }
 
+    fn entry(&mut self, rule: &Rule, slot: u32) -> Entry {
+        let interned = (
+            self.residuals.id(residual(&rule.filters)),
+            self.expressions.id(rule.keywords.clone()),
+            self.expressions.id(rule.excluded.clone()),
+        );
+        Entry::of(rule, slot, interned, keys_of(&rule.filters).len() > 1)
+    }
+
     /// Builds a matcher from many rules at once (each candidate list sorted once).
     pub fn build(rules: impl IntoIterator<Item = Rule>) -> Matcher {
         let mut m = Matcher::new();
         for rule in rules {
             m.remove(rule.id);
             let slot = u32::try_from(m.rules.len()).unwrap_or(u32::MAX);
+            let entry = m.entry(&rule, slot);
             for key in keys_of(&rule.filters) {
-                m.lists
-                    .entry(key)
-                    .or_default()
-                    .0
-                    .push(Entry::of(&rule.filters, slot));
+                m.lists.entry(key).or_default().0.push(entry);
             }
             m.slot_of.insert(rule.id, slot);
             m.rules.push(Some(rule));
@@ -354,14 +416,13 @@ impl Matcher {
         m
     }
 
-    /// The slots whose candidate lists and inline bounds admit the row: (decided by the
-    /// inline check, needing the full check), each ascending.
-    fn candidates(&self, row: &Row) -> (Vec<u32>, Vec<u32>) {
-        let (mut sure, mut check) = (Vec::new(), Vec::new());
+    /// The entries whose candidate lists and inline bounds admit the row, each once.
+    fn candidates(&self, row: &Row) -> Vec<&Entry> {
+        let mut found = Vec::new();
         let probe = Probe::of(row);
         let mut look = |key: Key| {
             if let Some(list) = self.lists.get(&key) {
-                list.candidates(&probe, &mut sure, &mut check);
+                list.candidates(&probe, &mut found);
             }
         };
         if let Some(m) = row.model_id {
@@ -371,44 +432,68 @@ impl Matcher {
             look(Key::Make(m));
         }
         look(Key::Anywhere);
-        for slots in [&mut sure, &mut check] {
-            slots.sort_unstable();
-            slots.dedup();
+        if found.iter().any(|e| e.several) {
+            let mut seen = std::collections::HashSet::new();
+            found.retain(|e| !e.several || seen.insert(e.slot));
         }
-        (sure, check)
-    }
-
-    /// How many rules pass the inline check, and how many of those get the full check
-    /// (for benchmarks).
-    pub fn candidate_count(&self, row: &Row) -> (usize, usize) {
-        let (sure, check) = self.candidates(row);
-        (sure.len() + check.len(), check.len())
-    }
-
-    /// The rules the listing matches, by id, ascending; `now` is what "posted within N
-    /// days" counts back from.
-    pub fn matching(&self, listing: &Listing<'_>, now: OffsetDateTime) -> Vec<&Rule> {
-        let (sure, check) = self.candidates(listing.row);
-        let words = |r: &Rule| {
-            r.keywords.as_ref().is_none_or(|k| k.matches(listing.text))
-                && !r.excluded.as_ref().is_some_and(|x| x.matches(listing.text))
-        };
-        let mut found: Vec<&Rule> = sure
-            .into_iter()
-            .filter_map(|s| self.rules[s as usize].as_ref())
-            .filter(|r| words(r))
-            .collect();
-        if !check.is_empty() {
-            let one = one_listing_index(listing.row);
-            found.extend(
-                check
-                    .into_iter()
-                    .filter_map(|s| self.rules[s as usize].as_ref())
-                    .filter(|r| r.admits(&one, listing.text, now)),
-            );
-        }
-        found.sort_unstable_by_key(|r| r.id);
         found
+    }
+
+    /// How many rules pass the inline check, and how many distinct criteria the search
+    /// engine then decides for them (for benchmarks).
+    pub fn candidate_count(&self, row: &Row) -> (usize, usize) {
+        let found = self.candidates(row);
+        let mut residuals: Vec<u32> = found
+            .iter()
+            .map(|e| e.residual)
+            .filter(|r| *r != NONE)
+            .collect();
+        residuals.sort_unstable();
+        residuals.dedup();
+        (found.len(), residuals.len())
+    }
+
+    /// A rule by id.
+    pub fn rule(&self, id: i64) -> Option<&Rule> {
+        self.slot_of
+            .get(&id)
+            .and_then(|s| self.rules[*s as usize].as_ref())
+    }
+
+    /// The ids of the rules the listing matches, in no particular order; `now` is what
+    /// "posted within N days" counts back from.
+    pub fn matching(&self, listing: &Listing<'_>, now: OffsetDateTime) -> Vec<i64> {
+        let found = self.candidates(listing.row);
+        let mut one: Option<Index> = None;
+        // per interned item: 0 not yet asked, 1 no, 2 yes
+        let mut residuals = vec![0u8; self.residuals.items.len()];
+        let mut expressions = vec![0u8; self.expressions.items.len()];
+        let mut holds = |id: u32| {
+            let known = &mut expressions[id as usize];
+            if *known == 0 {
+                *known = 1 + u8::from(self.expressions.items[id as usize].matches(listing.text));
+            }
+            *known == 2
+        };
+        let mut out = Vec::with_capacity(found.len());
+        for e in found {
+            if e.keywords != NONE && !holds(e.keywords) || e.excluded != NONE && holds(e.excluded) {
+                continue;
+            }
+            if e.residual != NONE {
+                let known = &mut residuals[e.residual as usize];
+                if *known == 0 {
+                    let index = one.get_or_insert_with(|| one_listing_index(listing.row));
+                    let admits = index.count(&self.residuals.items[e.residual as usize], now) == 1;
+                    *known = 1 + u8::from(admits);
+                }
+                if *known == 1 {
+                    continue;
+                }
+            }
+            out.push(e.id);
+        }
+        out
     }
 }
 
@@ -461,11 +546,8 @@ mod tests {
                     text: &text,
                 };
                 let want = brute_force(rules.values(), &listing, now);
-                let got: Vec<i64> = matcher
-                    .matching(&listing, now)
-                    .iter()
-                    .map(|r| r.id)
-                    .collect();
+                let mut got: Vec<i64> = matcher.matching(&listing, now);
+                got.sort_unstable();
                 assert_eq!(got, want, "seed {seed}, listing {row:?}");
                 matched += got.len();
             }

@@ -108,46 +108,44 @@ pub fn SaveAlert(search: String, suggested_name: String) -> impl IntoView {
     }
 }
 
-/// The header's link to the inbox with the unread count; signed-in people only.
-#[component]
-pub fn InboxLink() -> impl IntoView {
+/// The unread count for the header, read again on every navigation. Create it where the
+/// header is built (not inside a reactive closure, so hydration finds it in order).
+pub fn unread_resource() -> Resource<Result<i64, AppError>> {
     let location = use_location();
-    let unread = Resource::new(move || location.pathname.get(), |_| unread_count());
-    view! {
-        <Transition fallback=|| ()>
-            {move || {
-                unread
-                    .get()
-                    .and_then(Result::ok)
-                    .map(|n| {
-                        let label = match n {
-                            0 => "Notifications".to_string(),
-                            1 => "Notifications, 1 unread".to_string(),
-                            n => format!("Notifications, {n} unread"),
-                        };
+    Resource::new(move || location.pathname.get(), |_| unread_count())
+}
+
+/// The header's link to the inbox with the unread count; signed-in people only. Render it
+/// inside a `Transition` (it reads `unread`).
+#[component]
+pub fn InboxLink(unread: Resource<Result<i64, AppError>>) -> impl IntoView {
+    move || {
+        let n = unread.get().and_then(Result::ok).unwrap_or(0);
+        let label = match n {
+            0 => "Notifications".to_string(),
+            1 => "Notifications, 1 unread".to_string(),
+            n => format!("Notifications, {n} unread"),
+        };
+        view! {
+            <a
+                href="/inbox"
+                aria-label=label
+                class="relative rounded px-2 py-1 text-slate-700 hover:bg-slate-100"
+            >
+                "Inbox"
+                {(n > 0)
+                    .then(|| {
                         view! {
-                            <a
-                                href="/inbox"
-                                aria-label=label
-                                class="relative rounded px-2 py-1 text-slate-700 hover:bg-slate-100"
+                            <span
+                                aria-hidden="true"
+                                class="ml-1 inline-flex min-w-[1.25rem] items-center justify-center rounded-full bg-red-600 px-1.5 text-xs font-bold text-white"
                             >
-                                "Inbox"
-                                {(n > 0)
-                                    .then(|| {
-                                        view! {
-                                            <span
-                                                aria-hidden="true"
-                                                class="ml-1 inline-flex min-w-[1.25rem] items-center justify-center rounded-full bg-red-600 px-1.5 text-xs font-bold text-white"
-                                            >
-                                                {if n > 99 { "99+".to_string() } else { n.to_string() }}
-                                            </span>
-                                        }
-                                    })}
-                            </a>
+                                {if n > 99 { "99+".to_string() } else { n.to_string() }}
+                            </span>
                         }
-                    })
-            }}
-        </Transition>
+                    })}
+            </a>
+        }
     }
 }
 

@@ -364,7 +364,8 @@ impl Worker {
                 && let Some(row) = rows.get(&event.listing_id)
             {
                 let text = words_of(listing);
-                for rule in self.matcher.matching(&Listing { row, text: &text }, now) {
+                let matched = self.matcher.matching(&Listing { row, text: &text }, now);
+                for rule in matched.into_iter().filter_map(|id| self.matcher.rule(id)) {
                     let criteria = self.criteria.get(&rule.id).map_or("", String::as_str);
                     let reason = format!("{criteria}; {happened}");
                     let notice = NewNotice {
