@@ -6,7 +6,8 @@
 //! price (rules without one first), so the walk stops at the first rule whose ceiling is
 //! below the listing's price, and the rule's other structured bounds (price floor, years,
 //! mileage, power, fuel / gearbox / body / condition / seller as bit masks, photos, city,
-//! distance) are held inline next to the rule's slot and checked before anything else.
+//! distance) are held inline next to the rule's slot and checked before anything else. A
+//! listing's distance to each rule centre (most are city centres) is measured once.
 //!
 //! The inline check decides the criteria it covers completely (make, model, the numeric
 //! bounds, the closed vocabularies, photos, city, distance). What else a rule asks for
@@ -149,7 +150,8 @@ struct Entry {
     mileage_max: i32,
     masks: [u32; 5],
     city: Option<i32>,
-    near: Option<(f64, f64, f64)>,
+    /// The interned centre and the radius in metres.
+    near: Option<(u32, f64)>,
     photos: bool,
     /// The rule's criteria the inline check does not cover (words, equipment, colours,
     /// age), interned: the search engine's own check decides them, once per listing for all
@@ -215,7 +217,7 @@ impl<T> Default for Interned<T> {
 }
 
 impl Entry {
-    fn of(rule: &Rule, slot: u32, interned: (u32, u32, u32), several: bool) -> Entry {
+    fn of(rule: &Rule, slot: u32, interned: (u32, u32, u32), centre: u32, several: bool) -> Entry {
         let id = rule.id;
         let rule = &rule.filters;
         let small = |v: Option<i32>, default: i16| {
@@ -244,7 +246,7 @@ impl Entry {
                 mask(&v[4], &rule.seller_types),
             ],
             city: rule.city_id,
-            near: rule.near.and_then(|(lat, lng, r)| r.map(|r| (lat, lng, r))),
+            near: rule.near.and_then(|(_, _, r)| r.map(|r| (centre, r))),
             photos: rule.has_photos,
             residual: interned.0,
             keywords: interned.1,
@@ -257,7 +259,7 @@ impl Entry {
 
     /// False only when the rule's own bounds rule the listing out (a listing without a year
     /// or mileage fails a rule that bounds them, as in search).
-    fn may_admit(&self, p: &Probe) -> bool {
+    fn may_admit(&self, p: &Probe, distances: &mut Distances<'_>) -> bool {
         let within = |v: Option<i16>, (lo, hi): (i16, i16)| {
             lo == i16::MIN && hi == i16::MAX || v.is_some_and(|v| v >= lo && v <= hi)
         };
@@ -274,7 +276,24 @@ impl Entry {
             && self.city.is_none_or(|c| c == p.city)
             && self
                 .near
-                .is_none_or(|(lat, lng, r)| engine::earth_distance((lat, lng), p.at) <= r)
+                .is_none_or(|(centre, r)| distances.to(centre, p.at) <= r)
+    }
+}
+
+/// Distances from one listing to the rules' centres (most rules are centred on a city, so
+/// there are few), each measured once, with the engine's own `earth_distance`.
+struct Distances<'a> {
+    centres: &'a [(f64, f64)],
+    known: Vec<f64>,
+}
+
+impl Distances<'_> {
+    fn to(&mut self, centre: u32, at: (f64, f64)) -> f64 {
+        let d = &mut self.known[centre as usize];
+        if d.is_nan() {
+            *d = engine::earth_distance(self.centres[centre as usize], at);
+        }
+        *d
     }
 }
 
@@ -293,12 +312,17 @@ impl Postings {
     }
 
     /// The entries whose inline bounds admit the listing.
-    fn candidates<'a>(&'a self, p: &Probe, out: &mut Vec<&'a Entry>) {
+    fn candidates<'a>(
+        &'a self,
+        p: &Probe,
+        distances: &mut Distances<'_>,
+        out: &mut Vec<&'a Entry>,
+    ) {
         for e in &self.0 {
             if e.price_max < p.price {
                 break;
             }
-            if e.may_admit(p) {
+            if e.may_admit(p, distances) {
                 out.push(e);
             }
         }
@@ -342,6 +366,7 @@ pub struct Matcher {
     lists: HashMap<Key, Postings>,
     residuals: Interned<Filters>,
     expressions: Interned<Expr>,
+    centres: Interned<(f64, f64)>,
 }
 
 impl Matcher {
@@ -394,7 +419,16 @@ impl Matcher {
             self.expressions.id(rule.keywords.clone()),
             self.expressions.id(rule.excluded.clone()),
         );
-        Entry::of(rule, slot, interned, keys_of(&rule.filters).len() > 1)
+        let centre = self
+            .centres
+            .id(rule.filters.near.map(|(lat, lng, _)| (lat, lng)));
+        Entry::of(
+            rule,
+            slot,
+            interned,
+            centre,
+            keys_of(&rule.filters).len() > 1,
+        )
     }
 
     /// Builds a matcher from many rules at once (each candidate list sorted once).
@@ -420,9 +454,13 @@ impl Matcher {
     fn candidates(&self, row: &Row) -> Vec<&Entry> {
         let mut found = Vec::new();
         let probe = Probe::of(row);
+        let mut distances = Distances {
+            centres: &self.centres.items,
+            known: vec![f64::NAN; self.centres.items.len()],
+        };
         let mut look = |key: Key| {
             if let Some(list) = self.lists.get(&key) {
-                list.candidates(&probe, &mut found);
+                list.candidates(&probe, &mut distances, &mut found);
             }
         };
         if let Some(m) = row.model_id {
