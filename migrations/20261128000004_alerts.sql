@@ -18,12 +18,12 @@ create table alert_rule (
     channels text[] not null default '{inbox}',
     rhythm text not null default 'instant',
     paused boolean not null default false,
-    -- bumped on every change, so matchers can read what changed since they last looked
+    -- bumped on every change, so a matcher can tell which rules it already has as they are
     version bigint not null,
     created_at timestamptz not null default now(),
     updated_at timestamptz not null default now(),
     constraint alert_rule_name_length check (char_length(name) between 1 and 80),
-    constraint alert_rule_search_length check (char_length(search) <= 2000),
+    constraint alert_rule_search_length check (char_length(search) <= 8000),
     constraint alert_rule_keywords_length check (char_length(keywords) <= 500),
     constraint alert_rule_excluded_length check (char_length(excluded) <= 500),
     constraint alert_rule_deal_score_range check (min_deal_score between 0 and 100),
@@ -34,7 +34,7 @@ create table alert_rule (
 create sequence alert_rule_version;
 alter table alert_rule alter column version set default nextval('alert_rule_version');
 create index alert_rule_account_idx on alert_rule (account_id, created_at);
-create index alert_rule_version_idx on alert_rule (version);
+create index alert_rule_updated_idx on alert_rule (updated_at);
 
 create or replace function alert_rule_touch() returns trigger
 language plpgsql as $$

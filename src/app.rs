@@ -2,7 +2,7 @@
 
 use crate::{
     accounts::pages::{Auth, SignInPage, SignUpPage},
-    alerts::pages::{AlertPreviewPage, AlertsPage, InboxLink, InboxPage, unread_resource},
+    alerts::pages::{AlertPreviewPage, AlertsPage, InboxLink, InboxPage, Unread},
     listings::{
         collections_page::{ComparePage, FavoritesPage},
         detail_page::ListingPage,
@@ -70,6 +70,7 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Layout() -> impl IntoView {
     let auth = Auth::provide();
+    let unread = Unread::provide();
     view! {
         <a
             href="#main"
@@ -78,7 +79,7 @@ fn Layout() -> impl IntoView {
             "Skip to content"
         </a>
         <div class="flex min-h-screen flex-col">
-            <Header auth />
+            <Header auth unread />
             <main id="main" class="flex-1">
                 <Routes fallback=NotFoundPage>
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
@@ -122,8 +123,7 @@ fn Layout() -> impl IntoView {
 }
 
 #[component]
-fn Header(auth: Auth) -> impl IntoView {
-    let unread = unread_resource();
+fn Header(auth: Auth, unread: Unread) -> impl IntoView {
     let account = move || {
         auth.user
             .get()

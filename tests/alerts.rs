@@ -325,6 +325,24 @@ async fn rules_are_limited_checked_and_private(pool: PgPool) {
     assert!(reply.error().field("channels").is_some());
     assert_eq!(app.overview(&ana).await.rules[1].fields.name, "Alert 1");
 
+    // a search with parts that mean nothing would match everything: refused, saying which
+    let reply = app
+        .save_alert(Some(&ben), "make=nosuchmake&fuel=diesel", "Odd")
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    assert!(
+        reply
+            .error()
+            .field("search")
+            .unwrap()
+            .contains("make=nosuchmake")
+    );
+
     // another account: 404 on every rule of ana's; its own list is empty
     for (path, body) in [
         (
@@ -491,4 +509,30 @@ async fn a_worker_killed_mid_batch_loses_nothing_and_racing_workers_tell_once(po
         .await
         .unwrap();
     assert_eq!(left, 0);
+}
+
+#[sqlx::test]
+async fn a_rule_change_that_commits_late_still_reaches_the_worker(pool: PgPool) {
+    let app = app(pool).await;
+    let mut worker = Worker::new();
+    let buyer = app.seller("buyer@example.com").await;
+    let seller = app.seller("seller@example.com").await;
+    let rule = app.alert(&buyer, GOLF_ALERT, "Golf").await;
+    assert_eq!(app.pause(&buyer, rule, true).await.status, StatusCode::OK);
+    worker.sync_rules(&app.state).await.unwrap();
+
+    // the resume is stamped first but commits after a later change the worker has seen
+    let mut resume = app.pool.begin().await.unwrap();
+    sqlx::query("update alert_rule set paused = false where rule_id = $1")
+        .bind(rule)
+        .execute(&mut *resume)
+        .await
+        .unwrap();
+    app.alert(&buyer, "make=bmw", "BMW").await;
+    worker.sync_rules(&app.state).await.unwrap();
+    resume.commit().await.unwrap();
+
+    app.create(&seller, GOLF).await;
+    app.drain(&mut worker).await;
+    assert_eq!(app.inbox(&buyer).await.notices.len(), 1);
 }

@@ -70,7 +70,7 @@ test("save a search as an alert, hear of a match in the inbox, pause it", async 
 
   // the buyer's header counts it and the inbox says why it matched
   await signIn(page, buyer);
-  const inbox = page.getByRole("banner").getByRole("link", { name: "Notifications, 1 unread" });
+  const inbox = page.getByRole("banner").getByRole("link", { name: "Inbox, 1 unread" });
   await expect(async () => {
     await page.goto("/");
     await expect(inbox).toBeVisible({ timeout: 1_000 });
@@ -85,6 +85,7 @@ test("save a search as an alert, hear of a match in the inbox, pause it", async 
   await ready(page);
   await notice.getByRole("button", { name: /^Mark read/ }).click();
   await expect(page.getByRole("status").filter({ hasText: "All read." })).toBeVisible();
+  await expect(page.getByRole("banner").getByRole("link", { name: "Inbox", exact: true })).toBeVisible();
 
   // pause the alert: the next matching car says nothing
   await page.goto("/alerts");

@@ -145,9 +145,10 @@ impl Probe {
 struct Entry {
     price_max: i64,
     price_min: i64,
-    year: (i16, i16),
-    power: (i16, i16),
-    mileage_max: i32,
+    /// Inclusive bounds, None when the rule sets neither end.
+    year: Option<(i16, i16)>,
+    power: Option<(i16, i16)>,
+    mileage_max: Option<i32>,
     masks: [u32; 5],
     city: Option<i32>,
     /// The interned centre and the radius in metres.
@@ -220,24 +221,18 @@ impl Entry {
     fn of(rule: &Rule, slot: u32, interned: (u32, u32, u32), centre: u32, several: bool) -> Entry {
         let id = rule.id;
         let rule = &rule.filters;
-        let small = |v: Option<i32>, default: i16| {
-            v.map_or(default, |v| {
-                i16::try_from(v).unwrap_or(if v < 0 { i16::MIN } else { i16::MAX })
-            })
+        let small = |v: i32| i16::try_from(v).unwrap_or(if v < 0 { i16::MIN } else { i16::MAX });
+        let bounds = |min: Option<i32>, max: Option<i32>| {
+            (min.is_some() || max.is_some())
+                .then(|| (min.map_or(i16::MIN, small), max.map_or(i16::MAX, small)))
         };
         let v = vocabularies();
         Entry {
             price_max: rule.price_max_eur.unwrap_or(i64::MAX),
             price_min: rule.price_min_eur.unwrap_or(i64::MIN),
-            year: (
-                small(rule.year_min, i16::MIN),
-                small(rule.year_max, i16::MAX),
-            ),
-            power: (
-                small(rule.power_min, i16::MIN),
-                small(rule.power_max, i16::MAX),
-            ),
-            mileage_max: rule.mileage_max.unwrap_or(i32::MAX),
+            year: bounds(rule.year_min, rule.year_max),
+            power: bounds(rule.power_min, rule.power_max),
+            mileage_max: rule.mileage_max,
             masks: [
                 mask(&v[0], &rule.fuels),
                 mask(&v[1], &rule.transmissions),
@@ -260,12 +255,14 @@ impl Entry {
     /// False only when the rule's own bounds rule the listing out (a listing without a year
     /// or mileage fails a rule that bounds them, as in search).
     fn may_admit(&self, p: &Probe, distances: &mut Distances<'_>) -> bool {
-        let within = |v: Option<i16>, (lo, hi): (i16, i16)| {
-            lo == i16::MIN && hi == i16::MAX || v.is_some_and(|v| v >= lo && v <= hi)
+        let within = |v: Option<i16>, bounds: Option<(i16, i16)>| {
+            bounds.is_none_or(|(lo, hi)| v.is_some_and(|v| v >= lo && v <= hi))
         };
         p.price >= self.price_min
             && within(p.year, self.year)
-            && (self.mileage_max == i32::MAX || p.mileage.is_some_and(|m| m <= self.mileage_max))
+            && self
+                .mileage_max
+                .is_none_or(|max| p.mileage.is_some_and(|m| m <= max))
             && within(p.power, self.power)
             && self
                 .masks
@@ -798,6 +795,31 @@ mod tests {
                 want,
                 "{what}"
             );
+        }
+        // a bound far outside any value still refuses a listing without that value, as in
+        // search
+        let mut no_year = row.clone();
+        no_year.year = None;
+        no_year.power_hp = None;
+        let bare = Listing {
+            row: &no_year,
+            text: &text,
+        };
+        for filters in [
+            with(&|f| f.year_max = Some(40_000)),
+            with(&|f| f.power_max = Some(40_000)),
+        ] {
+            let rule = Rule {
+                id: 1,
+                account: Uuid::nil(),
+                filters,
+                keywords: None,
+                excluded: None,
+            };
+            let mut matcher = Matcher::new();
+            matcher.upsert(rule.clone());
+            assert!(matcher.matching(&bare, now).is_empty());
+            assert!(brute_force([&rule], &bare, now).is_empty());
         }
         let keyword_cases = [
             ("one owner", "", true),

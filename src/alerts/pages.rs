@@ -108,23 +108,45 @@ pub fn SaveAlert(search: String, suggested_name: String) -> impl IntoView {
     }
 }
 
-/// The unread count for the header, read again on every navigation. Create it where the
-/// header is built (not inside a reactive closure, so hydration finds it in order).
-pub fn unread_resource() -> Resource<Result<i64, AppError>> {
-    let location = use_location();
-    Resource::new(move || location.pathname.get(), |_| unread_count())
+/// The header's unread count, read again on every navigation and whenever the inbox marks
+/// something read.
+#[derive(Clone, Copy)]
+pub struct Unread {
+    pub count: Resource<Result<i64, AppError>>,
+    changed: RwSignal<u32>,
+}
+
+impl Unread {
+    /// Creates the count and provides it to every page. Call it where the layout is built
+    /// (not inside a reactive closure, so hydration finds the resource in order).
+    pub fn provide() -> Unread {
+        let location = use_location();
+        let changed = RwSignal::new(0u32);
+        let count = Resource::new(
+            move || (location.pathname.get(), changed.get()),
+            |_| unread_count(),
+        );
+        let unread = Unread { count, changed };
+        provide_context(unread);
+        unread
+    }
+
+    /// Reads the count again.
+    pub fn refresh(self) {
+        self.changed.update(|n| *n = n.wrapping_add(1));
+    }
 }
 
 /// The header's link to the inbox with the unread count; signed-in people only. Render it
 /// inside a `Transition` (it reads `unread`).
 #[component]
-pub fn InboxLink(unread: Resource<Result<i64, AppError>>) -> impl IntoView {
+pub fn InboxLink(unread: Unread) -> impl IntoView {
     move || {
-        let n = unread.get().and_then(Result::ok).unwrap_or(0);
+        let n = unread.count.get().and_then(Result::ok).unwrap_or(0);
         let label = match n {
-            0 => "Notifications".to_string(),
-            1 => "Notifications, 1 unread".to_string(),
-            n => format!("Notifications, {n} unread"),
+            0 => "Inbox".to_string(),
+            1 => "Inbox, 1 unread".to_string(),
+            n => format!("Inbox, {n} unread"),
         };
         view! {
             <a
@@ -547,6 +569,16 @@ pub fn AlertPreviewPage() -> impl IntoView {
 pub fn InboxPage() -> impl IntoView {
     let read = ServerAction::<MarkRead>::new();
     let notices = Resource::new(move || read.version().get(), |_| get_inbox());
+    // the header's count follows what is marked read here
+    if let Some(unread) = use_context::<Unread>() {
+        Effect::new(move |seen: Option<usize>| {
+            let now = read.version().get();
+            if seen.is_some_and(|s| s != now) {
+                unread.refresh();
+            }
+            now
+        });
+    }
     let error = Signal::derive(move || read.value().get().and_then(Result::err));
     view! {
         <Title text="Inbox · Scout" />

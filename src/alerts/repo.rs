@@ -173,21 +173,35 @@ pub async fn rules_of(db: &PgPool, account: Uuid) -> sqlx::Result<Vec<RuleWithSt
     .await
 }
 
-/// Every rule changed after `version` (paused ones too: the matcher drops them), in order.
-pub async fn rules_since(db: &PgPool, version: i64) -> sqlx::Result<Vec<RuleRow>> {
-    sqlx::query_as(&format!(
-        "select {RULE_COLUMNS} from alert_rule where version > $1 order by version"
-    ))
-    .bind(version)
-    .fetch_all(db)
-    .await
-}
-
-/// The ids of every active rule (to drop deleted ones from a matcher).
-pub async fn active_rule_ids(db: &PgPool) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar("select rule_id from alert_rule where not paused")
+/// Those of `ids` whose rules exist and are not paused.
+pub async fn live_rules(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    sqlx::query_scalar("select rule_id from alert_rule where rule_id = any($1) and not paused")
+        .bind(ids)
         .fetch_all(db)
         .await
+}
+
+/// The database's clock (rules are stamped with it).
+pub async fn database_now(db: &PgPool) -> sqlx::Result<OffsetDateTime> {
+    sqlx::query_scalar("select now()").fetch_one(db).await
+}
+
+/// Every rule changed after `since` (every rule when None), paused ones too: the matcher
+/// drops them.
+pub async fn rules_changed(
+    db: &PgPool,
+    since: Option<OffsetDateTime>,
+) -> sqlx::Result<Vec<RuleRow>> {
+    sqlx::query_as(&format!(
+        "select {RULE_COLUMNS} from alert_rule \
+         where $1::timestamptz is null or updated_at > $1 order by rule_id"
+    ))
+    .bind(since)
+    .fetch_all(db)
+    .await
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -22,6 +22,9 @@ use std::collections::HashMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+/// The longest search (as its query string) a rule keeps; the database allows as much.
+pub const SEARCH_MAX: usize = 8000;
+
 /// The limits that apply to an account. Every account has the defaults until plans exist.
 pub fn limits_for(_account: Uuid) -> Limits {
     Limits::default()
@@ -70,6 +73,23 @@ pub async fn create(
     let fields = fields.checked().map_err(AppError::invalid)?;
     let limits = limits_for(account);
     let search = rule_search(search);
+    if search.chars().count() > SEARCH_MAX {
+        return Err(AppError::invalid_field(
+            "search",
+            "This search is too long to save as an alert: remove some filters or words.",
+        ));
+    }
+    let (_, _, ignored) =
+        listings::resolve_criteria(state, &SearchQuery::from_query_string(&search)).await?;
+    if !ignored.is_empty() {
+        return Err(AppError::invalid_field(
+            "search",
+            format!(
+                "Part of this search could not be understood ({}), so an alert would match more than you asked for. Remove it and save again.",
+                ignored.join(", ")
+            ),
+        ));
+    }
     let mut tx = state.pool.begin().await?;
     let active = repo::lock_and_count_active(&mut tx, account).await?;
     if usize::try_from(active).unwrap_or(usize::MAX) >= limits.active_rules {
@@ -139,7 +159,7 @@ pub async fn overview(state: &AppState, account: Uuid) -> Result<AlertsOverview,
     let mut rules = Vec::new();
     for r in repo::rules_of(&state.pool, account).await? {
         let query = SearchQuery::from_query_string(&r.rule.search);
-        let (_, chips) = listings::resolve_criteria(state, &query).await?;
+        let (_, chips, _) = listings::resolve_criteria(state, &query).await?;
         rules.push(RuleSummary {
             id: r.rule.rule_id,
             fields: r.rule.fields(),
@@ -228,7 +248,15 @@ struct Compiled {
 
 async fn compile(state: &AppState, row: &RuleRow) -> Result<Compiled, AppError> {
     let query = SearchQuery::from_query_string(&row.search);
-    let (filters, chips) = listings::resolve_criteria(state, &query).await?;
+    let (filters, chips, ignored) = listings::resolve_criteria(state, &query).await?;
+    if !ignored.is_empty() {
+        // a make, model or city that no longer exists: matching without it would tell of
+        // far more than was asked for
+        return Err(AppError::invalid_field(
+            "search",
+            format!("no longer understood: {}", ignored.join(", ")),
+        ));
+    }
     let keywords =
         keywords::parse(&row.keywords).map_err(|e| AppError::invalid_field("keywords", e))?;
     let excluded =
@@ -250,19 +278,27 @@ async fn compile(state: &AppState, row: &RuleRow) -> Result<Compiled, AppError> 
 }
 
 /// Turns listing events into notifications. Holds every active rule in a [`Matcher`], kept
-/// up to date from the rules' version numbers before each batch. Any number of workers may
-/// run (in the server or as separate processes): each event is taken by one of them, and
-/// the notification's unique key makes a repeat after a crash a no-op.
+/// up to date before each batch from the rules changed since the last look (with an overlap:
+/// a change is stamped when its transaction starts, so one that commits later than another
+/// is still read), and from a full re-read every [`RECONCILE_EVERY`], which also drops
+/// deleted rules. Any number of workers may run (in the server or as separate processes):
+/// each event is taken by one of them, and the notification's unique key makes a repeat
+/// after a crash a no-op; a notification also needs its rule to exist and be active when it
+/// is recorded, whatever a worker's matcher still holds.
 pub struct Worker {
     matcher: Matcher,
     criteria: HashMap<i64, String>,
-    version: i64,
+    /// The version of each rule as last applied.
+    applied: HashMap<i64, i64>,
+    /// When (database time) the last look at the rules started.
+    looked: Option<OffsetDateTime>,
     reconciled: Option<std::time::Instant>,
 }
 
-/// How often rules deleted since the last look are dropped from the matcher (until then
-/// they cannot notify: a notification needs its rule to exist and be active).
+/// How often every rule is read again (and deleted ones dropped).
 const RECONCILE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+/// How far back each look at changed rules reaches before the previous look.
+const OVERLAP: time::Duration = time::Duration::minutes(1);
 /// Events taken per transaction.
 const BATCH: i64 = 200;
 
@@ -277,37 +313,49 @@ impl Worker {
         Worker {
             matcher: Matcher::new(),
             criteria: HashMap::new(),
-            version: 0,
+            applied: HashMap::new(),
+            looked: None,
             reconciled: None,
         }
     }
 
+    fn forget(&mut self, id: i64) {
+        self.matcher.remove(id);
+        self.criteria.remove(&id);
+    }
+
     /// Reads the rules changed since the last call into the matcher.
     pub async fn sync_rules(&mut self, state: &AppState) -> Result<(), AppError> {
-        if self
+        let full = self
             .reconciled
-            .is_none_or(|at| at.elapsed() >= RECONCILE_EVERY)
-        {
-            let active: std::collections::HashSet<i64> = repo::active_rule_ids(&state.pool)
-                .await?
-                .into_iter()
-                .collect();
+            .is_none_or(|at| at.elapsed() >= RECONCILE_EVERY);
+        let started = repo::database_now(&state.pool).await?;
+        let since = if full {
+            None
+        } else {
+            self.looked.map(|t| t - OVERLAP)
+        };
+        let rows = repo::rules_changed(&state.pool, since).await?;
+        if full {
+            let present: std::collections::HashSet<i64> = rows.iter().map(|r| r.rule_id).collect();
             let gone: Vec<i64> = self
-                .matcher
-                .ids()
-                .filter(|id| !active.contains(id))
+                .applied
+                .keys()
+                .filter(|id| !present.contains(id))
+                .copied()
                 .collect();
             for id in gone {
-                self.matcher.remove(id);
-                self.criteria.remove(&id);
+                self.applied.remove(&id);
+                self.forget(id);
             }
             self.reconciled = Some(std::time::Instant::now());
         }
-        for row in repo::rules_since(&state.pool, self.version).await? {
-            self.version = self.version.max(row.version);
+        for row in rows {
+            if self.applied.insert(row.rule_id, row.version) == Some(row.version) {
+                continue;
+            }
             if row.paused {
-                self.matcher.remove(row.rule_id);
-                self.criteria.remove(&row.rule_id);
+                self.forget(row.rule_id);
                 continue;
             }
             match compile(state, &row).await {
@@ -315,12 +363,18 @@ impl Worker {
                     self.criteria.insert(row.rule_id, c.criteria);
                     self.matcher.upsert(c.rule);
                 }
+                Err(e @ AppError::Invalid { .. }) => {
+                    tracing::warn!(rule_id = row.rule_id, error = ?e, "alert rule not usable");
+                    self.forget(row.rule_id);
+                }
                 Err(e) => {
-                    tracing::warn!(rule_id = row.rule_id, error = %e, "alert rule not usable");
-                    self.matcher.remove(row.rule_id);
+                    // try this rule again at the next look
+                    self.applied.remove(&row.rule_id);
+                    return Err(e);
                 }
             }
         }
+        self.looked = Some(started);
         Ok(())
     }
 
@@ -365,7 +419,10 @@ impl Worker {
             {
                 let text = words_of(listing);
                 let matched = self.matcher.matching(&Listing { row, text: &text }, now);
-                for rule in matched.into_iter().filter_map(|id| self.matcher.rule(id)) {
+                // rules paused or deleted since this worker last looked are skipped (and
+                // their owners still hear of their favorites below)
+                let live = repo::live_rules(&mut *tx, &matched).await?;
+                for rule in live.iter().filter_map(|id| self.matcher.rule(*id)) {
                     let criteria = self.criteria.get(&rule.id).map_or("", String::as_str);
                     let reason = format!("{criteria}; {happened}");
                     let notice = NewNotice {

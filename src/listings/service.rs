@@ -570,12 +570,13 @@ pub async fn resolve_filters(state: &AppState, query: &SearchQuery) -> Result<Fi
     Ok(resolve(state, &catalog, query).await?.filters)
 }
 
-/// What a search means, for an alert rule saved from it: the filters the engine compares
-/// and the criteria as chips (the free text first, in quotes).
+/// What a search means, for an alert rule saved from it: the filters the engine compares,
+/// the criteria as chips (the free text first, in quotes), and what could not be applied
+/// (unknown makes, models, cities...), which a rule must not silently drop.
 pub async fn resolve_criteria(
     state: &AppState,
     query: &SearchQuery,
-) -> Result<(Filters, Vec<Chip>), AppError> {
+) -> Result<(Filters, Vec<Chip>, Vec<String>), AppError> {
     let catalog = state.catalog().await?;
     let resolved = resolve(state, &catalog, query).await?;
     let smart = understand(&query.q, &catalog.vocabulary, query.currency);
@@ -592,7 +593,7 @@ pub async fn resolve_criteria(
         });
     }
     chips.extend(resolved.chips);
-    Ok((resolved.filters, chips))
+    Ok((resolved.filters, chips, resolved.ignored))
 }
 
 /// The facets a search page shows: the model facet only once a make or model is chosen
