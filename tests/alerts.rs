@@ -450,10 +450,25 @@ async fn favorites_hear_of_price_drops_and_sales(pool: PgPool) {
             .await;
         assert_eq!(reply.status, StatusCode::OK);
     }
-    sqlx::query("update account set alert_on_favorites = false where email = 'quiet@example.com'")
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    assert!(
+        app.overview(&quiet).await.favorites,
+        "on unless switched off"
+    );
+    let reply = app
+        .post("/api/alerts/favorites", "on=false".into(), Some(&quiet))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(!app.overview(&quiet).await.favorites);
+    assert!(
+        app.overview(&buyer).await.favorites,
+        "one account's switch is its own"
+    );
+    assert_eq!(
+        app.post("/api/alerts/favorites", "on=false".into(), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
     app.drain(&mut worker).await;
     assert!(
         app.inbox(&buyer).await.notices.is_empty(),

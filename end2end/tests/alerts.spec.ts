@@ -2,7 +2,7 @@
 // sees the inbox badge and the notification saying why it matched; the buyer pauses the alert
 // and the next matching car sends nothing. Hydrated and without JavaScript, desktop and phone.
 import { test, expect, Page } from "@playwright/test";
-import { ready, signUp } from "./helpers";
+import { js, ready, signUp } from "./helpers";
 
 const password = "violet tractor mango 42";
 
@@ -49,7 +49,13 @@ test("save a search as an alert, hear of a match in the inbox, pause it", async 
   await ready(page);
   await expect(page.getByRole("status").filter({ hasText: "No listings match" })).toBeVisible();
   await page.getByLabel("Alert name").fill(`Octavia ${token}`);
+  // (hydrated, the save is a fetch; without JavaScript, a form post: wait for either to land)
+  const saved = page.waitForResponse((r) => r.url().includes("/api/alerts/create"));
   await page.getByRole("button", { name: "Save as alert" }).click();
+  await saved;
+  if (js()) {
+    await expect(page.getByRole("status").filter({ hasText: "Alert saved" })).toBeVisible();
+  }
 
   // the Alerts page shows it with its criteria
   await page.goto("/alerts");
@@ -61,6 +67,12 @@ test("save a search as an alert, hear of a match in the inbox, pause it", async 
   await expect(criteria).toContainText("Diesel");
   await expect(alert).toContainText("None yet");
   await expect(page.getByText("1 of 3 active alerts")).toBeVisible();
+  // favorites count as implicit rules unless switched off
+  await page.getByRole("button", { name: "Turn off favorite alerts" }).click();
+  await expect(page.getByRole("button", { name: "Turn on favorite alerts" })).toBeVisible();
+  await ready(page);
+  await page.getByRole("button", { name: "Turn on favorite alerts" }).click();
+  await expect(page.getByRole("button", { name: "Turn off favorite alerts" })).toBeVisible();
 
   // a seller publishes a matching car
   await signOut(page);

@@ -122,6 +122,13 @@ pub async fn delete_alert(rule_id: i64) -> Result<(), AppError> {
     super::service::delete(&state, account, rule_id).await
 }
 
+/// Favorites as implicit rules (price drops and sales): on or off.
+#[server(prefix = "/api", endpoint = "alerts/favorites")]
+pub async fn set_favorite_alerts(on: bool) -> Result<(), AppError> {
+    let (state, account) = signed_in("Sign in to change your alerts.").await?;
+    Ok(super::repo::set_favorite_alerts(&state.pool, account, on).await?)
+}
+
 /// The rule's name and the listings it matches now.
 #[server(prefix = "/api", endpoint = "alerts/preview", input = GetUrl)]
 pub async fn preview_alert(rule_id: i64) -> Result<(String, Vec<ListingCard>), AppError> {

@@ -211,6 +211,8 @@ pub struct AlertsOverview {
     pub rules: Vec<RuleSummary>,
     pub limits: Limits,
     pub active: usize,
+    /// Favorites count as implicit rules (price drops, sales) unless switched off.
+    pub favorites: bool,
 }
 
 /// One inbox entry.

@@ -3,8 +3,8 @@
 
 use super::{
     api::{
-        CreateAlert, DeleteAlert, MarkRead, PauseAlert, UpdateAlert, get_inbox, list_alerts,
-        preview_alert, unread_count,
+        CreateAlert, DeleteAlert, MarkRead, PauseAlert, SetFavoriteAlerts, UpdateAlert, get_inbox,
+        list_alerts, preview_alert, unread_count,
     },
     model::{Channel, Notice, Rhythm, RuleSummary},
 };
@@ -176,12 +176,14 @@ pub fn AlertsPage() -> impl IntoView {
     let update = ServerAction::<UpdateAlert>::new();
     let pause = ServerAction::<PauseAlert>::new();
     let delete = ServerAction::<DeleteAlert>::new();
+    let favorites = ServerAction::<SetFavoriteAlerts>::new();
     let overview = Resource::new(
         move || {
             (
                 update.version().get(),
                 pause.version().get(),
                 delete.version().get(),
+                favorites.version().get(),
             )
         },
         |_| list_alerts(),
@@ -209,6 +211,7 @@ pub fn AlertsPage() -> impl IntoView {
                     match overview.await {
                         Ok(o) if o.rules.is_empty() => {
                             view! {
+                                <FavoriteAlerts on=o.favorites action=favorites />
                                 <div class="mt-6 rounded-lg border border-slate-200 bg-white p-6">
                                     <h2 class="font-semibold text-slate-900">"No alerts yet"</h2>
                                     <p class="mt-2 text-slate-700">
@@ -224,6 +227,7 @@ pub fn AlertsPage() -> impl IntoView {
                         Ok(o) => {
                             let limits = o.limits;
                             view! {
+                                <FavoriteAlerts on=o.favorites action=favorites />
                                 <p class="mt-4 text-sm text-slate-700">
                                     {format!(
                                         "{} of {} active alerts",
@@ -255,6 +259,36 @@ pub fn AlertsPage() -> impl IntoView {
                 })}
             </Transition>
         </div>
+    }
+}
+
+/// Favorites as implicit rules: on or off.
+#[component]
+fn FavoriteAlerts(on: bool, action: ServerAction<SetFavoriteAlerts>) -> impl IntoView {
+    view! {
+        <section
+            aria-labelledby="favorite-alerts"
+            class="mt-4 flex flex-wrap items-center justify-between gap-2 rounded-lg border border-slate-200 bg-white p-4"
+        >
+            <div>
+                <h2 id="favorite-alerts" class="font-semibold text-slate-900">
+                    "Favorites"
+                </h2>
+                <p class="text-sm text-slate-700">
+                    {if on {
+                        "On: you hear when a listing you saved drops in price or is sold."
+                    } else {
+                        "Off: listings you saved send no notifications."
+                    }}
+                </p>
+            </div>
+            <ActionForm action>
+                <input type="hidden" name="on" value=(!on).to_string() />
+                <button type="submit" class=BUTTON>
+                    {if on { "Turn off favorite alerts" } else { "Turn on favorite alerts" }}
+                </button>
+            </ActionForm>
+        </section>
     }
 }
 

@@ -266,6 +266,24 @@ pub async fn listing_words(
     .await
 }
 
+/// Whether the account hears about its favorites.
+pub async fn favorite_alerts(db: &PgPool, account: Uuid) -> sqlx::Result<bool> {
+    sqlx::query_scalar("select alert_on_favorites from account where account_id = $1")
+        .bind(account)
+        .fetch_optional(db)
+        .await
+        .map(|on| on.unwrap_or(false))
+}
+
+pub async fn set_favorite_alerts(db: &PgPool, account: Uuid, on: bool) -> sqlx::Result<()> {
+    sqlx::query("update account set alert_on_favorites = $2 where account_id = $1")
+        .bind(account)
+        .bind(on)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
 /// Accounts that saved the listing and want to hear about it.
 pub async fn favorited_by(db: impl PgExecutor<'_>, listing_id: i64) -> sqlx::Result<Vec<Uuid>> {
     sqlx::query_scalar(

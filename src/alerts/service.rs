@@ -175,6 +175,7 @@ pub async fn overview(state: &AppState, account: Uuid) -> Result<AlertsOverview,
         rules,
         limits: limits_for(account),
         active,
+        favorites: repo::favorite_alerts(&state.pool, account).await?,
     })
 }
 
