@@ -405,11 +405,6 @@ impl Matcher {
         }
     }
 
-    /// Every rule's id, for reconciling with storage.
-    pub fn ids(&self) -> impl Iterator<Item = i64> + '_ {
-        self.slot_of.keys().copied()
-    }
-
     fn entry(&mut self, rule: &Rule, slot: u32) -> Entry {
         let interned = (
             self.residuals.id(residual(&rule.filters)),

@@ -9,13 +9,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    listings::{
-        api::ListingCard,
-        engine,
-        model::{Currency, Money},
-        search::SearchQuery,
-        service as listings,
-    },
+    listings::{api::ListingCard, engine, model::Money, search::SearchQuery, service as listings},
     server::state::AppState,
 };
 use std::collections::HashMap;
@@ -410,7 +404,7 @@ impl Worker {
             let title = format!(
                 "{} · {}",
                 listing.title,
-                Money::new(listing.price_minor, currency(&listing.currency)).format()
+                Money::new(listing.price_minor, listings::currency(&listing.currency)).format()
             );
             let key = trigger_key(event);
             let mut heard = std::collections::HashSet::new();
@@ -479,13 +473,9 @@ impl Worker {
     }
 }
 
-fn currency(code: &str) -> Currency {
-    Currency::parse(code).unwrap_or_default()
-}
-
 /// "price dropped 1,500 BGN (to 23,500 BGN)", "just listed", ...
 fn what_happened(e: &Event) -> String {
-    let cur = currency(e.currency.as_deref().unwrap_or("BGN"));
+    let cur = listings::currency(e.currency.as_deref().unwrap_or("BGN"));
     match (e.kind.as_str(), e.old_price_minor, e.new_price_minor) {
         ("price_drop", Some(old), Some(new)) => format!(
             "price dropped {} (to {})",

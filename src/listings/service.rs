@@ -73,7 +73,8 @@ pub fn age(published: Option<OffsetDateTime>, now: OffsetDateTime) -> String {
     }
 }
 
-fn currency(code: &str) -> Currency {
+/// A stored currency code as a currency (the default for an unknown one).
+pub fn currency(code: &str) -> Currency {
     Currency::parse(code).unwrap_or_default()
 }
 
