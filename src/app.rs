@@ -9,6 +9,7 @@ use crate::{
         search_page::SearchPage,
         selling_page::{EditListingPage, MyListingsPage, SellPage},
     },
+    notifications::pages::{SettingsPage, UnsubscribePage},
 };
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, Meta, MetaTags, Title, provide_meta_context};
@@ -101,6 +102,12 @@ fn Layout() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=StaticSegment("inbox") view=InboxPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("settings") view=SettingsPage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("unsubscribe"), ParamSegment("token"))
+                        view=UnsubscribePage
+                        ssr=SsrMode::Async
+                    />
                     <Route
                         path=StaticSegment("my-listings")
                         view=MyListingsPage
@@ -214,6 +221,12 @@ fn Header(auth: Auth, unread: Unread) -> impl IntoView {
                                             "Alerts"
                                         </a>
                                         <InboxLink unread />
+                                        <a
+                                            href="/settings"
+                                            class="rounded px-2 py-1 text-slate-700 hover:bg-slate-100"
+                                        >
+                                            "Settings"
+                                        </a>
                                     }
                                 })
                         }}

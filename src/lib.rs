@@ -3,7 +3,7 @@
 
 /// Sign up, sign in, sign out, sessions.
 pub mod accounts;
-/// Alert rules (so far: the keyword expressions they match with).
+/// Alert rules, the matcher, the inbox.
 pub mod alerts;
 /// The HTML shell, routes and page layout.
 pub mod app;
@@ -13,6 +13,8 @@ pub mod error;
 pub mod gallery;
 /// Listings: search, detail pages, sellers' listings, demo data.
 pub mod listings;
+/// Notification settings and delivery beyond the inbox: email, digests, quiet hours.
+pub mod notifications;
 /// Server-only: config, state, router, private Postgres, security layers.
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -129,9 +129,12 @@ async fn serve_with(config: &Config, embedded_url: Option<String>) -> anyhow::Re
     });
 
     // Listing events into alert notifications (other processes may run workers too).
-    let alert_worker = config
-        .alert_worker
-        .then(|| tokio::spawn(scout::alerts::service::run(state.clone())));
+    // ... and due deliveries (email) out.
+    let alert_worker = config.alert_worker.then(|| {
+        let matcher = tokio::spawn(scout::alerts::service::run(state.clone()));
+        let sender = tokio::spawn(scout::notifications::service::run(state.clone()));
+        (matcher, sender)
+    });
 
     let addr = SocketAddr::new(config.host, config.port);
     let listener = tokio::net::TcpListener::bind(addr)
@@ -150,8 +153,9 @@ async fn serve_with(config: &Config, embedded_url: Option<String>) -> anyhow::Re
     .await;
     housekeeping.abort();
     photo_recovery.abort();
-    if let Some(worker) = alert_worker {
-        worker.abort();
+    if let Some((matcher, sender)) = alert_worker {
+        matcher.abort();
+        sender.abort();
     }
     pool.close().await;
     served.context("serving")
@@ -173,7 +177,7 @@ async fn run_postgres_only(config: Config) -> anyhow::Result<()> {
     pg.stop().await
 }
 
-/// `scout alert-worker`: only the alert worker, against `DATABASE_URL` (no web server).
+/// `scout alert-worker`: only the alert worker (matching and delivery), against `DATABASE_URL` (no web server).
 async fn run_alert_worker(config: Config) -> anyhow::Result<()> {
     let url = config
         .database_url
@@ -191,7 +195,8 @@ async fn run_alert_worker(config: Config) -> anyhow::Result<()> {
     let state = AppState::new(pool.clone(), config.clone(), leptos_options(&config)?)?;
     tracing::info!("alert worker started");
     tokio::select! {
-        () = scout::alerts::service::run(state) => {}
+        () = scout::alerts::service::run(state.clone()) => {}
+        () = scout::notifications::service::run(state) => {}
         () = shutdown_signal() => {}
     }
     pool.close().await;

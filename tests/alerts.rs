@@ -317,7 +317,7 @@ async fn rules_are_limited_checked_and_private(pool: PgPool) {
     let reply = app
         .post(
             "/api/alerts/update",
-            format!("rule_id={}&name=Golf&email=on", ids[1]),
+            format!("rule_id={}&name=Golf&push=on", ids[1]),
             Some(&ana),
         )
         .await;

@@ -67,9 +67,12 @@ fn fields(
 #[server(prefix = "/api", endpoint = "alerts/create")]
 pub async fn create_alert(search: String, name: String) -> Result<i64, AppError> {
     let (state, account) = signed_in("Sign in to save searches as alerts.").await?;
+    // new rules start from the person's notification settings
+    let defaults = crate::notifications::service::defaults(&state, account).await?;
     let fields = RuleFields {
         name,
-        channels: vec![Channel::Inbox],
+        channels: defaults.channels,
+        rhythm: defaults.rhythm,
         ..RuleFields::default()
     };
     super::service::create(&state, account, &search, fields).await

@@ -46,7 +46,7 @@ impl Channel {
 
     /// Channels that deliver today; the others are accepted from storage but not offered.
     pub fn available(self) -> bool {
-        matches!(self, Channel::Inbox)
+        matches!(self, Channel::Inbox | Channel::Email)
     }
 }
 
@@ -85,7 +85,7 @@ impl Rhythm {
 
     /// Rhythms that deliver today.
     pub fn available(self) -> bool {
-        matches!(self, Rhythm::Instant)
+        true
     }
 }
 
@@ -213,6 +213,9 @@ pub struct AlertsOverview {
     pub active: usize,
     /// Favorites count as implicit rules (price drops, sales) unless switched off.
     pub favorites: bool,
+    /// Channels that keep failing.
+    #[serde(default)]
+    pub trouble: Vec<crate::notifications::model::ChannelTrouble>,
 }
 
 /// One inbox entry.

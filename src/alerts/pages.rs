@@ -11,6 +11,7 @@ use super::{
 use crate::{
     error::AppError,
     listings::search_page::Card,
+    notifications::pages::TroubleList,
     ui::{FormAlert, INPUT, Labelled, described_by, field_error},
 };
 use leptos::prelude::*;
@@ -211,6 +212,7 @@ pub fn AlertsPage() -> impl IntoView {
                     match overview.await {
                         Ok(o) if o.rules.is_empty() => {
                             view! {
+                                <TroubleList trouble=o.trouble />
                                 <FavoriteAlerts on=o.favorites action=favorites />
                                 <div class="mt-6 rounded-lg border border-slate-200 bg-white p-6">
                                     <h2 class="font-semibold text-slate-900">"No alerts yet"</h2>
@@ -227,6 +229,7 @@ pub fn AlertsPage() -> impl IntoView {
                         Ok(o) => {
                             let limits = o.limits;
                             view! {
+                                <TroubleList trouble=o.trouble />
                                 <FavoriteAlerts on=o.favorites action=favorites />
                                 <p class="mt-4 text-sm text-slate-700">
                                     {format!(
@@ -444,6 +447,7 @@ fn EditRule(rule: RuleSummary, update: ServerAction<UpdateAlert>) -> impl IntoVi
     let f = rule.fields;
     let field = move |key: &'static str| format!("alert-{id}-{key}");
     let inbox_on = f.channels.contains(&Channel::Inbox);
+    let email_on = f.channels.contains(&Channel::Email);
     let name_error = field_error(error, "name");
     let keywords_error = field_error(error, "keywords");
     let excluded_error = field_error(error, "excluded");
@@ -505,8 +509,13 @@ fn EditRule(rule: RuleSummary, update: ServerAction<UpdateAlert>) -> impl IntoVi
                     <input type="checkbox" name="inbox" checked=inbox_on />
                     {Channel::Inbox.label()}
                 </label>
+                <label class="mt-1 flex items-center gap-2 text-sm">
+                    <input type="checkbox" name="email" checked=email_on />
+                    {Channel::Email.label()}
+                </label>
                 <p class="text-sm text-slate-600">
-                    "Email, push and webhook delivery are not available yet."
+                    "Push and webhook delivery are not available yet. Where email goes: "
+                    <a class="underline" href="/settings">"Settings"</a>
                 </p>
                 {move || {
                     error
@@ -517,7 +526,28 @@ fn EditRule(rule: RuleSummary, update: ServerAction<UpdateAlert>) -> impl IntoVi
                         })
                 }}
             </fieldset>
-            <input type="hidden" name="rhythm" value=Rhythm::Instant.as_str() />
+            <fieldset>
+                <legend class="text-sm font-medium text-slate-800">"How often"</legend>
+                {Rhythm::ALL
+                    .into_iter()
+                    .map(|r| {
+                        view! {
+                            <label class="mt-1 flex items-center gap-2 text-sm">
+                                <input
+                                    type="radio"
+                                    name="rhythm"
+                                    value=r.as_str()
+                                    checked=f.rhythm == r
+                                />
+                                {r.label()}
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+                <p class="text-sm text-slate-600">
+                    "Digests go out at the hour chosen in Settings; quiet hours hold the rest."
+                </p>
+            </fieldset>
             <button type="submit" class=MAIN_BUTTON disabled=move || update.pending().get()>
                 "Save changes"
             </button>

@@ -173,15 +173,39 @@ pub async fn rules_of(db: &PgPool, account: Uuid) -> sqlx::Result<Vec<RuleWithSt
     .await
 }
 
+/// A rule that exists and is not paused, with where and when it delivers as it is now.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LiveRule {
+    pub rule_id: i64,
+    pub channels: Vec<String>,
+    pub rhythm: String,
+}
+
+impl LiveRule {
+    pub fn channels(&self) -> Vec<Channel> {
+        self.channels
+            .iter()
+            .filter_map(|c| Channel::from_slug(c))
+            .collect()
+    }
+
+    pub fn rhythm(&self) -> Rhythm {
+        Rhythm::from_slug(&self.rhythm).unwrap_or_default()
+    }
+}
+
 /// Those of `ids` whose rules exist and are not paused.
-pub async fn live_rules(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<Vec<i64>> {
+pub async fn live_rules(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<Vec<LiveRule>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    sqlx::query_scalar("select rule_id from alert_rule where rule_id = any($1) and not paused")
-        .bind(ids)
-        .fetch_all(db)
-        .await
+    sqlx::query_as(
+        "select rule_id, channels, rhythm from alert_rule where rule_id = any($1) and not paused \
+         order by rule_id",
+    )
+    .bind(ids)
+    .fetch_all(db)
+    .await
 }
 
 /// The database's clock (rules are stamped with it).

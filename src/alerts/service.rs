@@ -4,12 +4,13 @@
 use super::{
     keywords::{self, Text},
     matcher::{Listing, Matcher, Rule},
-    model::{AlertsOverview, Inbox, Limits, Notice, RuleFields, RuleSummary},
+    model::{AlertsOverview, Channel, Inbox, Limits, Notice, RuleFields, RuleSummary},
     repo::{self, Event, ListingWords, NewNotice, RuleRow},
 };
 use crate::{
     error::AppError,
     listings::{api::ListingCard, engine, model::Money, search::SearchQuery, service as listings},
+    notifications::service::{self as deliveries, Prefs},
     server::state::AppState,
 };
 use std::collections::HashMap;
@@ -170,6 +171,7 @@ pub async fn overview(state: &AppState, account: Uuid) -> Result<AlertsOverview,
         limits: limits_for(account),
         active,
         favorites: repo::favorite_alerts(&state.pool, account).await?,
+        trouble: deliveries::trouble(state, account).await?,
     })
 }
 
@@ -396,6 +398,7 @@ impl Worker {
             .collect();
         let now = OffsetDateTime::now_utc();
         let mut told = 0usize;
+        let mut prefs: HashMap<Uuid, Prefs> = HashMap::new();
         for event in &events {
             let Some(listing) = words.get(&event.listing_id) else {
                 continue;
@@ -417,7 +420,10 @@ impl Worker {
                 // rules paused or deleted since this worker last looked are skipped (and
                 // their owners still hear of their favorites below)
                 let live = repo::live_rules(&mut *tx, &matched).await?;
-                for rule in live.iter().filter_map(|id| self.matcher.rule(*id)) {
+                for live in &live {
+                    let Some(rule) = self.matcher.rule(live.rule_id) else {
+                        continue;
+                    };
                     let criteria = self.criteria.get(&rule.id).map_or("", String::as_str);
                     let reason = format!("{criteria}; {happened}");
                     let notice = NewNotice {
@@ -429,7 +435,20 @@ impl Worker {
                         title: &title,
                         reason: &reason,
                     };
-                    told += usize::from(repo::insert_notice(&mut tx, &notice).await?.is_some());
+                    if let Some(id) = repo::insert_notice(&mut tx, &notice).await? {
+                        told += 1;
+                        let prefs = prefs_of(&mut prefs, &mut tx, rule.account).await?;
+                        deliveries::queue(
+                            &mut tx,
+                            id,
+                            rule.account,
+                            &live.channels(),
+                            live.rhythm(),
+                            prefs,
+                            now,
+                        )
+                        .await?;
+                    }
                     heard.insert(rule.account);
                 }
             }
@@ -449,7 +468,18 @@ impl Worker {
                         title: &title,
                         reason: &reason,
                     };
-                    told += usize::from(repo::insert_notice(&mut tx, &notice).await?.is_some());
+                    if let Some(id) = repo::insert_notice(&mut tx, &notice).await? {
+                        told += 1;
+                        let prefs = prefs_of(&mut prefs, &mut tx, account).await?;
+                        let channels = if prefs.favorite_email {
+                            &[Channel::Inbox, Channel::Email][..]
+                        } else {
+                            &[Channel::Inbox][..]
+                        };
+                        let rhythm = prefs.favorite_rhythm;
+                        deliveries::queue(&mut tx, id, account, channels, rhythm, prefs, now)
+                            .await?;
+                    }
                 }
             }
         }
@@ -470,6 +500,20 @@ impl Worker {
     pub async fn drain(&mut self, state: &AppState) -> Result<(), AppError> {
         while self.step(state).await? > 0 {}
         Ok(())
+    }
+}
+
+/// A person's delivery preferences, read once per batch.
+async fn prefs_of<'a>(
+    cache: &'a mut HashMap<Uuid, Prefs>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    account: Uuid,
+) -> Result<&'a Prefs, AppError> {
+    match cache.entry(account) {
+        std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
+        std::collections::hash_map::Entry::Vacant(e) => {
+            Ok(e.insert(deliveries::prefs(tx, account).await?))
+        }
     }
 }
 

@@ -128,6 +128,11 @@ pub struct Config {
     /// `SCOUT_ALERT_WORKER`: whether `scout serve` also runs an alert worker (true); set it
     /// false where `scout alert-worker` processes run instead.
     pub alert_worker: bool,
+    /// `SCOUT_SMTP_URL`: where alert email goes, e.g. `smtp://user:pass@mail.example:587?tls=required`
+    /// or `smtps://...`; unset: each message is written to `<SCOUT_DATA_DIR>/mail/` instead.
+    pub smtp_url: Option<String>,
+    /// `SCOUT_MAIL_FROM`: the sender of alert email (`Scout <alerts@localhost>`).
+    pub mail_from: lettre::message::Mailbox,
 }
 
 impl std::fmt::Debug for Config {
@@ -154,8 +159,20 @@ impl std::fmt::Debug for Config {
             .field("photo_workers", &self.photo_workers)
             .field("max_photos", &self.max_photos)
             .field("alert_worker", &self.alert_worker)
+            .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<redacted>"))
+            .field("mail_from", &self.mail_from.to_string())
             .finish()
     }
+}
+
+const DEFAULT_FROM: &str = "Scout <alerts@localhost>";
+
+fn default_from() -> lettre::message::Mailbox {
+    lettre::message::Mailbox::new(
+        Some("Scout".into()),
+        lettre::Address::new("alerts", "localhost")
+            .unwrap_or_else(|_| unreachable!("a valid address")),
+    )
 }
 
 fn var(name: &str) -> Option<String> {
@@ -241,6 +258,15 @@ impl Config {
             photo_workers,
             max_photos: parse_var("SCOUT_MAX_PHOTOS", 50)?,
             alert_worker: parse_bool("SCOUT_ALERT_WORKER")?.unwrap_or(true),
+            smtp_url: var("SCOUT_SMTP_URL"),
+            mail_from: var("SCOUT_MAIL_FROM")
+                .unwrap_or_else(|| DEFAULT_FROM.into())
+                .parse()
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "SCOUT_MAIL_FROM is not a mailbox like `Scout <alerts@example.com>`: {e}"
+                    )
+                })?,
         })
     }
 
@@ -270,6 +296,8 @@ impl Config {
             photo_workers: 2,
             max_photos: 50,
             alert_worker: false,
+            smtp_url: None,
+            mail_from: default_from(),
         }
     }
 }

@@ -119,6 +119,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::gallery::http::public_routes())
         .nest_service(&format!("/{}", leptos_options.site_pkg_dir), pkg)
         .layer(from_fn_with_state(state.clone(), security::csrf_guard))
+        // one-click unsubscribe comes from mail providers' servers: outside the cross-site check
+        .merge(crate::notifications::unsubscribe::routes())
         .layer(from_fn_with_state(state.clone(), security::client_ip))
         .layer(from_fn_with_state(
             state.clone(),

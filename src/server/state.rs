@@ -22,6 +22,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Where photo files live.
     pub media: MediaStore,
+    /// Where alert email goes (SMTP, or a folder of `.eml` files).
+    pub mailer: crate::notifications::email::Mailer,
     /// One permit per photo being processed (`SCOUT_PHOTO_WORKERS`).
     pub photo_workers: Arc<Semaphore>,
     /// Makes, models, cities, rates: read from Postgres on first use.
@@ -38,7 +40,12 @@ impl AppState {
     ) -> anyhow::Result<AppState> {
         let media = MediaStore::from_config(&config.media, config.media_url.as_deref())?;
         let photo_workers = Arc::new(Semaphore::new(config.photo_workers));
+        let mailer = crate::notifications::email::Mailer::new(
+            config.smtp_url.as_deref(),
+            config.data_dir.join("mail"),
+        )?;
         Ok(AppState {
+            mailer,
             pool,
             media,
             photo_workers,

@@ -1,0 +1,93 @@
+//! Server functions for notification settings and the unsubscribe page. Settings need a
+//! signed-in person; unsubscribing needs only the link's token.
+#![allow(
+    clippy::too_many_arguments,
+    reason = "server functions take one argument per form field"
+)]
+
+use super::model::SettingsView;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+
+#[cfg(feature = "ssr")]
+async fn signed_in(
+    message: &str,
+) -> Result<(crate::server::state::AppState, uuid::Uuid), AppError> {
+    let state = crate::server::state::AppState::from_context()?;
+    let account = crate::accounts::api::current_account_id()
+        .await?
+        .ok_or_else(|| AppError::unauthorized(message))?;
+    Ok((state, account))
+}
+
+#[server(prefix = "/api", endpoint = "settings/notifications", input = GetUrl)]
+pub async fn get_notification_settings() -> Result<SettingsView, AppError> {
+    let (state, account) = signed_in("Sign in to see your settings.").await?;
+    super::service::settings_view(&state, account).await
+}
+
+/// Saves the notification settings form; checkboxes send "on" when ticked.
+#[server(prefix = "/api", endpoint = "settings/notifications/save")]
+pub async fn save_notification_settings(
+    inbox: Option<String>,
+    email: Option<String>,
+    rhythm: String,
+    digest_hour: String,
+    digest_weekday: String,
+    quiet_start: Option<String>,
+    quiet_end: Option<String>,
+    time_zone: String,
+    alert_email: Option<String>,
+) -> Result<(), AppError> {
+    use super::model::{NotificationSettings as Settings, Quiet};
+    use crate::alerts::model::{Channel, Rhythm};
+    let (state, account) = signed_in("Sign in to change your settings.").await?;
+    let mut errors = crate::error::FieldErrors::default();
+    let quiet = match Quiet::parse(
+        quiet_start.as_deref().unwrap_or_default(),
+        quiet_end.as_deref().unwrap_or_default(),
+    ) {
+        Ok(q) => q,
+        Err(e) => {
+            errors.extend(e);
+            None
+        }
+    };
+    let channels = [(Channel::Inbox, inbox), (Channel::Email, email)]
+        .into_iter()
+        .filter(|(_, on)| on.is_some())
+        .map(|(c, _)| c)
+        .collect();
+    let settings = Settings {
+        channels,
+        rhythm: Rhythm::from_slug(&rhythm).unwrap_or_default(),
+        digest_hour: digest_hour.trim().parse().unwrap_or(u8::MAX),
+        digest_weekday: digest_weekday.trim().parse().unwrap_or(0),
+        quiet,
+        time_zone,
+        alert_email,
+    };
+    match settings.checked(super::service::known_zone) {
+        Err(e) => {
+            errors.extend(e);
+            Err(AppError::invalid(errors))
+        }
+        Ok(_) if !errors.is_empty() => Err(AppError::invalid(errors)),
+        Ok(settings) => super::service::save_settings(&state, account, settings).await,
+    }
+}
+
+/// What an unsubscribe link stops ("the alert “Golf diesel”").
+#[server(prefix = "/api", endpoint = "unsubscribe/what", input = GetUrl)]
+pub async fn unsubscribe_what(token: String) -> Result<String, AppError> {
+    let state = crate::server::state::AppState::from_context()?;
+    super::service::unsubscribe_what(&state, &token).await
+}
+
+/// Stops the email an unsubscribe link names; what stopped.
+#[server(prefix = "/api", endpoint = "unsubscribe/confirm")]
+pub async fn confirm_unsubscribe(token: String) -> Result<String, AppError> {
+    let state = crate::server::state::AppState::from_context()?;
+    super::service::unsubscribe(&state, &token).await
+}

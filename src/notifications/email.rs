@@ -1,0 +1,289 @@
+//! Alert email: the message (plain text and HTML, the listing's photo and price, a one-click
+//! unsubscribe link with RFC 8058's `List-Unsubscribe` and `List-Unsubscribe-Post` headers)
+//! and the transport (SMTP from `SCOUT_SMTP_URL`, or `.eml` files in a folder when no SMTP
+//! server is configured, so a local run shows what would have been sent).
+
+use lettre::{
+    AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    message::{
+        Mailbox, MultiPart,
+        header::{Header, HeaderName, HeaderValue},
+    },
+};
+use std::{path::PathBuf, time::Duration};
+
+/// One listing in a message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// "Volkswagen Golf 1.6 TDI · 17,400 BGN"
+    pub title: String,
+    /// Why it matched: "Volkswagen, Golf, Diesel; price dropped 1,500 BGN (to 17,400 BGN)".
+    pub reason: String,
+    pub price: String,
+    /// Absolute URLs.
+    pub url: String,
+    pub photo: Option<String>,
+}
+
+/// What a message says and where its unsubscribe link goes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Letter {
+    pub to: String,
+    pub subject: String,
+    /// A sentence above the listings (a digest's heading, the daily cap's explanation).
+    pub intro: Option<String>,
+    pub items: Vec<Item>,
+    /// The one-click unsubscribe endpoint (POST) for the headers.
+    pub unsubscribe_post: String,
+    /// The page a person opens from the message's own link.
+    pub unsubscribe_page: String,
+    /// What unsubscribing stops: "this alert", "alerts about your favorites", ...
+    pub unsubscribe_what: String,
+    /// The settings page, for the footer.
+    pub settings_url: String,
+    /// Unique per delivery, so a receiver can drop a repeat after a crash mid-send.
+    pub message_id: String,
+}
+
+/// Text safe inside HTML element content and attribute values.
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+impl Letter {
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        if let Some(intro) = &self.intro {
+            out.push_str(intro);
+            out.push_str("\n\n");
+        }
+        for item in &self.items {
+            out.push_str(&format!(
+                "{}\n{}\nPrice: {}\n{}\n\n",
+                item.title, item.reason, item.price, item.url
+            ));
+        }
+        out.push_str(&format!(
+            "--\nYou get this because of your Scout alert settings: {}\nStop emails for {}: {}\n",
+            self.settings_url, self.unsubscribe_what, self.unsubscribe_page
+        ));
+        out
+    }
+
+    pub fn html(&self) -> String {
+        let mut out = String::from(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width\"></head>\
+             <body style=\"font-family:system-ui,sans-serif;color:#111;max-width:560px;margin:0 auto;padding:16px\">",
+        );
+        if let Some(intro) = &self.intro {
+            out.push_str(&format!("<p>{}</p>", esc(intro)));
+        }
+        for item in &self.items {
+            out.push_str("<div style=\"border:1px solid #ddd;border-radius:8px;padding:12px;margin:12px 0\">");
+            if let Some(photo) = &item.photo {
+                out.push_str(&format!(
+                    "<a href=\"{}\"><img src=\"{}\" alt=\"{}\" width=\"520\" style=\"max-width:100%;height:auto;border-radius:6px\"></a>",
+                    esc(&item.url),
+                    esc(photo),
+                    esc(&item.title)
+                ));
+            }
+            out.push_str(&format!(
+                "<h2 style=\"font-size:18px;margin:8px 0\"><a href=\"{}\" style=\"color:#1d4ed8\">{}</a></h2>\
+                 <p style=\"font-size:20px;font-weight:bold;margin:4px 0\">{}</p><p style=\"margin:4px 0\">{}</p></div>",
+                esc(&item.url),
+                esc(&item.title),
+                esc(&item.price),
+                esc(&item.reason)
+            ));
+        }
+        out.push_str(&format!(
+            "<p style=\"font-size:13px;color:#555\">You get this because of your <a href=\"{}\">Scout alert settings</a>. \
+             <a href=\"{}\">Stop emails for {}</a>.</p></body></html>",
+            esc(&self.settings_url),
+            esc(&self.unsubscribe_page),
+            esc(&self.unsubscribe_what)
+        ));
+        out
+    }
+
+    /// The message as sent.
+    pub fn message(&self, from: &Mailbox) -> Result<Message, String> {
+        let to: Mailbox = self
+            .to
+            .parse()
+            .map_err(|e| format!("the address {} is not usable: {e}", self.to))?;
+        Message::builder()
+            .from(from.clone())
+            .to(to)
+            .subject(&self.subject)
+            .message_id(Some(self.message_id.clone()))
+            .header(ListUnsubscribe(format!("<{}>", self.unsubscribe_post)))
+            .header(ListUnsubscribePost)
+            .multipart(MultiPart::alternative_plain_html(self.text(), self.html()))
+            .map_err(|e| format!("the message could not be built: {e}"))
+    }
+}
+
+/// `List-Unsubscribe: <https://...>` (RFC 2369).
+#[derive(Debug, Clone)]
+struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribe(s.to_string()))
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058).
+#[derive(Debug, Clone)]
+struct ListUnsubscribePost;
+
+impl Header for ListUnsubscribePost {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribePost)
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".into())
+    }
+}
+
+/// Why a message was not sent; permanent ones (5xx, a bad address) are not retried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendError {
+    pub permanent: bool,
+    pub message: String,
+}
+
+/// Where email goes.
+#[derive(Clone)]
+pub enum Mailer {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// No SMTP server configured: each message is written to this folder as a `.eml` file.
+    Folder(PathBuf, AsyncFileTransport<Tokio1Executor>),
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Mailer::Smtp(_) => f.write_str("Mailer::Smtp(<redacted>)"),
+            Mailer::Folder(dir, _) => write!(f, "Mailer::Folder({dir:?})"),
+        }
+    }
+}
+
+impl Mailer {
+    /// SMTP from a URL like `smtp://user:pass@host:587?tls=required` or `smtps://host`, else
+    /// `.eml` files in `folder`.
+    pub fn new(smtp_url: Option<&str>, folder: PathBuf) -> anyhow::Result<Mailer> {
+        match smtp_url {
+            Some(url) => {
+                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| anyhow::anyhow!("SCOUT_SMTP_URL is not a usable SMTP URL: {e}"))?
+                    .timeout(Some(Duration::from_secs(30)))
+                    .build();
+                Ok(Mailer::Smtp(transport))
+            }
+            None => {
+                std::fs::create_dir_all(&folder)?;
+                let transport = AsyncFileTransport::<Tokio1Executor>::new(&folder);
+                Ok(Mailer::Folder(folder, transport))
+            }
+        }
+    }
+
+    pub async fn send(&self, message: Message) -> Result<(), SendError> {
+        match self {
+            Mailer::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| SendError {
+                permanent: e.is_permanent(),
+                message: format!("the mail server refused it: {e}"),
+            }),
+            Mailer::Folder(_, t) => t.send(message).await.map(|_| ()).map_err(|e| SendError {
+                permanent: false,
+                message: format!("the message could not be written: {e}"),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn letter() -> Letter {
+        Letter {
+            to: "ana@example.com".into(),
+            subject: "Golf <TDI> & more".into(),
+            intro: None,
+            items: vec![Item {
+                title: "Golf <TDI> & more".into(),
+                reason: "Diesel; just listed".into(),
+                price: "17,400 BGN".into(),
+                url: "http://scout.test/listings/7".into(),
+                photo: Some("http://scout.test/media/a.webp".into()),
+            }],
+            unsubscribe_post: "http://scout.test/api/unsubscribe/t0k".into(),
+            unsubscribe_page: "http://scout.test/unsubscribe/t0k".into(),
+            unsubscribe_what: "this alert".into(),
+            settings_url: "http://scout.test/settings".into(),
+            message_id: "<delivery-1@scout.test>".into(),
+        }
+    }
+
+    #[test]
+    fn a_message_has_both_parts_and_the_one_click_headers() {
+        let from: Mailbox = "Scout <alerts@scout.test>".parse().unwrap_or_else(|_| {
+            Mailbox::new(
+                None,
+                lettre::Address::new("a", "b.c").unwrap_or_else(|_| unreachable!()),
+            )
+        });
+        let raw = letter()
+            .message(&from)
+            .map(|m| m.formatted())
+            .unwrap_or_default();
+        let raw = String::from_utf8_lossy(&raw);
+        assert!(
+            raw.contains("List-Unsubscribe: <http://scout.test/api/unsubscribe/t0k>"),
+            "{raw}"
+        );
+        assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+        assert!(raw.contains("Message-ID: <delivery-1@scout.test>"));
+        assert!(raw.contains("multipart/alternative"));
+        assert!(raw.contains("text/plain") && raw.contains("text/html"));
+        // the HTML escapes what sellers wrote
+        let html = letter().html();
+        assert!(html.contains("Golf &lt;TDI&gt; &amp; more"));
+        assert!(!html.contains("<TDI>"));
+        assert!(html.contains("src=\"http://scout.test/media/a.webp\""));
+        let text = letter().text();
+        assert!(text.contains("Price: 17,400 BGN"));
+        assert!(text.contains("Stop emails for this alert: http://scout.test/unsubscribe/t0k"));
+        let bad = Letter {
+            to: "nobody".into(),
+            ..letter()
+        };
+        assert!(bad.message(&from).is_err());
+    }
+}

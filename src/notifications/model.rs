@@ -1,0 +1,243 @@
+//! Notification settings as a person sees and edits them, for both targets.
+
+use crate::{
+    accounts::model::Email,
+    alerts::model::{Channel, Rhythm},
+    error::FieldErrors,
+};
+use serde::{Deserialize, Serialize};
+
+/// Quiet hours: minutes after local midnight; `start > end` crosses midnight (22:00-07:00).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quiet {
+    pub start: u16,
+    pub end: u16,
+}
+
+/// "07:30" from minutes after midnight.
+pub fn clock(minutes: u16) -> String {
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// Minutes after midnight from "7:30", "07:30" or "07:30:00" (what `<input type=time>` sends).
+pub fn parse_clock(s: &str) -> Option<u16> {
+    let mut parts = s.trim().split(':');
+    let h: u16 = parts.next()?.parse().ok()?;
+    let m: u16 = parts.next()?.parse().ok()?;
+    let seconds_ok = parts
+        .next()
+        .is_none_or(|sec| sec.parse::<u16>().is_ok_and(|v| v < 60));
+    (h < 24 && m < 60 && seconds_ok && parts.next().is_none()).then_some(h * 60 + m)
+}
+
+impl Quiet {
+    /// Both times or neither; the same time twice is not a window.
+    pub fn parse(start: &str, end: &str) -> Result<Option<Quiet>, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let (s, e) = (start.trim(), end.trim());
+        if s.is_empty() && e.is_empty() {
+            return Ok(None);
+        }
+        let start = parse_clock(s);
+        let end = parse_clock(e);
+        if start.is_none() {
+            errors.insert(
+                "quiet_start".into(),
+                "Enter when quiet hours start, like 22:00.".into(),
+            );
+        }
+        if end.is_none() {
+            errors.insert(
+                "quiet_end".into(),
+                "Enter when quiet hours end, like 07:00.".into(),
+            );
+        }
+        match (start, end) {
+            (Some(start), Some(end)) if start == end => {
+                errors.insert(
+                    "quiet_end".into(),
+                    "Quiet hours must end at a different time than they start.".into(),
+                );
+                Err(errors)
+            }
+            (Some(start), Some(end)) => Ok(Some(Quiet { start, end })),
+            _ => Err(errors),
+        }
+    }
+
+    pub fn label(self) -> String {
+        format!("{}–{}", clock(self.start), clock(self.end))
+    }
+}
+
+pub const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+/// The defaults new rules start from, and where and when alerts go.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotificationSettings {
+    pub channels: Vec<Channel>,
+    pub rhythm: Rhythm,
+    /// 0-23, local.
+    pub digest_hour: u8,
+    /// 1 = Monday ... 7 = Sunday.
+    pub digest_weekday: u8,
+    pub quiet: Option<Quiet>,
+    /// An IANA zone name; "UTC" until the person (or their browser) says otherwise.
+    pub time_zone: String,
+    /// None: the sign-in address.
+    pub alert_email: Option<String>,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        NotificationSettings {
+            channels: vec![Channel::Inbox, Channel::Email],
+            rhythm: Rhythm::Instant,
+            digest_hour: 8,
+            digest_weekday: 1,
+            quiet: None,
+            time_zone: "UTC".into(),
+            alert_email: None,
+        }
+    }
+}
+
+impl NotificationSettings {
+    /// Checks what a person entered; `known_zone` says whether a zone name exists.
+    pub fn checked(mut self, known_zone: impl Fn(&str) -> bool) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        self.channels.sort_by_key(|c| *c as u8);
+        self.channels.dedup();
+        if let Some(c) = self.channels.iter().find(|c| !c.available()) {
+            errors.insert(
+                "channels".into(),
+                format!(
+                    "{} is not available yet: choose another channel.",
+                    c.label()
+                ),
+            );
+        }
+        if !self.rhythm.available() {
+            errors.insert(
+                "rhythm".into(),
+                format!("{} is not available yet.", self.rhythm.label()),
+            );
+        }
+        if self.digest_hour > 23 {
+            errors.insert("digest_hour".into(), "Choose an hour from 00 to 23.".into());
+        }
+        if !(1..=7).contains(&self.digest_weekday) {
+            errors.insert("digest_weekday".into(), "Choose a day of the week.".into());
+        }
+        self.time_zone = self.time_zone.trim().to_string();
+        if self.time_zone.is_empty() || !known_zone(&self.time_zone) {
+            errors.insert(
+                "time_zone".into(),
+                "Choose a time zone from the list, like Europe/Sofia.".into(),
+            );
+        }
+        self.alert_email = match self.alert_email.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(e) => match Email::parse(e) {
+                Ok(e) => Some(e.into_string()),
+                Err(msg) => {
+                    errors.insert("alert_email".into(), msg.into());
+                    None
+                }
+            },
+        };
+        if errors.is_empty() {
+            Ok(self)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// A channel that keeps failing, as the Alerts and Settings pages show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChannelTrouble {
+    /// "Email to ana@example.com".
+    pub what: String,
+    /// "3 hours ago".
+    pub since: String,
+    pub error: String,
+}
+
+/// The Settings page's notification section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SettingsView {
+    pub settings: NotificationSettings,
+    /// Where alert email goes when no other address is set.
+    pub sign_in_email: String,
+    pub trouble: Vec<ChannelTrouble>,
+    /// Every zone name, for the time zone picker.
+    pub zones: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_times_parse_both_ways() {
+        assert_eq!(parse_clock("22:00"), Some(1320));
+        assert_eq!(parse_clock("7:05"), Some(425));
+        assert_eq!(parse_clock("07:05:00"), Some(425));
+        assert_eq!(parse_clock("07:05junk"), None);
+        assert_eq!(parse_clock("07:05:00:00"), None);
+        assert_eq!(parse_clock("24:00"), None);
+        assert_eq!(parse_clock("12:60"), None);
+        assert_eq!(parse_clock("noon"), None);
+        assert_eq!(clock(425), "07:05");
+        assert_eq!(
+            Quiet::parse("22:00", "07:00")
+                .ok()
+                .flatten()
+                .map(Quiet::label),
+            Some("22:00–07:00".to_string())
+        );
+        assert_eq!(Quiet::parse("", " ").ok(), Some(None));
+        let only_start = Quiet::parse("22:00", "").err().unwrap_or_default();
+        assert!(only_start.contains_key("quiet_end"));
+        let same = Quiet::parse("22:00", "22:00").err().unwrap_or_default();
+        assert!(same.contains_key("quiet_end"));
+    }
+
+    #[test]
+    fn settings_are_checked_field_by_field() {
+        let known = |z: &str| z == "Europe/Sofia" || z == "UTC";
+        let ok = NotificationSettings {
+            channels: vec![Channel::Email, Channel::Inbox, Channel::Email],
+            time_zone: " Europe/Sofia ".into(),
+            alert_email: Some(" Ana@Example.com ".into()),
+            ..NotificationSettings::default()
+        }
+        .checked(known);
+        let ok = ok.ok().unwrap_or_default();
+        assert_eq!(ok.channels, vec![Channel::Inbox, Channel::Email]);
+        assert_eq!(ok.time_zone, "Europe/Sofia");
+        assert!(ok.alert_email.is_some());
+        let bad = NotificationSettings {
+            time_zone: "Mars/Olympus".into(),
+            alert_email: Some("not an address".into()),
+            digest_hour: 24,
+            digest_weekday: 0,
+            ..NotificationSettings::default()
+        }
+        .checked(known)
+        .err()
+        .unwrap_or_default();
+        for field in ["time_zone", "alert_email", "digest_hour", "digest_weekday"] {
+            assert!(bad.contains_key(field), "{field}");
+        }
+    }
+}

@@ -1,0 +1,404 @@
+//! The Settings page (its notifications section) and the page an email's unsubscribe link
+//! opens; the list of failing channels the Alerts page shows too.
+
+use super::{
+    api::{
+        ConfirmUnsubscribe, SaveNotificationSettings, get_notification_settings, unsubscribe_what,
+    },
+    model::{ChannelTrouble, SettingsView, WEEKDAYS, clock},
+};
+use crate::{
+    alerts::model::{Channel, Rhythm},
+    error::AppError,
+    ui::{FormAlert, INPUT, Labelled, described_by, field_error},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+const MAIN_BUTTON: &str = "inline-flex items-center rounded-lg bg-emerald-700 px-4 py-2 text-sm font-semibold text-white hover:bg-emerald-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700 disabled:cursor-wait disabled:opacity-70";
+const LINK: &str = "font-medium text-emerald-800 underline";
+
+/// Channels that keep failing, with the last error: shown until a delivery succeeds.
+#[component]
+pub fn TroubleList(trouble: Vec<ChannelTrouble>) -> impl IntoView {
+    (!trouble.is_empty()).then(|| {
+        view! {
+            <div role="alert" class="mt-4 rounded-lg border border-amber-400 bg-amber-50 p-4">
+                <h2 class="font-semibold text-amber-900">"Some alerts are not getting through"</h2>
+                <ul class="mt-2 space-y-1 text-sm text-amber-900">
+                    {trouble
+                        .into_iter()
+                        .map(|t| {
+                            view! {
+                                <li>
+                                    <strong>{format!("{}: failing", t.what)}</strong>
+                                    {format!(
+                                        " since {}. Last error: {}. We keep retrying; check the address in ",
+                                        t.since,
+                                        t.error,
+                                    )}
+                                    <a class=LINK href="/settings">
+                                        "Settings"
+                                    </a>
+                                    "."
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            </div>
+        }
+    })
+}
+
+/// The browser's own time zone (e.g. "Europe/Sofia").
+#[cfg(feature = "hydrate")]
+fn browser_zone() -> Option<String> {
+    let format = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new());
+    let options = format.resolved_options();
+    js_sys::Reflect::get(&options, &"timeZone".into())
+        .ok()
+        .and_then(|v| v.as_string())
+}
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let save = ServerAction::<SaveNotificationSettings>::new();
+    let settings = Resource::new(
+        move || save.version().get(),
+        |_| get_notification_settings(),
+    );
+    view! {
+        <Title text="Settings · Scout" />
+        <div class="mx-auto max-w-2xl px-4 py-6">
+            <h1 class="text-2xl font-bold text-slate-900">"Settings"</h1>
+            <Transition fallback=|| {
+                view! { <p class="mt-4 text-slate-600">"Loading your settings…"</p> }
+            }>
+                {move || Suspend::new(async move {
+                    match settings.await {
+                        Ok(view) => view! { <NotificationForm view save /> }.into_any(),
+                        Err(AppError::Unauthorized { .. }) => {
+                            view! {
+                                <p class="mt-4 text-slate-700">
+                                    <a class=LINK href="/sign-in">
+                                        "Sign in"
+                                    </a>
+                                    " to change your settings."
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        Err(e) => {
+                            view! {
+                                <p role="alert" class="mt-4 text-red-800">
+                                    {e.to_string()}
+                                </p>
+                            }
+                                .into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn NotificationForm(
+    view: SettingsView,
+    save: ServerAction<SaveNotificationSettings>,
+) -> impl IntoView {
+    let error = Signal::derive(move || save.value().get().and_then(Result::err));
+    let saved = move || matches!(save.value().get(), Some(Ok(())));
+    let s = view.settings;
+    let stored_zone = s.time_zone.clone();
+    let zone = RwSignal::new(s.time_zone.clone());
+    let detected = RwSignal::new(false);
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if stored_zone == "UTC"
+            && let Some(z) = browser_zone()
+            && z != "UTC"
+        {
+            zone.set(z);
+            detected.set(true);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &stored_zone;
+    });
+    let email_error = field_error(error, "alert_email");
+    let zone_error = field_error(error, "time_zone");
+    let quiet_start_error = field_error(error, "quiet_start");
+    let quiet_end_error = field_error(error, "quiet_end");
+    let inbox_on = s.channels.contains(&Channel::Inbox);
+    let email_on = s.channels.contains(&Channel::Email);
+    let initial_zone = s.time_zone.clone();
+    view! {
+        <TroubleList trouble=view.trouble />
+        <section class="mt-6 rounded-lg border border-slate-200 bg-white p-4 sm:p-6">
+            <h2 class="text-lg font-semibold text-slate-900">"Notifications"</h2>
+            <p class="mt-1 text-sm text-slate-600">
+                "New alerts start with these choices; each alert can change them on the "
+                <a class=LINK href="/alerts">
+                    "Alerts page"
+                </a> "."
+            </p>
+            <ActionForm action=save attr:class="mt-4 space-y-5">
+                <FormAlert error />
+                <fieldset>
+                    <legend class="text-sm font-medium text-slate-800">"Tell me in"</legend>
+                    <label class="mt-1 flex items-center gap-2">
+                        <input type="checkbox" name="inbox" checked=inbox_on />
+                        {Channel::Inbox.label()}
+                    </label>
+                    <label class="mt-1 flex items-center gap-2">
+                        <input type="checkbox" name="email" checked=email_on />
+                        {Channel::Email.label()}
+                    </label>
+                    <p class="text-sm text-slate-600">
+                        "Push notifications and webhooks are not available yet."
+                    </p>
+                    {move || {
+                        error
+                            .get()
+                            .and_then(|e| e.field("channels"))
+                            .map(|m| {
+                                view! { <p class="text-sm font-medium text-red-700">{m}</p> }
+                            })
+                    }}
+                </fieldset>
+                <Labelled
+                    label="Email address for alerts"
+                    id="settings-alert-email"
+                    key="alert_email"
+                    error
+                    hint=Some("Leave empty to use the address you sign in with.")
+                >
+                    <input
+                        id="settings-alert-email"
+                        name="alert_email"
+                        type="email"
+                        autocomplete="email"
+                        value=s.alert_email.clone().unwrap_or_default()
+                        placeholder=view.sign_in_email.clone()
+                        class=INPUT
+                        aria-invalid=move || email_error().is_some().then_some("true")
+                        aria-describedby=described_by(
+                            error,
+                            "alert_email",
+                            "settings-alert-email",
+                            true,
+                        )
+                    />
+                </Labelled>
+                <fieldset>
+                    <legend class="text-sm font-medium text-slate-800">"How often"</legend>
+                    {Rhythm::ALL
+                        .into_iter()
+                        .map(|r| {
+                            view! {
+                                <label class="mt-1 flex items-center gap-2">
+                                    <input
+                                        type="radio"
+                                        name="rhythm"
+                                        value=r.as_str()
+                                        checked=s.rhythm == r
+                                    />
+                                    {r.label()}
+                                </label>
+                            }
+                        })
+                        .collect_view()}
+                </fieldset>
+                <div class="grid gap-4 sm:grid-cols-2">
+                    <Labelled label="Digest hour" id="settings-digest-hour" key="digest_hour" error>
+                        <select id="settings-digest-hour" name="digest_hour" class=INPUT>
+                            {(0u8..24)
+                                .map(|h| {
+                                    view! {
+                                        <option
+                                            value=h.to_string()
+                                            selected=h == s.digest_hour
+                                        >
+                                            {clock(u16::from(h) * 60)}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()}
+                        </select>
+                    </Labelled>
+                    <Labelled
+                        label="Weekly digest day"
+                        id="settings-digest-day"
+                        key="digest_weekday"
+                        error
+                    >
+                        <select id="settings-digest-day" name="digest_weekday" class=INPUT>
+                            {WEEKDAYS
+                                .iter()
+                                .enumerate()
+                                .map(|(i, day)| {
+                                    let n = u8::try_from(i + 1).unwrap_or(1);
+                                    view! {
+                                        <option
+                                            value=n.to_string()
+                                            selected=n == s.digest_weekday
+                                        >
+                                            {*day}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()}
+                        </select>
+                    </Labelled>
+                </div>
+                <fieldset>
+                    <legend class="text-sm font-medium text-slate-800">"Quiet hours"</legend>
+                    <p id="settings-quiet-hint" class="text-sm text-slate-600">
+                        "Alerts that arrive in this window wait until it ends; nothing is dropped. It may cross midnight, like 22:00 to 07:00. Leave both empty for none."
+                    </p>
+                    <div class="mt-2 grid gap-4 sm:grid-cols-2">
+                        <Labelled label="From" id="settings-quiet-start" key="quiet_start" error>
+                            <input
+                                id="settings-quiet-start"
+                                name="quiet_start"
+                                type="time"
+                                value=s.quiet.map(|q| clock(q.start)).unwrap_or_default()
+                                class=INPUT
+                                aria-invalid=move || quiet_start_error().is_some().then_some("true")
+                                aria-describedby=described_by(
+                                    error,
+                                    "quiet_start",
+                                    "settings-quiet-start",
+                                    false,
+                                )
+                            />
+                        </Labelled>
+                        <Labelled label="Until" id="settings-quiet-end" key="quiet_end" error>
+                            <input
+                                id="settings-quiet-end"
+                                name="quiet_end"
+                                type="time"
+                                value=s.quiet.map(|q| clock(q.end)).unwrap_or_default()
+                                class=INPUT
+                                aria-invalid=move || quiet_end_error().is_some().then_some("true")
+                                aria-describedby=described_by(
+                                    error,
+                                    "quiet_end",
+                                    "settings-quiet-end",
+                                    false,
+                                )
+                            />
+                        </Labelled>
+                    </div>
+                </fieldset>
+                <Labelled
+                    label="Time zone"
+                    id="settings-time-zone"
+                    key="time_zone"
+                    error
+                    hint=Some("Quiet hours and digest times are in this zone.")
+                >
+                    <select
+                        id="settings-time-zone"
+                        name="time_zone"
+                        class=INPUT
+                        prop:value=move || zone.get()
+                        on:change=move |ev| zone.set(event_target_value(&ev))
+                        aria-invalid=move || zone_error().is_some().then_some("true")
+                        aria-describedby=described_by(error, "time_zone", "settings-time-zone", true)
+                    >
+                        {view
+                            .zones
+                            .into_iter()
+                            .map(|z| {
+                                let selected = z == initial_zone;
+                                view! {
+                                    <option value=z.clone() selected=selected>
+                                        {z.clone()}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </Labelled>
+                <Show when=move || detected.get()>
+                    <p role="status" class="text-sm text-emerald-800">
+                        {move || format!("Detected from your browser: {}. Save to keep it.", zone.get())}
+                    </p>
+                </Show>
+                <div class="flex items-center gap-3">
+                    <button type="submit" class=MAIN_BUTTON disabled=move || save.pending().get()>
+                        "Save settings"
+                    </button>
+                    <p role="status" class="text-sm text-emerald-800">
+                        {move || saved().then_some("Settings saved.")}
+                    </p>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// Where an email's "Stop emails" link leads: says what it stops and asks once.
+#[component]
+pub fn UnsubscribePage() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    let confirm = ServerAction::<ConfirmUnsubscribe>::new();
+    let what = Resource::new(token, unsubscribe_what);
+    view! {
+        <Title text="Unsubscribe · Scout" />
+        <div class="mx-auto max-w-xl px-4 py-10">
+            <h1 class="text-2xl font-bold text-slate-900">"Unsubscribe"</h1>
+            <Transition fallback=|| view! { <p class="mt-4 text-slate-600">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match (what.await, confirm.value().get()) {
+                        (_, Some(Ok(done))) => {
+                            view! {
+                                <p role="status" class="mt-4 text-slate-800">
+                                    {format!("Done: Scout will not email you about {done} any more. ")}
+                                    <a class=LINK href="/settings">
+                                        "Notification settings"
+                                    </a>
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        (Ok(what), result) => {
+                            let error = Signal::derive(move || {
+                                result.clone().and_then(Result::err)
+                            });
+                            view! {
+                                <p class="mt-4 text-slate-800">
+                                    {format!("Stop emails about {what}?")}
+                                </p>
+                                <ActionForm action=confirm attr:class="mt-4 space-y-3">
+                                    <FormAlert error />
+                                    <input type="hidden" name="token" value=token() />
+                                    <button type="submit" class=MAIN_BUTTON>
+                                        "Stop these emails"
+                                    </button>
+                                </ActionForm>
+                            }
+                                .into_any()
+                        }
+                        (Err(_), _) => {
+                            view! {
+                                <p role="alert" class="mt-4 text-slate-800">
+                                    "This unsubscribe link is not valid any more (the alert may have been deleted). You can change every email Scout sends in "
+                                    <a class=LINK href="/settings">
+                                        "Settings"
+                                    </a> "."
+                                </p>
+                            }
+                                .into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}

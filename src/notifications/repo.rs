@@ -1,0 +1,401 @@
+//! Notification settings, the delivery queue and channel health in Postgres.
+
+use super::model::{NotificationSettings, Quiet};
+use crate::alerts::model::{Channel, Rhythm};
+use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct SettingsRow {
+    sign_in_email: String,
+    has_row: bool,
+    channels: Option<Vec<String>>,
+    rhythm: Option<String>,
+    digest_hour: Option<i16>,
+    digest_weekday: Option<i16>,
+    quiet_start: Option<i16>,
+    quiet_end: Option<i16>,
+    time_zone: Option<String>,
+    alert_email: Option<String>,
+}
+
+/// A person's settings (the defaults when they never saved any) and sign-in address.
+pub async fn settings(
+    db: impl PgExecutor<'_>,
+    account: Uuid,
+) -> sqlx::Result<Option<(NotificationSettings, String)>> {
+    let row: Option<SettingsRow> = sqlx::query_as(
+        "select a.email as sign_in_email, s.account_id is not null as has_row, s.channels, \
+           s.rhythm, s.digest_hour, s.digest_weekday, s.quiet_start, s.quiet_end, s.time_zone, \
+           s.alert_email \
+         from account a left join alert_settings s on s.account_id = a.account_id \
+         where a.account_id = $1",
+    )
+    .bind(account)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| {
+        let defaults = NotificationSettings::default();
+        if !r.has_row {
+            return (defaults, r.sign_in_email);
+        }
+        let quiet = match (r.quiet_start, r.quiet_end) {
+            (Some(s), Some(e)) => Some(Quiet {
+                start: u16::try_from(s).unwrap_or(0),
+                end: u16::try_from(e).unwrap_or(0),
+            }),
+            _ => None,
+        };
+        let settings = NotificationSettings {
+            channels: r
+                .channels
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|c| Channel::from_slug(c))
+                .collect(),
+            rhythm: r
+                .rhythm
+                .as_deref()
+                .and_then(Rhythm::from_slug)
+                .unwrap_or_default(),
+            digest_hour: r
+                .digest_hour
+                .and_then(|h| u8::try_from(h).ok())
+                .unwrap_or(defaults.digest_hour),
+            digest_weekday: r
+                .digest_weekday
+                .and_then(|d| u8::try_from(d).ok())
+                .unwrap_or(defaults.digest_weekday),
+            quiet,
+            time_zone: r.time_zone.unwrap_or(defaults.time_zone),
+            alert_email: r.alert_email,
+        };
+        (settings, r.sign_in_email)
+    }))
+}
+
+pub async fn save_settings(
+    db: &PgPool,
+    account: Uuid,
+    s: &NotificationSettings,
+) -> sqlx::Result<()> {
+    let channels: Vec<&str> = s.channels.iter().map(|c| c.as_str()).collect();
+    sqlx::query(
+        "insert into alert_settings (account_id, channels, rhythm, digest_hour, digest_weekday, \
+           quiet_start, quiet_end, time_zone, alert_email) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         on conflict (account_id) do update set channels = excluded.channels, \
+           rhythm = excluded.rhythm, digest_hour = excluded.digest_hour, \
+           digest_weekday = excluded.digest_weekday, quiet_start = excluded.quiet_start, \
+           quiet_end = excluded.quiet_end, time_zone = excluded.time_zone, \
+           alert_email = excluded.alert_email, updated_at = now()",
+    )
+    .bind(account)
+    .bind(channels)
+    .bind(s.rhythm.as_str())
+    .bind(i16::from(s.digest_hour))
+    .bind(i16::from(s.digest_weekday))
+    .bind(s.quiet.map(|q| q.start as i16))
+    .bind(s.quiet.map(|q| q.end as i16))
+    .bind(&s.time_zone)
+    .bind(&s.alert_email)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Whether the account's favorites' news also goes out by email.
+pub async fn favorite_email(db: impl PgExecutor<'_>, account: Uuid) -> sqlx::Result<bool> {
+    sqlx::query_scalar("select favorite_email from account where account_id = $1")
+        .bind(account)
+        .fetch_optional(db)
+        .await
+        .map(|v| v.unwrap_or(false))
+}
+
+/// Notifications of the account sent on their own (not in a digest) since `since`.
+pub async fn sent_on_their_own_since(
+    db: impl PgExecutor<'_>,
+    account: Uuid,
+    since: OffsetDateTime,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "select count(distinct notification_id) from delivery \
+         where account_id = $1 and created_at >= $2 and digest is null",
+    )
+    .bind(account)
+    .bind(since)
+    .fetch_one(db)
+    .await
+}
+
+/// One delivery to queue.
+#[derive(Debug, Clone)]
+pub struct NewDelivery<'a> {
+    pub notification_id: i64,
+    pub account: Uuid,
+    pub channel: Channel,
+    pub target: &'a str,
+    pub digest: Option<Rhythm>,
+    pub capped: bool,
+    pub due_at: OffsetDateTime,
+}
+
+pub async fn insert_delivery(
+    tx: &mut Transaction<'_, Postgres>,
+    d: &NewDelivery<'_>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into delivery (notification_id, account_id, channel, target, digest, capped, due_at) \
+         values ($1, $2, $3, $4, $5, $6, $7) \
+         on conflict (notification_id, channel, target) do nothing",
+    )
+    .bind(d.notification_id)
+    .bind(d.account)
+    .bind(d.channel.as_str())
+    .bind(d.target)
+    .bind(d.digest.map(Rhythm::as_str))
+    .bind(d.capped)
+    .bind(d.due_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A delivery that is due, with what its message needs.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Due {
+    pub delivery_id: i64,
+    pub notification_id: i64,
+    pub account_id: Uuid,
+    pub channel: String,
+    pub target: String,
+    pub digest: Option<String>,
+    pub capped: bool,
+    pub attempts: i32,
+    pub listing_id: i64,
+    pub title: String,
+    pub reason: String,
+    pub rule_name: Option<String>,
+    /// The rule's unsubscribe token, or the favorites' one.
+    pub unsubscribe_token: Uuid,
+    pub email_unsubscribe_token: Uuid,
+    pub address: String,
+    /// False when the person turned this channel off since (or paused or deleted the rule).
+    pub wanted: bool,
+}
+
+/// Takes up to `limit` due deliveries; other workers skip them until this transaction ends.
+pub async fn claim_due(tx: &mut Transaction<'_, Postgres>, limit: i64) -> sqlx::Result<Vec<Due>> {
+    sqlx::query_as(
+        "with due as ( \
+           select delivery_id from delivery where state = 'pending' and due_at <= now() \
+           order by due_at, delivery_id limit $1 for update skip locked) \
+         select d.delivery_id, d.notification_id, d.account_id, d.channel, d.target, d.digest, \
+           d.capped, d.attempts, n.listing_id, n.title, n.reason, r.name as rule_name, \
+           coalesce(r.unsubscribe_token, a.favorites_unsubscribe_token) as unsubscribe_token, \
+           a.email_unsubscribe_token, coalesce(s.alert_email, a.email) as address, \
+           case when n.source = 'favorite' then a.alert_on_favorites and \
+                  (d.channel <> 'email' or a.favorite_email) \
+                else coalesce(not r.paused and d.channel = any(r.channels), false) end as wanted \
+         from due join delivery d using (delivery_id) \
+         join notification n on n.notification_id = d.notification_id \
+         join account a on a.account_id = d.account_id \
+         left join alert_rule r on r.rule_id = n.rule_id \
+         left join alert_settings s on s.account_id = d.account_id \
+         order by d.due_at, d.delivery_id",
+    )
+    .bind(limit)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+pub async fn mark_sent(tx: &mut Transaction<'_, Postgres>, ids: &[i64]) -> sqlx::Result<()> {
+    sqlx::query(
+        "update delivery set state = 'sent', sent_at = now(), attempts = attempts + 1, \
+           last_error = null where delivery_id = any($1)",
+    )
+    .bind(ids)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_cancelled(tx: &mut Transaction<'_, Postgres>, ids: &[i64]) -> sqlx::Result<()> {
+    sqlx::query("update delivery set state = 'cancelled' where delivery_id = any($1)")
+        .bind(ids)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// A failed attempt: tried again at `retry_at`, or given up when None.
+pub async fn mark_attempt_failed(
+    tx: &mut Transaction<'_, Postgres>,
+    ids: &[i64],
+    error: &str,
+    retry_at: Option<OffsetDateTime>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "update delivery set attempts = attempts + 1, last_error = $2, \
+           state = case when $3::timestamptz is null then 'failed' else 'pending' end, \
+           due_at = coalesce($3, due_at) where delivery_id = any($1)",
+    )
+    .bind(ids)
+    .bind(error)
+    .bind(retry_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Records how a channel did: a success clears its trouble; failures count up, and from
+/// `failing_after` in a row on it is shown as failing.
+pub async fn record_health(
+    tx: &mut Transaction<'_, Postgres>,
+    account: Uuid,
+    channel: &str,
+    target: &str,
+    error: Option<&str>,
+    failing_after: i32,
+) -> sqlx::Result<()> {
+    match error {
+        None => {
+            sqlx::query(
+                "delete from channel_health where account_id = $1 and channel = $2 and target = $3",
+            )
+            .bind(account)
+            .bind(channel)
+            .bind(target)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Some(error) => {
+            sqlx::query(
+                "insert into channel_health (account_id, channel, target, last_error, \
+                   consecutive_failures, failing_since) \
+                 values ($1, $2, $3, $4, 1, case when 1 >= $5 then now() end) \
+                 on conflict (account_id, channel, target) do update set \
+                   last_error = excluded.last_error, \
+                   consecutive_failures = channel_health.consecutive_failures + 1, \
+                   failing_since = coalesce(channel_health.failing_since, \
+                     case when channel_health.consecutive_failures + 1 >= $5 then now() end)",
+            )
+            .bind(account)
+            .bind(channel)
+            .bind(target)
+            .bind(error)
+            .bind(failing_after)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Trouble {
+    pub channel: String,
+    pub target: String,
+    pub failing_since: OffsetDateTime,
+    pub last_error: String,
+}
+
+/// The account's channels that keep failing.
+pub async fn trouble(db: &PgPool, account: Uuid) -> sqlx::Result<Vec<Trouble>> {
+    sqlx::query_as(
+        "select channel, target, failing_since, coalesce(last_error, '') as last_error \
+         from channel_health where account_id = $1 and failing_since is not null \
+         order by failing_since",
+    )
+    .bind(account)
+    .fetch_all(db)
+    .await
+}
+
+/// What an unsubscribe token stops, for the confirmation page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unsubscribe {
+    Rule { rule_id: i64, name: String },
+    Favorites,
+    AllEmail,
+}
+
+pub async fn unsubscribe_target(
+    db: &PgPool,
+    token: Uuid,
+) -> sqlx::Result<Option<(Uuid, Unsubscribe)>> {
+    let rule: Option<(Uuid, i64, String)> = sqlx::query_as(
+        "select account_id, rule_id, name from alert_rule where unsubscribe_token = $1",
+    )
+    .bind(token)
+    .fetch_optional(db)
+    .await?;
+    if let Some((account, rule_id, name)) = rule {
+        return Ok(Some((account, Unsubscribe::Rule { rule_id, name })));
+    }
+    let account: Option<(Uuid, bool)> = sqlx::query_as(
+        "select account_id, favorites_unsubscribe_token = $1 from account \
+         where favorites_unsubscribe_token = $1 or email_unsubscribe_token = $1",
+    )
+    .bind(token)
+    .fetch_optional(db)
+    .await?;
+    Ok(account.map(|(account, favorites)| {
+        (
+            account,
+            if favorites {
+                Unsubscribe::Favorites
+            } else {
+                Unsubscribe::AllEmail
+            },
+        )
+    }))
+}
+
+/// Stops the email the token names; emails already queued are cancelled when their turn
+/// comes (they check what is wanted then).
+pub async fn unsubscribe(db: &PgPool, account: Uuid, what: &Unsubscribe) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    match what {
+        Unsubscribe::Rule { rule_id, .. } => {
+            sqlx::query(
+                "update alert_rule set channels = array_remove(channels, 'email') \
+                 where rule_id = $1 and account_id = $2 and 'email' = any(channels)",
+            )
+            .bind(rule_id)
+            .bind(account)
+            .execute(&mut *tx)
+            .await?;
+        }
+        Unsubscribe::Favorites => {
+            sqlx::query("update account set favorite_email = false where account_id = $1")
+                .bind(account)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Unsubscribe::AllEmail => {
+            sqlx::query(
+                "update alert_rule set channels = array_remove(channels, 'email') \
+                 where account_id = $1 and 'email' = any(channels)",
+            )
+            .bind(account)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("update account set favorite_email = false where account_id = $1")
+                .bind(account)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "insert into alert_settings (account_id, channels) values ($1, '{inbox}') \
+                 on conflict (account_id) do update set \
+                   channels = array_remove(alert_settings.channels, 'email'), updated_at = now()",
+            )
+            .bind(account)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    tx.commit().await
+}

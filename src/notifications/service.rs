@@ -1,0 +1,473 @@
+//! Settings for their owners, queueing deliveries as notifications are recorded, and the
+//! worker that sends what is due.
+//!
+//! Delivery guarantees: a delivery row is unique per (notification, channel, target), so a
+//! notification is queued once. A worker takes due rows with `for update skip locked` and
+//! keeps them locked while it sends, then records the outcome in the same transaction. If
+//! the process dies mid-send, the transaction dies with it and another worker sends the row
+//! again: nothing is lost. The only repeat possible is a message the receiver accepted in
+//! the instant before the crash; it carries the same `Message-ID` (per delivery), so a
+//! receiver can recognise it.
+
+use super::{
+    email::{Item, Letter, SendError},
+    model::{ChannelTrouble, NotificationSettings, SettingsView},
+    repo::{self, Due, NewDelivery, Unsubscribe},
+    schedule::{self, Timing},
+};
+use crate::{
+    alerts::model::{Channel, Limits, Rhythm},
+    error::AppError,
+    listings::{repo as listings_repo, service as listings},
+    server::state::AppState,
+};
+use sqlx::{Postgres, Transaction};
+use std::collections::{BTreeMap, HashMap};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Attempts before a delivery is given up.
+pub const MAX_ATTEMPTS: i32 = 6;
+/// Failures in a row before a channel is shown as failing.
+pub const FAILING_AFTER: i32 = 3;
+/// Due deliveries taken per transaction.
+const BATCH: i64 = 100;
+
+/// How long before the next attempt after `attempts` failed ones: 1 min, 5 min, 30 min, 2 h, 6 h.
+pub fn backoff(attempts: i32) -> time::Duration {
+    match attempts {
+        ..=1 => time::Duration::minutes(1),
+        2 => time::Duration::minutes(5),
+        3 => time::Duration::minutes(30),
+        4 => time::Duration::hours(2),
+        _ => time::Duration::hours(6),
+    }
+}
+
+pub fn known_zone(name: &str) -> bool {
+    jiff::tz::TimeZone::get(name).is_ok()
+}
+
+pub fn zone_names() -> Vec<String> {
+    let mut names: Vec<String> = jiff::tz::db()
+        .available()
+        .map(|n| n.to_string())
+        .filter(|n| n.contains('/') || n == "UTC")
+        .collect();
+    names.sort();
+    names
+}
+
+fn trouble_words(t: &repo::Trouble, address: &str, now: OffsetDateTime) -> ChannelTrouble {
+    let what = match t.channel.as_str() {
+        "email" => format!("Email to {address}"),
+        other => format!("{other} {}", t.target),
+    };
+    ChannelTrouble {
+        what,
+        since: crate::alerts::service::ago(t.failing_since, now),
+        error: t.last_error.clone(),
+    }
+}
+
+/// The account's channels that keep failing, in words.
+pub async fn trouble(state: &AppState, account: Uuid) -> Result<Vec<ChannelTrouble>, AppError> {
+    let (settings, sign_in) = repo::settings(&state.pool, account)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let address = settings.alert_email.unwrap_or(sign_in);
+    let now = OffsetDateTime::now_utc();
+    Ok(repo::trouble(&state.pool, account)
+        .await?
+        .iter()
+        .map(|t| trouble_words(t, &address, now))
+        .collect())
+}
+
+pub async fn settings_view(state: &AppState, account: Uuid) -> Result<SettingsView, AppError> {
+    let (settings, sign_in_email) = repo::settings(&state.pool, account)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(SettingsView {
+        settings,
+        sign_in_email,
+        trouble: trouble(state, account).await?,
+        zones: zone_names(),
+    })
+}
+
+/// The settings new rules start from.
+pub async fn defaults(state: &AppState, account: Uuid) -> Result<NotificationSettings, AppError> {
+    Ok(repo::settings(&state.pool, account)
+        .await?
+        .map(|(s, _)| s)
+        .unwrap_or_default())
+}
+
+pub async fn save_settings(
+    state: &AppState,
+    account: Uuid,
+    settings: NotificationSettings,
+) -> Result<(), AppError> {
+    let settings = settings.checked(known_zone).map_err(AppError::invalid)?;
+    repo::save_settings(&state.pool, account, &settings).await?;
+    Ok(())
+}
+
+/// What the unsubscribe link names, for its confirmation page.
+pub async fn unsubscribe_what(state: &AppState, token: &str) -> Result<String, AppError> {
+    let token = Uuid::parse_str(token.trim()).map_err(|_| AppError::NotFound)?;
+    let (_, what) = repo::unsubscribe_target(&state.pool, token)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(describe(&what))
+}
+
+fn describe(what: &Unsubscribe) -> String {
+    match what {
+        Unsubscribe::Rule { name, .. } => format!("the alert “{name}”"),
+        Unsubscribe::Favorites => "news about your favorites".into(),
+        Unsubscribe::AllEmail => "all Scout alerts".into(),
+    }
+}
+
+/// Stops the email a link names (no sign-in: the token is the permission); what stopped.
+pub async fn unsubscribe(state: &AppState, token: &str) -> Result<String, AppError> {
+    let token = Uuid::parse_str(token.trim()).map_err(|_| AppError::NotFound)?;
+    let (account, what) = repo::unsubscribe_target(&state.pool, token)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    repo::unsubscribe(&state.pool, account, &what).await?;
+    tracing::info!(%account, "alert email unsubscribed by link");
+    Ok(describe(&what))
+}
+
+/// A person's timing and channel facts, read once per account per batch of events.
+#[derive(Debug, Clone)]
+pub struct Prefs {
+    pub timing: Timing,
+    pub favorite_email: bool,
+    pub favorite_rhythm: Rhythm,
+    pub limits: Limits,
+}
+
+pub async fn prefs(tx: &mut Transaction<'_, Postgres>, account: Uuid) -> Result<Prefs, AppError> {
+    let (settings, _) = repo::settings(&mut **tx, account)
+        .await?
+        .unwrap_or_default();
+    Ok(Prefs {
+        timing: Timing {
+            zone: Timing::zone(&settings.time_zone),
+            quiet: settings.quiet,
+            digest_hour: settings.digest_hour,
+            digest_weekday: settings.digest_weekday,
+        },
+        favorite_email: repo::favorite_email(&mut **tx, account).await?,
+        favorite_rhythm: settings.rhythm,
+        limits: crate::alerts::service::limits_for(account),
+    })
+}
+
+/// Queues a new notification on its outside channels, in the same transaction that
+/// recorded it: when each is due follows the rhythm, the plan's delay, quiet hours and the
+/// daily cap (past it, instant ones wait for the daily digest).
+pub async fn queue(
+    tx: &mut Transaction<'_, Postgres>,
+    notification_id: i64,
+    account: Uuid,
+    channels: &[Channel],
+    rhythm: Rhythm,
+    prefs: &Prefs,
+    now: OffsetDateTime,
+) -> Result<(), AppError> {
+    let outside: Vec<Channel> = channels
+        .iter()
+        .copied()
+        .filter(|c| *c == Channel::Email)
+        .collect();
+    if outside.is_empty() {
+        return Ok(());
+    }
+    let t = schedule::from_time(now);
+    let (digest, capped, due) = match rhythm {
+        Rhythm::Instant => {
+            let day = schedule::to_time(schedule::start_of_day(t, &prefs.timing.zone));
+            let sent = repo::sent_on_their_own_since(&mut **tx, account, day).await?;
+            if sent >= i64::from(prefs.limits.per_day) {
+                let at = schedule::next_digest(t, Rhythm::Daily, &prefs.timing);
+                (Some(Rhythm::Daily), true, at)
+            } else {
+                let at = schedule::due(t, rhythm, &prefs.timing, prefs.limits.delay_minutes);
+                (None, false, at)
+            }
+        }
+        Rhythm::Daily | Rhythm::Weekly => (
+            Some(rhythm),
+            false,
+            schedule::next_digest(t, rhythm, &prefs.timing),
+        ),
+    };
+    for channel in outside {
+        let delivery = NewDelivery {
+            notification_id,
+            account,
+            channel,
+            target: channel.as_str(),
+            digest,
+            capped,
+            due_at: schedule::to_time(due),
+        };
+        repo::insert_delivery(tx, &delivery).await?;
+    }
+    Ok(())
+}
+
+/// Absolute URLs from what may be a path.
+fn absolute(origin: &str, url: &str) -> String {
+    if url.starts_with('/') {
+        format!("{origin}{url}")
+    } else {
+        url.to_string()
+    }
+}
+
+/// One message's worth of due deliveries: a single notification, or a digest.
+fn letter_for(
+    state: &AppState,
+    group: &[&Due],
+    cards: &HashMap<i64, crate::listings::api::ListingCard>,
+) -> Letter {
+    let origin = state.config.public_url.origin();
+    let first = group[0];
+    let items: Vec<Item> = group
+        .iter()
+        .map(|d| {
+            let card = cards.get(&d.listing_id);
+            Item {
+                title: d.title.clone(),
+                reason: d.reason.clone(),
+                price: card.map_or_else(String::new, |c| c.price.format()),
+                url: format!("{origin}/listings/{}", d.listing_id),
+                photo: card
+                    .and_then(|c| c.cover.as_ref())
+                    .map(|p| absolute(&origin, p.src_for(480))),
+            }
+        })
+        .collect();
+    let digest = first.digest.as_deref();
+    let capped = group.iter().filter(|d| d.capped).count();
+    let limits = crate::alerts::service::limits_for(first.account_id);
+    let (subject, mut intro) = match digest {
+        None => (first.title.clone(), None),
+        Some(kind) => {
+            let n = group.len();
+            let word = if kind == "weekly" { "weekly" } else { "daily" };
+            (
+                format!(
+                    "Your {word} Scout digest: {n} listing{}",
+                    if n == 1 { "" } else { "s" }
+                ),
+                Some(format!(
+                    "{n} listing{} matched your alerts.",
+                    if n == 1 { "" } else { "s" }
+                )),
+            )
+        }
+    };
+    if capped > 0 {
+        intro = Some(format!(
+            "{} {capped} of them arrived after you reached today's limit of {} instant alerts, so they waited for this digest.",
+            intro.unwrap_or_default(),
+            limits.per_day
+        ).trim().to_string());
+    }
+    let single_rule = group
+        .iter()
+        .all(|d| d.unsubscribe_token == first.unsubscribe_token);
+    let (token, what) = if single_rule && digest.is_none() {
+        (
+            first.unsubscribe_token,
+            first.rule_name.as_ref().map_or_else(
+                || "news about your favorites".to_string(),
+                |n| format!("the alert “{n}”"),
+            ),
+        )
+    } else {
+        (
+            first.email_unsubscribe_token,
+            "all Scout alerts".to_string(),
+        )
+    };
+    Letter {
+        to: first.address.clone(),
+        subject,
+        intro,
+        items,
+        unsubscribe_post: format!("{origin}/api/unsubscribe/{token}"),
+        unsubscribe_page: format!("{origin}/unsubscribe/{token}"),
+        unsubscribe_what: what,
+        settings_url: format!("{origin}/settings"),
+        message_id: format!(
+            "<delivery-{}@{}>",
+            first.delivery_id,
+            state
+                .config
+                .public_url
+                .authority
+                .split(':')
+                .next()
+                .unwrap_or("scout")
+        ),
+    }
+}
+
+async fn send(state: &AppState, letter: &Letter) -> Result<(), SendError> {
+    let message = letter
+        .message(&state.config.mail_from)
+        .map_err(|message| SendError {
+            permanent: true,
+            message,
+        })?;
+    match tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        state.mailer.send(message),
+    )
+    .await
+    {
+        Ok(result) => result,
+        Err(_) => Err(SendError {
+            permanent: false,
+            message: "the mail server did not answer within 60 seconds".into(),
+        }),
+    }
+}
+
+/// Sends the due deliveries (one batch); how many rows were handled (0: nothing due).
+pub async fn deliver_step(state: &AppState) -> Result<usize, AppError> {
+    let mut tx = state.pool.begin().await?;
+    let due = repo::claim_due(&mut tx, BATCH).await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let (wanted, unwanted): (Vec<&Due>, Vec<&Due>) = due.iter().partition(|d| d.wanted);
+    let cancelled: Vec<i64> = unwanted.iter().map(|d| d.delivery_id).collect();
+    repo::mark_cancelled(&mut tx, &cancelled).await?;
+
+    // digests: one message per account, channel, target and kind; the rest one each
+    let mut groups: BTreeMap<(Uuid, String, String, String, i64), Vec<&Due>> = BTreeMap::new();
+    for d in wanted {
+        let key = match &d.digest {
+            Some(kind) => (
+                d.account_id,
+                d.channel.clone(),
+                d.target.clone(),
+                kind.clone(),
+                0,
+            ),
+            None => (
+                d.account_id,
+                d.channel.clone(),
+                d.target.clone(),
+                String::new(),
+                d.delivery_id,
+            ),
+        };
+        groups.entry(key).or_default().push(d);
+    }
+    let mut ids: Vec<i64> = due.iter().map(|d| d.listing_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let catalog = state.catalog().await?;
+    let now = OffsetDateTime::now_utc();
+    let cards: HashMap<i64, crate::listings::api::ListingCard> =
+        listings_repo::cards_by_id(&state.pool, &ids, None)
+            .await?
+            .iter()
+            .map(|row| {
+                let cur = listings::currency(&row.currency);
+                (
+                    row.listing_id,
+                    listings::card(row, &catalog, &state.media, cur, now),
+                )
+            })
+            .collect();
+    let mut sent = 0usize;
+    for ((account, channel, target, ..), group) in &groups {
+        let ids: Vec<i64> = group.iter().map(|d| d.delivery_id).collect();
+        let result = match channel.as_str() {
+            "email" => send(state, &letter_for(state, group, &cards)).await,
+            other => Err(SendError {
+                permanent: true,
+                message: format!("{other} delivery is not available yet"),
+            }),
+        };
+        match result {
+            Ok(()) => {
+                repo::mark_sent(&mut tx, &ids).await?;
+                repo::record_health(&mut tx, *account, channel, target, None, FAILING_AFTER)
+                    .await?;
+                sent += ids.len();
+            }
+            Err(e) => {
+                let attempts = group.iter().map(|d| d.attempts).max().unwrap_or(0) + 1;
+                let retry_at =
+                    (!e.permanent && attempts < MAX_ATTEMPTS).then(|| now + backoff(attempts));
+                tracing::warn!(
+                    %account, channel, attempts, permanent = e.permanent, error = %e.message,
+                    "alert delivery failed"
+                );
+                repo::mark_attempt_failed(&mut tx, &ids, &e.message, retry_at).await?;
+                repo::record_health(
+                    &mut tx,
+                    *account,
+                    channel,
+                    target,
+                    Some(&e.message),
+                    FAILING_AFTER,
+                )
+                .await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    if sent > 0 {
+        tracing::info!(deliveries = sent, "alert deliveries sent");
+    }
+    Ok(due.len())
+}
+
+/// Sends until nothing is due.
+pub async fn deliver_all(state: &AppState) -> Result<(), AppError> {
+    while deliver_step(state).await? > 0 {}
+    Ok(())
+}
+
+/// Sends due deliveries until the process ends.
+pub async fn run(state: AppState) {
+    loop {
+        match deliver_step(&state).await {
+            Ok(0) => tokio::time::sleep(std::time::Duration::from_millis(500)).await,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "alert delivery step failed");
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_and_end() {
+        assert_eq!(backoff(1), time::Duration::minutes(1));
+        assert!(backoff(2) < backoff(3) && backoff(3) < backoff(4) && backoff(4) < backoff(5));
+        assert_eq!(backoff(9), time::Duration::hours(6));
+        assert!(known_zone("Europe/Sofia") && !known_zone("Europe/Atlantis"));
+        let zones = zone_names();
+        assert!(zones.iter().any(|z| z == "America/New_York"));
+        assert!(zones.windows(2).all(|w| w[0] < w[1]));
+    }
+}
