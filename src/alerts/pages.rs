@@ -515,7 +515,9 @@ fn EditRule(rule: RuleSummary, update: ServerAction<UpdateAlert>) -> impl IntoVi
                 </label>
                 <p class="text-sm text-slate-600">
                     "Push and webhook delivery are not available yet. Where email goes: "
-                    <a class="underline" href="/settings">"Settings"</a>
+                    <a class="underline" href="/settings">
+                        "Settings"
+                    </a>
                 </p>
                 {move || {
                     error

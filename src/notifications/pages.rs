@@ -218,10 +218,7 @@ fn NotificationForm(
                             {(0u8..24)
                                 .map(|h| {
                                     view! {
-                                        <option
-                                            value=h.to_string()
-                                            selected=h == s.digest_hour
-                                        >
+                                        <option value=h.to_string() selected=h == s.digest_hour>
                                             {clock(u16::from(h) * 60)}
                                         </option>
                                     }
@@ -242,10 +239,7 @@ fn NotificationForm(
                                 .map(|(i, day)| {
                                     let n = u8::try_from(i + 1).unwrap_or(1);
                                     view! {
-                                        <option
-                                            value=n.to_string()
-                                            selected=n == s.digest_weekday
-                                        >
+                                        <option value=n.to_string() selected=n == s.digest_weekday>
                                             {*day}
                                         </option>
                                     }
@@ -308,7 +302,12 @@ fn NotificationForm(
                         prop:value=move || zone.get()
                         on:change=move |ev| zone.set(event_target_value(&ev))
                         aria-invalid=move || zone_error().is_some().then_some("true")
-                        aria-describedby=described_by(error, "time_zone", "settings-time-zone", true)
+                        aria-describedby=described_by(
+                            error,
+                            "time_zone",
+                            "settings-time-zone",
+                            true,
+                        )
                     >
                         {view
                             .zones
@@ -326,7 +325,9 @@ fn NotificationForm(
                 </Labelled>
                 <Show when=move || detected.get()>
                     <p role="status" class="text-sm text-emerald-800">
-                        {move || format!("Detected from your browser: {}. Save to keep it.", zone.get())}
+                        {move || {
+                            format!("Detected from your browser: {}. Save to keep it.", zone.get())
+                        }}
                     </p>
                 </Show>
                 <div class="flex items-center gap-3">
@@ -353,13 +354,17 @@ pub fn UnsubscribePage() -> impl IntoView {
         <Title text="Unsubscribe · Scout" />
         <div class="mx-auto max-w-xl px-4 py-10">
             <h1 class="text-2xl font-bold text-slate-900">"Unsubscribe"</h1>
-            <Transition fallback=|| view! { <p class="mt-4 text-slate-600">"Loading…"</p> }>
+            <Transition fallback=|| {
+                view! { <p class="mt-4 text-slate-600">"Loading…"</p> }
+            }>
                 {move || Suspend::new(async move {
                     match (what.await, confirm.value().get()) {
                         (_, Some(Ok(done))) => {
                             view! {
                                 <p role="status" class="mt-4 text-slate-800">
-                                    {format!("Done: Scout will not email you about {done} any more. ")}
+                                    {format!(
+                                        "Done: Scout will not email you about {done} any more. ",
+                                    )}
                                     <a class=LINK href="/settings">
                                         "Notification settings"
                                     </a>
@@ -391,7 +396,8 @@ pub fn UnsubscribePage() -> impl IntoView {
                                     "This unsubscribe link is not valid any more (the alert may have been deleted). You can change every email Scout sends in "
                                     <a class=LINK href="/settings">
                                         "Settings"
-                                    </a> "."
+                                    </a>
+                                    "."
                                 </p>
                             }
                                 .into_any()
