@@ -5,6 +5,9 @@ import { defineConfig, devices } from "@playwright/test";
 
 const port = Number(process.env.SCOUT_E2E_PORT ?? 3137);
 const baseURL = `http://127.0.0.1:${port}`;
+// the SMTP stand-in alert email goes to, and where journeys read what it received
+const smtpPort = Number(process.env.SCOUT_E2E_SMTP_PORT ?? 3138);
+const mailboxURL = `http://127.0.0.1:${Number(process.env.SCOUT_E2E_SMTP_HTTP_PORT ?? 3139)}`;
 
 const chromium = {
   executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
@@ -43,7 +46,15 @@ export default defineConfig({
     { name: "phone", use: { ...phone } },
     { name: "phone-no-js", use: { ...phone, javaScriptEnabled: false } },
   ],
-  webServer: {
+  webServer: [
+  {
+    command: "node smtp-sink.mjs",
+    url: `${mailboxURL}/healthz`,
+    timeout: 20_000,
+    reuseExistingServer: false,
+    env: { SMTP_PORT: String(smtpPort), SMTP_HTTP_PORT: new URL(mailboxURL).port },
+  },
+  {
     // The server as the README runs it: no DATABASE_URL, so it starts its own Postgres.
     command: "target/debug/scout",
     cwd: "..",
@@ -63,6 +74,9 @@ export default defineConfig({
       // Every journey signs in from 127.0.0.1; the throttle itself is covered by the Rust
       // HTTP tests, so here it must not trip across specs and repeated runs.
       SCOUT_SIGN_IN_MAX_FAILURES: "1000",
+      // alert email goes to the SMTP stand-in above
+      SCOUT_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
     },
   },
+  ],
 });

@@ -1,8 +1,9 @@
-// Journey: a buyer saves a search as an alert; a seller publishes a matching car; the buyer
-// sees the inbox badge and the notification saying why it matched; the buyer pauses the alert
-// and the next matching car sends nothing. Hydrated and without JavaScript, desktop and phone.
+// Journey: a buyer chooses where alert email goes and saves a search as an alert; a seller
+// publishes a matching car; the buyer sees the inbox badge and the notification saying why it
+// matched, and the email arrives at the SMTP stand-in; the buyer pauses the alert and the next
+// matching car sends nothing. Hydrated and without JavaScript, desktop and phone.
 import { test, expect, Page } from "@playwright/test";
-import { js, ready, signUp } from "./helpers";
+import { js, mailTo, ready, signUp } from "./helpers";
 
 const password = "violet tractor mango 42";
 
@@ -44,6 +45,24 @@ test("save a search as an alert, hear of a match in the inbox, pause it", async 
   // out (random letters: search's typo tolerance would take a near-copy for it)
   const token = Array.from({ length: 12 }, () => "bcdfghjklmnpqrstvwxz"[Math.floor(Math.random() * 20)]).join("");
   const buyer = await signUp(page, "buyer");
+
+  // alert email to another address of the buyer's
+  const alertAddress = `alerts-${token}@example.com`;
+  await page.getByRole("banner").getByRole("link", { name: "Settings" }).click();
+  await expect(page.getByRole("heading", { name: "Notifications" })).toBeVisible();
+  await ready(page);
+  await expect(page.getByRole("checkbox", { name: "Email" })).toBeChecked();
+  await page.getByLabel("Email address for alerts").fill(alertAddress);
+  await page.getByLabel("Time zone").selectOption("Europe/Sofia");
+  const settingsSaved = page.waitForResponse((r) => r.url().includes("/api/settings/notifications/save"));
+  await page.getByRole("button", { name: "Save settings" }).click();
+  expect((await settingsSaved).status()).toBeLessThan(400);
+  if (js()) {
+    await expect(page.getByRole("status").filter({ hasText: "Settings saved." })).toBeVisible();
+  }
+  await page.goto("/settings");
+  await expect(page.getByLabel("Email address for alerts")).toHaveValue(alertAddress);
+  await expect(page.getByLabel("Time zone")).toHaveValue("Europe/Sofia");
 
   await page.goto(`/search?q=${token}&fuel=diesel`);
   await ready(page);
@@ -94,6 +113,13 @@ test("save a search as an alert, hear of a match in the inbox, pause it", async 
   await expect(notice.getByRole("link", { name: new RegExp(`Škoda Octavia ${token}`) })).toBeVisible();
   await expect(notice).toContainText("Diesel");
   await expect(notice).toContainText("just listed");
+  // ... and the email arrived, with its one-click unsubscribe headers
+  await expect.poll(async () => (await mailTo(alertAddress)).length, { timeout: 20_000 }).toBe(1);
+  const [mail] = await mailTo(alertAddress);
+  expect(mail.data).toContain(`Octavia ${token}`);
+  expect(mail.data).toContain("List-Unsubscribe-Post: List-Unsubscribe=One-Click");
+  expect(mail.data).toMatch(/List-Unsubscribe: <http:\/\/127\.0\.0\.1:\d+\/api\/unsubscribe\/[0-9a-f-]{36}>/);
+  expect(mail.data).toContain("14,500");
   await ready(page);
   await notice.getByRole("button", { name: /^Mark read/ }).click();
   await expect(page.getByRole("status").filter({ hasText: "All read." })).toBeVisible();
@@ -117,6 +143,25 @@ test("save a search as an alert, hear of a match in the inbox, pause it", async 
   await ready(page);
   await expect(page.getByRole("status").filter({ hasText: "All read." })).toBeVisible();
   await expect(page.getByRole("listitem").filter({ hasText: "second" })).toHaveCount(0);
+  expect(await mailTo(alertAddress)).toHaveLength(1);
+});
+
+test("settings ask visitors to sign in and explain mistakes", async ({ page }) => {
+  await page.goto("/settings");
+  await expect(page.getByText("to change your settings.")).toBeVisible();
+  await signUp(page, "settings");
+  await page.goto("/settings");
+  await ready(page);
+  await page.getByLabel("Email address for alerts").fill("ana@localhost");
+  await page.getByLabel("From").fill("22:00");
+  const saved = page.waitForResponse((r) => r.url().includes("/api/settings/notifications/save"));
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await saved;
+  if (js()) {
+    await expect(page.getByText("Enter an email address like name@example.com.")).toBeVisible();
+    await expect(page.getByText("Enter when quiet hours end, like 07:00.")).toBeVisible();
+    await expect(page.getByLabel("Email address for alerts")).toHaveAttribute("aria-invalid", "true");
+  }
 });
 
 test("the Alerts page and the inbox ask visitors to sign in", async ({ page }) => {

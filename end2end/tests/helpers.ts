@@ -22,3 +22,15 @@ export async function signUp(page: Page, who: string) {
   await expect(page.getByRole("banner").getByText(`Signed in as ${email}`)).toBeAttached();
   return email;
 }
+
+// What the SMTP stand-in (end2end/smtp-sink.mjs) has received.
+const mailboxURL = `http://127.0.0.1:${Number(process.env.SCOUT_E2E_SMTP_HTTP_PORT ?? 3139)}`;
+export type Mail = { from: string; to: string[]; data: string };
+export async function mailTo(address: string): Promise<Mail[]> {
+  const res = await fetch(`${mailboxURL}/messages`);
+  const all = (await res.json()) as Mail[];
+  // quoted-printable soft line breaks joined, so text can be searched as written
+  return all
+    .filter((m) => m.to.includes(address))
+    .map((m) => ({ ...m, data: m.data.replace(/=\r\n/g, "") }));
+}
