@@ -21,3 +21,5 @@ pub mod schedule;
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod unsubscribe;
+#[cfg(feature = "ssr")]
+pub mod webhook;

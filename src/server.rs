@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod embedded_pg;
+pub mod secrets;
 pub mod security;
 pub mod seed;
 pub mod startup;

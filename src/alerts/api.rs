@@ -33,6 +33,7 @@ fn fields(
     inbox: Option<String>,
     email: Option<String>,
     push: Option<String>,
+    webhook: Option<String>,
     rhythm: Option<String>,
 ) -> Result<RuleFields, AppError> {
     let min_deal_score = match min_deal_score.as_deref().map(str::trim) {
@@ -45,6 +46,7 @@ fn fields(
         (Channel::Inbox, inbox),
         (Channel::Email, email),
         (Channel::Push, push),
+        (Channel::Webhook, webhook),
     ]
     .into_iter()
     .filter(|(_, on)| on.is_some())
@@ -96,6 +98,7 @@ pub async fn update_alert(
     inbox: Option<String>,
     email: Option<String>,
     push: Option<String>,
+    webhook: Option<String>,
     rhythm: Option<String>,
 ) -> Result<(), AppError> {
     let (state, account) = signed_in("Sign in to change your alerts.").await?;
@@ -107,6 +110,7 @@ pub async fn update_alert(
         inbox,
         email,
         push,
+        webhook,
         rhythm,
     )?;
     super::service::update(&state, account, rule_id, fields).await

@@ -46,7 +46,7 @@ impl Channel {
 
     /// Channels that deliver today; the others are accepted from storage but not offered.
     pub fn available(self) -> bool {
-        matches!(self, Channel::Inbox | Channel::Email)
+        matches!(self, Channel::Inbox | Channel::Email | Channel::Webhook)
     }
 }
 

@@ -448,6 +448,7 @@ fn EditRule(rule: RuleSummary, update: ServerAction<UpdateAlert>) -> impl IntoVi
     let field = move |key: &'static str| format!("alert-{id}-{key}");
     let inbox_on = f.channels.contains(&Channel::Inbox);
     let email_on = f.channels.contains(&Channel::Email);
+    let webhook_on = f.channels.contains(&Channel::Webhook);
     let name_error = field_error(error, "name");
     let keywords_error = field_error(error, "keywords");
     let excluded_error = field_error(error, "excluded");
@@ -513,8 +514,12 @@ fn EditRule(rule: RuleSummary, update: ServerAction<UpdateAlert>) -> impl IntoVi
                     <input type="checkbox" name="email" checked=email_on />
                     {Channel::Email.label()}
                 </label>
+                <label class="mt-1 flex items-center gap-2 text-sm">
+                    <input type="checkbox" name="webhook" checked=webhook_on />
+                    {Channel::Webhook.label()}
+                </label>
                 <p class="text-sm text-slate-600">
-                    "Push and webhook delivery are not available yet. Where email goes: "
+                    "Push notifications are not available yet. Where email and webhooks go: "
                     <a class="underline" href="/settings">
                         "Settings"
                     </a>

@@ -32,6 +32,7 @@ pub async fn get_notification_settings() -> Result<SettingsView, AppError> {
 pub async fn save_notification_settings(
     inbox: Option<String>,
     email: Option<String>,
+    webhook: Option<String>,
     rhythm: String,
     digest_hour: String,
     digest_weekday: String,
@@ -54,11 +55,15 @@ pub async fn save_notification_settings(
             None
         }
     };
-    let channels = [(Channel::Inbox, inbox), (Channel::Email, email)]
-        .into_iter()
-        .filter(|(_, on)| on.is_some())
-        .map(|(c, _)| c)
-        .collect();
+    let channels = [
+        (Channel::Inbox, inbox),
+        (Channel::Email, email),
+        (Channel::Webhook, webhook),
+    ]
+    .into_iter()
+    .filter(|(_, on)| on.is_some())
+    .map(|(c, _)| c)
+    .collect();
     let settings = Settings {
         channels,
         rhythm: Rhythm::from_slug(&rhythm).unwrap_or_default(),
@@ -90,4 +95,32 @@ pub async fn unsubscribe_what(token: String) -> Result<String, AppError> {
 pub async fn confirm_unsubscribe(token: String) -> Result<String, AppError> {
     let state = crate::server::state::AppState::from_context()?;
     super::service::unsubscribe(&state, &token).await
+}
+
+/// Adds a webhook endpoint: `kind` is json, discord or telegram.
+#[server(prefix = "/api", endpoint = "settings/webhooks/add")]
+pub async fn add_webhook(
+    kind: String,
+    webhook_name: String,
+    webhook_url: Option<String>,
+    bot_token: Option<String>,
+    chat_id: Option<String>,
+) -> Result<i64, AppError> {
+    let (state, account) = signed_in("Sign in to change your settings.").await?;
+    super::service::add_webhook(
+        &state,
+        account,
+        &kind,
+        &webhook_name,
+        webhook_url.as_deref().unwrap_or_default(),
+        bot_token.as_deref().unwrap_or_default(),
+        chat_id.as_deref().unwrap_or_default(),
+    )
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "settings/webhooks/remove")]
+pub async fn remove_webhook(endpoint_id: i64) -> Result<(), AppError> {
+    let (state, account) = signed_in("Sign in to change your settings.").await?;
+    super::service::remove_webhook(&state, account, endpoint_id).await
 }

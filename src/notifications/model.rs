@@ -172,10 +172,30 @@ pub struct ChannelTrouble {
     pub error: String,
 }
 
+/// A webhook endpoint as its owner sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebhookView {
+    pub id: i64,
+    pub name: String,
+    /// "JSON (signed)", "Discord", "Telegram".
+    pub kind: String,
+    /// Where it goes: the URL's host and path, or "chat -100123".
+    pub target: String,
+    /// "3 days ago".
+    pub added: String,
+    /// JSON endpoints: the secret requests are signed with, for the receiver to check.
+    pub signing_secret: Option<String>,
+}
+
+/// Endpoints an account may have.
+pub const MAX_WEBHOOKS: i64 = 5;
+
 /// The Settings page's notification section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SettingsView {
     pub settings: NotificationSettings,
+    #[serde(default)]
+    pub webhooks: Vec<WebhookView>,
     /// Where alert email goes when no other address is set.
     pub sign_in_email: String,
     pub trouble: Vec<ChannelTrouble>,

@@ -3,9 +3,10 @@
 
 use super::{
     api::{
-        ConfirmUnsubscribe, SaveNotificationSettings, get_notification_settings, unsubscribe_what,
+        AddWebhook, ConfirmUnsubscribe, RemoveWebhook, SaveNotificationSettings,
+        get_notification_settings, unsubscribe_what,
     },
-    model::{ChannelTrouble, SettingsView, WEEKDAYS, clock},
+    model::{ChannelTrouble, SettingsView, WEEKDAYS, WebhookView, clock},
 };
 use crate::{
     alerts::model::{Channel, Rhythm},
@@ -65,8 +66,16 @@ fn browser_zone() -> Option<String> {
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let save = ServerAction::<SaveNotificationSettings>::new();
+    let add = ServerAction::<AddWebhook>::new();
+    let remove = ServerAction::<RemoveWebhook>::new();
     let settings = Resource::new(
-        move || save.version().get(),
+        move || {
+            (
+                save.version().get(),
+                add.version().get(),
+                remove.version().get(),
+            )
+        },
         |_| get_notification_settings(),
     );
     view! {
@@ -78,7 +87,14 @@ pub fn SettingsPage() -> impl IntoView {
             }>
                 {move || Suspend::new(async move {
                     match settings.await {
-                        Ok(view) => view! { <NotificationForm view save /> }.into_any(),
+                        Ok(view) => {
+                            let hooks = view.webhooks.clone();
+                            view! {
+                                <NotificationForm view save />
+                                <Webhooks hooks add remove />
+                            }
+                                .into_any()
+                        }
                         Err(AppError::Unauthorized { .. }) => {
                             view! {
                                 <p class="mt-4 text-slate-700">
@@ -134,6 +150,7 @@ fn NotificationForm(
     let quiet_end_error = field_error(error, "quiet_end");
     let inbox_on = s.channels.contains(&Channel::Inbox);
     let email_on = s.channels.contains(&Channel::Email);
+    let webhook_on = s.channels.contains(&Channel::Webhook);
     let initial_zone = s.time_zone.clone();
     view! {
         <TroubleList trouble=view.trouble />
@@ -157,8 +174,12 @@ fn NotificationForm(
                         <input type="checkbox" name="email" checked=email_on />
                         {Channel::Email.label()}
                     </label>
+                    <label class="mt-1 flex items-center gap-2">
+                        <input type="checkbox" name="webhook" checked=webhook_on />
+                        {Channel::Webhook.label()}
+                    </label>
                     <p class="text-sm text-slate-600">
-                        "Push notifications and webhooks are not available yet."
+                        "Push notifications are not available yet. Webhooks go to every endpoint below."
                     </p>
                     {move || {
                         error
@@ -339,6 +360,200 @@ fn NotificationForm(
                     </p>
                 </div>
             </ActionForm>
+        </section>
+    }
+}
+
+/// The account's webhook endpoints: the list (with each JSON endpoint's signing secret) and
+/// the form that adds one.
+#[component]
+fn Webhooks(
+    hooks: Vec<WebhookView>,
+    add: ServerAction<AddWebhook>,
+    remove: ServerAction<RemoveWebhook>,
+) -> impl IntoView {
+    let error = Signal::derive(move || add.value().get().and_then(Result::err));
+    let remove_error = Signal::derive(move || remove.value().get().and_then(Result::err));
+    let kind = RwSignal::new("json".to_string());
+    let name_error = field_error(error, "webhook_name");
+    let url_error = field_error(error, "webhook_url");
+    let token_error = field_error(error, "bot_token");
+    let chat_error = field_error(error, "chat_id");
+    let empty = hooks.is_empty();
+    view! {
+        <section
+            class="mt-6 rounded-lg border border-slate-200 bg-white p-4 sm:p-6"
+            aria-labelledby="webhooks-heading"
+        >
+            <h2 id="webhooks-heading" class="text-lg font-semibold text-slate-900">
+                "Webhooks"
+            </h2>
+            <p class="mt-1 text-sm text-slate-600">
+                "Alerts with the Webhook channel are posted to each endpoint: signed JSON for your own code, a Discord channel, or a Telegram chat through your bot. JSON requests carry Scout-Timestamp and Scout-Signature: v1=HMAC-SHA256(secret, timestamp + \".\" + body) in hex."
+            </p>
+            <FormAlert error=remove_error />
+            {if empty {
+                view! { <p class="mt-3 text-slate-700">"No webhooks yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="mt-3 divide-y divide-slate-200" aria-label="Your webhooks">
+                        {hooks
+                            .into_iter()
+                            .map(|h| {
+                                let id = h.id;
+                                let label = format!("Remove {}", h.name);
+                                view! {
+                                    <li class="flex flex-wrap items-start justify-between gap-2 py-3">
+                                        <div class="min-w-0">
+                                            <p class="font-medium text-slate-900">{h.name.clone()}</p>
+                                            <p class="text-sm break-all text-slate-600">
+                                                {format!("{} · {} · added {}", h.kind, h.target, h.added)}
+                                            </p>
+                                            {h
+                                                .signing_secret
+                                                .map(|secret| {
+                                                    view! {
+                                                        <details class="mt-1 text-sm">
+                                                            <summary class="cursor-pointer text-emerald-800 underline">
+                                                                "Show signing secret"
+                                                            </summary>
+                                                            <code class="break-all">{secret}</code>
+                                                        </details>
+                                                    }
+                                                })}
+                                        </div>
+                                        <ActionForm action=remove>
+                                            <input
+                                                type="hidden"
+                                                name="endpoint_id"
+                                                value=id.to_string()
+                                            />
+                                            <button
+                                                type="submit"
+                                                class="rounded-lg border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100"
+                                                aria-label=label
+                                            >
+                                                "Remove"
+                                            </button>
+                                        </ActionForm>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                    .into_any()
+            }}
+            <details class="mt-4">
+                <summary class="cursor-pointer font-medium text-emerald-800 underline">
+                    "Add a webhook"
+                </summary>
+                <ActionForm action=add attr:class="mt-3 space-y-4">
+                    <FormAlert error />
+                    <fieldset>
+                        <legend class="text-sm font-medium text-slate-800">"Kind"</legend>
+                        {[
+                            ("json", "JSON, signed (your own code)"),
+                            ("discord", "Discord"),
+                            ("telegram", "Telegram"),
+                        ]
+                            .into_iter()
+                            .map(|(value, text)| {
+                                view! {
+                                    <label class="mt-1 flex items-center gap-2">
+                                        <input
+                                            type="radio"
+                                            name="kind"
+                                            value=value
+                                            checked=value == "json"
+                                            on:change=move |_| kind.set(value.to_string())
+                                        />
+                                        {text}
+                                    </label>
+                                }
+                            })
+                            .collect_view()}
+                    </fieldset>
+                    <Labelled label="Webhook name" id="webhook-name" key="webhook_name" error>
+                        <input
+                            id="webhook-name"
+                            name="webhook_name"
+                            maxlength="60"
+                            class=INPUT
+                            aria-invalid=move || name_error().is_some().then_some("true")
+                            aria-describedby=described_by(
+                                error,
+                                "webhook_name",
+                                "webhook-name",
+                                false,
+                            )
+                        />
+                    </Labelled>
+                    <Labelled
+                        label="Endpoint URL (JSON and Discord)"
+                        id="webhook-url"
+                        key="webhook_url"
+                        error
+                    >
+                        <input
+                            id="webhook-url"
+                            name="webhook_url"
+                            type="url"
+                            maxlength="2000"
+                            class=INPUT
+                            prop:disabled=move || kind.get() == "telegram"
+                            aria-invalid=move || url_error().is_some().then_some("true")
+                            aria-describedby=described_by(
+                                error,
+                                "webhook_url",
+                                "webhook-url",
+                                false,
+                            )
+                        />
+                    </Labelled>
+                    <div class="grid gap-4 sm:grid-cols-2">
+                        <Labelled
+                            label="Telegram bot token"
+                            id="webhook-token"
+                            key="bot_token"
+                            error
+                        >
+                            <input
+                                id="webhook-token"
+                                name="bot_token"
+                                autocomplete="off"
+                                class=INPUT
+                                prop:disabled=move || kind.get() != "telegram"
+                                aria-invalid=move || token_error().is_some().then_some("true")
+                                aria-describedby=described_by(
+                                    error,
+                                    "bot_token",
+                                    "webhook-token",
+                                    false,
+                                )
+                            />
+                        </Labelled>
+                        <Labelled label="Telegram chat id" id="webhook-chat" key="chat_id" error>
+                            <input
+                                id="webhook-chat"
+                                name="chat_id"
+                                class=INPUT
+                                prop:disabled=move || kind.get() != "telegram"
+                                aria-invalid=move || chat_error().is_some().then_some("true")
+                                aria-describedby=described_by(
+                                    error,
+                                    "chat_id",
+                                    "webhook-chat",
+                                    false,
+                                )
+                            />
+                        </Labelled>
+                    </div>
+                    <button type="submit" class=MAIN_BUTTON disabled=move || add.pending().get()>
+                        "Add webhook"
+                    </button>
+                </ActionForm>
+            </details>
         </section>
     }
 }

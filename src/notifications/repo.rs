@@ -196,7 +196,10 @@ pub async fn claim_due(tx: &mut Transaction<'_, Postgres>, limit: i64) -> sqlx::
            d.capped, d.attempts, n.listing_id, n.title, n.reason, r.name as rule_name, \
            coalesce(r.unsubscribe_token, a.favorites_unsubscribe_token) as unsubscribe_token, \
            a.email_unsubscribe_token, coalesce(s.alert_email, a.email) as address, \
-           case when n.source = 'favorite' then a.alert_on_favorites and \
+           case when d.channel = 'webhook' and not exists (select 1 from webhook_endpoint w \
+                  where w.account_id = d.account_id \
+                    and 'webhook:' || w.endpoint_id::text = d.target) then false \
+                when n.source = 'favorite' then a.alert_on_favorites and \
                   (d.channel <> 'email' or a.favorite_email) \
                 else coalesce(not r.paused and d.channel = any(r.channels), false) end as wanted \
          from due join delivery d using (delivery_id) \
@@ -398,4 +401,112 @@ pub async fn unsubscribe(db: &PgPool, account: Uuid, what: &Unsubscribe) -> sqlx
         }
     }
     tx.commit().await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WebhookRow {
+    pub endpoint_id: i64,
+    pub account_id: Uuid,
+    pub kind: String,
+    pub name: String,
+    pub url: Option<String>,
+    pub telegram_chat_id: Option<String>,
+    pub secret_sealed: Option<Vec<u8>>,
+    pub created_at: OffsetDateTime,
+}
+
+const WEBHOOK_COLUMNS: &str =
+    "endpoint_id, account_id, kind, name, url, telegram_chat_id, secret_sealed, created_at";
+
+pub async fn webhooks(db: impl PgExecutor<'_>, account: Uuid) -> sqlx::Result<Vec<WebhookRow>> {
+    sqlx::query_as(&format!(
+        "select {WEBHOOK_COLUMNS} from webhook_endpoint where account_id = $1 \
+         order by created_at, endpoint_id"
+    ))
+    .bind(account)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn webhook(
+    db: impl PgExecutor<'_>,
+    account: Uuid,
+    endpoint_id: i64,
+) -> sqlx::Result<Option<WebhookRow>> {
+    sqlx::query_as(&format!(
+        "select {WEBHOOK_COLUMNS} from webhook_endpoint where account_id = $1 and endpoint_id = $2"
+    ))
+    .bind(account)
+    .bind(endpoint_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// One endpoint to add.
+#[derive(Debug, Clone)]
+pub struct NewWebhook<'a> {
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub url: Option<&'a str>,
+    pub chat_id: Option<&'a str>,
+    pub secret_sealed: Option<Vec<u8>>,
+}
+
+/// Adds an endpoint unless the account has `max` already (counted under a lock on the
+/// account, so two tabs cannot both add the last one); its id, or None at the limit.
+pub async fn insert_webhook(
+    db: &PgPool,
+    account: Uuid,
+    w: &NewWebhook<'_>,
+    max: i64,
+) -> sqlx::Result<Option<i64>> {
+    let mut tx = db.begin().await?;
+    sqlx::query("select 1 from account where account_id = $1 for update")
+        .bind(account)
+        .execute(&mut *tx)
+        .await?;
+    let count: i64 =
+        sqlx::query_scalar("select count(*) from webhook_endpoint where account_id = $1")
+            .bind(account)
+            .fetch_one(&mut *tx)
+            .await?;
+    if count >= max {
+        return Ok(None);
+    }
+    let id: i64 = sqlx::query_scalar(
+        "insert into webhook_endpoint (account_id, kind, name, url, telegram_chat_id, secret_sealed) \
+         values ($1, $2, $3, $4, $5, $6) returning endpoint_id",
+    )
+    .bind(account)
+    .bind(w.kind)
+    .bind(w.name)
+    .bind(w.url)
+    .bind(w.chat_id)
+    .bind(&w.secret_sealed)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Some(id))
+}
+
+/// Removes an endpoint (and its health record); false when it is not the account's.
+pub async fn delete_webhook(db: &PgPool, account: Uuid, endpoint_id: i64) -> sqlx::Result<bool> {
+    let mut tx = db.begin().await?;
+    let done =
+        sqlx::query("delete from webhook_endpoint where account_id = $1 and endpoint_id = $2")
+            .bind(account)
+            .bind(endpoint_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            > 0;
+    sqlx::query(
+        "delete from channel_health where account_id = $1 and channel = 'webhook' and target = $2",
+    )
+    .bind(account)
+    .bind(format!("webhook:{endpoint_id}"))
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(done)
 }

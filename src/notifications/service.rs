@@ -11,9 +11,10 @@
 
 use super::{
     email::{Item, Letter, SendError},
-    model::{ChannelTrouble, NotificationSettings, SettingsView},
+    model::{ChannelTrouble, MAX_WEBHOOKS, NotificationSettings, SettingsView, WebhookView},
     repo::{self, Due, NewDelivery, Unsubscribe},
     schedule::{self, Timing},
+    webhook::{self, Kind},
 };
 use crate::{
     alerts::model::{Channel, Limits, Rhythm},
@@ -58,9 +59,21 @@ pub fn zone_names() -> Vec<String> {
     names
 }
 
-fn trouble_words(t: &repo::Trouble, address: &str, now: OffsetDateTime) -> ChannelTrouble {
+fn trouble_words(
+    t: &repo::Trouble,
+    address: &str,
+    hooks: &[repo::WebhookRow],
+    now: OffsetDateTime,
+) -> ChannelTrouble {
     let what = match t.channel.as_str() {
         "email" => format!("Email to {address}"),
+        "webhook" => hooks
+            .iter()
+            .find(|w| format!("webhook:{}", w.endpoint_id) == t.target)
+            .map_or_else(
+                || "A webhook".to_string(),
+                |w| format!("Webhook “{}”", w.name),
+            ),
         other => format!("{other} {}", t.target),
     };
     ChannelTrouble {
@@ -76,11 +89,12 @@ pub async fn trouble(state: &AppState, account: Uuid) -> Result<Vec<ChannelTroub
         .await?
         .ok_or(AppError::NotFound)?;
     let address = settings.alert_email.unwrap_or(sign_in);
+    let hooks = repo::webhooks(&state.pool, account).await?;
     let now = OffsetDateTime::now_utc();
     Ok(repo::trouble(&state.pool, account)
         .await?
         .iter()
-        .map(|t| trouble_words(t, &address, now))
+        .map(|t| trouble_words(t, &address, &hooks, now))
         .collect())
 }
 
@@ -88,12 +102,174 @@ pub async fn settings_view(state: &AppState, account: Uuid) -> Result<SettingsVi
     let (settings, sign_in_email) = repo::settings(&state.pool, account)
         .await?
         .ok_or(AppError::NotFound)?;
+    let now = OffsetDateTime::now_utc();
+    let webhooks = repo::webhooks(&state.pool, account)
+        .await?
+        .iter()
+        .map(|w| webhook_view(state, w, now))
+        .collect();
     Ok(SettingsView {
         settings,
+        webhooks,
         sign_in_email,
         trouble: trouble(state, account).await?,
         zones: zone_names(),
     })
+}
+
+fn webhook_view(state: &AppState, w: &repo::WebhookRow, now: OffsetDateTime) -> WebhookView {
+    let kind = Kind::from_slug(&w.kind);
+    let target = match (&w.url, &w.telegram_chat_id) {
+        (Some(url), _) => reqwest::Url::parse(url).map_or_else(
+            |_| url.clone(),
+            // Discord's path holds the webhook's key: show the host only
+            |u| match kind {
+                Some(Kind::Discord) => u.host_str().unwrap_or_default().to_string(),
+                _ => format!("{}{}", u.host_str().unwrap_or_default(), u.path()),
+            },
+        ),
+        (None, Some(chat)) => format!("chat {chat}"),
+        _ => String::new(),
+    };
+    WebhookView {
+        id: w.endpoint_id,
+        name: w.name.clone(),
+        kind: match kind {
+            Some(Kind::Json) => "JSON (signed)",
+            Some(Kind::Discord) => "Discord",
+            Some(Kind::Telegram) => "Telegram",
+            None => "Unknown",
+        }
+        .to_string(),
+        target,
+        added: crate::alerts::service::ago(w.created_at, now),
+        signing_secret: match kind {
+            Some(Kind::Json) => w
+                .secret_sealed
+                .as_deref()
+                .and_then(|s| state.sealer.open_string(s).ok()),
+            _ => None,
+        },
+    }
+}
+
+/// A new endpoint from the Settings form.
+pub async fn add_webhook(
+    state: &AppState,
+    account: Uuid,
+    kind: &str,
+    name: &str,
+    url: &str,
+    bot_token: &str,
+    chat_id: &str,
+) -> Result<i64, AppError> {
+    use crate::error::FieldErrors;
+    let mut errors = FieldErrors::new();
+    let allow_private = state.config.webhook_allow_private;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 60 {
+        errors.insert(
+            "webhook_name".into(),
+            "Give the webhook a name of up to 60 characters.".into(),
+        );
+    }
+    let kind = Kind::from_slug(kind);
+    let (url, chat, secret) = match kind {
+        None => {
+            errors.insert(
+                "webhook_kind".into(),
+                "Choose JSON, Discord or Telegram.".into(),
+            );
+            (None, None, None)
+        }
+        Some(Kind::Json | Kind::Discord) => {
+            let checked = webhook::check_url(url, allow_private).and_then(|u| {
+                let discord_host = matches!(u.host_str(), Some("discord.com" | "discordapp.com"));
+                if kind == Some(Kind::Discord) && !discord_host && !allow_private {
+                    Err("Paste the webhook URL Discord shows (https://discord.com/api/webhooks/...).".into())
+                } else {
+                    Ok(u)
+                }
+            });
+            match checked {
+                Ok(u) => {
+                    let secret = (kind == Some(Kind::Json)).then(|| {
+                        use rand::RngCore;
+                        let mut bytes = [0u8; 24];
+                        rand::rngs::OsRng.fill_bytes(&mut bytes);
+                        format!("whsec_{}", hex::encode(bytes))
+                    });
+                    (Some(u.to_string()), None, secret)
+                }
+                Err(m) => {
+                    errors.insert("webhook_url".into(), m);
+                    (None, None, None)
+                }
+            }
+        }
+        Some(Kind::Telegram) => {
+            let token = bot_token.trim();
+            let token_ok = token.split_once(':').is_some_and(|(id, key)| {
+                !id.is_empty()
+                    && id.chars().all(|c| c.is_ascii_digit())
+                    && key.len() >= 20
+                    && key
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            });
+            if !token_ok {
+                errors.insert(
+                    "bot_token".into(),
+                    "Paste the token BotFather gave your bot, like 123456789:AAH...".into(),
+                );
+            }
+            let chat = chat_id.trim();
+            let chat_ok = (chat
+                .strip_prefix('-')
+                .unwrap_or(chat)
+                .chars()
+                .all(|c| c.is_ascii_digit())
+                && !chat.trim_start_matches('-').is_empty())
+                || (chat.starts_with('@') && chat.len() > 5 && chat.len() <= 33);
+            if !chat_ok {
+                errors.insert(
+                    "chat_id".into(),
+                    "Enter the chat id (a number such as -1001234567890) or @channelname.".into(),
+                );
+            }
+            (None, Some(chat.to_string()), Some(token.to_string()))
+        }
+    };
+    if !errors.is_empty() {
+        return Err(AppError::invalid(errors));
+    }
+    let kind_slug = match kind {
+        Some(Kind::Json) => "json",
+        Some(Kind::Discord) => "discord",
+        _ => "telegram",
+    };
+    let new = repo::NewWebhook {
+        kind: kind_slug,
+        name,
+        url: url.as_deref(),
+        chat_id: chat.as_deref(),
+        secret_sealed: secret.map(|s| state.sealer.seal(s.as_bytes())),
+    };
+    repo::insert_webhook(&state.pool, account, &new, MAX_WEBHOOKS)
+        .await?
+        .ok_or_else(|| AppError::PlanLimit {
+            message: format!(
+                "You have {MAX_WEBHOOKS} webhooks, the most an account may have. Remove one first."
+            ),
+        })
+}
+
+pub async fn remove_webhook(state: &AppState, account: Uuid, id: i64) -> Result<(), AppError> {
+    if repo::delete_webhook(&state.pool, account, id).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
 }
 
 /// The settings new rules start from.
@@ -180,12 +356,16 @@ pub async fn queue(
     prefs: &Prefs,
     now: OffsetDateTime,
 ) -> Result<(), AppError> {
-    let outside: Vec<Channel> = channels
-        .iter()
-        .copied()
-        .filter(|c| *c == Channel::Email)
-        .collect();
-    if outside.is_empty() {
+    let mut targets: Vec<(Channel, String)> = Vec::new();
+    if channels.contains(&Channel::Email) {
+        targets.push((Channel::Email, "email".into()));
+    }
+    if channels.contains(&Channel::Webhook) {
+        for w in repo::webhooks(&mut **tx, account).await? {
+            targets.push((Channel::Webhook, format!("webhook:{}", w.endpoint_id)));
+        }
+    }
+    if targets.is_empty() {
         return Ok(());
     }
     let t = schedule::from_time(now);
@@ -207,12 +387,12 @@ pub async fn queue(
             schedule::next_digest(t, rhythm, &prefs.timing),
         ),
     };
-    for channel in outside {
+    for (channel, target) in &targets {
         let delivery = NewDelivery {
             notification_id,
             account,
-            channel,
-            target: channel.as_str(),
+            channel: *channel,
+            target,
             digest,
             capped,
             due_at: schedule::to_time(due),
@@ -232,14 +412,13 @@ fn absolute(origin: &str, url: &str) -> String {
 }
 
 /// One message's worth of due deliveries: a single notification, or a digest.
-fn letter_for(
+fn items_for(
     state: &AppState,
     group: &[&Due],
     cards: &HashMap<i64, crate::listings::api::ListingCard>,
-) -> Letter {
+) -> Vec<Item> {
     let origin = state.config.public_url.origin();
-    let first = group[0];
-    let items: Vec<Item> = group
+    group
         .iter()
         .map(|d| {
             let card = cards.get(&d.listing_id);
@@ -253,7 +432,69 @@ fn letter_for(
                     .map(|p| absolute(&origin, p.src_for(480))),
             }
         })
-        .collect();
+        .collect()
+}
+
+/// Sends a group to a webhook endpoint; a removed endpoint is a permanent failure.
+async fn send_webhook(
+    state: &AppState,
+    group: &[&Due],
+    cards: &HashMap<i64, crate::listings::api::ListingCard>,
+) -> Result<(), SendError> {
+    let first = group[0];
+    let gone = || SendError {
+        permanent: true,
+        message: "the webhook was removed".into(),
+    };
+    let id: i64 = first
+        .target
+        .strip_prefix("webhook:")
+        .and_then(|id| id.parse().ok())
+        .ok_or_else(gone)?;
+    let row = repo::webhook(&state.pool, first.account_id, id)
+        .await
+        .map_err(|e| SendError {
+            permanent: false,
+            message: format!("the webhook could not be read: {e}"),
+        })?
+        .ok_or_else(gone)?;
+    let secret = match &row.secret_sealed {
+        Some(sealed) => Some(state.sealer.open_string(sealed).map_err(|_| SendError {
+            permanent: true,
+            message: "the webhook's secret does not open with this server's key".into(),
+        })?),
+        None => None,
+    };
+    let endpoint = webhook::Endpoint {
+        kind: Kind::from_slug(&row.kind).ok_or_else(gone)?,
+        url: row.url.clone(),
+        chat_id: row.telegram_chat_id.clone(),
+        secret,
+    };
+    let rule = group
+        .iter()
+        .all(|d| d.rule_name == first.rule_name)
+        .then(|| first.rule_name.clone())
+        .flatten();
+    webhook::send(
+        &endpoint,
+        &format!("delivery-{}", first.delivery_id),
+        rule.as_deref(),
+        &items_for(state, group, cards),
+        &state.config.telegram_api,
+        state.config.webhook_allow_private,
+    )
+    .await
+}
+
+fn letter_for(
+    state: &AppState,
+    group: &[&Due],
+    cards: &HashMap<i64, crate::listings::api::ListingCard>,
+) -> Letter {
+    let origin = state.config.public_url.origin();
+    let first = group[0];
+    let items = items_for(state, group, cards);
     let digest = first.digest.as_deref();
     let capped = group.iter().filter(|d| d.capped).count();
     let limits = crate::alerts::service::limits_for(first.account_id);
@@ -396,6 +637,7 @@ pub async fn deliver_step(state: &AppState) -> Result<usize, AppError> {
         let ids: Vec<i64> = group.iter().map(|d| d.delivery_id).collect();
         let result = match channel.as_str() {
             "email" => send(state, &letter_for(state, group, &cards)).await,
+            "webhook" => send_webhook(state, group, &cards).await,
             other => Err(SendError {
                 permanent: true,
                 message: format!("{other} delivery is not available yet"),

@@ -133,6 +133,14 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// `SCOUT_MAIL_FROM`: the sender of alert email (`Scout <alerts@localhost>`).
     pub mail_from: lettre::message::Mailbox,
+    /// `SCOUT_SECRET_KEY`: 32 bytes in base64 sealing secrets at rest (webhook secrets, bot
+    /// tokens); unset: a key made once in `<SCOUT_DATA_DIR>/secret.key`.
+    pub secret_key: Option<String>,
+    /// `SCOUT_TELEGRAM_API`: the Telegram Bot API (`https://api.telegram.org`).
+    pub telegram_api: String,
+    /// `SCOUT_WEBHOOK_ALLOW_PRIVATE`: let webhooks reach private and loopback addresses and
+    /// plain http (false; for tests and closed networks).
+    pub webhook_allow_private: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -161,6 +169,12 @@ impl std::fmt::Debug for Config {
             .field("alert_worker", &self.alert_worker)
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<redacted>"))
             .field("mail_from", &self.mail_from.to_string())
+            .field(
+                "secret_key",
+                &self.secret_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field("telegram_api", &self.telegram_api)
+            .field("webhook_allow_private", &self.webhook_allow_private)
             .finish()
     }
 }
@@ -267,6 +281,10 @@ impl Config {
                         "SCOUT_MAIL_FROM is not a mailbox like `Scout <alerts@example.com>`: {e}"
                     )
                 })?,
+            secret_key: var("SCOUT_SECRET_KEY"),
+            telegram_api: var("SCOUT_TELEGRAM_API")
+                .unwrap_or_else(|| "https://api.telegram.org".into()),
+            webhook_allow_private: parse_bool("SCOUT_WEBHOOK_ALLOW_PRIVATE")?.unwrap_or(false),
         })
     }
 
@@ -298,6 +316,16 @@ impl Config {
             alert_worker: false,
             smtp_url: None,
             mail_from: default_from(),
+            // a random key of the test's own, never a file
+            secret_key: Some({
+                use base64::Engine;
+                use rand::RngCore;
+                let mut key = [0u8; 32];
+                rand::rngs::OsRng.fill_bytes(&mut key);
+                base64::engine::general_purpose::STANDARD.encode(key)
+            }),
+            telegram_api: "https://api.telegram.org".into(),
+            webhook_allow_private: true,
         }
     }
 }

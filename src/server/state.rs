@@ -24,6 +24,8 @@ pub struct AppState {
     pub media: MediaStore,
     /// Where alert email goes (SMTP, or a folder of `.eml` files).
     pub mailer: crate::notifications::email::Mailer,
+    /// Seals secrets kept in the database (webhook secrets, bot tokens).
+    pub sealer: crate::server::secrets::Sealer,
     /// One permit per photo being processed (`SCOUT_PHOTO_WORKERS`).
     pub photo_workers: Arc<Semaphore>,
     /// Makes, models, cities, rates: read from Postgres on first use.
@@ -44,8 +46,13 @@ impl AppState {
             config.smtp_url.as_deref(),
             config.data_dir.join("mail"),
         )?;
+        let sealer = crate::server::secrets::Sealer::from_config(
+            config.secret_key.as_deref(),
+            &config.data_dir,
+        )?;
         Ok(AppState {
             mailer,
+            sealer,
             pool,
             media,
             photo_workers,

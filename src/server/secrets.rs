@@ -1,0 +1,132 @@
+//! Secrets at rest (webhook signing secrets, Telegram bot tokens): sealed with AES-256-GCM
+//! under a key that never lives in the database: `SCOUT_SECRET_KEY` (32 bytes, base64), or,
+//! when it is unset, a random key kept in `<SCOUT_DATA_DIR>/secret.key` (readable by its
+//! owner only) so a local run needs no set-up.
+
+use aes_gcm::{
+    Aes256Gcm, Key, Nonce,
+    aead::{Aead, KeyInit},
+};
+use anyhow::{Context, bail};
+use base64::{Engine, engine::general_purpose::STANDARD};
+use rand::RngCore;
+use std::path::Path;
+
+const NONCE_LEN: usize = 12;
+
+#[derive(Clone)]
+pub struct Sealer {
+    cipher: Aes256Gcm,
+}
+
+impl std::fmt::Debug for Sealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sealer(<key redacted>)")
+    }
+}
+
+impl Sealer {
+    pub fn from_key(key: &[u8]) -> anyhow::Result<Sealer> {
+        if key.len() != 32 {
+            bail!("the secret key must be 32 bytes, got {}", key.len());
+        }
+        Ok(Sealer {
+            cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(key)),
+        })
+    }
+
+    /// From `SCOUT_SECRET_KEY` (base64), else the data folder's key file (made on first use).
+    pub fn from_config(key_b64: Option<&str>, data_dir: &Path) -> anyhow::Result<Sealer> {
+        if let Some(k) = key_b64 {
+            let key = STANDARD
+                .decode(k.trim())
+                .context("SCOUT_SECRET_KEY must be 32 bytes in base64 (openssl rand -base64 32)")?;
+            return Sealer::from_key(&key);
+        }
+        let path = data_dir.join("secret.key");
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            let key = STANDARD
+                .decode(text.trim())
+                .with_context(|| format!("{} is not a base64 key", path.display()))?;
+            return Sealer::from_key(&key);
+        }
+        let mut key = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut key);
+        std::fs::create_dir_all(data_dir)?;
+        {
+            use std::io::Write;
+            use std::os::unix::fs::OpenOptionsExt;
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&path)
+                .with_context(|| format!("creating {}", path.display()))?;
+            file.write_all(STANDARD.encode(key).as_bytes())?;
+        }
+        tracing::warn!(
+            path = %path.display(),
+            "SCOUT_SECRET_KEY is unset: made a key for secrets at rest in the data folder"
+        );
+        Sealer::from_key(&key)
+    }
+
+    /// nonce || ciphertext+tag
+    pub fn seal(&self, plain: &[u8]) -> Vec<u8> {
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let sealed = self
+            .cipher
+            .encrypt(Nonce::from_slice(&nonce), plain)
+            .unwrap_or_default();
+        let mut out = nonce.to_vec();
+        out.extend(sealed);
+        out
+    }
+
+    pub fn open(&self, sealed: &[u8]) -> anyhow::Result<Vec<u8>> {
+        if sealed.len() < NONCE_LEN + 16 {
+            bail!("a sealed secret is too short");
+        }
+        let (nonce, body) = sealed.split_at(NONCE_LEN);
+        self.cipher
+            .decrypt(Nonce::from_slice(nonce), body)
+            .map_err(|_| anyhow::anyhow!("a sealed secret does not open with this key"))
+    }
+
+    pub fn open_string(&self, sealed: &[u8]) -> anyhow::Result<String> {
+        String::from_utf8(self.open(sealed)?).context("a sealed secret is not text")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_round_trip_and_do_not_open_with_another_key_or_when_changed() {
+        let a = Sealer::from_key(&[7u8; 32]).unwrap_or_else(|_| unreachable!());
+        let b = Sealer::from_key(&[8u8; 32]).unwrap_or_else(|_| unreachable!());
+        let sealed = a.seal(b"123456:bot-token");
+        assert!(!sealed.windows(9).any(|w| w == b"bot-token"));
+        assert_eq!(
+            a.open_string(&sealed).ok().as_deref(),
+            Some("123456:bot-token")
+        );
+        assert!(b.open(&sealed).is_err());
+        let mut changed = sealed.clone();
+        if let Some(last) = changed.last_mut() {
+            *last ^= 1;
+        }
+        assert!(a.open(&changed).is_err());
+        // a fresh nonce each time
+        assert_ne!(a.seal(b"x"), a.seal(b"x"));
+        assert!(Sealer::from_key(&[1u8; 16]).is_err());
+        // the data folder's key is made once and read back
+        let dir = std::env::temp_dir().join(format!("scout-key-{}", uuid::Uuid::new_v4()));
+        let first = Sealer::from_config(None, &dir).unwrap_or_else(|_| unreachable!());
+        let again = Sealer::from_config(None, &dir).unwrap_or_else(|_| unreachable!());
+        assert_eq!(again.open(&first.seal(b"k")).ok(), Some(b"k".to_vec()));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -1,0 +1,502 @@
+//! Alert webhooks through the real router and Postgres, to a local HTTP receiver that checks
+//! what arrives: the signed JSON (HMAC-SHA256 over "timestamp.body"), Discord's body, the
+//! Telegram Bot API call; secrets sealed at rest; retries and permanent failures; private
+//! addresses refused; one account never touches another's endpoints.
+#![cfg(feature = "ssr")]
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+
+use axum::{
+    Router,
+    body::Bytes,
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode},
+    routing::post,
+};
+use hmac::{Hmac, Mac};
+use scout::{
+    alerts::service::Worker, listings::search::encode_component,
+    notifications::model::SettingsView, notifications::service as deliveries,
+    server::config::Config,
+};
+use sha2::Sha256;
+use sqlx::PgPool;
+use std::sync::{Arc, Mutex};
+
+#[path = "support/client.rs"]
+mod client;
+mod support;
+
+use client::{App, GOLF, app_with, with};
+
+const GOLF_ALERT: &str = "make=volkswagen&model=volkswagen-golf&fuel=diesel&price_max=20000";
+const BOT_TOKEN: &str = "123456789:AAHabcdefghijklmnopqrstuvwxyz";
+
+#[derive(Debug, Clone)]
+struct Hit {
+    path: String,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+#[derive(Clone, Default)]
+struct Receiver {
+    hits: Arc<Mutex<Vec<Hit>>>,
+    status: Arc<Mutex<u16>>,
+}
+
+async fn hook(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    r.hits.lock().unwrap().push(Hit {
+        path: "/hook".into(),
+        headers,
+        body,
+    });
+    StatusCode::from_u16(*r.status.lock().unwrap()).unwrap()
+}
+
+async fn discord(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    r.hits.lock().unwrap().push(Hit {
+        path: "/discord".into(),
+        headers,
+        body,
+    });
+    StatusCode::NO_CONTENT
+}
+
+async fn telegram(
+    State(r): State<Receiver>,
+    Path(bot): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, &'static str) {
+    r.hits.lock().unwrap().push(Hit {
+        path: format!("/{bot}/sendMessage"),
+        headers,
+        body,
+    });
+    (StatusCode::OK, r#"{"ok":true,"result":{}}"#)
+}
+
+async fn receiver() -> (Receiver, String) {
+    let r = Receiver {
+        status: Arc::new(Mutex::new(200)),
+        ..Receiver::default()
+    };
+    let app = Router::new()
+        .route("/hook", post(hook))
+        .route("/discord", post(discord))
+        .route("/{bot}/sendMessage", post(telegram))
+        .with_state(r.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (r, base)
+}
+
+impl Receiver {
+    fn hits(&self) -> Vec<Hit> {
+        self.hits.lock().unwrap().clone()
+    }
+}
+
+fn form(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode_component(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+impl App {
+    async fn add_webhook(&self, cookie: &str, fields: &[(&str, &str)]) -> client::Reply {
+        self.post("/api/settings/webhooks/add", form(fields), Some(cookie))
+            .await
+    }
+
+    async fn settings(&self, cookie: &str) -> SettingsView {
+        let reply = self.get("/api/settings/notifications", Some(cookie)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        serde_json::from_str(&reply.body).unwrap()
+    }
+
+    /// A Golf alert that posts to the account's webhooks (and the inbox).
+    async fn webhook_alert(&self, cookie: &str) -> i64 {
+        let reply = self
+            .post(
+                "/api/alerts/create",
+                form(&[("search", GOLF_ALERT), ("name", "Golf diesel")]),
+                Some(cookie),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let rule: i64 = serde_json::from_str(&reply.body).unwrap();
+        let reply = self
+            .post(
+                "/api/alerts/update",
+                form(&[
+                    ("rule_id", &rule.to_string()),
+                    ("name", "Golf diesel"),
+                    ("inbox", "on"),
+                    ("webhook", "on"),
+                    ("rhythm", "instant"),
+                ]),
+                Some(cookie),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        rule
+    }
+
+    async fn work(&self, worker: &mut Worker) {
+        worker.drain(&self.state).await.unwrap();
+        deliveries::deliver_all(&self.state).await.unwrap();
+    }
+
+    async fn states(&self) -> Vec<(String, i32, Option<String>)> {
+        sqlx::query_as("select state, attempts, last_error from delivery order by delivery_id")
+            .fetch_all(&self.pool)
+            .await
+            .unwrap()
+    }
+}
+
+async fn setup(pool: PgPool, allow_private: bool, telegram_api: &str) -> App {
+    let mut config = Config::for_tests();
+    config.webhook_allow_private = allow_private;
+    config.telegram_api = telegram_api.to_string();
+    app_with(pool, config).await
+}
+
+#[sqlx::test]
+async fn a_json_webhook_is_signed_as_documented_and_its_secret_sealed(pool: PgPool) {
+    let (receiver, base) = receiver().await;
+    let app = setup(pool, true, &base).await;
+    let mut worker = Worker::new();
+    let buyer = app.seller("buyer@example.com").await;
+    let seller = app.seller("seller@example.com").await;
+    let reply = app
+        .add_webhook(
+            &buyer,
+            &[
+                ("kind", "json"),
+                ("webhook_name", "My server"),
+                ("webhook_url", &format!("{base}/hook")),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let view = app.settings(&buyer).await;
+    assert_eq!(view.webhooks.len(), 1);
+    assert_eq!(view.webhooks[0].kind, "JSON (signed)");
+    let secret = view.webhooks[0].signing_secret.clone().unwrap();
+    assert!(secret.starts_with("whsec_") && secret.len() > 40);
+    // sealed at rest: the database never holds the secret itself
+    let sealed: Vec<u8> = sqlx::query_scalar("select secret_sealed from webhook_endpoint")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(!sealed.windows(secret.len()).any(|w| w == secret.as_bytes()));
+
+    app.webhook_alert(&buyer).await;
+    let id = app.create(&seller, GOLF).await;
+    app.work(&mut worker).await;
+    let hits = receiver.hits();
+    assert_eq!(hits.len(), 1);
+    let hit = &hits[0];
+    let header = |name: &str| hit.headers.get(name).unwrap().to_str().unwrap().to_string();
+    let timestamp: i64 = header("scout-timestamp").parse().unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    assert!((now - timestamp).abs() < 300, "fresh timestamp");
+    // verify as a receiver would: HMAC-SHA256(secret, "{timestamp}.{raw body}")
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{timestamp}.").as_bytes());
+    mac.update(&hit.body);
+    let signature = header("scout-signature");
+    let hex = signature.strip_prefix("v1=").unwrap();
+    mac.verify_slice(&hex::decode(hex).unwrap())
+        .expect("the signature verifies");
+    // a changed body does not verify
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{timestamp}.").as_bytes());
+    mac.update(b"{\"items\":[]}");
+    assert!(mac.verify_slice(&hex::decode(hex).unwrap()).is_err());
+    assert!(header("scout-delivery").starts_with("delivery-"));
+    let body: serde_json::Value = serde_json::from_slice(&hit.body).unwrap();
+    assert_eq!(body["type"], "alert.match");
+    assert_eq!(body["rule"], "Golf diesel");
+    assert_eq!(body["items"][0]["price"], "18,900 BGN");
+    assert_eq!(
+        body["items"][0]["url"],
+        format!("http://127.0.0.1:3000/listings/{id}")
+    );
+    assert!(
+        body["items"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("just listed")
+    );
+    assert_eq!(app.states().await[0].0, "sent");
+}
+
+#[sqlx::test]
+async fn discord_and_telegram_get_their_own_formats(pool: PgPool) {
+    let (receiver, base) = receiver().await;
+    let app = setup(pool, true, &base).await;
+    let mut worker = Worker::new();
+    let buyer = app.seller("buyer@example.com").await;
+    let seller = app.seller("seller@example.com").await;
+    for fields in [
+        vec![
+            ("kind", "discord"),
+            ("webhook_name", "Car channel"),
+            ("webhook_url", &*format!("{base}/discord")),
+        ],
+        vec![
+            ("kind", "telegram"),
+            ("webhook_name", "My phone"),
+            ("bot_token", BOT_TOKEN),
+            ("chat_id", "-1001234567890"),
+        ],
+    ] {
+        let reply = app.add_webhook(&buyer, &fields).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+    let view = app.settings(&buyer).await;
+    assert_eq!(view.webhooks[1].target, "chat -1001234567890");
+    assert!(view.webhooks.iter().all(|w| w.signing_secret.is_none()));
+    let sealed: Vec<u8> =
+        sqlx::query_scalar("select secret_sealed from webhook_endpoint where kind = 'telegram'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(
+        !sealed
+            .windows(BOT_TOKEN.len())
+            .any(|w| w == BOT_TOKEN.as_bytes())
+    );
+
+    app.webhook_alert(&buyer).await;
+    app.create(&seller, GOLF).await;
+    app.work(&mut worker).await;
+    let hits = receiver.hits();
+    assert_eq!(hits.len(), 2, "{hits:?}");
+    let discord = hits.iter().find(|h| h.path == "/discord").unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&discord.body).unwrap();
+    assert_eq!(body["content"], "New on Scout");
+    assert!(
+        body["embeds"][0]["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("Volkswagen Golf")
+    );
+    assert!(
+        body["embeds"][0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("18,900 BGN")
+    );
+    assert!(discord.headers.get("scout-signature").is_none());
+    let telegram = hits
+        .iter()
+        .find(|h| h.path == format!("/bot{BOT_TOKEN}/sendMessage"))
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&telegram.body).unwrap();
+    assert_eq!(body["chat_id"], "-1001234567890");
+    assert!(body["text"].as_str().unwrap().contains("just listed"));
+    assert!(app.states().await.iter().all(|s| s.0 == "sent"));
+}
+
+#[sqlx::test]
+async fn webhook_mistakes_failures_and_other_accounts(pool: PgPool) {
+    let (receiver, base) = receiver().await;
+    let app = setup(pool, true, &base).await;
+    let mut worker = Worker::new();
+    let buyer = app.seller("buyer@example.com").await;
+    let other = app.seller("other@example.com").await;
+    let seller = app.seller("seller@example.com").await;
+
+    // each mistake is named
+    let reply = app
+        .add_webhook(
+            &buyer,
+            &[
+                ("kind", "json"),
+                ("webhook_name", ""),
+                ("webhook_url", "ftp://x"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let e = reply.error();
+    assert!(e.field("webhook_name").is_some() && e.field("webhook_url").is_some());
+    let reply = app
+        .add_webhook(
+            &buyer,
+            &[
+                ("kind", "telegram"),
+                ("webhook_name", "Phone"),
+                ("bot_token", "not-a-token"),
+                ("chat_id", "somebody"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let e = reply.error();
+    assert!(e.field("bot_token").is_some() && e.field("chat_id").is_some());
+    // five at most
+    for n in 0..5 {
+        let reply = app
+            .add_webhook(
+                &buyer,
+                &[
+                    ("kind", "json"),
+                    ("webhook_name", &format!("Hook {n}")),
+                    ("webhook_url", &format!("{base}/hook")),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+    let reply = app
+        .add_webhook(
+            &buyer,
+            &[
+                ("kind", "json"),
+                ("webhook_name", "Sixth"),
+                ("webhook_url", &format!("{base}/hook")),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::PAYMENT_REQUIRED);
+    // nobody else can remove them, or see them
+    let ids: Vec<i64> = app
+        .settings(&buyer)
+        .await
+        .webhooks
+        .iter()
+        .map(|w| w.id)
+        .collect();
+    let reply = app
+        .post(
+            "/api/settings/webhooks/remove",
+            format!("endpoint_id={}", ids[0]),
+            Some(&other),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert!(app.settings(&other).await.webhooks.is_empty());
+    // keep one
+    for id in &ids[1..] {
+        let reply = app
+            .post(
+                "/api/settings/webhooks/remove",
+                format!("endpoint_id={id}"),
+                Some(&buyer),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK);
+    }
+
+    // the receiver fails: retried later, and after three failures the Alerts page says so
+    app.webhook_alert(&buyer).await;
+    *receiver.status.lock().unwrap() = 503;
+    app.create(&seller, GOLF).await;
+    app.work(&mut worker).await;
+    let (state, attempts, error) = app.states().await.pop().unwrap();
+    assert_eq!((state.as_str(), attempts), ("pending", 1));
+    assert!(error.unwrap().contains("503"));
+    for _ in 0..2 {
+        sqlx::query("update delivery set due_at = now() where state = 'pending'")
+            .execute(&app.pool)
+            .await
+            .unwrap();
+        deliveries::deliver_all(&app.state).await.unwrap();
+    }
+    let reply = app.get("/api/alerts/overview", Some(&buyer)).await;
+    let overview: scout::alerts::model::AlertsOverview = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(overview.trouble.len(), 1);
+    assert_eq!(overview.trouble[0].what, "Webhook “Hook 0”");
+    // gone for good (410): not retried
+    *receiver.status.lock().unwrap() = 410;
+    sqlx::query("update delivery set due_at = now() where state = 'pending'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    deliveries::deliver_all(&app.state).await.unwrap();
+    let (state, attempts, _) = app.states().await.pop().unwrap();
+    assert_eq!((state.as_str(), attempts), ("failed", 4));
+    // an endpoint removed while a delivery waits: the delivery is cancelled
+    *receiver.status.lock().unwrap() = 503;
+    app.create(
+        &seller,
+        &with(GOLF, &[("title", "Volkswagen Golf Variant")]),
+    )
+    .await;
+    app.work(&mut worker).await;
+    let reply = app
+        .post(
+            "/api/settings/webhooks/remove",
+            format!("endpoint_id={}", ids[0]),
+            Some(&buyer),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    sqlx::query("update delivery set due_at = now() where state = 'pending'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    deliveries::deliver_all(&app.state).await.unwrap();
+    assert_eq!(app.states().await.pop().unwrap().0, "cancelled");
+}
+
+#[sqlx::test]
+async fn webhooks_may_not_reach_private_addresses(pool: PgPool) {
+    let (receiver, base) = receiver().await;
+    let app = setup(pool, false, "https://api.telegram.org").await;
+    let mut worker = Worker::new();
+    let buyer = app.seller("buyer@example.com").await;
+    let seller = app.seller("seller@example.com").await;
+    // plain http is refused outright
+    let reply = app
+        .add_webhook(
+            &buyer,
+            &[
+                ("kind", "json"),
+                ("webhook_name", "Local"),
+                ("webhook_url", &format!("{base}/hook")),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // a Discord endpoint must be Discord's
+    let reply = app
+        .add_webhook(
+            &buyer,
+            &[
+                ("kind", "discord"),
+                ("webhook_name", "Fake"),
+                ("webhook_url", "https://example.com/api/webhooks/1/x"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // https to a name that resolves to this machine: accepted, but never called
+    let port = base.rsplit(':').next().unwrap();
+    let reply = app
+        .add_webhook(
+            &buyer,
+            &[
+                ("kind", "json"),
+                ("webhook_name", "Sneaky"),
+                ("webhook_url", &format!("https://localhost:{port}/hook")),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    app.webhook_alert(&buyer).await;
+    app.create(&seller, GOLF).await;
+    app.work(&mut worker).await;
+    assert!(receiver.hits().is_empty());
+    let (state, _, error) = app.states().await.pop().unwrap();
+    assert_eq!(state, "failed");
+    assert!(error.unwrap().contains("private network"));
+}
