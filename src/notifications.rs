@@ -14,6 +14,8 @@ pub mod email;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
+pub mod push;
+#[cfg(feature = "ssr")]
 pub mod repo;
 #[cfg(feature = "ssr")]
 pub mod schedule;

@@ -449,6 +449,7 @@ fn EditRule(rule: RuleSummary, update: ServerAction<UpdateAlert>) -> impl IntoVi
     let inbox_on = f.channels.contains(&Channel::Inbox);
     let email_on = f.channels.contains(&Channel::Email);
     let webhook_on = f.channels.contains(&Channel::Webhook);
+    let push_on = f.channels.contains(&Channel::Push);
     let name_error = field_error(error, "name");
     let keywords_error = field_error(error, "keywords");
     let excluded_error = field_error(error, "excluded");
@@ -515,12 +516,15 @@ fn EditRule(rule: RuleSummary, update: ServerAction<UpdateAlert>) -> impl IntoVi
                     {Channel::Email.label()}
                 </label>
                 <label class="mt-1 flex items-center gap-2 text-sm">
+                    <input type="checkbox" name="push" checked=push_on />
+                    {Channel::Push.label()}
+                </label>
+                <label class="mt-1 flex items-center gap-2 text-sm">
                     <input type="checkbox" name="webhook" checked=webhook_on />
                     {Channel::Webhook.label()}
                 </label>
                 <p class="text-sm text-slate-600">
-                    "Push notifications are not available yet. Where email and webhooks go: "
-                    <a class="underline" href="/settings">
+                    "Where email, push and webhooks go: " <a class="underline" href="/settings">
                         "Settings"
                     </a>
                 </p>

@@ -32,6 +32,7 @@ pub async fn get_notification_settings() -> Result<SettingsView, AppError> {
 pub async fn save_notification_settings(
     inbox: Option<String>,
     email: Option<String>,
+    push: Option<String>,
     webhook: Option<String>,
     rhythm: String,
     digest_hour: String,
@@ -58,6 +59,7 @@ pub async fn save_notification_settings(
     let channels = [
         (Channel::Inbox, inbox),
         (Channel::Email, email),
+        (Channel::Push, push),
         (Channel::Webhook, webhook),
     ]
     .into_iter()
@@ -123,4 +125,22 @@ pub async fn add_webhook(
 pub async fn remove_webhook(endpoint_id: i64) -> Result<(), AppError> {
     let (state, account) = signed_in("Sign in to change your settings.").await?;
     super::service::remove_webhook(&state, account, endpoint_id).await
+}
+
+/// Turns push notifications on for the browser that just subscribed.
+#[server(prefix = "/api", endpoint = "settings/push/add")]
+pub async fn add_push_device(
+    endpoint: String,
+    p256dh: String,
+    auth: String,
+    device_name: String,
+) -> Result<i64, AppError> {
+    let (state, account) = signed_in("Sign in to change your settings.").await?;
+    super::service::add_device(&state, account, &endpoint, &p256dh, &auth, &device_name).await
+}
+
+#[server(prefix = "/api", endpoint = "settings/push/remove")]
+pub async fn remove_push_device(device_id: i64) -> Result<(), AppError> {
+    let (state, account) = signed_in("Sign in to change your settings.").await?;
+    super::service::remove_device(&state, account, device_id).await
 }

@@ -187,6 +187,18 @@ pub struct WebhookView {
     pub signing_secret: Option<String>,
 }
 
+/// A browser or phone with push notifications on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceView {
+    pub id: i64,
+    pub name: String,
+    /// "3 days ago".
+    pub added: String,
+}
+
+/// Push devices an account may have.
+pub const MAX_DEVICES: i64 = 10;
+
 /// Endpoints an account may have.
 pub const MAX_WEBHOOKS: i64 = 5;
 
@@ -196,6 +208,11 @@ pub struct SettingsView {
     pub settings: NotificationSettings,
     #[serde(default)]
     pub webhooks: Vec<WebhookView>,
+    #[serde(default)]
+    pub devices: Vec<DeviceView>,
+    /// The VAPID public key (base64url) browsers subscribe with.
+    #[serde(default)]
+    pub push_key: String,
     /// Where alert email goes when no other address is set.
     pub sign_in_email: String,
     pub trouble: Vec<ChannelTrouble>,

@@ -3,10 +3,10 @@
 
 use super::{
     api::{
-        AddWebhook, ConfirmUnsubscribe, RemoveWebhook, SaveNotificationSettings,
-        get_notification_settings, unsubscribe_what,
+        AddPushDevice, AddWebhook, ConfirmUnsubscribe, RemovePushDevice, RemoveWebhook,
+        SaveNotificationSettings, get_notification_settings, unsubscribe_what,
     },
-    model::{ChannelTrouble, SettingsView, WEEKDAYS, WebhookView, clock},
+    model::{ChannelTrouble, DeviceView, SettingsView, WEEKDAYS, WebhookView, clock},
 };
 use crate::{
     alerts::model::{Channel, Rhythm},
@@ -68,12 +68,16 @@ pub fn SettingsPage() -> impl IntoView {
     let save = ServerAction::<SaveNotificationSettings>::new();
     let add = ServerAction::<AddWebhook>::new();
     let remove = ServerAction::<RemoveWebhook>::new();
+    let add_device = ServerAction::<AddPushDevice>::new();
+    let remove_device = ServerAction::<RemovePushDevice>::new();
     let settings = Resource::new(
         move || {
             (
                 save.version().get(),
                 add.version().get(),
                 remove.version().get(),
+                add_device.version().get(),
+                remove_device.version().get(),
             )
         },
         |_| get_notification_settings(),
@@ -89,8 +93,11 @@ pub fn SettingsPage() -> impl IntoView {
                     match settings.await {
                         Ok(view) => {
                             let hooks = view.webhooks.clone();
+                            let devices = view.devices.clone();
+                            let push_key = view.push_key.clone();
                             view! {
                                 <NotificationForm view save />
+                                <PushDevices devices push_key add=add_device remove=remove_device />
                                 <Webhooks hooks add remove />
                             }
                                 .into_any()
@@ -151,6 +158,7 @@ fn NotificationForm(
     let inbox_on = s.channels.contains(&Channel::Inbox);
     let email_on = s.channels.contains(&Channel::Email);
     let webhook_on = s.channels.contains(&Channel::Webhook);
+    let push_on = s.channels.contains(&Channel::Push);
     let initial_zone = s.time_zone.clone();
     view! {
         <TroubleList trouble=view.trouble />
@@ -175,11 +183,15 @@ fn NotificationForm(
                         {Channel::Email.label()}
                     </label>
                     <label class="mt-1 flex items-center gap-2">
+                        <input type="checkbox" name="push" checked=push_on />
+                        {Channel::Push.label()}
+                    </label>
+                    <label class="mt-1 flex items-center gap-2">
                         <input type="checkbox" name="webhook" checked=webhook_on />
                         {Channel::Webhook.label()}
                     </label>
                     <p class="text-sm text-slate-600">
-                        "Push notifications are not available yet. Webhooks go to every endpoint below."
+                        "Push goes to every device below; webhooks to every endpoint below."
                     </p>
                     {move || {
                         error
@@ -360,6 +372,209 @@ fn NotificationForm(
                     </p>
                 </div>
             </ActionForm>
+        </section>
+    }
+}
+
+/// Subscribes this browser to push (service worker `/sw.js`, the server's VAPID key):
+/// the endpoint and the two keys, as `PushSubscription.toJSON()` gives them.
+#[cfg(feature = "hydrate")]
+async fn subscribe(vapid_key: &str) -> Result<(String, String, String), String> {
+    use js_sys::{Array, Function, Object, Promise, Reflect};
+    use wasm_bindgen::{JsCast, JsValue};
+    use wasm_bindgen_futures::JsFuture;
+    fn get(o: &JsValue, k: &str) -> JsValue {
+        Reflect::get(o, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
+    }
+    fn call(o: &JsValue, k: &str, args: &Array) -> Result<JsValue, String> {
+        let f: Function = get(o, k)
+            .dyn_into()
+            .map_err(|_| "This browser cannot receive push notifications.".to_string())?;
+        Reflect::apply(&f, o, args).map_err(|e| reason(&e))
+    }
+    fn reason(e: &JsValue) -> String {
+        get(e, "message")
+            .as_string()
+            .unwrap_or_else(|| "The browser refused.".into())
+    }
+    async fn wait(p: JsValue) -> Result<JsValue, String> {
+        JsFuture::from(Promise::from(p))
+            .await
+            .map_err(|e| reason(&e))
+    }
+    let unsupported = || "This browser cannot receive push notifications.".to_string();
+    let window: JsValue = web_sys::window().ok_or_else(unsupported)?.into();
+    let sw = get(&get(&window, "navigator"), "serviceWorker");
+    let notification = get(&window, "Notification");
+    if sw.is_undefined()
+        || notification.is_undefined()
+        || get(&window, "PushManager").is_undefined()
+    {
+        return Err(unsupported());
+    }
+    let permission = wait(call(&notification, "requestPermission", &Array::new())?).await?;
+    if permission.as_string().as_deref() != Some("granted") {
+        return Err(
+            "Notifications are blocked for Scout in this browser: allow them in the site settings and try again."
+                .into(),
+        );
+    }
+    wait(call(
+        &sw,
+        "register",
+        &Array::of1(&JsValue::from_str("/sw.js")),
+    )?)
+    .await?;
+    let registration = wait(get(&sw, "ready")).await?;
+    let options = Object::new();
+    let _ = Reflect::set(&options, &"userVisibleOnly".into(), &JsValue::TRUE);
+    let _ = Reflect::set(
+        &options,
+        &"applicationServerKey".into(),
+        &JsValue::from_str(vapid_key),
+    );
+    let manager = get(&registration, "pushManager");
+    let subscription = wait(call(&manager, "subscribe", &Array::of1(&options))?).await?;
+    let json = call(&subscription, "toJSON", &Array::new())?;
+    let keys = get(&json, "keys");
+    match (
+        get(&json, "endpoint").as_string(),
+        get(&keys, "p256dh").as_string(),
+        get(&keys, "auth").as_string(),
+    ) {
+        (Some(endpoint), Some(p256dh), Some(auth)) => Ok((endpoint, p256dh, auth)),
+        _ => Err(unsupported()),
+    }
+}
+
+/// Devices with push on, and the button that turns it on for this one.
+#[component]
+fn PushDevices(
+    devices: Vec<DeviceView>,
+    push_key: String,
+    add: ServerAction<AddPushDevice>,
+    remove: ServerAction<RemovePushDevice>,
+) -> impl IntoView {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let problem = RwSignal::new(None::<String>);
+    let name = RwSignal::new("This browser".to_string());
+    let working = RwSignal::new(false);
+    let add_error = Signal::derive(move || add.value().get().and_then(Result::err));
+    let remove_error = Signal::derive(move || remove.value().get().and_then(Result::err));
+    let turned_on = move || matches!(add.value().get(), Some(Ok(_)));
+    let enable = move |_| {
+        problem.set(None);
+        working.set(true);
+        #[cfg(feature = "hydrate")]
+        {
+            let key = push_key.clone();
+            leptos::task::spawn_local(async move {
+                match subscribe(&key).await {
+                    Ok((endpoint, p256dh, auth)) => {
+                        add.dispatch(AddPushDevice {
+                            endpoint,
+                            p256dh,
+                            auth,
+                            device_name: name.get_untracked(),
+                        });
+                    }
+                    Err(m) => problem.set(Some(m)),
+                }
+                working.set(false);
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &push_key;
+    };
+    let empty = devices.is_empty();
+    view! {
+        <section
+            class="mt-6 rounded-lg border border-slate-200 bg-white p-4 sm:p-6"
+            aria-labelledby="push-heading"
+        >
+            <h2 id="push-heading" class="text-lg font-semibold text-slate-900">
+                "Push notifications"
+            </h2>
+            <p class="mt-1 text-sm text-slate-600">
+                "Alerts with the Push channel appear on each device below, even when Scout is closed; tapping one opens the listing."
+            </p>
+            <FormAlert error=remove_error />
+            {if empty {
+                view! { <p class="mt-3 text-slate-700">"No devices yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="mt-3 divide-y divide-slate-200" aria-label="Devices with push">
+                        {devices
+                            .into_iter()
+                            .map(|d| {
+                                let label = format!("Remove {}", d.name);
+                                view! {
+                                    <li class="flex items-center justify-between gap-2 py-3">
+                                        <div>
+                                            <p class="font-medium text-slate-900">{d.name.clone()}</p>
+                                            <p class="text-sm text-slate-600">
+                                                {format!("Added {}", d.added)}
+                                            </p>
+                                        </div>
+                                        <ActionForm action=remove>
+                                            <input
+                                                type="hidden"
+                                                name="device_id"
+                                                value=d.id.to_string()
+                                            />
+                                            <button
+                                                type="submit"
+                                                class="rounded-lg border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100"
+                                                aria-label=label
+                                            >
+                                                "Remove"
+                                            </button>
+                                        </ActionForm>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                    .into_any()
+            }}
+            <div class="mt-4 space-y-3">
+                <FormAlert error=add_error />
+                <div class="space-y-1">
+                    <label for="device-name" class="block text-sm font-medium text-slate-800">
+                        "Name for this device"
+                    </label>
+                    <input
+                        id="device-name"
+                        class=INPUT
+                        maxlength="60"
+                        prop:value=move || name.get()
+                        on:input=move |ev| name.set(event_target_value(&ev))
+                    />
+                </div>
+                <button
+                    type="button"
+                    class=MAIN_BUTTON
+                    on:click=enable
+                    disabled=move || !hydrated.get() || working.get() || add.pending().get()
+                >
+                    "Turn on push on this device"
+                </button>
+                <p role="status" class="text-sm">
+                    {move || {
+                        if !hydrated.get() {
+                            Some("Turning push on needs JavaScript.".to_string())
+                        } else if let Some(p) = problem.get() {
+                            Some(p)
+                        } else if turned_on() {
+                            Some("Push is on for this device.".to_string())
+                        } else {
+                            None
+                        }
+                    }}
+                </p>
+            </div>
         </section>
     }
 }

@@ -196,7 +196,10 @@ pub async fn claim_due(tx: &mut Transaction<'_, Postgres>, limit: i64) -> sqlx::
            d.capped, d.attempts, n.listing_id, n.title, n.reason, r.name as rule_name, \
            coalesce(r.unsubscribe_token, a.favorites_unsubscribe_token) as unsubscribe_token, \
            a.email_unsubscribe_token, coalesce(s.alert_email, a.email) as address, \
-           case when d.channel = 'webhook' and not exists (select 1 from webhook_endpoint w \
+           case when d.channel = 'push' and not exists (select 1 from push_subscription p \
+                  where p.account_id = d.account_id \
+                    and 'push:' || p.subscription_id::text = d.target) then false \
+                when d.channel = 'webhook' and not exists (select 1 from webhook_endpoint w \
                   where w.account_id = d.account_id \
                     and 'webhook:' || w.endpoint_id::text = d.target) then false \
                 when n.source = 'favorite' then a.alert_on_favorites and \
@@ -508,5 +511,110 @@ pub async fn delete_webhook(db: &PgPool, account: Uuid, endpoint_id: i64) -> sql
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
+    Ok(done)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DeviceRow {
+    pub subscription_id: i64,
+    pub endpoint: String,
+    pub p256dh: String,
+    pub auth_sealed: Vec<u8>,
+    pub name: String,
+    pub created_at: OffsetDateTime,
+}
+
+const DEVICE_COLUMNS: &str = "subscription_id, endpoint, p256dh, auth_sealed, name, created_at";
+
+pub async fn devices(db: impl PgExecutor<'_>, account: Uuid) -> sqlx::Result<Vec<DeviceRow>> {
+    sqlx::query_as(&format!(
+        "select {DEVICE_COLUMNS} from push_subscription where account_id = $1 \
+         order by created_at, subscription_id"
+    ))
+    .bind(account)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn device(
+    db: impl PgExecutor<'_>,
+    account: Uuid,
+    id: i64,
+) -> sqlx::Result<Option<DeviceRow>> {
+    sqlx::query_as(&format!(
+        "select {DEVICE_COLUMNS} from push_subscription where account_id = $1 and subscription_id = $2"
+    ))
+    .bind(account)
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+/// Adds (or, for an endpoint already known, takes over and updates) a subscription, unless
+/// the account has `max` other devices; its id, or None at the limit.
+pub async fn upsert_device(
+    db: &PgPool,
+    account: Uuid,
+    endpoint: &str,
+    p256dh: &str,
+    auth_sealed: &[u8],
+    name: &str,
+    max: i64,
+) -> sqlx::Result<Option<i64>> {
+    let mut tx = db.begin().await?;
+    sqlx::query("select 1 from account where account_id = $1 for update")
+        .bind(account)
+        .execute(&mut *tx)
+        .await?;
+    let others: i64 = sqlx::query_scalar(
+        "select count(*) from push_subscription where account_id = $1 and endpoint <> $2",
+    )
+    .bind(account)
+    .bind(endpoint)
+    .fetch_one(&mut *tx)
+    .await?;
+    if others >= max {
+        return Ok(None);
+    }
+    let id: i64 = sqlx::query_scalar(
+        "insert into push_subscription (account_id, endpoint, p256dh, auth_sealed, name) \
+         values ($1, $2, $3, $4, $5) \
+         on conflict (endpoint) do update set account_id = excluded.account_id, \
+           p256dh = excluded.p256dh, auth_sealed = excluded.auth_sealed, name = excluded.name \
+         returning subscription_id",
+    )
+    .bind(account)
+    .bind(endpoint)
+    .bind(p256dh)
+    .bind(auth_sealed)
+    .bind(name)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Some(id))
+}
+
+/// Removes a device (and its health record); false when it is not the account's.
+pub async fn delete_device(
+    db: impl sqlx::Acquire<'_, Database = Postgres>,
+    account: Uuid,
+    id: i64,
+) -> sqlx::Result<bool> {
+    let mut conn = db.acquire().await?;
+    let done =
+        sqlx::query("delete from push_subscription where account_id = $1 and subscription_id = $2")
+            .bind(account)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+            > 0;
+    sqlx::query(
+        "delete from channel_health where account_id = $1 and channel = 'push' and target = $2",
+    )
+    .bind(account)
+    .bind(format!("push:{id}"))
+    .execute(&mut *conn)
+    .await?;
     Ok(done)
 }

@@ -11,7 +11,11 @@
 
 use super::{
     email::{Item, Letter, SendError},
-    model::{ChannelTrouble, MAX_WEBHOOKS, NotificationSettings, SettingsView, WebhookView},
+    model::{
+        ChannelTrouble, DeviceView, MAX_DEVICES, MAX_WEBHOOKS, NotificationSettings, SettingsView,
+        WebhookView,
+    },
+    push::{self, PushError},
     repo::{self, Due, NewDelivery, Unsubscribe},
     schedule::{self, Timing},
     webhook::{self, Kind},
@@ -67,6 +71,7 @@ fn trouble_words(
 ) -> ChannelTrouble {
     let what = match t.channel.as_str() {
         "email" => format!("Email to {address}"),
+        "push" => "A device's push notifications".to_string(),
         "webhook" => hooks
             .iter()
             .find(|w| format!("webhook:{}", w.endpoint_id) == t.target)
@@ -108,9 +113,20 @@ pub async fn settings_view(state: &AppState, account: Uuid) -> Result<SettingsVi
         .iter()
         .map(|w| webhook_view(state, w, now))
         .collect();
+    let devices = repo::devices(&state.pool, account)
+        .await?
+        .iter()
+        .map(|d| DeviceView {
+            id: d.subscription_id,
+            name: d.name.clone(),
+            added: crate::alerts::service::ago(d.created_at, now),
+        })
+        .collect();
     Ok(SettingsView {
         settings,
         webhooks,
+        devices,
+        push_key: state.vapid.public_key.clone(),
         sign_in_email,
         trouble: trouble(state, account).await?,
         zones: zone_names(),
@@ -272,6 +288,123 @@ pub async fn remove_webhook(state: &AppState, account: Uuid, id: i64) -> Result<
     }
 }
 
+/// Turns push on for the browser that subscribed (`endpoint` and keys as the browser's
+/// `PushSubscription.toJSON()` gives them).
+pub async fn add_device(
+    state: &AppState,
+    account: Uuid,
+    endpoint: &str,
+    p256dh: &str,
+    auth: &str,
+    name: &str,
+) -> Result<i64, AppError> {
+    let name = name.trim();
+    let name = if name.is_empty() {
+        "This browser"
+    } else {
+        name
+    };
+    if name.chars().count() > 60 {
+        return Err(AppError::invalid_field(
+            "device_name",
+            "Name the device in up to 60 characters.",
+        ));
+    }
+    push::check_subscription(endpoint, p256dh, auth, state.config.webhook_allow_private)
+        .map_err(|m| AppError::invalid_field("device_name", m))?;
+    let sealed = state.sealer.seal(auth.trim().as_bytes());
+    repo::upsert_device(
+        &state.pool,
+        account,
+        endpoint.trim(),
+        p256dh.trim(),
+        &sealed,
+        name,
+        MAX_DEVICES,
+    )
+    .await?
+    .ok_or_else(|| AppError::PlanLimit {
+        message: format!(
+            "You have push notifications on {MAX_DEVICES} devices, the most an account may have. Remove one first."
+        ),
+    })
+}
+
+pub async fn remove_device(state: &AppState, account: Uuid, id: i64) -> Result<(), AppError> {
+    if repo::delete_device(&state.pool, account, id).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// Sends a group to one device; a subscription its push service reports gone is removed.
+async fn send_push(
+    state: &AppState,
+    group: &[&Due],
+    cards: &HashMap<i64, crate::listings::api::ListingCard>,
+) -> Result<(), SendError> {
+    let first = group[0];
+    let gone = |message: &str| SendError {
+        permanent: true,
+        message: message.to_string(),
+    };
+    let id: i64 = first
+        .target
+        .strip_prefix("push:")
+        .and_then(|id| id.parse().ok())
+        .ok_or_else(|| gone("push was turned off on this device"))?;
+    let device = repo::device(&state.pool, first.account_id, id)
+        .await
+        .map_err(|e| SendError {
+            permanent: false,
+            message: format!("the device could not be read: {e}"),
+        })?
+        .ok_or_else(|| gone("push was turned off on this device"))?;
+    let auth = state
+        .sealer
+        .open_string(&device.auth_sealed)
+        .map_err(|_| gone("the device's secret does not open with this server's key"))?;
+    let items = items_for(state, group, cards);
+    let origin = state.config.public_url.origin();
+    let payload = match items.as_slice() {
+        [one] => serde_json::json!({
+            "title": one.title,
+            "body": format!("{} · {}", one.reason, one.price),
+            "url": one.url,
+            "icon": one.photo,
+            "tag": format!("listing-{}", first.listing_id),
+        }),
+        many => serde_json::json!({
+            "title": format!("{} listings matched your alerts", many.len()),
+            "body": many.iter().map(|i| i.title.as_str()).collect::<Vec<_>>().join("\n"),
+            "url": format!("{origin}/inbox"),
+            "tag": "digest",
+        }),
+    };
+    let bytes = serde_json::to_vec(&payload).unwrap_or_default();
+    match push::send(
+        &state.vapid,
+        &device.endpoint,
+        &device.p256dh,
+        &auth,
+        &bytes,
+        state.config.webhook_allow_private,
+    )
+    .await
+    {
+        Ok(()) => Ok(()),
+        Err(PushError::Failed(e)) => Err(e),
+        Err(PushError::Gone) => {
+            let _ = repo::delete_device(&state.pool, first.account_id, id).await;
+            tracing::info!(account = %first.account_id, "expired push subscription removed");
+            Err(gone(
+                "the browser's push subscription has expired or was withdrawn; the device was removed",
+            ))
+        }
+    }
+}
+
 /// The settings new rules start from.
 pub async fn defaults(state: &AppState, account: Uuid) -> Result<NotificationSettings, AppError> {
     Ok(repo::settings(&state.pool, account)
@@ -359,6 +492,11 @@ pub async fn queue(
     let mut targets: Vec<(Channel, String)> = Vec::new();
     if channels.contains(&Channel::Email) {
         targets.push((Channel::Email, "email".into()));
+    }
+    if channels.contains(&Channel::Push) {
+        for d in repo::devices(&mut **tx, account).await? {
+            targets.push((Channel::Push, format!("push:{}", d.subscription_id)));
+        }
     }
     if channels.contains(&Channel::Webhook) {
         for w in repo::webhooks(&mut **tx, account).await? {
@@ -638,6 +776,7 @@ pub async fn deliver_step(state: &AppState) -> Result<usize, AppError> {
         let result = match channel.as_str() {
             "email" => send(state, &letter_for(state, group, &cards)).await,
             "webhook" => send_webhook(state, group, &cards).await,
+            "push" => send_push(state, group, &cards).await,
             other => Err(SendError {
                 permanent: true,
                 message: format!("{other} delivery is not available yet"),

@@ -162,6 +162,49 @@ pub fn telegram_body(chat_id: &str, items: &[Item]) -> serde_json::Value {
     json!({ "chat_id": chat_id, "text": text.chars().take(4000).collect::<String>() })
 }
 
+/// An HTTP client for one request to `url`: no redirects, a 15-second limit, and when
+/// `check_private`, pinned to the address the host resolves to after checking that none of
+/// its addresses is internal.
+pub async fn guarded_client(
+    url: &reqwest::Url,
+    check_private: bool,
+) -> Result<reqwest::Client, SendError> {
+    let host = url.host_str().unwrap_or_default().to_string();
+    let port = url.port_or_known_default().unwrap_or(443);
+    let mut client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(15))
+        .user_agent("Scout-Webhooks/1");
+    if check_private {
+        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
+            .await
+            .map_err(|e| {
+                failure(
+                    false,
+                    format!("the address {host} could not be resolved: {e}"),
+                )
+            })?
+            .collect();
+        let Some(addr) = addrs.first().copied() else {
+            return Err(failure(
+                false,
+                format!("the address {host} has no IP addresses"),
+            ));
+        };
+        if addrs.iter().any(|a| is_internal(a.ip())) {
+            return Err(failure(
+                true,
+                format!("{host} points into a private network, which webhooks may not reach"),
+            ));
+        }
+        // connect to the address just checked, not to whatever a second lookup says
+        client = client.resolve(&host, addr);
+    }
+    client
+        .build()
+        .map_err(|e| failure(false, format!("no HTTP client: {e}")))
+}
+
 fn failure(permanent: bool, message: impl Into<String>) -> SendError {
     SendError {
         permanent,
@@ -202,40 +245,7 @@ pub async fn send(
     // the Bot API is ours to configure; people's URLs are checked
     let check_private = endpoint.kind != Kind::Telegram && !allow_private;
     let parsed = check_url(&url, !check_private).map_err(|m| failure(true, m))?;
-    let host = parsed.host_str().unwrap_or_default().to_string();
-    let port = parsed.port_or_known_default().unwrap_or(443);
-    let mut client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(15))
-        .user_agent("Scout-Webhooks/1");
-    if check_private {
-        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
-            .await
-            .map_err(|e| {
-                failure(
-                    false,
-                    format!("the address {host} could not be resolved: {e}"),
-                )
-            })?
-            .collect();
-        let Some(addr) = addrs.first().copied() else {
-            return Err(failure(
-                false,
-                format!("the address {host} has no IP addresses"),
-            ));
-        };
-        if addrs.iter().any(|a| is_internal(a.ip())) {
-            return Err(failure(
-                true,
-                format!("{host} points into a private network, which webhooks may not reach"),
-            ));
-        }
-        // connect to the address just checked, not to whatever a second lookup says
-        client = client.resolve(&host, addr);
-    }
-    let client = client
-        .build()
-        .map_err(|e| failure(false, format!("no HTTP client: {e}")))?;
+    let client = guarded_client(&parsed, check_private).await?;
     let raw = serde_json::to_vec(&body).unwrap_or_default();
     let mut request = client
         .post(parsed)

@@ -141,6 +141,9 @@ pub struct Config {
     /// `SCOUT_WEBHOOK_ALLOW_PRIVATE`: let webhooks reach private and loopback addresses and
     /// plain http (false; for tests and closed networks).
     pub webhook_allow_private: bool,
+    /// `SCOUT_VAPID_PRIVATE_KEY`: the P-256 key identifying Scout to push services (base64url);
+    /// unset: one made once in `<SCOUT_DATA_DIR>/vapid.key`.
+    pub vapid_private_key: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -175,6 +178,10 @@ impl std::fmt::Debug for Config {
             )
             .field("telegram_api", &self.telegram_api)
             .field("webhook_allow_private", &self.webhook_allow_private)
+            .field(
+                "vapid_private_key",
+                &self.vapid_private_key.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -285,6 +292,7 @@ impl Config {
             telegram_api: var("SCOUT_TELEGRAM_API")
                 .unwrap_or_else(|| "https://api.telegram.org".into()),
             webhook_allow_private: parse_bool("SCOUT_WEBHOOK_ALLOW_PRIVATE")?.unwrap_or(false),
+            vapid_private_key: var("SCOUT_VAPID_PRIVATE_KEY"),
         })
     }
 
@@ -326,6 +334,12 @@ impl Config {
             }),
             telegram_api: "https://api.telegram.org".into(),
             webhook_allow_private: true,
+            vapid_private_key: Some({
+                use base64::Engine;
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(
+                    web_push_native::jwt_simple::algorithms::ES256KeyPair::generate().to_bytes(),
+                )
+            }),
         }
     }
 }

@@ -26,6 +26,8 @@ pub struct AppState {
     pub mailer: crate::notifications::email::Mailer,
     /// Seals secrets kept in the database (webhook secrets, bot tokens).
     pub sealer: crate::server::secrets::Sealer,
+    /// Scout's identity towards browsers' push services.
+    pub vapid: Arc<crate::notifications::push::Vapid>,
     /// One permit per photo being processed (`SCOUT_PHOTO_WORKERS`).
     pub photo_workers: Arc<Semaphore>,
     /// Makes, models, cities, rates: read from Postgres on first use.
@@ -50,9 +52,15 @@ impl AppState {
             config.secret_key.as_deref(),
             &config.data_dir,
         )?;
+        let vapid = Arc::new(crate::notifications::push::Vapid::from_config(
+            config.vapid_private_key.as_deref(),
+            &config.data_dir,
+            format!("mailto:{}", config.mail_from.email),
+        )?);
         Ok(AppState {
             mailer,
             sealer,
+            vapid,
             pool,
             media,
             photo_workers,
