@@ -49,7 +49,7 @@ test("save a search as an alert, hear of a match in the inbox, pause it", async 
   // alert email to another address of the buyer's
   const alertAddress = `alerts-${token}@example.com`;
   await page.getByRole("banner").getByRole("link", { name: "Settings" }).click();
-  await expect(page.getByRole("heading", { name: "Notifications" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Notifications", exact: true })).toBeVisible();
   await ready(page);
   await expect(page.getByRole("checkbox", { name: "Email" })).toBeChecked();
   await page.getByLabel("Email address for alerts").fill(alertAddress);
@@ -146,12 +146,23 @@ test("save a search as an alert, hear of a match in the inbox, pause it", async 
   expect(await mailTo(alertAddress)).toHaveLength(1);
 });
 
+test.describe("settings", () => {
+  // the browser says it is in Sofia
+  test.use({ timezoneId: "Europe/Sofia" });
+
 test("settings ask visitors to sign in and explain mistakes", async ({ page }) => {
   await page.goto("/settings");
   await expect(page.getByText("to change your settings.")).toBeVisible();
   await signUp(page, "settings");
   await page.goto("/settings");
   await ready(page);
+  // a new account's time zone is offered from the browser's
+  if (js()) {
+    await expect(page.getByText("Detected from your browser: Europe/Sofia. Save to keep it.")).toBeVisible();
+    await expect(page.getByLabel("Time zone")).toHaveValue("Europe/Sofia");
+  } else {
+    await expect(page.getByLabel("Time zone")).toHaveValue("UTC");
+  }
   await page.getByLabel("Email address for alerts").fill("ana@localhost");
   await page.getByLabel("From").fill("22:00");
   const saved = page.waitForResponse((r) => r.url().includes("/api/settings/notifications/save"));
@@ -162,6 +173,34 @@ test("settings ask visitors to sign in and explain mistakes", async ({ page }) =
     await expect(page.getByText("Enter when quiet hours end, like 07:00.")).toBeVisible();
     await expect(page.getByLabel("Email address for alerts")).toHaveAttribute("aria-invalid", "true");
   }
+
+  // a signed JSON webhook: added, its secret shown to its owner, removed
+  await page.goto("/settings");
+  await ready(page);
+  await page.getByText("Add a webhook").click();
+  await page.getByLabel("Webhook name").fill("My server");
+  await page.getByLabel("Endpoint URL (JSON and Discord)").fill("https://hooks.example.com/scout");
+  const added = page.waitForResponse((r) => r.url().includes("/api/settings/webhooks/add"));
+  await page.getByRole("button", { name: "Add webhook" }).click();
+  await added;
+  const hooks = page.getByRole("list", { name: "Your webhooks" });
+  await expect(hooks).toContainText("My server");
+  await expect(hooks).toContainText("JSON (signed) · hooks.example.com/scout");
+  await hooks.getByText("Show signing secret").click();
+  await expect(hooks.getByText(/^whsec_[0-9a-f]{48}$/)).toBeVisible();
+  await ready(page);
+  const removed = page.waitForResponse((r) => r.url().includes("/api/settings/webhooks/remove"));
+  await hooks.getByRole("button", { name: "Remove My server" }).click();
+  await removed;
+  await expect(page.getByText("No webhooks yet.")).toBeVisible();
+
+  // push: turned on from a browser with JavaScript
+  if (js()) {
+    await expect(page.getByRole("button", { name: "Turn on push on this device" })).toBeEnabled();
+  } else {
+    await expect(page.getByText("Turning push on needs JavaScript.")).toBeVisible();
+  }
+});
 });
 
 test("the Alerts page and the inbox ask visitors to sign in", async ({ page }) => {
