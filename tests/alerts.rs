@@ -314,16 +314,34 @@ async fn rules_are_limited_checked_and_private(pool: PgPool) {
     let e = reply.error();
     assert_eq!(e.field("name").as_deref(), Some("Give the alert a name."));
     assert!(e.field("keywords").unwrap().contains('('), "{e:?}");
+    for bad in ["101", "-1", "lots"] {
+        let reply = app
+            .post(
+                "/api/alerts/update",
+                format!("rule_id={}&name=Golf&inbox=on&min_deal_score={bad}", ids[1]),
+                Some(&ana),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert!(reply.error().field("min_deal_score").is_some(), "{bad}");
+    }
+    assert_eq!(app.overview(&ana).await.rules[1].fields.name, "Alert 1");
+    // the minimum deal score is kept (it takes effect once deal scores exist)
     let reply = app
         .post(
             "/api/alerts/update",
-            format!("rule_id={}&name=Golf&push=on", ids[1]),
+            format!(
+                "rule_id={}&name=Alert%201&inbox=on&min_deal_score=70",
+                ids[1]
+            ),
             Some(&ana),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(reply.error().field("channels").is_some());
-    assert_eq!(app.overview(&ana).await.rules[1].fields.name, "Alert 1");
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(
+        app.overview(&ana).await.rules[1].fields.min_deal_score,
+        Some(70)
+    );
 
     // a search with parts that mean nothing would match everything: refused, saying which
     let reply = app

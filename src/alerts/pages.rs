@@ -453,6 +453,7 @@ fn EditRule(rule: RuleSummary, update: ServerAction<UpdateAlert>) -> impl IntoVi
     let name_error = field_error(error, "name");
     let keywords_error = field_error(error, "keywords");
     let excluded_error = field_error(error, "excluded");
+    let deal_error = field_error(error, "min_deal_score");
     view! {
         <ActionForm action=update attr:class="mt-3 space-y-3">
             <input type="hidden" name="rule_id" value=id.to_string() />
@@ -503,6 +504,29 @@ fn EditRule(rule: RuleSummary, update: ServerAction<UpdateAlert>) -> impl IntoVi
                     class=INPUT
                     aria-invalid=move || excluded_error().is_some().then_some("true")
                     aria-describedby=described_by(error, "excluded", &field("excluded"), true)
+                />
+            </Labelled>
+            <Labelled
+                label="Minimum deal score"
+                id=field("deal")
+                key="min_deal_score"
+                error
+                hint=Some(
+                    "0 to 100; leave empty for any. Takes effect once Scout rates deals (not yet).",
+                )
+            >
+                <input
+                    id=field("deal")
+                    name="min_deal_score"
+                    type="number"
+                    min="0"
+                    max="100"
+                    step="1"
+                    inputmode="numeric"
+                    value=f.min_deal_score.map(|v| v.to_string()).unwrap_or_default()
+                    class=INPUT
+                    aria-invalid=move || deal_error().is_some().then_some("true")
+                    aria-describedby=described_by(error, "min_deal_score", &field("deal"), true)
                 />
             </Labelled>
             <fieldset>
