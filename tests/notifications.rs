@@ -66,13 +66,12 @@ impl App {
     }
 
     async fn save_settings(&self, cookie: &str, fields: &[(&str, &str)]) -> client::Reply {
-        let body = fields
-            .iter()
-            .map(|(k, v)| format!("{k}={}", encode_component(v)))
-            .collect::<Vec<_>>()
-            .join("&");
-        self.post("/api/settings/notifications/save", body, Some(cookie))
-            .await
+        self.post(
+            "/api/settings/notifications/save",
+            client::form(fields),
+            Some(cookie),
+        )
+        .await
     }
 
     /// Matches waiting events and sends what is due.
@@ -278,13 +277,12 @@ async fn settings_are_checked_and_say_where_and_when_email_goes(pool: PgPool) {
     }
     assert_eq!(app.settings(&buyer).await.settings.time_zone, "UTC");
     // signed out: 401
-    let body = SETTINGS
-        .iter()
-        .map(|(k, v)| format!("{k}={}", encode_component(v)))
-        .collect::<Vec<_>>()
-        .join("&");
     let reply = app
-        .post("/api/settings/notifications/save", body, None)
+        .post(
+            "/api/settings/notifications/save",
+            client::form(SETTINGS),
+            None,
+        )
         .await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 

@@ -14,9 +14,8 @@ use axum::{
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use scout::{
-    alerts::service::Worker, listings::search::encode_component,
-    notifications::model::SettingsView, notifications::service as deliveries,
-    server::config::Config,
+    alerts::service::Worker, notifications::model::SettingsView,
+    notifications::service as deliveries, server::config::Config,
 };
 use sqlx::PgPool;
 use std::sync::{Arc, Mutex};
@@ -33,7 +32,7 @@ use web_push_native::{
 mod client;
 mod support;
 
-use client::{App, GOLF, app_with};
+use client::{App, GOLF, app_with, form};
 
 const GOLF_ALERT: &str = "make=volkswagen&model=volkswagen-golf&fuel=diesel&price_max=20000";
 
@@ -90,14 +89,6 @@ impl Browser {
         .expect("the message decrypts with the browser's keys");
         serde_json::from_slice(&plain).unwrap()
     }
-}
-
-fn form(fields: &[(&str, &str)]) -> String {
-    fields
-        .iter()
-        .map(|(k, v)| format!("{k}={}", encode_component(v)))
-        .collect::<Vec<_>>()
-        .join("&")
 }
 
 impl App {

@@ -14,9 +14,8 @@ use axum::{
 };
 use hmac::{Hmac, Mac};
 use scout::{
-    alerts::service::Worker, listings::search::encode_component,
-    notifications::model::SettingsView, notifications::service as deliveries,
-    server::config::Config,
+    alerts::service::Worker, notifications::model::SettingsView,
+    notifications::service as deliveries, server::config::Config,
 };
 use sha2::Sha256;
 use sqlx::PgPool;
@@ -26,7 +25,7 @@ use std::sync::{Arc, Mutex};
 mod client;
 mod support;
 
-use client::{App, GOLF, app_with, with};
+use client::{App, GOLF, app_with, form, with};
 
 const GOLF_ALERT: &str = "make=volkswagen&model=volkswagen-golf&fuel=diesel&price_max=20000";
 const BOT_TOKEN: &str = "123456789:AAHabcdefghijklmnopqrstuvwxyz";
@@ -96,14 +95,6 @@ impl Receiver {
     fn hits(&self) -> Vec<Hit> {
         self.hits.lock().unwrap().clone()
     }
-}
-
-fn form(fields: &[(&str, &str)]) -> String {
-    fields
-        .iter()
-        .map(|(k, v)| format!("{k}={}", encode_component(v)))
-        .collect::<Vec<_>>()
-        .join("&")
 }
 
 impl App {

@@ -31,6 +31,16 @@ pub async fn current_account_id() -> Result<Option<uuid::Uuid>, AppError> {
     session::current_account_id(&session).await
 }
 
+/// The app state and the signed-in account, or 401 with `message` (what to sign in for).
+#[cfg(feature = "ssr")]
+pub async fn signed_in(message: &str) -> Result<(AppState, uuid::Uuid), AppError> {
+    let state = AppState::from_context()?;
+    let account = current_account_id()
+        .await?
+        .ok_or_else(|| AppError::unauthorized(message))?;
+    Ok((state, account))
+}
+
 /// Creates an account and signs it in. Field errors come back as 422.
 #[server(prefix = "/api", endpoint = "accounts/sign_up")]
 pub async fn sign_up(

@@ -13,15 +13,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
 #[cfg(feature = "ssr")]
-async fn signed_in(
-    message: &str,
-) -> Result<(crate::server::state::AppState, uuid::Uuid), AppError> {
-    let state = crate::server::state::AppState::from_context()?;
-    let account = crate::accounts::api::current_account_id()
-        .await?
-        .ok_or_else(|| AppError::unauthorized(message))?;
-    Ok((state, account))
-}
+use crate::accounts::api::signed_in;
 
 /// A rule's fields from a form: checkboxes send "on" when ticked.
 #[cfg(feature = "ssr")]

@@ -11,15 +11,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
 #[cfg(feature = "ssr")]
-async fn signed_in(
-    message: &str,
-) -> Result<(crate::server::state::AppState, uuid::Uuid), AppError> {
-    let state = crate::server::state::AppState::from_context()?;
-    let account = crate::accounts::api::current_account_id()
-        .await?
-        .ok_or_else(|| AppError::unauthorized(message))?;
-    Ok((state, account))
-}
+use crate::accounts::api::signed_in;
 
 #[server(prefix = "/api", endpoint = "settings/notifications", input = GetUrl)]
 pub async fn get_notification_settings() -> Result<SettingsView, AppError> {

@@ -61,24 +61,10 @@ impl Vapid {
         if let Some(k) = private_b64 {
             return Vapid::from_bytes(&decode(k)?, contact);
         }
-        let path = data_dir.join("vapid.key");
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            return Vapid::from_bytes(&decode(&text)?, contact);
-        }
-        let key = ES256KeyPair::generate();
-        std::fs::create_dir_all(data_dir)?;
-        {
-            use std::io::Write;
-            use std::os::unix::fs::OpenOptionsExt;
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&path)
-                .with_context(|| format!("creating {}", path.display()))?;
-            file.write_all(URL_SAFE_NO_PAD.encode(key.to_bytes()).as_bytes())?;
-        }
-        Vapid::from_bytes(&key.to_bytes(), contact)
+        let (text, _) = crate::server::secrets::key_file(&data_dir.join("vapid.key"), || {
+            URL_SAFE_NO_PAD.encode(ES256KeyPair::generate().to_bytes())
+        })?;
+        Vapid::from_bytes(&decode(&text)?, contact)
     }
 }
 

@@ -14,6 +14,28 @@ use std::path::Path;
 
 const NONCE_LEN: usize = 12;
 
+/// The text of the key file at `path`; when there is none yet, `make`'s text is written
+/// there first, readable by its owner only (and `true` says so).
+pub fn key_file(path: &Path, make: impl FnOnce() -> String) -> anyhow::Result<(String, bool)> {
+    if let Ok(text) = std::fs::read_to_string(path) {
+        return Ok((text, false));
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let text = make();
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?
+        .write_all(text.as_bytes())?;
+    Ok((text, true))
+}
+
 #[derive(Clone)]
 pub struct Sealer {
     cipher: Aes256Gcm,
@@ -44,30 +66,20 @@ impl Sealer {
             return Sealer::from_key(&key);
         }
         let path = data_dir.join("secret.key");
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            let key = STANDARD
-                .decode(text.trim())
-                .with_context(|| format!("{} is not a base64 key", path.display()))?;
-            return Sealer::from_key(&key);
+        let (text, made) = key_file(&path, || {
+            let mut key = [0u8; 32];
+            rand::rngs::OsRng.fill_bytes(&mut key);
+            STANDARD.encode(key)
+        })?;
+        if made {
+            tracing::warn!(
+                path = %path.display(),
+                "SCOUT_SECRET_KEY is unset: made a key for secrets at rest in the data folder"
+            );
         }
-        let mut key = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut key);
-        std::fs::create_dir_all(data_dir)?;
-        {
-            use std::io::Write;
-            use std::os::unix::fs::OpenOptionsExt;
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&path)
-                .with_context(|| format!("creating {}", path.display()))?;
-            file.write_all(STANDARD.encode(key).as_bytes())?;
-        }
-        tracing::warn!(
-            path = %path.display(),
-            "SCOUT_SECRET_KEY is unset: made a key for secrets at rest in the data folder"
-        );
+        let key = STANDARD
+            .decode(text.trim())
+            .with_context(|| format!("{} is not a base64 key", path.display()))?;
         Sealer::from_key(&key)
     }
 

@@ -42,6 +42,15 @@ impl Reply {
     }
 }
 
+/// A form body as the browser posts it.
+pub fn form(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode_component(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 pub async fn app(pool: PgPool) -> App {
     app_with(pool, Config::for_tests()).await
 }
