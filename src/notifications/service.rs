@@ -53,14 +53,18 @@ pub fn known_zone(name: &str) -> bool {
     jiff::tz::TimeZone::get(name).is_ok()
 }
 
-pub fn zone_names() -> Vec<String> {
-    let mut names: Vec<String> = jiff::tz::db()
-        .available()
-        .map(|n| n.to_string())
-        .filter(|n| n.contains('/') || n == "UTC")
-        .collect();
-    names.sort();
-    names
+/// Every zone a person may choose, sorted (read from the bundled database once).
+pub fn zone_names() -> &'static [String] {
+    static NAMES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+        let mut names: Vec<String> = jiff::tz::db()
+            .available()
+            .map(|n| n.to_string())
+            .filter(|n| n.contains('/') || n == "UTC")
+            .collect();
+        names.sort();
+        names
+    });
+    &NAMES
 }
 
 fn trouble_words(
@@ -95,11 +99,21 @@ pub async fn trouble(state: &AppState, account: Uuid) -> Result<Vec<ChannelTroub
         .ok_or(AppError::NotFound)?;
     let address = settings.alert_email.unwrap_or(sign_in);
     let hooks = repo::webhooks(&state.pool, account).await?;
+    trouble_with(state, account, &address, &hooks).await
+}
+
+/// `trouble` for a caller that has already read the address and the webhooks.
+async fn trouble_with(
+    state: &AppState,
+    account: Uuid,
+    address: &str,
+    hooks: &[repo::WebhookRow],
+) -> Result<Vec<ChannelTrouble>, AppError> {
     let now = OffsetDateTime::now_utc();
     Ok(repo::trouble(&state.pool, account)
         .await?
         .iter()
-        .map(|t| trouble_words(t, &address, &hooks, now))
+        .map(|t| trouble_words(t, address, hooks, now))
         .collect())
 }
 
@@ -108,11 +122,10 @@ pub async fn settings_view(state: &AppState, account: Uuid) -> Result<SettingsVi
         .await?
         .ok_or(AppError::NotFound)?;
     let now = OffsetDateTime::now_utc();
-    let webhooks = repo::webhooks(&state.pool, account)
-        .await?
-        .iter()
-        .map(|w| webhook_view(state, w, now))
-        .collect();
+    let hooks = repo::webhooks(&state.pool, account).await?;
+    let address = settings.alert_email.as_deref().unwrap_or(&sign_in_email);
+    let trouble = trouble_with(state, account, address, &hooks).await?;
+    let webhooks = hooks.iter().map(|w| webhook_view(state, w, now)).collect();
     let devices = repo::devices(&state.pool, account)
         .await?
         .iter()
@@ -128,8 +141,8 @@ pub async fn settings_view(state: &AppState, account: Uuid) -> Result<SettingsVi
         devices,
         push_key: state.vapid.public_key.clone(),
         sign_in_email,
-        trouble: trouble(state, account).await?,
-        zones: zone_names(),
+        trouble,
+        zones: zone_names().to_vec(),
     })
 }
 
