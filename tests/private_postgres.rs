@@ -77,15 +77,31 @@ fn terminate(mut child: Child) {
     }
 }
 
-/// Postgres processes whose command line names this data directory.
+/// Postmasters whose command line names this data directory. A backend that
+/// the postmaster has just forked still carries the postmaster's command line
+/// until it sets its own title, so processes whose parent is one of ours are
+/// children, not a second postmaster.
 fn postgres_processes_for(data_dir: &Path) -> Vec<String> {
     let needle = std::path::absolute(data_dir).unwrap().display().to_string();
-    std::fs::read_dir("/proc")
+    let ours: Vec<(u32, u32, String)> = std::fs::read_dir("/proc")
         .unwrap()
         .filter_map(Result::ok)
-        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
-        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
-        .filter(|c| c.contains("postgres") && c.contains(&needle))
+        .filter_map(|e| {
+            let pid = e.file_name().to_str()?.parse::<u32>().ok()?;
+            let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            if !(cmdline.contains("postgres") && cmdline.contains(&needle)) {
+                return None;
+            }
+            // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces
+            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+            let ppid = stat.rsplit_once(") ")?.1.split(' ').nth(1)?.parse().ok()?;
+            Some((pid, ppid, cmdline))
+        })
+        .collect();
+    ours.iter()
+        .filter(|(_, ppid, _)| !ours.iter().any(|(pid, _, _)| pid == ppid))
+        .map(|(_, _, cmdline)| cmdline.clone())
         .collect()
 }
 
