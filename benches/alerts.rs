@@ -121,7 +121,7 @@ fn main() {
         ms(*times.last().unwrap()),
     );
     println!(
-        "past the inline check: p50 {}, p99 {}, max {}; distinct word/equipment criteria the engine decided: p50 {}, p99 {}; rules matched: p50 {}, p99 {}, max {}",
+        "past the exact check: p50 {}, p99 {}, max {}; distinct word/equipment criteria the engine decided: p50 {}, p99 {}; rules matched: p50 {}, p99 {}, max {}",
         at(&candidates, 0.5),
         at(&candidates, 0.99),
         candidates.last().unwrap(),

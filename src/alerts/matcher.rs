@@ -1,23 +1,27 @@
 //! Which alert rules a listing matches, without visiting every rule.
 //!
 //! Candidates: every rule is filed under the most specific thing it asks for: each model it
-//! names, else each make, else "anywhere" (no make or model). A listing looks at three lists
-//! only: its model's, its make's and "anywhere". Each list is sorted by the rule's highest
-//! price (rules without one first), so the walk stops at the first rule whose ceiling is
-//! below the listing's price, and the rule's other structured bounds (price floor, years,
-//! mileage, power, fuel / gearbox / body / condition / seller as bit masks, photos, city,
-//! distance) are held inline next to the rule's slot and checked before anything else. A
-//! listing's distance to each rule centre (most are city centres) is measured once.
+//! names, else each make, else "anywhere" (no make or model); and within that by place: in a
+//! city, within a radius of a centre (most centres are city centres), or anywhere. A listing
+//! looks at its model's, its make's and the "anywhere" shelves only, and on each at the
+//! rules without a place, its own city's, and those around the centres within reach of it
+//! (its distance to each centre measured once).
 //!
-//! The inline check decides the criteria it covers completely (make, model, the numeric
-//! bounds, the closed vocabularies, photos, city, distance). What else a rule asks for
-//! (words, equipment, colours, an age) is decided by the search engine's own code: the
-//! listing is put in a one-listing [`Index`] and those filters are counted on it, exactly as
-//! a search counts them; rules that ask for the same thing share one answer per listing, and
-//! keyword expressions shared by many rules are likewise evaluated once per listing. The engine is also the reference the
-//! inline check is tested against (every rule on its own one-listing index, and every rule
-//! as a search over all listings), so a search and its alert agree about a listing. Last,
-//! the rule's must-have and excluded keywords are checked against the listing's words.
+//! Each such list is a bit index: a column of bits (one per rule) for every bucket of every
+//! structured dimension (price, year, mileage, power, fuel, gearbox, body, condition, seller,
+//! photos, and distance around a centre), the bit set when the rule's bounds admit a value
+//! in that bucket. A listing picks one column per dimension; AND-ing those (64 rules a
+//! machine word) leaves a small superset of the rules whose bounds admit it, which the exact
+//! check then narrows. That exact check decides the criteria it covers completely (make,
+//! model, the numeric bounds, the closed vocabularies, photos, city, distance). What else a
+//! rule asks for (words, equipment, colours, an age) is decided by the search engine's own
+//! code: the listing is put in a one-listing [`Index`] and those filters are counted on it,
+//! exactly as a search counts them; rules that ask for the same thing share one answer per
+//! listing, and keyword expressions shared by many rules are likewise evaluated once per
+//! listing. The engine is also the reference the index is tested against (every rule on its
+//! own one-listing index, and every rule as a search over all listings), so a search and its
+//! alert agree about a listing. Last, the rule's must-have and excluded keywords are checked
+//! against the listing's words.
 
 use super::keywords::{Expr, Text};
 use crate::listings::{
@@ -75,7 +79,7 @@ pub fn brute_force<'r>(
     ids
 }
 
-/// The closed vocabularies, in bit order, for the inline masks.
+/// The closed vocabularies, in bit order, for the exact check's masks.
 fn vocabularies() -> [Vec<&'static str>; 5] {
     use crate::listings::model::{Body, Condition, Fuel, SellerType, Transmission};
     [
@@ -103,7 +107,7 @@ fn mask(vocabulary: &[&str], values: &[String]) -> u32 {
     values.iter().fold(0, |m, v| m | bit(vocabulary, Some(v)))
 }
 
-/// A listing's values as the inline check reads them.
+/// A listing's values as the exact check reads them.
 struct Probe {
     price: i64,
     year: Option<i16>,
@@ -154,14 +158,15 @@ struct Entry {
     /// The interned centre and the radius in metres.
     near: Option<(u32, f64)>,
     photos: bool,
-    /// The rule's criteria the inline check does not cover (words, equipment, colours,
+    /// The rule's criteria the exact check does not cover (words, equipment, colours,
     /// age), interned: the search engine's own check decides them, once per listing for all
     /// rules that share them. [`NONE`] when there are none.
     residual: u32,
     /// The must-have and excluded keyword expressions, interned likewise.
     keywords: u32,
     excluded: u32,
-    /// Filed under more than one key (several models or makes): a listing may meet it twice.
+    /// Filed under a model and a make: a listing of that model and make meets it twice. (A
+    /// listing has one model and one make, so two models or two makes never meet it twice.)
     several: bool,
     slot: u32,
     /// The rule's id, so a match needs no look at the rule itself.
@@ -171,7 +176,7 @@ struct Entry {
 /// No interned criteria.
 const NONE: u32 = u32::MAX;
 
-/// The part of a rule's filters the inline check does not decide.
+/// The part of a rule's filters the exact check does not decide.
 fn residual(f: &Filters) -> Option<Filters> {
     (f.text.is_some()
         || !f.equipment.is_empty()
@@ -259,6 +264,7 @@ impl Entry {
             bounds.is_none_or(|(lo, hi)| v.is_some_and(|v| v >= lo && v <= hi))
         };
         p.price >= self.price_min
+            && p.price <= self.price_max
             && within(p.year, self.year)
             && self
                 .mileage_max
@@ -294,39 +300,463 @@ impl Distances<'_> {
     }
 }
 
-/// Rules sorted by their price ceiling, highest (or none) first.
-#[derive(Debug, Default)]
-struct Postings(Vec<Entry>);
+/// How one dimension's values fall into buckets: bucket `b` holds the values from its lower
+/// bound up to the next bucket's. The first bucket starts at `i64::MIN`, so every value has
+/// one.
+#[derive(Debug)]
+struct Scale(Vec<i64>);
 
-impl Postings {
-    fn insert(&mut self, e: Entry) {
-        let at = self.0.partition_point(|x| x.price_max >= e.price_max);
-        self.0.insert(at, e);
+impl Scale {
+    fn new(bounds: impl IntoIterator<Item = i64>) -> Scale {
+        let mut lower = vec![i64::MIN];
+        lower.extend(bounds);
+        debug_assert!(lower.windows(2).all(|w| w[0] < w[1]), "{lower:?}");
+        Scale(lower)
     }
 
-    fn remove(&mut self, slot: u32) {
-        self.0.retain(|e| e.slot != slot);
+    fn len(&self) -> usize {
+        self.0.len()
     }
 
-    /// The entries whose inline bounds admit the listing.
-    fn candidates<'a>(
-        &'a self,
-        p: &Probe,
-        distances: &mut Distances<'_>,
-        out: &mut Vec<&'a Entry>,
-    ) {
-        for e in &self.0 {
-            if e.price_max < p.price {
-                break;
+    fn bucket(&self, value: i64) -> usize {
+        self.0.partition_point(|lower| *lower <= value) - 1
+    }
+
+    /// Whether every value of bucket `b` is in `lo..=hi`.
+    fn within(&self, b: usize, lo: i64, hi: i64) -> bool {
+        let upper = self.0.get(b + 1).map_or(i64::MAX, |next| next - 1);
+        self.0[b] >= lo && upper <= hi
+    }
+
+    /// The buckets holding any value of `lo..=hi`.
+    fn span(&self, lo: i64, hi: i64) -> std::ops::RangeInclusive<usize> {
+        if lo > hi {
+            #[expect(clippy::reversed_empty_ranges, reason = "no buckets")]
+            return 1..=0;
+        }
+        self.bucket(lo)..=self.bucket(hi)
+    }
+}
+
+/// The dimensions of the bit index, in column order.
+const PRICE: usize = 0;
+const YEAR: usize = 1;
+const MILEAGE: usize = 2;
+const POWER: usize = 3;
+const VOCABULARY: usize = 4;
+const PHOTOS: usize = 9;
+const DISTANCE: usize = 10;
+/// The columns a listing picks, one per dimension; the distance one only around a centre.
+type Picks = [usize; DISTANCE];
+
+/// Where each dimension's columns start in a candidate list, and how values are bucketed.
+/// A rule sets its bit in every column whose bucket holds a value its bounds admit, plus the
+/// "no value" column of a dimension it does not bound; a listing picks one column per
+/// dimension (its value's bucket, or "no value"). So a rule whose bounds admit the listing
+/// has its bit set in every column the listing picks: the columns' AND is a superset of the
+/// rules that pass, which the exact check ([`Entry::may_admit`]) then narrows.
+#[derive(Debug)]
+struct Layout {
+    price: Scale,
+    year: Scale,
+    mileage: Scale,
+    power: Scale,
+    distance: Scale,
+    vocabularies: [Vec<&'static str>; 5],
+    start: [usize; DISTANCE + 2],
+}
+
+impl Default for Layout {
+    fn default() -> Layout {
+        // euro cents, about 12% apart from 300 EUR to 1,000,000 EUR
+        let mut prices = vec![0];
+        let mut eur = 300.0_f64;
+        while eur < 1_000_000.0 {
+            #[expect(clippy::cast_possible_truncation, reason = "below 10^8")]
+            prices.push((eur.round() as i64) * 100);
+            eur *= 1.12;
+        }
+        let year = Scale::new([1970, 1980, 1990].into_iter().chain(1991..=2035));
+        let mileage = Scale::new(
+            (0..=300_000)
+                .step_by(10_000)
+                .chain([350_000, 400_000, 500_000]),
+        );
+        let power = Scale::new((0..=400).step_by(20).chain([450, 500, 600, 800]));
+        // metres
+        let distance = Scale::new(
+            (0..=200_000)
+                .step_by(5_000)
+                .chain([250_000, 300_000, 400_000, 500_000, 1_000_000]),
+        );
+        let vocabularies = vocabularies();
+        // each dimension's width: the buckets, plus one for "no value" where a listing may
+        // lack one (a vocabulary's extra column also takes values outside it)
+        let price = Scale::new(prices);
+        let widths = [
+            price.len(),
+            year.len() + 1,
+            mileage.len() + 1,
+            power.len() + 1,
+            vocabularies[0].len() + 1,
+            vocabularies[1].len() + 1,
+            vocabularies[2].len() + 1,
+            vocabularies[3].len() + 1,
+            vocabularies[4].len() + 1,
+            2,
+            distance.len(),
+        ];
+        let mut start = [0; DISTANCE + 2];
+        for (i, width) in widths.iter().enumerate() {
+            start[i + 1] = start[i] + width;
+        }
+        Layout {
+            price,
+            year,
+            mileage,
+            power,
+            distance,
+            vocabularies,
+            start,
+        }
+    }
+}
+
+impl Layout {
+    /// How many columns a list has: around a centre, the distance ones too.
+    fn width(&self, around: bool) -> usize {
+        self.start[if around { DISTANCE + 1 } else { DISTANCE }]
+    }
+
+    /// "No value": the column after a dimension's buckets.
+    fn none(&self, dimension: usize) -> usize {
+        self.start[dimension + 1] - 1
+    }
+
+    /// Calls `set` with every column the entry's bounds admit, and whether they admit every
+    /// value of that column's bucket.
+    fn admitted(&self, e: &Entry, around: bool, mut set: impl FnMut(usize, bool)) {
+        // the buckets meeting lo..=hi, wholly admitted when none of their values is below
+        // lo or above `whole` (hi, or less where values are rounded down into buckets);
+        // unbounded: every bucket and "no value"
+        let mut bounded =
+            |dimension: usize, scale: &Scale, bounds: Option<(i64, i64, i64)>| match bounds {
+                Some((lo, hi, whole)) => {
+                    for b in scale.span(lo, hi) {
+                        set(self.start[dimension] + b, scale.within(b, lo, whole));
+                    }
+                }
+                None => {
+                    for b in 0..=scale.len() {
+                        set(self.start[dimension] + b, true);
+                    }
+                }
+            };
+        let price = (e.price_min, e.price_max, e.price_max);
+        bounded(PRICE, &self.price, Some(price));
+        let year = e.year.map(|(lo, hi)| (lo.into(), hi.into(), hi.into()));
+        bounded(YEAR, &self.year, year);
+        let mileage = e.mileage_max.map(|m| (i64::MIN, m.into(), m.into()));
+        bounded(MILEAGE, &self.mileage, mileage);
+        let power = e.power.map(|(lo, hi)| (lo.into(), hi.into(), hi.into()));
+        bounded(POWER, &self.power, power);
+        if around && let Some((_, radius)) = e.near {
+            // listings are bucketed by the floor of their distance in whole metres: those at
+            // most floor(radius) may be within the radius, those below it certainly are
+            #[expect(clippy::cast_possible_truncation, reason = "saturates, as meant")]
+            let floor = radius.floor() as i64;
+            let distance = (i64::MIN, floor, floor.saturating_sub(1));
+            bounded(DISTANCE, &self.distance, Some(distance));
+        }
+        for (i, mask) in e.masks.iter().enumerate() {
+            let width = self.vocabularies[i].len();
+            for b in 0..=width {
+                if *mask == u32::MAX || (b < width && mask >> b & 1 == 1) {
+                    set(self.start[VOCABULARY + i] + b, true);
+                }
             }
-            if e.may_admit(p, distances) {
-                out.push(e);
-            }
+        }
+        for b in usize::from(e.photos)..=1 {
+            set(self.start[PHOTOS] + b, true);
         }
     }
 
-    fn sort(&mut self) {
-        self.0.sort_by_key(|e| std::cmp::Reverse(e.price_max));
+    /// The column a listing picks in each dimension but distance.
+    fn picks(&self, p: &Probe) -> Picks {
+        let value = |dimension: usize, scale: &Scale, v: Option<i64>| {
+            v.map_or(self.none(dimension), |v| {
+                self.start[dimension] + scale.bucket(v)
+            })
+        };
+        let mut picks = [0; DISTANCE];
+        picks[PRICE] = self.start[PRICE] + self.price.bucket(p.price);
+        picks[YEAR] = value(YEAR, &self.year, p.year.map(i64::from));
+        picks[MILEAGE] = value(MILEAGE, &self.mileage, p.mileage.map(i64::from));
+        picks[POWER] = value(POWER, &self.power, p.power.map(i64::from));
+        for (i, bit) in p.bits.iter().enumerate() {
+            let dimension = VOCABULARY + i;
+            picks[dimension] = if *bit == 0 {
+                self.none(dimension)
+            } else {
+                self.start[dimension] + bit.trailing_zeros() as usize
+            };
+        }
+        picks[PHOTOS] = self.start[PHOTOS] + usize::from(p.photos);
+        picks
+    }
+
+    /// The distance column of a listing `metres` from a list's centre.
+    fn distance(&self, metres: f64) -> usize {
+        #[expect(clippy::cast_possible_truncation, reason = "saturates, as meant")]
+        let floor = metres.floor() as i64;
+        self.start[DISTANCE] + self.distance.bucket(floor)
+    }
+}
+
+/// One candidate list: rules in the order they came, a bit each (64 to a word) in columns
+/// kept in one flat array, `stride` words apart: for every bucket of every dimension (see
+/// [`Layout`]) one column of the rules whose bounds admit some of its values, and one of those
+/// admitting all of them; then which rules are still in the list, and which need more than
+/// their bounds checked (words, equipment, keywords; or filed under a model and its make).
+#[derive(Debug)]
+struct Group {
+    entries: Vec<Entry>,
+    /// The entries' rule ids, for rules that need no more than the columns say.
+    ids: Vec<i64>,
+    bits: Vec<u64>,
+    stride: usize,
+    /// Words in use per column.
+    words: usize,
+    /// Columns per kind (some, all).
+    width: usize,
+    dead: usize,
+    /// Rules around one centre: the distance columns are kept.
+    around: bool,
+}
+
+impl Group {
+    fn new(around: bool, layout: &Layout) -> Group {
+        Group {
+            entries: Vec::new(),
+            ids: Vec::new(),
+            bits: Vec::new(),
+            stride: 0,
+            words: 0,
+            width: layout.width(around),
+            dead: 0,
+            around,
+        }
+    }
+
+    fn live(&self) -> usize {
+        2 * self.width
+    }
+
+    fn special(&self) -> usize {
+        2 * self.width + 1
+    }
+
+    fn column(&self, c: usize) -> &[u64] {
+        &self.bits[c * self.stride..c * self.stride + self.words]
+    }
+
+    fn set(&mut self, c: usize, i: usize) {
+        self.bits[c * self.stride + i / 64] |= 1 << (i % 64);
+    }
+
+    fn push(&mut self, e: Entry, layout: &Layout) {
+        let n = self.entries.len();
+        if n == self.words * 64 {
+            if self.words == self.stride {
+                // room for twice the words in every column
+                let stride = (self.stride * 2).max(1);
+                let columns = 2 * self.width + 2;
+                let mut bits = vec![0; columns * stride];
+                for c in 0..columns {
+                    bits[c * stride..c * stride + self.words].copy_from_slice(self.column(c));
+                }
+                self.bits = bits;
+                self.stride = stride;
+            }
+            self.words += 1;
+        }
+        self.set(self.live(), n);
+        if e.residual != NONE || e.keywords != NONE || e.excluded != NONE || e.several {
+            self.set(self.special(), n);
+        }
+        let width = self.width;
+        let mut marks = Vec::with_capacity(64);
+        layout.admitted(&e, self.around, |c, whole| marks.push((c, whole)));
+        for (c, whole) in marks {
+            self.set(c, n);
+            if whole {
+                self.set(width + c, n);
+            }
+        }
+        self.ids.push(e.id);
+        self.entries.push(e);
+    }
+
+    fn is_live(&self, i: usize) -> bool {
+        self.column(self.live())[i / 64] >> (i % 64) & 1 == 1
+    }
+
+    /// Takes the rule in `slot` out; rebuilds the list once most of it is gone.
+    fn remove(&mut self, slot: u32, layout: &Layout) {
+        let Some(i) =
+            (0..self.entries.len()).find(|i| self.entries[*i].slot == slot && self.is_live(*i))
+        else {
+            return;
+        };
+        let live = self.live();
+        self.bits[live * self.stride + i / 64] &= !(1 << (i % 64));
+        self.dead += 1;
+        if self.dead * 2 > self.entries.len() {
+            let mut fresh = Group::new(self.around, layout);
+            let entries = std::mem::take(&mut self.entries);
+            for (i, e) in entries.into_iter().enumerate() {
+                if self.is_live(i) {
+                    fresh.push(e, layout);
+                }
+            }
+            *self = fresh;
+        }
+    }
+
+    /// The rules whose bounds admit the listing: those that need nothing else straight into
+    /// `ids`, the rest (bounds already checked) into `found`.
+    fn candidates<'a>(
+        &'a self,
+        picks: &Picks,
+        distance: Option<usize>,
+        p: &Probe,
+        distances: &mut Distances<'_>,
+        ids: &mut Vec<i64>,
+        found: &mut Vec<&'a Entry>,
+    ) {
+        if self.words == 0 {
+            return;
+        }
+        let mut some: [&[u64]; DISTANCE + 1] = [&[]; DISTANCE + 1];
+        let mut all: [&[u64]; DISTANCE + 1] = [&[]; DISTANCE + 1];
+        let mut n = 0;
+        for c in picks.iter().chain(distance.as_ref()) {
+            some[n] = self.column(*c);
+            all[n] = self.column(self.width + c);
+            n += 1;
+        }
+        let (some, all) = (&some[..n], &all[..n]);
+        let live = self.column(self.live());
+        let special = self.column(self.special());
+        for i in 0..self.words {
+            let mut maybe = live[i];
+            for column in some {
+                if maybe == 0 {
+                    break;
+                }
+                maybe &= column[i];
+            }
+            if maybe == 0 {
+                continue;
+            }
+            let mut sure = maybe & !special[i];
+            for column in all {
+                sure &= column[i];
+            }
+            let mut word = sure;
+            while word != 0 {
+                let bit = word.trailing_zeros() as usize;
+                word &= word - 1;
+                ids.push(self.ids[i * 64 + bit]);
+            }
+            let mut word = maybe & !sure;
+            while word != 0 {
+                let bit = word.trailing_zeros() as usize;
+                word &= word - 1;
+                let e = &self.entries[i * 64 + bit];
+                if e.may_admit(p, distances) {
+                    found.push(e);
+                }
+            }
+        }
+    }
+}
+
+/// Rules around one centre, and the farthest any of them reaches.
+#[derive(Debug)]
+struct Around {
+    centre: u32,
+    reach: f64,
+    group: Group,
+}
+
+/// Every rule filed under one key, by place: anywhere, in a city, or within a radius of a
+/// centre (a listing looks only at its own city's list and at the centres within reach).
+#[derive(Debug)]
+struct Shelf {
+    anywhere: Group,
+    cities: HashMap<i32, Group>,
+    around: Vec<Around>,
+}
+
+impl Shelf {
+    fn new(layout: &Layout) -> Shelf {
+        Shelf {
+            anywhere: Group::new(false, layout),
+            cities: HashMap::new(),
+            around: Vec::new(),
+        }
+    }
+
+    fn group(&mut self, e: &Entry, layout: &Layout) -> &mut Group {
+        match (e.near, e.city) {
+            (Some((centre, radius)), _) => {
+                let at = match self.around.iter().position(|a| a.centre == centre) {
+                    Some(at) => at,
+                    None => {
+                        self.around.push(Around {
+                            centre,
+                            reach: radius,
+                            group: Group::new(true, layout),
+                        });
+                        self.around.len() - 1
+                    }
+                };
+                let around = &mut self.around[at];
+                around.reach = around.reach.max(radius);
+                &mut around.group
+            }
+            (None, Some(city)) => self
+                .cities
+                .entry(city)
+                .or_insert_with(|| Group::new(false, layout)),
+            (None, None) => &mut self.anywhere,
+        }
+    }
+
+    fn candidates<'a>(
+        &'a self,
+        layout: &Layout,
+        picks: &Picks,
+        p: &Probe,
+        distances: &mut Distances<'_>,
+        ids: &mut Vec<i64>,
+        found: &mut Vec<&'a Entry>,
+    ) {
+        self.anywhere
+            .candidates(picks, None, p, distances, ids, found);
+        if let Some(group) = self.cities.get(&p.city) {
+            group.candidates(picks, None, p, distances, ids, found);
+        }
+        for around in &self.around {
+            let metres = distances.to(around.centre, p.at);
+            if metres <= around.reach {
+                let column = layout.distance(metres);
+                around
+                    .group
+                    .candidates(picks, Some(column), p, distances, ids, found);
+            }
+        }
     }
 }
 
@@ -360,7 +790,8 @@ fn keys_of(f: &Filters) -> Vec<Key> {
 pub struct Matcher {
     rules: Vec<Option<Rule>>,
     slot_of: HashMap<i64, u32>,
-    lists: HashMap<Key, Postings>,
+    lists: HashMap<Key, Shelf>,
+    layout: Layout,
     residuals: Interned<Filters>,
     expressions: Interned<Expr>,
     centres: Interned<(f64, f64)>,
@@ -385,7 +816,9 @@ impl Matcher {
         let slot = u32::try_from(self.rules.len()).unwrap_or(u32::MAX);
         let entry = self.entry(&rule, slot);
         for key in keys_of(&rule.filters) {
-            self.lists.entry(key).or_default().insert(entry);
+            let layout = &self.layout;
+            let shelf = self.lists.entry(key).or_insert_with(|| Shelf::new(layout));
+            shelf.group(&entry, layout).push(entry, layout);
         }
         self.slot_of.insert(rule.id, slot);
         self.rules.push(Some(rule));
@@ -397,9 +830,10 @@ impl Matcher {
             return;
         };
         if let Some(rule) = self.rules[slot as usize].take() {
+            let entry = self.entry(&rule, slot);
             for key in keys_of(&rule.filters) {
-                if let Some(list) = self.lists.get_mut(&key) {
-                    list.remove(slot);
+                if let Some(shelf) = self.lists.get_mut(&key) {
+                    shelf.group(&entry, &self.layout).remove(slot, &self.layout);
                 }
             }
         }
@@ -414,45 +848,43 @@ impl Matcher {
         let centre = self
             .centres
             .id(rule.filters.near.map(|(lat, lng, _)| (lat, lng)));
-        Entry::of(
-            rule,
-            slot,
-            interned,
-            centre,
-            keys_of(&rule.filters).len() > 1,
-        )
+        Entry::of(rule, slot, interned, centre, {
+            let keys = keys_of(&rule.filters);
+            keys.iter().any(|k| matches!(k, Key::Model(_)))
+                && keys.iter().any(|k| matches!(k, Key::Make(_)))
+        })
     }
 
-    /// Builds a matcher from many rules at once (each candidate list sorted once).
+    /// Builds a matcher from many rules at once.
     pub fn build(rules: impl IntoIterator<Item = Rule>) -> Matcher {
         let mut m = Matcher::new();
         for rule in rules {
-            m.remove(rule.id);
-            let slot = u32::try_from(m.rules.len()).unwrap_or(u32::MAX);
-            let entry = m.entry(&rule, slot);
-            for key in keys_of(&rule.filters) {
-                m.lists.entry(key).or_default().0.push(entry);
-            }
-            m.slot_of.insert(rule.id, slot);
-            m.rules.push(Some(rule));
-        }
-        for list in m.lists.values_mut() {
-            list.sort();
+            m.upsert(rule);
         }
         m
     }
 
-    /// The entries whose candidate lists and inline bounds admit the row, each once.
-    fn candidates(&self, row: &Row) -> Vec<&Entry> {
+    /// The rules whose bounds admit the row, each once: the ids of those that need nothing
+    /// more, and the entries of the rest.
+    fn candidates(&self, row: &Row) -> (Vec<i64>, Vec<&Entry>) {
+        let mut ids = Vec::new();
         let mut found = Vec::new();
         let probe = Probe::of(row);
+        let picks = self.layout.picks(&probe);
         let mut distances = Distances {
             centres: &self.centres.items,
             known: vec![f64::NAN; self.centres.items.len()],
         };
         let mut look = |key: Key| {
-            if let Some(list) = self.lists.get(&key) {
-                list.candidates(&probe, &mut distances, &mut found);
+            if let Some(shelf) = self.lists.get(&key) {
+                shelf.candidates(
+                    &self.layout,
+                    &picks,
+                    &probe,
+                    &mut distances,
+                    &mut ids,
+                    &mut found,
+                );
             }
         };
         if let Some(m) = row.model_id {
@@ -466,13 +898,13 @@ impl Matcher {
             let mut seen = std::collections::HashSet::new();
             found.retain(|e| !e.several || seen.insert(e.slot));
         }
-        found
+        (ids, found)
     }
 
-    /// How many rules pass the inline check, and how many distinct criteria the search
+    /// How many rules' bounds admit the listing, and how many distinct criteria the search
     /// engine then decides for them (for benchmarks).
     pub fn candidate_count(&self, row: &Row) -> (usize, usize) {
-        let found = self.candidates(row);
+        let (ids, found) = self.candidates(row);
         let mut residuals: Vec<u32> = found
             .iter()
             .map(|e| e.residual)
@@ -480,7 +912,7 @@ impl Matcher {
             .collect();
         residuals.sort_unstable();
         residuals.dedup();
-        (found.len(), residuals.len())
+        (ids.len() + found.len(), residuals.len())
     }
 
     /// A rule by id.
@@ -493,7 +925,7 @@ impl Matcher {
     /// The ids of the rules the listing matches, in no particular order; `now` is what
     /// "posted within N days" counts back from.
     pub fn matching(&self, listing: &Listing<'_>, now: OffsetDateTime) -> Vec<i64> {
-        let found = self.candidates(listing.row);
+        let (mut out, found) = self.candidates(listing.row);
         let mut one: Option<Index> = None;
         // per interned item: 0 not yet asked, 1 no, 2 yes
         let mut residuals = vec![0u8; self.residuals.items.len()];
@@ -505,7 +937,6 @@ impl Matcher {
             }
             *known == 2
         };
-        let mut out = Vec::with_capacity(found.len());
         for e in found {
             if e.keywords != NONE && !holds(e.keywords) || e.excluded != NONE && holds(e.excluded) {
                 continue;
@@ -608,6 +1039,103 @@ mod tests {
             nonzero += usize::from(by_search > 0);
         }
         assert!(nonzero > 100, "only {nonzero} rules found anything");
+    }
+
+    /// Values on and beside every bucket bound of a scale.
+    fn edges(scale: &Scale) -> Vec<i64> {
+        scale.0[1..]
+            .iter()
+            .flat_map(|b| [b - 1, *b, b + 1])
+            .collect()
+    }
+
+    fn pick(rng: &mut StdRng, from: &[i64]) -> i64 {
+        from[rng.gen_range(0..from.len())]
+    }
+
+    #[test]
+    fn bounds_on_and_beside_every_bucket_edge_match_as_brute_force_does() {
+        let now = OffsetDateTime::now_utc();
+        let layout = Layout::default();
+        let mut rng = StdRng::seed_from_u64(11);
+        let small = |v: i64| i32::try_from(v.clamp(-30_000, 30_000)).unwrap();
+        let (prices, years, mileages, powers) = (
+            edges(&layout.price),
+            edges(&layout.year),
+            edges(&layout.mileage),
+            edges(&layout.power),
+        );
+        let (mut row, text) = plain_listing(now);
+        let centre = (42.1354, 24.7453);
+        let mut checked = 0;
+        let mut matched = 0;
+        for round in 0..300 {
+            row.price_eur_minor = pick(&mut rng, &prices);
+            row.year =
+                (round % 10 != 0).then(|| i16::try_from(small(pick(&mut rng, &years))).unwrap());
+            row.mileage_km =
+                (round % 7 != 0).then(|| i32::try_from(pick(&mut rng, &mileages)).unwrap());
+            row.power_hp =
+                (round % 9 != 0).then(|| i16::try_from(small(pick(&mut rng, &powers))).unwrap());
+            let metres = engine::earth_distance(centre, (row.latitude, row.longitude));
+            let listing = Listing {
+                row: &row,
+                text: &text,
+            };
+            let mut rules = Vec::new();
+            for id in 0..40 {
+                let mut f = Filters::default();
+                let price = row.price_eur_minor;
+                match id % 4 {
+                    0 => f.price_max_eur = Some(pick(&mut rng, &prices)),
+                    1 => f.price_min_eur = Some(pick(&mut rng, &prices)),
+                    2 => f.price_max_eur = Some(price + rng.gen_range(-1..=1)),
+                    _ => f.price_min_eur = Some(price + rng.gen_range(-1..=1)),
+                }
+                if rng.gen_bool(0.5) {
+                    f.year_min = Some(small(pick(&mut rng, &years)));
+                }
+                if rng.gen_bool(0.3) {
+                    f.year_max = Some(small(pick(&mut rng, &years)));
+                }
+                if rng.gen_bool(0.5) {
+                    f.mileage_max = Some(i32::try_from(pick(&mut rng, &mileages)).unwrap());
+                }
+                if rng.gen_bool(0.3) {
+                    f.power_min = Some(small(pick(&mut rng, &powers)));
+                }
+                if rng.gen_bool(0.3) {
+                    f.power_max = Some(small(pick(&mut rng, &powers)));
+                }
+                if rng.gen_bool(0.5) {
+                    let radius = match rng.gen_range(0..4) {
+                        0 => metres,
+                        1 => metres.floor(),
+                        2 => metres.floor() - 1.0,
+                        _ => metres.ceil(),
+                    };
+                    f.near = Some((centre.0, centre.1, Some(radius)));
+                }
+                rules.push(Rule {
+                    id: round * 100 + id,
+                    account: Uuid::nil(),
+                    filters: f,
+                    keywords: None,
+                    excluded: None,
+                });
+            }
+            let matcher = Matcher::build(rules.iter().cloned());
+            let mut got = matcher.matching(&listing, now);
+            got.sort_unstable();
+            let want = brute_force(&rules, &listing, now);
+            assert_eq!(got, want, "{row:?}");
+            checked += rules.len();
+            matched += want.len();
+        }
+        assert!(
+            matched > checked / 20,
+            "only {matched} of {checked} matched"
+        );
     }
 
     fn word(w: &str) -> crate::listings::search::TextMatch {
