@@ -9,7 +9,7 @@ use crate::{
         search_page::SearchPage,
         selling_page::{EditListingPage, MyListingsPage, SellPage},
     },
-    notifications::pages::{SettingsPage, UnsubscribePage},
+    notifications::pages::{ConfirmEmailPage, SettingsPage, UnsubscribePage},
 };
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, Meta, MetaTags, Title, provide_meta_context};
@@ -103,6 +103,11 @@ fn Layout() -> impl IntoView {
                     />
                     <Route path=StaticSegment("inbox") view=InboxPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("settings") view=SettingsPage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("confirm-email"), ParamSegment("token"))
+                        view=ConfirmEmailPage
+                        ssr=SsrMode::Async
+                    />
                     <Route
                         path=(StaticSegment("unsubscribe"), ParamSegment("token"))
                         view=UnsubscribePage

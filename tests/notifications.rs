@@ -298,17 +298,73 @@ async fn settings_are_checked_and_say_where_and_when_email_goes(pool: PgPool) {
     ]);
     let reply = app.save_settings(&buyer, &good).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    let saved = app.settings(&buyer).await.settings;
-    assert_eq!(saved.alert_email.as_deref(), Some("ana.alerts@example.com"));
-    assert_eq!(saved.time_zone, "Europe/Sofia");
-    assert!(saved.quiet.is_some());
+    assert!(
+        reply
+            .body
+            .contains("We sent a link to ana.alerts@example.com")
+            && reply.body.contains("to buyer@example.com until then"),
+        "{}",
+        reply.body
+    );
+    let view = app.settings(&buyer).await;
+    assert_eq!(view.settings.time_zone, "Europe/Sofia");
+    assert!(view.settings.quiet.is_some());
+    // the new address is not used until its owner opens the link sent to it
+    assert_eq!(view.settings.alert_email, None);
+    assert_eq!(
+        view.pending_email.as_deref(),
+        Some("ana.alerts@example.com")
+    );
+    let token = confirmation_token(&smtp, "ana.alerts@example.com");
+    // saving the same address again at once sends no second link
+    let reply = app.save_settings(&buyer, &good).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(smtp.received().len(), 1);
+    // a made-up or altered token confirms nothing
+    for forged in ["x".repeat(43), format!("{token}a")] {
+        let path = format!("/api/settings/alert-email/to-confirm?token={forged}");
+        assert_eq!(app.get(&path, None).await.status, StatusCode::NOT_FOUND);
+        let reply = app
+            .post(
+                "/api/settings/alert-email/confirm",
+                client::form(&[("token", forged.as_str())]),
+                None,
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
+    }
+    // the link's page names the address; confirming needs no sign-in, only the token
+    let path = format!("/api/settings/alert-email/to-confirm?token={token}");
+    let reply = app.get(&path, None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body, "\"ana.alerts@example.com\"");
+    let confirm = client::form(&[("token", token.as_str())]);
+    let reply = app
+        .post("/api/settings/alert-email/confirm", confirm.clone(), None)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let view = app.settings(&buyer).await;
+    assert_eq!(
+        view.settings.alert_email.as_deref(),
+        Some("ana.alerts@example.com")
+    );
+    assert_eq!(view.pending_email, None);
+    // a link works once
+    let reply = app
+        .post("/api/settings/alert-email/confirm", confirm, None)
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
 
     app.alert(&buyer, GOLF_ALERT, "Golf diesel").await;
     app.create(&seller, GOLF).await;
     app.work(&mut worker).await;
     // inside quiet hours (Sofia is UTC+2 in winter and UTC+3 in summer: either way the
     // window "this hour .. an hour before it" contains the present)
-    assert!(smtp.received().is_empty(), "held during quiet hours");
+    assert_eq!(
+        smtp.received().len(),
+        1,
+        "only the confirmation: the alert is held during quiet hours"
+    );
     let (due, pending): (time::OffsetDateTime, String) =
         sqlx::query_as("select due_at, state from delivery")
             .fetch_one(&app.pool)
@@ -322,8 +378,103 @@ async fn settings_are_checked_and_say_where_and_when_email_goes(pool: PgPool) {
     app.time_passes().await;
     deliveries::deliver_all(&app.state).await.unwrap();
     let mail = smtp.received();
-    assert_eq!(mail.len(), 1, "held, then delivered");
-    assert_eq!(mail[0].to, vec!["ana.alerts@example.com".to_string()]);
+    assert_eq!(
+        mail.len(),
+        2,
+        "the confirmation, then the alert: held, then delivered"
+    );
+    assert_eq!(mail[1].to, vec!["ana.alerts@example.com".to_string()]);
+}
+
+/// The token in the one confirmation link sent to `address`.
+fn confirmation_token(smtp: &Smtp, address: &str) -> String {
+    let mail = smtp.received();
+    let sent: Vec<_> = mail.iter().filter(|m| m.to == [address]).collect();
+    assert_eq!(sent.len(), 1, "{mail:?}");
+    let message = sent[0].parsed();
+    assert_eq!(
+        message.subject(),
+        Some("Confirm your address for Scout alerts")
+    );
+    let text = message.body_text(0).unwrap().to_string();
+    let html = message.body_html(0).unwrap().to_string();
+    let (_, rest) = text.split_once("/confirm-email/").expect("a link");
+    let token: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    assert_eq!(token.len(), 43, "{text}");
+    assert!(
+        html.contains(&format!("/confirm-email/{token}\"")),
+        "{html}"
+    );
+    token
+}
+
+#[sqlx::test]
+async fn a_confirmation_link_that_cannot_be_sent_keeps_the_address_in_use(pool: PgPool) {
+    let (app, smtp) = setup(pool).await;
+    let buyer = app.seller("buyer@example.com").await;
+    smtp.set_mode(Mode::Refuse(550));
+    let reply = app
+        .save_settings(
+            &buyer,
+            &settings_with(&[("alert_email", "nobody@example.com"), ("rhythm", "daily")]),
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    let error = reply.error().field("alert_email").unwrap();
+    assert!(
+        error.contains("could not send the confirmation link to nobody@example.com"),
+        "{error}"
+    );
+    // the rest of the form was kept; nothing waits for a link that never left
+    let view = app.settings(&buyer).await;
+    assert_eq!(view.settings.rhythm, scout::alerts::model::Rhythm::Daily);
+    assert_eq!(view.settings.alert_email, None);
+    assert_eq!(view.pending_email, None);
+
+    // an old link stops working once it is more than three days old
+    smtp.set_mode(Mode::Accept);
+    let reply = app
+        .save_settings(
+            &buyer,
+            &settings_with(&[("alert_email", "ana@example.com")]),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let token = confirmation_token(&smtp, "ana@example.com");
+    sqlx::query("update alert_settings set pending_sent_at = now() - interval '3 days 1 minute'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let reply = app
+        .post(
+            "/api/settings/alert-email/confirm",
+            client::form(&[("token", token.as_str())]),
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.settings(&buyer).await.settings.alert_email, None);
+    // the sign-in address itself needs no link
+    let reply = app
+        .save_settings(
+            &buyer,
+            &settings_with(&[("alert_email", "Buyer@Example.com")]),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let view = app.settings(&buyer).await;
+    assert_eq!(
+        (view.settings.alert_email, view.pending_email),
+        (None, None)
+    );
 }
 
 #[sqlx::test]

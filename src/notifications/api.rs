@@ -33,7 +33,7 @@ pub async fn save_notification_settings(
     quiet_end: Option<String>,
     time_zone: String,
     alert_email: Option<String>,
-) -> Result<(), AppError> {
+) -> Result<String, AppError> {
     use super::model::{NotificationSettings as Settings, Quiet};
     use crate::alerts::model::{Channel, Rhythm};
     let (state, account) = signed_in("Sign in to change your settings.").await?;
@@ -75,6 +75,22 @@ pub async fn save_notification_settings(
         Ok(_) if !errors.is_empty() => Err(AppError::invalid(errors)),
         Ok(settings) => super::service::save_settings(&state, account, settings).await,
     }
+}
+
+/// The new alert address a confirmation link is for.
+#[server(prefix = "/api", endpoint = "settings/alert-email/to-confirm", input = GetUrl)]
+pub async fn alert_email_to_confirm(token: String) -> Result<String, AppError> {
+    let state = crate::server::state::AppState::from_context()?;
+    super::service::email_to_confirm(&state, &token).await
+}
+
+/// Confirms a new alert address, then goes on to Settings, which says so; the address.
+#[server(prefix = "/api", endpoint = "settings/alert-email/confirm")]
+pub async fn confirm_alert_email(token: String) -> Result<String, AppError> {
+    let state = crate::server::state::AppState::from_context()?;
+    let address = super::service::confirm_email(&state, &token).await?;
+    leptos_axum::redirect("/settings?confirmed=alert-email");
+    Ok(address)
 }
 
 /// What an unsubscribe link stops ("the alert “Golf diesel”").

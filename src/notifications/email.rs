@@ -137,6 +137,33 @@ impl Letter {
     }
 }
 
+/// The message that asks the owner of a new alert address to confirm it.
+pub fn confirmation(to: &str, link: &str, from: &Mailbox) -> Result<Message, String> {
+    let to: Mailbox = to
+        .parse()
+        .map_err(|e| format!("the address {to} is not usable: {e}"))?;
+    let text = format!(
+        "Someone (we hope you) asked Scout to send alert email to this address.\n\n\
+         To start getting alerts here, open this link within 3 days:\n{link}\n\n\
+         If it was not you, ignore this message: nothing will be sent here.\n"
+    );
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"></head>\
+         <body style=\"font-family:system-ui,sans-serif;color:#111;max-width:560px;margin:0 auto;padding:16px\">\
+         <p>Someone (we hope you) asked Scout to send alert email to this address.</p>\
+         <p><a href=\"{0}\" style=\"color:#1d4ed8\">Confirm this address for Scout alerts</a> (the link works for 3 days).</p>\
+         <p style=\"font-size:13px;color:#555\">If it was not you, ignore this message: nothing will be sent here.</p>\
+         </body></html>",
+        esc(link)
+    );
+    Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject("Confirm your address for Scout alerts")
+        .multipart(MultiPart::alternative_plain_html(text, html))
+        .map_err(|e| format!("the message could not be built: {e}"))
+}
+
 /// `List-Unsubscribe: <https://...>` (RFC 2369).
 #[derive(Debug, Clone)]
 struct ListUnsubscribe(String);

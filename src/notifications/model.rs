@@ -215,6 +215,9 @@ pub struct SettingsView {
     pub push_key: String,
     /// Where alert email goes when no other address is set.
     pub sign_in_email: String,
+    /// A new alert address waiting for its owner to open the link sent to it.
+    #[serde(default)]
+    pub pending_email: Option<String>,
     pub trouble: Vec<ChannelTrouble>,
     /// Every zone name, for the time zone picker.
     pub zones: Vec<String>,

@@ -3,8 +3,9 @@
 
 use super::{
     api::{
-        AddPushDevice, AddWebhook, ConfirmUnsubscribe, RemovePushDevice, RemoveWebhook,
-        SaveNotificationSettings, get_notification_settings, unsubscribe_what,
+        AddPushDevice, AddWebhook, ConfirmAlertEmail, ConfirmUnsubscribe, RemovePushDevice,
+        RemoveWebhook, SaveNotificationSettings, alert_email_to_confirm, get_notification_settings,
+        unsubscribe_what,
     },
     model::{ChannelTrouble, DeviceView, SettingsView, WEEKDAYS, WebhookView, clock},
 };
@@ -15,7 +16,7 @@ use crate::{
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 const MAIN_BUTTON: &str = "inline-flex items-center rounded-lg bg-emerald-700 px-4 py-2 text-sm font-semibold text-white hover:bg-emerald-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700 disabled:cursor-wait disabled:opacity-70";
 const LINK: &str = "font-medium text-emerald-800 underline";
@@ -70,6 +71,8 @@ pub fn SettingsPage() -> impl IntoView {
     let remove = ServerAction::<RemoveWebhook>::new();
     let add_device = ServerAction::<AddPushDevice>::new();
     let remove_device = ServerAction::<RemovePushDevice>::new();
+    let query = use_query_map();
+    let confirmed = move || query.read().get("confirmed").as_deref() == Some("alert-email");
     let settings = Resource::new(
         move || {
             (
@@ -86,6 +89,11 @@ pub fn SettingsPage() -> impl IntoView {
         <Title text="Settings · Scout" />
         <div class="mx-auto max-w-2xl px-4 py-6">
             <h1 class="text-2xl font-bold text-slate-900">"Settings"</h1>
+            <Show when=confirmed>
+                <p role="status" class="mt-4 rounded-md bg-emerald-50 p-3 text-emerald-900">
+                    "Your alert address is confirmed: alert email goes there from now on."
+                </p>
+            </Show>
             <Transition fallback=|| {
                 view! { <p class="mt-4 text-slate-600">"Loading your settings…"</p> }
             }>
@@ -134,7 +142,7 @@ fn NotificationForm(
     save: ServerAction<SaveNotificationSettings>,
 ) -> impl IntoView {
     let error = Signal::derive(move || save.value().get().and_then(Result::err));
-    let saved = move || matches!(save.value().get(), Some(Ok(())));
+    let saved = move || save.value().get().and_then(Result::ok);
     let s = view.settings;
     let stored_zone = s.time_zone.clone();
     let zone = RwSignal::new(s.time_zone.clone());
@@ -160,6 +168,22 @@ fn NotificationForm(
     let webhook_on = s.channels.contains(&Channel::Webhook);
     let push_on = s.channels.contains(&Channel::Push);
     let initial_zone = s.time_zone.clone();
+    // a new address waiting for confirmation is what the field shows, so saving the form
+    // again keeps it waiting (and may send a fresh link)
+    let shown_email = view
+        .pending_email
+        .clone()
+        .or_else(|| s.alert_email.clone())
+        .unwrap_or_default();
+    let pending_note = view.pending_email.clone().map(|pending| {
+        let current = s
+            .alert_email
+            .clone()
+            .unwrap_or_else(|| view.sign_in_email.clone());
+        format!(
+            "Waiting for you to confirm {pending}: open the link we sent there. Until then alert email goes to {current}. Save again to get a new link."
+        )
+    });
     view! {
         <TroubleList trouble=view.trouble />
         <section class="mt-6 rounded-lg border border-slate-200 bg-white p-4 sm:p-6">
@@ -214,7 +238,7 @@ fn NotificationForm(
                         name="alert_email"
                         type="email"
                         autocomplete="email"
-                        value=s.alert_email.clone().unwrap_or_default()
+                        value=shown_email
                         placeholder=view.sign_in_email.clone()
                         class=INPUT
                         aria-invalid=move || email_error().is_some().then_some("true")
@@ -226,6 +250,14 @@ fn NotificationForm(
                         )
                     />
                 </Labelled>
+                {pending_note
+                    .map(|note| {
+                        view! {
+                            <p class="-mt-3 rounded-md bg-amber-50 p-2 text-sm text-amber-900">
+                                {note}
+                            </p>
+                        }
+                    })}
                 <fieldset>
                     <legend class="text-sm font-medium text-slate-800">"How often"</legend>
                     {Rhythm::ALL
@@ -368,7 +400,7 @@ fn NotificationForm(
                         "Save settings"
                     </button>
                     <p role="status" class="text-sm text-emerald-800">
-                        {move || saved().then_some("Settings saved.")}
+                        {saved}
                     </p>
                 </div>
             </ActionForm>
@@ -828,6 +860,71 @@ pub fn UnsubscribePage() -> impl IntoView {
                                         "Settings"
                                     </a>
                                     "."
+                                </p>
+                            }
+                                .into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+/// The page a confirmation link opens: one button makes the address the alert address (a
+/// button, not the link itself, so mail scanners that open links confirm nothing).
+#[component]
+pub fn ConfirmEmailPage() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    let confirm = ServerAction::<ConfirmAlertEmail>::new();
+    let address = Resource::new(token, alert_email_to_confirm);
+    view! {
+        <Title text="Confirm your alert address · Scout" />
+        <div class="mx-auto max-w-xl px-4 py-10">
+            <h1 class="text-2xl font-bold text-slate-900">"Confirm your alert address"</h1>
+            <Transition fallback=|| {
+                view! { <p class="mt-4 text-slate-600">"Loading…"</p> }
+            }>
+                {move || Suspend::new(async move {
+                    match (address.await, confirm.value().get()) {
+                        (_, Some(Ok(done))) => {
+                            view! {
+                                <p role="status" class="mt-4 text-slate-800">
+                                    {format!("Done: Scout alert email now goes to {done}. ")}
+                                    <a class=LINK href="/settings">
+                                        "Notification settings"
+                                    </a>
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        (Ok(address), result) => {
+                            let error = Signal::derive(move || {
+                                result.clone().and_then(Result::err)
+                            });
+                            view! {
+                                <p class="mt-4 text-slate-800">
+                                    {format!("Send Scout alert email to {address}?")}
+                                </p>
+                                <ActionForm action=confirm attr:class="mt-4 space-y-3">
+                                    <FormAlert error />
+                                    <input type="hidden" name="token" value=token() />
+                                    <button type="submit" class=MAIN_BUTTON>
+                                        "Use this address for alerts"
+                                    </button>
+                                </ActionForm>
+                            }
+                                .into_any()
+                        }
+                        (Err(_), _) => {
+                            view! {
+                                <p role="alert" class="mt-4 text-slate-800">
+                                    "This link is not valid any more: links work for 3 days, and only the newest one does. Save the address again in "
+                                    <a class=LINK href="/settings">
+                                        "Settings"
+                                    </a>
+                                    " to get a new link."
                                 </p>
                             }
                                 .into_any()

@@ -18,17 +18,26 @@ struct SettingsRow {
     quiet_end: Option<i16>,
     time_zone: Option<String>,
     alert_email: Option<String>,
+    pending_email: Option<String>,
+    pending_sent_at: Option<OffsetDateTime>,
+}
+
+/// A new alert address waiting for its owner to open the link sent to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub email: String,
+    pub sent_at: OffsetDateTime,
 }
 
 /// A person's settings (the defaults when they never saved any) and sign-in address.
 pub async fn settings(
     db: impl PgExecutor<'_>,
     account: Uuid,
-) -> sqlx::Result<Option<(NotificationSettings, String)>> {
+) -> sqlx::Result<Option<(NotificationSettings, String, Option<Pending>)>> {
     let row: Option<SettingsRow> = sqlx::query_as(
         "select a.email as sign_in_email, s.account_id is not null as has_row, s.channels, \
            s.rhythm, s.digest_hour, s.digest_weekday, s.quiet_start, s.quiet_end, s.time_zone, \
-           s.alert_email \
+           s.alert_email, s.pending_email, s.pending_sent_at \
          from account a left join alert_settings s on s.account_id = a.account_id \
          where a.account_id = $1",
     )
@@ -38,8 +47,12 @@ pub async fn settings(
     Ok(row.map(|r| {
         let defaults = NotificationSettings::default();
         if !r.has_row {
-            return (defaults, r.sign_in_email);
+            return (defaults, r.sign_in_email, None);
         }
+        let pending = r
+            .pending_email
+            .zip(r.pending_sent_at)
+            .map(|(email, sent_at)| Pending { email, sent_at });
         let quiet = match (r.quiet_start, r.quiet_end) {
             (Some(s), Some(e)) => Some(Quiet {
                 start: u16::try_from(s).unwrap_or(0),
@@ -71,7 +84,7 @@ pub async fn settings(
             time_zone: r.time_zone.unwrap_or(defaults.time_zone),
             alert_email: r.alert_email,
         };
-        (settings, r.sign_in_email)
+        (settings, r.sign_in_email, pending)
     }))
 }
 
@@ -103,6 +116,70 @@ pub async fn save_settings(
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// Records a new alert address waiting for confirmation (replacing any earlier one).
+pub async fn set_pending_email(
+    db: impl PgExecutor<'_>,
+    account: Uuid,
+    email: &str,
+    token_sha256: &[u8],
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "update alert_settings set pending_email = $2, pending_token_sha256 = $3, \
+           pending_sent_at = now() where account_id = $1",
+    )
+    .bind(account)
+    .bind(email)
+    .bind(token_sha256)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn clear_pending_email(db: impl PgExecutor<'_>, account: Uuid) -> sqlx::Result<()> {
+    sqlx::query(
+        "update alert_settings set pending_email = null, pending_token_sha256 = null, \
+           pending_sent_at = null where account_id = $1",
+    )
+    .bind(account)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The address a confirmation link sent after `since` is for.
+pub async fn pending_for_token(
+    db: impl PgExecutor<'_>,
+    token_sha256: &[u8],
+    since: OffsetDateTime,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "select pending_email from alert_settings \
+         where pending_token_sha256 = $1 and pending_sent_at > $2",
+    )
+    .bind(token_sha256)
+    .bind(since)
+    .fetch_optional(db)
+    .await
+}
+
+/// Makes the address a link sent after `since` is for the alert address; which it was.
+pub async fn confirm_pending_email(
+    db: impl PgExecutor<'_>,
+    token_sha256: &[u8],
+    since: OffsetDateTime,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "update alert_settings set alert_email = pending_email, pending_email = null, \
+           pending_token_sha256 = null, pending_sent_at = null, updated_at = now() \
+         where pending_token_sha256 = $1 and pending_sent_at > $2 \
+         returning alert_email",
+    )
+    .bind(token_sha256)
+    .bind(since)
+    .fetch_optional(db)
+    .await
 }
 
 /// Whether the account's favorites' news also goes out by email.

@@ -94,7 +94,7 @@ fn trouble_words(
 
 /// The account's channels that keep failing, in words.
 pub async fn trouble(state: &AppState, account: Uuid) -> Result<Vec<ChannelTrouble>, AppError> {
-    let (settings, sign_in) = repo::settings(&state.pool, account)
+    let (settings, sign_in, _) = repo::settings(&state.pool, account)
         .await?
         .ok_or(AppError::NotFound)?;
     let address = settings.alert_email.unwrap_or(sign_in);
@@ -118,7 +118,7 @@ async fn trouble_with(
 }
 
 pub async fn settings_view(state: &AppState, account: Uuid) -> Result<SettingsView, AppError> {
-    let (settings, sign_in_email) = repo::settings(&state.pool, account)
+    let (settings, sign_in_email, pending) = repo::settings(&state.pool, account)
         .await?
         .ok_or(AppError::NotFound)?;
     let now = OffsetDateTime::now_utc();
@@ -141,6 +141,7 @@ pub async fn settings_view(state: &AppState, account: Uuid) -> Result<SettingsVi
         devices,
         push_key: state.vapid.public_key.clone(),
         sign_in_email,
+        pending_email: pending.map(|p| p.email),
         trouble,
         zones: zone_names().to_vec(),
     })
@@ -422,18 +423,99 @@ async fn send_push(
 pub async fn defaults(state: &AppState, account: Uuid) -> Result<NotificationSettings, AppError> {
     Ok(repo::settings(&state.pool, account)
         .await?
-        .map(|(s, _)| s)
+        .map(|(s, _, _)| s)
         .unwrap_or_default())
 }
 
+/// How long a link to confirm a new alert address works.
+pub const CONFIRM_FOR: time::Duration = time::Duration::days(3);
+/// A save that asks for the same new address again resends its link only this long after.
+const RESEND_AFTER: time::Duration = time::Duration::minutes(5);
+
+/// Saves the settings; what to tell the person. A new alert address is not used until its
+/// owner opens the link Scout sends to it: until then alerts keep going where they went.
 pub async fn save_settings(
     state: &AppState,
     account: Uuid,
     settings: NotificationSettings,
-) -> Result<(), AppError> {
-    let settings = settings.checked(known_zone).map_err(AppError::invalid)?;
+) -> Result<String, AppError> {
+    let mut settings = settings.checked(known_zone).map_err(AppError::invalid)?;
+    let (current, sign_in, pending) = repo::settings(&state.pool, account)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // the sign-in address needs no link; it is what an empty field means
+    let wanted = settings
+        .alert_email
+        .take()
+        .filter(|a| !a.eq_ignore_ascii_case(&sign_in));
+    let confirmed = match &wanted {
+        None => None,
+        Some(a) if current.alert_email.as_deref() == Some(a.as_str()) => Some(a.clone()),
+        Some(_) => current.alert_email.clone(),
+    };
+    settings.alert_email = confirmed.clone();
     repo::save_settings(&state.pool, account, &settings).await?;
+    let Some(new) = wanted.filter(|a| Some(a) != confirmed.as_ref()) else {
+        repo::clear_pending_email(&state.pool, account).await?;
+        return Ok("Settings saved.".into());
+    };
+    let now = OffsetDateTime::now_utc();
+    let current = confirmed.unwrap_or(sign_in);
+    let resend = pending.is_none_or(|p| p.email != new || now - p.sent_at >= RESEND_AFTER);
+    if resend {
+        send_confirmation(state, account, &new).await?;
+    }
+    Ok(format!(
+        "Settings saved. We sent a link to {new}: alert email goes there once you open it, and to {current} until then."
+    ))
+}
+
+/// The token in a confirmation link, as stored.
+fn token_hash(token: &str) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.trim().as_bytes()).to_vec()
+}
+
+/// Records `address` as waiting and sends it the link that confirms it.
+async fn send_confirmation(state: &AppState, account: Uuid, address: &str) -> Result<(), AppError> {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let link = format!("{}/confirm-email/{token}", state.config.public_url.origin());
+    let message = super::email::confirmation(address, &link, &state.config.mail_from)
+        .map_err(|e| AppError::invalid_field("alert_email", e))?;
+    repo::set_pending_email(&state.pool, account, address, &token_hash(&token)).await?;
+    if let Err(e) = state.mailer.send(message).await {
+        repo::clear_pending_email(&state.pool, account).await?;
+        tracing::warn!(error = %e.message, "alert address confirmation not sent");
+        return Err(AppError::invalid_field(
+            "alert_email",
+            format!(
+                "We could not send the confirmation link to {address} ({}). Your other settings were saved; check the address and save again.",
+                e.message
+            ),
+        ));
+    }
     Ok(())
+}
+
+/// The address a confirmation link is for, while the link works.
+pub async fn email_to_confirm(state: &AppState, token: &str) -> Result<String, AppError> {
+    let since = OffsetDateTime::now_utc() - CONFIRM_FOR;
+    repo::pending_for_token(&state.pool, &token_hash(token), since)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Makes the address a link is for the alert address (no sign-in: the token, which only
+/// that mailbox received, is the permission); the address.
+pub async fn confirm_email(state: &AppState, token: &str) -> Result<String, AppError> {
+    let since = OffsetDateTime::now_utc() - CONFIRM_FOR;
+    repo::confirm_pending_email(&state.pool, &token_hash(token), since)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// What the unsubscribe link names, for its confirmation page.
@@ -474,8 +556,9 @@ pub struct Prefs {
 }
 
 pub async fn prefs(tx: &mut Transaction<'_, Postgres>, account: Uuid) -> Result<Prefs, AppError> {
-    let (settings, _) = repo::settings(&mut **tx, account)
+    let settings = repo::settings(&mut **tx, account)
         .await?
+        .map(|(s, _, _)| s)
         .unwrap_or_default();
     Ok(Prefs {
         timing: Timing {
