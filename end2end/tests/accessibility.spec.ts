@@ -10,6 +10,8 @@ const pages = [
   "/search",
   "/search?q=bmw+diesel+%3C30000&sort=price_asc",
   "/search?q=bmw+%3C300",
+  "/confirm-email/not-a-link-scout-sent",
+  "/unsubscribe/00000000-0000-0000-0000-000000000000",
 ];
 
 for (const path of pages) {
