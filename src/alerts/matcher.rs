@@ -158,10 +158,10 @@ struct Entry {
     /// The interned centre and the radius in metres.
     near: Option<(u32, f64)>,
     photos: bool,
-    /// The rule's criteria the exact check does not cover (words, equipment, colours,
-    /// age), interned: the search engine's own check decides them, once per listing for all
-    /// rules that share them. [`NONE`] when there are none.
-    residual: u32,
+    /// The rule's criteria the exact check does not cover, as two interned parts (its words;
+    /// its equipment, colours and age): the search engine's own check decides each, once per
+    /// listing for all rules that share it. [`NONE`] for a part a rule does not have.
+    residual: [u32; 2],
     /// The must-have and excluded keyword expressions, interned likewise.
     keywords: u32,
     excluded: u32,
@@ -176,19 +176,22 @@ struct Entry {
 /// No interned criteria.
 const NONE: u32 = u32::MAX;
 
-/// The part of a rule's filters the exact check does not decide.
-fn residual(f: &Filters) -> Option<Filters> {
-    (f.text.is_some()
-        || !f.equipment.is_empty()
-        || !f.colours.is_empty()
-        || f.posted_within_days.is_some())
-    .then(|| Filters {
+/// The parts of a rule's filters the exact check does not decide: its words, and its
+/// equipment, colours and age. The engine ANDs filters, so a listing passes the whole when it
+/// passes each part, and parts are shared by far more rules than whole combinations are.
+fn residual(f: &Filters) -> [Option<Filters>; 2] {
+    let words = f.text.is_some().then(|| Filters {
         text: f.text.clone(),
-        equipment: f.equipment.clone(),
-        colours: f.colours.clone(),
-        posted_within_days: f.posted_within_days,
         ..Filters::default()
-    })
+    });
+    let rest = (!f.equipment.is_empty() || !f.colours.is_empty() || f.posted_within_days.is_some())
+        .then(|| Filters {
+            equipment: f.equipment.clone(),
+            colours: f.colours.clone(),
+            posted_within_days: f.posted_within_days,
+            ..Filters::default()
+        });
+    [words, rest]
 }
 
 /// Values stored once however many rules share them, by their `Debug` form.
@@ -223,7 +226,13 @@ impl<T> Default for Interned<T> {
 }
 
 impl Entry {
-    fn of(rule: &Rule, slot: u32, interned: (u32, u32, u32), centre: u32, several: bool) -> Entry {
+    fn of(
+        rule: &Rule,
+        slot: u32,
+        interned: ([u32; 2], u32, u32),
+        centre: u32,
+        several: bool,
+    ) -> Entry {
         let id = rule.id;
         let rule = &rule.filters;
         let small = |v: i32| i16::try_from(v).unwrap_or(if v < 0 { i16::MIN } else { i16::MAX });
@@ -581,15 +590,18 @@ impl Group {
             self.words += 1;
         }
         self.set(self.live(), n);
-        if e.residual != NONE || e.keywords != NONE || e.excluded != NONE || e.several {
+        if e.residual != [NONE; 2] || e.keywords != NONE || e.excluded != NONE || e.several {
             self.set(self.special(), n);
         }
         let width = self.width;
+        // a city as well as a radius (not what search builds, but a filter can say it): the
+        // columns do not hold the city, so such a rule is never taken as surely admitting
+        let columns_tell_all = !(e.near.is_some() && e.city.is_some());
         let mut marks = Vec::with_capacity(64);
         layout.admitted(&e, self.around, |c, whole| marks.push((c, whole)));
         for (c, whole) in marks {
             self.set(c, n);
-            if whole {
+            if whole && columns_tell_all {
                 self.set(width + c, n);
             }
         }
@@ -623,8 +635,8 @@ impl Group {
         }
     }
 
-    /// The rules whose bounds admit the listing: those that need nothing else straight into
-    /// `ids`, the rest (bounds already checked) into `found`.
+    /// The rules whose bounds admit the listing: the ids of those that need nothing else into
+    /// `ids`, the entries of the rest (bounds already checked) into `found`.
     fn candidates<'a>(
         &'a self,
         picks: &Picks,
@@ -659,23 +671,33 @@ impl Group {
             if maybe == 0 {
                 continue;
             }
-            let mut sure = maybe & !special[i];
+            // bounds that admit every value of the listing's buckets
+            let mut whole = maybe;
             for column in all {
-                sure &= column[i];
+                whole &= column[i];
             }
-            let mut word = sure;
+            let mut word = whole & !special[i];
             while word != 0 {
                 let bit = word.trailing_zeros() as usize;
                 word &= word - 1;
                 ids.push(self.ids[i * 64 + bit]);
             }
-            let mut word = maybe & !sure;
+            let mut word = maybe & special[i];
+            while word != 0 {
+                let bit = word.trailing_zeros() as usize;
+                word &= word - 1;
+                let e = &self.entries[i * 64 + bit];
+                if whole >> bit & 1 == 1 || e.may_admit(p, distances) {
+                    found.push(e);
+                }
+            }
+            let mut word = maybe & !whole & !special[i];
             while word != 0 {
                 let bit = word.trailing_zeros() as usize;
                 word &= word - 1;
                 let e = &self.entries[i * 64 + bit];
                 if e.may_admit(p, distances) {
-                    found.push(e);
+                    ids.push(e.id);
                 }
             }
         }
@@ -841,7 +863,7 @@ impl Matcher {
 
     fn entry(&mut self, rule: &Rule, slot: u32) -> Entry {
         let interned = (
-            self.residuals.id(residual(&rule.filters)),
+            residual(&rule.filters).map(|part| self.residuals.id(part)),
             self.expressions.id(rule.keywords.clone()),
             self.expressions.id(rule.excluded.clone()),
         );
@@ -867,8 +889,8 @@ impl Matcher {
     /// The rules whose bounds admit the row, each once: the ids of those that need nothing
     /// more, and the entries of the rest.
     fn candidates(&self, row: &Row) -> (Vec<i64>, Vec<&Entry>) {
-        let mut ids = Vec::new();
-        let mut found = Vec::new();
+        let mut ids = Vec::with_capacity(1024);
+        let mut found = Vec::with_capacity(256);
         let probe = Probe::of(row);
         let picks = self.layout.picks(&probe);
         let mut distances = Distances {
@@ -907,7 +929,7 @@ impl Matcher {
         let (ids, found) = self.candidates(row);
         let mut residuals: Vec<u32> = found
             .iter()
-            .map(|e| e.residual)
+            .flat_map(|e| e.residual)
             .filter(|r| *r != NONE)
             .collect();
         residuals.sort_unstable();
@@ -941,18 +963,21 @@ impl Matcher {
             if e.keywords != NONE && !holds(e.keywords) || e.excluded != NONE && holds(e.excluded) {
                 continue;
             }
-            if e.residual != NONE {
-                let known = &mut residuals[e.residual as usize];
+            let mut passes = |part: u32| {
+                if part == NONE {
+                    return true;
+                }
+                let known = &mut residuals[part as usize];
                 if *known == 0 {
                     let index = one.get_or_insert_with(|| one_listing_index(listing.row));
-                    let admits = index.count(&self.residuals.items[e.residual as usize], now) == 1;
+                    let admits = index.count(&self.residuals.items[part as usize], now) == 1;
                     *known = 1 + u8::from(admits);
                 }
-                if *known == 1 {
-                    continue;
-                }
+                *known == 2
+            };
+            if e.residual.into_iter().all(&mut passes) {
+                out.push(e.id);
             }
-            out.push(e.id);
         }
         out
     }
@@ -1285,6 +1310,22 @@ mod tests {
                 "within 120 km of Plovdiv",
                 with(&|f| f.near = Some((plovdiv.0, plovdiv.1, Some(120_000.0)))),
                 false,
+            ),
+            (
+                "within 140 km of Plovdiv, in Plovdiv",
+                with(&|f| {
+                    f.near = Some((plovdiv.0, plovdiv.1, Some(140_000.0)));
+                    f.city_id = Some(2);
+                }),
+                false,
+            ),
+            (
+                "within 140 km of Plovdiv, in Sofia",
+                with(&|f| {
+                    f.near = Some((plovdiv.0, plovdiv.1, Some(140_000.0)));
+                    f.city_id = Some(1);
+                }),
+                true,
             ),
             (
                 "posted within a day",
