@@ -121,8 +121,7 @@ struct Probe {
 }
 
 impl Probe {
-    fn of(row: &Row) -> Probe {
-        let v = vocabularies();
+    fn of(row: &Row, v: &[Vec<&'static str>; 5]) -> Probe {
         Probe {
             price: row.price_eur_minor,
             year: row.year,
@@ -593,18 +592,17 @@ impl Group {
         if e.residual != [NONE; 2] || e.keywords != NONE || e.excluded != NONE || e.several {
             self.set(self.special(), n);
         }
-        let width = self.width;
         // a city as well as a radius (not what search builds, but a filter can say it): the
         // columns do not hold the city, so such a rule is never taken as surely admitting
         let columns_tell_all = !(e.near.is_some() && e.city.is_some());
-        let mut marks = Vec::with_capacity(64);
-        layout.admitted(&e, self.around, |c, whole| marks.push((c, whole)));
-        for (c, whole) in marks {
-            self.set(c, n);
+        let (width, stride, word, bit) = (self.width, self.stride, n / 64, 1u64 << (n % 64));
+        let bits = &mut self.bits;
+        layout.admitted(&e, self.around, |c, whole| {
+            bits[c * stride + word] |= bit;
             if whole && columns_tell_all {
-                self.set(width + c, n);
+                bits[(width + c) * stride + word] |= bit;
             }
-        }
+        });
         self.ids.push(e.id);
         self.entries.push(e);
     }
@@ -891,7 +889,7 @@ impl Matcher {
     fn candidates(&self, row: &Row) -> (Vec<i64>, Vec<&Entry>) {
         let mut ids = Vec::with_capacity(1024);
         let mut found = Vec::with_capacity(256);
-        let probe = Probe::of(row);
+        let probe = Probe::of(row, &self.layout.vocabularies);
         let picks = self.layout.picks(&probe);
         let mut distances = Distances {
             centres: &self.centres.items,
