@@ -808,129 +808,129 @@ fn Webhooks(
 /// Where an email's "Stop emails" link leads: says what it stops and asks once.
 #[component]
 pub fn UnsubscribePage() -> impl IntoView {
-    let params = use_params_map();
-    let token = move || params.read().get("token").unwrap_or_default();
     let confirm = ServerAction::<ConfirmUnsubscribe>::new();
-    let what = Resource::new(token, unsubscribe_what);
     view! {
-        <Title text="Unsubscribe · Scout" />
-        <div class="mx-auto max-w-xl px-4 py-10">
-            <h1 class="text-2xl font-bold text-slate-900">"Unsubscribe"</h1>
-            <Transition fallback=|| {
-                view! { <p class="mt-4 text-slate-600">"Loading…"</p> }
-            }>
-                {move || Suspend::new(async move {
-                    match (what.await, confirm.value().get()) {
-                        (_, Some(Ok(done))) => {
-                            view! {
-                                <p role="status" class="mt-4 text-slate-800">
-                                    {format!(
-                                        "Done: Scout will not email you about {done} any more. ",
-                                    )}
-                                    <a class=LINK href="/settings">
-                                        "Notification settings"
-                                    </a>
-                                </p>
-                            }
-                                .into_any()
-                        }
-                        (Ok(what), result) => {
-                            let error = Signal::derive(move || {
-                                result.clone().and_then(Result::err)
-                            });
-                            view! {
-                                <p class="mt-4 text-slate-800">
-                                    {format!("Stop emails about {what}?")}
-                                </p>
-                                <ActionForm action=confirm attr:class="mt-4 space-y-3">
-                                    <FormAlert error />
-                                    <input type="hidden" name="token" value=token() />
-                                    <button type="submit" class=MAIN_BUTTON>
-                                        "Stop these emails"
-                                    </button>
-                                </ActionForm>
-                            }
-                                .into_any()
-                        }
-                        (Err(_), _) => {
-                            view! {
-                                <p role="alert" class="mt-4 text-slate-800">
-                                    "This unsubscribe link is not valid any more (the alert may have been deleted). You can change every email Scout sends in "
-                                    <a class=LINK href="/settings">
-                                        "Settings"
-                                    </a>
-                                    "."
-                                </p>
-                            }
-                                .into_any()
-                        }
-                    }
-                })}
-            </Transition>
-        </div>
+        <EmailLinkPage
+            title="Unsubscribe"
+            subject=Resource::new(link_token(), unsubscribe_what)
+            answer=confirm.value()
+            question=|what| format!("Stop emails about {what}?")
+            button="Stop these emails"
+            done=|what| format!("Done: Scout will not email you about {what} any more. ")
+            invalid="This unsubscribe link is not valid any more (the alert may have been deleted). You can change every email Scout sends in Settings."
+            form=move |fields| view! { <ActionForm action=confirm>{fields}</ActionForm> }.into_any()
+        />
     }
 }
 
-/// The page a confirmation link opens: one button makes the address the alert address (a
-/// button, not the link itself, so mail scanners that open links confirm nothing).
+/// The page a confirmation link opens: one button makes the address the alert address.
 #[component]
 pub fn ConfirmEmailPage() -> impl IntoView {
-    let params = use_params_map();
-    let token = move || params.read().get("token").unwrap_or_default();
     let confirm = ServerAction::<ConfirmAlertEmail>::new();
-    let address = Resource::new(token, alert_email_to_confirm);
     view! {
-        <Title text="Confirm your alert address · Scout" />
+        <EmailLinkPage
+            title="Confirm your alert address"
+            subject=Resource::new(link_token(), alert_email_to_confirm)
+            answer=confirm.value()
+            question=|address| format!("Send Scout alert email to {address}?")
+            button="Use this address for alerts"
+            done=|address| format!("Done: Scout alert email now goes to {address}. ")
+            invalid="This link is not valid any more: links work for 3 days, and only the newest one does. Save the address again in Settings to get a new link."
+            form=move |fields| view! { <ActionForm action=confirm>{fields}</ActionForm> }.into_any()
+        />
+    }
+}
+
+/// The token of the emailed link the page was opened from.
+fn link_token() -> impl Fn() -> String + Clone + Send + Sync + 'static {
+    let params = use_params_map();
+    move || params.read().get("token").unwrap_or_default()
+}
+
+/// A page an emailed link opens (unsubscribe, confirm an address): says what the link is for
+/// and asks once, with a button rather than the link itself so that mail scanners opening
+/// links change nothing; then says it is done. A link no longer valid says why.
+#[component]
+fn EmailLinkPage<F>(
+    /// The heading (and the tab's title).
+    title: &'static str,
+    /// What the link is for, or why it is not valid.
+    subject: Resource<Result<String, AppError>>,
+    /// What the form's action answered.
+    #[prop(into)]
+    answer: Signal<Option<Result<String, AppError>>>,
+    /// The question asked about the subject.
+    question: fn(&str) -> String,
+    /// The news once done, given the answer.
+    done: fn(&str) -> String,
+    /// The button that confirms.
+    button: &'static str,
+    /// What an invalid link says; its last mention of "Settings" links there.
+    invalid: &'static str,
+    /// The action's form around the given fields.
+    form: F,
+) -> impl IntoView
+where
+    F: Fn(AnyView) -> AnyView + Clone + Send + Sync + 'static,
+{
+    let token = link_token();
+    let (before, after) = invalid.rsplit_once("Settings").unwrap_or((invalid, ""));
+    view! {
+        <Title text=format!("{title} · Scout") />
         <div class="mx-auto max-w-xl px-4 py-10">
-            <h1 class="text-2xl font-bold text-slate-900">"Confirm your alert address"</h1>
+            <h1 class="text-2xl font-bold text-slate-900">{title}</h1>
             <Transition fallback=|| {
                 view! { <p class="mt-4 text-slate-600">"Loading…"</p> }
             }>
-                {move || Suspend::new(async move {
-                    match (address.await, confirm.value().get()) {
-                        (_, Some(Ok(done))) => {
-                            view! {
-                                <p role="status" class="mt-4 text-slate-800">
-                                    {format!("Done: Scout alert email now goes to {done}. ")}
-                                    <a class=LINK href="/settings">
-                                        "Notification settings"
-                                    </a>
-                                </p>
+                {move || {
+                    let (form, token) = (form.clone(), token.clone());
+                    Suspend::new(async move {
+                        match (subject.await, answer.get()) {
+                            (_, Some(Ok(answer))) => {
+                                view! {
+                                    <p role="status" class="mt-4 text-slate-800">
+                                        {done(&answer)}
+                                        <a class=LINK href="/settings">
+                                            "Notification settings"
+                                        </a>
+                                    </p>
+                                }
+                                    .into_any()
                             }
-                                .into_any()
-                        }
-                        (Ok(address), result) => {
-                            let error = Signal::derive(move || {
-                                result.clone().and_then(Result::err)
-                            });
-                            view! {
-                                <p class="mt-4 text-slate-800">
-                                    {format!("Send Scout alert email to {address}?")}
-                                </p>
-                                <ActionForm action=confirm attr:class="mt-4 space-y-3">
-                                    <FormAlert error />
-                                    <input type="hidden" name="token" value=token() />
-                                    <button type="submit" class=MAIN_BUTTON>
-                                        "Use this address for alerts"
-                                    </button>
-                                </ActionForm>
+                            (Ok(subject), result) => {
+                                let error = Signal::derive(move || {
+                                    result.clone().and_then(Result::err)
+                                });
+                                let fields = view! {
+                                    <div class="mt-4 space-y-3">
+                                        <FormAlert error />
+                                        <input type="hidden" name="token" value=token() />
+                                        <button type="submit" class=MAIN_BUTTON>
+                                            {button}
+                                        </button>
+                                    </div>
+                                };
+                                view! {
+                                    <p class="mt-4 text-slate-800">{question(&subject)}</p>
+                                    {form(fields.into_any())}
+                                }
+                                    .into_any()
                             }
-                                .into_any()
-                        }
-                        (Err(_), _) => {
-                            view! {
-                                <p role="alert" class="mt-4 text-slate-800">
-                                    "This link is not valid any more: links work for 3 days, and only the newest one does. Save the address again in "
-                                    <a class=LINK href="/settings">
-                                        "Settings"
-                                    </a>
-                                    " to get a new link."
-                                </p>
+                            (Err(_), _) => {
+                                view! {
+                                    <p role="alert" class="mt-4 text-slate-800">
+                                        {before}
+                                        <a class=LINK href="/settings">
+                                            "Settings"
+                                        </a>
+                                        {after}
+                                    </p>
+                                }
+                                    .into_any()
                             }
-                                .into_any()
                         }
-                    }
-                })}
+                    })
+                }}
             </Transition>
         </div>
     }
