@@ -62,15 +62,18 @@ impl App {
         if let Some(c) = cookie {
             req = req.header(header::COOKIE, c);
         }
-        let res = self
-            .router
-            .clone()
-            .oneshot(req.body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        let status = res.status();
-        let body = to_bytes(res.into_body(), 20 * 1024 * 1024).await.unwrap();
-        (status, String::from_utf8_lossy(&body).into_owned())
+        support::answered(format!("GET {uri}"), async {
+            let res = self
+                .router
+                .clone()
+                .oneshot(req.body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            let status = res.status();
+            let body = to_bytes(res.into_body(), 20 * 1024 * 1024).await.unwrap();
+            (status, String::from_utf8_lossy(&body).into_owned())
+        })
+        .await
     }
 
     /// Search results for a URL query string, through the public endpoint.

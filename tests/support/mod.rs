@@ -18,3 +18,11 @@ pub async fn app(pool: PgPool, config: Config, site_root: &str) -> (Router, AppS
         .expect("session table");
     (startup::router(state.clone()), state)
 }
+
+/// Awaits a request's reply; none within a minute fails the test, naming the request (`what`),
+/// instead of hanging the suite.
+pub async fn answered<T>(what: String, reply: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(std::time::Duration::from_secs(60), reply)
+        .await
+        .unwrap_or_else(|_| panic!("{what}: no reply within 60 s"))
+}
