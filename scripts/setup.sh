@@ -66,10 +66,11 @@ if $want_test && [ ! -x /usr/bin/chromium ]; then
 fi
 
 # Node tools: Tailwind, wasm-opt (binaryen from npm: Debian's is too old), Playwright.
-# `npm install`, not `npm ci`: the mirror lacks other platforms' optional packages.
+# `npm install`, not `npm ci` (the mirror lacks other platforms' optional packages), with
+# --no-save so a run never rewrites the committed package-lock.json.
 if [ ! -x node_modules/.bin/tailwindcss ] || [ ! -x node_modules/.bin/wasm-opt ] \
    || [ ! -d node_modules/@playwright/test ] || [ package.json -nt node_modules/.package-lock.json ]; then
   say "installing node packages"
-  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-save --no-audit --no-fund
 fi
 say "set-up complete"
