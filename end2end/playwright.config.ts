@@ -1,5 +1,6 @@
-// Browser journeys against the real server (target/debug/scout, built by cargo-leptos) with
-// its own private Postgres, in Debian's Chromium. Every spec runs four ways: hydrated and
+// Browser journeys against the real server as scripts/run.sh builds it (target/release/scout
+// and the release WASM, from scripts/build.sh) with its own private Postgres, in Debian's
+// Chromium. Every spec runs four ways: hydrated and
 // with JavaScript off, on a desktop and on a 360-px phone.
 import { defineConfig, devices } from "@playwright/test";
 
@@ -56,7 +57,7 @@ export default defineConfig({
   },
   {
     // The server as the README runs it: no DATABASE_URL, so it starts its own Postgres.
-    command: "target/debug/scout",
+    command: "target/release/scout",
     cwd: "..",
     url: `${baseURL}/readyz`,
     timeout: 120_000,

@@ -1,10 +1,10 @@
 # Sourced by test.sh and sqlx-prepare.sh: `start_private_postgres DIR` runs
-# `target/debug/scout postgres` (a migrated private cluster under DIR), waits for it, exports
-# DATABASE_URL and stops the cluster cleanly when the calling script exits.
+# `$SCOUT_BIN postgres` (default target/debug/scout: a migrated private cluster under DIR),
+# waits for it, exports DATABASE_URL and stops the cluster cleanly when the calling script exits.
 start_private_postgres() {
   local dir=$1
   mkdir -p "$dir"
-  SCOUT_DATA_DIR="$dir" target/debug/scout postgres > "$dir/url" 2> "$dir/postgres-runner.log" &
+  SCOUT_DATA_DIR="$dir" "${SCOUT_BIN:-target/debug/scout}" postgres > "$dir/url" 2> "$dir/postgres-runner.log" &
   _private_pg_pid=$!
   trap 'kill -TERM "$_private_pg_pid" 2>/dev/null && wait "$_private_pg_pid" 2>/dev/null || true' EXIT
   for _ in $(seq 1 300); do

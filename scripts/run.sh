@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
-echo "==> building Scout (release: server, WASM, CSS)" >&2
-cargo leptos build --release
+echo "==> building Scout (release: server, WASM, CSS; scripts/build.sh)" >&2
+scripts/build.sh
 # exec: Ctrl-C and SIGTERM reach Scout itself, which stops its Postgres cleanly.
 exec target/release/scout "$@"

@@ -39,11 +39,17 @@ for c in rustfmt clippy; do
   rustup component list --installed | grep -q "^$c" || rustup component add "$c"
 done
 
+# Build tools are compiled without link-time optimisation, with 16 codegen units and opt-level
+# 1: cargo-leptos's own release profile (full LTO, one codegen unit) made its install take
+# ~25 of a newcomer's first 50 minutes, and these tools spend their time waiting for rustc,
+# wasm-opt and the network, not in their own code.
 cargo_tool() { # name version check-command... ; installs with cargo when the version differs
   local crate=$1 version=$2; shift 2
   if ! "$@" 2>/dev/null | grep -qF "$version"; then
     say "installing $crate $version (cargo install; slow the first time)"
-    cargo install "$crate" --version "$version" --locked "${CARGO_INSTALL_EXTRA[@]}"
+    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+      CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=0 \
+      cargo install "$crate" --version "$version" --locked "${CARGO_INSTALL_EXTRA[@]}"
   fi
 }
 CARGO_INSTALL_EXTRA=()
