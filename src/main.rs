@@ -232,9 +232,13 @@ async fn run_seed_listings(config: Config, count: &str) -> anyhow::Result<()> {
         let started = std::time::Instant::now();
         let seed = u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp()).unwrap_or(1);
         let n = seed::seed_demo_listings(&state, count, seed).await?;
+        // the new listings share the demo photos, when the first start made them
+        let shared = seed::share_demo_photos(&state).await?;
         tracing::info!(
-            "added {n} listings in {:.1} s",
-            started.elapsed().as_secs_f64()
+            "added {n} listings in {:.1} s ({} of them with {} shared demo photos)",
+            started.elapsed().as_secs_f64(),
+            shared.listings,
+            shared.photos,
         );
         pool.close().await;
         anyhow::Ok(())

@@ -68,6 +68,94 @@ pub fn photo(width: u32, height: u32, seed: u64) -> RgbImage {
     })
 }
 
+/// Body colours of the demo cars: silver, black, white, red, blue, graphite, green, beige.
+const CAR_COLOURS: [[f32; 3]; 8] = [
+    [0.72, 0.74, 0.76],
+    [0.08, 0.08, 0.09],
+    [0.92, 0.92, 0.9],
+    [0.7, 0.08, 0.07],
+    [0.1, 0.22, 0.55],
+    [0.3, 0.32, 0.34],
+    [0.12, 0.32, 0.2],
+    [0.78, 0.7, 0.55],
+];
+
+/// A side view of a car on a road under the sky, for the demo listings: the body colour comes
+/// from `car`, the light and the framing vary with `shot`, so a few dozen of them make a
+/// varied page and one listing's photos show one car.
+pub fn demo_car(width: u32, height: u32, car: u64, shot: u64) -> RgbImage {
+    let paint = CAR_COLOURS[usize::try_from(car % 8).unwrap_or(0)];
+    let seed = car.wrapping_mul(16).wrapping_add(shot);
+    let jitter = |n: u64| hash(i64::try_from(n).unwrap_or(0), 7, seed) - 0.5;
+    #[expect(clippy::cast_precision_loss, reason = "pixel sizes")]
+    let (w, h) = (width as f32, height as f32);
+    // everything in heights, so wheels stay round whatever the aspect
+    let aspect = w / h;
+    let cx = aspect * 0.5 + jitter(1) * 0.12;
+    let scale = 0.9 + jitter(2) * 0.2;
+    let horizon = 0.5 + jitter(3) * 0.08;
+    let ground = 0.74 * scale + (1.0 - scale) * 0.6;
+    let sky = [0.45 + jitter(4) * 0.2, 0.62 + jitter(5) * 0.1, 0.86];
+    let (half, body_top, cabin_top) = (0.62 * scale, ground - 0.2 * scale, ground - 0.33 * scale);
+    let (wheel_r, rim_r) = (0.085 * scale, 0.05 * scale);
+    let wheels = [cx - 0.38 * scale, cx + 0.38 * scale];
+    RgbImage::from_fn(width, height, |x, y| {
+        #[expect(clippy::cast_precision_loss, reason = "pixel positions")]
+        let (px, py) = (x as f32 / h, y as f32 / h);
+        let grain =
+            noise(x, y, 6, seed) * 0.06 + (hash(i64::from(x), i64::from(y), seed) - 0.5) * 0.04;
+        let wheel = wheels
+            .iter()
+            .map(|wx| ((px - wx).powi(2) + (py - ground).powi(2)).sqrt())
+            .fold(f32::MAX, f32::min);
+        let dx = (px - cx).abs();
+        // the cabin narrows towards the roof; the front (right) slopes more than the back
+        let t = ((body_top - py) / (body_top - cabin_top)).clamp(0.0, 1.0);
+        let cabin_left = cx - (0.42 - 0.1 * t) * scale;
+        let cabin_right = cx + (0.3 - 0.16 * t) * scale;
+        let in_cabin = py >= cabin_top && py < body_top && px > cabin_left && px < cabin_right;
+        let in_window = in_cabin
+            && py > cabin_top + 0.02 * scale
+            && px > cabin_left + 0.03 * scale
+            && px < cabin_right - 0.03 * scale
+            && (px - (cx - 0.04 * scale)).abs() > 0.012 * scale;
+        let in_body = py >= body_top && py < ground + 0.02 * scale && dx < half;
+        let base = if wheel < rim_r {
+            [0.62, 0.63, 0.65]
+        } else if wheel < wheel_r {
+            [0.06, 0.06, 0.07]
+        } else if in_window {
+            let shine = ((px - cabin_left) * 3.0 + py * 2.0).sin() * 0.05;
+            [0.16 + shine, 0.2 + shine, 0.26 + shine]
+        } else if in_body && px > cx + half - 0.05 * scale && py < body_top + 0.05 * scale {
+            [0.98, 0.94, 0.7] // headlight
+        } else if in_cabin || in_body {
+            // lit from above: lighter at the top, darker towards the sills
+            let light = 1.15 - (py - cabin_top) / (ground - cabin_top) * 0.45;
+            paint.map(|c| (c * light + 0.04).min(1.0))
+        } else if py < horizon {
+            let up = py / horizon;
+            sky.map(|c| c + (1.0 - c) * up * 0.55)
+        } else {
+            // the road, darker in the car's shadow
+            let shadow = if dx < half * 1.05 && (py - ground).abs() < 0.04 {
+                0.55
+            } else {
+                1.0
+            };
+            let far = (py - horizon) / (1.0 - horizon);
+            [0.42 - 0.1 * far, 0.42 - 0.1 * far, 0.44 - 0.1 * far].map(|c| c * shadow)
+        };
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "0..=255"
+        )]
+        let px = base.map(|c| ((c + grain) * 255.0).clamp(0.0, 255.0) as u8);
+        image::Rgb(px)
+    })
+}
+
 /// `picture` as a JPEG (quality 90, as phones save them).
 pub fn jpeg(picture: &RgbImage) -> Vec<u8> {
     let mut out = Vec::new();

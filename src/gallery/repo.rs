@@ -269,11 +269,33 @@ pub async fn delete_photo(
             .bind(photo_id)
             .fetch_optional(&mut **tx)
             .await?;
-    Ok(removed.map(|v| {
-        let mut keys: Vec<String> = v.0.into_iter().map(|v| v.key).collect();
-        keys.push(super::store::upload_key(photo_id));
-        (listing_id, keys)
-    }))
+    let Some(Json(variants)) = removed else {
+        return Ok(None);
+    };
+    let keys: Vec<String> = variants.into_iter().map(|v| v.key).collect();
+    let mut keys = unused_keys(&mut **tx, &keys, &[]).await?;
+    keys.push(super::store::upload_key(photo_id));
+    Ok(Some((listing_id, keys)))
+}
+
+/// Of `keys`, those no photo uses once the photos `leaving` are gone: the files that may be
+/// deleted (a file can be shared, as the demo data shares a few dozen photos).
+pub async fn unused_keys(
+    db: impl PgExecutor<'_>,
+    keys: &[String],
+    leaving: &[Uuid],
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "select k from unnest($1::text[]) k \
+         where not exists ( \
+             select 1 from listing_photo p \
+             where p.variants @> jsonb_build_array(jsonb_build_object('key', k)) \
+               and p.photo_id <> all($2::uuid[]))",
+    )
+    .bind(keys)
+    .bind(leaving)
+    .fetch_all(db)
+    .await
 }
 
 /// Puts the named photos first, in the order given; the rest (say, uploads that finished
@@ -311,21 +333,20 @@ pub async fn reorder(
     Ok(true)
 }
 
-/// Every store key of a listing's photos (before the listing is deleted).
-pub async fn listing_keys(db: impl PgExecutor<'_>, listing_id: i64) -> sqlx::Result<Vec<String>> {
+/// The store keys to delete with a listing (asked before the listing is deleted): its
+/// originals, and its photos' files that no other listing's photo shares.
+pub async fn listing_keys(db: &PgPool, listing_id: i64) -> sqlx::Result<Vec<String>> {
     let rows: Vec<(Uuid, Json<Vec<StoredVariant>>)> =
         sqlx::query_as("select photo_id, variants from listing_photo where listing_id = $1")
             .bind(listing_id)
             .fetch_all(db)
             .await?;
-    Ok(rows
+    let ids: Vec<Uuid> = rows.iter().map(|(id, _)| *id).collect();
+    let files: Vec<String> = rows
         .into_iter()
-        .flat_map(|(id, variants)| {
-            variants
-                .0
-                .into_iter()
-                .map(|v| v.key)
-                .chain([super::store::upload_key(id)])
-        })
-        .collect())
+        .flat_map(|(_, variants)| variants.0.into_iter().map(|v| v.key))
+        .collect();
+    let mut keys = unused_keys(db, &files, &ids).await?;
+    keys.extend(ids.into_iter().map(super::store::upload_key));
+    Ok(keys)
 }

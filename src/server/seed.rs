@@ -91,18 +91,28 @@ pub async fn seed_demo_listings_once(state: &AppState, count: usize) -> anyhow::
     if existing == 0 && count > 0 {
         let started = std::time::Instant::now();
         let n = seed_demo_listings(state, count, 2026).await?;
-        let photos = seed_demo_photos(state, 6, 3).await?;
+        let made = seed_demo_photos(state, DEMO_PHOTO_LISTINGS, DEMO_PHOTOS_EACH).await?;
+        let shared = share_demo_photos(state).await?;
         tracing::info!(
-            "seeded {n} demo listings ({photos} photos) in {:.1} s",
-            started.elapsed().as_secs_f64()
+            "seeded {n} demo listings in {:.1} s: {made} photos made through the pipeline, \
+             shared as {} photos of {} more listings",
+            started.elapsed().as_secs_f64(),
+            shared.photos,
+            shared.listings,
         );
     }
     Ok(())
 }
 
+/// The newest demo listings that get photos of their own through the pipeline, and how many
+/// each: these few dozen photos are then shared by most other demo listings.
+pub const DEMO_PHOTO_LISTINGS: i64 = 10;
+pub const DEMO_PHOTOS_EACH: u64 = 3;
+
 /// Gives the newest `listings` demo listings `each` generated photos, through the same
-/// pipeline and store as an upload.
+/// pipeline and store as an upload (as many at once as there are photo workers).
 pub async fn seed_demo_photos(state: &AppState, listings: i64, each: u64) -> anyhow::Result<usize> {
+    use futures::{StreamExt, TryStreamExt};
     let newest: Vec<(i64, uuid::Uuid)> = sqlx::query_as(
         "select listing_id, seller_id from listing where status = 'published' \
          order by published_at desc, listing_id desc limit $1",
@@ -110,12 +120,16 @@ pub async fn seed_demo_photos(state: &AppState, listings: i64, each: u64) -> any
     .bind(listings)
     .fetch_all(&state.pool)
     .await?;
-    let mut added = 0;
-    for (listing_id, seller_id) in newest {
-        for n in 0..each {
-            let seed = u64::try_from(listing_id).unwrap_or(0) * 10 + n;
+    let uploads = newest
+        .into_iter()
+        .flat_map(|(listing_id, seller_id)| (0..each).map(move |n| (listing_id, seller_id, n)));
+    let added: Vec<()> = futures::stream::iter(uploads)
+        .map(|(listing_id, seller_id, n)| async move {
+            let car = u64::try_from(listing_id).unwrap_or(0);
             let bytes = tokio::task::spawn_blocking(move || {
-                crate::gallery::fixtures::jpeg(&crate::gallery::fixtures::photo(1200, 900, seed))
+                crate::gallery::fixtures::jpeg(&crate::gallery::fixtures::demo_car(
+                    1200, 900, car, n,
+                ))
             })
             .await?;
             crate::gallery::service::upload(
@@ -127,9 +141,99 @@ pub async fn seed_demo_photos(state: &AppState, listings: i64, each: u64) -> any
             )
             .await
             .map_err(|e| anyhow::anyhow!("demo photo for listing {listing_id}: {e}"))?;
-            added += 1;
-        }
-    }
+            anyhow::Ok(())
+        })
+        .buffered(state.config.photo_workers.max(1))
+        .try_collect()
+        .await?;
     state.search_synced().await?;
-    Ok(added)
+    Ok(added.len())
+}
+
+/// What [`share_demo_photos`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shared {
+    pub listings: usize,
+    pub photos: usize,
+}
+
+/// Gives the demo sellers' listings that have no photos one to three of the photos the
+/// pipeline made for other demo listings (the same files, so this takes well under a second for
+/// thousands of listings and stores nothing new), all but the cheapest tenth, which stay
+/// without as cheap listings often are. Runs again after `scout seed-listings N` for the new
+/// listings.
+pub async fn share_demo_photos(state: &AppState) -> anyhow::Result<Shared> {
+    let sellers = demo_seller_ids(state).await?;
+    let mut tx = state.pool.begin().await?;
+    // the pool: ready photos of the demo sellers whose files are their own (not shared
+    // copies), numbered by car (listing) and shot; each listing gets one car's photos, starting
+    // from a shot that varies, so the pool's every photo is some listing's cover
+    let mut given = sqlx::query_scalar::<_, i64>(
+        r#"with pool as (
+               select dense_rank() over (order by p.listing_id) - 1 as car,
+                      row_number() over (partition by p.listing_id order by p.position) - 1 as shot,
+                      count(*) over (partition by p.listing_id) as shots, p.*
+               from listing_photo p join listing l on l.listing_id = p.listing_id
+               where l.seller_id = any($1) and p.status = 'ready'
+                 and p.variants -> 0 ->> 'key' like 'photos/' || p.photo_id || '/%'),
+           cars as (select count(distinct car) as n from pool),
+           target as (
+               select l.listing_id, 1 + l.listing_id % 3 as photos
+               from listing l
+               where l.seller_id = any($1) and l.photo_count = 0
+                 and l.price_eur_minor > (
+                     select percentile_disc(0.1) within group (order by price_eur_minor)
+                     from listing where seller_id = any($1))
+                 and not exists (select 1 from listing_photo p where p.listing_id = l.listing_id)),
+           chosen as (
+               select t.listing_id, p.width, p.height, p.variants, p.thumbhash, p.placeholder,
+                      p.phash, (p.shot + t.listing_id / cars.n) % p.shots as place
+               from target t cross join cars
+               join pool p on p.car = t.listing_id % cars.n
+               where cars.n > 0)
+           insert into listing_photo (listing_id, position, status, file_name, width, height,
+                                      variants, thumbhash, placeholder, phash, claimed_until)
+           select c.listing_id, c.place, 'ready', format('demo-%s.jpg', c.place + 1), c.width,
+                  c.height, c.variants, c.thumbhash, c.placeholder, c.phash, now()
+           from chosen c join target t on t.listing_id = c.listing_id
+           where c.place < t.photos
+           returning listing_id"#,
+    )
+    .bind(&sellers)
+    .fetch_all(&mut *tx)
+    .await?;
+    let photos = given.len();
+    given.sort_unstable();
+    given.dedup();
+    // what cards show, as gallery::repo::refresh_listing keeps it
+    sqlx::query(
+        r#"update listing l set photo_count = c.n, cover = c.cover
+           from (select listing_id, count(*) as n,
+                        (array_agg(jsonb_build_object('photo_id', photo_id, 'variants', variants,
+                                                      'placeholder', placeholder)
+                                   order by position))[1] as cover
+                 from listing_photo where listing_id = any($1) and status = 'ready'
+                 group by listing_id) c
+           where l.listing_id = c.listing_id"#,
+    )
+    .bind(&given)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    state.search_synced().await?;
+    Ok(Shared {
+        listings: given.len(),
+        photos,
+    })
+}
+
+async fn demo_seller_ids(state: &AppState) -> anyhow::Result<Vec<uuid::Uuid>> {
+    let mut ids = Vec::new();
+    for email in ["seller@scout.test", "dealer@scout.test"] {
+        let account = repo::find_credentials(&state.pool, email)
+            .await?
+            .with_context(|| format!("the demo account {email} is missing"))?;
+        ids.push(account.account_id);
+    }
+    Ok(ids)
 }
