@@ -3,6 +3,7 @@
 // Chromium. Every spec runs four ways: hydrated and
 // with JavaScript off, on a desktop and on a 360-px phone.
 import { defineConfig, devices } from "@playwright/test";
+import { chromiumLaunch } from "./chromium";
 
 const port = Number(process.env.SCOUT_E2E_PORT ?? 3137);
 const baseURL = `http://127.0.0.1:${port}`;
@@ -10,18 +11,7 @@ const baseURL = `http://127.0.0.1:${port}`;
 const smtpPort = Number(process.env.SCOUT_E2E_SMTP_PORT ?? 3138);
 const mailboxURL = `http://127.0.0.1:${Number(process.env.SCOUT_E2E_SMTP_HTTP_PORT ?? 3139)}`;
 
-const chromium = {
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-  ],
-};
+const chromium = chromiumLaunch;
 
 const desktop = { ...devices["Desktop Chrome"], launchOptions: chromium };
 const phone = {

@@ -2,6 +2,7 @@
 // started (the release build, its own private Postgres and demo data): no web server of its
 // own here, only the address the script passes in SCOUT_RELEASE_URL.
 import { defineConfig, devices } from "@playwright/test";
+import { chromiumLaunch } from "./chromium";
 
 const baseURL = process.env.SCOUT_RELEASE_URL;
 if (!baseURL) throw new Error("SCOUT_RELEASE_URL is not set: run scripts/release-check.sh");
@@ -19,18 +20,7 @@ export default defineConfig({
       name: "release",
       use: {
         ...devices["Desktop Chrome"],
-        launchOptions: {
-          executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-          args: [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-          ],
-        },
+        launchOptions: chromiumLaunch,
       },
     },
   ],
