@@ -6,7 +6,7 @@ start_private_postgres() {
   mkdir -p "$dir"
   SCOUT_DATA_DIR="$dir" "${SCOUT_BIN:-target/debug/scout}" postgres > "$dir/url" 2> "$dir/postgres-runner.log" &
   _private_pg_pid=$!
-  trap 'kill -TERM "$_private_pg_pid" 2>/dev/null && wait "$_private_pg_pid" 2>/dev/null || true' EXIT
+  trap stop_private_postgres EXIT
   for _ in $(seq 1 300); do
     grep -q '^DATABASE_URL=' "$dir/url" 2>/dev/null && break
     kill -0 "$_private_pg_pid" 2>/dev/null || break
@@ -19,4 +19,10 @@ start_private_postgres() {
     exit 1
   fi
   export DATABASE_URL
+}
+
+# Stops the cluster start_private_postgres started (its exit trap; a caller with an exit trap
+# of its own calls this from it).
+stop_private_postgres() {
+  kill -TERM "$_private_pg_pid" 2>/dev/null && wait "$_private_pg_pid" 2>/dev/null || true
 }

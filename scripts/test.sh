@@ -68,7 +68,7 @@ step "private Postgres for the tests"
 . scripts/private-postgres.sh
 SCOUT_BIN=target/release/scout start_private_postgres .scout/test-db
 # start_private_postgres set its own exit trap (stop the cluster): keep the phase times too
-trap 'status=$?; kill -TERM "$_private_pg_pid" 2>/dev/null && wait "$_private_pg_pid" 2>/dev/null; summary "$status"' EXIT
+trap 'status=$?; stop_private_postgres; summary "$status"' EXIT
 
 step ".sqlx/ matches the queries and the schema"
 cargo sqlx prepare --check -- --features ssr

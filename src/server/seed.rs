@@ -68,16 +68,7 @@ pub async fn seed_demo_listings(
     count: usize,
     seed: u64,
 ) -> anyhow::Result<usize> {
-    let mut sellers = Vec::new();
-    for (email, kind) in [
-        ("seller@scout.test", "private"),
-        ("dealer@scout.test", "dealer"),
-    ] {
-        let account = repo::find_credentials(&state.pool, email)
-            .await?
-            .with_context(|| format!("the demo account {email} is missing"))?;
-        sellers.push((account.account_id, kind));
-    }
+    let sellers = demo_sellers(state).await?;
     let n = crate::listings::demo::seed_listings(&state.pool, &sellers, count, seed).await?;
     state.search_synced().await?;
     Ok(n)
@@ -158,12 +149,16 @@ pub struct Shared {
 }
 
 /// Gives the demo sellers' listings that have no photos one to three of the photos the
-/// pipeline made for other demo listings (the same files, so this takes well under a second for
-/// thousands of listings and stores nothing new), all but the cheapest tenth, which stay
+/// pipeline made for other demo listings (the same files: two statements, ~2 s for 3,000
+/// listings, and nothing new stored), all but the cheapest tenth, which stay
 /// without as cheap listings often are. Runs again after `scout seed-listings N` for the new
 /// listings.
 pub async fn share_demo_photos(state: &AppState) -> anyhow::Result<Shared> {
-    let sellers = demo_seller_ids(state).await?;
+    let sellers: Vec<uuid::Uuid> = demo_sellers(state)
+        .await?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
     let mut tx = state.pool.begin().await?;
     // the pool: ready photos of the demo sellers whose files are their own (not shared
     // copies), numbered by car (listing) and shot; each listing gets one car's photos, starting
@@ -227,13 +222,17 @@ pub async fn share_demo_photos(state: &AppState) -> anyhow::Result<Shared> {
     })
 }
 
-async fn demo_seller_ids(state: &AppState) -> anyhow::Result<Vec<uuid::Uuid>> {
-    let mut ids = Vec::new();
-    for email in ["seller@scout.test", "dealer@scout.test"] {
+/// The demo seller (private) and the demo dealer, as (account, seller type).
+async fn demo_sellers(state: &AppState) -> anyhow::Result<Vec<(uuid::Uuid, &'static str)>> {
+    let mut sellers = Vec::new();
+    for (email, kind) in [
+        ("seller@scout.test", "private"),
+        ("dealer@scout.test", "dealer"),
+    ] {
         let account = repo::find_credentials(&state.pool, email)
             .await?
             .with_context(|| format!("the demo account {email} is missing"))?;
-        ids.push(account.account_id);
+        sellers.push((account.account_id, kind));
     }
-    Ok(ids)
+    Ok(sellers)
 }
