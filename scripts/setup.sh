@@ -67,6 +67,11 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb 
   apt_install postgresql
 fi
 command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
+# the test command's check of scripts/run.sh waits on /readyz with curl and finds processes with pgrep
+if $want_test; then
+  command -v curl >/dev/null || apt_install curl
+  command -v pgrep >/dev/null || apt_install procps
+fi
 if $want_test && [ ! -x /usr/bin/chromium ]; then
   apt_install chromium
 fi
