@@ -39,28 +39,52 @@ for c in rustfmt clippy; do
   rustup component list --installed | grep -q "^$c" || rustup component add "$c"
 done
 
-# Build tools are compiled without link-time optimisation, with 16 codegen units and opt-level
-# 1: cargo-leptos's own release profile (full LTO, one codegen unit) made its install take
-# ~25 of a newcomer's first 50 minutes, and these tools spend their time waiting for rustc,
-# wasm-opt and the network, not in their own code.
-cargo_tool() { # name version check-command... ; installs with cargo when the version differs
-  local crate=$1 version=$2; shift 2
-  if ! "$@" 2>/dev/null | grep -qF "$version"; then
-    say "installing $crate $version (cargo install; slow the first time)"
-    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-      CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=0 \
-      cargo install "$crate" --version "$version" --locked "${CARGO_INSTALL_EXTRA[@]}"
+# Build tools, compiled in two streams at once (both cores stay busy through each one's serial
+# tail), without link-time optimisation and with 16 codegen units: cargo-leptos's own release
+# profile (full LTO, one codegen unit) made its install take ~25 of a newcomer's first 50
+# minutes. These tools spend their time waiting for rustc, wasm-opt and the network, so
+# cargo-leptos is compiled unoptimised (opt-level 0) except the code it runs over every asset
+# (brotli and gzip precompression, file hashing), and the others at opt-level 1 (wasm-bindgen
+# walks the whole WASM). A stream's output goes to .scout/setup/<crate>.log, shown on failure.
+mkdir -p .scout/setup
+cargo_tool() { # opt-level crate version check-command... ; installs when the version differs
+  local opt=$1 crate=$2 version=$3; shift 3
+  if "$@" 2>/dev/null | grep -qF "$version"; then return 0; fi
+  local extra=()
+  case $crate in
+    cargo-leptos)
+      local p
+      for p in brotli brotli-decompressor alloc-no-stdlib alloc-stdlib libflate libflate_lz77 \
+               adler32 crc32fast md-5 seahash; do
+        extra+=(--config "profile.release.package.$p.opt-level=3")
+      done ;;
+    sqlx-cli) extra=(--no-default-features --features postgres,rustls) ;;
+  esac
+  say "installing $crate $version (cargo install, opt-level $opt; log: .scout/setup/$crate.log)"
+  local t0=$SECONDS
+  if ! CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+       CARGO_PROFILE_RELEASE_OPT_LEVEL=$opt CARGO_PROFILE_RELEASE_DEBUG=0 \
+       cargo install "$crate" --version "$version" --locked "${extra[@]}" \
+       >".scout/setup/$crate.log" 2>&1; then
+    tail -n 40 ".scout/setup/$crate.log" >&2
+    say "installing $crate failed (whole log: .scout/setup/$crate.log)"
+    return 1
+  fi
+  say "installed $crate $version in $((SECONDS - t0))s"
+}
+stream_a() { cargo_tool 0 cargo-leptos "$CARGO_LEPTOS_VERSION" cargo leptos --version; }
+stream_b() {
+  cargo_tool 1 wasm-bindgen-cli "$WASM_BINDGEN_VERSION" wasm-bindgen --version || return 1
+  if $want_test; then
+    cargo_tool 1 leptosfmt "$LEPTOSFMT_VERSION" leptosfmt --version || return 1
+    cargo_tool 1 sqlx-cli "$SQLX_CLI_VERSION" cargo sqlx --version || return 1
   fi
 }
-CARGO_INSTALL_EXTRA=()
-cargo_tool cargo-leptos "$CARGO_LEPTOS_VERSION" cargo leptos --version
-cargo_tool wasm-bindgen-cli "$WASM_BINDGEN_VERSION" wasm-bindgen --version
-if $want_test; then
-  cargo_tool leptosfmt "$LEPTOSFMT_VERSION" leptosfmt --version
-  CARGO_INSTALL_EXTRA=(--no-default-features --features postgres,rustls)
-  cargo_tool sqlx-cli "$SQLX_CLI_VERSION" cargo sqlx --version
-  CARGO_INSTALL_EXTRA=()
-fi
+stream_a & pid_a=$!
+stream_b & pid_b=$!
+# if set-up stops early (an apt failure, Ctrl-C), stop the streams' cargo too
+stop_streams() { local p; for p in $pid_a $pid_b; do pkill -TERM -P "$p" 2>/dev/null; kill "$p" 2>/dev/null; done; true; }
+trap stop_streams EXIT
 
 # PostgreSQL server binaries (Scout starts its own private cluster with them).
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then
@@ -84,4 +108,10 @@ if [ ! -x node_modules/.bin/tailwindcss ] || [ ! -x node_modules/.bin/wasm-opt ]
   say "installing node packages"
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-save --no-audit --no-fund
 fi
+
+failed=0
+wait "$pid_a" || failed=1
+wait "$pid_b" || failed=1
+trap - EXIT
+[ "$failed" = 0 ] || { say "set-up failed: a build tool did not install (see above)"; exit 1; }
 say "set-up complete"
