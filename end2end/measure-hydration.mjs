@@ -1,8 +1,10 @@
 // Page speed of a running Scout, for comparing builds (not a test): loads each page RUNS times
 // in a fresh browser context (empty cache) with the CPU slowed 4x as on a mid-range phone, and
 // prints the median time from navigation to first contentful paint, to the WASM taking over
-// (body[data-hydrated]), and the bytes of WASM transferred.
-//   node end2end/measure-hydration.mjs http://127.0.0.1:3000 [runs]
+// (body[data-hydrated]), and the bytes of WASM transferred. With SLOW_4G=1 the network is
+// also throttled as Lighthouse's mobile profile does (1.6 Mbit/s down, 750 kbit/s up, 150 ms
+// round trip), so bytes on the wire count as they would on a phone.
+//   [SLOW_4G=1] node end2end/measure-hydration.mjs http://127.0.0.1:3000 [runs]
 import { chromium } from "@playwright/test";
 
 const base = process.argv[2] ?? "http://127.0.0.1:3000";
@@ -24,6 +26,11 @@ for (const path of pages) {
     const cdp = await context.newCDPSession(page);
     await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
     await cdp.send("Network.enable");
+    if (process.env.SLOW_4G) {
+      await cdp.send("Network.emulateNetworkConditions", {
+        offline: false, latency: 150, downloadThroughput: 1_600_000 / 8, uploadThroughput: 750_000 / 8,
+      });
+    }
     let wasm = 0;
     cdp.on("Network.loadingFinished", (e) => { wasm += wasmRequests.has(e.requestId) ? e.encodedDataLength : 0; });
     const wasmRequests = new Set();
@@ -49,7 +56,7 @@ for (const path of pages) {
   }
   console.log(
     `${path.padEnd(16)} FCP median ${median(fcp).toFixed(0)} ms, hydrated median ${median(hydrated).toFixed(0)} ms` +
-      ` (min ${Math.min(...hydrated).toFixed(0)}, max ${Math.max(...hydrated).toFixed(0)}), WASM transferred ${median(wasmBytes)} B, ${runs} runs, CPU 4x slower`,
+      ` (min ${Math.min(...hydrated).toFixed(0)}, max ${Math.max(...hydrated).toFixed(0)}), WASM transferred ${median(wasmBytes)} B, ${runs} runs, CPU 4x slower${process.env.SLOW_4G ? ", slow 4G" : ""}`,
   );
 }
 await browser.close();
