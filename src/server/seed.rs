@@ -7,8 +7,8 @@
 
 use crate::{accounts::repo, server::state::AppState};
 use anyhow::Context;
-use sqlx::{ConnectOptions, Connection};
 use rand::{Rng, distributions::Alphanumeric};
+use sqlx::{ConnectOptions, Connection};
 use std::{os::unix::fs::PermissionsExt, path::Path};
 
 pub const DEMO_ACCOUNTS: [(&str, &str); 3] = [
