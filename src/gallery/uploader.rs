@@ -6,7 +6,7 @@
 //! happened. The rest of the form stays usable throughout.
 
 use super::{
-    api::{DeletePhoto, ReorderPhotos},
+    api::{DeletePhoto, ReorderPhotos, delete_photo},
     model::{PhotoState, Picture, SellerPhotos},
 };
 use leptos::{ev, prelude::*};
@@ -35,6 +35,8 @@ struct Tile {
     /// A local object URL of the picked file, shown while it uploads.
     preview: RwSignal<Option<String>>,
     confirming: RwSignal<bool>,
+    /// Asked to delete: the tile goes when the server has deleted the photo.
+    deleting: RwSignal<bool>,
 }
 
 impl Tile {
@@ -46,6 +48,7 @@ impl Tile {
             stage: RwSignal::new(stage),
             preview: RwSignal::new(None),
             confirming: RwSignal::new(false),
+            deleting: RwSignal::new(false),
         }
     }
 }
@@ -65,6 +68,8 @@ struct Photos {
     )]
     max_bytes: u64,
     reorder: ServerAction<ReorderPhotos>,
+    /// Why the last deletion failed.
+    delete_failed: RwSignal<Option<String>>,
     /// The tile being dragged.
     dragging: RwSignal<Option<u64>>,
 }
@@ -118,9 +123,12 @@ impl Photos {
     }
 
     fn save_order(&self) {
-        let order: Vec<String> = self
-            .tiles
-            .with_untracked(|t| t.iter().filter_map(|x| x.id.get_untracked()).collect());
+        let order: Vec<String> = self.tiles.with_untracked(|t| {
+            t.iter()
+                .filter(|x| !x.deleting.get_untracked())
+                .filter_map(|x| x.id.get_untracked())
+                .collect()
+        });
         self.reorder.dispatch(ReorderPhotos {
             listing_id: self.listing_id,
             order,
@@ -161,12 +169,13 @@ pub fn PhotoManager(photos: SellerPhotos) -> impl IntoView {
         max: photos.max,
         max_bytes: photos.max_bytes,
         reorder,
+        delete_failed: RwSignal::new(None),
         dragging: RwSignal::new(None),
     };
     let problem = Signal::derive(
         move || match (reorder.value().get(), delete.value().get()) {
             (Some(Err(e)), _) | (_, Some(Err(e))) => Some(e.to_string()),
-            _ => None,
+            _ => ctx.delete_failed.get(),
         },
     );
 
@@ -343,16 +352,34 @@ fn PhotoTile(ctx: Photos, tile: Tile, delete: ServerAction<DeletePhoto>) -> impl
         #[cfg(feature = "hydrate")]
         browser::focus(&format!("photo-{key}-{_what}"));
     };
+    // the tile goes when the server has deleted the photo, not before: a page left while the
+    // request was on its way showed a deletion that had not happened
     let confirm_delete = move |_| {
         tile.confirming.set(false);
-        if let Some(id) = tile.id.get_untracked() {
-            delete.dispatch(DeletePhoto { photo_id: id });
-        }
         let what = tile.name.get_untracked();
-        ctx.remove(key);
-        ctx.announce.set(format!("{what} deleted."));
         #[cfg(feature = "hydrate")]
         browser::focus("photo-files");
+        let Some(id) = tile.id.get_untracked() else {
+            ctx.remove(key);
+            ctx.announce.set(format!("{what} deleted."));
+            return;
+        };
+        tile.deleting.set(true);
+        ctx.delete_failed.set(None);
+        ctx.announce.set(format!("Deleting {what}…"));
+        leptos::task::spawn_local(async move {
+            match delete_photo(id).await {
+                Ok(()) => {
+                    ctx.remove(key);
+                    ctx.announce.set(format!("{what} deleted."));
+                }
+                Err(e) => {
+                    tile.deleting.set(false);
+                    ctx.announce.set(format!("{what} was not deleted."));
+                    ctx.delete_failed.set(Some(e.to_string()));
+                }
+            }
+        });
     };
 
     view! {
@@ -474,6 +501,9 @@ fn PhotoTile(ctx: Photos, tile: Tile, delete: ServerAction<DeletePhoto>) -> impl
                         </button>
                     }
                         .into_any()
+                }
+                Stage::Ready(_) if tile.deleting.get() => {
+                    view! { <p class="text-sm text-slate-600">"Deleting…"</p> }.into_any()
                 }
                 Stage::Ready(_) => {
                     view! {
