@@ -2,14 +2,17 @@
 
 use crate::{
     accounts::pages::{Auth, SignInPage, SignUpPage},
-    alerts::pages::{AlertPreviewPage, AlertsPage, InboxLink, InboxPage, Unread},
+    alerts::pages::{AlertPreviewPage, AlertsPage},
     listings::{
         collections_page::{ComparePage, FavoritesPage},
         detail_page::ListingPage,
         search_page::SearchPage,
         selling_page::{EditListingPage, MyListingsPage, SellPage},
     },
-    notifications::pages::{ConfirmEmailPage, SettingsPage, UnsubscribePage},
+    notifications::{
+        inbox_page::{InboxLink, InboxPage, Unread},
+        pages::{ConfirmEmailPage, SettingsPage, UnsubscribePage},
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, Meta, MetaTags, Title, provide_meta_context};

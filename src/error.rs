@@ -47,7 +47,7 @@ pub enum AppError {
     #[error("{message}")]
     NotConfigured { message: String },
     /// 429: too many attempts; try again after `retry_after_secs`.
-    #[error("Too many attempts. Please try again in {}.", human_duration(*retry_after_secs))]
+    #[error("Too many attempts. Please try again in {}.", crate::format::human_duration(*retry_after_secs))]
     RateLimited { retry_after_secs: u64 },
     /// 500: our fault. The cause is in the server log under `request_id`.
     #[error("Something went wrong on our side. Please try again.{}", request_id.as_ref().map(|id| format!(" If it keeps happening, quote request id {id}.")).unwrap_or_default())]
@@ -107,20 +107,6 @@ impl AppError {
             AppError::Invalid { fields, .. } => fields.get(name).cloned(),
             _ => None,
         }
-    }
-}
-
-/// "14 minutes", "1 minute", "30 seconds": how long to wait, for people.
-pub fn human_duration(secs: u64) -> String {
-    if secs >= 3600 {
-        let h = secs.div_ceil(3600);
-        format!("{h} hour{}", if h == 1 { "" } else { "s" })
-    } else if secs >= 60 {
-        let m = secs.div_ceil(60);
-        format!("{m} minute{}", if m == 1 { "" } else { "s" })
-    } else {
-        let s = secs.max(1);
-        format!("{s} second{}", if s == 1 { "" } else { "s" })
     }
 }
 
@@ -260,15 +246,5 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("abc-123"));
         assert!(text.starts_with("Something went wrong on our side"));
-    }
-
-    #[test]
-    fn waiting_times_read_like_a_person_wrote_them() {
-        assert_eq!(human_duration(1), "1 second");
-        assert_eq!(human_duration(59), "59 seconds");
-        assert_eq!(human_duration(60), "1 minute");
-        assert_eq!(human_duration(61), "2 minutes");
-        assert_eq!(human_duration(900), "15 minutes");
-        assert_eq!(human_duration(3600), "1 hour");
     }
 }

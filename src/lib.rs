@@ -9,12 +9,16 @@ pub mod alerts;
 pub mod app;
 /// `AppError`, the one error type of both targets.
 pub mod error;
+/// Times and durations in words.
+pub mod format;
 /// Photos: upload pipeline, media store, gallery.
 pub mod gallery;
 /// Listings: search, detail pages, sellers' listings, demo data.
 pub mod listings;
 /// Notification settings and delivery beyond the inbox: email, digests, quiet hours.
 pub mod notifications;
+/// Plans and their quotas: what an account may do.
+pub mod plans;
 /// Server-only: config, state, router, private Postgres, security layers.
 #[cfg(feature = "ssr")]
 pub mod server;

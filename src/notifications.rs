@@ -1,17 +1,24 @@
-//! Delivering alerts beyond the inbox, and the settings that say where and when.
+//! Notifications: the inbox, delivery on outside channels, and the settings that say where
+//! and when. Features record notices through `notices`; nothing else writes them.
 //!
 //! - `model`: settings and quiet hours as people edit them (both targets).
 //! - `schedule`: when a notification is due (delay, quiet hours, digests, the cap's day), in
 //!   the person's time zone.
 //! - `email`: the message and the SMTP (or folder) transport.
+//! - `notices`: the inbox's entries and the one way a feature records one (queued on the
+//!   person's channels in the same transaction).
 //! - `repo`, `service`: settings, the delivery queue and channel health in Postgres; the
 //!   worker that sends what is due with retries and backoff.
-//! - `api`, `pages`: the Settings page's notification section and the unsubscribe page.
+//! - `api`, `pages`, `inbox_page`: the Settings page's notification section, the unsubscribe
+//!   page, the inbox and the header's inbox link.
 
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod email;
+pub mod inbox_page;
 pub mod model;
+#[cfg(feature = "ssr")]
+pub mod notices;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod push;

@@ -1,10 +1,19 @@
-//! Shared components: form fields with their errors, alerts, buttons.
+//! Shared components: form fields with their errors, alerts, buttons, the sign-in prompt and
+//! load-failed states, and the listing card (`listing_card`).
 
 use crate::error::AppError;
 use leptos::prelude::*;
 
+pub mod listing_card;
+
 /// Classes for the main action of a form.
 pub const PRIMARY_BUTTON: &str = "inline-flex w-full items-center justify-center rounded-lg bg-emerald-700 px-4 py-2.5 font-semibold text-white hover:bg-emerald-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700 disabled:cursor-wait disabled:opacity-70";
+
+/// Classes for a small secondary button (beside a list entry, in a toolbar).
+pub const BUTTON: &str = "inline-flex items-center gap-1 rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-emerald-700 disabled:cursor-wait disabled:opacity-70";
+
+/// Classes for a link inside text.
+pub const LINK: &str = "font-medium text-emerald-800 underline";
 
 /// Classes for a text box or select (red border while its field has an error).
 pub const INPUT: &str = "block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-base text-slate-900 shadow-sm focus:border-emerald-600 focus:outline-none focus:ring-2 focus:ring-emerald-600/40 aria-[invalid=true]:border-red-600";
@@ -131,4 +140,27 @@ pub fn FormAlert(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
                 }
             })
     }
+}
+
+/// "Sign in to see ...": what a page shows a signed-out person (`what` follows the link).
+pub fn sign_in_prompt(what: &'static str) -> AnyView {
+    view! {
+        <p class="mt-4 text-slate-700">
+            <a class=LINK href="/sign-in">
+                "Sign in"
+            </a>
+            {what}
+        </p>
+    }
+    .into_any()
+}
+
+/// What a page shows when its data could not be loaded.
+pub fn load_failed(e: AppError) -> AnyView {
+    view! {
+        <p role="alert" class="mt-4 text-red-800">
+            {e.to_string()}
+        </p>
+    }
+    .into_any()
 }

@@ -7,13 +7,14 @@
 
 use axum::http::StatusCode;
 use scout::{
-    alerts::{
-        model::{AlertsOverview, Inbox},
-        repo,
-        service::Worker,
-    },
+    alerts::{model::AlertsOverview, repo, service::Worker},
     error::AppError,
     listings::search::encode_component,
+    notifications::{
+        model::{Channel, Inbox, Rhythm},
+        notices::{Recorder, Route},
+        repo::NewNotice,
+    },
 };
 use sqlx::PgPool;
 
@@ -256,7 +257,7 @@ async fn listings_outside_the_rule_and_paused_rules_say_nothing(pool: PgPool) {
             .fetch_one(&mut *tx)
             .await
             .unwrap();
-    let notice = repo::NewNotice {
+    let notice = NewNotice {
         account,
         rule_id: Some(rule),
         listing_id: dear,
@@ -265,7 +266,14 @@ async fn listings_outside_the_rule_and_paused_rules_say_nothing(pool: PgPool) {
         title: "t",
         reason: "r",
     };
-    assert_eq!(repo::insert_notice(&mut tx, &notice).await.unwrap(), None);
+    let route = Route::Chosen {
+        channels: &[Channel::Inbox],
+        rhythm: Rhythm::Instant,
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let mut recorder = Recorder::default();
+    let recorded = recorder.record(&mut tx, &notice, route, now).await.unwrap();
+    assert!(!recorded);
     tx.commit().await.unwrap();
     assert_eq!(app.inbox(&buyer).await.notices.len(), 1);
 }

@@ -218,7 +218,7 @@ async fn a_match_is_emailed_once_with_its_photo_price_reason_and_one_click_unsub
     assert_eq!(overview.rules[0].id, rule);
     assert_eq!(
         channels(overview),
-        vec![scout::alerts::model::Channel::Inbox]
+        vec![scout::notifications::model::Channel::Inbox]
     );
     // the next drop still reaches the inbox, and no email goes out
     let cheaper = with(GOLF, &[("price", "17400"), ("intent", "save")]);
@@ -435,7 +435,10 @@ async fn a_confirmation_link_that_cannot_be_sent_keeps_the_address_in_use(pool: 
     );
     // the rest of the form was kept; nothing waits for a link that never left
     let view = app.settings(&buyer).await;
-    assert_eq!(view.settings.rhythm, scout::alerts::model::Rhythm::Daily);
+    assert_eq!(
+        view.settings.rhythm,
+        scout::notifications::model::Rhythm::Daily
+    );
     assert_eq!(view.settings.alert_email, None);
     assert_eq!(view.pending_email, None);
 

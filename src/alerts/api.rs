@@ -1,13 +1,15 @@
-//! Server functions for alerts and the inbox. Every one asks who is signed in first and only
-//! ever touches that account's rules and notifications.
+//! Server functions for alerts. Every one asks who is signed in first and only ever touches
+//! that account's rules.
 #![allow(
     clippy::too_many_arguments,
     reason = "server functions take one argument per form field"
 )]
 
-use super::model::{AlertsOverview, Inbox};
+use super::model::AlertsOverview;
 #[cfg(feature = "ssr")]
-use super::model::{Channel, Rhythm, RuleFields};
+use super::model::RuleFields;
+#[cfg(feature = "ssr")]
+use crate::notifications::model::{Channel, Rhythm};
 use crate::{error::AppError, listings::api::ListingCard};
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
@@ -133,31 +135,4 @@ pub async fn set_favorite_alerts(on: bool) -> Result<(), AppError> {
 pub async fn preview_alert(rule_id: i64) -> Result<(String, Vec<ListingCard>), AppError> {
     let (state, account) = signed_in("Sign in to see your alerts.").await?;
     super::service::preview(&state, account, rule_id).await
-}
-
-#[server(prefix = "/api", endpoint = "alerts/inbox", input = GetUrl)]
-pub async fn get_inbox() -> Result<Inbox, AppError> {
-    let (state, account) = signed_in("Sign in to see your notifications.").await?;
-    super::service::inbox(&state, account).await
-}
-
-/// Unread notifications, for the header's badge (0 when signed out).
-#[server(prefix = "/api", endpoint = "alerts/unread", input = GetUrl)]
-pub async fn unread_count() -> Result<i64, AppError> {
-    let state = crate::server::state::AppState::from_context()?;
-    match crate::accounts::api::current_account_id().await? {
-        Some(account) => Ok(super::repo::unread(&state.pool, account).await?),
-        None => Ok(0),
-    }
-}
-
-/// Marks one notification read, or all of them when `notification_id` is missing.
-#[server(prefix = "/api", endpoint = "alerts/read")]
-pub async fn mark_read(notification_id: Option<i64>) -> Result<(), AppError> {
-    let (state, account) = signed_in("Sign in to see your notifications.").await?;
-    if super::repo::mark_read(&state.pool, account, notification_id).await? {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
 }

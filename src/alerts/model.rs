@@ -1,114 +1,14 @@
-//! What an alert rule is made of, for both targets: channels, rhythm, the limits, and the
-//! validation of a rule's own fields (the search part is the search page's `SearchQuery`).
+//! What an alert rule is made of, for both targets: the validation of a rule's own fields (the
+//! search part is the search page's `SearchQuery`), its summary and the Alerts page's view.
+//! Channels and rhythm are the notifications feature's; limits are the plan's.
 
-use crate::{error::FieldErrors, listings::api::Chip};
+use crate::{
+    error::FieldErrors,
+    listings::api::Chip,
+    notifications::model::{Channel, ChannelTrouble, Rhythm},
+    plans::Limits,
+};
 use serde::{Deserialize, Serialize};
-
-/// Where a rule's notifications go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    Inbox,
-    Email,
-    Push,
-    Webhook,
-}
-
-impl Channel {
-    pub const ALL: [Channel; 4] = [
-        Channel::Inbox,
-        Channel::Email,
-        Channel::Push,
-        Channel::Webhook,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Inbox => "inbox",
-            Channel::Email => "email",
-            Channel::Push => "push",
-            Channel::Webhook => "webhook",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Channel::Inbox => "In-app inbox",
-            Channel::Email => "Email",
-            Channel::Push => "Push notification",
-            Channel::Webhook => "Webhook",
-        }
-    }
-
-    pub fn from_slug(s: &str) -> Option<Channel> {
-        Channel::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-
-    /// Channels that deliver today (all of them now; kept for channels to come).
-    pub fn available(self) -> bool {
-        true
-    }
-}
-
-/// When a rule's notifications go out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Rhythm {
-    #[default]
-    Instant,
-    Daily,
-    Weekly,
-}
-
-impl Rhythm {
-    pub const ALL: [Rhythm; 3] = [Rhythm::Instant, Rhythm::Daily, Rhythm::Weekly];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Rhythm::Instant => "instant",
-            Rhythm::Daily => "daily",
-            Rhythm::Weekly => "weekly",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Rhythm::Instant => "As it happens",
-            Rhythm::Daily => "Daily digest",
-            Rhythm::Weekly => "Weekly digest",
-        }
-    }
-
-    pub fn from_slug(s: &str) -> Option<Rhythm> {
-        Rhythm::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
-    /// Rhythms that deliver today.
-    pub fn available(self) -> bool {
-        true
-    }
-}
-
-/// What an account may do with alerts. One place, so plans can change them later.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Limits {
-    /// Rules that are not paused.
-    pub active_rules: usize,
-    /// How long a notification waits before it is delivered (0: at once).
-    pub delay_minutes: u32,
-    /// Notifications per day before the rest wait for the digest.
-    pub per_day: u32,
-}
-
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
-            active_rules: 3,
-            delay_minutes: 0,
-            per_day: 50,
-        }
-    }
-}
 
 /// A rule's own fields as a person fills them in.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -215,24 +115,5 @@ pub struct AlertsOverview {
     pub favorites: bool,
     /// Channels that keep failing.
     #[serde(default)]
-    pub trouble: Vec<crate::notifications::model::ChannelTrouble>,
-}
-
-/// One inbox entry.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Notice {
-    pub id: i64,
-    pub listing_id: i64,
-    pub title: String,
-    pub reason: String,
-    /// "5 minutes ago"
-    pub when: String,
-    pub read: bool,
-}
-
-/// The inbox: newest first, and how many are unread.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-pub struct Inbox {
-    pub notices: Vec<Notice>,
-    pub unread: i64,
+    pub trouble: Vec<ChannelTrouble>,
 }

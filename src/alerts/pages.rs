@@ -1,47 +1,29 @@
 //! The Alerts page (rules: criteria, channels, matches; edit, rename, pause, delete,
-//! preview), the inbox, the header's inbox badge and the search page's "Save as alert".
+//! preview) and the search page's "Save as alert".
 
 use super::{
     api::{
-        CreateAlert, DeleteAlert, MarkRead, PauseAlert, SetFavoriteAlerts, UpdateAlert, get_inbox,
-        list_alerts, preview_alert, unread_count,
+        CreateAlert, DeleteAlert, PauseAlert, SetFavoriteAlerts, UpdateAlert, list_alerts,
+        preview_alert,
     },
-    model::{Channel, Notice, Rhythm, RuleSummary},
+    model::RuleSummary,
 };
 use crate::{
     error::AppError,
-    listings::search_page::Card,
-    notifications::pages::TroubleList,
-    ui::{FormAlert, INPUT, Labelled, described_by, field_error},
+    notifications::{
+        model::{Channel, Rhythm},
+        pages::TroubleList,
+    },
+    ui::{
+        BUTTON, FormAlert, INPUT, LINK, Labelled, described_by, field_error, listing_card::Card,
+        load_failed, sign_in_prompt,
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_location, use_params_map};
+use leptos_router::hooks::use_params_map;
 
-const BUTTON: &str = "inline-flex items-center gap-1 rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-emerald-700 disabled:cursor-wait disabled:opacity-70";
 const MAIN_BUTTON: &str = "inline-flex items-center rounded-lg bg-emerald-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-emerald-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700 disabled:cursor-wait disabled:opacity-70";
-const LINK: &str = "font-medium text-emerald-800 underline";
-
-fn sign_in_prompt(what: &'static str) -> AnyView {
-    view! {
-        <p class="mt-4 text-slate-700">
-            <a class=LINK href="/sign-in">
-                "Sign in"
-            </a>
-            {what}
-        </p>
-    }
-    .into_any()
-}
-
-fn failed(e: AppError) -> AnyView {
-    view! {
-        <p role="alert" class="mt-4 text-red-800">
-            {e.to_string()}
-        </p>
-    }
-    .into_any()
-}
 
 /// "Save as alert" under the search's result count: names the alert after the criteria.
 #[component]
@@ -106,69 +88,6 @@ pub fn SaveAlert(search: String, suggested_name: String) -> impl IntoView {
                 }}
             </div>
         </ActionForm>
-    }
-}
-
-/// The header's unread count, read again on every navigation and whenever the inbox marks
-/// something read.
-#[derive(Clone, Copy)]
-pub struct Unread {
-    pub count: Resource<Result<i64, AppError>>,
-    changed: RwSignal<u32>,
-}
-
-impl Unread {
-    /// Creates the count and provides it to every page. Call it where the layout is built
-    /// (not inside a reactive closure, so hydration finds the resource in order).
-    pub fn provide() -> Unread {
-        let location = use_location();
-        let changed = RwSignal::new(0u32);
-        let count = Resource::new(
-            move || (location.pathname.get(), changed.get()),
-            |_| unread_count(),
-        );
-        let unread = Unread { count, changed };
-        provide_context(unread);
-        unread
-    }
-
-    /// Reads the count again.
-    pub fn refresh(self) {
-        self.changed.update(|n| *n = n.wrapping_add(1));
-    }
-}
-
-/// The header's link to the inbox with the unread count; signed-in people only. Render it
-/// inside a `Transition` (it reads `unread`).
-#[component]
-pub fn InboxLink(unread: Unread) -> impl IntoView {
-    move || {
-        let n = unread.count.get().and_then(Result::ok).unwrap_or(0);
-        let label = match n {
-            0 => "Inbox".to_string(),
-            1 => "Inbox, 1 unread".to_string(),
-            n => format!("Inbox, {n} unread"),
-        };
-        view! {
-            <a
-                href="/inbox"
-                aria-label=label
-                class="relative rounded px-2 py-1 text-slate-700 hover:bg-slate-100"
-            >
-                "Inbox"
-                {(n > 0)
-                    .then(|| {
-                        view! {
-                            <span
-                                aria-hidden="true"
-                                class="ml-1 inline-flex min-w-[1.25rem] items-center justify-center rounded-full bg-red-600 px-1.5 text-xs font-bold text-white"
-                            >
-                                {if n > 99 { "99+".to_string() } else { n.to_string() }}
-                            </span>
-                        }
-                    })}
-            </a>
-        }
     }
 }
 
@@ -257,7 +176,7 @@ pub fn AlertsPage() -> impl IntoView {
                         Err(AppError::Unauthorized { .. }) => {
                             sign_in_prompt(" to save searches as alerts.")
                         }
-                        Err(e) => failed(e),
+                        Err(e) => load_failed(e),
                     }
                 })}
             </Transition>
@@ -656,134 +575,10 @@ pub fn AlertPreviewPage() -> impl IntoView {
                                 .into_any()
                         }
                         Err(AppError::Unauthorized { .. }) => sign_in_prompt(" to see your alerts."),
-                        Err(e) => failed(e),
+                        Err(e) => load_failed(e),
                     }
                 })}
             </Transition>
         </div>
-    }
-}
-
-#[component]
-pub fn InboxPage() -> impl IntoView {
-    let read = ServerAction::<MarkRead>::new();
-    let notices = Resource::new(move || read.version().get(), |_| get_inbox());
-    // the header's count follows what is marked read here
-    if let Some(unread) = use_context::<Unread>() {
-        Effect::new(move |seen: Option<usize>| {
-            let now = read.version().get();
-            if seen.is_some_and(|s| s != now) {
-                unread.refresh();
-            }
-            now
-        });
-    }
-    let error = Signal::derive(move || read.value().get().and_then(Result::err));
-    view! {
-        <Title text="Inbox · Scout" />
-        <div class="mx-auto max-w-3xl px-4 py-6">
-            <div class="flex flex-wrap items-center justify-between gap-2">
-                <h1 class="text-2xl font-bold text-slate-900">"Inbox"</h1>
-                <a class=LINK href="/alerts">
-                    "Manage alerts"
-                </a>
-            </div>
-            <div class="mt-2" aria-live="polite">
-                <FormAlert error />
-            </div>
-            <Transition fallback=|| {
-                view! { <p class="mt-4 text-slate-600">"Loading your notifications…"</p> }
-            }>
-                {move || Suspend::new(async move {
-                    match notices.await {
-                        Ok(i) if i.notices.is_empty() => {
-                            view! {
-                                <p class="mt-4 text-slate-700">
-                                    "Nothing here yet. Save a search as an alert, or save listings as favorites, and news about them lands here. "
-                                    <a class=LINK href="/search">
-                                        "Search listings"
-                                    </a>
-                                </p>
-                            }
-                                .into_any()
-                        }
-                        Ok(i) => {
-                            let unread = i.unread;
-                            view! {
-                                <div class="mt-4 flex flex-wrap items-center gap-3">
-                                    <p role="status" class="text-sm text-slate-700">
-                                        {match unread {
-                                            0 => "All read.".to_string(),
-                                            1 => "1 unread.".to_string(),
-                                            n => format!("{n} unread."),
-                                        }}
-                                    </p>
-                                    {(unread > 0)
-                                        .then(|| {
-                                            view! {
-                                                <ActionForm action=read>
-                                                    <button type="submit" class=BUTTON>
-                                                        "Mark all read"
-                                                    </button>
-                                                </ActionForm>
-                                            }
-                                        })}
-                                </div>
-                                <ul class="mt-3 divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white">
-                                    {i
-                                        .notices
-                                        .into_iter()
-                                        .map(|n| view! { <NoticeItem n read /> })
-                                        .collect_view()}
-                                </ul>
-                            }
-                                .into_any()
-                        }
-                        Err(AppError::Unauthorized { .. }) => {
-                            sign_in_prompt(" to see your notifications.")
-                        }
-                        Err(e) => failed(e),
-                    }
-                })}
-            </Transition>
-        </div>
-    }
-}
-
-#[component]
-fn NoticeItem(n: Notice, read: ServerAction<MarkRead>) -> impl IntoView {
-    let class = if n.read {
-        "flex flex-wrap items-start justify-between gap-2 p-4"
-    } else {
-        "flex flex-wrap items-start justify-between gap-2 bg-emerald-50/60 p-4"
-    };
-    view! {
-        <li class=class>
-            <div class="min-w-0 flex-1">
-                <p class="text-slate-900" class:font-semibold=!n.read>
-                    {(!n.read).then(|| view! { <span class="sr-only">"Unread: "</span> })}
-                    <a class="hover:underline" href=format!("/listings/{}", n.listing_id)>
-                        {n.title.clone()}
-                    </a>
-                </p>
-                <p class="mt-1 text-sm text-slate-700">{n.reason.clone()}</p>
-                <p class="mt-1 text-xs text-slate-600">{n.when.clone()}</p>
-            </div>
-            {(!n.read)
-                .then(|| {
-                    view! {
-                        <ActionForm action=read>
-                            <input type="hidden" name="notification_id" value=n.id.to_string() />
-                            <button
-                                type="submit"
-                                class=BUTTON
-                                aria-label=format!("Mark read: {}", n.title)
-                            >
-                                "Mark read"
-                            </button>
-                        </ActionForm>
-                    }
-                })}
-        </li>
     }
 }

@@ -1,7 +1,8 @@
 //! SQL for alert rules, listing events and notifications. Every statement about a rule or a
 //! notification names its account, so one person can never read or change another's.
 
-use super::model::{Channel, Rhythm, RuleFields};
+use super::model::RuleFields;
+use crate::notifications::model::{Channel, Rhythm};
 use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -317,91 +318,4 @@ pub async fn favorited_by(db: impl PgExecutor<'_>, listing_id: i64) -> sqlx::Res
     .bind(listing_id)
     .fetch_all(db)
     .await
-}
-
-/// One notification to record.
-#[derive(Debug, Clone)]
-pub struct NewNotice<'a> {
-    pub account: Uuid,
-    /// None: the account's favorite.
-    pub rule_id: Option<i64>,
-    pub listing_id: i64,
-    pub kind: &'a str,
-    pub trigger_key: &'a str,
-    pub title: &'a str,
-    pub reason: &'a str,
-}
-
-/// Records a notification unless this one was already recorded (same source, listing,
-/// trigger and key), or its rule has since been paused or deleted; its id when it is new.
-pub async fn insert_notice(
-    tx: &mut Transaction<'_, Postgres>,
-    n: &NewNotice<'_>,
-) -> sqlx::Result<Option<i64>> {
-    let source = n
-        .rule_id
-        .map_or_else(|| "favorite".to_string(), |id| format!("rule:{id}"));
-    sqlx::query_scalar(
-        "insert into notification (account_id, rule_id, source, listing_id, kind, trigger_key, \
-           title, reason) \
-         select $1, $2, $3, $4, $5, $6, $7, $8 \
-         where $2::bigint is null or exists (select 1 from alert_rule \
-           where rule_id = $2 and account_id = $1 and not paused) \
-         on conflict (account_id, source, listing_id, kind, trigger_key) do nothing \
-         returning notification_id",
-    )
-    .bind(n.account)
-    .bind(n.rule_id)
-    .bind(source)
-    .bind(n.listing_id)
-    .bind(n.kind)
-    .bind(n.trigger_key)
-    .bind(n.title)
-    .bind(n.reason)
-    .fetch_optional(&mut **tx)
-    .await
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct NoticeRow {
-    pub notification_id: i64,
-    pub listing_id: i64,
-    pub title: String,
-    pub reason: String,
-    pub created_at: OffsetDateTime,
-    pub read_at: Option<OffsetDateTime>,
-}
-
-pub async fn inbox(db: &PgPool, account: Uuid, limit: i64) -> sqlx::Result<Vec<NoticeRow>> {
-    sqlx::query_as(
-        "select notification_id, listing_id, title, reason, created_at, read_at \
-         from notification where account_id = $1 \
-         order by created_at desc, notification_id desc limit $2",
-    )
-    .bind(account)
-    .bind(limit)
-    .fetch_all(db)
-    .await
-}
-
-pub async fn unread(db: &PgPool, account: Uuid) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "select count(*) from notification where account_id = $1 and read_at is null",
-    )
-    .bind(account)
-    .fetch_one(db)
-    .await
-}
-
-/// Marks one notification read (None: all of them); false when there was no such one.
-pub async fn mark_read(db: &PgPool, account: Uuid, id: Option<i64>) -> sqlx::Result<bool> {
-    let done = sqlx::query(
-        "update notification set read_at = coalesce(read_at, now()) where account_id = $1 \
-         and ($2::bigint is null or notification_id = $2)",
-    )
-    .bind(account)
-    .bind(id)
-    .execute(db)
-    .await?;
-    Ok(id.is_none() || done.rows_affected() == 1)
 }

@@ -4,13 +4,19 @@
 use super::{
     keywords::{self, Text},
     matcher::{Listing, Matcher, Rule},
-    model::{AlertsOverview, Channel, Inbox, Limits, Notice, RuleFields, RuleSummary},
-    repo::{self, Event, ListingWords, NewNotice, RuleRow},
+    model::{AlertsOverview, RuleFields, RuleSummary},
+    repo::{self, Event, ListingWords, RuleRow},
 };
 use crate::{
     error::AppError,
+    format::ago,
     listings::{api::ListingCard, engine, model::Money, search::SearchQuery, service as listings},
-    notifications::service::{self as deliveries, Prefs},
+    notifications::{
+        notices::{Recorder, Route},
+        repo::NewNotice,
+        service as deliveries,
+    },
+    plans::limits_for,
     server::state::AppState,
 };
 use std::collections::HashMap;
@@ -19,11 +25,6 @@ use uuid::Uuid;
 
 /// The longest search (as its query string) a rule keeps; the database allows as much.
 pub const SEARCH_MAX: usize = 8000;
-
-/// The limits that apply to an account. Every account has the defaults until plans exist.
-pub fn limits_for(_account: Uuid) -> Limits {
-    Limits::default()
-}
 
 /// The search a rule is saved from, as the rule keeps it: the first page, no cursor, and
 /// nothing that was not understood.
@@ -43,18 +44,6 @@ fn criteria_words(chips: &[crate::listings::api::Chip]) -> String {
             .map(|c| c.label.as_str())
             .collect::<Vec<_>>()
             .join(", ")
-    }
-}
-
-/// "3 hours ago": when something happened, for people.
-pub fn ago(then: OffsetDateTime, now: OffsetDateTime) -> String {
-    let secs = (now - then).whole_seconds().max(0);
-    let plural = |n: i64, unit: &str| format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" });
-    match secs {
-        0..=59 => "just now".into(),
-        60..=3_599 => plural(secs / 60, "minute"),
-        3_600..=86_399 => plural(secs / 3_600, "hour"),
-        _ => plural(secs / 86_400, "day"),
     }
 }
 
@@ -215,26 +204,6 @@ fn words_of(w: &ListingWords) -> Text {
         w.model.as_deref().unwrap_or(""),
         &w.description,
     ])
-}
-
-pub async fn inbox(state: &AppState, account: Uuid) -> Result<Inbox, AppError> {
-    let now = OffsetDateTime::now_utc();
-    let notices = repo::inbox(&state.pool, account, 100)
-        .await?
-        .into_iter()
-        .map(|n| Notice {
-            id: n.notification_id,
-            listing_id: n.listing_id,
-            title: n.title,
-            reason: n.reason,
-            when: ago(n.created_at, now),
-            read: n.read_at.is_some(),
-        })
-        .collect();
-    Ok(Inbox {
-        notices,
-        unread: repo::unread(&state.pool, account).await?,
-    })
 }
 
 /// A rule the worker holds: its matcher form and its criteria in words.
@@ -398,7 +367,7 @@ impl Worker {
             .collect();
         let now = OffsetDateTime::now_utc();
         let mut told = 0usize;
-        let mut prefs: HashMap<Uuid, Prefs> = HashMap::new();
+        let mut recorder = Recorder::default();
         for event in &events {
             let Some(listing) = words.get(&event.listing_id) else {
                 continue;
@@ -435,19 +404,12 @@ impl Worker {
                         title: &title,
                         reason: &reason,
                     };
-                    if let Some(id) = repo::insert_notice(&mut tx, &notice).await? {
+                    let route = Route::Chosen {
+                        channels: &live.channels(),
+                        rhythm: live.rhythm(),
+                    };
+                    if recorder.record(&mut tx, &notice, route, now).await? {
                         told += 1;
-                        let prefs = prefs_of(&mut prefs, &mut tx, rule.account).await?;
-                        deliveries::queue(
-                            &mut tx,
-                            id,
-                            rule.account,
-                            &live.channels(),
-                            live.rhythm(),
-                            prefs,
-                            now,
-                        )
-                        .await?;
                     }
                     heard.insert(rule.account);
                 }
@@ -468,17 +430,11 @@ impl Worker {
                         title: &title,
                         reason: &reason,
                     };
-                    if let Some(id) = repo::insert_notice(&mut tx, &notice).await? {
+                    if recorder
+                        .record(&mut tx, &notice, Route::Favorites, now)
+                        .await?
+                    {
                         told += 1;
-                        let prefs = prefs_of(&mut prefs, &mut tx, account).await?;
-                        let channels = if prefs.favorite_email {
-                            &[Channel::Inbox, Channel::Email][..]
-                        } else {
-                            &[Channel::Inbox][..]
-                        };
-                        let rhythm = prefs.favorite_rhythm;
-                        deliveries::queue(&mut tx, id, account, channels, rhythm, prefs, now)
-                            .await?;
                     }
                 }
             }
@@ -500,20 +456,6 @@ impl Worker {
     pub async fn drain(&mut self, state: &AppState) -> Result<(), AppError> {
         while self.step(state).await? > 0 {}
         Ok(())
-    }
-}
-
-/// A person's delivery preferences, read once per batch.
-async fn prefs_of<'a>(
-    cache: &'a mut HashMap<Uuid, Prefs>,
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    account: Uuid,
-) -> Result<&'a Prefs, AppError> {
-    match cache.entry(account) {
-        std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
-        std::collections::hash_map::Entry::Vacant(e) => {
-            Ok(e.insert(deliveries::prefs(tx, account).await?))
-        }
     }
 }
 

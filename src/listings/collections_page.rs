@@ -1,10 +1,7 @@
 //! The Favorites page and the comparison table.
 
-use super::{
-    collections::{Comparison, compare_listings, list_favorites},
-    search_page::Card,
-};
-use crate::error::AppError;
+use super::collections::{Comparison, compare_listings, list_favorites};
+use crate::{error::AppError, ui::listing_card::Card};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;

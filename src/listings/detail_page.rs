@@ -6,9 +6,11 @@ use super::{
     api::{ListingDetail, get_listing},
     model::{Status, group_thousands},
     search::SearchQuery,
-    search_page::{Card, CompareButton, SaveButton},
 };
-use crate::error::AppError;
+use crate::{
+    error::AppError,
+    ui::listing_card::{Card, CompareButton, SaveButton},
+};
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, Title};
 use leptos_router::hooks::{use_params_map, use_query_map};

@@ -6,12 +6,12 @@ use super::{
     api::{FormOptions, search_form_options},
     editing::{DESCRIPTION_MAX_CHARS, ListingForm, TITLE_MAX_CHARS},
     model::{Body, Colour, Condition, Currency, Fuel, SellerType, Status, Transmission, Vat},
-    search_page::Card,
     selling::{
         DeleteListing, EditForm, MyListings, SaveListing, SetListingStatus, list_my_listings,
         load_listing_form,
     },
 };
+use crate::ui::listing_card::Card;
 use crate::{
     error::AppError,
     gallery::uploader::PhotoManager,

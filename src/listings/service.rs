@@ -57,22 +57,6 @@ fn filters(
     Filters::resolve(criteria, catalog, text)
 }
 
-/// "today", "yesterday", "3 days ago", "2 weeks ago", "5 months ago".
-pub fn age(published: Option<OffsetDateTime>, now: OffsetDateTime) -> String {
-    let Some(published) = published else {
-        return "not published".into();
-    };
-    let days = (now - published).whole_days().max(0);
-    match days {
-        0 => "today".into(),
-        1 => "yesterday".into(),
-        2..=13 => format!("{days} days ago"),
-        14..=59 => format!("{} weeks ago", days / 7),
-        60..=729 => format!("{} months ago", days / 30),
-        _ => format!("{} years ago", days / 365),
-    }
-}
-
 /// A stored currency code as a currency (the default for an unknown one).
 pub fn currency(code: &str) -> Currency {
     Currency::parse(code).unwrap_or_default()
@@ -134,7 +118,7 @@ pub fn card(
         ),
         city: row.city.clone(),
         seller_type: SellerType::from_slug(&row.seller_type).unwrap_or(SellerType::Private),
-        age: age(row.published_at, now),
+        age: crate::format::age(row.published_at, now),
         photo_count: row.photo_count,
         cover: row
             .cover
@@ -922,20 +906,4 @@ pub async fn listing_facts(
         compared: false,
     };
     Ok((detail, like))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use time::Duration;
-
-    #[test]
-    fn listing_ages_read_naturally() {
-        let now = OffsetDateTime::now_utc();
-        assert_eq!(age(Some(now), now), "today");
-        assert_eq!(age(Some(now - Duration::days(1)), now), "yesterday");
-        assert_eq!(age(Some(now - Duration::days(5)), now), "5 days ago");
-        assert_eq!(age(Some(now - Duration::days(20)), now), "2 weeks ago");
-        assert_eq!(age(Some(now - Duration::days(90)), now), "3 months ago");
-    }
 }

@@ -1,11 +1,11 @@
-//! Server functions for notification settings and the unsubscribe page. Settings need a
-//! signed-in person; unsubscribing needs only the link's token.
+//! Server functions for notification settings, the inbox and the unsubscribe page. Settings
+//! and the inbox need a signed-in person; unsubscribing needs only the link's token.
 #![allow(
     clippy::too_many_arguments,
     reason = "server functions take one argument per form field"
 )]
 
-use super::model::SettingsView;
+use super::model::{Inbox, SettingsView};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
@@ -34,8 +34,8 @@ pub async fn save_notification_settings(
     time_zone: String,
     alert_email: Option<String>,
 ) -> Result<String, AppError> {
+    use super::model::{Channel, Rhythm};
     use super::model::{NotificationSettings as Settings, Quiet};
-    use crate::alerts::model::{Channel, Rhythm};
     let (state, account) = signed_in("Sign in to change your settings.").await?;
     let mut errors = crate::error::FieldErrors::default();
     let quiet = match Quiet::parse(
@@ -151,4 +151,32 @@ pub async fn add_push_device(
 pub async fn remove_push_device(device_id: i64) -> Result<(), AppError> {
     let (state, account) = signed_in("Sign in to change your settings.").await?;
     super::service::remove_device(&state, account, device_id).await
+}
+
+/// The inbox (its endpoints keep the paths they had under alerts).
+#[server(prefix = "/api", endpoint = "alerts/inbox", input = GetUrl)]
+pub async fn get_inbox() -> Result<Inbox, AppError> {
+    let (state, account) = signed_in("Sign in to see your notifications.").await?;
+    super::notices::inbox(&state, account).await
+}
+
+/// Unread notifications, for the header's badge (0 when signed out).
+#[server(prefix = "/api", endpoint = "alerts/unread", input = GetUrl)]
+pub async fn unread_count() -> Result<i64, AppError> {
+    let state = crate::server::state::AppState::from_context()?;
+    match crate::accounts::api::current_account_id().await? {
+        Some(account) => Ok(super::repo::unread(&state.pool, account).await?),
+        None => Ok(0),
+    }
+}
+
+/// Marks one notification read, or all of them when `notification_id` is missing.
+#[server(prefix = "/api", endpoint = "alerts/read")]
+pub async fn mark_read(notification_id: Option<i64>) -> Result<(), AppError> {
+    let (state, account) = signed_in("Sign in to see your notifications.").await?;
+    if super::repo::mark_read(&state.pool, account, notification_id).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
 }

@@ -1,11 +1,92 @@
 //! Notification settings as a person sees and edits them, for both targets.
 
-use crate::{
-    accounts::model::Email,
-    alerts::model::{Channel, Rhythm},
-    error::FieldErrors,
-};
+use crate::{accounts::model::Email, error::FieldErrors};
 use serde::{Deserialize, Serialize};
+
+/// Where a notification goes (a rule's channels, a person's default channels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Inbox,
+    Email,
+    Push,
+    Webhook,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 4] = [
+        Channel::Inbox,
+        Channel::Email,
+        Channel::Push,
+        Channel::Webhook,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Inbox => "inbox",
+            Channel::Email => "email",
+            Channel::Push => "push",
+            Channel::Webhook => "webhook",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::Inbox => "In-app inbox",
+            Channel::Email => "Email",
+            Channel::Push => "Push notification",
+            Channel::Webhook => "Webhook",
+        }
+    }
+
+    pub fn from_slug(s: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Channels that deliver today (all of them now; kept for channels to come).
+    pub fn available(self) -> bool {
+        true
+    }
+}
+
+/// When notifications go out: at once or gathered into a digest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Rhythm {
+    #[default]
+    Instant,
+    Daily,
+    Weekly,
+}
+
+impl Rhythm {
+    pub const ALL: [Rhythm; 3] = [Rhythm::Instant, Rhythm::Daily, Rhythm::Weekly];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rhythm::Instant => "instant",
+            Rhythm::Daily => "daily",
+            Rhythm::Weekly => "weekly",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Rhythm::Instant => "As it happens",
+            Rhythm::Daily => "Daily digest",
+            Rhythm::Weekly => "Weekly digest",
+        }
+    }
+
+    pub fn from_slug(s: &str) -> Option<Rhythm> {
+        Rhythm::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Rhythms that deliver today.
+    pub fn available(self) -> bool {
+        true
+    }
+}
 
 /// Quiet hours: minutes after local midnight; `start > end` crosses midnight (22:00-07:00).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -196,12 +277,6 @@ pub struct DeviceView {
     pub added: String,
 }
 
-/// Push devices an account may have.
-pub const MAX_DEVICES: i64 = 10;
-
-/// Endpoints an account may have.
-pub const MAX_WEBHOOKS: i64 = 5;
-
 /// The Settings page's notification section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SettingsView {
@@ -280,4 +355,23 @@ mod tests {
             assert!(bad.contains_key(field), "{field}");
         }
     }
+}
+
+/// One inbox entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notice {
+    pub id: i64,
+    pub listing_id: i64,
+    pub title: String,
+    pub reason: String,
+    /// "5 minutes ago"
+    pub when: String,
+    pub read: bool,
+}
+
+/// The inbox: newest first, and how many are unread.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Inbox {
+    pub notices: Vec<Notice>,
+    pub unread: i64,
 }

@@ -7,19 +7,19 @@ use super::{
         RemoveWebhook, SaveNotificationSettings, alert_email_to_confirm, get_notification_settings,
         unsubscribe_what,
     },
-    model::{ChannelTrouble, DeviceView, SettingsView, WEEKDAYS, WebhookView, clock},
+    model::{
+        Channel, ChannelTrouble, DeviceView, Rhythm, SettingsView, WEEKDAYS, WebhookView, clock,
+    },
 };
 use crate::{
-    alerts::model::{Channel, Rhythm},
     error::AppError,
-    ui::{FormAlert, INPUT, Labelled, described_by, field_error},
+    ui::{FormAlert, INPUT, LINK, Labelled, described_by, field_error},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 const MAIN_BUTTON: &str = "inline-flex items-center rounded-lg bg-emerald-700 px-4 py-2 text-sm font-semibold text-white hover:bg-emerald-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700 disabled:cursor-wait disabled:opacity-70";
-const LINK: &str = "font-medium text-emerald-800 underline";
 
 /// Channels that keep failing, with the last error: shown until a delivery succeeds.
 #[component]

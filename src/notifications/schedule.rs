@@ -4,7 +4,7 @@
 //! instants; daylight-saving changes are the zone database's business (jiff).
 
 use super::model::Quiet;
-use crate::alerts::model::Rhythm;
+use super::model::Rhythm;
 use jiff::{
     Timestamp, ZonedDateTime,
     civil::{Date, DateTime, Time},

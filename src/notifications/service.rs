@@ -12,7 +12,7 @@
 use super::{
     email::{Item, Letter, SendError},
     model::{
-        ChannelTrouble, DeviceView, MAX_DEVICES, MAX_WEBHOOKS, NotificationSettings, SettingsView,
+        Channel, ChannelTrouble, DeviceView, NotificationSettings, Rhythm, SettingsView,
         WebhookView,
     },
     push::{self, PushError},
@@ -21,9 +21,9 @@ use super::{
     webhook::{self, Kind},
 };
 use crate::{
-    alerts::model::{Channel, Limits, Rhythm},
     error::AppError,
     listings::{repo as listings_repo, service as listings},
+    plans::Limits,
     server::state::AppState,
 };
 use sqlx::{Postgres, Transaction};
@@ -87,7 +87,7 @@ fn trouble_words(
     };
     ChannelTrouble {
         what,
-        since: crate::alerts::service::ago(t.failing_since, now),
+        since: crate::format::ago(t.failing_since, now),
         error: t.last_error.clone(),
     }
 }
@@ -132,7 +132,7 @@ pub async fn settings_view(state: &AppState, account: Uuid) -> Result<SettingsVi
         .map(|d| DeviceView {
             id: d.subscription_id,
             name: d.name.clone(),
-            added: crate::alerts::service::ago(d.created_at, now),
+            added: crate::format::ago(d.created_at, now),
         })
         .collect();
     Ok(SettingsView {
@@ -172,7 +172,7 @@ fn webhook_view(state: &AppState, w: &repo::WebhookRow, now: OffsetDateTime) -> 
         }
         .to_string(),
         target,
-        added: crate::alerts::service::ago(w.created_at, now),
+        added: crate::format::ago(w.created_at, now),
         signing_secret: match kind {
             Some(Kind::Json) => w
                 .secret_sealed
@@ -285,11 +285,12 @@ pub async fn add_webhook(
         chat_id: chat.as_deref(),
         secret_sealed: secret.map(|s| state.sealer.seal(s.as_bytes())),
     };
-    repo::insert_webhook(&state.pool, account, &new, MAX_WEBHOOKS)
+    let most = crate::plans::limits_for(account).webhooks;
+    repo::insert_webhook(&state.pool, account, &new, most)
         .await?
         .ok_or_else(|| AppError::PlanLimit {
             message: format!(
-                "You have {MAX_WEBHOOKS} webhooks, the most an account may have. Remove one first."
+                "You have {most} webhooks, the most an account may have. Remove one first."
             ),
         })
 }
@@ -327,6 +328,7 @@ pub async fn add_device(
     push::check_subscription(endpoint, p256dh, auth, state.config.webhook_allow_private)
         .map_err(|m| AppError::invalid_field("device_name", m))?;
     let sealed = state.sealer.seal(auth.trim().as_bytes());
+    let most = crate::plans::limits_for(account).push_devices;
     repo::upsert_device(
         &state.pool,
         account,
@@ -334,12 +336,12 @@ pub async fn add_device(
         p256dh.trim(),
         &sealed,
         name,
-        MAX_DEVICES,
+        most,
     )
     .await?
     .ok_or_else(|| AppError::PlanLimit {
         message: format!(
-            "You have push notifications on {MAX_DEVICES} devices, the most an account may have. Remove one first."
+            "You have push notifications on {most} devices, the most an account may have. Remove one first."
         ),
     })
 }
@@ -569,7 +571,7 @@ pub async fn prefs(tx: &mut Transaction<'_, Postgres>, account: Uuid) -> Result<
         },
         favorite_email: repo::favorite_email(&mut **tx, account).await?,
         favorite_rhythm: settings.rhythm,
-        limits: crate::alerts::service::limits_for(account),
+        limits: crate::plans::limits_for(account),
     })
 }
 
@@ -731,7 +733,7 @@ fn letter_for(
     let items = items_for(state, group, cards);
     let digest = first.digest.as_deref();
     let capped = group.iter().filter(|d| d.capped).count();
-    let limits = crate::alerts::service::limits_for(first.account_id);
+    let limits = crate::plans::limits_for(first.account_id);
     let (subject, mut intro) = match digest {
         None => (first.title.clone(), None),
         Some(kind) => {

@@ -1,0 +1,83 @@
+//! Notices: the inbox's entries, and the one way a feature records one. A notice is recorded
+//! and queued on its outside channels (email, push, webhooks) in the caller's transaction,
+//! so a notice and its deliveries exist together or not at all.
+
+use super::{
+    model::{Channel, Inbox, Notice, Rhythm},
+    repo::{self, NewNotice},
+    service::{self, Prefs},
+};
+use crate::{error::AppError, format::ago, server::state::AppState};
+use sqlx::{Postgres, Transaction};
+use std::collections::{HashMap, hash_map::Entry};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Where and when a notice goes out besides the inbox.
+#[derive(Debug, Clone, Copy)]
+pub enum Route<'a> {
+    /// The channels and rhythm its source chose (an alert rule's).
+    Chosen {
+        channels: &'a [Channel],
+        rhythm: Rhythm,
+    },
+    /// The person's settings for news of their favorites: the inbox, email if they asked for
+    /// it, at their usual rhythm.
+    Favorites,
+}
+
+/// Records notices, reading each person's delivery preferences once (keep one per batch).
+#[derive(Debug, Default)]
+pub struct Recorder {
+    prefs: HashMap<Uuid, Prefs>,
+}
+
+impl Recorder {
+    /// Records `notice` and queues its deliveries, in `tx`; false when it was already
+    /// recorded (same source, listing, trigger and key) or its rule is no longer active.
+    pub async fn record(
+        &mut self,
+        tx: &mut Transaction<'_, Postgres>,
+        notice: &NewNotice<'_>,
+        route: Route<'_>,
+        now: OffsetDateTime,
+    ) -> Result<bool, AppError> {
+        let Some(id) = repo::insert_notice(tx, notice).await? else {
+            return Ok(false);
+        };
+        let prefs = match self.prefs.entry(notice.account) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => e.insert(service::prefs(tx, notice.account).await?),
+        };
+        let (channels, rhythm) = match route {
+            Route::Chosen { channels, rhythm } => (channels, rhythm),
+            Route::Favorites if prefs.favorite_email => {
+                (&[Channel::Inbox, Channel::Email][..], prefs.favorite_rhythm)
+            }
+            Route::Favorites => (&[Channel::Inbox][..], prefs.favorite_rhythm),
+        };
+        service::queue(tx, id, notice.account, channels, rhythm, prefs, now).await?;
+        Ok(true)
+    }
+}
+
+/// The newest 100 notices and how many are unread.
+pub async fn inbox(state: &AppState, account: Uuid) -> Result<Inbox, AppError> {
+    let now = OffsetDateTime::now_utc();
+    let notices = repo::inbox(&state.pool, account, 100)
+        .await?
+        .into_iter()
+        .map(|n| Notice {
+            id: n.notification_id,
+            listing_id: n.listing_id,
+            title: n.title,
+            reason: n.reason,
+            when: ago(n.created_at, now),
+            read: n.read_at.is_some(),
+        })
+        .collect();
+    Ok(Inbox {
+        notices,
+        unread: repo::unread(&state.pool, account).await?,
+    })
+}

@@ -1,0 +1,189 @@
+//! The listing card every list of listings shows (search results, favorites, a seller's own
+//! listings, an alert's preview), with its Save and Compare buttons.
+
+use crate::listings::{
+    api::ListingCard,
+    collections::{COMPARE_MAX, ToggleCompare, ToggleFavorite},
+    model::Status,
+};
+use leptos::prelude::*;
+
+/// A result card. `from` is the search it was found in, for "back to results".
+#[component]
+pub fn Card(
+    card: ListingCard,
+    #[prop(optional, into)] from: String,
+    /// Show "save" and "compare" (not on the seller's own list).
+    #[prop(default = true)]
+    controls: bool,
+) -> impl IntoView {
+    let (id, title, saved, compared) = (card.id, card.title.clone(), card.saved, card.compared);
+    let href = if from.is_empty() {
+        format!("/listings/{}", card.id)
+    } else {
+        format!("/listings/{}?from={from}", card.id)
+    };
+    let status = match card.status {
+        Status::Sold => Some("Sold"),
+        Status::Archived => Some("No longer listed"),
+        _ => None,
+    };
+    view! {
+        <article class="flex h-full flex-col overflow-hidden rounded-lg border border-slate-200 bg-white shadow-sm">
+            <crate::gallery::viewer::CardCover
+                cover=card.cover.clone()
+                photo_count=card.photo_count
+                title=card.title.clone()
+            />
+            <div class="flex flex-1 flex-col p-4">
+                <h2 class="font-semibold leading-snug text-slate-900">
+                    <a href=href class="hover:underline">
+                        {card.title.clone()}
+                    </a>
+                </h2>
+                <p class="mt-1 text-lg font-bold text-slate-900">
+                    {card.price.format()}
+                    {card
+                        .buyer_price
+                        .map(|p| {
+                            view! {
+                                <span class="ml-2 text-sm font-normal text-slate-600">
+                                    {format!("≈ {}", p.format())}
+                                </span>
+                            }
+                        })}
+                </p>
+                {card
+                    .dropped_from
+                    .map(|was| {
+                        view! {
+                            <p class="mt-1">
+                                <span class="rounded bg-emerald-100 px-2 py-0.5 text-xs font-semibold text-emerald-900">
+                                    {format!("Price dropped from {}", was.format())}
+                                </span>
+                            </p>
+                        }
+                    })}
+                {status
+                    .map(|s| {
+                        view! {
+                            <p class="mt-1">
+                                <span class="rounded bg-slate-200 px-2 py-0.5 text-xs font-semibold text-slate-800">
+                                    {s}
+                                </span>
+                            </p>
+                        }
+                    })}
+                <p class="mt-2 text-sm text-slate-700">{card.specs.join(" · ")}</p>
+                <p class="mt-auto pt-2 text-sm text-slate-600">
+                    {format!("{} · {} · {}", card.city, card.seller_type.label(), card.age)}
+                </p>
+                {controls
+                    .then(|| {
+                        view! {
+                            <div class="mt-3 flex flex-wrap gap-2">
+                                <SaveButton listing_id=id title=title.clone() saved />
+                                <CompareButton listing_id=id title=title.clone() compared />
+                            </div>
+                        }
+                    })}
+            </div>
+        </article>
+    }
+}
+
+const SMALL_BUTTON: &str = "inline-flex items-center gap-1 rounded-lg border border-slate-300 bg-white px-3 py-1 text-sm font-medium text-slate-800 hover:bg-slate-100 aria-pressed:border-emerald-700 aria-pressed:bg-emerald-50 aria-pressed:text-emerald-900 focus-visible:outline focus-visible:outline-2 focus-visible:outline-emerald-700";
+
+/// Save to / remove from favorites; visitors are asked to sign in.
+#[component]
+pub fn SaveButton(listing_id: i64, title: String, saved: Option<bool>) -> impl IntoView {
+    let Some(initially) = saved else {
+        return view! {
+            <a href="/sign-in" class=SMALL_BUTTON aria-label=format!("Sign in to save {title}")>
+                <span aria-hidden="true">"♡"</span>
+                "Save"
+            </a>
+        }
+        .into_any();
+    };
+    let action = ServerAction::<ToggleFavorite>::new();
+    let saved = Signal::derive(move || match action.value().get() {
+        Some(Ok(now)) => now,
+        _ => initially,
+    });
+    let error = move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
+    view! {
+        <ActionForm action>
+            <input type="hidden" name="listing_id" value=listing_id.to_string() />
+            <button
+                type="submit"
+                class=SMALL_BUTTON
+                aria-pressed=move || saved.get().to_string()
+                aria-label=format!("Save {title}")
+            >
+                <span aria-hidden="true">{move || if saved.get() { "♥" } else { "♡" }}</span>
+                {move || if saved.get() { "Saved" } else { "Save" }}
+            </button>
+            <span role="alert" class="text-sm text-red-700">
+                {error}
+            </span>
+        </ActionForm>
+    }
+    .into_any()
+}
+
+/// Add to / take out of the comparison (up to four listings).
+#[component]
+pub fn CompareButton(listing_id: i64, title: String, compared: bool) -> impl IntoView {
+    let action = ServerAction::<ToggleCompare>::new();
+    let compared = Signal::derive(move || match action.value().get() {
+        Some(Ok(ids)) => ids.contains(&listing_id),
+        _ => compared,
+    });
+    let count = move || match action.value().get() {
+        Some(Ok(ids)) if ids.len() >= 2 => Some(ids.len()),
+        _ => None,
+    };
+    let error = move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
+    view! {
+        <ActionForm action>
+            <input type="hidden" name="listing_id" value=listing_id.to_string() />
+            <button
+                type="submit"
+                class=SMALL_BUTTON
+                aria-pressed=move || compared.get().to_string()
+                aria-label=format!("Compare {title}")
+            >
+                {move || if compared.get() { "✓ Comparing" } else { "Compare" }}
+            </button>
+            {move || {
+                count()
+                    .map(|n| {
+                        view! {
+                            <a
+                                href="/compare"
+                                class="ml-2 text-sm font-medium text-emerald-800 underline"
+                            >
+                                {format!("See the comparison ({n} of {COMPARE_MAX})")}
+                            </a>
+                        }
+                    })
+            }}
+            <span role="alert" class="text-sm text-red-700">
+                {error}
+            </span>
+        </ActionForm>
+    }
+}
