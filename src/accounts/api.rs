@@ -17,8 +17,9 @@ use {
     tower_sessions::Session,
 };
 
+/// The request's session: the one way server functions reach it.
 #[cfg(feature = "ssr")]
-async fn current_session() -> Result<Session, AppError> {
+pub async fn current_session() -> Result<Session, AppError> {
     leptos_axum::extract::<Session>()
         .await
         .map_err(|e| AppError::internal(format_args!("session layer missing: {e}")))

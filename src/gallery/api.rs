@@ -7,11 +7,7 @@ use crate::error::AppError;
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 
 #[cfg(feature = "ssr")]
-async fn seller() -> Result<uuid::Uuid, AppError> {
-    crate::accounts::api::current_account_id()
-        .await?
-        .ok_or_else(|| AppError::unauthorized("Sign in to manage your listing's photos."))
-}
+const SIGN_IN: &str = "Sign in to manage your listing's photos.";
 
 #[cfg(feature = "ssr")]
 fn photo_id(id: &str) -> Result<uuid::Uuid, AppError> {
@@ -21,23 +17,20 @@ fn photo_id(id: &str) -> Result<uuid::Uuid, AppError> {
 /// The caller's photos of their listing, in order.
 #[server(prefix = "/api", endpoint = "photos/list", input = GetUrl)]
 pub async fn list_photos(listing_id: i64) -> Result<SellerPhotos, AppError> {
-    let state = crate::server::state::AppState::from_context()?;
-    let seller_id = seller().await?;
+    let (state, seller_id) = crate::accounts::api::signed_in(SIGN_IN).await?;
     super::service::seller_photos(&state, seller_id, listing_id).await
 }
 
 /// Puts the caller's photos in this order; the first is the cover.
 #[server(prefix = "/api", endpoint = "photos/reorder")]
 pub async fn reorder_photos(listing_id: i64, order: Vec<String>) -> Result<(), AppError> {
-    let state = crate::server::state::AppState::from_context()?;
-    let seller_id = seller().await?;
+    let (state, seller_id) = crate::accounts::api::signed_in(SIGN_IN).await?;
     super::service::reorder(&state, seller_id, listing_id, &order).await
 }
 
 /// Deletes one of the caller's photos and its files.
 #[server(prefix = "/api", endpoint = "photos/delete")]
 pub async fn delete_photo(photo_id: String) -> Result<(), AppError> {
-    let state = crate::server::state::AppState::from_context()?;
-    let seller_id = seller().await?;
+    let (state, seller_id) = crate::accounts::api::signed_in(SIGN_IN).await?;
     super::service::delete(&state, seller_id, self::photo_id(&photo_id)?).await
 }

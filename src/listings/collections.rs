@@ -33,8 +33,9 @@ mod server {
 
     const COMPARE: &str = "compare";
 
+    /// The visitor's session; none outside a request.
     async fn session() -> Option<tower_sessions::Session> {
-        leptos_axum::extract::<tower_sessions::Session>().await.ok()
+        crate::accounts::api::current_session().await.ok()
     }
 
     /// The listings in this visitor's comparison (none outside a request).

@@ -3,6 +3,8 @@
 //! isn't the caller's answers 404, exactly as one that doesn't exist.
 
 use super::{api::ListingCard, editing::ListingForm, model::Status};
+#[cfg(feature = "ssr")]
+use crate::accounts::api::signed_in;
 use crate::error::AppError;
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 use serde::{Deserialize, Serialize};
@@ -31,7 +33,7 @@ pub struct EditForm {
 mod server {
     use super::*;
     use crate::{
-        accounts::api::current_account_id,
+        accounts::api::current_session,
         error::FieldErrors,
         listings::{catalog::Catalog, repo, service},
         server::state::AppState,
@@ -41,22 +43,13 @@ mod server {
     /// Where a failed no-JavaScript submit leaves what was typed, for the next page load.
     const FLASH: &str = "listing_form_flash";
 
-    pub async fn seller() -> Result<Uuid, AppError> {
-        current_account_id()
-            .await?
-            .ok_or_else(|| AppError::unauthorized("Sign in to sell and manage your listings."))
-    }
+    /// What a signed-out person is asked to sign in for.
+    pub const SIGN_IN_TO_SELL: &str = "Sign in to sell and manage your listings.";
 
     /// True for a plain form post (no JavaScript): the browser asks for a page, not JSON.
     pub fn is_form_post() -> bool {
         crate::server::state::request_header(http::header::ACCEPT)
             .is_some_and(|a| a.contains("text/html"))
-    }
-
-    pub async fn session() -> Result<tower_sessions::Session, AppError> {
-        leptos_axum::extract::<tower_sessions::Session>()
-            .await
-            .map_err(|e| AppError::internal(format_args!("session layer missing: {e}")))
     }
 
     /// Keeps what was typed and its errors for the form page the browser is sent back to.
@@ -66,7 +59,7 @@ mod server {
         errors: &FieldErrors,
     ) -> Result<(), AppError> {
         if is_form_post() {
-            session()
+            current_session()
                 .await?
                 .insert(FLASH, (listing_id, form, errors))
                 .await?;
@@ -78,7 +71,7 @@ mod server {
     pub async fn take_retry(
         listing_id: Option<i64>,
     ) -> Result<Option<(ListingForm, FieldErrors)>, AppError> {
-        let session = session().await?;
+        let session = current_session().await?;
         let kept: Option<(Option<i64>, ListingForm, FieldErrors)> = session.remove(FLASH).await?;
         Ok(kept
             .filter(|(id, _, _)| *id == listing_id)
@@ -298,8 +291,7 @@ mod server {
 /// listing's edit page, where photos are added.
 #[server(prefix = "/api", endpoint = "listings/save")]
 pub async fn save_listing(listing_id: Option<i64>, input: ListingForm) -> Result<i64, AppError> {
-    let state = crate::server::state::AppState::from_context()?;
-    let seller_id = server::seller().await?;
+    let (state, seller_id) = signed_in(server::SIGN_IN_TO_SELL).await?;
     match server::save(&state, seller_id, listing_id, &input).await {
         Ok((id, status)) => {
             tracing::info!(listing_id = id, %status, "listing saved");
@@ -322,10 +314,9 @@ pub async fn save_listing(listing_id: Option<i64>, input: ListingForm) -> Result
 /// Publishes, marks sold, archives or takes back to draft the caller's listing.
 #[server(prefix = "/api", endpoint = "listings/set_status")]
 pub async fn set_listing_status(listing_id: i64, status: String) -> Result<(), AppError> {
-    let state = crate::server::state::AppState::from_context()?;
     let to = Status::from_slug(&status)
         .ok_or_else(|| AppError::invalid_field("status", "Unknown status."))?;
-    let seller_id = server::seller().await?;
+    let (state, seller_id) = signed_in(server::SIGN_IN_TO_SELL).await?;
     let from = super::repo::owned_status(&state.pool, listing_id, seller_id)
         .await?
         .and_then(|s| Status::from_slug(&s))
@@ -369,8 +360,7 @@ pub async fn set_listing_status(listing_id: i64, status: String) -> Result<(), A
 /// Deletes the caller's listing for good (its price history and favorites go with it).
 #[server(prefix = "/api", endpoint = "listings/delete")]
 pub async fn delete_listing(listing_id: i64) -> Result<(), AppError> {
-    let state = crate::server::state::AppState::from_context()?;
-    let seller_id = server::seller().await?;
+    let (state, seller_id) = signed_in(server::SIGN_IN_TO_SELL).await?;
     let files = crate::gallery::service::listing_files(&state, listing_id).await?;
     let status = super::repo::delete_listing(&state.pool, listing_id, seller_id)
         .await?
@@ -390,12 +380,11 @@ pub async fn delete_listing(listing_id: i64) -> Result<(), AppError> {
 /// The caller's listings on one tab (a status), with counts for every tab.
 #[server(prefix = "/api", endpoint = "listings/mine", input = GetUrl)]
 pub async fn list_my_listings(tab: Option<String>) -> Result<MyListings, AppError> {
-    let state = crate::server::state::AppState::from_context()?;
     let tab = tab
         .as_deref()
         .and_then(Status::from_slug)
         .unwrap_or(Status::Published);
-    let seller_id = server::seller().await?;
+    let (state, seller_id) = signed_in(server::SIGN_IN_TO_SELL).await?;
     server::my_listings(&state, seller_id, tab).await
 }
 
@@ -403,8 +392,7 @@ pub async fn list_my_listings(tab: Option<String>) -> Result<MyListings, AppErro
 /// submit without JavaScript it holds what was typed and the errors.
 #[server(prefix = "/api", endpoint = "listings/edit_form", input = GetUrl)]
 pub async fn load_listing_form(listing_id: Option<i64>) -> Result<EditForm, AppError> {
-    let state = crate::server::state::AppState::from_context()?;
-    let seller_id = server::seller().await?;
+    let (state, seller_id) = signed_in(server::SIGN_IN_TO_SELL).await?;
     let (status, stored) = match listing_id {
         Some(id) => {
             let row = super::repo::find_for_edit(&state.pool, id, seller_id)
