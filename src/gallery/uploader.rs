@@ -6,7 +6,7 @@
 //! happened. The rest of the form stays usable throughout.
 
 use super::{
-    api::{DeletePhoto, ReorderPhotos, delete_photo},
+    api::{ReorderPhotos, delete_photo},
     model::{PhotoState, Picture, SellerPhotos},
 };
 use leptos::{ev, prelude::*};
@@ -135,6 +135,18 @@ impl Photos {
         });
     }
 
+    /// Deletes the photo on the server; a refusal is shown with the uploader's other problems.
+    async fn delete_on_server(self, id: String) -> bool {
+        self.delete_failed.set(None);
+        match delete_photo(id).await {
+            Ok(()) => true,
+            Err(e) => {
+                self.delete_failed.set(Some(e.to_string()));
+                false
+            }
+        }
+    }
+
     fn remove(&self, key: u64) {
         self.tiles.update(|t| t.retain(|x| x.key != key));
     }
@@ -160,7 +172,6 @@ pub fn PhotoManager(photos: SellerPhotos) -> impl IntoView {
         })
         .collect();
     let reorder = ServerAction::<ReorderPhotos>::new();
-    let delete = ServerAction::<DeletePhoto>::new();
     let ctx = Photos {
         listing_id: photos.listing_id,
         tiles: RwSignal::new(tiles),
@@ -172,12 +183,10 @@ pub fn PhotoManager(photos: SellerPhotos) -> impl IntoView {
         delete_failed: RwSignal::new(None),
         dragging: RwSignal::new(None),
     };
-    let problem = Signal::derive(
-        move || match (reorder.value().get(), delete.value().get()) {
-            (Some(Err(e)), _) | (_, Some(Err(e))) => Some(e.to_string()),
-            _ => ctx.delete_failed.get(),
-        },
-    );
+    let problem = Signal::derive(move || match reorder.value().get() {
+        Some(Err(e)) => Some(e.to_string()),
+        _ => ctx.delete_failed.get(),
+    });
 
     // paste anywhere on the page; files dropped anywhere on it (not only on the box) are
     // added rather than opened by the browser, which would leave the form
@@ -300,7 +309,7 @@ pub fn PhotoManager(photos: SellerPhotos) -> impl IntoView {
                     aria-label="Your photos, in order"
                 >
                     <For each=move || ctx.tiles.get() key=|t| t.key let:tile>
-                        <PhotoTile ctx tile delete />
+                        <PhotoTile ctx tile />
                     </For>
                 </ol>
             </Show>
@@ -311,7 +320,7 @@ pub fn PhotoManager(photos: SellerPhotos) -> impl IntoView {
 const TILE_BUTTON: &str = "rounded border border-slate-300 bg-white px-2 py-1 text-xs font-medium text-slate-800 hover:bg-slate-100 disabled:opacity-40";
 
 #[component]
-fn PhotoTile(ctx: Photos, tile: Tile, delete: ServerAction<DeletePhoto>) -> impl IntoView {
+fn PhotoTile(ctx: Photos, tile: Tile) -> impl IntoView {
     let key = tile.key;
     let index = Memo::new(move |_| {
         ctx.tiles
@@ -365,19 +374,14 @@ fn PhotoTile(ctx: Photos, tile: Tile, delete: ServerAction<DeletePhoto>) -> impl
             return;
         };
         tile.deleting.set(true);
-        ctx.delete_failed.set(None);
         ctx.announce.set(format!("Deleting {what}…"));
         leptos::task::spawn_local(async move {
-            match delete_photo(id).await {
-                Ok(()) => {
-                    ctx.remove(key);
-                    ctx.announce.set(format!("{what} deleted."));
-                }
-                Err(e) => {
-                    tile.deleting.set(false);
-                    ctx.announce.set(format!("{what} was not deleted."));
-                    ctx.delete_failed.set(Some(e.to_string()));
-                }
+            if ctx.delete_on_server(id).await {
+                ctx.remove(key);
+                ctx.announce.set(format!("{what} deleted."));
+            } else {
+                tile.deleting.set(false);
+                ctx.announce.set(format!("{what} was not deleted."));
             }
         });
     };
@@ -492,7 +496,9 @@ fn PhotoTile(ctx: Photos, tile: Tile, delete: ServerAction<DeletePhoto>) -> impl
                             aria-label=move || format!("Remove {}", name())
                             on:click=move |_| {
                                 if let Some(id) = tile.id.get_untracked() {
-                                    delete.dispatch(DeletePhoto { photo_id: id });
+                                    leptos::task::spawn_local(async move {
+                                        ctx.delete_on_server(id).await;
+                                    });
                                 }
                                 ctx.remove(key);
                             }
