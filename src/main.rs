@@ -132,7 +132,7 @@ async fn serve_with(config: &Config, embedded_url: Option<String>) -> anyhow::Re
     // ... and due deliveries (email) out.
     let alert_worker = config.alert_worker.then(|| {
         let matcher = tokio::spawn(scout::alerts::service::run(state.clone()));
-        let sender = tokio::spawn(scout::notifications::service::run(state.clone()));
+        let sender = tokio::spawn(scout::notifications::worker::run(state.clone()));
         (matcher, sender)
     });
 
@@ -196,7 +196,7 @@ async fn run_alert_worker(config: Config) -> anyhow::Result<()> {
     tracing::info!("alert worker started");
     tokio::select! {
         () = scout::alerts::service::run(state.clone()) => {}
-        () = scout::notifications::service::run(state) => {}
+        () = scout::notifications::worker::run(state) => {}
         () = shutdown_signal() => {}
     }
     pool.close().await;

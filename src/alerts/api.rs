@@ -64,7 +64,7 @@ fn fields(
 pub async fn create_alert(search: String, name: String) -> Result<i64, AppError> {
     let (state, account) = signed_in("Sign in to save searches as alerts.").await?;
     // new rules start from the person's notification settings
-    let defaults = crate::notifications::service::defaults(&state, account).await?;
+    let defaults = crate::notifications::settings::defaults(&state, account).await?;
     let fields = RuleFields {
         name,
         channels: defaults.channels,

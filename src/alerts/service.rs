@@ -14,7 +14,7 @@ use crate::{
     notifications::{
         notices::{Recorder, Route},
         repo::NewNotice,
-        service as deliveries,
+        settings as notification_settings,
     },
     plans::limits_for,
     server::state::AppState,
@@ -160,7 +160,7 @@ pub async fn overview(state: &AppState, account: Uuid) -> Result<AlertsOverview,
         limits: limits_for(account),
         active,
         favorites: repo::favorite_alerts(&state.pool, account).await?,
-        trouble: deliveries::trouble(state, account).await?,
+        trouble: notification_settings::trouble(state, account).await?,
     })
 }
 

@@ -16,7 +16,7 @@ use crate::accounts::api::signed_in;
 #[server(prefix = "/api", endpoint = "settings/notifications", input = GetUrl)]
 pub async fn get_notification_settings() -> Result<SettingsView, AppError> {
     let (state, account) = signed_in("Sign in to see your settings.").await?;
-    super::service::settings_view(&state, account).await
+    super::settings::settings_view(&state, account).await
 }
 
 /// Saves the notification settings form; checkboxes send "on" when ticked.
@@ -67,13 +67,13 @@ pub async fn save_notification_settings(
         time_zone,
         alert_email,
     };
-    match settings.checked(super::service::known_zone) {
+    match settings.checked(super::settings::known_zone) {
         Err(e) => {
             errors.extend(e);
             Err(AppError::invalid(errors))
         }
         Ok(_) if !errors.is_empty() => Err(AppError::invalid(errors)),
-        Ok(settings) => super::service::save_settings(&state, account, settings).await,
+        Ok(settings) => super::settings::save_settings(&state, account, settings).await,
     }
 }
 
@@ -81,14 +81,14 @@ pub async fn save_notification_settings(
 #[server(prefix = "/api", endpoint = "settings/alert-email/to-confirm", input = GetUrl)]
 pub async fn alert_email_to_confirm(token: String) -> Result<String, AppError> {
     let state = crate::server::state::AppState::from_context()?;
-    super::service::email_to_confirm(&state, &token).await
+    super::settings::email_to_confirm(&state, &token).await
 }
 
 /// Confirms a new alert address, then goes on to Settings, which says so; the address.
 #[server(prefix = "/api", endpoint = "settings/alert-email/confirm")]
 pub async fn confirm_alert_email(token: String) -> Result<String, AppError> {
     let state = crate::server::state::AppState::from_context()?;
-    let address = super::service::confirm_email(&state, &token).await?;
+    let address = super::settings::confirm_email(&state, &token).await?;
     leptos_axum::redirect("/settings?confirmed=alert-email");
     Ok(address)
 }
@@ -97,14 +97,14 @@ pub async fn confirm_alert_email(token: String) -> Result<String, AppError> {
 #[server(prefix = "/api", endpoint = "unsubscribe/what", input = GetUrl)]
 pub async fn unsubscribe_what(token: String) -> Result<String, AppError> {
     let state = crate::server::state::AppState::from_context()?;
-    super::service::unsubscribe_what(&state, &token).await
+    super::settings::unsubscribe_what(&state, &token).await
 }
 
 /// Stops the email an unsubscribe link names; what stopped.
 #[server(prefix = "/api", endpoint = "unsubscribe/confirm")]
 pub async fn confirm_unsubscribe(token: String) -> Result<String, AppError> {
     let state = crate::server::state::AppState::from_context()?;
-    super::service::unsubscribe(&state, &token).await
+    super::settings::unsubscribe(&state, &token).await
 }
 
 /// Adds a webhook endpoint: `kind` is json, discord or telegram.
@@ -117,7 +117,7 @@ pub async fn add_webhook(
     chat_id: Option<String>,
 ) -> Result<i64, AppError> {
     let (state, account) = signed_in("Sign in to change your settings.").await?;
-    super::service::add_webhook(
+    super::settings::add_webhook(
         &state,
         account,
         &kind,
@@ -132,7 +132,7 @@ pub async fn add_webhook(
 #[server(prefix = "/api", endpoint = "settings/webhooks/remove")]
 pub async fn remove_webhook(endpoint_id: i64) -> Result<(), AppError> {
     let (state, account) = signed_in("Sign in to change your settings.").await?;
-    super::service::remove_webhook(&state, account, endpoint_id).await
+    super::settings::remove_webhook(&state, account, endpoint_id).await
 }
 
 /// Turns push notifications on for the browser that just subscribed.
@@ -144,13 +144,13 @@ pub async fn add_push_device(
     device_name: String,
 ) -> Result<i64, AppError> {
     let (state, account) = signed_in("Sign in to change your settings.").await?;
-    super::service::add_device(&state, account, &endpoint, &p256dh, &auth, &device_name).await
+    super::settings::add_device(&state, account, &endpoint, &p256dh, &auth, &device_name).await
 }
 
 #[server(prefix = "/api", endpoint = "settings/push/remove")]
 pub async fn remove_push_device(device_id: i64) -> Result<(), AppError> {
     let (state, account) = signed_in("Sign in to change your settings.").await?;
-    super::service::remove_device(&state, account, device_id).await
+    super::settings::remove_device(&state, account, device_id).await
 }
 
 /// The inbox (its endpoints keep the paths they had under alerts).

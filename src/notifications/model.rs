@@ -49,6 +49,56 @@ impl Channel {
     }
 }
 
+/// Where one delivery goes: the account's alert address, one of its push devices, or one
+/// of its webhooks. Stored as `delivery.target` / `channel_health.target` text (`email`,
+/// `push:{id}`, `webhook:{id}`) and read back here, in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Target {
+    Email,
+    /// A push subscription (`push_subscription.subscription_id`).
+    Push(i64),
+    /// A webhook endpoint (`webhook_endpoint.endpoint_id`).
+    Webhook(i64),
+}
+
+impl Target {
+    pub fn channel(self) -> Channel {
+        match self {
+            Target::Email => Channel::Email,
+            Target::Push(_) => Channel::Push,
+            Target::Webhook(_) => Channel::Webhook,
+        }
+    }
+
+    /// As stored.
+    pub fn key(self) -> String {
+        match self {
+            Target::Email => "email".into(),
+            Target::Push(id) => format!("push:{id}"),
+            Target::Webhook(id) => format!("webhook:{id}"),
+        }
+    }
+
+    /// What `key` made; None for anything else.
+    pub fn from_key(key: &str) -> Option<Target> {
+        let id = |rest: &str| rest.parse::<i64>().ok();
+        match key.split_once(':') {
+            None if key == "email" => Some(Target::Email),
+            Some(("push", rest)) => id(rest).map(Target::Push),
+            Some(("webhook", rest)) => id(rest).map(Target::Webhook),
+            _ => None,
+        }
+    }
+}
+
+impl TryFrom<String> for Target {
+    type Error = String;
+
+    fn try_from(key: String) -> Result<Target, String> {
+        Target::from_key(&key).ok_or_else(|| format!("not a delivery target: {key:?}"))
+    }
+}
+
 /// When notifications go out: at once or gathered into a digest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -301,6 +351,26 @@ pub struct SettingsView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn delivery_targets_read_back_what_they_store() {
+        for t in [Target::Email, Target::Push(7), Target::Webhook(12_345)] {
+            assert_eq!(Target::from_key(&t.key()), Some(t));
+        }
+        assert_eq!(Target::Push(7).channel(), Channel::Push);
+        for bad in [
+            "",
+            "push",
+            "push:",
+            "push:x",
+            "webhook:1:2",
+            "sms:3",
+            "email:1",
+            "inbox",
+        ] {
+            assert_eq!(Target::from_key(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn clock_times_parse_both_ways() {

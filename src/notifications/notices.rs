@@ -4,8 +4,8 @@
 
 use super::{
     model::{Channel, Inbox, Notice, Rhythm},
+    queue::{self, Prefs},
     repo::{self, NewNotice},
-    service::{self, Prefs},
 };
 use crate::{error::AppError, format::ago, server::state::AppState};
 use sqlx::{Postgres, Transaction};
@@ -47,7 +47,7 @@ impl Recorder {
         };
         let prefs = match self.prefs.entry(notice.account) {
             Entry::Occupied(e) => e.into_mut(),
-            Entry::Vacant(e) => e.insert(service::prefs(tx, notice.account).await?),
+            Entry::Vacant(e) => e.insert(queue::prefs(tx, notice.account).await?),
         };
         let (channels, rhythm) = match route {
             Route::Chosen { channels, rhythm } => (channels, rhythm),
@@ -56,7 +56,7 @@ impl Recorder {
             }
             Route::Favorites => (&[Channel::Inbox][..], prefs.favorite_rhythm),
         };
-        service::queue(tx, id, notice.account, channels, rhythm, prefs, now).await?;
+        queue::queue(tx, id, notice.account, channels, rhythm, prefs, now).await?;
         Ok(true)
     }
 }

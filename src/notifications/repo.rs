@@ -1,6 +1,6 @@
 //! Notification settings, the delivery queue and channel health in Postgres.
 
-use super::model::{Channel, NotificationSettings, Quiet, Rhythm};
+use super::model::{Channel, NotificationSettings, Quiet, Rhythm, Target};
 use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -208,11 +208,10 @@ pub async fn sent_on_their_own_since(
 
 /// One delivery to queue.
 #[derive(Debug, Clone)]
-pub struct NewDelivery<'a> {
+pub struct NewDelivery {
     pub notification_id: i64,
     pub account: Uuid,
-    pub channel: Channel,
-    pub target: &'a str,
+    pub target: Target,
     pub digest: Option<Rhythm>,
     pub capped: bool,
     pub due_at: OffsetDateTime,
@@ -220,7 +219,7 @@ pub struct NewDelivery<'a> {
 
 pub async fn insert_delivery(
     tx: &mut Transaction<'_, Postgres>,
-    d: &NewDelivery<'_>,
+    d: &NewDelivery,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "insert into delivery (notification_id, account_id, channel, target, digest, capped, due_at) \
@@ -229,8 +228,8 @@ pub async fn insert_delivery(
     )
     .bind(d.notification_id)
     .bind(d.account)
-    .bind(d.channel.as_str())
-    .bind(d.target)
+    .bind(d.target.channel().as_str())
+    .bind(d.target.key())
     .bind(d.digest.map(Rhythm::as_str))
     .bind(d.capped)
     .bind(d.due_at)
@@ -245,8 +244,8 @@ pub struct Due {
     pub delivery_id: i64,
     pub notification_id: i64,
     pub account_id: Uuid,
-    pub channel: String,
-    pub target: String,
+    #[sqlx(try_from = "String")]
+    pub target: Target,
     pub digest: Option<String>,
     pub capped: bool,
     pub attempts: i32,
@@ -337,11 +336,11 @@ pub async fn mark_attempt_failed(
 pub async fn record_health(
     tx: &mut Transaction<'_, Postgres>,
     account: Uuid,
-    channel: &str,
-    target: &str,
+    target: Target,
     error: Option<&str>,
     failing_after: i32,
 ) -> sqlx::Result<()> {
+    let (channel, target) = (target.channel().as_str(), target.key());
     match error {
         None => {
             sqlx::query(
@@ -378,8 +377,8 @@ pub async fn record_health(
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Trouble {
-    pub channel: String,
-    pub target: String,
+    #[sqlx(try_from = "String")]
+    pub target: Target,
     pub failing_since: OffsetDateTime,
     pub last_error: String,
 }

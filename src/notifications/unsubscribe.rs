@@ -12,7 +12,7 @@ use axum::{
 };
 
 async fn one_click(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    match super::service::unsubscribe(&state, &token).await {
+    match super::settings::unsubscribe(&state, &token).await {
         Ok(what) => {
             format!("Unsubscribed: Scout will not email you about {what} any more.").into_response()
         }

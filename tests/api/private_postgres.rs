@@ -1,8 +1,6 @@
 //! The README's default: with no DATABASE_URL the real `scout` binary starts its own
 //! Postgres, serves, and on SIGTERM stops it cleanly, leaving no postgres process behind;
 //! the next start reuses the cluster, its port and the demo accounts.
-#![cfg(feature = "ssr")]
-#![expect(clippy::unwrap_used, reason = "tests")]
 
 use std::{
     io::{Read, Write},

@@ -2,8 +2,6 @@
 //! server: the email (headers, both parts, photo, price, one-click unsubscribe), settings and
 //! their checks, digests and the daily cap, quiet hours, retries with backoff, a failing
 //! channel shown to its owner, and a worker killed mid-delivery.
-#![cfg(feature = "ssr")]
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
 use axum::{
     body::Body,
@@ -12,82 +10,24 @@ use axum::{
 use scout::{
     alerts::{model::AlertsOverview, service::Worker},
     gallery::fixtures,
-    listings::search::encode_component,
-    notifications::{model::SettingsView, service as deliveries},
+    notifications::worker as deliveries,
     server::config::Config,
 };
 use sqlx::PgPool;
 
-#[path = "support/client.rs"]
-mod client;
-#[path = "support/smtp.rs"]
-mod smtp;
-mod support;
-
-use client::{App, GOLF, app_with, with};
-use smtp::{Mode, Smtp};
+use crate::helpers::{GOLF, TestApp, spawn_app_with, with};
+use crate::smtp::{Mode, Smtp};
 
 const GOLF_ALERT: &str = "make=volkswagen&model=volkswagen-golf&fuel=diesel&price_max=20000";
 
-async fn setup(pool: PgPool) -> (App, Smtp) {
+async fn setup(pool: PgPool) -> (TestApp, Smtp) {
     let smtp = Smtp::start().await;
     let mut config = Config::for_tests();
     config.smtp_url = Some(smtp.url.clone());
-    (app_with(pool, config).await, smtp)
+    (spawn_app_with(pool, config).await, smtp)
 }
 
-impl App {
-    async fn alert(&self, cookie: &str, search: &str, name: &str) -> i64 {
-        let reply = self
-            .post(
-                "/api/alerts/create",
-                format!(
-                    "search={}&name={}",
-                    encode_component(search),
-                    encode_component(name)
-                ),
-                Some(cookie),
-            )
-            .await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-        serde_json::from_str(&reply.body).unwrap()
-    }
-
-    async fn overview(&self, cookie: &str) -> AlertsOverview {
-        let reply = self.get("/api/alerts/overview", Some(cookie)).await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-        serde_json::from_str(&reply.body).unwrap()
-    }
-
-    async fn settings(&self, cookie: &str) -> SettingsView {
-        let reply = self.get("/api/settings/notifications", Some(cookie)).await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-        serde_json::from_str(&reply.body).unwrap()
-    }
-
-    async fn save_settings(&self, cookie: &str, fields: &[(&str, &str)]) -> client::Reply {
-        self.post(
-            "/api/settings/notifications/save",
-            client::form(fields),
-            Some(cookie),
-        )
-        .await
-    }
-
-    /// Matches waiting events and sends what is due.
-    async fn work(&self, worker: &mut Worker) {
-        worker.drain(&self.state).await.unwrap();
-        deliveries::deliver_all(&self.state).await.unwrap();
-    }
-
-    /// As if the clock had moved on: every pending delivery is due now.
-    async fn time_passes(&self) {
-        sqlx::query("update delivery set due_at = now() where state = 'pending'")
-            .execute(&self.pool)
-            .await
-            .unwrap();
-    }
-
+impl TestApp {
     async fn deliveries(&self) -> Vec<(String, Option<String>, bool, i32, Option<String>)> {
         sqlx::query_as(
             "select state, digest, capped, attempts, last_error from delivery order by delivery_id",
@@ -280,7 +220,7 @@ async fn settings_are_checked_and_say_where_and_when_email_goes(pool: PgPool) {
     let reply = app
         .post(
             "/api/settings/notifications/save",
-            client::form(SETTINGS),
+            crate::helpers::form(SETTINGS),
             None,
         )
         .await;
@@ -327,7 +267,7 @@ async fn settings_are_checked_and_say_where_and_when_email_goes(pool: PgPool) {
         let reply = app
             .post(
                 "/api/settings/alert-email/confirm",
-                client::form(&[("token", forged.as_str())]),
+                crate::helpers::form(&[("token", forged.as_str())]),
                 None,
             )
             .await;
@@ -338,7 +278,7 @@ async fn settings_are_checked_and_say_where_and_when_email_goes(pool: PgPool) {
     let reply = app.get(&path, None).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(reply.body, "\"ana.alerts@example.com\"");
-    let confirm = client::form(&[("token", token.as_str())]);
+    let confirm = crate::helpers::form(&[("token", token.as_str())]);
     let reply = app
         .post("/api/settings/alert-email/confirm", confirm.clone(), None)
         .await;
@@ -459,7 +399,7 @@ async fn a_confirmation_link_that_cannot_be_sent_keeps_the_address_in_use(pool: 
     let reply = app
         .post(
             "/api/settings/alert-email/confirm",
-            client::form(&[("token", token.as_str())]),
+            crate::helpers::form(&[("token", token.as_str())]),
             None,
         )
         .await;

@@ -2,80 +2,27 @@
 //! publish, cut prices, relist and sell, and the worker turns what happened into inbox
 //! notifications: each (rule, listing, trigger) once, whatever is retried or raced; paused
 //! rules say nothing; limits hold; one account never sees or touches another's rules.
-#![cfg(feature = "ssr")]
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
 use axum::http::StatusCode;
 use scout::{
-    alerts::{model::AlertsOverview, repo, service::Worker},
+    alerts::{repo, service::Worker},
     error::AppError,
     listings::search::encode_component,
     notifications::{
-        model::{Channel, Inbox, Rhythm},
+        model::{Channel, Rhythm},
         notices::{Recorder, Route},
         repo::NewNotice,
     },
 };
 use sqlx::PgPool;
 
-#[path = "support/client.rs"]
-mod client;
-mod support;
-
-use client::{App, GOLF, app, with};
-
-impl App {
-    /// Saves a search (its query string) as an alert; the reply.
-    async fn save_alert(&self, cookie: Option<&str>, search: &str, name: &str) -> client::Reply {
-        self.post(
-            "/api/alerts/create",
-            format!(
-                "search={}&name={}",
-                encode_component(search),
-                encode_component(name)
-            ),
-            cookie,
-        )
-        .await
-    }
-
-    async fn alert(&self, cookie: &str, search: &str, name: &str) -> i64 {
-        let reply = self.save_alert(Some(cookie), search, name).await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-        serde_json::from_str(&reply.body).unwrap()
-    }
-
-    async fn inbox(&self, cookie: &str) -> Inbox {
-        let reply = self.get("/api/alerts/inbox", Some(cookie)).await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-        serde_json::from_str(&reply.body).unwrap()
-    }
-
-    async fn overview(&self, cookie: &str) -> AlertsOverview {
-        let reply = self.get("/api/alerts/overview", Some(cookie)).await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-        serde_json::from_str(&reply.body).unwrap()
-    }
-
-    async fn pause(&self, cookie: &str, rule: i64, paused: bool) -> client::Reply {
-        self.post(
-            "/api/alerts/pause",
-            format!("rule_id={rule}&paused={paused}"),
-            Some(cookie),
-        )
-        .await
-    }
-
-    async fn drain(&self, worker: &mut Worker) {
-        worker.drain(&self.state).await.unwrap();
-    }
-}
+use crate::helpers::{GOLF, spawn_app, with};
 
 const GOLF_ALERT: &str = "make=volkswagen&model=volkswagen-golf&fuel=diesel&price_max=20000";
 
 #[sqlx::test]
 async fn a_saved_search_hears_of_a_new_match_once_and_of_each_price_drop(pool: PgPool) {
-    let app = app(pool).await;
+    let app = spawn_app(pool).await;
     let mut worker = Worker::new();
     let buyer = app.seller("buyer@example.com").await;
     let seller = app.seller("seller@example.com").await;
@@ -195,7 +142,7 @@ async fn a_saved_search_hears_of_a_new_match_once_and_of_each_price_drop(pool: P
 
 #[sqlx::test]
 async fn listings_outside_the_rule_and_paused_rules_say_nothing(pool: PgPool) {
-    let app = app(pool).await;
+    let app = spawn_app(pool).await;
     let mut worker = Worker::new();
     let buyer = app.seller("buyer@example.com").await;
     let seller = app.seller("seller@example.com").await;
@@ -280,7 +227,7 @@ async fn listings_outside_the_rule_and_paused_rules_say_nothing(pool: PgPool) {
 
 #[sqlx::test]
 async fn rules_are_limited_checked_and_private(pool: PgPool) {
-    let app = app(pool).await;
+    let app = spawn_app(pool).await;
     let ana = app.seller("ana@example.com").await;
     let ben = app.seller("ben@example.com").await;
     let mut ids = Vec::new();
@@ -416,7 +363,7 @@ async fn rules_are_limited_checked_and_private(pool: PgPool) {
 
 #[sqlx::test]
 async fn the_preview_shows_what_the_rule_matches_now(pool: PgPool) {
-    let app = app(pool).await;
+    let app = spawn_app(pool).await;
     let buyer = app.seller("buyer@example.com").await;
     let seller = app.seller("seller@example.com").await;
     let plain = app
@@ -460,7 +407,7 @@ async fn the_preview_shows_what_the_rule_matches_now(pool: PgPool) {
 
 #[sqlx::test]
 async fn favorites_hear_of_price_drops_and_sales(pool: PgPool) {
-    let app = app(pool).await;
+    let app = spawn_app(pool).await;
     let mut worker = Worker::new();
     let buyer = app.seller("buyer@example.com").await;
     let quiet = app.seller("quiet@example.com").await;
@@ -519,7 +466,7 @@ async fn favorites_hear_of_price_drops_and_sales(pool: PgPool) {
 
 #[sqlx::test]
 async fn a_worker_killed_mid_batch_loses_nothing_and_racing_workers_tell_once(pool: PgPool) {
-    let app = app(pool).await;
+    let app = spawn_app(pool).await;
     let buyer = app.seller("buyer@example.com").await;
     let seller = app.seller("seller@example.com").await;
     app.alert(&buyer, GOLF_ALERT, "Golf").await;
@@ -554,7 +501,7 @@ async fn a_worker_killed_mid_batch_loses_nothing_and_racing_workers_tell_once(po
 
 #[sqlx::test]
 async fn a_rule_change_that_commits_late_still_reaches_the_worker(pool: PgPool) {
-    let app = app(pool).await;
+    let app = spawn_app(pool).await;
     let mut worker = Worker::new();
     let buyer = app.seller("buyer@example.com").await;
     let seller = app.seller("seller@example.com").await;

@@ -2,13 +2,8 @@
 //! status, delete; another account's listing is 404 everywhere; a failed submit without
 //! JavaScript comes back with what was typed; every price change lands in the history;
 //! favorites outlive a sale; comparisons hold 2 to 4 listings and share as a link.
-#![cfg(feature = "ssr")]
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
-use axum::{
-    body::{Body, to_bytes},
-    http::{Request, StatusCode, header},
-};
+use axum::http::{StatusCode, header};
 use scout::{
     gallery::{
         fixtures,
@@ -24,17 +19,12 @@ use scout::{
     server::config::Config,
 };
 use sqlx::PgPool;
-use tower::ServiceExt;
 
-#[path = "support/client.rs"]
-mod client;
-mod support;
-
-use client::{App, GOLF, ORIGIN, Reply, app, app_with, with};
+use crate::helpers::{GOLF, ORIGIN, Reply, TestApp, spawn_app, spawn_app_with, with};
 
 #[sqlx::test]
 async fn a_seller_publishes_a_listing_that_buyers_then_find(pool: PgPool) {
-    let app = app(pool).await;
+    let app = spawn_app(pool).await;
     let ana = app.seller("ana@example.com").await;
     let reply = app.save(Some(&ana), None, GOLF).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
@@ -90,7 +80,7 @@ async fn a_seller_publishes_a_listing_that_buyers_then_find(pool: PgPool) {
 
 #[sqlx::test]
 async fn bad_input_gets_a_message_per_field_and_saves_nothing(pool: PgPool) {
-    let app = app(pool).await;
+    let app = spawn_app(pool).await;
     let ana = app.seller("ana@example.com").await;
     let bad = with(
         GOLF,
@@ -158,7 +148,7 @@ async fn bad_input_gets_a_message_per_field_and_saves_nothing(pool: PgPool) {
 
 #[sqlx::test]
 async fn another_sellers_listing_is_not_found_everywhere(pool: PgPool) {
-    let app = app(pool).await;
+    let app = spawn_app(pool).await;
     let ana = app.seller("ana@example.com").await;
     let ben = app.seller("ben@example.com").await;
     let id: i64 = app.create(&ana, GOLF).await;
@@ -210,7 +200,7 @@ async fn another_sellers_listing_is_not_found_everywhere(pool: PgPool) {
 
 #[sqlx::test]
 async fn listings_move_through_their_life_and_keep_their_price_history(pool: PgPool) {
-    let app = app(pool).await;
+    let app = spawn_app(pool).await;
     let ana = app.seller("ana@example.com").await;
     let id: i64 = app.create(&ana, GOLF).await;
 
@@ -290,7 +280,7 @@ async fn listings_move_through_their_life_and_keep_their_price_history(pool: PgP
 
 #[sqlx::test]
 async fn a_failed_submit_without_javascript_comes_back_with_what_was_typed(pool: PgPool) {
-    let app = app(pool).await;
+    let app = spawn_app(pool).await;
     let ana = app.seller("ana@example.com").await;
     let typed = with(
         GOLF,
@@ -343,7 +333,7 @@ async fn a_failed_submit_without_javascript_comes_back_with_what_was_typed(pool:
 
 #[sqlx::test]
 async fn favorites_are_private_and_outlive_a_sale(pool: PgPool) {
-    let app = app(pool).await;
+    let app = spawn_app(pool).await;
     let ana = app.seller("ana@example.com").await;
     let ben = app.seller("ben@example.com").await;
     let id: i64 = app.create(&ana, GOLF).await;
@@ -413,7 +403,7 @@ async fn favorites_are_private_and_outlive_a_sale(pool: PgPool) {
 
 #[sqlx::test]
 async fn a_comparison_holds_two_to_four_listings_and_shares_as_a_link(pool: PgPool) {
-    let app = app(pool).await;
+    let app = spawn_app(pool).await;
     let ana = app.seller("ana@example.com").await;
     let mut ids = Vec::new();
     for (price, year) in [
@@ -513,7 +503,7 @@ fn uploaded(reply: &Reply) -> SellerPhoto {
     serde_json::from_str(&reply.body).unwrap()
 }
 
-async fn search_card(app: &App, q: &str) -> ListingCard {
+async fn search_card(app: &TestApp, q: &str) -> ListingCard {
     let found: SearchResults = serde_json::from_str(
         &app.get(
             &format!("/api/listings/search?query={}", encode_component(q)),
@@ -528,7 +518,7 @@ async fn search_card(app: &App, q: &str) -> ListingCard {
 
 #[sqlx::test]
 async fn a_seller_uploads_arranges_and_deletes_photos_that_buyers_see_in_order(pool: PgPool) {
-    let app = app(pool).await;
+    let app = spawn_app(pool).await;
     let ana = app.seller("ana@example.com").await;
     let id = app.create(&ana, GOLF).await;
 
@@ -568,30 +558,19 @@ async fn a_seller_uploads_arranges_and_deletes_photos_that_buyers_see_in_order(p
 
     // a variant is served with an immutable cache lifetime and is a real WebP of its size
     let thumb = detail.photos[0].sources[0].url.clone();
-    let res = app
-        .router
-        .clone()
-        .oneshot(Request::get(&thumb).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(res.headers()[header::CONTENT_TYPE], "image/webp");
+    let res = app.get(&thumb, None).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(res.headers[header::CONTENT_TYPE], "image/webp");
     assert_eq!(
-        res.headers()[header::CACHE_CONTROL],
+        res.headers[header::CACHE_CONTROL],
         "public, max-age=31536000, immutable"
     );
-    let body = to_bytes(res.into_body(), 1 << 20).await.unwrap();
-    let decoded = image::load_from_memory_with_format(&body, image::ImageFormat::WebP).unwrap();
+    let decoded =
+        image::load_from_memory_with_format(&res.bytes, image::ImageFormat::WebP).unwrap();
     assert_eq!((decoded.width(), decoded.height()), (320, 240));
     // originals (they may carry GPS) are never served, nor kept once processed
     let original = format!("/media/uploads/{}", ids[0]);
-    let res = app
-        .router
-        .clone()
-        .oneshot(Request::get(&original).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&original, None).await.status, StatusCode::NOT_FOUND);
     assert!(app.state.media.list("uploads").await.unwrap().is_empty());
 
     // the third becomes the cover; the others keep their order
@@ -683,7 +662,7 @@ async fn a_seller_uploads_arranges_and_deletes_photos_that_buyers_see_in_order(p
 async fn bad_files_get_their_own_message_and_leave_the_listing_as_it_was(pool: PgPool) {
     let mut config = Config::for_tests();
     config.max_photos = 2;
-    let app = app_with(pool, config).await;
+    let app = spawn_app_with(pool, config).await;
     let ana = app.seller("ana@example.com").await;
     let id = app.create(&ana, GOLF).await;
     uploaded(&app.upload(Some(&ana), id, "good.jpg", photo_file(1)).await);
@@ -748,7 +727,7 @@ async fn bad_files_get_their_own_message_and_leave_the_listing_as_it_was(pool: P
 
 #[sqlx::test]
 async fn processing_cut_off_by_a_crash_is_finished_or_cleanly_failed(pool: PgPool) {
-    let app = app(pool).await;
+    let app = spawn_app(pool).await;
     let ana = app.seller("ana@example.com").await;
     let id = app.create(&ana, GOLF).await;
     // two uploads whose process died: one original reached the store, one didn't

@@ -2,34 +2,18 @@
 //! database with generated listings: filters agree with SQL, keyset pages have no gaps or
 //! duplicates while listings arrive, typos and aliases are forgiven, the smart box becomes
 //! filters, facets count right, empty results say what to loosen, drafts stay private.
-#![cfg(feature = "ssr")]
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
-use axum::{
-    Router,
-    body::{Body, to_bytes},
-    http::{Request, StatusCode, header},
-};
-use scout::{
-    listings::{
-        api::{ListingDetail, SearchResults},
-        demo,
-        search::encode_component,
-    },
-    server::config::Config,
+use axum::http::StatusCode;
+use scout::listings::{
+    api::{ListingDetail, SearchResults},
+    demo,
+    search::encode_component,
 };
 use sqlx::PgPool;
 use std::collections::HashSet;
-use tower::ServiceExt;
 use uuid::Uuid;
 
-mod support;
-
-struct App {
-    router: Router,
-    pool: PgPool,
-    state: scout::server::state::AppState,
-}
+use crate::helpers::{Reply, TestApp, spawn_app};
 
 async fn seller(pool: &PgPool, email: &str) -> Uuid {
     sqlx::query_scalar(
@@ -42,50 +26,24 @@ async fn seller(pool: &PgPool, email: &str) -> Uuid {
 }
 
 /// The app over `pool` with `n` generated listings from two sellers.
-async fn app_with_listings(pool: PgPool, n: usize) -> App {
+async fn app_with_listings(pool: PgPool, n: usize) -> TestApp {
     let private = seller(&pool, "private@example.com").await;
     let dealer = seller(&pool, "dealer@example.com").await;
     demo::seed_listings(&pool, &[(private, "private"), (dealer, "dealer")], n, 7)
         .await
         .unwrap();
-    let (router, state) = support::app(pool.clone(), Config::for_tests(), "target/site").await;
-    App {
-        router,
-        pool,
-        state,
-    }
+    spawn_app(pool).await
 }
 
-impl App {
-    async fn get(&self, uri: &str, cookie: Option<&str>) -> (StatusCode, String) {
-        let mut req = Request::get(uri).header(header::ACCEPT, "application/json");
-        if let Some(c) = cookie {
-            req = req.header(header::COOKIE, c);
-        }
-        support::answered(format!("GET {uri}"), async {
-            let res = self
-                .router
-                .clone()
-                .oneshot(req.body(Body::empty()).unwrap())
-                .await
-                .unwrap();
-            let status = res.status();
-            let body = to_bytes(res.into_body(), 20 * 1024 * 1024).await.unwrap();
-            (status, String::from_utf8_lossy(&body).into_owned())
-        })
-        .await
-    }
-
+impl TestApp {
     /// Search results for a URL query string, through the public endpoint.
     async fn search(&self, qs: &str) -> SearchResults {
-        let (status, body) = self
-            .get(
-                &format!("/api/listings/search?query={}", encode_component(qs)),
-                None,
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        serde_json::from_str(&body).unwrap()
+        self.get(
+            &format!("/api/listings/search?query={}", encode_component(qs)),
+            None,
+        )
+        .await
+        .json()
     }
 
     async fn sql_count(&self, condition: &str) -> i64 {
@@ -323,7 +281,7 @@ async fn drafts_are_private_and_price_drops_show(pool: PgPool) {
         .execute(&app.pool)
         .await
         .unwrap();
-    let (status, body) = app.get(&format!("/api/listings/get?id={id}"), None).await;
+    let Reply { status, body, .. } = app.get(&format!("/api/listings/get?id={id}"), None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let detail: ListingDetail = serde_json::from_str(&body).unwrap();
     let last = detail.history.last().unwrap();
@@ -335,16 +293,18 @@ async fn drafts_are_private_and_price_drops_show(pool: PgPool) {
         .execute(&app.pool)
         .await
         .unwrap();
-    let (status, _) = app.get(&format!("/api/listings/get?id={id}"), None).await;
+    let Reply { status, .. } = app.get(&format!("/api/listings/get?id={id}"), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = app.get("/api/listings/get?id=999999999", None).await;
+    let Reply { status, .. } = app.get("/api/listings/get?id=999999999", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 #[sqlx::test]
 async fn pages_render_without_javascript(pool: PgPool) {
     let app = app_with_listings(pool, 30).await;
-    let (status, html) = app.get("/search?q=diesel&sort=price_asc", None).await;
+    let Reply {
+        status, body: html, ..
+    } = app.get("/search?q=diesel&sort=price_asc", None).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         html.contains("aria-label=\"Remove filter: Diesel\""),
@@ -356,28 +316,38 @@ async fn pages_render_without_javascript(pool: PgPool) {
             .fetch_one(&app.pool)
             .await
             .unwrap();
-    let (status, html) = app.get(&format!("/listings/{id}"), None).await;
+    let Reply {
+        status, body: html, ..
+    } = app.get(&format!("/listings/{id}"), None).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("application/ld+json"));
     assert!(html.contains("\"@type\":\"Car\""));
     assert!(html.contains("rel=\"canonical\""));
-    let (status, _) = app.get("/listings/123456789", None).await;
+    let Reply { status, .. } = app.get("/listings/123456789", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 #[sqlx::test]
 async fn robots_and_sitemaps_list_published_listings(pool: PgPool) {
     let app = app_with_listings(pool, 40).await;
-    let (status, robots) = app.get("/robots.txt", None).await;
+    let Reply {
+        status,
+        body: robots,
+        ..
+    } = app.get("/robots.txt", None).await;
     assert_eq!(status, StatusCode::OK);
     assert!(robots.contains("Sitemap: http://127.0.0.1:3000/sitemap.xml"));
-    let (status, index) = app.get("/sitemap.xml", None).await;
+    let Reply {
+        status,
+        body: index,
+        ..
+    } = app.get("/sitemap.xml", None).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         index.contains("<loc>http://127.0.0.1:3000/sitemaps/listings-0.xml</loc>"),
         "{index}"
     );
-    let (_, urls) = app.get("/sitemaps/listings-0.xml", None).await;
+    let Reply { body: urls, .. } = app.get("/sitemaps/listings-0.xml", None).await;
     let published: i64 = app.sql_count("true").await;
     assert_eq!(
         i64::try_from(urls.matches("<url>").count()).unwrap(),
@@ -387,9 +357,9 @@ async fn robots_and_sitemaps_list_published_listings(pool: PgPool) {
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    let (_, urls) = app.get("/sitemaps/listings-0.xml", None).await;
+    let Reply { body: urls, .. } = app.get("/sitemaps/listings-0.xml", None).await;
     assert!(!urls.contains(&format!("/listings/{draft}<")));
-    let (status, _) = app.get("/sitemaps/listings-99.xml", None).await;
+    let Reply { status, .. } = app.get("/sitemaps/listings-99.xml", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
@@ -410,7 +380,7 @@ async fn the_index_answers_exactly_what_sql_answers(pool: PgPool) {
     demo::seed_listings(&pool, &[(private, "private"), (dealer, "dealer")], 1500, 11)
         .await
         .unwrap();
-    let (_, state) = support::app(pool.clone(), Config::for_tests(), "target/site").await;
+    let state = spawn_app(pool.clone()).await.state;
     let engine = state.search_engine().await.unwrap();
     // changes after the build arrive as notifications: some price drops, some unpublished
     sqlx::query("update listing set price_minor = price_minor * 9 / 10 where listing_id % 7 = 0")

@@ -1,8 +1,6 @@
 //! The photo pipeline with real files: EXIF-rotated JPEGs come out upright, no metadata
 //! reaches any variant, every hostile file is refused with its own message, and the variants
 //! have the right sizes. The media store against a local folder and a local S3 server.
-#![cfg(feature = "ssr")]
-#![expect(clippy::unwrap_used, reason = "tests")]
 
 use scout::{
     gallery::{

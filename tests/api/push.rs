@@ -2,8 +2,6 @@
 //! browser vendor's does: it checks the VAPID token (RFC 8292: ES256, audience, expiry at
 //! most 24 hours ahead, the key the browser subscribed with) and the browser decrypts the
 //! RFC 8291 message with its own keys. A subscription the service reports gone is removed.
-#![cfg(feature = "ssr")]
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
 use axum::{
     Router,
@@ -13,10 +11,7 @@ use axum::{
     routing::post,
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use scout::{
-    alerts::service::Worker, notifications::model::SettingsView,
-    notifications::service as deliveries, server::config::Config,
-};
+use scout::{alerts::service::Worker, notifications::worker as deliveries, server::config::Config};
 use sqlx::PgPool;
 use std::sync::{Arc, Mutex};
 use web_push_native::{
@@ -28,11 +23,7 @@ use web_push_native::{
     p256::SecretKey,
 };
 
-#[path = "support/client.rs"]
-mod client;
-mod support;
-
-use client::{App, GOLF, app_with, form};
+use crate::helpers::{GOLF, form, spawn_app_with};
 
 const GOLF_ALERT: &str = "make=volkswagen&model=volkswagen-golf&fuel=diesel&price_max=20000";
 
@@ -91,44 +82,10 @@ impl Browser {
     }
 }
 
-impl App {
-    async fn settings(&self, cookie: &str) -> SettingsView {
-        let reply = self.get("/api/settings/notifications", Some(cookie)).await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-        serde_json::from_str(&reply.body).unwrap()
-    }
-
-    async fn push_alert(&self, cookie: &str) {
-        let reply = self
-            .post(
-                "/api/alerts/create",
-                form(&[("search", GOLF_ALERT), ("name", "Golf diesel")]),
-                Some(cookie),
-            )
-            .await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-        let rule: i64 = serde_json::from_str(&reply.body).unwrap();
-        let reply = self
-            .post(
-                "/api/alerts/update",
-                form(&[
-                    ("rule_id", &rule.to_string()),
-                    ("name", "Golf diesel"),
-                    ("inbox", "on"),
-                    ("push", "on"),
-                    ("rhythm", "instant"),
-                ]),
-                Some(cookie),
-            )
-            .await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    }
-}
-
 #[sqlx::test]
 async fn a_match_is_pushed_encrypted_for_the_browser_with_a_valid_vapid_token(pool: PgPool) {
     let (service, base) = push_service().await;
-    let app = app_with(pool, Config::for_tests()).await;
+    let app = spawn_app_with(pool, Config::for_tests()).await;
     let mut worker = Worker::new();
     let buyer = app.seller("buyer@example.com").await;
     let seller = app.seller("seller@example.com").await;
@@ -153,7 +110,8 @@ async fn a_match_is_pushed_encrypted_for_the_browser_with_a_valid_vapid_token(po
     let vapid_key = view.push_key.clone();
     assert_eq!(URL_SAFE_NO_PAD.decode(&vapid_key).unwrap().len(), 65);
 
-    app.push_alert(&buyer).await;
+    app.alert_to(&buyer, GOLF_ALERT, "Golf diesel", "push")
+        .await;
     let id = app.create(&seller, GOLF).await;
     worker.drain(&app.state).await.unwrap();
     deliveries::deliver_all(&app.state).await.unwrap();
@@ -219,7 +177,7 @@ async fn a_match_is_pushed_encrypted_for_the_browser_with_a_valid_vapid_token(po
 #[sqlx::test]
 async fn an_expired_subscription_is_removed_and_bad_ones_refused(pool: PgPool) {
     let (service, base) = push_service().await;
-    let app = app_with(pool, Config::for_tests()).await;
+    let app = spawn_app_with(pool, Config::for_tests()).await;
     let mut worker = Worker::new();
     let buyer = app.seller("buyer@example.com").await;
     let other = app.seller("other@example.com").await;
@@ -280,7 +238,8 @@ async fn an_expired_subscription_is_removed_and_bad_ones_refused(pool: PgPool) {
 
     // the push service says the subscription is gone: removed, not retried
     *service.status.lock().unwrap() = 410;
-    app.push_alert(&buyer).await;
+    app.alert_to(&buyer, GOLF_ALERT, "Golf diesel", "push")
+        .await;
     app.create(&seller, GOLF).await;
     worker.drain(&app.state).await.unwrap();
     deliveries::deliver_all(&app.state).await.unwrap();

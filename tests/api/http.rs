@@ -2,25 +2,21 @@
 //! database (`#[sqlx::test]`): statuses and bodies of the account server functions, the
 //! session cookie, throttling, the cross-origin guard, security headers, compression,
 //! asset caching and health checks.
-#![cfg(feature = "ssr")]
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
 use axum::{
-    Router,
-    body::{Body, to_bytes},
-    http::{Request, Response, StatusCode, header},
+    body::Body,
+    http::{Request, StatusCode, header},
 };
 use scout::{
     error::AppError,
+    listings::search::encode_component,
     server::{config::Config, config::PublicUrl},
 };
 use sqlx::PgPool;
 use std::time::Instant;
-use tower::ServiceExt;
 
-mod support;
+use crate::helpers::{ORIGIN, api_post, spawn_app, spawn_app_with, spawn_app_with_site};
 
-const ORIGIN: &str = "http://127.0.0.1:3000";
 const GOOD_PASSWORD: &str = "correct horse battery staple";
 
 /// Every state-changing server function; each must refuse cross-origin calls.
@@ -38,149 +34,12 @@ type Case = (
     Option<&'static str>,
 );
 
-struct TestApp {
-    router: Router,
-}
-
-async fn spawn_app_with(pool: PgPool, config: Config) -> TestApp {
-    spawn_app_with_site(pool, config, "target/site").await
-}
-
-async fn spawn_app_with_site(pool: PgPool, config: Config, site_root: &str) -> TestApp {
-    TestApp {
-        router: support::app(pool, config, site_root).await.0,
-    }
-}
-
-async fn spawn_app(pool: PgPool) -> TestApp {
-    spawn_app_with(pool, Config::for_tests()).await
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
-}
-
-impl Reply {
-    async fn from(res: Response<Body>) -> Reply {
-        let status = res.status();
-        let headers = res.headers().clone();
-        let body = to_bytes(res.into_body(), 10 * 1024 * 1024).await.unwrap();
-        Reply {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&body).into_owned(),
-        }
-    }
-
-    fn error(&self) -> AppError {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not an AppError ({e}): {}", self.body))
-    }
-
-    /// The session cookie set by this response, as `name=value`.
-    fn session_cookie(&self) -> Option<String> {
-        self.set_cookie()
-            .map(|c| c.split(';').next().unwrap_or_default().to_string())
-    }
-
-    fn set_cookie(&self) -> Option<String> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|c| c.contains("scout_session="))
-            .map(str::to_string)
-    }
-}
-
-impl TestApp {
-    async fn send(&self, req: Request<Body>) -> Reply {
-        let what = format!("{} {}", req.method(), req.uri());
-        support::answered(what, async {
-            Reply::from(self.router.clone().oneshot(req).await.unwrap()).await
-        })
-        .await
-    }
-
-    fn form(path: &str, client_ip: &str, cookie: Option<&str>) -> axum::http::request::Builder {
-        let mut req = api_post(path, "127.0.0.1:3000")
-            .header(header::ORIGIN, ORIGIN)
-            .header("x-forwarded-for", client_ip);
-        if let Some(cookie) = cookie {
-            req = req.header(header::COOKIE, cookie);
-        }
-        req
-    }
-
-    async fn post(&self, path: &str, body: &str, client_ip: &str, cookie: Option<&str>) -> Reply {
-        let req = Self::form(path, client_ip, cookie)
-            .body(Body::from(body.to_string()))
-            .unwrap();
-        self.send(req).await
-    }
-
-    async fn sign_up(&self, email: &str, password: &str) -> Reply {
-        let body = format!("email={}&password={}", enc(email), enc(password));
-        self.post("/api/accounts/sign_up", &body, "10.0.0.1", None)
-            .await
-    }
-
-    async fn sign_in_from(
-        &self,
-        email: &str,
-        password: &str,
-        client_ip: &str,
-        cookie: Option<&str>,
-    ) -> Reply {
-        let body = format!("email={}&password={}", enc(email), enc(password));
-        self.post("/api/accounts/sign_in", &body, client_ip, cookie)
-            .await
-    }
-
-    /// The signed-in account's email for this cookie, or None.
-    async fn me(&self, cookie: &str) -> Option<String> {
-        let req = Request::get("/api/accounts/me")
-            .header(header::ACCEPT, "application/json")
-            .header(header::COOKIE, cookie)
-            .body(Body::empty())
-            .unwrap();
-        let reply = self.send(req).await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-        let value: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
-        value
-            .get("email")
-            .and_then(|e| e.as_str())
-            .map(str::to_string)
-    }
-}
-
-/// A server-function POST as the browser's WASM sends it, with no Origin/Referer yet.
-fn api_post(path: &str, host: &str) -> axum::http::request::Builder {
-    Request::post(path)
-        .header(header::HOST, host)
-        .header(header::ACCEPT, "application/json")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-}
-
 /// A valid sign-up (or sign-in) body for ana@example.com.
 fn ana_body() -> Body {
     Body::from(format!(
         "email=ana%40example.com&password={}",
-        enc(GOOD_PASSWORD)
+        encode_component(GOOD_PASSWORD)
     ))
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[sqlx::test]
@@ -242,7 +101,7 @@ async fn sign_up_signs_in_with_a_well_formed_session_cookie(pool: PgPool) {
     assert!(!set_cookie.contains("Domain="), "{set_cookie}");
     // Plain http (development): Secure would make the browser drop the cookie.
     assert!(!set_cookie.contains("Secure"), "{set_cookie}");
-    let cookie = reply.session_cookie().unwrap();
+    let cookie = reply.cookie.clone().unwrap();
     assert_eq!(app.me(&cookie).await.as_deref(), Some("ana@example.com"));
 }
 
@@ -298,7 +157,8 @@ async fn sign_in_issues_a_new_session_id_and_sign_out_ends_it_on_the_server(pool
     let first = app
         .sign_up("ana@example.com", GOOD_PASSWORD)
         .await
-        .session_cookie()
+        .cookie
+        .clone()
         .unwrap();
 
     // Signing in again on the same session gets a new id; the old one is dead.
@@ -306,14 +166,14 @@ async fn sign_in_issues_a_new_session_id_and_sign_out_ends_it_on_the_server(pool
         .sign_in_from("ana@example.com", GOOD_PASSWORD, "10.0.0.4", Some(&first))
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    let second = reply.session_cookie().unwrap();
+    let second = reply.cookie.clone().unwrap();
     assert_ne!(first, second);
     assert_eq!(app.me(&first).await, None);
     assert_eq!(app.me(&second).await.as_deref(), Some("ana@example.com"));
 
     // Sign out, then replay the old cookie: the server no longer knows it.
     let reply = app
-        .post("/api/accounts/sign_out", "", "10.0.0.4", Some(&second))
+        .post_from("/api/accounts/sign_out", "", "10.0.0.4", Some(&second))
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(app.me(&second).await, None);
@@ -330,7 +190,8 @@ async fn a_save_racing_a_sign_out_does_not_sign_the_person_back_in(pool: PgPool)
     let cookie = app
         .sign_up("ana@example.com", GOOD_PASSWORD)
         .await
-        .session_cookie()
+        .cookie
+        .clone()
         .unwrap();
     let id = Id::from_str(cookie.split_once('=').unwrap().1).unwrap();
 
@@ -346,7 +207,7 @@ async fn a_save_racing_a_sign_out_does_not_sign_the_person_back_in(pool: PgPool)
     );
     // ...the person signs out meanwhile...
     let reply = app
-        .post("/api/accounts/sign_out", "", "10.0.0.4", Some(&cookie))
+        .post_from("/api/accounts/sign_out", "", "10.0.0.4", Some(&cookie))
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     // ...and the slow request finishes and saves what it loaded.
@@ -363,7 +224,8 @@ async fn assets_and_probes_neither_read_nor_set_the_session(pool: PgPool) {
     let cookie = app
         .sign_up("ana@example.com", GOOD_PASSWORD)
         .await
-        .session_cookie()
+        .cookie
+        .clone()
         .unwrap();
     for path in ["/pkg/scout.Abc123.css", "/healthz", "/readyz"] {
         let req = Request::get(path)
@@ -442,7 +304,10 @@ async fn repeated_failures_are_throttled_per_client_address(pool: PgPool) {
 #[sqlx::test]
 async fn cross_origin_posts_to_every_server_function_are_refused(pool: PgPool) {
     let app = spawn_app(pool).await;
-    let body = format!("email=ana%40example.com&password={}", enc(GOOD_PASSWORD));
+    let body = format!(
+        "email=ana%40example.com&password={}",
+        encode_component(GOOD_PASSWORD)
+    );
     for path in MUTATIONS {
         let cases: [Case; 5] = [
             ("foreign origin", Some("https://evil.example"), None, None),
@@ -524,19 +389,19 @@ async fn forms_without_javascript_redirect_back_with_the_error_or_onward(pool: P
     let reply = app
         .send(html_form(format!(
             "email=ana%40example.com&password={}",
-            enc(GOOD_PASSWORD)
+            encode_component(GOOD_PASSWORD)
         )))
         .await;
     assert_eq!(reply.status, StatusCode::FOUND);
     assert_eq!(reply.headers[header::LOCATION], "/");
-    assert!(reply.session_cookie().is_some());
+    assert!(reply.cookie.clone().is_some());
 }
 
 #[sqlx::test]
 async fn unreadable_requests_are_400(pool: PgPool) {
     let app = spawn_app(pool).await;
     let reply = app
-        .post(
+        .post_from(
             "/api/accounts/sign_in",
             "email=ana%40example.com",
             "10.4.0.1",

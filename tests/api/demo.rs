@@ -1,7 +1,5 @@
 //! The demo data a first run seeds: most listings have photos, made once through the real
 //! pipeline and shared, and a shared file is deleted only with the last photo that uses it.
-#![cfg(feature = "ssr")]
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
 use scout::{
     gallery::{repo::StoredVariant, service},
@@ -10,12 +8,8 @@ use scout::{
 use sqlx::{PgPool, types::Json};
 use uuid::Uuid;
 
-#[path = "support/client.rs"]
-mod client;
-mod support;
-
 /// Every file in the media store.
-async fn files(app: &client::App) -> Vec<String> {
+async fn files(app: &crate::helpers::TestApp) -> Vec<String> {
     let mut all = app.state.media.list("photos").await.unwrap();
     all.sort();
     all
@@ -37,7 +31,7 @@ async fn photos(pool: &PgPool) -> Vec<(Uuid, i64, Uuid, Vec<String>)> {
 
 #[sqlx::test]
 async fn most_demo_listings_share_a_few_photos_made_through_the_pipeline(pool: PgPool) {
-    let app = client::app(pool.clone()).await;
+    let app = crate::helpers::spawn_app(pool.clone()).await;
     let dir = std::env::temp_dir().join(format!("scout-demo-{}", Uuid::new_v4()));
     seed::seed_demo_accounts(&app.state, &dir).await.unwrap();
     assert_eq!(

@@ -1,7 +1,6 @@
 //! A local SMTP server (RFC 5321: EHLO, MAIL, RCPT, DATA with dot-unstuffing, RSET, NOOP,
 //! QUIT) that keeps what it accepts, for the alert email tests. It can refuse recipients
 //! (transiently or permanently) or stall after DATA, like a server that hangs mid-delivery.
-#![allow(dead_code, reason = "each test crate uses part of it")]
 
 use std::sync::{Arc, Mutex};
 use tokio::{

@@ -2,8 +2,6 @@
 //! what arrives: the signed JSON (HMAC-SHA256 over "timestamp.body"), Discord's body, the
 //! Telegram Bot API call; secrets sealed at rest; retries and permanent failures; private
 //! addresses refused; one account never touches another's endpoints.
-#![cfg(feature = "ssr")]
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
 use axum::{
     Router,
@@ -13,19 +11,12 @@ use axum::{
     routing::post,
 };
 use hmac::{Hmac, Mac};
-use scout::{
-    alerts::service::Worker, notifications::model::SettingsView,
-    notifications::service as deliveries, server::config::Config,
-};
+use scout::{alerts::service::Worker, notifications::worker as deliveries, server::config::Config};
 use sha2::Sha256;
 use sqlx::PgPool;
 use std::sync::{Arc, Mutex};
 
-#[path = "support/client.rs"]
-mod client;
-mod support;
-
-use client::{App, GOLF, app_with, form, with};
+use crate::helpers::{GOLF, TestApp, spawn_app_with, with};
 
 const GOLF_ALERT: &str = "make=volkswagen&model=volkswagen-golf&fuel=diesel&price_max=20000";
 const BOT_TOKEN: &str = "123456789:AAHabcdefghijklmnopqrstuvwxyz";
@@ -97,51 +88,7 @@ impl Receiver {
     }
 }
 
-impl App {
-    async fn add_webhook(&self, cookie: &str, fields: &[(&str, &str)]) -> client::Reply {
-        self.post("/api/settings/webhooks/add", form(fields), Some(cookie))
-            .await
-    }
-
-    async fn settings(&self, cookie: &str) -> SettingsView {
-        let reply = self.get("/api/settings/notifications", Some(cookie)).await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-        serde_json::from_str(&reply.body).unwrap()
-    }
-
-    /// A Golf alert that posts to the account's webhooks (and the inbox).
-    async fn webhook_alert(&self, cookie: &str) -> i64 {
-        let reply = self
-            .post(
-                "/api/alerts/create",
-                form(&[("search", GOLF_ALERT), ("name", "Golf diesel")]),
-                Some(cookie),
-            )
-            .await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-        let rule: i64 = serde_json::from_str(&reply.body).unwrap();
-        let reply = self
-            .post(
-                "/api/alerts/update",
-                form(&[
-                    ("rule_id", &rule.to_string()),
-                    ("name", "Golf diesel"),
-                    ("inbox", "on"),
-                    ("webhook", "on"),
-                    ("rhythm", "instant"),
-                ]),
-                Some(cookie),
-            )
-            .await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-        rule
-    }
-
-    async fn work(&self, worker: &mut Worker) {
-        worker.drain(&self.state).await.unwrap();
-        deliveries::deliver_all(&self.state).await.unwrap();
-    }
-
+impl TestApp {
     async fn states(&self) -> Vec<(String, i32, Option<String>)> {
         sqlx::query_as("select state, attempts, last_error from delivery order by delivery_id")
             .fetch_all(&self.pool)
@@ -150,11 +97,11 @@ impl App {
     }
 }
 
-async fn setup(pool: PgPool, allow_private: bool, telegram_api: &str) -> App {
+async fn setup(pool: PgPool, allow_private: bool, telegram_api: &str) -> TestApp {
     let mut config = Config::for_tests();
     config.webhook_allow_private = allow_private;
     config.telegram_api = telegram_api.to_string();
-    app_with(pool, config).await
+    spawn_app_with(pool, config).await
 }
 
 #[sqlx::test]
@@ -187,7 +134,8 @@ async fn a_json_webhook_is_signed_as_documented_and_its_secret_sealed(pool: PgPo
         .unwrap();
     assert!(!sealed.windows(secret.len()).any(|w| w == secret.as_bytes()));
 
-    app.webhook_alert(&buyer).await;
+    app.alert_to(&buyer, GOLF_ALERT, "Golf diesel", "webhook")
+        .await;
     let id = app.create(&seller, GOLF).await;
     app.work(&mut worker).await;
     let hits = receiver.hits();
@@ -265,7 +213,8 @@ async fn discord_and_telegram_get_their_own_formats(pool: PgPool) {
             .any(|w| w == BOT_TOKEN.as_bytes())
     );
 
-    app.webhook_alert(&buyer).await;
+    app.alert_to(&buyer, GOLF_ALERT, "Golf diesel", "webhook")
+        .await;
     app.create(&seller, GOLF).await;
     app.work(&mut worker).await;
     let hits = receiver.hits();
@@ -388,7 +337,8 @@ async fn webhook_mistakes_failures_and_other_accounts(pool: PgPool) {
     }
 
     // the receiver fails: retried later, and after three failures the Alerts page says so
-    app.webhook_alert(&buyer).await;
+    app.alert_to(&buyer, GOLF_ALERT, "Golf diesel", "webhook")
+        .await;
     *receiver.status.lock().unwrap() = 503;
     app.create(&seller, GOLF).await;
     app.work(&mut worker).await;
@@ -483,7 +433,8 @@ async fn webhooks_may_not_reach_private_addresses(pool: PgPool) {
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    app.webhook_alert(&buyer).await;
+    app.alert_to(&buyer, GOLF_ALERT, "Golf diesel", "webhook")
+        .await;
     app.create(&seller, GOLF).await;
     app.work(&mut worker).await;
     assert!(receiver.hits().is_empty());

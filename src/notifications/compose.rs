@@ -1,0 +1,137 @@
+//! What a group of due deliveries says on each channel: the items (title, why, price, link,
+//! photo), the email letter (single or digest, with its unsubscribe links) and the push
+//! payload. No I/O: the worker reads, these compose, the transports send.
+
+use super::{
+    email::{Item, Letter},
+    repo::Due,
+};
+use crate::{listings::api::ListingCard, server::state::AppState};
+use std::collections::HashMap;
+
+/// Absolute URLs from what may be a path.
+fn absolute(origin: &str, url: &str) -> String {
+    if url.starts_with('/') {
+        format!("{origin}{url}")
+    } else {
+        url.to_string()
+    }
+}
+
+/// One message's worth of due deliveries: a single notification, or a digest.
+pub fn items(state: &AppState, group: &[&Due], cards: &HashMap<i64, ListingCard>) -> Vec<Item> {
+    let origin = state.config.public_url.origin();
+    group
+        .iter()
+        .map(|d| {
+            let card = cards.get(&d.listing_id);
+            Item {
+                title: d.title.clone(),
+                reason: d.reason.clone(),
+                price: card.map_or_else(String::new, |c| c.price.format()),
+                url: format!("{origin}/listings/{}", d.listing_id),
+                photo: card
+                    .and_then(|c| c.cover.as_ref())
+                    .map(|p| absolute(&origin, p.src_for(480))),
+            }
+        })
+        .collect()
+}
+
+/// The email for a group: one listing, or a digest of several.
+pub fn letter(state: &AppState, group: &[&Due], cards: &HashMap<i64, ListingCard>) -> Letter {
+    let origin = state.config.public_url.origin();
+    let first = group[0];
+    let items = items(state, group, cards);
+    let digest = first.digest.as_deref();
+    let capped = group.iter().filter(|d| d.capped).count();
+    let limits = crate::plans::limits_for(first.account_id);
+    let (subject, mut intro) = match digest {
+        None => (first.title.clone(), None),
+        Some(kind) => {
+            let n = group.len();
+            let word = if kind == "weekly" { "weekly" } else { "daily" };
+            (
+                format!(
+                    "Your {word} Scout digest: {n} listing{}",
+                    if n == 1 { "" } else { "s" }
+                ),
+                Some(format!(
+                    "{n} listing{} matched your alerts.",
+                    if n == 1 { "" } else { "s" }
+                )),
+            )
+        }
+    };
+    if capped > 0 {
+        intro = Some(format!(
+            "{} {capped} of them arrived after you reached today's limit of {} instant alerts, so they waited for this digest.",
+            intro.unwrap_or_default(),
+            limits.per_day
+        ).trim().to_string());
+    }
+    let single_rule = group
+        .iter()
+        .all(|d| d.unsubscribe_token == first.unsubscribe_token);
+    let (token, what) = if single_rule && digest.is_none() {
+        (
+            first.unsubscribe_token,
+            first.rule_name.as_ref().map_or_else(
+                || "news about your favorites".to_string(),
+                |n| format!("the alert “{n}”"),
+            ),
+        )
+    } else {
+        (
+            first.email_unsubscribe_token,
+            "all Scout alerts".to_string(),
+        )
+    };
+    Letter {
+        to: first.address.clone(),
+        subject,
+        intro,
+        items,
+        unsubscribe_post: format!("{origin}/api/unsubscribe/{token}"),
+        unsubscribe_page: format!("{origin}/unsubscribe/{token}"),
+        unsubscribe_what: what,
+        settings_url: format!("{origin}/settings"),
+        message_id: format!(
+            "<delivery-{}@{}>",
+            first.delivery_id,
+            state
+                .config
+                .public_url
+                .authority
+                .split(':')
+                .next()
+                .unwrap_or("scout")
+        ),
+    }
+}
+
+/// The push payload the service worker shows for a group: the listing itself, or a count
+/// that opens the inbox.
+pub fn push_payload(
+    state: &AppState,
+    group: &[&Due],
+    cards: &HashMap<i64, ListingCard>,
+) -> Vec<u8> {
+    let origin = state.config.public_url.origin();
+    let payload = match items(state, group, cards).as_slice() {
+        [one] => serde_json::json!({
+            "title": one.title,
+            "body": format!("{} · {}", one.reason, one.price),
+            "url": one.url,
+            "icon": one.photo,
+            "tag": format!("listing-{}", group[0].listing_id),
+        }),
+        many => serde_json::json!({
+            "title": format!("{} listings matched your alerts", many.len()),
+            "body": many.iter().map(|i| i.title.as_str()).collect::<Vec<_>>().join("\n"),
+            "url": format!("{origin}/inbox"),
+            "tag": "digest",
+        }),
+    };
+    serde_json::to_vec(&payload).unwrap_or_default()
+}

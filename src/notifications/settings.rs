@@ -1,0 +1,454 @@
+//! Where and when a person's notifications go, as they manage it on the Settings page:
+//! channels, rhythm and quiet hours, the alert address (confirmed by a link), webhooks and
+//! push devices, channels that keep failing, and the unsubscribe links in every email.
+
+use super::{
+    model::{ChannelTrouble, DeviceView, NotificationSettings, SettingsView, Target, WebhookView},
+    push,
+    repo::{self, Unsubscribe},
+    webhook::{self, Kind},
+};
+use crate::{error::AppError, server::state::AppState};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub fn known_zone(name: &str) -> bool {
+    jiff::tz::TimeZone::get(name).is_ok()
+}
+
+/// Every zone a person may choose, sorted (read from the bundled database once).
+pub fn zone_names() -> &'static [String] {
+    static NAMES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+        let mut names: Vec<String> = jiff::tz::db()
+            .available()
+            .map(|n| n.to_string())
+            .filter(|n| n.contains('/') || n == "UTC")
+            .collect();
+        names.sort();
+        names
+    });
+    &NAMES
+}
+
+fn trouble_words(
+    t: &repo::Trouble,
+    address: &str,
+    hooks: &[repo::WebhookRow],
+    now: OffsetDateTime,
+) -> ChannelTrouble {
+    let what = match t.target {
+        Target::Email => format!("Email to {address}"),
+        Target::Push(_) => "A device's push notifications".to_string(),
+        Target::Webhook(id) => hooks.iter().find(|w| w.endpoint_id == id).map_or_else(
+            || "A webhook".to_string(),
+            |w| format!("Webhook “{}”", w.name),
+        ),
+    };
+    ChannelTrouble {
+        what,
+        since: crate::format::ago(t.failing_since, now),
+        error: t.last_error.clone(),
+    }
+}
+
+/// The account's channels that keep failing, in words.
+pub async fn trouble(state: &AppState, account: Uuid) -> Result<Vec<ChannelTrouble>, AppError> {
+    let (settings, sign_in, _) = repo::settings(&state.pool, account)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let address = settings.alert_email.unwrap_or(sign_in);
+    let hooks = repo::webhooks(&state.pool, account).await?;
+    trouble_with(state, account, &address, &hooks).await
+}
+
+/// `trouble` for a caller that has already read the address and the webhooks.
+async fn trouble_with(
+    state: &AppState,
+    account: Uuid,
+    address: &str,
+    hooks: &[repo::WebhookRow],
+) -> Result<Vec<ChannelTrouble>, AppError> {
+    let now = OffsetDateTime::now_utc();
+    Ok(repo::trouble(&state.pool, account)
+        .await?
+        .iter()
+        .map(|t| trouble_words(t, address, hooks, now))
+        .collect())
+}
+
+pub async fn settings_view(state: &AppState, account: Uuid) -> Result<SettingsView, AppError> {
+    let (settings, sign_in_email, pending) = repo::settings(&state.pool, account)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now = OffsetDateTime::now_utc();
+    let hooks = repo::webhooks(&state.pool, account).await?;
+    let address = settings.alert_email.as_deref().unwrap_or(&sign_in_email);
+    let trouble = trouble_with(state, account, address, &hooks).await?;
+    let webhooks = hooks.iter().map(|w| webhook_view(state, w, now)).collect();
+    let devices = repo::devices(&state.pool, account)
+        .await?
+        .iter()
+        .map(|d| DeviceView {
+            id: d.subscription_id,
+            name: d.name.clone(),
+            added: crate::format::ago(d.created_at, now),
+        })
+        .collect();
+    Ok(SettingsView {
+        settings,
+        webhooks,
+        devices,
+        push_key: state.vapid.public_key.clone(),
+        sign_in_email,
+        pending_email: pending.map(|p| p.email),
+        trouble,
+        zones: zone_names().to_vec(),
+    })
+}
+
+fn webhook_view(state: &AppState, w: &repo::WebhookRow, now: OffsetDateTime) -> WebhookView {
+    let kind = Kind::from_slug(&w.kind);
+    let target = match (&w.url, &w.telegram_chat_id) {
+        (Some(url), _) => reqwest::Url::parse(url).map_or_else(
+            |_| url.clone(),
+            // Discord's path holds the webhook's key: show the host only
+            |u| match kind {
+                Some(Kind::Discord) => u.host_str().unwrap_or_default().to_string(),
+                _ => format!("{}{}", u.host_str().unwrap_or_default(), u.path()),
+            },
+        ),
+        (None, Some(chat)) => format!("chat {chat}"),
+        _ => String::new(),
+    };
+    WebhookView {
+        id: w.endpoint_id,
+        name: w.name.clone(),
+        kind: match kind {
+            Some(Kind::Json) => "JSON (signed)",
+            Some(Kind::Discord) => "Discord",
+            Some(Kind::Telegram) => "Telegram",
+            None => "Unknown",
+        }
+        .to_string(),
+        target,
+        added: crate::format::ago(w.created_at, now),
+        signing_secret: match kind {
+            Some(Kind::Json) => w
+                .secret_sealed
+                .as_deref()
+                .and_then(|s| state.sealer.open_string(s).ok()),
+            _ => None,
+        },
+    }
+}
+
+/// A new endpoint from the Settings form.
+pub async fn add_webhook(
+    state: &AppState,
+    account: Uuid,
+    kind: &str,
+    name: &str,
+    url: &str,
+    bot_token: &str,
+    chat_id: &str,
+) -> Result<i64, AppError> {
+    use crate::error::FieldErrors;
+    let mut errors = FieldErrors::new();
+    let allow_private = state.config.webhook_allow_private;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 60 {
+        errors.insert(
+            "webhook_name".into(),
+            "Give the webhook a name of up to 60 characters.".into(),
+        );
+    }
+    let kind = Kind::from_slug(kind);
+    let (url, chat, secret) = match kind {
+        None => {
+            errors.insert(
+                "webhook_kind".into(),
+                "Choose JSON, Discord or Telegram.".into(),
+            );
+            (None, None, None)
+        }
+        Some(Kind::Json | Kind::Discord) => {
+            let checked = webhook::check_url(url, allow_private).and_then(|u| {
+                let discord_host = matches!(u.host_str(), Some("discord.com" | "discordapp.com"));
+                if kind == Some(Kind::Discord) && !discord_host && !allow_private {
+                    Err("Paste the webhook URL Discord shows (https://discord.com/api/webhooks/...).".into())
+                } else {
+                    Ok(u)
+                }
+            });
+            match checked {
+                Ok(u) => {
+                    let secret = (kind == Some(Kind::Json)).then(|| {
+                        use rand::RngCore;
+                        let mut bytes = [0u8; 24];
+                        rand::rngs::OsRng.fill_bytes(&mut bytes);
+                        format!("whsec_{}", hex::encode(bytes))
+                    });
+                    (Some(u.to_string()), None, secret)
+                }
+                Err(m) => {
+                    errors.insert("webhook_url".into(), m);
+                    (None, None, None)
+                }
+            }
+        }
+        Some(Kind::Telegram) => {
+            let token = bot_token.trim();
+            let token_ok = token.split_once(':').is_some_and(|(id, key)| {
+                !id.is_empty()
+                    && id.chars().all(|c| c.is_ascii_digit())
+                    && key.len() >= 20
+                    && key
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            });
+            if !token_ok {
+                errors.insert(
+                    "bot_token".into(),
+                    "Paste the token BotFather gave your bot, like 123456789:AAH...".into(),
+                );
+            }
+            let chat = chat_id.trim();
+            let chat_ok = (chat
+                .strip_prefix('-')
+                .unwrap_or(chat)
+                .chars()
+                .all(|c| c.is_ascii_digit())
+                && !chat.trim_start_matches('-').is_empty())
+                || (chat.starts_with('@') && chat.len() > 5 && chat.len() <= 33);
+            if !chat_ok {
+                errors.insert(
+                    "chat_id".into(),
+                    "Enter the chat id (a number such as -1001234567890) or @channelname.".into(),
+                );
+            }
+            (None, Some(chat.to_string()), Some(token.to_string()))
+        }
+    };
+    if !errors.is_empty() {
+        return Err(AppError::invalid(errors));
+    }
+    let kind_slug = match kind {
+        Some(Kind::Json) => "json",
+        Some(Kind::Discord) => "discord",
+        _ => "telegram",
+    };
+    let new = repo::NewWebhook {
+        kind: kind_slug,
+        name,
+        url: url.as_deref(),
+        chat_id: chat.as_deref(),
+        secret_sealed: secret.map(|s| state.sealer.seal(s.as_bytes())),
+    };
+    let most = crate::plans::limits_for(account).webhooks;
+    repo::insert_webhook(&state.pool, account, &new, most)
+        .await?
+        .ok_or_else(|| AppError::PlanLimit {
+            message: format!(
+                "You have {most} webhooks, the most an account may have. Remove one first."
+            ),
+        })
+}
+
+pub async fn remove_webhook(state: &AppState, account: Uuid, id: i64) -> Result<(), AppError> {
+    if repo::delete_webhook(&state.pool, account, id).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// Turns push on for the browser that subscribed (`endpoint` and keys as the browser's
+/// `PushSubscription.toJSON()` gives them).
+pub async fn add_device(
+    state: &AppState,
+    account: Uuid,
+    endpoint: &str,
+    p256dh: &str,
+    auth: &str,
+    name: &str,
+) -> Result<i64, AppError> {
+    let name = name.trim();
+    let name = if name.is_empty() {
+        "This browser"
+    } else {
+        name
+    };
+    if name.chars().count() > 60 {
+        return Err(AppError::invalid_field(
+            "device_name",
+            "Name the device in up to 60 characters.",
+        ));
+    }
+    push::check_subscription(endpoint, p256dh, auth, state.config.webhook_allow_private)
+        .map_err(|m| AppError::invalid_field("device_name", m))?;
+    let sealed = state.sealer.seal(auth.trim().as_bytes());
+    let most = crate::plans::limits_for(account).push_devices;
+    repo::upsert_device(
+        &state.pool,
+        account,
+        endpoint.trim(),
+        p256dh.trim(),
+        &sealed,
+        name,
+        most,
+    )
+    .await?
+    .ok_or_else(|| AppError::PlanLimit {
+        message: format!(
+            "You have push notifications on {most} devices, the most an account may have. Remove one first."
+        ),
+    })
+}
+
+pub async fn remove_device(state: &AppState, account: Uuid, id: i64) -> Result<(), AppError> {
+    if repo::delete_device(&state.pool, account, id).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// The settings new rules start from.
+pub async fn defaults(state: &AppState, account: Uuid) -> Result<NotificationSettings, AppError> {
+    Ok(repo::settings(&state.pool, account)
+        .await?
+        .map(|(s, _, _)| s)
+        .unwrap_or_default())
+}
+
+/// How long a link to confirm a new alert address works.
+pub const CONFIRM_FOR: time::Duration = time::Duration::days(3);
+/// A save that asks for the same new address again resends its link only this long after.
+const RESEND_AFTER: time::Duration = time::Duration::minutes(5);
+
+/// Saves the settings; what to tell the person. A new alert address is not used until its
+/// owner opens the link Scout sends to it: until then alerts keep going where they went.
+pub async fn save_settings(
+    state: &AppState,
+    account: Uuid,
+    settings: NotificationSettings,
+) -> Result<String, AppError> {
+    let mut settings = settings.checked(known_zone).map_err(AppError::invalid)?;
+    let (current, sign_in, pending) = repo::settings(&state.pool, account)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // the sign-in address needs no link; it is what an empty field means
+    let wanted = settings
+        .alert_email
+        .take()
+        .filter(|a| !a.eq_ignore_ascii_case(&sign_in));
+    let confirmed = match &wanted {
+        None => None,
+        Some(a) if current.alert_email.as_deref() == Some(a.as_str()) => Some(a.clone()),
+        Some(_) => current.alert_email.clone(),
+    };
+    settings.alert_email = confirmed.clone();
+    repo::save_settings(&state.pool, account, &settings).await?;
+    let Some(new) = wanted.filter(|a| Some(a) != confirmed.as_ref()) else {
+        repo::clear_pending_email(&state.pool, account).await?;
+        return Ok("Settings saved.".into());
+    };
+    let now = OffsetDateTime::now_utc();
+    let current = confirmed.unwrap_or(sign_in);
+    let resend = pending.is_none_or(|p| p.email != new || now - p.sent_at >= RESEND_AFTER);
+    if resend {
+        send_confirmation(state, account, &new).await?;
+    }
+    Ok(format!(
+        "Settings saved. We sent a link to {new}: alert email goes there once you open it, and to {current} until then."
+    ))
+}
+
+/// The token in a confirmation link, as stored.
+fn token_hash(token: &str) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.trim().as_bytes()).to_vec()
+}
+
+/// Records `address` as waiting and sends it the link that confirms it.
+async fn send_confirmation(state: &AppState, account: Uuid, address: &str) -> Result<(), AppError> {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let link = format!("{}/confirm-email/{token}", state.config.public_url.origin());
+    let message = super::email::confirmation(address, &link, &state.config.mail_from)
+        .map_err(|e| AppError::invalid_field("alert_email", e))?;
+    repo::set_pending_email(&state.pool, account, address, &token_hash(&token)).await?;
+    if let Err(e) = state.mailer.send(message).await {
+        repo::clear_pending_email(&state.pool, account).await?;
+        tracing::warn!(error = %e.message, "alert address confirmation not sent");
+        return Err(AppError::invalid_field(
+            "alert_email",
+            format!(
+                "We could not send the confirmation link to {address} ({}). Your other settings were saved; check the address and save again.",
+                e.message
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The address a confirmation link is for, while the link works.
+pub async fn email_to_confirm(state: &AppState, token: &str) -> Result<String, AppError> {
+    let since = OffsetDateTime::now_utc() - CONFIRM_FOR;
+    repo::pending_for_token(&state.pool, &token_hash(token), since)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Makes the address a link is for the alert address (no sign-in: the token, which only
+/// that mailbox received, is the permission); the address.
+pub async fn confirm_email(state: &AppState, token: &str) -> Result<String, AppError> {
+    let since = OffsetDateTime::now_utc() - CONFIRM_FOR;
+    repo::confirm_pending_email(&state.pool, &token_hash(token), since)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// What the unsubscribe link names, for its confirmation page.
+pub async fn unsubscribe_what(state: &AppState, token: &str) -> Result<String, AppError> {
+    let token = Uuid::parse_str(token.trim()).map_err(|_| AppError::NotFound)?;
+    let (_, what) = repo::unsubscribe_target(&state.pool, token)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(describe(&what))
+}
+
+fn describe(what: &Unsubscribe) -> String {
+    match what {
+        Unsubscribe::Rule { name, .. } => format!("the alert “{name}”"),
+        Unsubscribe::Favorites => "news about your favorites".into(),
+        Unsubscribe::AllEmail => "all Scout alerts".into(),
+    }
+}
+
+/// Stops the email a link names (no sign-in: the token is the permission); what stopped.
+pub async fn unsubscribe(state: &AppState, token: &str) -> Result<String, AppError> {
+    let token = Uuid::parse_str(token.trim()).map_err(|_| AppError::NotFound)?;
+    let (account, what) = repo::unsubscribe_target(&state.pool, token)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    repo::unsubscribe(&state.pool, account, &what).await?;
+    tracing::info!(%account, "alert email unsubscribed by link");
+    Ok(describe(&what))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zones_are_the_bundled_database_sorted() {
+        assert!(known_zone("Europe/Sofia") && !known_zone("Europe/Atlantis"));
+        let zones = zone_names();
+        assert!(zones.iter().any(|z| z == "America/New_York"));
+        assert!(zones.windows(2).all(|w| w[0] < w[1]));
+    }
+}

@@ -1,0 +1,265 @@
+//! The delivery worker: takes due deliveries, groups them into messages (digests gather),
+//! sends each on its target's channel and records the outcome, with retries and backoff.
+//!
+//! Delivery guarantees: a delivery row is unique per (notification, channel, target), so a
+//! notification is queued once. A worker takes due rows with `for update skip locked` and
+//! keeps them locked while it sends, then records the outcome in the same transaction. If
+//! the process dies mid-send, the transaction dies with it and another worker sends the row
+//! again: nothing is lost. The only repeat possible is a message the receiver accepted in
+//! the instant before the crash; it carries the same `Message-ID` (per delivery), so a
+//! receiver can recognise it.
+
+use super::{
+    compose,
+    email::{Letter, SendError},
+    model::Target,
+    push::{self, PushError},
+    repo::{self, Due},
+    webhook::{self, Kind},
+};
+use crate::{
+    error::AppError,
+    listings::{api::ListingCard, repo as listings_repo, service as listings},
+    server::state::AppState,
+};
+use std::collections::{BTreeMap, HashMap};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Attempts before a delivery is given up.
+pub const MAX_ATTEMPTS: i32 = 6;
+/// Failures in a row before a channel is shown as failing.
+pub const FAILING_AFTER: i32 = 3;
+/// Due deliveries taken per transaction.
+const BATCH: i64 = 100;
+
+/// How long before the next attempt after `attempts` failed ones: 1 min, 5 min, 30 min, 2 h, 6 h.
+pub fn backoff(attempts: i32) -> time::Duration {
+    match attempts {
+        ..=1 => time::Duration::minutes(1),
+        2 => time::Duration::minutes(5),
+        3 => time::Duration::minutes(30),
+        4 => time::Duration::hours(2),
+        _ => time::Duration::hours(6),
+    }
+}
+
+/// Sends a group to one device; a subscription its push service reports gone is removed.
+async fn send_push(
+    state: &AppState,
+    device_id: i64,
+    group: &[&Due],
+    cards: &HashMap<i64, ListingCard>,
+) -> Result<(), SendError> {
+    let account = group[0].account_id;
+    let gone = |message: &str| SendError {
+        permanent: true,
+        message: message.to_string(),
+    };
+    let device = repo::device(&state.pool, account, device_id)
+        .await
+        .map_err(|e| SendError {
+            permanent: false,
+            message: format!("the device could not be read: {e}"),
+        })?
+        .ok_or_else(|| gone("push was turned off on this device"))?;
+    let auth = state
+        .sealer
+        .open_string(&device.auth_sealed)
+        .map_err(|_| gone("the device's secret does not open with this server's key"))?;
+    let bytes = compose::push_payload(state, group, cards);
+    match push::send(
+        &state.vapid,
+        &device.endpoint,
+        &device.p256dh,
+        &auth,
+        &bytes,
+        state.config.webhook_allow_private,
+    )
+    .await
+    {
+        Ok(()) => Ok(()),
+        Err(PushError::Failed(e)) => Err(e),
+        Err(PushError::Gone) => {
+            let _ = repo::delete_device(&state.pool, account, device_id).await;
+            tracing::info!(%account, "expired push subscription removed");
+            Err(gone(
+                "the browser's push subscription has expired or was withdrawn; the device was removed",
+            ))
+        }
+    }
+}
+
+/// Sends a group to a webhook endpoint; a removed endpoint is a permanent failure.
+async fn send_webhook(
+    state: &AppState,
+    endpoint_id: i64,
+    group: &[&Due],
+    cards: &HashMap<i64, ListingCard>,
+) -> Result<(), SendError> {
+    let first = group[0];
+    let gone = || SendError {
+        permanent: true,
+        message: "the webhook was removed".into(),
+    };
+    let row = repo::webhook(&state.pool, first.account_id, endpoint_id)
+        .await
+        .map_err(|e| SendError {
+            permanent: false,
+            message: format!("the webhook could not be read: {e}"),
+        })?
+        .ok_or_else(gone)?;
+    let secret = match &row.secret_sealed {
+        Some(sealed) => Some(state.sealer.open_string(sealed).map_err(|_| SendError {
+            permanent: true,
+            message: "the webhook's secret does not open with this server's key".into(),
+        })?),
+        None => None,
+    };
+    let endpoint = webhook::Endpoint {
+        kind: Kind::from_slug(&row.kind).ok_or_else(gone)?,
+        url: row.url.clone(),
+        chat_id: row.telegram_chat_id.clone(),
+        secret,
+    };
+    let rule = group
+        .iter()
+        .all(|d| d.rule_name == first.rule_name)
+        .then(|| first.rule_name.clone())
+        .flatten();
+    webhook::send(
+        &endpoint,
+        &format!("delivery-{}", first.delivery_id),
+        rule.as_deref(),
+        &compose::items(state, group, cards),
+        &state.config.telegram_api,
+        state.config.webhook_allow_private,
+    )
+    .await
+}
+
+/// Sends an email, giving the mail server a minute.
+async fn send_email(state: &AppState, letter: &Letter) -> Result<(), SendError> {
+    let message = letter
+        .message(&state.config.mail_from)
+        .map_err(|message| SendError {
+            permanent: true,
+            message,
+        })?;
+    match tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        state.mailer.send(message),
+    )
+    .await
+    {
+        Ok(result) => result,
+        Err(_) => Err(SendError {
+            permanent: false,
+            message: "the mail server did not answer within 60 seconds".into(),
+        }),
+    }
+}
+
+/// Sends the due deliveries (one batch); how many rows were handled (0: nothing due).
+pub async fn deliver_step(state: &AppState) -> Result<usize, AppError> {
+    let mut tx = state.pool.begin().await?;
+    let due = repo::claim_due(&mut tx, BATCH).await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let (wanted, unwanted): (Vec<&Due>, Vec<&Due>) = due.iter().partition(|d| d.wanted);
+    let cancelled: Vec<i64> = unwanted.iter().map(|d| d.delivery_id).collect();
+    repo::mark_cancelled(&mut tx, &cancelled).await?;
+
+    // digests: one message per account, target and kind; the rest one each
+    let mut groups: BTreeMap<(Uuid, Target, String, i64), Vec<&Due>> = BTreeMap::new();
+    for d in wanted {
+        let key = match &d.digest {
+            Some(kind) => (d.account_id, d.target, kind.clone(), 0),
+            None => (d.account_id, d.target, String::new(), d.delivery_id),
+        };
+        groups.entry(key).or_default().push(d);
+    }
+    let mut ids: Vec<i64> = due.iter().map(|d| d.listing_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let catalog = state.catalog().await?;
+    let now = OffsetDateTime::now_utc();
+    let cards: HashMap<i64, ListingCard> = listings_repo::cards_by_id(&state.pool, &ids, None)
+        .await?
+        .iter()
+        .map(|row| {
+            let cur = listings::currency(&row.currency);
+            (
+                row.listing_id,
+                listings::card(row, &catalog, &state.media, cur, now),
+            )
+        })
+        .collect();
+    let mut sent = 0usize;
+    for (&(account, target, ..), group) in &groups {
+        let ids: Vec<i64> = group.iter().map(|d| d.delivery_id).collect();
+        let result = match target {
+            Target::Email => send_email(state, &compose::letter(state, group, &cards)).await,
+            Target::Webhook(id) => send_webhook(state, id, group, &cards).await,
+            Target::Push(id) => send_push(state, id, group, &cards).await,
+        };
+        match result {
+            Ok(()) => {
+                repo::mark_sent(&mut tx, &ids).await?;
+                repo::record_health(&mut tx, account, target, None, FAILING_AFTER).await?;
+                sent += ids.len();
+            }
+            Err(e) => {
+                let attempts = group.iter().map(|d| d.attempts).max().unwrap_or(0) + 1;
+                let retry_at =
+                    (!e.permanent && attempts < MAX_ATTEMPTS).then(|| now + backoff(attempts));
+                tracing::warn!(
+                    %account, channel = target.channel().as_str(), attempts,
+                    permanent = e.permanent, error = %e.message,
+                    "alert delivery failed"
+                );
+                repo::mark_attempt_failed(&mut tx, &ids, &e.message, retry_at).await?;
+                repo::record_health(&mut tx, account, target, Some(&e.message), FAILING_AFTER)
+                    .await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    if sent > 0 {
+        tracing::info!(deliveries = sent, "alert deliveries sent");
+    }
+    Ok(due.len())
+}
+
+/// Sends until nothing is due.
+pub async fn deliver_all(state: &AppState) -> Result<(), AppError> {
+    while deliver_step(state).await? > 0 {}
+    Ok(())
+}
+
+/// Sends due deliveries until the process ends.
+pub async fn run(state: AppState) {
+    loop {
+        match deliver_step(&state).await {
+            Ok(0) => tokio::time::sleep(std::time::Duration::from_millis(500)).await,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "alert delivery step failed");
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_and_end() {
+        assert_eq!(backoff(1), time::Duration::minutes(1));
+        assert!(backoff(2) < backoff(3) && backoff(3) < backoff(4) && backoff(4) < backoff(5));
+        assert_eq!(backoff(9), time::Duration::hours(6));
+    }
+}

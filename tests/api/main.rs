@@ -1,0 +1,19 @@
+//! Scout's integration tests: one binary (one link of the whole crate), one client.
+//! Each `#[sqlx::test]` gets its own freshly migrated database; `helpers` holds the
+//! `TestApp` every module drives the real router through.
+#![cfg(feature = "ssr")]
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+
+mod helpers;
+mod smtp;
+
+mod alerts;
+mod demo;
+mod http;
+mod listings;
+mod notifications;
+mod photos;
+mod private_postgres;
+mod push;
+mod selling;
+mod webhooks;
