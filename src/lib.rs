@@ -7,6 +7,9 @@ pub mod accounts;
 pub mod alerts;
 /// The HTML shell, routes and page layout.
 pub mod app;
+/// Scout's own types as Postgres values (enums stored as text).
+#[cfg(feature = "ssr")]
+pub mod db;
 /// `AppError`, the one error type of both targets.
 pub mod error;
 /// Times and durations in words.

@@ -10,7 +10,13 @@ use super::{
 use crate::{
     error::AppError,
     format::ago,
-    listings::{api::ListingCard, engine, model::Money, search::SearchQuery, service as listings},
+    listings::{
+        api::ListingCard,
+        engine,
+        model::{EventKind, Money},
+        search::SearchQuery,
+        service as listings,
+    },
     notifications::{
         notices::{Recorder, Route},
         repo::NewNotice,
@@ -381,7 +387,7 @@ impl Worker {
             let key = trigger_key(event);
             let mut heard = std::collections::HashSet::new();
             // rules: only while the listing is on the market
-            if event.kind != "sold"
+            if event.kind != EventKind::Sold
                 && let Some(row) = rows.get(&event.listing_id)
             {
                 let text = words_of(listing);
@@ -399,14 +405,14 @@ impl Worker {
                         account: rule.account,
                         rule_id: Some(rule.id),
                         listing_id: event.listing_id,
-                        kind: &event.kind,
+                        kind: event.kind,
                         trigger_key: &key,
                         title: &title,
                         reason: &reason,
                     };
                     let route = Route::Chosen {
-                        channels: &live.channels(),
-                        rhythm: live.rhythm(),
+                        channels: &live.channels,
+                        rhythm: live.rhythm,
                     };
                     if recorder.record(&mut tx, &notice, route, now).await? {
                         told += 1;
@@ -415,7 +421,7 @@ impl Worker {
                 }
             }
             // favorites (once per person: a rule that matched already said it): price drops and sales
-            if event.kind == "price_drop" || event.kind == "sold" {
+            if matches!(event.kind, EventKind::PriceDrop | EventKind::Sold) {
                 let reason = format!("Your favorite; {happened}");
                 for account in repo::favorited_by(&mut *tx, event.listing_id).await? {
                     if heard.contains(&account) {
@@ -425,7 +431,7 @@ impl Worker {
                         account,
                         rule_id: None,
                         listing_id: event.listing_id,
-                        kind: &event.kind,
+                        kind: event.kind,
                         trigger_key: &key,
                         title: &title,
                         reason: &reason,
@@ -462,14 +468,14 @@ impl Worker {
 /// "price dropped 1,500 BGN (to 23,500 BGN)", "just listed", ...
 fn what_happened(e: &Event) -> String {
     let cur = listings::currency(e.currency.as_deref().unwrap_or("BGN"));
-    match (e.kind.as_str(), e.old_price_minor, e.new_price_minor) {
-        ("price_drop", Some(old), Some(new)) => format!(
+    match (e.kind, e.old_price_minor, e.new_price_minor) {
+        (EventKind::PriceDrop, Some(old), Some(new)) => format!(
             "price dropped {} (to {})",
             Money::new(old - new, cur).format(),
             Money::new(new, cur).format()
         ),
-        ("back", ..) => "back on the market".into(),
-        ("sold", ..) => "sold".into(),
+        (EventKind::Back, ..) => "back on the market".into(),
+        (EventKind::Sold, ..) => "sold".into(),
         _ => "just listed".into(),
     }
 }
@@ -477,10 +483,10 @@ fn what_happened(e: &Event) -> String {
 /// Tells repeated triggers of one kind apart: each new price is news once; each return to
 /// the market is news once; a listing is first published only once.
 fn trigger_key(e: &Event) -> String {
-    match e.kind.as_str() {
-        "price_drop" => e.new_price_minor.unwrap_or_default().to_string(),
-        "back" => e.event_id.to_string(),
-        _ => String::new(),
+    match e.kind {
+        EventKind::PriceDrop => e.new_price_minor.unwrap_or_default().to_string(),
+        EventKind::Back => e.event_id.to_string(),
+        EventKind::Published | EventKind::Sold => String::new(),
     }
 }
 

@@ -55,6 +55,40 @@ macro_rules! vocabulary {
     };
 }
 
+/// What happened to a listing that people may hear about (`listing_event.kind`, and the
+/// notification it becomes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Published,
+    /// Back on the market after being sold or archived.
+    Back,
+    PriceDrop,
+    Sold,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Published => "published",
+            EventKind::Back => "back",
+            EventKind::PriceDrop => "price_drop",
+            EventKind::Sold => "sold",
+        }
+    }
+
+    pub fn from_slug(s: &str) -> Option<EventKind> {
+        [
+            EventKind::Published,
+            EventKind::Back,
+            EventKind::PriceDrop,
+            EventKind::Sold,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
 vocabulary! {
     /// Fuel or drive.
     Fuel {

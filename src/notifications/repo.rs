@@ -1,6 +1,7 @@
 //! Notification settings, the delivery queue and channel health in Postgres.
 
 use super::model::{Channel, NotificationSettings, Quiet, Rhythm, Target};
+use crate::listings::model::EventKind;
 use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -701,7 +702,7 @@ pub struct NewNotice<'a> {
     /// None: the account's favorite.
     pub rule_id: Option<i64>,
     pub listing_id: i64,
-    pub kind: &'a str,
+    pub kind: EventKind,
     pub trigger_key: &'a str,
     pub title: &'a str,
     pub reason: &'a str,

@@ -208,7 +208,7 @@ async fn listings_outside_the_rule_and_paused_rules_say_nothing(pool: PgPool) {
         account,
         rule_id: Some(rule),
         listing_id: dear,
-        kind: "published",
+        kind: scout::listings::model::EventKind::Published,
         trigger_key: "",
         title: "t",
         reason: "r",
