@@ -4,6 +4,7 @@
 
 use super::{
     email::{Item, Letter},
+    model::Rhythm,
     repo::Due,
 };
 use crate::{listings::api::ListingCard, server::state::AppState};
@@ -43,14 +44,18 @@ pub fn letter(state: &AppState, group: &[&Due], cards: &HashMap<i64, ListingCard
     let origin = state.config.public_url.origin();
     let first = group[0];
     let items = items(state, group, cards);
-    let digest = first.digest.as_deref();
+    let digest = first.digest;
     let capped = group.iter().filter(|d| d.capped).count();
     let limits = crate::plans::limits_for(first.account_id);
     let (subject, mut intro) = match digest {
         None => (first.title.clone(), None),
         Some(kind) => {
             let n = group.len();
-            let word = if kind == "weekly" { "weekly" } else { "daily" };
+            let word = if kind == Rhythm::Weekly {
+                "weekly"
+            } else {
+                "daily"
+            };
             (
                 format!(
                     "Your {word} Scout digest: {n} listing{}",

@@ -91,14 +91,6 @@ impl Target {
     }
 }
 
-impl TryFrom<String> for Target {
-    type Error = String;
-
-    fn try_from(key: String) -> Result<Target, String> {
-        Target::from_key(&key).ok_or_else(|| format!("not a delivery target: {key:?}"))
-    }
-}
-
 /// When notifications go out: at once or gathered into a digest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]

@@ -6,12 +6,12 @@ use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 struct SettingsRow {
     sign_in_email: String,
     has_row: bool,
-    channels: Option<Vec<String>>,
-    rhythm: Option<String>,
+    channels: Option<Vec<Channel>>,
+    rhythm: Option<Rhythm>,
     digest_hour: Option<i16>,
     digest_weekday: Option<i16>,
     quiet_start: Option<i16>,
@@ -34,14 +34,17 @@ pub async fn settings(
     db: impl PgExecutor<'_>,
     account: Uuid,
 ) -> sqlx::Result<Option<(NotificationSettings, String, Option<Pending>)>> {
-    let row: Option<SettingsRow> = sqlx::query_as(
-        "select a.email as sign_in_email, s.account_id is not null as has_row, s.channels, \
-           s.rhythm, s.digest_hour, s.digest_weekday, s.quiet_start, s.quiet_end, s.time_zone, \
-           s.alert_email, s.pending_email, s.pending_sent_at \
-         from account a left join alert_settings s on s.account_id = a.account_id \
-         where a.account_id = $1",
+    let row = sqlx::query_as!(
+        SettingsRow,
+        r#"select a.email as sign_in_email, s.account_id is not null as "has_row!",
+           s.channels as "channels?: Vec<Channel>", s.rhythm as "rhythm?: Rhythm",
+           s.digest_hour as "digest_hour?", s.digest_weekday as "digest_weekday?",
+           s.quiet_start, s.quiet_end, s.time_zone as "time_zone?", s.alert_email,
+           s.pending_email, s.pending_sent_at
+         from account a left join alert_settings s on s.account_id = a.account_id
+         where a.account_id = $1"#,
+        account
     )
-    .bind(account)
     .fetch_optional(db)
     .await?;
     Ok(row.map(|r| {
@@ -61,17 +64,8 @@ pub async fn settings(
             _ => None,
         };
         let settings = NotificationSettings {
-            channels: r
-                .channels
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|c| Channel::from_slug(c))
-                .collect(),
-            rhythm: r
-                .rhythm
-                .as_deref()
-                .and_then(Rhythm::from_slug)
-                .unwrap_or_default(),
+            channels: r.channels.unwrap_or_default(),
+            rhythm: r.rhythm.unwrap_or_default(),
             digest_hour: r
                 .digest_hour
                 .and_then(|h| u8::try_from(h).ok())
@@ -93,8 +87,7 @@ pub async fn save_settings(
     account: Uuid,
     s: &NotificationSettings,
 ) -> sqlx::Result<()> {
-    let channels: Vec<&str> = s.channels.iter().map(|c| c.as_str()).collect();
-    sqlx::query(
+    sqlx::query!(
         "insert into alert_settings (account_id, channels, rhythm, digest_hour, digest_weekday, \
            quiet_start, quiet_end, time_zone, alert_email) \
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
@@ -103,16 +96,16 @@ pub async fn save_settings(
            digest_weekday = excluded.digest_weekday, quiet_start = excluded.quiet_start, \
            quiet_end = excluded.quiet_end, time_zone = excluded.time_zone, \
            alert_email = excluded.alert_email, updated_at = now()",
+        account,
+        &s.channels as &[Channel],
+        s.rhythm.as_str(),
+        i16::from(s.digest_hour),
+        i16::from(s.digest_weekday),
+        s.quiet.map(|q| q.start as i16),
+        s.quiet.map(|q| q.end as i16),
+        &s.time_zone,
+        s.alert_email.as_deref()
     )
-    .bind(account)
-    .bind(channels)
-    .bind(s.rhythm.as_str())
-    .bind(i16::from(s.digest_hour))
-    .bind(i16::from(s.digest_weekday))
-    .bind(s.quiet.map(|q| q.start as i16))
-    .bind(s.quiet.map(|q| q.end as i16))
-    .bind(&s.time_zone)
-    .bind(&s.alert_email)
     .execute(db)
     .await?;
     Ok(())
@@ -125,24 +118,24 @@ pub async fn set_pending_email(
     email: &str,
     token_sha256: &[u8],
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "update alert_settings set pending_email = $2, pending_token_sha256 = $3, \
            pending_sent_at = now() where account_id = $1",
+        account,
+        email,
+        token_sha256
     )
-    .bind(account)
-    .bind(email)
-    .bind(token_sha256)
     .execute(db)
     .await?;
     Ok(())
 }
 
 pub async fn clear_pending_email(db: impl PgExecutor<'_>, account: Uuid) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "update alert_settings set pending_email = null, pending_token_sha256 = null, \
            pending_sent_at = null where account_id = $1",
+        account
     )
-    .bind(account)
     .execute(db)
     .await?;
     Ok(())
@@ -154,12 +147,12 @@ pub async fn pending_for_token(
     token_sha256: &[u8],
     since: OffsetDateTime,
 ) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar(
-        "select pending_email from alert_settings \
-         where pending_token_sha256 = $1 and pending_sent_at > $2",
+    sqlx::query_scalar!(
+        r#"select pending_email as "pending_email!" from alert_settings
+         where pending_token_sha256 = $1 and pending_sent_at > $2"#,
+        token_sha256,
+        since
     )
-    .bind(token_sha256)
-    .bind(since)
     .fetch_optional(db)
     .await
 }
@@ -170,25 +163,27 @@ pub async fn confirm_pending_email(
     token_sha256: &[u8],
     since: OffsetDateTime,
 ) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "update alert_settings set alert_email = pending_email, pending_email = null, \
            pending_token_sha256 = null, pending_sent_at = null, updated_at = now() \
          where pending_token_sha256 = $1 and pending_sent_at > $2 \
-         returning alert_email",
+         returning alert_email as \"alert_email!\"",
+        token_sha256,
+        since
     )
-    .bind(token_sha256)
-    .bind(since)
     .fetch_optional(db)
     .await
 }
 
 /// Whether the account's favorites' news also goes out by email.
 pub async fn favorite_email(db: impl PgExecutor<'_>, account: Uuid) -> sqlx::Result<bool> {
-    sqlx::query_scalar("select favorite_email from account where account_id = $1")
-        .bind(account)
-        .fetch_optional(db)
-        .await
-        .map(|v| v.unwrap_or(false))
+    sqlx::query_scalar!(
+        "select favorite_email from account where account_id = $1",
+        account
+    )
+    .fetch_optional(db)
+    .await
+    .map(|v| v.unwrap_or(false))
 }
 
 /// Notifications of the account sent on their own (not in a digest) since `since`.
@@ -197,12 +192,12 @@ pub async fn sent_on_their_own_since(
     account: Uuid,
     since: OffsetDateTime,
 ) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "select count(distinct notification_id) from delivery \
-         where account_id = $1 and created_at >= $2 and digest is null",
+    sqlx::query_scalar!(
+        r#"select count(distinct notification_id) as "n!" from delivery
+         where account_id = $1 and created_at >= $2 and digest is null"#,
+        account,
+        since
     )
-    .bind(account)
-    .bind(since)
     .fetch_one(db)
     .await
 }
@@ -222,32 +217,23 @@ pub async fn insert_delivery(
     tx: &mut Transaction<'_, Postgres>,
     d: &NewDelivery,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "insert into delivery (notification_id, account_id, channel, target, digest, capped, due_at) \
+    sqlx::query!("insert into delivery (notification_id, account_id, channel, target, digest, capped, due_at) \
          values ($1, $2, $3, $4, $5, $6, $7) \
-         on conflict (notification_id, channel, target) do nothing",
-    )
-    .bind(d.notification_id)
-    .bind(d.account)
-    .bind(d.target.channel().as_str())
-    .bind(d.target.key())
-    .bind(d.digest.map(Rhythm::as_str))
-    .bind(d.capped)
-    .bind(d.due_at)
+         on conflict (notification_id, channel, target) do nothing", d.notification_id, d.account, d.target.channel().as_str(), d.target.key(), d.digest.map(Rhythm::as_str), d.capped, d.due_at)
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
 /// A delivery that is due, with what its message needs.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Due {
     pub delivery_id: i64,
     pub notification_id: i64,
     pub account_id: Uuid,
-    #[sqlx(try_from = "String")]
     pub target: Target,
-    pub digest: Option<String>,
+    /// The digest it waits for; None when it goes on its own.
+    pub digest: Option<Rhythm>,
     pub capped: bool,
     pub attempts: i32,
     pub listing_id: i64,
@@ -264,51 +250,56 @@ pub struct Due {
 
 /// Takes up to `limit` due deliveries; other workers skip them until this transaction ends.
 pub async fn claim_due(tx: &mut Transaction<'_, Postgres>, limit: i64) -> sqlx::Result<Vec<Due>> {
-    sqlx::query_as(
-        "with due as ( \
-           select delivery_id from delivery where state = 'pending' and due_at <= now() \
-           order by due_at, delivery_id limit $1 for update skip locked) \
-         select d.delivery_id, d.notification_id, d.account_id, d.channel, d.target, d.digest, \
-           d.capped, d.attempts, n.listing_id, n.title, n.reason, r.name as rule_name, \
-           coalesce(r.unsubscribe_token, a.favorites_unsubscribe_token) as unsubscribe_token, \
-           a.email_unsubscribe_token, coalesce(s.alert_email, a.email) as address, \
-           case when d.channel = 'push' and not exists (select 1 from push_subscription p \
-                  where p.account_id = d.account_id \
-                    and 'push:' || p.subscription_id::text = d.target) then false \
-                when d.channel = 'webhook' and not exists (select 1 from webhook_endpoint w \
-                  where w.account_id = d.account_id \
-                    and 'webhook:' || w.endpoint_id::text = d.target) then false \
-                when n.source = 'favorite' then a.alert_on_favorites and \
-                  (d.channel <> 'email' or a.favorite_email) \
-                else coalesce(not r.paused and d.channel = any(r.channels), false) end as wanted \
-         from due join delivery d using (delivery_id) \
-         join notification n on n.notification_id = d.notification_id \
-         join account a on a.account_id = d.account_id \
-         left join alert_rule r on r.rule_id = n.rule_id \
-         left join alert_settings s on s.account_id = d.account_id \
-         order by d.due_at, d.delivery_id",
+    sqlx::query_as!(
+        Due,
+        r#"with due as (
+           select delivery_id from delivery where state = 'pending' and due_at <= now()
+           order by due_at, delivery_id limit $1 for update skip locked)
+         select d.delivery_id, d.notification_id, d.account_id, d.target as "target: Target",
+           d.digest as "digest: Rhythm", d.capped, d.attempts, n.listing_id, n.title, n.reason,
+           r.name as "rule_name?",
+           coalesce(r.unsubscribe_token, a.favorites_unsubscribe_token) as "unsubscribe_token!",
+           a.email_unsubscribe_token, coalesce(s.alert_email, a.email) as "address!",
+           case when d.channel = 'push' and not exists (select 1 from push_subscription p
+                  where p.account_id = d.account_id
+                    and 'push:' || p.subscription_id::text = d.target) then false
+                when d.channel = 'webhook' and not exists (select 1 from webhook_endpoint w
+                  where w.account_id = d.account_id
+                    and 'webhook:' || w.endpoint_id::text = d.target) then false
+                when n.source = 'favorite' then a.alert_on_favorites and
+                  (d.channel <> 'email' or a.favorite_email)
+                else coalesce(not r.paused and d.channel = any(r.channels), false)
+           end as "wanted!"
+         from due join delivery d using (delivery_id)
+         join notification n on n.notification_id = d.notification_id
+         join account a on a.account_id = d.account_id
+         left join alert_rule r on r.rule_id = n.rule_id
+         left join alert_settings s on s.account_id = d.account_id
+         order by d.due_at, d.delivery_id"#,
+        limit
     )
-    .bind(limit)
     .fetch_all(&mut **tx)
     .await
 }
 
 pub async fn mark_sent(tx: &mut Transaction<'_, Postgres>, ids: &[i64]) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "update delivery set state = 'sent', sent_at = now(), attempts = attempts + 1, \
            last_error = null where delivery_id = any($1)",
+        ids
     )
-    .bind(ids)
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
 pub async fn mark_cancelled(tx: &mut Transaction<'_, Postgres>, ids: &[i64]) -> sqlx::Result<()> {
-    sqlx::query("update delivery set state = 'cancelled' where delivery_id = any($1)")
-        .bind(ids)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query!(
+        "update delivery set state = 'cancelled' where delivery_id = any($1)",
+        ids
+    )
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -319,14 +310,14 @@ pub async fn mark_attempt_failed(
     error: &str,
     retry_at: Option<OffsetDateTime>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "update delivery set attempts = attempts + 1, last_error = $2, \
            state = case when $3::timestamptz is null then 'failed' else 'pending' end, \
            due_at = coalesce($3, due_at) where delivery_id = any($1)",
+        ids,
+        error,
+        retry_at
     )
-    .bind(ids)
-    .bind(error)
-    .bind(retry_at)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -344,17 +335,17 @@ pub async fn record_health(
     let (channel, target) = (target.channel().as_str(), target.key());
     match error {
         None => {
-            sqlx::query(
+            sqlx::query!(
                 "delete from channel_health where account_id = $1 and channel = $2 and target = $3",
+                account,
+                channel,
+                target
             )
-            .bind(account)
-            .bind(channel)
-            .bind(target)
             .execute(&mut **tx)
             .await?;
         }
         Some(error) => {
-            sqlx::query(
+            sqlx::query!(
                 "insert into channel_health (account_id, channel, target, last_error, \
                    consecutive_failures, failing_since) \
                  values ($1, $2, $3, $4, 1, case when 1 >= $5 then now() end) \
@@ -363,12 +354,12 @@ pub async fn record_health(
                    consecutive_failures = channel_health.consecutive_failures + 1, \
                    failing_since = coalesce(channel_health.failing_since, \
                      case when channel_health.consecutive_failures + 1 >= $5 then now() end)",
+                account,
+                channel,
+                target,
+                error,
+                failing_after
             )
-            .bind(account)
-            .bind(channel)
-            .bind(target)
-            .bind(error)
-            .bind(failing_after)
             .execute(&mut **tx)
             .await?;
         }
@@ -376,9 +367,8 @@ pub async fn record_health(
     Ok(())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Trouble {
-    #[sqlx(try_from = "String")]
     pub target: Target,
     pub failing_since: OffsetDateTime,
     pub last_error: String,
@@ -386,12 +376,14 @@ pub struct Trouble {
 
 /// The account's channels that keep failing.
 pub async fn trouble(db: &PgPool, account: Uuid) -> sqlx::Result<Vec<Trouble>> {
-    sqlx::query_as(
-        "select channel, target, failing_since, coalesce(last_error, '') as last_error \
-         from channel_health where account_id = $1 and failing_since is not null \
-         order by failing_since",
+    sqlx::query_as!(
+        Trouble,
+        r#"select target as "target: Target", failing_since as "failing_since!",
+           coalesce(last_error, '') as "last_error!"
+         from channel_health where account_id = $1 and failing_since is not null
+         order by failing_since"#,
+        account
     )
-    .bind(account)
     .fetch_all(db)
     .await
 }
@@ -408,32 +400,40 @@ pub async fn unsubscribe_target(
     db: &PgPool,
     token: Uuid,
 ) -> sqlx::Result<Option<(Uuid, Unsubscribe)>> {
-    let rule: Option<(Uuid, i64, String)> = sqlx::query_as(
+    let rule = sqlx::query!(
         "select account_id, rule_id, name from alert_rule where unsubscribe_token = $1",
+        token
     )
-    .bind(token)
     .fetch_optional(db)
     .await?;
-    if let Some((account, rule_id, name)) = rule {
-        return Ok(Some((account, Unsubscribe::Rule { rule_id, name })));
-    }
-    let account: Option<(Uuid, bool)> = sqlx::query_as(
-        "select account_id, favorites_unsubscribe_token = $1 from account \
-         where favorites_unsubscribe_token = $1 or email_unsubscribe_token = $1",
-    )
-    .bind(token)
-    .fetch_optional(db)
-    .await?;
-    Ok(account.map(|(account, favorites)| {
-        (
-            account,
-            if favorites {
-                Unsubscribe::Favorites
-            } else {
-                Unsubscribe::AllEmail
+    if let Some(r) = rule {
+        return Ok(Some((
+            r.account_id,
+            Unsubscribe::Rule {
+                rule_id: r.rule_id,
+                name: r.name,
             },
-        )
-    }))
+        )));
+    }
+    let account = sqlx::query!(
+        r#"select account_id, favorites_unsubscribe_token = $1 as "favorites!" from account
+         where favorites_unsubscribe_token = $1 or email_unsubscribe_token = $1"#,
+        token
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(account
+        .map(|a| (a.account_id, a.favorites))
+        .map(|(account, favorites)| {
+            (
+                account,
+                if favorites {
+                    Unsubscribe::Favorites
+                } else {
+                    Unsubscribe::AllEmail
+                },
+            )
+        }))
 }
 
 /// Stops the email the token names; emails already queued are cancelled when their turn
@@ -442,39 +442,43 @@ pub async fn unsubscribe(db: &PgPool, account: Uuid, what: &Unsubscribe) -> sqlx
     let mut tx = db.begin().await?;
     match what {
         Unsubscribe::Rule { rule_id, .. } => {
-            sqlx::query(
+            sqlx::query!(
                 "update alert_rule set channels = array_remove(channels, 'email') \
                  where rule_id = $1 and account_id = $2 and 'email' = any(channels)",
+                rule_id,
+                account
             )
-            .bind(rule_id)
-            .bind(account)
             .execute(&mut *tx)
             .await?;
         }
         Unsubscribe::Favorites => {
-            sqlx::query("update account set favorite_email = false where account_id = $1")
-                .bind(account)
-                .execute(&mut *tx)
-                .await?;
-        }
-        Unsubscribe::AllEmail => {
-            sqlx::query(
-                "update alert_rule set channels = array_remove(channels, 'email') \
-                 where account_id = $1 and 'email' = any(channels)",
+            sqlx::query!(
+                "update account set favorite_email = false where account_id = $1",
+                account
             )
-            .bind(account)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("update account set favorite_email = false where account_id = $1")
-                .bind(account)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(
+        }
+        Unsubscribe::AllEmail => {
+            sqlx::query!(
+                "update alert_rule set channels = array_remove(channels, 'email') \
+                 where account_id = $1 and 'email' = any(channels)",
+                account
+            )
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query!(
+                "update account set favorite_email = false where account_id = $1",
+                account
+            )
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query!(
                 "insert into alert_settings (account_id, channels) values ($1, '{inbox}') \
                  on conflict (account_id) do update set \
                    channels = array_remove(alert_settings.channels, 'email'), updated_at = now()",
+                account
             )
-            .bind(account)
             .execute(&mut *tx)
             .await?;
         }
@@ -482,7 +486,7 @@ pub async fn unsubscribe(db: &PgPool, account: Uuid, what: &Unsubscribe) -> sqlx
     tx.commit().await
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct WebhookRow {
     pub endpoint_id: i64,
     pub account_id: Uuid,
@@ -494,15 +498,14 @@ pub struct WebhookRow {
     pub created_at: OffsetDateTime,
 }
 
-const WEBHOOK_COLUMNS: &str =
-    "endpoint_id, account_id, kind, name, url, telegram_chat_id, secret_sealed, created_at";
-
 pub async fn webhooks(db: impl PgExecutor<'_>, account: Uuid) -> sqlx::Result<Vec<WebhookRow>> {
-    sqlx::query_as(&format!(
-        "select {WEBHOOK_COLUMNS} from webhook_endpoint where account_id = $1 \
-         order by created_at, endpoint_id"
-    ))
-    .bind(account)
+    sqlx::query_as!(
+        WebhookRow,
+        "select endpoint_id, account_id, kind, name, url, telegram_chat_id, secret_sealed, \
+           created_at from webhook_endpoint where account_id = $1 \
+         order by created_at, endpoint_id",
+        account
+    )
     .fetch_all(db)
     .await
 }
@@ -512,11 +515,13 @@ pub async fn webhook(
     account: Uuid,
     endpoint_id: i64,
 ) -> sqlx::Result<Option<WebhookRow>> {
-    sqlx::query_as(&format!(
-        "select {WEBHOOK_COLUMNS} from webhook_endpoint where account_id = $1 and endpoint_id = $2"
-    ))
-    .bind(account)
-    .bind(endpoint_id)
+    sqlx::query_as!(
+        WebhookRow,
+        "select endpoint_id, account_id, kind, name, url, telegram_chat_id, secret_sealed, \
+           created_at from webhook_endpoint where account_id = $1 and endpoint_id = $2",
+        account,
+        endpoint_id
+    )
     .fetch_optional(db)
     .await
 }
@@ -540,28 +545,23 @@ pub async fn insert_webhook(
     max: i64,
 ) -> sqlx::Result<Option<i64>> {
     let mut tx = db.begin().await?;
-    sqlx::query("select 1 from account where account_id = $1 for update")
-        .bind(account)
-        .execute(&mut *tx)
-        .await?;
-    let count: i64 =
-        sqlx::query_scalar("select count(*) from webhook_endpoint where account_id = $1")
-            .bind(account)
-            .fetch_one(&mut *tx)
-            .await?;
+    sqlx::query!(
+        "select 1 as one from account where account_id = $1 for update",
+        account
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let count: i64 = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from webhook_endpoint where account_id = $1"#,
+        account
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     if count >= max {
         return Ok(None);
     }
-    let id: i64 = sqlx::query_scalar(
-        "insert into webhook_endpoint (account_id, kind, name, url, telegram_chat_id, secret_sealed) \
-         values ($1, $2, $3, $4, $5, $6) returning endpoint_id",
-    )
-    .bind(account)
-    .bind(w.kind)
-    .bind(w.name)
-    .bind(w.url)
-    .bind(w.chat_id)
-    .bind(&w.secret_sealed)
+    let id: i64 = sqlx::query_scalar!("insert into webhook_endpoint (account_id, kind, name, url, telegram_chat_id, secret_sealed) \
+         values ($1, $2, $3, $4, $5, $6) returning endpoint_id", account, w.kind, w.name, w.url, w.chat_id, w.secret_sealed.as_deref())
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -571,26 +571,27 @@ pub async fn insert_webhook(
 /// Removes an endpoint (and its health record); false when it is not the account's.
 pub async fn delete_webhook(db: &PgPool, account: Uuid, endpoint_id: i64) -> sqlx::Result<bool> {
     let mut tx = db.begin().await?;
-    let done =
-        sqlx::query("delete from webhook_endpoint where account_id = $1 and endpoint_id = $2")
-            .bind(account)
-            .bind(endpoint_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-            > 0;
-    sqlx::query(
-        "delete from channel_health where account_id = $1 and channel = 'webhook' and target = $2",
+    let done = sqlx::query!(
+        "delete from webhook_endpoint where account_id = $1 and endpoint_id = $2",
+        account,
+        endpoint_id
     )
-    .bind(account)
-    .bind(format!("webhook:{endpoint_id}"))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        > 0;
+    sqlx::query!(
+        "delete from channel_health where account_id = $1 and channel = 'webhook' and target = $2",
+        account,
+        format!("webhook:{endpoint_id}")
+    )
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
     Ok(done)
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct DeviceRow {
     pub subscription_id: i64,
     pub endpoint: String,
@@ -600,14 +601,13 @@ pub struct DeviceRow {
     pub created_at: OffsetDateTime,
 }
 
-const DEVICE_COLUMNS: &str = "subscription_id, endpoint, p256dh, auth_sealed, name, created_at";
-
 pub async fn devices(db: impl PgExecutor<'_>, account: Uuid) -> sqlx::Result<Vec<DeviceRow>> {
-    sqlx::query_as(&format!(
-        "select {DEVICE_COLUMNS} from push_subscription where account_id = $1 \
-         order by created_at, subscription_id"
-    ))
-    .bind(account)
+    sqlx::query_as!(
+        DeviceRow,
+        "select subscription_id, endpoint, p256dh, auth_sealed, name, created_at \
+         from push_subscription where account_id = $1 order by created_at, subscription_id",
+        account
+    )
     .fetch_all(db)
     .await
 }
@@ -617,11 +617,13 @@ pub async fn device(
     account: Uuid,
     id: i64,
 ) -> sqlx::Result<Option<DeviceRow>> {
-    sqlx::query_as(&format!(
-        "select {DEVICE_COLUMNS} from push_subscription where account_id = $1 and subscription_id = $2"
-    ))
-    .bind(account)
-    .bind(id)
+    sqlx::query_as!(
+        DeviceRow,
+        "select subscription_id, endpoint, p256dh, auth_sealed, name, created_at \
+         from push_subscription where account_id = $1 and subscription_id = $2",
+        account,
+        id
+    )
     .fetch_optional(db)
     .await
 }
@@ -638,32 +640,34 @@ pub async fn upsert_device(
     max: i64,
 ) -> sqlx::Result<Option<i64>> {
     let mut tx = db.begin().await?;
-    sqlx::query("select 1 from account where account_id = $1 for update")
-        .bind(account)
-        .execute(&mut *tx)
-        .await?;
-    let others: i64 = sqlx::query_scalar(
-        "select count(*) from push_subscription where account_id = $1 and endpoint <> $2",
+    sqlx::query!(
+        "select 1 as one from account where account_id = $1 for update",
+        account
     )
-    .bind(account)
-    .bind(endpoint)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let others: i64 = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from push_subscription where account_id = $1 and endpoint <> $2"#,
+        account,
+        endpoint
+    )
     .fetch_one(&mut *tx)
     .await?;
     if others >= max {
         return Ok(None);
     }
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = sqlx::query_scalar!(
         "insert into push_subscription (account_id, endpoint, p256dh, auth_sealed, name) \
          values ($1, $2, $3, $4, $5) \
          on conflict (endpoint) do update set account_id = excluded.account_id, \
            p256dh = excluded.p256dh, auth_sealed = excluded.auth_sealed, name = excluded.name \
          returning subscription_id",
+        account,
+        endpoint,
+        p256dh,
+        auth_sealed,
+        name
     )
-    .bind(account)
-    .bind(endpoint)
-    .bind(p256dh)
-    .bind(auth_sealed)
-    .bind(name)
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -677,19 +681,20 @@ pub async fn delete_device(
     id: i64,
 ) -> sqlx::Result<bool> {
     let mut conn = db.acquire().await?;
-    let done =
-        sqlx::query("delete from push_subscription where account_id = $1 and subscription_id = $2")
-            .bind(account)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected()
-            > 0;
-    sqlx::query(
-        "delete from channel_health where account_id = $1 and channel = 'push' and target = $2",
+    let done = sqlx::query!(
+        "delete from push_subscription where account_id = $1 and subscription_id = $2",
+        account,
+        id
     )
-    .bind(account)
-    .bind(format!("push:{id}"))
+    .execute(&mut *conn)
+    .await?
+    .rows_affected()
+        > 0;
+    sqlx::query!(
+        "delete from channel_health where account_id = $1 and channel = 'push' and target = $2",
+        account,
+        format!("push:{id}")
+    )
     .execute(&mut *conn)
     .await?;
     Ok(done)
@@ -717,7 +722,7 @@ pub async fn insert_notice(
     let source = n
         .rule_id
         .map_or_else(|| "favorite".to_string(), |id| format!("rule:{id}"));
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "insert into notification (account_id, rule_id, source, listing_id, kind, trigger_key, \
            title, reason) \
          select $1, $2, $3, $4, $5, $6, $7, $8 \
@@ -725,20 +730,20 @@ pub async fn insert_notice(
            where rule_id = $2 and account_id = $1 and not paused) \
          on conflict (account_id, source, listing_id, kind, trigger_key) do nothing \
          returning notification_id",
+        n.account,
+        n.rule_id,
+        source,
+        n.listing_id,
+        n.kind as EventKind,
+        n.trigger_key,
+        n.title,
+        n.reason
     )
-    .bind(n.account)
-    .bind(n.rule_id)
-    .bind(source)
-    .bind(n.listing_id)
-    .bind(n.kind)
-    .bind(n.trigger_key)
-    .bind(n.title)
-    .bind(n.reason)
     .fetch_optional(&mut **tx)
     .await
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct NoticeRow {
     pub notification_id: i64,
     pub listing_id: i64,
@@ -749,34 +754,35 @@ pub struct NoticeRow {
 }
 
 pub async fn inbox(db: &PgPool, account: Uuid, limit: i64) -> sqlx::Result<Vec<NoticeRow>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        NoticeRow,
         "select notification_id, listing_id, title, reason, created_at, read_at \
          from notification where account_id = $1 \
          order by created_at desc, notification_id desc limit $2",
+        account,
+        limit
     )
-    .bind(account)
-    .bind(limit)
     .fetch_all(db)
     .await
 }
 
 pub async fn unread(db: &PgPool, account: Uuid) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "select count(*) from notification where account_id = $1 and read_at is null",
+    sqlx::query_scalar!(
+        r#"select count(*) as "n!" from notification where account_id = $1 and read_at is null"#,
+        account
     )
-    .bind(account)
     .fetch_one(db)
     .await
 }
 
 /// Marks one notification read (None: all of them); false when there was no such one.
 pub async fn mark_read(db: &PgPool, account: Uuid, id: Option<i64>) -> sqlx::Result<bool> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "update notification set read_at = coalesce(read_at, now()) where account_id = $1 \
          and ($2::bigint is null or notification_id = $2)",
+        account,
+        id
     )
-    .bind(account)
-    .bind(id)
     .execute(db)
     .await?;
     Ok(id.is_none() || done.rows_affected() == 1)

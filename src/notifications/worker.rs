@@ -172,11 +172,11 @@ pub async fn deliver_step(state: &AppState) -> Result<usize, AppError> {
     repo::mark_cancelled(&mut tx, &cancelled).await?;
 
     // digests: one message per account, target and kind; the rest one each
-    let mut groups: BTreeMap<(Uuid, Target, String, i64), Vec<&Due>> = BTreeMap::new();
+    let mut groups: BTreeMap<(Uuid, Target, &str, i64), Vec<&Due>> = BTreeMap::new();
     for d in wanted {
-        let key = match &d.digest {
-            Some(kind) => (d.account_id, d.target, kind.clone(), 0),
-            None => (d.account_id, d.target, String::new(), d.delivery_id),
+        let key = match d.digest {
+            Some(kind) => (d.account_id, d.target, kind.as_str(), 0),
+            None => (d.account_id, d.target, "", d.delivery_id),
         };
         groups.entry(key).or_default().push(d);
     }
