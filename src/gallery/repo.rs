@@ -24,7 +24,7 @@ pub struct StoredCover {
     pub placeholder: String,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct PhotoRow {
     pub photo_id: Uuid,
     pub listing_id: i64,
@@ -36,20 +36,17 @@ pub struct PhotoRow {
     pub error: Option<String>,
 }
 
-const PHOTO_COLUMNS: &str = "p.photo_id, p.listing_id, p.position, p.status, p.file_name, \
-     p.variants, p.placeholder, p.error";
-
 /// Locks the seller's listing for a photo change; None when it isn't theirs (or doesn't exist).
 pub async fn lock_listing(
     tx: &mut Transaction<'_, Postgres>,
     listing_id: i64,
     seller_id: Uuid,
 ) -> sqlx::Result<Option<()>> {
-    sqlx::query_scalar::<_, i64>(
+    sqlx::query_scalar!(
         "select listing_id from listing where listing_id = $1 and seller_id = $2 for update",
+        listing_id,
+        seller_id
     )
-    .bind(listing_id)
-    .bind(seller_id)
     .fetch_optional(&mut **tx)
     .await
     .map(|found| found.map(|_| ()))
@@ -61,19 +58,21 @@ pub async fn lock_photos_of(
     tx: &mut Transaction<'_, Postgres>,
     listing_id: i64,
 ) -> sqlx::Result<()> {
-    sqlx::query("select 1 from listing where listing_id = $1 for update")
-        .bind(listing_id)
-        .execute(&mut **tx)
-        .await
-        .map(|_| ())
+    sqlx::query!(
+        "select 1 as one from listing where listing_id = $1 for update",
+        listing_id
+    )
+    .fetch_optional(&mut **tx)
+    .await
+    .map(|_| ())
 }
 
 /// Photos that count against the quota: all but failed ones.
 pub async fn counted_photos(db: impl PgExecutor<'_>, listing_id: i64) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "select count(*) from listing_photo where listing_id = $1 and status <> 'failed'",
+    sqlx::query_scalar!(
+        r#"select count(*) as "n!" from listing_photo where listing_id = $1 and status <> 'failed'"#,
+        listing_id
     )
-    .bind(listing_id)
     .fetch_one(db)
     .await
 }
@@ -84,13 +83,9 @@ pub async fn insert_photo(
     listing_id: i64,
     file_name: &str,
 ) -> sqlx::Result<Uuid> {
-    sqlx::query_scalar(
-        "insert into listing_photo (listing_id, position, file_name) \
+    sqlx::query_scalar!("insert into listing_photo (listing_id, position, file_name) \
          values ($1, (select coalesce(max(position) + 1, 0) from listing_photo where listing_id = $1), $2) \
-         returning photo_id",
-    )
-    .bind(listing_id)
-    .bind(file_name)
+         returning photo_id", listing_id, file_name)
     .fetch_one(db)
     .await
 }
@@ -98,16 +93,20 @@ pub async fn insert_photo(
 /// Takes over photos whose processing was abandoned (the process holding them died): at
 /// most `limit`, each held for another two minutes. Returns (photo, listing, attempts so far).
 pub async fn claim_abandoned(db: &PgPool, limit: i64) -> sqlx::Result<Vec<(Uuid, i64, i16)>> {
-    sqlx::query_as(
+    let rows = sqlx::query!(
         "update listing_photo set claimed_until = now() + interval '2 minutes', attempts = attempts + 1 \
          where photo_id in (select photo_id from listing_photo \
              where status = 'processing' and claimed_until < now() \
              order by claimed_until limit $1 for update skip locked) \
          returning photo_id, listing_id, attempts",
+        limit
     )
-    .bind(limit)
     .fetch_all(db)
-    .await
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.photo_id, r.listing_id, r.attempts))
+        .collect())
 }
 
 /// What processing made of a photo.
@@ -122,11 +121,11 @@ pub struct Made<'a> {
 
 /// Holds the photo for another two minutes (processing is about to start).
 pub async fn renew_claim(db: impl PgExecutor<'_>, photo_id: Uuid) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "update listing_photo set claimed_until = now() + interval '2 minutes' \
          where photo_id = $1 and status = 'processing'",
+        photo_id
     )
-    .bind(photo_id)
     .execute(db)
     .await
     .map(|_| ())
@@ -138,29 +137,25 @@ pub async fn mark_ready(
     photo_id: Uuid,
     made: &Made<'_>,
 ) -> sqlx::Result<bool> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "update listing_photo set status = 'ready', width = $2, height = $3, variants = $4, \
          thumbhash = $5, placeholder = $6, phash = $7, error = null \
          where photo_id = $1 and status = 'processing'",
+        photo_id,
+        i32::try_from(made.width).unwrap_or(i32::MAX),
+        i32::try_from(made.height).unwrap_or(i32::MAX),
+        Json(made.variants) as _,
+        made.thumbhash,
+        made.placeholder,
+        made.phash
     )
-    .bind(photo_id)
-    .bind(i32::try_from(made.width).unwrap_or(i32::MAX))
-    .bind(i32::try_from(made.height).unwrap_or(i32::MAX))
-    .bind(Json(made.variants))
-    .bind(made.thumbhash)
-    .bind(made.placeholder)
-    .bind(made.phash)
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
 pub async fn mark_failed(db: impl PgExecutor<'_>, photo_id: Uuid, error: &str) -> sqlx::Result<()> {
-    sqlx::query(
-        "update listing_photo set status = 'failed', error = $2 where photo_id = $1 and status = 'processing'",
-    )
-    .bind(photo_id)
-    .bind(error)
+    sqlx::query!("update listing_photo set status = 'failed', error = $2 where photo_id = $1 and status = 'processing'", photo_id, error)
     .execute(db)
     .await
     .map(|_| ())
@@ -168,10 +163,12 @@ pub async fn mark_failed(db: impl PgExecutor<'_>, photo_id: Uuid, error: &str) -
 
 /// Removes a photo nobody will see (refused while its uploader waited); returns its listing.
 pub async fn forget_photo(db: impl PgExecutor<'_>, photo_id: Uuid) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar("delete from listing_photo where photo_id = $1 returning listing_id")
-        .bind(photo_id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_scalar!(
+        "delete from listing_photo where photo_id = $1 returning listing_id",
+        photo_id
+    )
+    .fetch_optional(db)
+    .await
 }
 
 /// Keeps `listing.photo_count` (ready photos) and `listing.cover` (the first ready photo) true,
@@ -180,24 +177,21 @@ pub async fn refresh_listing(
     tx: &mut Transaction<'_, Postgres>,
     listing_id: i64,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "update listing_photo p set position = o.n - 1 \
          from (select photo_id, row_number() over (order by position, created_at) as n \
                from listing_photo where listing_id = $1) o \
          where p.photo_id = o.photo_id and p.position <> o.n - 1",
+        listing_id
     )
-    .bind(listing_id)
     .execute(&mut **tx)
     .await?;
-    sqlx::query(
-        "update listing l set \
+    sqlx::query!("update listing l set \
              photo_count = (select count(*) from listing_photo where listing_id = $1 and status = 'ready'), \
              cover = (select jsonb_build_object('photo_id', photo_id, 'variants', variants, 'placeholder', placeholder) \
                       from listing_photo where listing_id = $1 and status = 'ready' \
                       order by position limit 1) \
-         where listing_id = $1",
-    )
-    .bind(listing_id)
+         where listing_id = $1", listing_id)
     .execute(&mut **tx)
     .await
     .map(|_| ())
@@ -205,41 +199,50 @@ pub async fn refresh_listing(
 
 /// Every photo of a listing, in order (the seller's view: check `owns` first).
 pub async fn all_photos(db: impl PgExecutor<'_>, listing_id: i64) -> sqlx::Result<Vec<PhotoRow>> {
-    sqlx::query_as(&format!(
-        "select {PHOTO_COLUMNS} from listing_photo p where p.listing_id = $1 order by p.position"
-    ))
-    .bind(listing_id)
+    sqlx::query_as!(
+        PhotoRow,
+        r#"select p.photo_id, p.listing_id, p.position, p.status, p.file_name,
+           p.variants as "variants: Json<Vec<StoredVariant>>", p.placeholder, p.error
+         from listing_photo p where p.listing_id = $1 order by p.position"#,
+        listing_id
+    )
     .fetch_all(db)
     .await
 }
 
 /// Whether the listing is the seller's.
 pub async fn owns(db: impl PgExecutor<'_>, listing_id: i64, seller_id: Uuid) -> sqlx::Result<bool> {
-    sqlx::query_scalar(
-        "select exists(select 1 from listing where listing_id = $1 and seller_id = $2)",
+    sqlx::query_scalar!(
+        r#"select exists(select 1 from listing where listing_id = $1 and seller_id = $2) as "owns!""#,
+        listing_id,
+        seller_id
     )
-    .bind(listing_id)
-    .bind(seller_id)
     .fetch_one(db)
     .await
 }
 
 pub async fn photo(db: impl PgExecutor<'_>, photo_id: Uuid) -> sqlx::Result<Option<PhotoRow>> {
-    sqlx::query_as(&format!(
-        "select {PHOTO_COLUMNS} from listing_photo p where p.photo_id = $1"
-    ))
-    .bind(photo_id)
+    sqlx::query_as!(
+        PhotoRow,
+        r#"select p.photo_id, p.listing_id, p.position, p.status, p.file_name,
+           p.variants as "variants: Json<Vec<StoredVariant>>", p.placeholder, p.error
+         from listing_photo p where p.photo_id = $1"#,
+        photo_id
+    )
     .fetch_optional(db)
     .await
 }
 
 /// What buyers see: the ready photos, in order.
 pub async fn ready_photos(db: impl PgExecutor<'_>, listing_id: i64) -> sqlx::Result<Vec<PhotoRow>> {
-    sqlx::query_as(&format!(
-        "select {PHOTO_COLUMNS} from listing_photo p \
-         where p.listing_id = $1 and p.status = 'ready' order by p.position"
-    ))
-    .bind(listing_id)
+    sqlx::query_as!(
+        PhotoRow,
+        r#"select p.photo_id, p.listing_id, p.position, p.status, p.file_name,
+           p.variants as "variants: Json<Vec<StoredVariant>>", p.placeholder, p.error
+         from listing_photo p where p.listing_id = $1 and p.status = 'ready'
+         order by p.position"#,
+        listing_id
+    )
     .fetch_all(db)
     .await
 }
@@ -250,12 +253,12 @@ pub async fn delete_photo(
     photo_id: Uuid,
     seller_id: Uuid,
 ) -> sqlx::Result<Option<(i64, Vec<String>)>> {
-    let listing: Option<i64> = sqlx::query_scalar(
+    let listing: Option<i64> = sqlx::query_scalar!(
         "select l.listing_id from listing_photo p join listing l on l.listing_id = p.listing_id \
          where p.photo_id = $1 and l.seller_id = $2",
+        photo_id,
+        seller_id
     )
-    .bind(photo_id)
-    .bind(seller_id)
     .fetch_optional(&mut **tx)
     .await?;
     let Some(listing_id) = listing else {
@@ -264,11 +267,12 @@ pub async fn delete_photo(
     if lock_listing(tx, listing_id, seller_id).await?.is_none() {
         return Ok(None);
     }
-    let removed: Option<Json<Vec<StoredVariant>>> =
-        sqlx::query_scalar("delete from listing_photo where photo_id = $1 returning variants")
-            .bind(photo_id)
-            .fetch_optional(&mut **tx)
-            .await?;
+    let removed: Option<Json<Vec<StoredVariant>>> = sqlx::query_scalar!(
+        r#"delete from listing_photo where photo_id = $1 returning variants as "variants: Json<Vec<StoredVariant>>""#,
+        photo_id
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
     let Some(Json(variants)) = removed else {
         return Ok(None);
     };
@@ -285,15 +289,15 @@ pub async fn unused_keys(
     keys: &[String],
     leaving: &[Uuid],
 ) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar(
-        "select k from unnest($1::text[]) k \
+    sqlx::query_scalar!(
+        "select k as \"k!\" from unnest($1::text[]) k \
          where not exists ( \
              select 1 from listing_photo p \
              where p.variants @> jsonb_build_array(jsonb_build_object('key', k)) \
                and p.photo_id <> all($2::uuid[]))",
+        keys,
+        leaving
     )
-    .bind(keys)
-    .bind(leaving)
     .fetch_all(db)
     .await
 }
@@ -309,25 +313,21 @@ pub async fn reorder(
     let mut unique = order.to_vec();
     unique.sort();
     unique.dedup();
-    let known: i64 = sqlx::query_scalar(
-        "select count(*) from listing_photo where listing_id = $1 and photo_id = any($2)",
+    let known: i64 = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from listing_photo where listing_id = $1 and photo_id = any($2)"#,
+        listing_id,
+        &unique
     )
-    .bind(listing_id)
-    .bind(&unique)
     .fetch_one(&mut **tx)
     .await?;
     if unique.len() != order.len() || usize::try_from(known).ok() != Some(order.len()) {
         return Ok(false);
     }
-    sqlx::query(
-        "update listing_photo p set position = o.n - 1 \
+    sqlx::query!("update listing_photo p set position = o.n - 1 \
          from (select photo_id, row_number() over ( \
                    order by coalesce(array_position($2::uuid[], photo_id), 1000000 + position), created_at) as n \
                from listing_photo where listing_id = $1) o \
-         where p.photo_id = o.photo_id and p.position <> o.n - 1",
-    )
-    .bind(listing_id)
-    .bind(order)
+         where p.photo_id = o.photo_id and p.position <> o.n - 1", listing_id, order)
     .execute(&mut **tx)
     .await?;
     Ok(true)
@@ -336,15 +336,17 @@ pub async fn reorder(
 /// The store keys to delete with a listing (asked before the listing is deleted): its
 /// originals, and its photos' files that no other listing's photo shares.
 pub async fn listing_keys(db: &PgPool, listing_id: i64) -> sqlx::Result<Vec<String>> {
-    let rows: Vec<(Uuid, Json<Vec<StoredVariant>>)> =
-        sqlx::query_as("select photo_id, variants from listing_photo where listing_id = $1")
-            .bind(listing_id)
-            .fetch_all(db)
-            .await?;
-    let ids: Vec<Uuid> = rows.iter().map(|(id, _)| *id).collect();
+    let rows = sqlx::query!(
+        r#"select photo_id, variants as "variants: Json<Vec<StoredVariant>>"
+         from listing_photo where listing_id = $1"#,
+        listing_id
+    )
+    .fetch_all(db)
+    .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.photo_id).collect();
     let files: Vec<String> = rows
         .into_iter()
-        .flat_map(|(_, variants)| variants.0.into_iter().map(|v| v.key))
+        .flat_map(|r| r.variants.0.into_iter().map(|v| v.key))
         .collect();
     let mut keys = unused_keys(db, &files, &ids).await?;
     keys.extend(ids.into_iter().map(super::store::upload_key));
