@@ -31,7 +31,7 @@ const EARTH: f64 = 6_378_168.0;
 const CELL_DEGREES: f64 = 0.05;
 
 /// One published listing as the index needs it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Row {
     pub listing_id: i64,
     pub make_id: Option<i32>,
@@ -57,22 +57,30 @@ pub struct Row {
     pub search_text: String,
 }
 
-const ROW_SQL: &str = "select listing_id, make_id, model_id, year, price_eur_minor, mileage_km, \
-     power_hp, fuel, transmission, body, colour, condition, seller_type, city_id, latitude, \
-     longitude, equipment, photo_count, published_at, updated_at, search_text::text as search_text \
-     from listing where status = 'published'";
+/// The index's rows: the published listings, then `$tail` (more conditions, the order),
+/// compile-checked like every other statement.
+macro_rules! published_rows {
+    ($tail:literal $(, $arg:expr)*) => {
+        sqlx::query_as!(
+            Row,
+            r#"select listing_id, make_id, model_id, year, price_eur_minor, mileage_km, power_hp,
+                 fuel, transmission, body, colour, condition, seller_type, city_id, latitude,
+                 longitude, equipment, photo_count, published_at, updated_at,
+                 search_text::text as "search_text!"
+               from listing where status = 'published' "# + $tail
+            $(, $arg)*
+        )
+    };
+}
 
 /// The numeric columns range bounds are chosen from: price, mileage, power, published.
 type Ranged = (i64, Option<i32>, Option<i16>, Option<OffsetDateTime>);
 
 /// Reads the published listings among `ids`.
 pub async fn load_rows(db: &sqlx::PgPool, ids: &[i64]) -> sqlx::Result<Vec<Row>> {
-    sqlx::query_as::<_, Row>(&format!(
-        "{ROW_SQL} and listing_id = any($1) order by listing_id"
-    ))
-    .bind(ids)
-    .fetch_all(db)
-    .await
+    published_rows!("and listing_id = any($1) order by listing_id", ids)
+        .fetch_all(db)
+        .await
 }
 
 /// Calls `each(lexeme, positions)` for every entry of a tsvector's text form
@@ -457,15 +465,17 @@ impl Index {
         make_of_model: HashMap<i32, i32>,
     ) -> sqlx::Result<Index> {
         use futures::TryStreamExt;
-        let ranges: Vec<Ranged> = sqlx::query_as(
+        let ranges: Vec<Ranged> = sqlx::query!(
             "select price_eur_minor, mileage_km, power_hp, published_at from listing \
-             where status = 'published'",
+             where status = 'published'"
         )
         .fetch_all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .map(|r| (r.price_eur_minor, r.mileage_km, r.power_hp, r.published_at))
+        .collect();
         let mut index = Index::empty(&ranges, price_bounds_eur, make_of_model);
-        let sql = format!("{ROW_SQL} order by listing_id");
-        let mut rows = sqlx::query_as::<_, Row>(&sql).fetch(db);
+        let mut rows = published_rows!("order by listing_id").fetch(db);
         while let Some(row) = rows.try_next().await? {
             index.add(&row);
         }
@@ -1408,11 +1418,13 @@ impl SearchEngine {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(token, tx);
-        sqlx::query("select pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(format!("sync:{token}"))
-            .execute(&self.pool)
-            .await?;
+        sqlx::query!(
+            "select from pg_notify($1, $2)",
+            CHANNEL,
+            format!("sync:{token}")
+        )
+        .execute(&self.pool)
+        .await?;
         if tokio::time::timeout(std::time::Duration::from_secs(30), rx)
             .await
             .is_err()

@@ -306,12 +306,14 @@ impl EmbeddedPostgres {
                 log_path.display()
             );
         };
-        let exists: bool =
-            sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
-                .bind(DB_NAME)
-                .fetch_one(&mut conn)
-                .await?;
+        let exists = sqlx::query_scalar!(
+            r#"select exists (select 1 from pg_database where datname = $1) as "exists!""#,
+            DB_NAME
+        )
+        .fetch_one(&mut conn)
+        .await?;
         if !exists {
+            // runtime SQL: a database name is an identifier, which cannot be a parameter
             sqlx::query(&format!("create database {DB_NAME}"))
                 .execute(&mut conn)
                 .await?;

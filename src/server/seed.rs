@@ -105,16 +105,17 @@ pub const DEMO_PHOTOS_EACH: u64 = 3;
 /// pipeline and store as an upload (as many at once as there are photo workers).
 pub async fn seed_demo_photos(state: &AppState, listings: i64, each: u64) -> anyhow::Result<usize> {
     use futures::{StreamExt, TryStreamExt};
-    let newest: Vec<(i64, uuid::Uuid)> = sqlx::query_as(
+    let newest = sqlx::query!(
         "select listing_id, seller_id from listing where status = 'published' \
          order by published_at desc, listing_id desc limit $1",
+        listings
     )
-    .bind(listings)
     .fetch_all(&state.pool)
     .await?;
-    let uploads = newest
-        .into_iter()
-        .flat_map(|(listing_id, seller_id)| (0..each).map(move |n| (listing_id, seller_id, n)));
+    let uploads = newest.into_iter().flat_map(|r| {
+        let (listing_id, seller_id) = (r.listing_id, r.seller_id);
+        (0..each).map(move |n| (listing_id, seller_id, n))
+    });
     let added: Vec<()> = futures::stream::iter(uploads)
         .map(|(listing_id, seller_id, n)| async move {
             let car = u64::try_from(listing_id).unwrap_or(0);
@@ -172,7 +173,7 @@ pub async fn share_demo_photos(state: &AppState) -> anyhow::Result<Shared> {
     // the pool: ready photos of the demo sellers whose files are their own (not shared
     // copies), numbered by car (listing) and shot; each listing gets one car's photos, starting
     // from a shot that varies, so the pool's every photo is some listing's cover
-    let mut given = sqlx::query_scalar::<_, i64>(
+    let mut given = sqlx::query_scalar!(
         r#"with pool as (
                select dense_rank() over (order by p.listing_id) - 1 as car,
                       row_number() over (partition by p.listing_id order by p.position) - 1 as shot,
@@ -202,15 +203,15 @@ pub async fn share_demo_photos(state: &AppState) -> anyhow::Result<Shared> {
            from chosen c join target t on t.listing_id = c.listing_id
            where c.place < t.photos
            returning listing_id"#,
+        &sellers
     )
-    .bind(&sellers)
     .fetch_all(&mut *tx)
     .await?;
     let photos = given.len();
     given.sort_unstable();
     given.dedup();
     // what cards show, as gallery::repo::refresh_listing keeps it
-    sqlx::query(
+    sqlx::query!(
         r#"update listing l set photo_count = c.n, cover = c.cover
            from (select listing_id, count(*) as n,
                         (array_agg(jsonb_build_object('photo_id', photo_id, 'variants', variants,
@@ -219,8 +220,8 @@ pub async fn share_demo_photos(state: &AppState) -> anyhow::Result<Shared> {
                  from listing_photo where listing_id = any($1) and status = 'ready'
                  group by listing_id) c
            where l.listing_id = c.listing_id"#,
+        &given
     )
-    .bind(&given)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
