@@ -140,6 +140,9 @@ impl Catalog {
     /// What the search form offers.
     pub fn options(&self) -> FormOptions {
         FormOptions {
+            years: super::model::year_range(time::OffsetDateTime::now_utc().year())
+                .rev()
+                .collect(),
             makes: self
                 .makes
                 .iter()

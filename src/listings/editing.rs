@@ -3,15 +3,13 @@
 //! targets. Drafts may be incomplete; publishing needs what buyers filter on.
 
 use super::model::{
-    Body, Colour, Condition, Currency, Fuel, Money, SellerType, Transmission, Vat, Vin,
+    Body, Colour, Condition, Currency, Fuel, Money, SellerType, Transmission, Vat, Vin, year_range,
 };
 use crate::error::FieldErrors;
 use serde::{Deserialize, Serialize};
 
 pub const TITLE_MAX_CHARS: usize = 120;
 pub const DESCRIPTION_MAX_CHARS: usize = 10_000;
-/// The first registration year may be next year's at most (new models arrive early).
-pub const YEAR_MIN: i32 = 1900;
 
 /// The form as typed: every field a string, checkboxes as lists.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -179,12 +177,13 @@ impl ListingForm {
         } else {
             (None, None)
         };
-        let max_year = i64::from(this_year) + 1;
+        let years = year_range(this_year);
+        let (first, last) = (*years.start(), *years.end());
         let year = number::<i16>(
             &self.year,
-            i64::from(YEAR_MIN)..=max_year,
+            i64::from(first)..=i64::from(last),
             "year",
-            &format!("Enter the year of first registration, between {YEAR_MIN} and {max_year}."),
+            &format!("Enter the year of first registration, between {first} and {last}."),
             &mut e,
         );
         let mileage_km = number::<i32>(

@@ -488,7 +488,8 @@ impl Index {
         price_bounds_eur: &[i64],
         make_of_model: HashMap<i32, i32>,
     ) -> Index {
-        let mut years: Vec<i64> = (1950..=2030).collect();
+        let this_year = OffsetDateTime::now_utc().year();
+        let mut years: Vec<i64> = super::model::year_range(this_year).map(i64::from).collect();
         years.extend(YEAR_BUCKETS.iter().map(|y| i64::from(*y)));
         let col = |f: &dyn Fn(&Ranged) -> Option<i64>| ranges.iter().map(f).collect::<Vec<_>>();
         Index {

@@ -89,6 +89,18 @@ impl EventKind {
     }
 }
 
+/// The first registration year Scout accepts anywhere (a listing, the search box, the
+/// index's year buckets, the Sell form's choices).
+pub const FIRST_YEAR: i32 = 1900;
+/// The last year the database stores (its check constraint); a number past it is no year.
+pub const LAST_STORABLE_YEAR: i32 = 2100;
+
+/// The registration years a listing may have when this is `this_year`: up to next year's,
+/// since new models arrive early. The one year range; every other place derives from it.
+pub fn year_range(this_year: i32) -> std::ops::RangeInclusive<i32> {
+    FIRST_YEAR..=this_year + 1
+}
+
 vocabulary! {
     /// Fuel or drive.
     Fuel {

@@ -590,7 +590,7 @@ fn number(token: &str) -> Option<Number> {
 }
 
 fn is_year(v: i64) -> bool {
-    (1900..=2100).contains(&v)
+    (i64::from(super::model::FIRST_YEAR)..=i64::from(super::model::LAST_STORABLE_YEAR)).contains(&v)
 }
 
 fn to_i32(v: i64) -> Option<i32> {

@@ -236,7 +236,7 @@ fn Editor(edit: EditForm, options: FormOptions, heading: &'static str) -> impl I
             .map(|c| (c.slug.clone(), c.name.clone())),
     );
     let years: Vec<(String, String)> = std::iter::once((String::new(), "Choose…".to_string()))
-        .chain((1950..=2027).rev().map(|y| (y.to_string(), y.to_string())))
+        .chain(options.years.iter().map(|y| (y.to_string(), y.to_string())))
         .collect();
     view! {
         <h1 class="text-2xl font-bold text-slate-900">{heading}</h1>
