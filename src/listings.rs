@@ -8,11 +8,15 @@ pub mod catalog;
 pub mod collections;
 pub mod collections_page;
 #[cfg(feature = "ssr")]
+pub mod comparison;
+#[cfg(feature = "ssr")]
 pub mod demo;
 pub mod detail_page;
 pub mod editing;
 #[cfg(feature = "ssr")]
 pub mod engine;
+#[cfg(feature = "ssr")]
+pub mod filters;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod repo;
@@ -24,3 +28,4 @@ pub mod selling_page;
 pub mod seo;
 #[cfg(feature = "ssr")]
 pub mod service;
+pub mod wire;

@@ -7,10 +7,14 @@
 
 use anyhow::Context;
 use scout::server::{
-    config::Config, embedded_pg::EmbeddedPostgres, seed, startup, state::AppState, telemetry,
+    config::Config,
+    embedded_pg::EmbeddedPostgres,
+    seed, startup,
+    state::AppState,
+    telemetry,
+    workers::{self, Workers},
 };
-use sqlx::postgres::PgPoolOptions;
-use std::{net::SocketAddr, time::Duration};
+use std::net::SocketAddr;
 
 async fn shutdown_signal() {
     let ctrl_c = async {
@@ -66,20 +70,9 @@ async fn serve_with(config: &Config, embedded_url: Option<String>) -> anyhow::Re
         .clone()
         .or_else(|| config.database_url.clone())
         .context("no database")?;
-    let pool = PgPoolOptions::new()
-        .max_connections(config.db_max_connections)
-        .acquire_timeout(Duration::from_secs(10))
-        .connect(&url)
-        .await
-        .context("connecting to Postgres")?;
-    sqlx::migrate!()
-        .run(&pool)
-        .await
-        .context("running migrations")?;
-
+    let pool = startup::connect(&url, config.db_max_connections).await?;
     let state = AppState::new(pool.clone(), config.clone(), leptos_options(config)?)?;
-    let store = startup::session_store(&state);
-    store
+    startup::session_store(&state)
         .migrate()
         .await
         .context("creating the session table")?;
@@ -94,47 +87,7 @@ async fn serve_with(config: &Config, embedded_url: Option<String>) -> anyhow::Re
         .await
         .context("building the search index")?;
 
-    // Housekeeping: expired sessions and old sign-in failures.
-    let housekeeping = tokio::spawn({
-        let pool = pool.clone();
-        async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(15 * 60));
-            loop {
-                tick.tick().await;
-                use tower_sessions::ExpiredDeletion;
-                if let Err(e) = store.delete_expired().await {
-                    tracing::warn!("deleting expired sessions: {e}");
-                }
-                if let Err(e) = scout::accounts::repo::delete_old_failures(&pool).await {
-                    tracing::warn!("deleting old sign-in failures: {e}");
-                }
-            }
-        }
-    });
-
-    // Photos whose processing a crash interrupted (here or in another process): finish them.
-    let photo_recovery = tokio::spawn({
-        let state = state.clone();
-        async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(30));
-            loop {
-                tick.tick().await;
-                match scout::gallery::service::resume_abandoned(&state).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!("took over {n} abandoned photo(s)"),
-                    Err(e) => tracing::warn!("taking over abandoned photos: {e}"),
-                }
-            }
-        }
-    });
-
-    // Listing events into alert notifications (other processes may run workers too).
-    // ... and due deliveries (email) out.
-    let alert_worker = config.alert_worker.then(|| {
-        let matcher = tokio::spawn(scout::alerts::service::run(state.clone()));
-        let sender = tokio::spawn(scout::notifications::worker::run(state.clone()));
-        (matcher, sender)
-    });
+    let workers = Workers::start(&state, config.alert_worker);
 
     let addr = SocketAddr::new(config.host, config.port);
     let listener = tokio::net::TcpListener::bind(addr)
@@ -151,27 +104,14 @@ async fn serve_with(config: &Config, embedded_url: Option<String>) -> anyhow::Re
     )
     .with_graceful_shutdown(shutdown_signal())
     .await;
-    housekeeping.abort();
-    photo_recovery.abort();
-    if let Some((matcher, sender)) = alert_worker {
-        matcher.abort();
-        sender.abort();
-    }
+    workers.stop();
     pool.close().await;
     served.context("serving")
 }
 
 async fn run_postgres_only(config: Config) -> anyhow::Result<()> {
     let pg = EmbeddedPostgres::start(&config.data_dir).await?;
-    let pool = PgPoolOptions::new()
-        .max_connections(1)
-        .connect(pg.url())
-        .await?;
-    sqlx::migrate!()
-        .run(&pool)
-        .await
-        .context("running migrations")?;
-    pool.close().await;
+    startup::connect(pg.url(), 1).await?.close().await;
     println!("DATABASE_URL={}", pg.url());
     shutdown_signal().await;
     pg.stop().await
@@ -183,20 +123,11 @@ async fn run_alert_worker(config: Config) -> anyhow::Result<()> {
         .database_url
         .clone()
         .context("set DATABASE_URL to the database the servers use")?;
-    let pool = PgPoolOptions::new()
-        .max_connections(2)
-        .connect(&url)
-        .await
-        .context("connecting to Postgres")?;
-    sqlx::migrate!()
-        .run(&pool)
-        .await
-        .context("running migrations")?;
+    let pool = startup::connect(&url, 2).await?;
     let state = AppState::new(pool.clone(), config.clone(), leptos_options(&config)?)?;
     tracing::info!("alert worker started");
     tokio::select! {
-        () = scout::alerts::service::run(state.clone()) => {}
-        () = scout::notifications::worker::run(state) => {}
+        () = workers::alert_workers(state) => {}
         () = shutdown_signal() => {}
     }
     pool.close().await;
@@ -219,14 +150,7 @@ async fn run_seed_listings(config: Config, count: &str) -> anyhow::Result<()> {
         .or_else(|| config.database_url.clone())
         .context("no database")?;
     let result = async {
-        let pool = PgPoolOptions::new()
-            .max_connections(2)
-            .connect(&url)
-            .await?;
-        sqlx::migrate!()
-            .run(&pool)
-            .await
-            .context("running migrations")?;
+        let pool = startup::connect(&url, 2).await?;
         let state = AppState::new(pool.clone(), config.clone(), leptos_options(&config)?)?;
         seed::seed_demo_accounts(&state, &config.data_dir).await?;
         let started = std::time::Instant::now();

@@ -4,12 +4,21 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 
+pub mod channels;
 pub mod listing_card;
 
-/// Classes for the main action of a form.
-pub const PRIMARY_BUTTON: &str = "inline-flex w-full items-center justify-center rounded-lg bg-emerald-700 px-4 py-2.5 font-semibold text-white hover:bg-emerald-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700 disabled:cursor-wait disabled:opacity-70";
+/// Classes for the main action of a form: the one primary button. A form that is a page of
+/// its own (sign in, sign up) widens it with `WIDE`.
+pub const PRIMARY_BUTTON: &str = "inline-flex items-center justify-center rounded-lg bg-emerald-700 px-4 py-2 text-sm font-semibold text-white hover:bg-emerald-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700 disabled:cursor-wait disabled:opacity-70";
 
-/// Classes for a small secondary button (beside a list entry, in a toolbar).
+/// Added to `PRIMARY_BUTTON` for a full-width button (full width on a phone only: `WIDE_ON_PHONE`).
+pub const WIDE: &str = "w-full py-2.5 text-base";
+pub const WIDE_ON_PHONE: &str = "w-full sm:w-auto";
+
+/// Classes for the label above a control, or a fieldset's legend.
+pub const LABEL: &str = "block text-sm font-medium text-slate-800";
+
+/// Classes for a secondary button (beside a list entry, in a toolbar, beside the main action).
 pub const BUTTON: &str = "inline-flex items-center gap-1 rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-emerald-700 disabled:cursor-wait disabled:opacity-70";
 
 /// Classes for a link inside text.
@@ -62,7 +71,7 @@ pub fn Labelled(
     let error_id = format!("{id}-error");
     view! {
         <div class="space-y-1">
-            <label for=id.clone() class="block text-sm font-medium text-slate-800">
+            <label for=id.clone() class=LABEL>
                 {label}
             </label>
             {children()}

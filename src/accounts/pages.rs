@@ -8,7 +8,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    ui::{Field, FormAlert, PRIMARY_BUTTON},
+    ui::{Field, FormAlert, PRIMARY_BUTTON, WIDE},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -135,7 +135,11 @@ fn CredentialsFields(
                 />
                 "Keep me signed in for 30 days"
             </label>
-            <button type="submit" class=PRIMARY_BUTTON disabled=move || pending.get()>
+            <button
+                type="submit"
+                class=format!("{PRIMARY_BUTTON} {WIDE}")
+                disabled=move || pending.get()
+            >
                 {move || if pending.get() { pending_label } else { submit_label }}
             </button>
         </div>

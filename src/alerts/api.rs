@@ -10,7 +10,7 @@ use super::model::AlertsOverview;
 use super::model::RuleFields;
 #[cfg(feature = "ssr")]
 use crate::notifications::model::{Channel, Rhythm};
-use crate::{error::AppError, listings::api::ListingCard};
+use crate::{error::AppError, listings::wire::ListingCard};
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 

@@ -26,7 +26,7 @@
 use super::keywords::{Expr, Text};
 use crate::listings::{
     engine::{self, Index, Row},
-    repo::Filters,
+    filters::Filters,
 };
 use std::collections::HashMap;
 use time::OffsetDateTime;

@@ -4,7 +4,7 @@
 
 use crate::{
     error::FieldErrors,
-    listings::api::Chip,
+    listings::wire::Chip,
     notifications::model::{Channel, ChannelTrouble, Rhythm},
     plans::Limits,
 };

@@ -10,20 +10,18 @@ use super::{
 };
 use crate::{
     error::AppError,
-    notifications::{
-        model::{Channel, Rhythm},
-        pages::TroubleList,
-    },
+    notifications::pages::TroubleList,
     ui::{
-        BUTTON, FormAlert, INPUT, LINK, Labelled, described_by, field_error, listing_card::Card,
+        BUTTON, FormAlert, INPUT, LABEL, LINK, Labelled, PRIMARY_BUTTON,
+        channels::{ChannelChooser, RhythmChooser},
+        described_by, field_error,
+        listing_card::Card,
         load_failed, sign_in_prompt,
     },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-
-const MAIN_BUTTON: &str = "inline-flex items-center rounded-lg bg-emerald-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-emerald-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700 disabled:cursor-wait disabled:opacity-70";
 
 /// "Save as alert" under the search's result count: names the alert after the criteria.
 #[component]
@@ -36,7 +34,7 @@ pub fn SaveAlert(search: String, suggested_name: String) -> impl IntoView {
         <ActionForm action attr:class="mt-3 flex flex-wrap items-end gap-2">
             <input type="hidden" name="search" value=search />
             <div class="min-w-[12rem] flex-1 sm:max-w-sm">
-                <label for="alert-name" class="block text-sm font-medium text-slate-800">
+                <label for="alert-name" class=LABEL>
                     "Alert name"
                 </label>
                 <input
@@ -48,7 +46,7 @@ pub fn SaveAlert(search: String, suggested_name: String) -> impl IntoView {
                     class=INPUT
                 />
             </div>
-            <button type="submit" class=MAIN_BUTTON disabled=move || action.pending().get()>
+            <button type="submit" class=PRIMARY_BUTTON disabled=move || action.pending().get()>
                 "Save as alert"
             </button>
             <div class="w-full text-sm" aria-live="polite">
@@ -365,10 +363,6 @@ fn EditRule(rule: RuleSummary, update: ServerAction<UpdateAlert>) -> impl IntoVi
     });
     let f = rule.fields;
     let field = move |key: &'static str| format!("alert-{id}-{key}");
-    let inbox_on = f.channels.contains(&Channel::Inbox);
-    let email_on = f.channels.contains(&Channel::Email);
-    let webhook_on = f.channels.contains(&Channel::Webhook);
-    let push_on = f.channels.contains(&Channel::Push);
     let name_error = field_error(error, "name");
     let keywords_error = field_error(error, "keywords");
     let excluded_error = field_error(error, "excluded");
@@ -448,61 +442,17 @@ fn EditRule(rule: RuleSummary, update: ServerAction<UpdateAlert>) -> impl IntoVi
                     aria-describedby=described_by(error, "min_deal_score", &field("deal"), true)
                 />
             </Labelled>
-            <fieldset>
-                <legend class="text-sm font-medium text-slate-800">"Tell me in"</legend>
-                <label class="mt-1 flex items-center gap-2 text-sm">
-                    <input type="checkbox" name="inbox" checked=inbox_on />
-                    {Channel::Inbox.label()}
-                </label>
-                <label class="mt-1 flex items-center gap-2 text-sm">
-                    <input type="checkbox" name="email" checked=email_on />
-                    {Channel::Email.label()}
-                </label>
-                <label class="mt-1 flex items-center gap-2 text-sm">
-                    <input type="checkbox" name="push" checked=push_on />
-                    {Channel::Push.label()}
-                </label>
-                <label class="mt-1 flex items-center gap-2 text-sm">
-                    <input type="checkbox" name="webhook" checked=webhook_on />
-                    {Channel::Webhook.label()}
-                </label>
-                <p class="text-sm text-slate-600">
-                    "Where email, push and webhooks go: " <a class="underline" href="/settings">
-                        "Settings"
-                    </a>
-                </p>
-                {move || {
-                    error
-                        .get()
-                        .and_then(|e| e.field("channels"))
-                        .map(|m| {
-                            view! { <p class="text-sm font-medium text-red-700">{m}</p> }
-                        })
-                }}
-            </fieldset>
-            <fieldset>
-                <legend class="text-sm font-medium text-slate-800">"How often"</legend>
-                {Rhythm::ALL
-                    .into_iter()
-                    .map(|r| {
-                        view! {
-                            <label class="mt-1 flex items-center gap-2 text-sm">
-                                <input
-                                    type="radio"
-                                    name="rhythm"
-                                    value=r.as_str()
-                                    checked=f.rhythm == r
-                                />
-                                {r.label()}
-                            </label>
-                        }
-                    })
-                    .collect_view()}
-                <p class="text-sm text-slate-600">
-                    "Digests go out at the hour chosen in Settings; quiet hours hold the rest."
-                </p>
-            </fieldset>
-            <button type="submit" class=MAIN_BUTTON disabled=move || update.pending().get()>
+            <ChannelChooser chosen=f.channels.clone() error>
+                "Where email, push and webhooks go: "
+                <a class="underline" href="/settings">
+                    "Settings"
+                </a>
+            </ChannelChooser>
+            <RhythmChooser
+                chosen=f.rhythm
+                note="Digests go out at the hour chosen in Settings; quiet hours hold the rest."
+            />
+            <button type="submit" class=PRIMARY_BUTTON disabled=move || update.pending().get()>
                 "Save changes"
             </button>
         </ActionForm>

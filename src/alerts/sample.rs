@@ -8,7 +8,7 @@ use super::{
 };
 use crate::listings::{
     engine::Row,
-    repo::Filters,
+    filters::Filters,
     search::{Term, TextMatch},
 };
 use rand::{Rng, rngs::StdRng};

@@ -11,11 +11,11 @@ use crate::{
     error::AppError,
     format::ago,
     listings::{
-        api::ListingCard,
         engine,
         model::{EventKind, Money},
         search::SearchQuery,
         service as listings,
+        wire::ListingCard,
     },
     notifications::{
         notices::{Recorder, Route},
@@ -41,7 +41,7 @@ pub fn rule_search(query_string: &str) -> String {
 }
 
 /// "“golf” · Diesel · Up to 15,000 BGN": the criteria in words.
-fn criteria_words(chips: &[crate::listings::api::Chip]) -> String {
+fn criteria_words(chips: &[crate::listings::wire::Chip]) -> String {
     if chips.is_empty() {
         "Any listing".to_string()
     } else {

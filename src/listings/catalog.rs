@@ -3,9 +3,9 @@
 //! ids, feeds the smart query box its names, and converts money between currencies.
 
 use super::{
-    api::{CityOption, EquipmentOption, FormOptions, MakeOption, ModelOption},
     model::{Currency, Money},
     search::{Name, Understood, Vocabulary, normalise},
+    wire::{CityOption, EquipmentOption, FormOptions, MakeOption, ModelOption},
 };
 use sqlx::PgExecutor;
 use std::collections::HashMap;

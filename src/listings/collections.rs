@@ -1,7 +1,7 @@
 //! What a buyer collects: favorites (signed in, kept in Postgres) and a comparison of 2 to 4
 //! listings (anyone, kept in the session, shareable as a link).
 
-use super::api::ListingCard;
+use super::wire::ListingCard;
 use crate::error::AppError;
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 use serde::{Deserialize, Serialize};
@@ -31,31 +31,8 @@ pub struct Comparison {
 mod server {
     use super::*;
 
-    const COMPARE: &str = "compare";
-
-    /// The visitor's session; none outside a request.
-    async fn session() -> Option<tower_sessions::Session> {
-        crate::accounts::api::current_session().await.ok()
-    }
-
-    /// The listings in this visitor's comparison (none outside a request).
-    pub async fn compared_ids() -> Result<Vec<i64>, AppError> {
-        match session().await {
-            Some(s) => Ok(s.get::<Vec<i64>>(COMPARE).await?.unwrap_or_default()),
-            None => Ok(Vec::new()),
-        }
-    }
-
-    pub async fn set_compared(ids: &[i64]) -> Result<(), AppError> {
-        let s = session()
-            .await
-            .ok_or_else(|| AppError::internal("session layer missing"))?;
-        s.insert(COMPARE, ids).await?;
-        Ok(())
-    }
-
     /// The table: price, place and every spec, one column per listing.
-    pub fn rows(details: &[crate::listings::api::ListingDetail]) -> Vec<CompareRow> {
+    pub fn rows(details: &[crate::listings::wire::ListingDetail]) -> Vec<CompareRow> {
         let mut labels: Vec<String> = vec!["Price".into(), "Location".into(), "Seller".into()];
         for d in details {
             for (label, _) in &d.specs {
@@ -99,9 +76,6 @@ mod server {
     }
 }
 
-#[cfg(feature = "ssr")]
-pub use server::compared_ids;
-
 /// Saves the listing to the caller's favorites, or removes it; true when it is now saved.
 #[server(prefix = "/api", endpoint = "listings/favorite")]
 pub async fn toggle_favorite(listing_id: i64) -> Result<bool, AppError> {
@@ -137,7 +111,7 @@ pub async fn list_favorites() -> Result<Vec<ListingCard>, AppError> {
 #[server(prefix = "/api", endpoint = "listings/compare_toggle")]
 pub async fn toggle_compare(listing_id: i64) -> Result<Vec<i64>, AppError> {
     let state = crate::server::state::AppState::from_context()?;
-    let mut ids = server::compared_ids().await?;
+    let mut ids = super::comparison::compared_ids().await?;
     if let Some(i) = ids.iter().position(|id| *id == listing_id) {
         ids.remove(i);
     } else {
@@ -157,7 +131,7 @@ pub async fn toggle_compare(listing_id: i64) -> Result<Vec<i64>, AppError> {
         }
         ids.push(listing_id);
     }
-    server::set_compared(&ids).await?;
+    super::comparison::set_compared(&ids).await?;
     Ok(ids)
 }
 
@@ -172,7 +146,7 @@ pub async fn compare_listings(ids: Option<String>) -> Result<Comparison, AppErro
             .filter_map(|s| s.trim().parse().ok())
             .take(COMPARE_MAX)
             .collect(),
-        None => server::compared_ids().await?,
+        None => super::comparison::compared_ids().await?,
     };
     let mut details = Vec::new();
     for id in &ids {

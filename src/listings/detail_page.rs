@@ -3,9 +3,10 @@
 //! engines. Server-rendered whole (`SsrMode::Async`).
 
 use super::{
-    api::{ListingDetail, get_listing},
+    api::get_listing,
     model::{Status, group_thousands},
     search::SearchQuery,
+    wire::ListingDetail,
 };
 use crate::{
     error::AppError,

@@ -12,8 +12,8 @@
 
 use super::{
     catalog::Catalog,
+    filters::{Facet, Filters, YEAR_BUCKETS, price_bounds},
     model::{Currency, Money},
-    repo::{Facet, Filters, YEAR_BUCKETS},
     search::{Sort, Term, TextMatch},
 };
 use roaring::{MultiOps, RoaringBitmap};
@@ -1307,9 +1307,7 @@ fn micros(t: OffsetDateTime) -> i64 {
 pub fn all_price_bounds_eur(catalog: &Catalog) -> Vec<i64> {
     let mut out: Vec<i64> = [Currency::Bgn, Currency::Eur, Currency::Usd]
         .iter()
-        .flat_map(|c| {
-            super::service::price_bounds(*c).map(|v| catalog.to_eur_minor(Money::new(v * 100, *c)))
-        })
+        .flat_map(|c| price_bounds(*c).map(|v| catalog.to_eur_minor(Money::new(v * 100, *c))))
         .collect();
     out.sort_unstable();
     out.dedup();

@@ -3,17 +3,18 @@
 //! client-side and the results update in place.
 
 use super::{
-    api::{Chip, FacetGroup, FormOptions, SearchResults, search_form_options, search_listings},
+    api::{search_form_options, search_listings},
     model::{Body, Colour, Condition, Currency, Fuel, SellerType, Transmission, group_thousands},
     search::{PAGE_SIZES, SearchQuery, Sort, encode_component},
+    wire::{Chip, FacetGroup, FormOptions, SearchResults},
 };
-use crate::{error::AppError, ui::listing_card::Card};
+use crate::{
+    error::AppError,
+    ui::{INPUT, LABEL, listing_card::Card},
+};
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::{components::Form, hooks::use_query_map};
-
-const INPUT: &str = "block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-base text-slate-900 shadow-sm focus:border-emerald-600 focus:outline-none focus:ring-2 focus:ring-emerald-600/40";
-const LABEL: &str = "block text-sm font-medium text-slate-800";
 
 /// The search in the address bar, read the same way on both targets.
 fn current_query() -> Memo<SearchQuery> {

@@ -2,7 +2,7 @@
 //! delete, and the "My listings" overview. Every one checks who is asking; a listing that
 //! isn't the caller's answers 404, exactly as one that doesn't exist.
 
-use super::{api::ListingCard, editing::ListingForm, model::Status};
+use super::{editing::ListingForm, model::Status, wire::ListingCard};
 #[cfg(feature = "ssr")]
 use crate::accounts::api::signed_in;
 use crate::error::AppError;

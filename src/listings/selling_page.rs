@@ -3,25 +3,27 @@
 //! was typed and a message on each field) and stay on the page with it.
 
 use super::{
-    api::{FormOptions, search_form_options},
+    api::search_form_options,
     editing::{DESCRIPTION_MAX_CHARS, ListingForm, TITLE_MAX_CHARS},
     model::{Body, Colour, Condition, Currency, Fuel, SellerType, Status, Transmission, Vat},
     selling::{
         DeleteListing, EditForm, MyListings, SaveListing, SetListingStatus, list_my_listings,
         load_listing_form,
     },
+    wire::FormOptions,
 };
 use crate::ui::listing_card::Card;
 use crate::{
     error::AppError,
     gallery::uploader::PhotoManager,
-    ui::{FormAlert, INPUT, Labelled, PRIMARY_BUTTON, described_by, field_error},
+    ui::{
+        BUTTON, FormAlert, INPUT, Labelled, PRIMARY_BUTTON, WIDE_ON_PHONE, described_by,
+        field_error,
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-
-const SECONDARY_BUTTON: &str = "rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-emerald-700";
 
 /// "Sign in to sell" for visitors, the error otherwise.
 #[component]
@@ -569,7 +571,7 @@ fn Editor(edit: EditForm, options: FormOptions, heading: &'static str) -> impl I
                             type="submit"
                             name="input[intent]"
                             value="publish"
-                            class=PRIMARY_BUTTON.replace("w-full", "sm:w-auto")
+                            class=format!("{PRIMARY_BUTTON} {WIDE_ON_PHONE}")
                             disabled=move || pending.get()
                         >
                             "Publish"
@@ -578,7 +580,7 @@ fn Editor(edit: EditForm, options: FormOptions, heading: &'static str) -> impl I
                             type="submit"
                             name="input[intent]"
                             value="draft"
-                            class=SECONDARY_BUTTON
+                            class=BUTTON
                             disabled=move || pending.get()
                         >
                             "Save draft"
@@ -590,7 +592,7 @@ fn Editor(edit: EditForm, options: FormOptions, heading: &'static str) -> impl I
                                         type="submit"
                                         name="input[intent]"
                                         value="photos"
-                                        class=SECONDARY_BUTTON
+                                        class=BUTTON
                                         disabled=move || pending.get()
                                     >
                                         "Save draft and add photos"
@@ -605,7 +607,7 @@ fn Editor(edit: EditForm, options: FormOptions, heading: &'static str) -> impl I
                             type="submit"
                             name="input[intent]"
                             value="save"
-                            class=PRIMARY_BUTTON.replace("w-full", "sm:w-auto")
+                            class=format!("{PRIMARY_BUTTON} {WIDE_ON_PHONE}")
                             disabled=move || pending.get()
                         >
                             "Save changes"
@@ -770,7 +772,7 @@ fn MyListingsView(
                                     >
                                         <a
                                             href=format!("/my-listings/{id}/edit")
-                                            class=SECONDARY_BUTTON
+                                            class=BUTTON
                                             aria-label=edit
                                         >
                                             "Edit"
@@ -786,11 +788,7 @@ fn MyListingsView(
                                                             value=id.to_string()
                                                         />
                                                         <input type="hidden" name="status" value=to.as_str() />
-                                                        <button
-                                                            type="submit"
-                                                            class=SECONDARY_BUTTON
-                                                            aria-label=aria
-                                                        >
+                                                        <button type="submit" class=BUTTON aria-label=aria>
                                                             {label}
                                                         </button>
                                                     </ActionForm>
@@ -799,7 +797,7 @@ fn MyListingsView(
                                             .collect_view()}
                                         <details class="w-full">
                                             <summary
-                                                class=format!("{SECONDARY_BUTTON} cursor-pointer list-none")
+                                                class=format!("{BUTTON} cursor-pointer list-none")
                                                 aria-label=ask_delete
                                             >
                                                 "Delete…"

@@ -3,29 +3,22 @@
 //! chips, "what to loosen").
 
 use super::{
-    api::{
-        Chip, FacetGroup, FacetValue, ListingCard, ListingDetail, Loosen, PricePoint, SearchResults,
-    },
     catalog::Catalog,
     engine::{self, Index},
+    filters::{Facet, Filters, YEAR_BUCKETS, price_bounds},
     model::{
         Body, Colour, Condition, Currency, Fuel, Money, SellerType, Status, Transmission,
         group_thousands, hp_to_kw,
     },
-    repo::{self, CardRow, Cursor, Facet, Filters, YEAR_BUCKETS},
+    repo::{self, CardRow, Cursor},
     search::{Criteria, SearchQuery, TextQuery, understand},
+    wire::{
+        Chip, FacetGroup, FacetValue, ListingCard, ListingDetail, Loosen, PricePoint, SearchResults,
+    },
 };
 use crate::{error::AppError, server::state::AppState};
 use time::OffsetDateTime;
 use uuid::Uuid;
-
-/// Price facet bounds in whole units of the buyer's currency.
-pub fn price_bounds(currency: Currency) -> [i64; 5] {
-    match currency {
-        Currency::Bgn => [5_000, 10_000, 20_000, 40_000, 80_000],
-        Currency::Eur | Currency::Usd => [2_500, 5_000, 10_000, 20_000, 40_000],
-    }
-}
 
 /// Typo corrections for the typed words: `(typed, nearest known word)` for each word of three
 /// or more letters that search doesn't know but has a near neighbour for.
@@ -135,7 +128,7 @@ pub async fn annotate(
     viewer: Option<Uuid>,
     cards: &mut [ListingCard],
 ) -> Result<(), AppError> {
-    let compared = super::collections::compared_ids().await?;
+    let compared = super::comparison::compared_ids().await?;
     let saved = match viewer {
         Some(account) => {
             let ids: Vec<i64> = cards.iter().map(|c| c.id).collect();
@@ -768,7 +761,7 @@ pub async fn listing_detail(
         ),
         None => None,
     };
-    detail.compared = super::collections::compared_ids().await?.contains(&id);
+    detail.compared = super::comparison::compared_ids().await?.contains(&id);
     Ok(detail)
 }
 

@@ -7,7 +7,7 @@ use super::{
     model::Rhythm,
     repo::Due,
 };
-use crate::{listings::api::ListingCard, server::state::AppState};
+use crate::{listings::wire::ListingCard, server::state::AppState};
 use std::collections::HashMap;
 
 /// Absolute URLs from what may be a path.

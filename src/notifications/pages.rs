@@ -7,19 +7,19 @@ use super::{
         RemoveWebhook, SaveNotificationSettings, alert_email_to_confirm, get_notification_settings,
         unsubscribe_what,
     },
-    model::{
-        Channel, ChannelTrouble, DeviceView, Rhythm, SettingsView, WEEKDAYS, WebhookView, clock,
-    },
+    model::{ChannelTrouble, DeviceView, SettingsView, WEEKDAYS, WebhookView, clock},
 };
 use crate::{
     error::AppError,
-    ui::{FormAlert, INPUT, LINK, Labelled, described_by, field_error},
+    ui::{
+        FormAlert, INPUT, LABEL, LINK, Labelled, PRIMARY_BUTTON,
+        channels::{ChannelChooser, RhythmChooser},
+        described_by, field_error,
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-
-const MAIN_BUTTON: &str = "inline-flex items-center rounded-lg bg-emerald-700 px-4 py-2 text-sm font-semibold text-white hover:bg-emerald-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700 disabled:cursor-wait disabled:opacity-70";
 
 /// Channels that keep failing, with the last error: shown until a delivery succeeds.
 #[component]
@@ -163,10 +163,6 @@ fn NotificationForm(
     let zone_error = field_error(error, "time_zone");
     let quiet_start_error = field_error(error, "quiet_start");
     let quiet_end_error = field_error(error, "quiet_end");
-    let inbox_on = s.channels.contains(&Channel::Inbox);
-    let email_on = s.channels.contains(&Channel::Email);
-    let webhook_on = s.channels.contains(&Channel::Webhook);
-    let push_on = s.channels.contains(&Channel::Push);
     let initial_zone = s.time_zone.clone();
     // a new address waiting for confirmation is what the field shows, so saving the form
     // again keeps it waiting (and may send a fresh link)
@@ -196,36 +192,9 @@ fn NotificationForm(
             </p>
             <ActionForm action=save attr:class="mt-4 space-y-5">
                 <FormAlert error />
-                <fieldset>
-                    <legend class="text-sm font-medium text-slate-800">"Tell me in"</legend>
-                    <label class="mt-1 flex items-center gap-2">
-                        <input type="checkbox" name="inbox" checked=inbox_on />
-                        {Channel::Inbox.label()}
-                    </label>
-                    <label class="mt-1 flex items-center gap-2">
-                        <input type="checkbox" name="email" checked=email_on />
-                        {Channel::Email.label()}
-                    </label>
-                    <label class="mt-1 flex items-center gap-2">
-                        <input type="checkbox" name="push" checked=push_on />
-                        {Channel::Push.label()}
-                    </label>
-                    <label class="mt-1 flex items-center gap-2">
-                        <input type="checkbox" name="webhook" checked=webhook_on />
-                        {Channel::Webhook.label()}
-                    </label>
-                    <p class="text-sm text-slate-600">
-                        "Push goes to every device below; webhooks to every endpoint below."
-                    </p>
-                    {move || {
-                        error
-                            .get()
-                            .and_then(|e| e.field("channels"))
-                            .map(|m| {
-                                view! { <p class="text-sm font-medium text-red-700">{m}</p> }
-                            })
-                    }}
-                </fieldset>
+                <ChannelChooser chosen=s.channels.clone() error>
+                    "Push goes to every device below; webhooks to every endpoint below."
+                </ChannelChooser>
                 <Labelled
                     label="Email address for alerts"
                     id="settings-alert-email"
@@ -258,25 +227,7 @@ fn NotificationForm(
                             </p>
                         }
                     })}
-                <fieldset>
-                    <legend class="text-sm font-medium text-slate-800">"How often"</legend>
-                    {Rhythm::ALL
-                        .into_iter()
-                        .map(|r| {
-                            view! {
-                                <label class="mt-1 flex items-center gap-2">
-                                    <input
-                                        type="radio"
-                                        name="rhythm"
-                                        value=r.as_str()
-                                        checked=s.rhythm == r
-                                    />
-                                    {r.label()}
-                                </label>
-                            }
-                        })
-                        .collect_view()}
-                </fieldset>
+                <RhythmChooser chosen=s.rhythm />
                 <div class="grid gap-4 sm:grid-cols-2">
                     <Labelled label="Digest hour" id="settings-digest-hour" key="digest_hour" error>
                         <select id="settings-digest-hour" name="digest_hour" class=INPUT>
@@ -396,7 +347,11 @@ fn NotificationForm(
                     </p>
                 </Show>
                 <div class="flex items-center gap-3">
-                    <button type="submit" class=MAIN_BUTTON disabled=move || save.pending().get()>
+                    <button
+                        type="submit"
+                        class=PRIMARY_BUTTON
+                        disabled=move || save.pending().get()
+                    >
                         "Save settings"
                     </button>
                     <p role="status" class="text-sm text-emerald-800">
@@ -574,7 +529,7 @@ fn PushDevices(
             <div class="mt-4 space-y-3">
                 <FormAlert error=add_error />
                 <div class="space-y-1">
-                    <label for="device-name" class="block text-sm font-medium text-slate-800">
+                    <label for="device-name" class=LABEL>
                         "Name for this device"
                     </label>
                     <input
@@ -587,7 +542,7 @@ fn PushDevices(
                 </div>
                 <button
                     type="button"
-                    class=MAIN_BUTTON
+                    class=PRIMARY_BUTTON
                     on:click=enable
                     disabled=move || !hydrated.get() || working.get() || add.pending().get()
                 >
@@ -796,7 +751,7 @@ fn Webhooks(
                             />
                         </Labelled>
                     </div>
-                    <button type="submit" class=MAIN_BUTTON disabled=move || add.pending().get()>
+                    <button type="submit" class=PRIMARY_BUTTON disabled=move || add.pending().get()>
                         "Add webhook"
                     </button>
                 </ActionForm>
@@ -905,7 +860,7 @@ where
                                     <div class="mt-4 space-y-3">
                                         <FormAlert error />
                                         <input type="hidden" name="token" value=token() />
-                                        <button type="submit" class=MAIN_BUTTON>
+                                        <button type="submit" class=PRIMARY_BUTTON>
                                             {button}
                                         </button>
                                     </div>

@@ -19,7 +19,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    listings::{api::ListingCard, repo as listings_repo, service as listings},
+    listings::{repo as listings_repo, service as listings, wire::ListingCard},
     server::state::AppState,
 };
 use std::collections::{BTreeMap, HashMap};

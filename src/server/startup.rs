@@ -36,6 +36,23 @@ pub fn session_cookie_name(https: bool) -> &'static str {
 }
 
 /// The session store; its table is created by `migrate` at start-up.
+/// The one way a Scout process reaches its database: connect (at most `max_connections`,
+/// waiting up to 10 s for one) and bring the schema up to date with the embedded migrations.
+pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<sqlx::PgPool> {
+    use anyhow::Context;
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(std::time::Duration::from_secs(10))
+        .connect(url)
+        .await
+        .context("connecting to Postgres")?;
+    sqlx::migrate!()
+        .run(&pool)
+        .await
+        .context("running migrations")?;
+    Ok(pool)
+}
+
 pub fn session_store(state: &AppState) -> ScoutSessionStore {
     ScoutSessionStore::new(state.pool.clone())
 }

@@ -2,9 +2,9 @@
 //! listings, an alert's preview), with its Save and Compare buttons.
 
 use crate::listings::{
-    api::ListingCard,
     collections::{COMPARE_MAX, ToggleCompare, ToggleFavorite},
     model::Status,
+    wire::ListingCard,
 };
 use leptos::prelude::*;
 

@@ -381,7 +381,7 @@ async fn the_preview_shows_what_the_rule_matches_now(pool: PgPool) {
         .get(&format!("/api/alerts/preview?rule_id={rule}"), Some(&buyer))
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    let (name, cards): (String, Vec<scout::listings::api::ListingCard>) =
+    let (name, cards): (String, Vec<scout::listings::wire::ListingCard>) =
         serde_json::from_str(&reply.body).unwrap();
     assert_eq!(name, "Golf");
     let mut found: Vec<i64> = cards.iter().map(|c| c.id).collect();
@@ -396,7 +396,7 @@ async fn the_preview_shows_what_the_rule_matches_now(pool: PgPool) {
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    let (_, cards): (String, Vec<scout::listings::api::ListingCard>) = serde_json::from_str(
+    let (_, cards): (String, Vec<scout::listings::wire::ListingCard>) = serde_json::from_str(
         &app.get(&format!("/api/alerts/preview?rule_id={rule}"), Some(&buyer))
             .await
             .body,

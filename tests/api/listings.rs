@@ -5,9 +5,9 @@
 
 use axum::http::StatusCode;
 use scout::listings::{
-    api::{ListingDetail, SearchResults},
     demo,
     search::encode_component,
+    wire::{ListingDetail, SearchResults},
 };
 use sqlx::PgPool;
 use std::collections::HashSet;
@@ -371,7 +371,8 @@ async fn the_index_answers_exactly_what_sql_answers(pool: PgPool) {
     use rand::{Rng, SeedableRng, rngs::StdRng, seq::SliceRandom};
     use scout::listings::{
         engine::Ask,
-        repo::{self, Cursor, Facet},
+        filters::{Facet, price_bounds},
+        repo::{self, Cursor},
         search::{SearchQuery, Sort},
         service,
     };
@@ -483,7 +484,7 @@ async fn the_index_answers_exactly_what_sql_answers(pool: PgPool) {
         let qs = parts.join("&");
         let query = SearchQuery::from_query_string(&qs);
         let f = service::resolve_filters(&state, &query).await.unwrap();
-        let bounds: Vec<i64> = service::price_bounds(query.currency)
+        let bounds: Vec<i64> = price_bounds(query.currency)
             .iter()
             .map(|&v| {
                 catalog.to_eur_minor(scout::listings::model::Money::new(v * 100, query.currency))

@@ -10,11 +10,11 @@ use scout::{
         model::{PhotoState, SellerPhoto},
     },
     listings::{
-        api::ListingCard,
-        api::{ListingDetail, SearchResults},
         collections::Comparison,
         search::encode_component,
         selling::{EditForm, MyListings},
+        wire::ListingCard,
+        wire::{ListingDetail, SearchResults},
     },
     server::config::Config,
 };
