@@ -2,8 +2,8 @@
 # Runs every test Scout has, installing what is missing first; exits non-zero on any failure.
 #   format (rustfmt, leptosfmt) -> the release build scripts/run.sh serves (scripts/build.sh)
 #   -> hydrate build has no server crates -> scripts/run.sh itself, as a newcomer runs it
-#   (journey, SIGTERM, no Postgres left) -> private Postgres -> .sqlx/ is current -> clippy
-#   (ssr + hydrate/wasm32) -> Rust unit + integration tests -> browser journeys against the
+#   (journey, SIGTERM, no Postgres left) -> private Postgres -> clippy, with .sqlx/ checked
+#   in the same pass (ssr) + clippy (hydrate/wasm32) -> Rust unit + integration tests -> browser journeys against the
 #   release server (Playwright + Debian's Chromium). Ends with how long each phase took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -70,11 +70,15 @@ SCOUT_BIN=target/release/scout start_private_postgres .scout/test-db
 # start_private_postgres set its own exit trap (stop the cluster): keep the phase times too
 trap 'status=$?; stop_private_postgres; summary "$status"' EXIT
 
-step ".sqlx/ matches the queries and the schema"
-cargo sqlx prepare --check -- --features ssr
-
-step "clippy -D warnings (ssr, all targets)"
-cargo clippy --features ssr --all-targets -- -D warnings
+# One pass checks the code twice over: clippy, and every query!/query_as! against the live,
+# migrated schema. The macros write what they found to SQLX_OFFLINE_DIR, which must match the
+# committed .sqlx/ (what `cargo sqlx prepare --check` compares, without a second cargo check).
+step "clippy -D warnings (ssr, all targets) + .sqlx/ matches the queries and the schema"
+rm -rf target/sqlx-check && mkdir -p target/sqlx-check
+touch src/lib.rs # the query macros must run again, not come from the cache
+SQLX_OFFLINE=false SQLX_OFFLINE_DIR="$PWD/target/sqlx-check" \
+  cargo clippy --features ssr --all-targets -- -D warnings
+scripts/sqlx-check.py .sqlx target/sqlx-check
 step "clippy -D warnings (hydrate, wasm32)"
 cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
