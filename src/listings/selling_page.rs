@@ -10,7 +10,7 @@ use super::{
         DeleteListing, EditForm, MyListings, SaveListing, SetListingStatus, list_my_listings,
         load_listing_form,
     },
-    wire::FormOptions,
+    wire::{EquipmentOption, FormOptions},
 };
 use crate::ui::listing_card::Card;
 use crate::{
@@ -202,44 +202,9 @@ fn Editor(edit: EditForm, options: FormOptions, heading: &'static str) -> impl I
         })
     });
     let f: ListingForm = edit.form.clone();
-    let make = RwSignal::new(f.make.clone());
     let is_new = edit.listing_id.is_none();
     let is_draft = edit.status == Status::Draft;
     let pending = save.pending();
-    // (make slug, make name, its models as (slug, name))
-    type MakeModels = (String, String, Vec<(String, String)>);
-    let models_by_make: Vec<MakeModels> = options
-        .makes
-        .iter()
-        .map(|m| {
-            let models = options
-                .models
-                .iter()
-                .filter(|md| md.make == m.slug)
-                .map(|md| (md.slug.clone(), md.name.clone()))
-                .collect();
-            (m.slug.clone(), m.name.clone(), models)
-        })
-        .collect();
-    let model_value = f.model.clone();
-    let model_message = field_error(error, "model");
-    let mut makes = vec![(String::new(), "Choose…".to_string())];
-    makes.extend(
-        options
-            .makes
-            .iter()
-            .map(|m| (m.slug.clone(), m.name.clone())),
-    );
-    let mut cities = vec![(String::new(), "Choose…".to_string())];
-    cities.extend(
-        options
-            .cities
-            .iter()
-            .map(|c| (c.slug.clone(), c.name.clone())),
-    );
-    let years: Vec<(String, String)> = std::iter::once((String::new(), "Choose…".to_string()))
-        .chain(options.years.iter().map(|y| (y.to_string(), y.to_string())))
-        .collect();
     view! {
         <h1 class="text-2xl font-bold text-slate-900">{heading}</h1>
         {(!is_new)
@@ -277,348 +242,418 @@ fn Editor(edit: EditForm, options: FormOptions, heading: &'static str) -> impl I
             {edit
                 .listing_id
                 .map(|id| view! { <input type="hidden" name="listing_id" value=id.to_string() /> })}
-            <fieldset class="space-y-4 rounded-lg border border-slate-200 bg-white p-4">
-                <legend class="px-1 font-semibold">"The basics"</legend>
-                <SelectField
-                    label="What are you selling?"
-                    key="category"
-                    value=f.category.clone()
-                    options=vec![
-                        ("vehicle".into(), "A car or other vehicle".into()),
-                        ("other".into(), "Something else".into()),
-                    ]
-                    error
-                />
-                <TextField
-                    label="Title"
-                    key="title"
-                    value=f.title.clone()
-                    error
-                    required=true
-                    maxlength=TITLE_MAX_CHARS
-                    hint="e.g. BMW X5 3.0d xDrive, one owner"
-                />
-                <div class="grid grid-cols-2 gap-4">
-                    <TextField
-                        label="Price"
-                        key="price"
-                        value=f.price.clone()
-                        error
-                        inputmode="decimal"
-                        required=true
-                    />
-                    <SelectField
-                        label="Currency"
-                        key="currency"
-                        value=f.currency.clone()
-                        options=Currency::ALL
-                            .iter()
-                            .map(|c| (c.code().to_string(), c.code().to_string()))
-                            .collect()
-                        error
-                    />
-                </div>
-                <label class="flex items-center gap-2 text-sm text-slate-800">
-                    <input
-                        type="checkbox"
-                        name="input[negotiable]"
-                        value="on"
-                        checked=f.negotiable.is_some()
-                        class="h-4 w-4 rounded border-slate-300"
-                    />
-                    "Price is negotiable"
-                </label>
-                <div class="grid gap-4 sm:grid-cols-2">
-                    <SelectField
-                        label="VAT"
-                        key="vat"
-                        value=f.vat.clone()
-                        options=choices(Vat::ALL, Vat::as_str, Vat::label, None)
-                        error
-                    />
-                    <SelectField
-                        label="Condition"
-                        key="condition"
-                        value=if f.condition.is_empty() {
-                            "used".into()
-                        } else {
-                            f.condition.clone()
-                        }
-                        options=choices(Condition::ALL, Condition::as_str, Condition::label, None)
-                        error
-                    />
-                    <SelectField
-                        label="Where it can be seen"
-                        key="city"
-                        value=f.city.clone()
-                        options=cities
-                        error
-                    />
-                    <SelectField
-                        label="You sell as"
-                        key="seller_type"
-                        value=f.seller_type.clone()
-                        options=choices(
-                            SellerType::ALL,
-                            SellerType::as_str,
-                            SellerType::label,
-                            None,
-                        )
-                        error
-                    />
-                </div>
-                <Labelled label="Description" id="l-description" key="description" error>
-                    <textarea
-                        id="l-description"
-                        name="input[description]"
-                        rows="6"
-                        maxlength=DESCRIPTION_MAX_CHARS
-                        aria-invalid=move || {
-                            field_error(error, "description")().is_some().then_some("true")
-                        }
-                        aria-describedby=described_by(error, "description", "l-description", false)
-                        class=INPUT
-                    >
-                        {f.description.clone()}
-                    </textarea>
-                </Labelled>
-            </fieldset>
-            <fieldset class="space-y-4 rounded-lg border border-slate-200 bg-white p-4">
-                <legend class="px-1 font-semibold">"The vehicle"</legend>
-                <p class="text-sm text-slate-600">
-                    "Make, model, year, mileage, fuel and gearbox are needed to publish a vehicle."
-                </p>
-                <div class="grid gap-4 sm:grid-cols-2">
-                    <Labelled label="Make" id="l-make" key="make" error>
-                        <select
-                            id="l-make"
-                            name="input[make]"
-                            aria-invalid=move || {
-                                field_error(error, "make")().is_some().then_some("true")
-                            }
-                            aria-describedby=described_by(error, "make", "l-make", false)
-                            class=INPUT
-                            on:change=move |ev| make.set(event_target_value(&ev))
-                        >
-                            {makes
-                                .into_iter()
-                                .map(|(v, l)| {
-                                    let selected = v == f.make;
-                                    view! {
-                                        <option value=v selected=selected>
-                                            {l}
-                                        </option>
-                                    }
-                                })
-                                .collect_view()}
-                        </select>
-                    </Labelled>
-                    <Labelled label="Model" id="l-model" key="model" error>
-                        <select
-                            id="l-model"
-                            name="input[model]"
-                            aria-invalid=move || model_message().is_some().then_some("true")
-                            aria-describedby=described_by(error, "model", "l-model", false)
-                            class=INPUT
-                        >
-                            <option value="">"Choose…"</option>
-                            {models_by_make
-                                .into_iter()
-                                .map(|(make_slug, make_name, models)| {
-                                    let shown = make_slug.clone();
-                                    view! {
-                                        <optgroup
-                                            label=make_name
-                                            hidden=move || {
-                                                let m = make.get();
-                                                !m.is_empty() && m != shown
-                                            }
-                                        >
-                                            {models
-                                                .into_iter()
-                                                .map(|(v, l)| {
-                                                    let selected = v == model_value;
-                                                    view! {
-                                                        <option value=v selected=selected>
-                                                            {l}
-                                                        </option>
-                                                    }
-                                                })
-                                                .collect_view()}
-                                        </optgroup>
-                                    }
-                                })
-                                .collect_view()}
-                        </select>
-                    </Labelled>
-                    <SelectField
-                        label="First registration"
-                        key="year"
-                        value=f.year.clone()
-                        options=years
-                        error
-                    />
-                    <TextField
-                        label="Mileage (km)"
-                        key="mileage_km"
-                        value=f.mileage_km.clone()
-                        error
-                        inputmode="numeric"
-                    />
-                    <SelectField
-                        label="Fuel"
-                        key="fuel"
-                        value=f.fuel.clone()
-                        options=choices(Fuel::ALL, Fuel::as_str, Fuel::label, Some("Choose…"))
-                        error
-                    />
-                    <SelectField
-                        label="Gearbox"
-                        key="transmission"
-                        value=f.transmission.clone()
-                        options=choices(
-                            Transmission::ALL,
-                            Transmission::as_str,
-                            Transmission::label,
-                            Some("Choose…"),
-                        )
-                        error
-                    />
-                    <SelectField
-                        label="Body"
-                        key="body"
-                        value=f.body.clone()
-                        options=choices(Body::ALL, Body::as_str, Body::label, Some("Not given"))
-                        error
-                    />
-                    <TextField
-                        label="Power (hp)"
-                        key="power_hp"
-                        value=f.power_hp.clone()
-                        error
-                        inputmode="numeric"
-                    />
-                    <TextField
-                        label="Engine size (cm³)"
-                        key="engine_cc"
-                        value=f.engine_cc.clone()
-                        error
-                        inputmode="numeric"
-                    />
-                    <SelectField
-                        label="Colour"
-                        key="colour"
-                        value=f.colour.clone()
-                        options=choices(
-                            Colour::ALL,
-                            Colour::as_str,
-                            Colour::label,
-                            Some("Not given"),
-                        )
-                        error
-                    />
-                    <TextField
-                        label="Doors"
-                        key="doors"
-                        value=f.doors.clone()
-                        error
-                        inputmode="numeric"
-                    />
-                    <TextField
-                        label="Seats"
-                        key="seats"
-                        value=f.seats.clone()
-                        error
-                        inputmode="numeric"
-                    />
-                </div>
-                <TextField
-                    label="VIN (optional)"
-                    key="vin"
-                    value=f.vin.clone()
-                    error
-                    hint="17 characters; buyers trust listings with a VIN."
-                />
-                <fieldset>
-                    <legend class="text-sm font-medium text-slate-800">"Equipment"</legend>
-                    <div class="mt-1 grid grid-cols-1 gap-1 sm:grid-cols-2">
-                        {options
-                            .equipment
-                            .iter()
-                            .map(|e| {
-                                let checked = f.equipment.contains(&e.slug);
-                                view! {
-                                    <label class="flex items-center gap-2 text-sm text-slate-800">
-                                        <input
-                                            type="checkbox"
-                                            name="input[equipment][]"
-                                            value=e.slug.clone()
-                                            checked=checked
-                                            class="h-4 w-4 rounded border-slate-300"
-                                        />
-                                        {e.name.clone()}
-                                    </label>
-                                }
-                            })
-                            .collect_view()}
-                    </div>
-                </fieldset>
-            </fieldset>
-            <div class="flex flex-wrap gap-3">
-                {if is_draft {
-                    view! {
-                        <button
-                            type="submit"
-                            name="input[intent]"
-                            value="publish"
-                            class=format!("{PRIMARY_BUTTON} {WIDE_ON_PHONE}")
-                            disabled=move || pending.get()
-                        >
-                            "Publish"
-                        </button>
-                        <button
-                            type="submit"
-                            name="input[intent]"
-                            value="draft"
-                            class=BUTTON
-                            disabled=move || pending.get()
-                        >
-                            "Save draft"
-                        </button>
-                        {is_new
-                            .then(|| {
-                                view! {
-                                    <button
-                                        type="submit"
-                                        name="input[intent]"
-                                        value="photos"
-                                        class=BUTTON
-                                        disabled=move || pending.get()
-                                    >
-                                        "Save draft and add photos"
-                                    </button>
-                                }
-                            })}
-                    }
-                        .into_any()
-                } else {
-                    view! {
-                        <button
-                            type="submit"
-                            name="input[intent]"
-                            value="save"
-                            class=format!("{PRIMARY_BUTTON} {WIDE_ON_PHONE}")
-                            disabled=move || pending.get()
-                        >
-                            "Save changes"
-                        </button>
-                    }
-                        .into_any()
-                }} <span role="status" class="self-center text-sm text-slate-600">
-                    {move || pending.get().then_some("Saving…")}
-                </span>
-            </div>
+            <Basics f=f.clone() options=options.clone() error />
+            <Vehicle f options error />
+            <SaveButtons is_new is_draft pending />
         </ActionForm>
+    }
+}
+
+/// The first section of the listing form: what it is, title, price, terms, place, text.
+#[component]
+fn Basics(f: ListingForm, options: FormOptions, error: Signal<Option<AppError>>) -> impl IntoView {
+    let mut cities = vec![(String::new(), "Choose…".to_string())];
+    cities.extend(
+        options
+            .cities
+            .iter()
+            .map(|c| (c.slug.clone(), c.name.clone())),
+    );
+    view! {
+        <fieldset class="space-y-4 rounded-lg border border-slate-200 bg-white p-4">
+            <legend class="px-1 font-semibold">"The basics"</legend>
+            <SelectField
+                label="What are you selling?"
+                key="category"
+                value=f.category.clone()
+                options=vec![
+                    ("vehicle".into(), "A car or other vehicle".into()),
+                    ("other".into(), "Something else".into()),
+                ]
+                error
+            />
+            <TextField
+                label="Title"
+                key="title"
+                value=f.title.clone()
+                error
+                required=true
+                maxlength=TITLE_MAX_CHARS
+                hint="e.g. BMW X5 3.0d xDrive, one owner"
+            />
+            <div class="grid grid-cols-2 gap-4">
+                <TextField
+                    label="Price"
+                    key="price"
+                    value=f.price.clone()
+                    error
+                    inputmode="decimal"
+                    required=true
+                />
+                <SelectField
+                    label="Currency"
+                    key="currency"
+                    value=f.currency.clone()
+                    options=Currency::ALL
+                        .iter()
+                        .map(|c| (c.code().to_string(), c.code().to_string()))
+                        .collect()
+                    error
+                />
+            </div>
+            <label class="flex items-center gap-2 text-sm text-slate-800">
+                <input
+                    type="checkbox"
+                    name="input[negotiable]"
+                    value="on"
+                    checked=f.negotiable.is_some()
+                    class="h-4 w-4 rounded border-slate-300"
+                />
+                "Price is negotiable"
+            </label>
+            <div class="grid gap-4 sm:grid-cols-2">
+                <SelectField
+                    label="VAT"
+                    key="vat"
+                    value=f.vat.clone()
+                    options=choices(Vat::ALL, Vat::as_str, Vat::label, None)
+                    error
+                />
+                <SelectField
+                    label="Condition"
+                    key="condition"
+                    value=if f.condition.is_empty() { "used".into() } else { f.condition.clone() }
+                    options=choices(Condition::ALL, Condition::as_str, Condition::label, None)
+                    error
+                />
+                <SelectField
+                    label="Where it can be seen"
+                    key="city"
+                    value=f.city.clone()
+                    options=cities
+                    error
+                />
+                <SelectField
+                    label="You sell as"
+                    key="seller_type"
+                    value=f.seller_type.clone()
+                    options=choices(SellerType::ALL, SellerType::as_str, SellerType::label, None)
+                    error
+                />
+            </div>
+            <Labelled label="Description" id="l-description" key="description" error>
+                <textarea
+                    id="l-description"
+                    name="input[description]"
+                    rows="6"
+                    maxlength=DESCRIPTION_MAX_CHARS
+                    aria-invalid=move || {
+                        field_error(error, "description")().is_some().then_some("true")
+                    }
+                    aria-describedby=described_by(error, "description", "l-description", false)
+                    class=INPUT
+                >
+                    {f.description.clone()}
+                </textarea>
+            </Labelled>
+        </fieldset>
+    }
+}
+
+/// The vehicle section: make and model, registration, mileage, drive, body, VIN, equipment.
+#[component]
+fn Vehicle(f: ListingForm, options: FormOptions, error: Signal<Option<AppError>>) -> impl IntoView {
+    let years: Vec<(String, String)> = std::iter::once((String::new(), "Choose…".to_string()))
+        .chain(options.years.iter().map(|y| (y.to_string(), y.to_string())))
+        .collect();
+    view! {
+        <fieldset class="space-y-4 rounded-lg border border-slate-200 bg-white p-4">
+            <legend class="px-1 font-semibold">"The vehicle"</legend>
+            <p class="text-sm text-slate-600">
+                "Make, model, year, mileage, fuel and gearbox are needed to publish a vehicle."
+            </p>
+            <div class="grid gap-4 sm:grid-cols-2">
+                <MakeAndModel f=f.clone() options=options.clone() error />
+                <SelectField
+                    label="First registration"
+                    key="year"
+                    value=f.year.clone()
+                    options=years
+                    error
+                />
+                <TextField
+                    label="Mileage (km)"
+                    key="mileage_km"
+                    value=f.mileage_km.clone()
+                    error
+                    inputmode="numeric"
+                />
+                <SelectField
+                    label="Fuel"
+                    key="fuel"
+                    value=f.fuel.clone()
+                    options=choices(Fuel::ALL, Fuel::as_str, Fuel::label, Some("Choose…"))
+                    error
+                />
+                <SelectField
+                    label="Gearbox"
+                    key="transmission"
+                    value=f.transmission.clone()
+                    options=choices(
+                        Transmission::ALL,
+                        Transmission::as_str,
+                        Transmission::label,
+                        Some("Choose…"),
+                    )
+                    error
+                />
+                <SelectField
+                    label="Body"
+                    key="body"
+                    value=f.body.clone()
+                    options=choices(Body::ALL, Body::as_str, Body::label, Some("Not given"))
+                    error
+                />
+                <TextField
+                    label="Power (hp)"
+                    key="power_hp"
+                    value=f.power_hp.clone()
+                    error
+                    inputmode="numeric"
+                />
+                <TextField
+                    label="Engine size (cm³)"
+                    key="engine_cc"
+                    value=f.engine_cc.clone()
+                    error
+                    inputmode="numeric"
+                />
+                <SelectField
+                    label="Colour"
+                    key="colour"
+                    value=f.colour.clone()
+                    options=choices(Colour::ALL, Colour::as_str, Colour::label, Some("Not given"))
+                    error
+                />
+                <TextField
+                    label="Doors"
+                    key="doors"
+                    value=f.doors.clone()
+                    error
+                    inputmode="numeric"
+                />
+                <TextField
+                    label="Seats"
+                    key="seats"
+                    value=f.seats.clone()
+                    error
+                    inputmode="numeric"
+                />
+            </div>
+            <TextField
+                label="VIN (optional)"
+                key="vin"
+                value=f.vin.clone()
+                error
+                hint="17 characters; buyers trust listings with a VIN."
+            />
+            <EquipmentChoices chosen=f.equipment.clone() options=options.equipment.clone() />
+        </fieldset>
+    }
+}
+
+/// The make and model selects: choosing a make shows only its models (all without JavaScript).
+#[component]
+fn MakeAndModel(
+    f: ListingForm,
+    options: FormOptions,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let make = RwSignal::new(f.make.clone());
+    // (make slug, make name, its models as (slug, name))
+    type MakeModels = (String, String, Vec<(String, String)>);
+    let models_by_make: Vec<MakeModels> = options
+        .makes
+        .iter()
+        .map(|m| {
+            let models = options
+                .models
+                .iter()
+                .filter(|md| md.make == m.slug)
+                .map(|md| (md.slug.clone(), md.name.clone()))
+                .collect();
+            (m.slug.clone(), m.name.clone(), models)
+        })
+        .collect();
+    let model_value = f.model.clone();
+    let model_message = field_error(error, "model");
+    let mut makes = vec![(String::new(), "Choose…".to_string())];
+    makes.extend(
+        options
+            .makes
+            .iter()
+            .map(|m| (m.slug.clone(), m.name.clone())),
+    );
+    let mut makes = vec![(String::new(), "Choose…".to_string())];
+    makes.extend(
+        options
+            .makes
+            .iter()
+            .map(|m| (m.slug.clone(), m.name.clone())),
+    );
+    view! {
+        <Labelled label="Make" id="l-make" key="make" error>
+            <select
+                id="l-make"
+                name="input[make]"
+                aria-invalid=move || { field_error(error, "make")().is_some().then_some("true") }
+                aria-describedby=described_by(error, "make", "l-make", false)
+                class=INPUT
+                on:change=move |ev| make.set(event_target_value(&ev))
+            >
+                {makes
+                    .into_iter()
+                    .map(|(v, l)| {
+                        let selected = v == f.make;
+                        view! {
+                            <option value=v selected=selected>
+                                {l}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </Labelled>
+        <Labelled label="Model" id="l-model" key="model" error>
+            <select
+                id="l-model"
+                name="input[model]"
+                aria-invalid=move || model_message().is_some().then_some("true")
+                aria-describedby=described_by(error, "model", "l-model", false)
+                class=INPUT
+            >
+                <option value="">"Choose…"</option>
+                {models_by_make
+                    .into_iter()
+                    .map(|(make_slug, make_name, models)| {
+                        let shown = make_slug.clone();
+                        view! {
+                            <optgroup
+                                label=make_name
+                                hidden=move || {
+                                    let m = make.get();
+                                    !m.is_empty() && m != shown
+                                }
+                            >
+                                {models
+                                    .into_iter()
+                                    .map(|(v, l)| {
+                                        let selected = v == model_value;
+                                        view! {
+                                            <option value=v selected=selected>
+                                                {l}
+                                            </option>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </optgroup>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </Labelled>
+    }
+}
+
+/// The equipment checkboxes, from the catalogue, `chosen` ticked.
+#[component]
+fn EquipmentChoices(chosen: Vec<String>, options: Vec<EquipmentOption>) -> impl IntoView {
+    view! {
+        <fieldset>
+            <legend class="text-sm font-medium text-slate-800">"Equipment"</legend>
+            <div class="mt-1 grid grid-cols-1 gap-1 sm:grid-cols-2">
+                {options
+                    .iter()
+                    .map(|e| {
+                        let checked = chosen.contains(&e.slug);
+                        view! {
+                            <label class="flex items-center gap-2 text-sm text-slate-800">
+                                <input
+                                    type="checkbox"
+                                    name="input[equipment][]"
+                                    value=e.slug.clone()
+                                    checked=checked
+                                    class="h-4 w-4 rounded border-slate-300"
+                                />
+                                {e.name.clone()}
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+        </fieldset>
+    }
+}
+
+/// The form's actions: a draft publishes, saves or (when new) saves and goes on to photos; a
+/// published listing saves its changes.
+#[component]
+fn SaveButtons(is_new: bool, is_draft: bool, #[prop(into)] pending: Signal<bool>) -> impl IntoView {
+    view! {
+        <div class="flex flex-wrap gap-3">
+            {if is_draft {
+                view! {
+                    <button
+                        type="submit"
+                        name="input[intent]"
+                        value="publish"
+                        class=format!("{PRIMARY_BUTTON} {WIDE_ON_PHONE}")
+                        disabled=move || pending.get()
+                    >
+                        "Publish"
+                    </button>
+                    <button
+                        type="submit"
+                        name="input[intent]"
+                        value="draft"
+                        class=BUTTON
+                        disabled=move || pending.get()
+                    >
+                        "Save draft"
+                    </button>
+                    {is_new
+                        .then(|| {
+                            view! {
+                                <button
+                                    type="submit"
+                                    name="input[intent]"
+                                    value="photos"
+                                    class=BUTTON
+                                    disabled=move || pending.get()
+                                >
+                                    "Save draft and add photos"
+                                </button>
+                            }
+                        })}
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <button
+                        type="submit"
+                        name="input[intent]"
+                        value="save"
+                        class=format!("{PRIMARY_BUTTON} {WIDE_ON_PHONE}")
+                        disabled=move || pending.get()
+                    >
+                        "Save changes"
+                    </button>
+                }
+                    .into_any()
+            }} <span role="status" class="self-center text-sm text-slate-600">
+                {move || pending.get().then_some("Saving…")}
+            </span>
+        </div>
     }
 }
 
