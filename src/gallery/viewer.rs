@@ -38,61 +38,74 @@ fn keep_focus_inside(
 /// What the main frame shows at most on a wide screen (the detail page's left column).
 const FRAME_SIZES: &str = "(min-width: 1024px) 44rem, 100vw";
 
-#[component]
-pub fn Gallery(title: String, photos: Vec<Picture>) -> impl IntoView {
-    let count = photos.len();
-    if count == 0 {
-        return view! {
-            <div class="mt-4 flex aspect-[4/3] flex-col items-center justify-center gap-2 rounded-lg bg-slate-100 text-slate-600">
-                <svg
-                    aria-hidden="true"
-                    viewBox="0 0 24 24"
-                    class="h-10 w-10"
-                    fill="none"
-                    stroke="currentColor"
-                    stroke-width="1.5"
-                >
-                    <path d="M3 7h3l2-3h8l2 3h3v13H3z" />
-                    <circle cx="12" cy="13" r="4" />
-                </svg>
-                <span>"No photos yet"</span>
-            </div>
-        }
-            .into_any();
-    }
-    let photos = StoredValue::new(photos);
-    let title = StoredValue::new(title);
-    let current = RwSignal::new(0usize);
-    let zoomed = RwSignal::new(false);
-    let dialog = NodeRef::<leptos::html::Dialog>::new();
-    let opener = NodeRef::<leptos::html::Button>::new();
-    // the lightbox's first and last buttons: Tab goes round between them
-    let zoom_button = NodeRef::<leptos::html::Button>::new();
-    let close_button = NodeRef::<leptos::html::Button>::new();
-    let next_button = NodeRef::<leptos::html::Button>::new();
-    let swipe_from = StoredValue::new(None::<i32>);
-    // set by a swipe until the click the browser sends right after it has passed
-    let swiped = StoredValue::new(false);
+/// What the gallery's parts share: the photos, which one is shown, and whether it is zoomed.
+#[derive(Clone, Copy)]
+struct Viewer {
+    photos: StoredValue<Vec<Picture>>,
+    title: StoredValue<String>,
+    count: usize,
+    current: RwSignal<usize>,
+    zoomed: RwSignal<bool>,
+}
 
-    let go = move |delta: isize| {
-        current.update(|i| {
+impl Viewer {
+    /// Moves `delta` photos on, round the ends, unzoomed.
+    fn go(self, delta: isize) {
+        let count = self.count;
+        self.current.update(|i| {
             let n = isize::try_from(count).unwrap_or(1);
             let next = (isize::try_from(*i).unwrap_or(0) + delta).rem_euclid(n);
             *i = usize::try_from(next).unwrap_or(0);
         });
-        zoomed.set(false);
-    };
-    let arrows = move |e: ev::KeyboardEvent| match e.key().as_str() {
-        "ArrowLeft" => {
-            e.prevent_default();
-            go(-1);
+        self.zoomed.set(false);
+    }
+
+    /// Left and right arrow keys move between photos.
+    fn arrows(self, e: &ev::KeyboardEvent) {
+        match e.key().as_str() {
+            "ArrowLeft" => {
+                e.prevent_default();
+                self.go(-1);
+            }
+            "ArrowRight" => {
+                e.prevent_default();
+                self.go(1);
+            }
+            _ => {}
         }
-        "ArrowRight" => {
-            e.prevent_default();
-            go(1);
-        }
-        _ => {}
+    }
+
+    fn picture(self) -> Picture {
+        self.photos
+            .with_value(|p| p[self.current.get().min(self.count - 1)].clone())
+    }
+
+    fn alt(self, i: usize) -> String {
+        alt_text(&self.title.read_value(), i, self.count)
+    }
+}
+
+/// The listing page's photos: the frame, the thumbnails and the lightbox.
+#[component]
+pub fn Gallery(title: String, photos: Vec<Picture>) -> impl IntoView {
+    let count = photos.len();
+    if count == 0 {
+        return view! { <NoPhotos /> }.into_any();
+    }
+    let v = Viewer {
+        photos: StoredValue::new(photos),
+        title: StoredValue::new(title),
+        count,
+        current: RwSignal::new(0usize),
+        zoomed: RwSignal::new(false),
     };
+    let (current, title) = (v.current, v.title);
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
+    let opener = NodeRef::<leptos::html::Button>::new();
+    let swipe_from = StoredValue::new(None::<i32>);
+    // set by a swipe until the click the browser sends right after it has passed
+    let swiped = StoredValue::new(false);
+    let go = move |delta: isize| v.go(delta);
     let open = move |_| {
         if swiped.get_value() {
             return;
@@ -101,13 +114,8 @@ pub fn Gallery(title: String, photos: Vec<Picture>) -> impl IntoView {
             let _ = d.show_modal();
         }
     };
-    let close = move |_| {
-        if let Some(d) = dialog.get() {
-            d.close();
-        }
-    };
-    let alt = move |i: usize| alt_text(&title.read_value(), i, count);
-    let picture = move || photos.with_value(|p| p[current.get().min(count - 1)].clone());
+    let alt = move |i: usize| v.alt(i);
+    let picture = move || v.picture();
 
     view! {
         <section
@@ -119,7 +127,7 @@ pub fn Gallery(title: String, photos: Vec<Picture>) -> impl IntoView {
                 class="relative aspect-[4/3] touch-pan-y select-none overflow-hidden rounded-lg bg-slate-800 focus-visible:outline-4 focus-visible:outline-emerald-600"
                 tabindex="0"
                 aria-label="Photo viewer: use the arrow keys to move between photos"
-                on:keydown=arrows
+                on:keydown=move |e: ev::KeyboardEvent| v.arrows(&e)
                 on:pointerdown=move |e: ev::PointerEvent| swipe_from.set_value(Some(e.client_x()))
                 on:pointerup=move |e: ev::PointerEvent| {
                     if let Some(from) = swipe_from.get_value() {
@@ -199,148 +207,200 @@ pub fn Gallery(title: String, photos: Vec<Picture>) -> impl IntoView {
                     {move || format!("{} of {count}", current.get() + 1)}
                 </p>
             </div>
-            {(count > 1)
-                .then(|| {
-                    view! {
-                        <ul class="mt-2 flex gap-2 overflow-x-auto pb-1" aria-label="All photos">
-                            {photos
-                                .with_value(|all| {
-                                    all.iter()
-                                        .enumerate()
-                                        .map(|(i, p)| {
-                                            let (w, h) = p.size();
-                                            view! {
-                                                <li class="shrink-0">
-                                                    <button
-                                                        type="button"
-                                                        class="block overflow-hidden rounded border-2 border-transparent aria-[current=true]:border-emerald-600"
-                                                        aria-label=format!("Show photo {} of {count}", i + 1)
-                                                        aria-current=move || (current.get() == i).to_string()
-                                                        on:click=move |_| {
-                                                            current.set(i);
-                                                            zoomed.set(false);
-                                                        }
-                                                    >
-                                                        <img
-                                                            src=p.src_for(160).to_string()
-                                                            width=w
-                                                            height=h
-                                                            alt=""
-                                                            loading="lazy"
-                                                            decoding="async"
-                                                            draggable="false"
-                                                            class="h-16 w-24 object-cover"
-                                                        />
-                                                    </button>
-                                                </li>
-                                            }
-                                        })
-                                        .collect_view()
-                                })}
-                        </ul>
-                    }
-                })}
-            <dialog
-                node_ref=dialog
-                class="m-0 h-full max-h-none w-full max-w-none bg-black p-0 text-white backdrop:bg-black/90"
-                aria-label=move || format!("{}: photos", title.read_value())
-                on:keydown=move |e: ev::KeyboardEvent| {
-                    if e.key() == "Tab" {
-                        keep_focus_inside(
-                            &e,
-                            zoom_button.get(),
-                            next_button.get().or_else(|| close_button.get()),
-                        );
-                    } else {
-                        arrows(e);
-                    }
-                }
-                on:close=move |_| {
-                    zoomed.set(false);
-                    if let Some(b) = opener.get() {
-                        let _ = b.focus();
-                    }
-                }
-            >
-                <div class="flex h-full flex-col">
-                    <div class="flex items-center justify-between gap-2 p-3">
-                        <p class="font-medium" aria-live="polite">
-                            {move || format!("Photo {} of {count}", current.get() + 1)}
-                        </p>
-                        <div class="flex gap-2">
-                            <button
-                                type="button"
-                                class="rounded bg-white/15 px-3 py-1.5 hover:bg-white/25"
-                                node_ref=zoom_button
-                                aria-pressed=move || zoomed.get().to_string()
-                                on:click=move |_| zoomed.update(|z| *z = !*z)
-                            >
-                                {move || if zoomed.get() { "Zoom out" } else { "Zoom in" }}
-                            </button>
-                            <button
-                                type="button"
-                                class="rounded bg-white/15 px-3 py-1.5 hover:bg-white/25"
-                                node_ref=close_button
-                                on:click=close
-                            >
-                                "Close"
-                            </button>
-                        </div>
-                    </div>
-                    <div class="relative min-h-0 flex-1 overflow-auto">
-                        {move || {
-                            let p = picture();
-                            let i = current.get();
-                            let (w, h) = p.size();
-                            let src = p.largest().map(|s| s.url.clone()).unwrap_or_default();
-                            view! {
-                                <img
-                                    src=src
-                                    srcset=p.srcset()
-                                    sizes=move || if zoomed.get() { "200vw" } else { "100vw" }
-                                    width=w
-                                    height=h
-                                    alt=alt(i)
-                                    draggable="false"
-                                    class=move || {
-                                        if zoomed.get() {
-                                            "mx-auto w-[200%] max-w-none cursor-zoom-out"
-                                        } else {
-                                            "mx-auto h-full w-full cursor-zoom-in object-contain"
-                                        }
-                                    }
-                                    on:click=move |_| zoomed.update(|z| *z = !*z)
-                                />
-                            }
-                        }}
-                    </div>
-                    {(count > 1)
-                        .then(|| {
-                            view! {
-                                <div class="flex justify-between p-3">
-                                    <button
-                                        type="button"
-                                        class="rounded bg-white/15 px-4 py-2 hover:bg-white/25"
-                                        on:click=move |_| go(-1)
-                                    >
-                                        "‹ Previous"
-                                    </button>
-                                    <button
-                                        type="button"
-                                        class="rounded bg-white/15 px-4 py-2 hover:bg-white/25"
-                                        node_ref=next_button
-                                        on:click=move |_| go(1)
-                                    >
-                                        "Next ›"
-                                    </button>
-                                </div>
-                            }
-                        })}
-                </div>
-            </dialog>
+            {(count > 1).then(|| view! { <Thumbnails v /> })}
+            <Lightbox v dialog opener />
         </section>
     }
         .into_any()
+}
+
+/// The strip of thumbnails under the frame; the current one is marked.
+#[component]
+fn Thumbnails(v: Viewer) -> impl IntoView {
+    let (count, current, zoomed) = (v.count, v.current, v.zoomed);
+    view! {
+        <ul class="mt-2 flex gap-2 overflow-x-auto pb-1" aria-label="All photos">
+            {v
+                .photos
+                .with_value(|all| {
+                    all.iter()
+                        .enumerate()
+                        .map(|(i, p)| {
+                            let (w, h) = p.size();
+                            view! {
+                                <li class="shrink-0">
+                                    <button
+                                        type="button"
+                                        class="block overflow-hidden rounded border-2 border-transparent aria-[current=true]:border-emerald-600"
+                                        aria-label=format!("Show photo {} of {count}", i + 1)
+                                        aria-current=move || (current.get() == i).to_string()
+                                        on:click=move |_| {
+                                            current.set(i);
+                                            zoomed.set(false);
+                                        }
+                                    >
+                                        <img
+                                            src=p.src_for(160).to_string()
+                                            width=w
+                                            height=h
+                                            alt=""
+                                            loading="lazy"
+                                            decoding="async"
+                                            draggable="false"
+                                            class="h-16 w-24 object-cover"
+                                        />
+                                    </button>
+                                </li>
+                            }
+                        })
+                        .collect_view()
+                })}
+        </ul>
+    }
+}
+
+/// The full-screen lightbox (a modal `<dialog>`) with zoom; closing it gives focus back to
+/// `opener`.
+#[component]
+fn Lightbox(
+    v: Viewer,
+    dialog: NodeRef<leptos::html::Dialog>,
+    opener: NodeRef<leptos::html::Button>,
+) -> impl IntoView {
+    let (count, current, zoomed, title) = (v.count, v.current, v.zoomed, v.title);
+    // the lightbox's first and last buttons: Tab goes round between them
+    let zoom_button = NodeRef::<leptos::html::Button>::new();
+    let close_button = NodeRef::<leptos::html::Button>::new();
+    let next_button = NodeRef::<leptos::html::Button>::new();
+    let go = move |delta: isize| v.go(delta);
+    let close = move |_| {
+        if let Some(d) = dialog.get() {
+            d.close();
+        }
+    };
+    let alt = move |i: usize| v.alt(i);
+    let picture = move || v.picture();
+    view! {
+        <dialog
+            node_ref=dialog
+            class="m-0 h-full max-h-none w-full max-w-none bg-black p-0 text-white backdrop:bg-black/90"
+            aria-label=move || format!("{}: photos", title.read_value())
+            on:keydown=move |e: ev::KeyboardEvent| {
+                if e.key() == "Tab" {
+                    keep_focus_inside(
+                        &e,
+                        zoom_button.get(),
+                        next_button.get().or_else(|| close_button.get()),
+                    );
+                } else {
+                    v.arrows(&e);
+                }
+            }
+            on:close=move |_| {
+                zoomed.set(false);
+                if let Some(b) = opener.get() {
+                    let _ = b.focus();
+                }
+            }
+        >
+            <div class="flex h-full flex-col">
+                <div class="flex items-center justify-between gap-2 p-3">
+                    <p class="font-medium" aria-live="polite">
+                        {move || format!("Photo {} of {count}", current.get() + 1)}
+                    </p>
+                    <div class="flex gap-2">
+                        <button
+                            type="button"
+                            class="rounded bg-white/15 px-3 py-1.5 hover:bg-white/25"
+                            node_ref=zoom_button
+                            aria-pressed=move || zoomed.get().to_string()
+                            on:click=move |_| zoomed.update(|z| *z = !*z)
+                        >
+                            {move || if zoomed.get() { "Zoom out" } else { "Zoom in" }}
+                        </button>
+                        <button
+                            type="button"
+                            class="rounded bg-white/15 px-3 py-1.5 hover:bg-white/25"
+                            node_ref=close_button
+                            on:click=close
+                        >
+                            "Close"
+                        </button>
+                    </div>
+                </div>
+                <div class="relative min-h-0 flex-1 overflow-auto">
+                    {move || {
+                        let p = picture();
+                        let i = current.get();
+                        let (w, h) = p.size();
+                        let src = p.largest().map(|s| s.url.clone()).unwrap_or_default();
+                        view! {
+                            <img
+                                src=src
+                                srcset=p.srcset()
+                                sizes=move || if zoomed.get() { "200vw" } else { "100vw" }
+                                width=w
+                                height=h
+                                alt=alt(i)
+                                draggable="false"
+                                class=move || {
+                                    if zoomed.get() {
+                                        "mx-auto w-[200%] max-w-none cursor-zoom-out"
+                                    } else {
+                                        "mx-auto h-full w-full cursor-zoom-in object-contain"
+                                    }
+                                }
+                                on:click=move |_| zoomed.update(|z| *z = !*z)
+                            />
+                        }
+                    }}
+                </div>
+                {(count > 1)
+                    .then(|| {
+                        view! {
+                            <div class="flex justify-between p-3">
+                                <button
+                                    type="button"
+                                    class="rounded bg-white/15 px-4 py-2 hover:bg-white/25"
+                                    on:click=move |_| go(-1)
+                                >
+                                    "‹ Previous"
+                                </button>
+                                <button
+                                    type="button"
+                                    class="rounded bg-white/15 px-4 py-2 hover:bg-white/25"
+                                    node_ref=next_button
+                                    on:click=move |_| go(1)
+                                >
+                                    "Next ›"
+                                </button>
+                            </div>
+                        }
+                    })}
+            </div>
+        </dialog>
+    }
+}
+
+/// What the frame shows when a listing has no photos.
+#[component]
+fn NoPhotos() -> impl IntoView {
+    view! {
+        <div class="mt-4 flex aspect-[4/3] flex-col items-center justify-center gap-2 rounded-lg bg-slate-100 text-slate-600">
+            <svg
+                aria-hidden="true"
+                viewBox="0 0 24 24"
+                class="h-10 w-10"
+                fill="none"
+                stroke="currentColor"
+                stroke-width="1.5"
+            >
+                <path d="M3 7h3l2-3h8l2 3h3v13H3z" />
+                <circle cx="12" cy="13" r="4" />
+            </svg>
+            <span>"No photos yet"</span>
+        </div>
+    }
 }
 
 /// A search card's cover: the thumbnail over its blur, or a clean placeholder.
