@@ -7,7 +7,7 @@ use super::{
         RemoveWebhook, SaveNotificationSettings, alert_email_to_confirm, get_notification_settings,
         unsubscribe_what,
     },
-    model::{ChannelTrouble, DeviceView, SettingsView, WEEKDAYS, WebhookView, clock},
+    model::{ChannelTrouble, DeviceView, Quiet, SettingsView, WEEKDAYS, WebhookView, clock},
 };
 use crate::{
     error::AppError,
@@ -144,42 +144,6 @@ fn NotificationForm(
     let error = Signal::derive(move || save.value().get().and_then(Result::err));
     let saved = move || save.value().get().and_then(Result::ok);
     let s = view.settings;
-    let stored_zone = s.time_zone.clone();
-    let zone = RwSignal::new(s.time_zone.clone());
-    let detected = RwSignal::new(false);
-    Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        if stored_zone == "UTC"
-            && let Some(z) = browser_zone()
-            && z != "UTC"
-        {
-            zone.set(z);
-            detected.set(true);
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = &stored_zone;
-    });
-    let email_error = field_error(error, "alert_email");
-    let zone_error = field_error(error, "time_zone");
-    let quiet_start_error = field_error(error, "quiet_start");
-    let quiet_end_error = field_error(error, "quiet_end");
-    let initial_zone = s.time_zone.clone();
-    // a new address waiting for confirmation is what the field shows, so saving the form
-    // again keeps it waiting (and may send a fresh link)
-    let shown_email = view
-        .pending_email
-        .clone()
-        .or_else(|| s.alert_email.clone())
-        .unwrap_or_default();
-    let pending_note = view.pending_email.clone().map(|pending| {
-        let current = s
-            .alert_email
-            .clone()
-            .unwrap_or_else(|| view.sign_in_email.clone());
-        format!(
-            "Waiting for you to confirm {pending}: open the link we sent there. Until then alert email goes to {current}. Save again to get a new link."
-        )
-    });
     view! {
         <TroubleList trouble=view.trouble />
         <section class="mt-6 rounded-lg border border-slate-200 bg-white p-4 sm:p-6">
@@ -195,157 +159,16 @@ fn NotificationForm(
                 <ChannelChooser chosen=s.channels.clone() error>
                     "Push goes to every device below; webhooks to every endpoint below."
                 </ChannelChooser>
-                <Labelled
-                    label="Email address for alerts"
-                    id="settings-alert-email"
-                    key="alert_email"
+                <AlertAddress
+                    alert_email=s.alert_email.clone()
+                    pending=view.pending_email.clone()
+                    sign_in=view.sign_in_email.clone()
                     error
-                    hint=Some("Leave empty to use the address you sign in with.")
-                >
-                    <input
-                        id="settings-alert-email"
-                        name="alert_email"
-                        type="email"
-                        autocomplete="email"
-                        value=shown_email
-                        placeholder=view.sign_in_email.clone()
-                        class=INPUT
-                        aria-invalid=move || email_error().is_some().then_some("true")
-                        aria-describedby=described_by(
-                            error,
-                            "alert_email",
-                            "settings-alert-email",
-                            true,
-                        )
-                    />
-                </Labelled>
-                {pending_note
-                    .map(|note| {
-                        view! {
-                            <p class="-mt-3 rounded-md bg-amber-50 p-2 text-sm text-amber-900">
-                                {note}
-                            </p>
-                        }
-                    })}
+                />
                 <RhythmChooser chosen=s.rhythm />
-                <div class="grid gap-4 sm:grid-cols-2">
-                    <Labelled label="Digest hour" id="settings-digest-hour" key="digest_hour" error>
-                        <select id="settings-digest-hour" name="digest_hour" class=INPUT>
-                            {(0u8..24)
-                                .map(|h| {
-                                    view! {
-                                        <option value=h.to_string() selected=h == s.digest_hour>
-                                            {clock(u16::from(h) * 60)}
-                                        </option>
-                                    }
-                                })
-                                .collect_view()}
-                        </select>
-                    </Labelled>
-                    <Labelled
-                        label="Weekly digest day"
-                        id="settings-digest-day"
-                        key="digest_weekday"
-                        error
-                    >
-                        <select id="settings-digest-day" name="digest_weekday" class=INPUT>
-                            {WEEKDAYS
-                                .iter()
-                                .enumerate()
-                                .map(|(i, day)| {
-                                    let n = u8::try_from(i + 1).unwrap_or(1);
-                                    view! {
-                                        <option value=n.to_string() selected=n == s.digest_weekday>
-                                            {*day}
-                                        </option>
-                                    }
-                                })
-                                .collect_view()}
-                        </select>
-                    </Labelled>
-                </div>
-                <fieldset>
-                    <legend class="text-sm font-medium text-slate-800">"Quiet hours"</legend>
-                    <p id="settings-quiet-hint" class="text-sm text-slate-600">
-                        "Alerts that arrive in this window wait until it ends; nothing is dropped. It may cross midnight, like 22:00 to 07:00. Leave both empty for none."
-                    </p>
-                    <div class="mt-2 grid gap-4 sm:grid-cols-2">
-                        <Labelled label="From" id="settings-quiet-start" key="quiet_start" error>
-                            <input
-                                id="settings-quiet-start"
-                                name="quiet_start"
-                                type="time"
-                                value=s.quiet.map(|q| clock(q.start)).unwrap_or_default()
-                                class=INPUT
-                                aria-invalid=move || quiet_start_error().is_some().then_some("true")
-                                aria-describedby=described_by(
-                                    error,
-                                    "quiet_start",
-                                    "settings-quiet-start",
-                                    false,
-                                )
-                            />
-                        </Labelled>
-                        <Labelled label="Until" id="settings-quiet-end" key="quiet_end" error>
-                            <input
-                                id="settings-quiet-end"
-                                name="quiet_end"
-                                type="time"
-                                value=s.quiet.map(|q| clock(q.end)).unwrap_or_default()
-                                class=INPUT
-                                aria-invalid=move || quiet_end_error().is_some().then_some("true")
-                                aria-describedby=described_by(
-                                    error,
-                                    "quiet_end",
-                                    "settings-quiet-end",
-                                    false,
-                                )
-                            />
-                        </Labelled>
-                    </div>
-                </fieldset>
-                <Labelled
-                    label="Time zone"
-                    id="settings-time-zone"
-                    key="time_zone"
-                    error
-                    hint=Some("Quiet hours and digest times are in this zone.")
-                >
-                    <select
-                        id="settings-time-zone"
-                        name="time_zone"
-                        class=INPUT
-                        prop:value=move || zone.get()
-                        on:change=move |ev| zone.set(event_target_value(&ev))
-                        aria-invalid=move || zone_error().is_some().then_some("true")
-                        aria-describedby=described_by(
-                            error,
-                            "time_zone",
-                            "settings-time-zone",
-                            true,
-                        )
-                    >
-                        {view
-                            .zones
-                            .into_iter()
-                            .map(|z| {
-                                let selected = z == initial_zone;
-                                view! {
-                                    <option value=z.clone() selected=selected>
-                                        {z.clone()}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                </Labelled>
-                <Show when=move || detected.get()>
-                    <p role="status" class="text-sm text-emerald-800">
-                        {move || {
-                            format!("Detected from your browser: {}. Save to keep it.", zone.get())
-                        }}
-                    </p>
-                </Show>
+                <DigestTiming hour=s.digest_hour weekday=s.digest_weekday error />
+                <QuietHours quiet=s.quiet error />
+                <TimeZoneChoice zone=s.time_zone.clone() zones=view.zones error />
                 <div class="flex items-center gap-3">
                     <button
                         type="submit"
@@ -360,6 +183,206 @@ fn NotificationForm(
                 </div>
             </ActionForm>
         </section>
+    }
+}
+
+/// Where alert email goes: the field (a new address waits for its confirmation link, and
+/// the field shows it meanwhile, so saving again keeps it waiting).
+#[component]
+fn AlertAddress(
+    alert_email: Option<String>,
+    pending: Option<String>,
+    sign_in: String,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let email_error = field_error(error, "alert_email");
+    let shown_email = pending
+        .clone()
+        .or_else(|| alert_email.clone())
+        .unwrap_or_default();
+    let pending_note = pending.map(|pending| {
+        let current = alert_email.unwrap_or_else(|| sign_in.clone());
+        format!(
+            "Waiting for you to confirm {pending}: open the link we sent there. Until then alert email goes to {current}. Save again to get a new link."
+        )
+    });
+    view! {
+        <Labelled
+            label="Email address for alerts"
+            id="settings-alert-email"
+            key="alert_email"
+            error
+            hint=Some("Leave empty to use the address you sign in with.")
+        >
+            <input
+                id="settings-alert-email"
+                name="alert_email"
+                type="email"
+                autocomplete="email"
+                value=shown_email
+                placeholder=sign_in
+                class=INPUT
+                aria-invalid=move || email_error().is_some().then_some("true")
+                aria-describedby=described_by(error, "alert_email", "settings-alert-email", true)
+            />
+        </Labelled>
+        {pending_note
+            .map(|note| {
+                view! {
+                    <p class="-mt-3 rounded-md bg-amber-50 p-2 text-sm text-amber-900">{note}</p>
+                }
+            })}
+    }
+}
+
+/// When digests go out: the hour (daily and weekly) and the weekly one's day.
+#[component]
+fn DigestTiming(hour: u8, weekday: u8, error: Signal<Option<AppError>>) -> impl IntoView {
+    view! {
+        <div class="grid gap-4 sm:grid-cols-2">
+            <Labelled label="Digest hour" id="settings-digest-hour" key="digest_hour" error>
+                <select id="settings-digest-hour" name="digest_hour" class=INPUT>
+                    {(0u8..24)
+                        .map(|h| {
+                            view! {
+                                <option value=h.to_string() selected=h == hour>
+                                    {clock(u16::from(h) * 60)}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </Labelled>
+            <Labelled label="Weekly digest day" id="settings-digest-day" key="digest_weekday" error>
+                <select id="settings-digest-day" name="digest_weekday" class=INPUT>
+                    {WEEKDAYS
+                        .iter()
+                        .enumerate()
+                        .map(|(i, day)| {
+                            let n = u8::try_from(i + 1).unwrap_or(1);
+                            view! {
+                                <option value=n.to_string() selected=n == weekday>
+                                    {*day}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </Labelled>
+        </div>
+    }
+}
+
+/// The window in which alerts wait (it may cross midnight).
+#[component]
+fn QuietHours(quiet: Option<Quiet>, error: Signal<Option<AppError>>) -> impl IntoView {
+    let quiet_start_error = field_error(error, "quiet_start");
+    let quiet_end_error = field_error(error, "quiet_end");
+    view! {
+        <fieldset>
+            <legend class="text-sm font-medium text-slate-800">"Quiet hours"</legend>
+            <p id="settings-quiet-hint" class="text-sm text-slate-600">
+                "Alerts that arrive in this window wait until it ends; nothing is dropped. It may cross midnight, like 22:00 to 07:00. Leave both empty for none."
+            </p>
+            <div class="mt-2 grid gap-4 sm:grid-cols-2">
+                <Labelled label="From" id="settings-quiet-start" key="quiet_start" error>
+                    <input
+                        id="settings-quiet-start"
+                        name="quiet_start"
+                        type="time"
+                        value=quiet.map(|q| clock(q.start)).unwrap_or_default()
+                        class=INPUT
+                        aria-invalid=move || quiet_start_error().is_some().then_some("true")
+                        aria-describedby=described_by(
+                            error,
+                            "quiet_start",
+                            "settings-quiet-start",
+                            false,
+                        )
+                    />
+                </Labelled>
+                <Labelled label="Until" id="settings-quiet-end" key="quiet_end" error>
+                    <input
+                        id="settings-quiet-end"
+                        name="quiet_end"
+                        type="time"
+                        value=quiet.map(|q| clock(q.end)).unwrap_or_default()
+                        class=INPUT
+                        aria-invalid=move || quiet_end_error().is_some().then_some("true")
+                        aria-describedby=described_by(
+                            error,
+                            "quiet_end",
+                            "settings-quiet-end",
+                            false,
+                        )
+                    />
+                </Labelled>
+            </div>
+        </fieldset>
+    }
+}
+
+/// The person's time zone; while it is still the default (UTC), the browser's own is proposed.
+#[component]
+fn TimeZoneChoice(
+    zone: String,
+    zones: Vec<String>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let zone_error = field_error(error, "time_zone");
+    let initial_zone = zone.clone();
+    let stored_zone = zone.clone();
+    let zone = RwSignal::new(zone);
+    let detected = RwSignal::new(false);
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if stored_zone == "UTC"
+            && let Some(z) = browser_zone()
+            && z != "UTC"
+        {
+            zone.set(z);
+            detected.set(true);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &stored_zone;
+    });
+    view! {
+        <Labelled
+            label="Time zone"
+            id="settings-time-zone"
+            key="time_zone"
+            error
+            hint=Some("Quiet hours and digest times are in this zone.")
+        >
+            <select
+                id="settings-time-zone"
+                name="time_zone"
+                class=INPUT
+                prop:value=move || zone.get()
+                on:change=move |ev| zone.set(event_target_value(&ev))
+                aria-invalid=move || zone_error().is_some().then_some("true")
+                aria-describedby=described_by(error, "time_zone", "settings-time-zone", true)
+            >
+                {zones
+                    .into_iter()
+                    .map(|z| {
+                        let selected = z == initial_zone;
+                        view! {
+                            <option value=z.clone() selected=selected>
+                                {z.clone()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </Labelled>
+        <Show when=move || detected.get()>
+            <p role="status" class="text-sm text-emerald-800">
+                {move || {
+                    format!("Detected from your browser: {}. Save to keep it.", zone.get())
+                }}
+            </p>
+        </Show>
     }
 }
 
