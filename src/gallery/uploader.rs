@@ -329,6 +329,172 @@ fn PhotoTile(ctx: Photos, tile: Tile) -> impl IntoView {
     });
     let name = move || tile.name.get();
     let ready = move || matches!(tile.stage.get(), Stage::Ready(_));
+    view! {
+        <li
+            class="flex flex-col gap-1 rounded-lg border border-slate-200 bg-white p-2 shadow-sm aria-[grabbed=true]:opacity-50"
+            draggable=move || ready().to_string()
+            aria-grabbed=move || (ctx.dragging.get() == Some(key)).to_string()
+            on:dragstart=move |e: ev::DragEvent| {
+                ctx.dragging.set(Some(key));
+                #[cfg(feature = "hydrate")]
+                if let Some(d) = e.data_transfer() {
+                    let _ = d.set_data("text/plain", &format!("photo {key}"));
+                    d.set_effect_allowed("move");
+                }
+                #[cfg(not(feature = "hydrate"))]
+                let _ = e;
+            }
+            on:dragend=move |_| ctx.dragging.set(None)
+            on:dragover=move |e: ev::DragEvent| {
+                if ctx.dragging.get_untracked().is_some() {
+                    e.prevent_default();
+                }
+            }
+            on:drop=move |e: ev::DragEvent| {
+                if let Some(from) = ctx.dragging.get_untracked() {
+                    e.prevent_default();
+                    e.stop_propagation();
+                    ctx.dragging.set(None);
+                    ctx.move_to(from, index.get_untracked());
+                }
+            }
+        >
+            <TileImage ctx tile index />
+            <p class="truncate text-sm text-slate-800" title=name>
+                {name}
+            </p>
+            <TileState ctx tile index />
+        </li>
+    }
+}
+
+/// A tile's picture: the processed thumbnail, or the local preview while it uploads; the
+/// first ready photo is marked as the cover.
+#[component]
+fn TileImage(ctx: Photos, tile: Tile, index: Memo<usize>) -> impl IntoView {
+    let key = tile.key;
+    let name = move || tile.name.get();
+    // the first ready photo is the cover (as on the server)
+    let is_cover = move || {
+        ctx.tiles.with(|t| {
+            t.iter()
+                .find(|x| matches!(x.stage.get(), Stage::Ready(_)))
+                .is_some_and(|x| x.key == key)
+        })
+    };
+    view! {
+        <div class="relative aspect-[4/3] overflow-hidden rounded bg-slate-100">
+            {move || match tile.stage.get() {
+                Stage::Ready(p) => {
+                    let (w, h) = p.size();
+                    view! {
+                        <img
+                            src=p.src_for(320).to_string()
+                            width=w
+                            height=h
+                            alt=format!("Photo {}: {}", index.get() + 1, name())
+                            draggable="false"
+                            class="h-full w-full object-cover"
+                        />
+                    }
+                        .into_any()
+                }
+                _ => {
+                    match tile.preview.get() {
+                        Some(url) => {
+                            view! {
+                                <img
+                                    src=url
+                                    alt=""
+                                    draggable="false"
+                                    class="h-full w-full object-cover opacity-60"
+                                />
+                            }
+                                .into_any()
+                        }
+                        None => view! { <span></span> }.into_any(),
+                    }
+                }
+            }} <Show when=is_cover>
+                <span class="absolute left-1 top-1 rounded bg-emerald-700 px-1.5 py-0.5 text-xs font-semibold text-white">
+                    "Cover"
+                </span>
+            </Show>
+        </div>
+    }
+}
+
+/// Where a tile's upload stands: waiting, a progress bar, processing, the refusal (with
+/// Remove), deleting, or, once ready, its actions.
+#[component]
+fn TileState(ctx: Photos, tile: Tile, index: Memo<usize>) -> impl IntoView {
+    let key = tile.key;
+    let name = move || tile.name.get();
+    view! {
+        {move || match tile.stage.get() {
+            Stage::Waiting => {
+                view! { <p class="text-sm text-slate-600">"Waiting to upload…"</p> }.into_any()
+            }
+            Stage::Uploading(done) => {
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    clippy::cast_sign_loss,
+                    reason = "0..=100"
+                )]
+                let percent = (done * 100.0).round().clamp(0.0, 100.0) as u32;
+                view! {
+                    <div class="flex items-center gap-2">
+                        <progress
+                            class="h-2 w-full"
+                            max="100"
+                            value=percent
+                            aria-label=format!("Uploading {}", name())
+                        ></progress>
+                        <span class="text-xs text-slate-600">{format!("{percent}%")}</span>
+                    </div>
+                }
+                    .into_any()
+            }
+            Stage::Processing => {
+                view! { <p class="text-sm text-slate-600">"Processing…"</p> }.into_any()
+            }
+            Stage::Failed(message) | Stage::Refused(message) => {
+                view! {
+                    <p role="alert" class="text-sm text-red-800">
+                        {message}
+                    </p>
+                    <button
+                        type="button"
+                        class=TILE_BUTTON
+                        aria-label=move || format!("Remove {}", name())
+                        on:click=move |_| {
+                            if let Some(id) = tile.id.get_untracked() {
+                                leptos::task::spawn_local(async move {
+                                    ctx.delete_on_server(id).await;
+                                });
+                            }
+                            ctx.remove(key);
+                        }
+                    >
+                        "Remove"
+                    </button>
+                }
+                    .into_any()
+            }
+            Stage::Ready(_) if tile.deleting.get() => {
+                view! { <p class="text-sm text-slate-600">"Deleting…"</p> }.into_any()
+            }
+            Stage::Ready(_) => view! { <TileActions ctx tile index /> }.into_any(),
+        }}
+    }
+}
+
+/// A ready photo's actions: make cover, earlier, later, delete (with its confirmation). The
+/// keyboard stays on the tile as it moves.
+#[component]
+fn TileActions(ctx: Photos, tile: Tile, index: Memo<usize>) -> impl IntoView {
+    let key = tile.key;
+    let name = move || tile.name.get();
     let is_last = move || index.get() + 1 == ctx.tiles.with(Vec::len);
     let label = move || format!("photo {} ({})", index.get() + 1, name());
     let move_by = move |delta: isize| {
@@ -348,14 +514,6 @@ fn PhotoTile(ctx: Photos, tile: Tile) -> impl IntoView {
         browser::focus(&format!("photo-{key}-{button}"));
         #[cfg(not(feature = "hydrate"))]
         let _ = button;
-    };
-    // the first ready photo is the cover (as on the server)
-    let is_cover = move || {
-        ctx.tiles.with(|t| {
-            t.iter()
-                .find(|x| matches!(x.stage.get(), Stage::Ready(_)))
-                .is_some_and(|x| x.key == key)
-        })
     };
     let refocus = move |_what: &'static str| {
         #[cfg(feature = "hydrate")]
@@ -387,217 +545,82 @@ fn PhotoTile(ctx: Photos, tile: Tile) -> impl IntoView {
     };
 
     view! {
-        <li
-            class="flex flex-col gap-1 rounded-lg border border-slate-200 bg-white p-2 shadow-sm aria-[grabbed=true]:opacity-50"
-            draggable=move || ready().to_string()
-            aria-grabbed=move || (ctx.dragging.get() == Some(key)).to_string()
-            on:dragstart=move |e: ev::DragEvent| {
-                ctx.dragging.set(Some(key));
-                #[cfg(feature = "hydrate")]
-                if let Some(d) = e.data_transfer() {
-                    let _ = d.set_data("text/plain", &format!("photo {key}"));
-                    d.set_effect_allowed("move");
-                }
-                #[cfg(not(feature = "hydrate"))]
-                let _ = e;
-            }
-            on:dragend=move |_| ctx.dragging.set(None)
-            on:dragover=move |e: ev::DragEvent| {
-                if ctx.dragging.get_untracked().is_some() {
-                    e.prevent_default();
-                }
-            }
-            on:drop=move |e: ev::DragEvent| {
-                if let Some(from) = ctx.dragging.get_untracked() {
-                    e.prevent_default();
-                    e.stop_propagation();
-                    ctx.dragging.set(None);
-                    ctx.move_to(from, index.get_untracked());
-                }
-            }
-        >
-            <div class="relative aspect-[4/3] overflow-hidden rounded bg-slate-100">
-                {move || match tile.stage.get() {
-                    Stage::Ready(p) => {
-                        let (w, h) = p.size();
-                        view! {
-                            <img
-                                src=p.src_for(320).to_string()
-                                width=w
-                                height=h
-                                alt=format!("Photo {}: {}", index.get() + 1, name())
-                                draggable="false"
-                                class="h-full w-full object-cover"
-                            />
-                        }
-                            .into_any()
-                    }
-                    _ => {
-                        match tile.preview.get() {
-                            Some(url) => {
-                                view! {
-                                    <img
-                                        src=url
-                                        alt=""
-                                        draggable="false"
-                                        class="h-full w-full object-cover opacity-60"
-                                    />
+        <Show
+            when=move || tile.confirming.get()
+            fallback=move || {
+                view! {
+                    <div class="flex flex-wrap gap-1">
+                        <Show when=move || { index.get() > 0 }>
+                            <button
+                                type="button"
+                                class=TILE_BUTTON
+                                aria-label=move || format!("Make {} the cover", label())
+                                on:click=move |_| {
+                                    ctx.move_to(key, 0);
+                                    refocus("later");
                                 }
-                                    .into_any()
-                            }
-                            None => view! { <span></span> }.into_any(),
-                        }
-                    }
-                }} <Show when=is_cover>
-                    <span class="absolute left-1 top-1 rounded bg-emerald-700 px-1.5 py-0.5 text-xs font-semibold text-white">
-                        "Cover"
-                    </span>
-                </Show>
-            </div>
-            <p class="truncate text-sm text-slate-800" title=name>
-                {name}
-            </p>
-            {move || match tile.stage.get() {
-                Stage::Waiting => {
-                    view! { <p class="text-sm text-slate-600">"Waiting to upload…"</p> }
-                        .into_any()
-                }
-                Stage::Uploading(done) => {
-                    #[expect(
-                        clippy::cast_possible_truncation,
-                        clippy::cast_sign_loss,
-                        reason = "0..=100"
-                    )]
-                    let percent = (done * 100.0).round().clamp(0.0, 100.0) as u32;
-                    view! {
-                        <div class="flex items-center gap-2">
-                            <progress
-                                class="h-2 w-full"
-                                max="100"
-                                value=percent
-                                aria-label=format!("Uploading {}", name())
-                            ></progress>
-                            <span class="text-xs text-slate-600">{format!("{percent}%")}</span>
-                        </div>
-                    }
-                        .into_any()
-                }
-                Stage::Processing => {
-                    view! { <p class="text-sm text-slate-600">"Processing…"</p> }.into_any()
-                }
-                Stage::Failed(message) | Stage::Refused(message) => {
-                    view! {
-                        <p role="alert" class="text-sm text-red-800">
-                            {message}
-                        </p>
+                            >
+                                "Make cover"
+                            </button>
+                        </Show>
+                        <button
+                            type="button"
+                            id=format!("photo-{key}-earlier")
+                            class=TILE_BUTTON
+                            aria-label=move || format!("Move {} earlier", label())
+                            disabled=move || index.get() == 0
+                            on:click=move |_| move_by(-1)
+                        >
+                            "↑ Earlier"
+                        </button>
+                        <button
+                            type="button"
+                            id=format!("photo-{key}-later")
+                            class=TILE_BUTTON
+                            aria-label=move || format!("Move {} later", label())
+                            disabled=is_last
+                            on:click=move |_| move_by(1)
+                        >
+                            "↓ Later"
+                        </button>
                         <button
                             type="button"
                             class=TILE_BUTTON
-                            aria-label=move || format!("Remove {}", name())
+                            id=format!("photo-{key}-delete")
+                            aria-label=move || format!("Delete {}", label())
                             on:click=move |_| {
-                                if let Some(id) = tile.id.get_untracked() {
-                                    leptos::task::spawn_local(async move {
-                                        ctx.delete_on_server(id).await;
-                                    });
-                                }
-                                ctx.remove(key);
+                                tile.confirming.set(true);
+                                refocus("keep");
                             }
                         >
-                            "Remove"
+                            "Delete"
                         </button>
+                    </div>
+                }
+            }
+        >
+            <div class="flex flex-wrap items-center gap-1" role="group" aria-label="Confirm">
+                <span class="text-xs text-slate-800">"Delete this photo?"</span>
+                <button
+                    type="button"
+                    class="rounded bg-red-700 px-2 py-1 text-xs font-semibold text-white hover:bg-red-800"
+                    on:click=confirm_delete
+                >
+                    "Yes, delete"
+                </button>
+                <button
+                    type="button"
+                    class=TILE_BUTTON
+                    id=format!("photo-{key}-keep")
+                    on:click=move |_| {
+                        tile.confirming.set(false);
+                        refocus("delete");
                     }
-                        .into_any()
-                }
-                Stage::Ready(_) if tile.deleting.get() => {
-                    view! { <p class="text-sm text-slate-600">"Deleting…"</p> }.into_any()
-                }
-                Stage::Ready(_) => {
-                    view! {
-                        <Show
-                            when=move || tile.confirming.get()
-                            fallback=move || {
-                                view! {
-                                    <div class="flex flex-wrap gap-1">
-                                        <Show when=move || { index.get() > 0 }>
-                                            <button
-                                                type="button"
-                                                class=TILE_BUTTON
-                                                aria-label=move || format!("Make {} the cover", label())
-                                                on:click=move |_| {
-                                                    ctx.move_to(key, 0);
-                                                    refocus("later");
-                                                }
-                                            >
-                                                "Make cover"
-                                            </button>
-                                        </Show>
-                                        <button
-                                            type="button"
-                                            id=format!("photo-{key}-earlier")
-                                            class=TILE_BUTTON
-                                            aria-label=move || format!("Move {} earlier", label())
-                                            disabled=move || index.get() == 0
-                                            on:click=move |_| move_by(-1)
-                                        >
-                                            "↑ Earlier"
-                                        </button>
-                                        <button
-                                            type="button"
-                                            id=format!("photo-{key}-later")
-                                            class=TILE_BUTTON
-                                            aria-label=move || format!("Move {} later", label())
-                                            disabled=is_last
-                                            on:click=move |_| move_by(1)
-                                        >
-                                            "↓ Later"
-                                        </button>
-                                        <button
-                                            type="button"
-                                            class=TILE_BUTTON
-                                            id=format!("photo-{key}-delete")
-                                            aria-label=move || format!("Delete {}", label())
-                                            on:click=move |_| {
-                                                tile.confirming.set(true);
-                                                refocus("keep");
-                                            }
-                                        >
-                                            "Delete"
-                                        </button>
-                                    </div>
-                                }
-                            }
-                        >
-                            <div
-                                class="flex flex-wrap items-center gap-1"
-                                role="group"
-                                aria-label="Confirm"
-                            >
-                                <span class="text-xs text-slate-800">"Delete this photo?"</span>
-                                <button
-                                    type="button"
-                                    class="rounded bg-red-700 px-2 py-1 text-xs font-semibold text-white hover:bg-red-800"
-                                    on:click=confirm_delete
-                                >
-                                    "Yes, delete"
-                                </button>
-                                <button
-                                    type="button"
-                                    class=TILE_BUTTON
-                                    id=format!("photo-{key}-keep")
-                                    on:click=move |_| {
-                                        tile.confirming.set(false);
-                                        refocus("delete");
-                                    }
-                                >
-                                    "Keep"
-                                </button>
-                            </div>
-                        </Show>
-                    }
-                        .into_any()
-                }
-            }}
-        </li>
+                >
+                    "Keep"
+                </button>
+            </div>
+        </Show>
     }
 }
 
