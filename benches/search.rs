@@ -11,7 +11,9 @@
 use leptos::prelude::LeptosOptions;
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::SliceRandom};
 use scout::{
-    listings::{engine::Ask, model::Money, repo, search::SearchQuery, service},
+    listings::{
+        model::Money, repo, search::engine::Ask, search::query::SearchQuery, search::service,
+    },
     server::{config::Config, embedded_pg::EmbeddedPostgres, seed, state::AppState},
 };
 use sqlx::postgres::PgPoolOptions;
@@ -110,7 +112,9 @@ fn searches(n: usize) -> Vec<String> {
             match i % 4 {
                 0 => parts.push(format!(
                     "q={}",
-                    scout::listings::search::encode_component(TEXT.choose(&mut rng).unwrap())
+                    scout::listings::search::query::encode_component(
+                        TEXT.choose(&mut rng).unwrap()
+                    )
                 )),
                 1 => {
                     let q = format!(
@@ -120,7 +124,7 @@ fn searches(n: usize) -> Vec<String> {
                     );
                     parts.push(format!(
                         "q={}",
-                        scout::listings::search::encode_component(&q)
+                        scout::listings::search::query::encode_component(&q)
                     ));
                 }
                 2 => parts.push(format!("make={}", MAKES.choose(&mut rng).unwrap())),
@@ -263,7 +267,7 @@ async fn main() -> anyhow::Result<()> {
         let t = Instant::now();
         let f = service::resolve_filters(&state, &query).await.unwrap();
         resolve.push(t.elapsed());
-        let bounds: Vec<i64> = scout::listings::filters::price_bounds(query.currency)
+        let bounds: Vec<i64> = scout::listings::search::filters::price_bounds(query.currency)
             .iter()
             .map(|&v| catalog.to_eur_minor(Money::new(v * 100, query.currency)))
             .collect();
@@ -332,7 +336,7 @@ async fn main() -> anyhow::Result<()> {
     sqlx::query("set auto_explain.log_min_duration = 0")
         .execute(&mut *conn)
         .await?;
-    let words = scout::listings::search::TextQuery::parse(&query.q).words;
+    let words = scout::listings::search::query::TextQuery::parse(&query.q).words;
     repo::corrections(&mut *conn, &words).await?;
     let f = service::resolve_filters(&state, &query).await.unwrap();
     let ids: Vec<i64> = engine

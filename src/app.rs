@@ -4,10 +4,10 @@ use crate::{
     accounts::pages::{Auth, SignInPage, SignUpPage},
     alerts::pages::{AlertPreviewPage, AlertsPage},
     listings::{
-        collections_page::{ComparePage, FavoritesPage},
+        collections::page::{ComparePage, FavoritesPage},
         detail_page::ListingPage,
-        search_page::SearchPage,
-        selling_page::{EditListingPage, MyListingsPage, SellPage},
+        search::page::SearchPage,
+        selling::page::{EditListingPage, MyListingsPage, SellPage},
     },
     notifications::{
         inbox_page::{InboxLink, InboxPage, Unread},

@@ -3,7 +3,7 @@
 //! `diesel (navi OR navigation) -accident "one owner"`. Matching ignores case and accents the
 //! way search does (`listings::search::normalise`), whole words only.
 
-use crate::listings::search::normalise;
+use crate::listings::search::query::normalise;
 use std::collections::HashSet;
 
 /// The most words and phrases one expression may hold.

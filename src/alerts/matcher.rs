@@ -25,8 +25,8 @@
 
 use super::keywords::{Expr, Text};
 use crate::listings::{
-    engine::{self, Index, Row},
-    filters::Filters,
+    search::engine::{self, Index, Row},
+    search::filters::Filters,
 };
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -1161,9 +1161,9 @@ mod tests {
         );
     }
 
-    fn word(w: &str) -> crate::listings::search::TextMatch {
-        crate::listings::search::TextMatch {
-            groups: vec![vec![crate::listings::search::Term {
+    fn word(w: &str) -> crate::listings::search::query::TextMatch {
+        crate::listings::search::query::TextMatch {
+            groups: vec![vec![crate::listings::search::query::Term {
                 word: w.into(),
                 prefix: false,
             }]],

@@ -7,9 +7,9 @@ use super::{
     matcher::Rule,
 };
 use crate::listings::{
-    engine::Row,
-    filters::Filters,
-    search::{Term, TextMatch},
+    search::engine::Row,
+    search::filters::Filters,
+    search::query::{Term, TextMatch},
 };
 use rand::{Rng, rngs::StdRng};
 use time::OffsetDateTime;

@@ -11,10 +11,11 @@ use crate::{
     error::AppError,
     format::ago,
     listings::{
-        engine,
+        cards,
         model::{EventKind, Money},
-        search::SearchQuery,
-        service as listings,
+        search::engine,
+        search::query::SearchQuery,
+        search::service as search,
         wire::ListingCard,
     },
     notifications::{
@@ -70,7 +71,7 @@ pub async fn create(
         ));
     }
     let (_, _, ignored) =
-        listings::resolve_criteria(state, &SearchQuery::from_query_string(&search)).await?;
+        search::resolve_criteria(state, &SearchQuery::from_query_string(&search)).await?;
     if !ignored.is_empty() {
         return Err(AppError::invalid_field(
             "search",
@@ -149,7 +150,7 @@ pub async fn overview(state: &AppState, account: Uuid) -> Result<AlertsOverview,
     let mut rules = Vec::new();
     for r in repo::rules_of(&state.pool, account).await? {
         let query = SearchQuery::from_query_string(&r.rule.search);
-        let (_, chips, _) = listings::resolve_criteria(state, &query).await?;
+        let (_, chips, _) = search::resolve_criteria(state, &query).await?;
         rules.push(RuleSummary {
             id: r.rule.rule_id,
             fields: r.rule.fields(),
@@ -182,7 +183,7 @@ pub async fn preview(
         .ok_or(AppError::NotFound)?;
     let mut query = SearchQuery::from_query_string(&rule.search);
     query.page_size = 100;
-    let mut cards = listings::search(state, &query).await?.cards;
+    let mut cards = search::search(state, &query).await?.cards;
     let wanted = keywords::parse(&rule.keywords).ok().flatten();
     let excluded = keywords::parse_list(&rule.excluded).ok().flatten();
     if wanted.is_some() || excluded.is_some() {
@@ -199,7 +200,7 @@ pub async fn preview(
             })
         });
     }
-    listings::annotate(state, Some(account), &mut cards).await?;
+    cards::annotate(state, Some(account), &mut cards).await?;
     Ok((rule.name, cards))
 }
 
@@ -220,7 +221,7 @@ struct Compiled {
 
 async fn compile(state: &AppState, row: &RuleRow) -> Result<Compiled, AppError> {
     let query = SearchQuery::from_query_string(&row.search);
-    let (filters, chips, ignored) = listings::resolve_criteria(state, &query).await?;
+    let (filters, chips, ignored) = search::resolve_criteria(state, &query).await?;
     if !ignored.is_empty() {
         // a make, model or city that no longer exists: matching without it would tell of
         // far more than was asked for
@@ -382,7 +383,7 @@ impl Worker {
             let title = format!(
                 "{} · {}",
                 listing.title,
-                Money::new(listing.price_minor, listings::currency(&listing.currency)).format()
+                Money::new(listing.price_minor, cards::currency(&listing.currency)).format()
             );
             let key = trigger_key(event);
             let mut heard = std::collections::HashSet::new();
@@ -467,7 +468,7 @@ impl Worker {
 
 /// "price dropped 1,500 BGN (to 23,500 BGN)", "just listed", ...
 fn what_happened(e: &Event) -> String {
-    let cur = listings::currency(e.currency.as_deref().unwrap_or("BGN"));
+    let cur = cards::currency(e.currency.as_deref().unwrap_or("BGN"));
     match (e.kind, e.old_price_minor, e.new_price_minor) {
         (EventKind::PriceDrop, Some(old), Some(new)) => format!(
             "price dropped {} (to {})",

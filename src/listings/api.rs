@@ -2,18 +2,18 @@
 //! use GET with stable addresses, so a result page is a shareable, cacheable URL. Each one:
 //! parse -> who is asking -> repo -> answer.
 
-use super::wire::{FormOptions, ListingDetail, SearchResults};
 use crate::error::AppError;
+use crate::listings::wire::{FormOptions, ListingDetail, SearchResults};
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 
 /// Search results for a URL query string (`make=bmw&q=x5+<25000`).
 #[server(prefix = "/api", endpoint = "listings/search", input = GetUrl)]
 pub async fn search_listings(query: String) -> Result<SearchResults, AppError> {
     let state = crate::server::state::AppState::from_context()?;
-    let query = super::search::SearchQuery::from_query_string(&query);
+    let query = crate::listings::search::query::SearchQuery::from_query_string(&query);
     let viewer = crate::accounts::api::current_account_id().await?;
-    let mut results = super::service::search(&state, &query).await?;
-    super::service::annotate(&state, viewer, &mut results.cards).await?;
+    let mut results = crate::listings::search::service::search(&state, &query).await?;
+    crate::listings::cards::annotate(&state, viewer, &mut results.cards).await?;
     Ok(results)
 }
 
@@ -31,7 +31,7 @@ pub async fn get_listing(id: i64, cur: Option<String>) -> Result<ListingDetail, 
     let viewer = crate::accounts::api::current_account_id().await?;
     let currency = cur
         .as_deref()
-        .and_then(super::model::Currency::parse)
+        .and_then(crate::listings::model::Currency::parse)
         .unwrap_or_default();
-    super::service::listing_detail(&state, id, viewer, currency).await
+    crate::listings::cards::listing_detail(&state, id, viewer, currency).await
 }

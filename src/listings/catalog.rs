@@ -2,9 +2,9 @@
 //! makes, models, their aliases, cities, equipment and currency rates. It turns slugs into
 //! ids, feeds the smart query box its names, and converts money between currencies.
 
-use super::{
+use crate::listings::{
     model::{Currency, Money},
-    search::{Name, Understood, Vocabulary, normalise},
+    search::query::{Name, Understood, Vocabulary, normalise},
     wire::{CityOption, EquipmentOption, FormOptions, MakeOption, ModelOption},
 };
 use sqlx::PgExecutor;
@@ -140,7 +140,7 @@ impl Catalog {
     /// What the search form offers.
     pub fn options(&self) -> FormOptions {
         FormOptions {
-            years: super::model::year_range(time::OffsetDateTime::now_utc().year())
+            years: crate::listings::model::year_range(time::OffsetDateTime::now_utc().year())
                 .rev()
                 .collect(),
             makes: self

@@ -2,10 +2,10 @@
 //! "back to results"; title, description, canonical URL and schema.org JSON-LD for search
 //! engines. Server-rendered whole (`SsrMode::Async`).
 
-use super::{
+use crate::listings::{
     api::get_listing,
     model::{Status, group_thousands},
-    search::SearchQuery,
+    search::query::SearchQuery,
     wire::ListingDetail,
 };
 use crate::{

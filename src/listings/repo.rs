@@ -6,9 +6,9 @@
 //! (`search_page`, `count`, `facet_counts`) is its plain, obviously-right definition, which
 //! tests/listings.rs checks the index against on random searches.
 
-use super::{
-    filters::{Facet, Filters, YEAR_BUCKETS},
-    search::Sort,
+use crate::listings::{
+    search::filters::{Facet, Filters, YEAR_BUCKETS},
+    search::query::Sort,
 };
 use sqlx::{PgExecutor, PgPool, Postgres, QueryBuilder};
 use time::OffsetDateTime;

@@ -2,7 +2,7 @@
 //! results with facets and chips, a listing's detail, the form's options. Plain data: the
 //! server builds them (`service`), pages read them.
 
-use super::model::{Money, SellerType, Status};
+use crate::listings::model::{Money, SellerType, Status};
 use serde::{Deserialize, Serialize};
 
 /// A result card.

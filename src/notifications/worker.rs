@@ -19,7 +19,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    listings::{repo as listings_repo, service as listings, wire::ListingCard},
+    listings::{cards, repo as listings_repo, wire::ListingCard},
     server::state::AppState,
 };
 use std::collections::{BTreeMap, HashMap};
@@ -189,10 +189,10 @@ pub async fn deliver_step(state: &AppState) -> Result<usize, AppError> {
         .await?
         .iter()
         .map(|row| {
-            let cur = listings::currency(&row.currency);
+            let cur = cards::currency(&row.currency);
             (
                 row.listing_id,
-                listings::card(row, &catalog, &state.media, cur, now),
+                cards::card(row, &catalog, &state.media, cur, now),
             )
         })
         .collect();

@@ -5,7 +5,7 @@ use crate::{
     accounts::password::Passwords,
     error::AppError,
     gallery::store::MediaStore,
-    listings::{catalog::Catalog, engine::SearchEngine},
+    listings::{catalog::Catalog, search::engine::SearchEngine},
     server::config::Config,
 };
 use axum::extract::FromRef;

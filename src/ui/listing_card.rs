@@ -2,7 +2,7 @@
 //! listings, an alert's preview), with its Save and Compare buttons.
 
 use crate::listings::{
-    collections::{COMPARE_MAX, ToggleCompare, ToggleFavorite},
+    collections::api::{COMPARE_MAX, ToggleCompare, ToggleFavorite},
     model::Status,
     wire::ListingCard,
 };

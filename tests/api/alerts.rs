@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use scout::{
     alerts::{repo, service::Worker},
     error::AppError,
-    listings::search::encode_component,
+    listings::search::query::encode_component,
     notifications::{
         model::{Channel, Rhythm},
         notices::{Recorder, Route},

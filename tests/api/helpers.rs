@@ -13,7 +13,7 @@ use scout::{
     alerts::{model::AlertsOverview, service::Worker},
     error::AppError,
     gallery::model::SellerPhotos,
-    listings::search::encode_component,
+    listings::search::query::encode_component,
     notifications::{
         model::{Inbox, SettingsView},
         worker as deliveries,

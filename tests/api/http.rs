@@ -9,7 +9,7 @@ use axum::{
 };
 use scout::{
     error::AppError,
-    listings::search::encode_component,
+    listings::search::query::encode_component,
     server::{config::Config, config::PublicUrl},
 };
 use sqlx::PgPool;

@@ -6,7 +6,7 @@
 use axum::http::StatusCode;
 use scout::listings::{
     demo,
-    search::encode_component,
+    search::query::encode_component,
     wire::{ListingDetail, SearchResults},
 };
 use sqlx::PgPool;
@@ -370,11 +370,11 @@ async fn robots_and_sitemaps_list_published_listings(pool: PgPool) {
 async fn the_index_answers_exactly_what_sql_answers(pool: PgPool) {
     use rand::{Rng, SeedableRng, rngs::StdRng, seq::SliceRandom};
     use scout::listings::{
-        engine::Ask,
-        filters::{Facet, price_bounds},
         repo::{self, Cursor},
-        search::{SearchQuery, Sort},
-        service,
+        search::engine::Ask,
+        search::filters::{Facet, price_bounds},
+        search::query::{SearchQuery, Sort},
+        search::service,
     };
     let private = seller(&pool, "p@example.com").await;
     let dealer = seller(&pool, "d@example.com").await;

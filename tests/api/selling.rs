@@ -10,9 +10,9 @@ use scout::{
         model::{PhotoState, SellerPhoto},
     },
     listings::{
-        collections::Comparison,
-        search::encode_component,
-        selling::{EditForm, MyListings},
+        collections::api::Comparison,
+        search::query::encode_component,
+        selling::api::{EditForm, MyListings},
         wire::ListingCard,
         wire::{ListingDetail, SearchResults},
     },

@@ -10,11 +10,11 @@
 //! `live`, which every search intersects with. Dead slots are reclaimed by a rebuild once they
 //! outnumber a quarter of the live ones.
 
-use super::{
+use crate::listings::{
     catalog::Catalog,
-    filters::{Facet, Filters, YEAR_BUCKETS, price_bounds},
     model::{Currency, Money},
-    search::{Sort, Term, TextMatch},
+    search::filters::{Facet, Filters, YEAR_BUCKETS, price_bounds},
+    search::query::{Sort, Term, TextMatch},
 };
 use roaring::{MultiOps, RoaringBitmap};
 use std::collections::{BTreeMap, HashMap};
@@ -489,7 +489,9 @@ impl Index {
         make_of_model: HashMap<i32, i32>,
     ) -> Index {
         let this_year = OffsetDateTime::now_utc().year();
-        let mut years: Vec<i64> = super::model::year_range(this_year).map(i64::from).collect();
+        let mut years: Vec<i64> = crate::listings::model::year_range(this_year)
+            .map(i64::from)
+            .collect();
         years.extend(YEAR_BUCKETS.iter().map(|y| i64::from(*y)));
         let col = |f: &dyn Fn(&Ranged) -> Option<i64>| ranges.iter().map(f).collect::<Vec<_>>();
         Index {

@@ -1,6 +1,6 @@
 //! The Favorites page and the comparison table.
 
-use super::collections::{Comparison, compare_listings, list_favorites};
+use crate::listings::collections::api::{Comparison, compare_listings, list_favorites};
 use crate::{error::AppError, ui::listing_card::Card};
 use leptos::prelude::*;
 use leptos_meta::Title;

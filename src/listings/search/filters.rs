@@ -2,10 +2,10 @@
 //! cents, metres), and the facets whose values are counted. `engine` answers `Filters` from
 //! memory; `repo` answers the same `Filters` in SQL (its plain definition).
 
-use super::{
+use crate::listings::{
     catalog::Catalog,
     model::Currency,
-    search::{Criteria, TextMatch},
+    search::query::{Criteria, TextMatch},
 };
 
 /// A search, resolved against the catalog into what SQL compares: ids, euro cents, metres.

@@ -2,14 +2,14 @@
 //! status. Plain forms that post without JavaScript (a failed submit comes back with what
 //! was typed and a message on each field) and stay on the page with it.
 
-use super::{
+use crate::listings::{
     api::search_form_options,
-    editing::{DESCRIPTION_MAX_CHARS, ListingForm, TITLE_MAX_CHARS},
     model::{Body, Colour, Condition, Currency, Fuel, SellerType, Status, Transmission, Vat},
-    selling::{
+    selling::api::{
         DeleteListing, EditForm, MyListings, SaveListing, SetListingStatus, list_my_listings,
         load_listing_form,
     },
+    selling::form::{DESCRIPTION_MAX_CHARS, ListingForm, TITLE_MAX_CHARS},
     wire::{EquipmentOption, FormOptions},
 };
 use crate::ui::listing_card::Card;

@@ -2,10 +2,10 @@
 //! plain form and links; once hydrated, changing a filter or typing (debounced) navigates
 //! client-side and the results update in place.
 
-use super::{
+use crate::listings::{
     api::{search_form_options, search_listings},
     model::{Body, Colour, Condition, Currency, Fuel, SellerType, Transmission, group_thousands},
-    search::{PAGE_SIZES, SearchQuery, Sort, encode_component},
+    search::query::{PAGE_SIZES, SearchQuery, Sort, encode_component},
     wire::{Chip, FacetGroup, FormOptions, SearchResults},
 };
 use crate::{

@@ -2,10 +2,10 @@
 //! failed submit loses nothing) and what it becomes once read ([`ListingDraft`]), for both
 //! targets. Drafts may be incomplete; publishing needs what buyers filter on.
 
-use super::model::{
+use crate::error::FieldErrors;
+use crate::listings::model::{
     Body, Colour, Condition, Currency, Fuel, Money, SellerType, Transmission, Vat, Vin, year_range,
 };
-use crate::error::FieldErrors;
 use serde::{Deserialize, Serialize};
 
 pub const TITLE_MAX_CHARS: usize = 120;
