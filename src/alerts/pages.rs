@@ -15,7 +15,7 @@ use crate::{
         BUTTON, FormAlert, INPUT, LABEL, LINK, Labelled, PRIMARY_BUTTON,
         channels::{ChannelChooser, RhythmChooser},
         described_by, field_error,
-        listing_card::Card,
+        listing_card::CardGrid,
         load_failed, sign_in_prompt,
     },
 };
@@ -506,21 +506,7 @@ pub fn AlertPreviewPage() -> impl IntoView {
                                 <p role="status" class="mt-2 text-slate-700">
                                     {count}
                                 </p>
-                                <ul
-                                    aria-label="Matching listings"
-                                    class="mt-4 grid gap-4 sm:grid-cols-2 lg:grid-cols-3"
-                                >
-                                    {cards
-                                        .into_iter()
-                                        .map(|card| {
-                                            view! {
-                                                <li>
-                                                    <Card card />
-                                                </li>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </ul>
+                                <CardGrid label="Matching listings" cards />
                             }
                                 .into_any()
                         }

@@ -14,7 +14,7 @@ use crate::{
     ui::{
         FormAlert, INPUT, LABEL, LINK, Labelled, PRIMARY_BUTTON,
         channels::{ChannelChooser, RhythmChooser},
-        described_by, field_error,
+        described_by, field_error, load_failed, sign_in_prompt,
     },
 };
 use leptos::prelude::*;
@@ -111,24 +111,9 @@ pub fn SettingsPage() -> impl IntoView {
                                 .into_any()
                         }
                         Err(AppError::Unauthorized { .. }) => {
-                            view! {
-                                <p class="mt-4 text-slate-700">
-                                    <a class=LINK href="/sign-in">
-                                        "Sign in"
-                                    </a>
-                                    " to change your settings."
-                                </p>
-                            }
-                                .into_any()
+                            sign_in_prompt(" to change your settings.")
                         }
-                        Err(e) => {
-                            view! {
-                                <p role="alert" class="mt-4 text-red-800">
-                                    {e.to_string()}
-                                </p>
-                            }
-                                .into_any()
-                        }
+                        Err(e) => load_failed(e),
                     }
                 })}
             </Transition>

@@ -187,3 +187,22 @@ pub fn CompareButton(listing_id: i64, title: String, compared: bool) -> impl Int
         </ActionForm>
     }
 }
+
+/// A grid of cards, named for screen readers by `label` ("Saved listings").
+#[component]
+pub fn CardGrid(label: &'static str, cards: Vec<ListingCard>) -> impl IntoView {
+    view! {
+        <ul aria-label=label class="mt-4 grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+            {cards
+                .into_iter()
+                .map(|card| {
+                    view! {
+                        <li>
+                            <Card card />
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+}

@@ -1,7 +1,13 @@
 //! The Favorites page and the comparison table.
 
 use crate::listings::collections::api::{Comparison, compare_listings, list_favorites};
-use crate::{error::AppError, ui::listing_card::Card};
+use crate::{
+    error::AppError,
+    ui::{
+        listing_card::{Card, CardGrid},
+        load_failed, sign_in_prompt,
+    },
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -32,48 +38,11 @@ pub fn FavoritesPage() -> impl IntoView {
                             }
                                 .into_any()
                         }
-                        Ok(cards) => {
-                            view! {
-                                <ul
-                                    aria-label="Saved listings"
-                                    class="mt-4 grid gap-4 sm:grid-cols-2 lg:grid-cols-3"
-                                >
-                                    {cards
-                                        .into_iter()
-                                        .map(|card| {
-                                            view! {
-                                                <li>
-                                                    <Card card />
-                                                </li>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </ul>
-                            }
-                                .into_any()
-                        }
+                        Ok(cards) => view! { <CardGrid label="Saved listings" cards /> }.into_any(),
                         Err(AppError::Unauthorized { .. }) => {
-                            view! {
-                                <p class="mt-4 text-slate-700">
-                                    <a
-                                        class="font-medium text-emerald-800 underline"
-                                        href="/sign-in"
-                                    >
-                                        "Sign in"
-                                    </a>
-                                    " to keep favorites on every device."
-                                </p>
-                            }
-                                .into_any()
+                            sign_in_prompt(" to keep favorites on every device.")
                         }
-                        Err(e) => {
-                            view! {
-                                <p role="alert" class="mt-4 text-red-800">
-                                    {e.to_string()}
-                                </p>
-                            }
-                                .into_any()
-                        }
+                        Err(e) => load_failed(e),
                     }
                 })}
             </Transition>
@@ -113,14 +82,7 @@ pub fn ComparePage() -> impl IntoView {
                                 .into_any()
                         }
                         Ok(c) => view! { <CompareTable c /> }.into_any(),
-                        Err(e) => {
-                            view! {
-                                <p role="alert" class="mt-4 text-red-800">
-                                    {e.to_string()}
-                                </p>
-                            }
-                                .into_any()
-                        }
+                        Err(e) => load_failed(e),
                     }
                 })}
             </Transition>
