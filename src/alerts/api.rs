@@ -36,16 +36,7 @@ fn fields(
             AppError::invalid_field("min_deal_score", "Enter a whole number from 0 to 100.")
         })?),
     };
-    let channels = [
-        (Channel::Inbox, inbox),
-        (Channel::Email, email),
-        (Channel::Push, push),
-        (Channel::Webhook, webhook),
-    ]
-    .into_iter()
-    .filter(|(_, on)| on.is_some())
-    .map(|(c, _)| c)
-    .collect();
+    let channels = Channel::ticked([inbox, email, push, webhook]);
     Ok(RuleFields {
         name,
         keywords: keywords.unwrap_or_default(),

@@ -10,7 +10,7 @@ use crate::listings::{
 };
 use crate::{
     error::AppError,
-    ui::listing_card::{Card, CompareButton, SaveButton},
+    ui::listing_card::{CardGrid, CompareButton, SaveButton},
 };
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, Title};
@@ -337,20 +337,7 @@ fn Listing(l: ListingDetail, back: Option<String>) -> impl IntoView {
                         <h2 id="similar-h" class="text-lg font-semibold">
                             "Similar listings"
                         </h2>
-                        <ul class="mt-3 grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
-                            {l
-                                .similar
-                                .clone()
-                                .into_iter()
-                                .map(|card| {
-                                    view! {
-                                        <li>
-                                            <Card card />
-                                        </li>
-                                    }
-                                })
-                                .collect_view()}
-                        </ul>
+                        <CardGrid label="Similar listings" cards=l.similar.clone() four=true />
                     </section>
                 }
             })}

@@ -48,16 +48,7 @@ pub async fn save_notification_settings(
             None
         }
     };
-    let channels = [
-        (Channel::Inbox, inbox),
-        (Channel::Email, email),
-        (Channel::Push, push),
-        (Channel::Webhook, webhook),
-    ]
-    .into_iter()
-    .filter(|(_, on)| on.is_some())
-    .map(|(c, _)| c)
-    .collect();
+    let channels = Channel::ticked([inbox, email, push, webhook]);
     let settings = Settings {
         channels,
         rhythm: Rhythm::from_slug(&rhythm).unwrap_or_default(),

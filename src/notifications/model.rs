@@ -43,6 +43,17 @@ impl Channel {
         Channel::ALL.into_iter().find(|c| c.as_str() == s)
     }
 
+    /// The channels whose checkbox a form sent (`ChannelChooser` names each by its slug and
+    /// sends "on" when ticked), from the four fields in `Channel::ALL` order.
+    pub fn ticked(boxes: [Option<String>; 4]) -> Vec<Channel> {
+        Channel::ALL
+            .into_iter()
+            .zip(boxes)
+            .filter(|(_, on)| on.is_some())
+            .map(|(c, _)| c)
+            .collect()
+    }
+
     /// Channels that deliver today (all of them now; kept for channels to come).
     pub fn available(self) -> bool {
         true

@@ -188,11 +188,21 @@ pub fn CompareButton(listing_id: i64, title: String, compared: bool) -> impl Int
     }
 }
 
-/// A grid of cards, named for screen readers by `label` ("Saved listings").
+/// A grid of cards, named for screen readers by `label` ("Saved listings"): three across on
+/// a wide screen, or four where a page has the width (`four`).
 #[component]
-pub fn CardGrid(label: &'static str, cards: Vec<ListingCard>) -> impl IntoView {
+pub fn CardGrid(
+    label: &'static str,
+    cards: Vec<ListingCard>,
+    #[prop(optional)] four: bool,
+) -> impl IntoView {
+    let class = if four {
+        "mt-4 grid gap-4 sm:grid-cols-2 lg:grid-cols-4"
+    } else {
+        "mt-4 grid gap-4 sm:grid-cols-2 lg:grid-cols-3"
+    };
     view! {
-        <ul aria-label=label class="mt-4 grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+        <ul aria-label=label class=class>
             {cards
                 .into_iter()
                 .map(|card| {

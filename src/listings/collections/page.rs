@@ -3,10 +3,7 @@
 use crate::listings::collections::api::{Comparison, compare_listings, list_favorites};
 use crate::{
     error::AppError,
-    ui::{
-        listing_card::{Card, CardGrid},
-        load_failed, sign_in_prompt,
-    },
+    ui::{listing_card::CardGrid, load_failed, sign_in_prompt},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -165,19 +162,7 @@ fn CompareTable(c: Comparison) -> impl IntoView {
                 </tbody>
             </table>
         </div>
-        <ul aria-label="Compared listings" class="mt-6 grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
-            {c
-                .cards
-                .into_iter()
-                .map(|card| {
-                    view! {
-                        <li>
-                            <Card card />
-                        </li>
-                    }
-                })
-                .collect_view()}
-        </ul>
+        <CardGrid label="Compared listings" cards=c.cards four=true />
         <div class="mt-6">
             <label for="compare-share" class="block font-semibold">
                 "Share this comparison"
