@@ -6,7 +6,7 @@ use crate::listings::{
     api::get_listing,
     model::{Status, group_thousands},
     search::query::SearchQuery,
-    wire::ListingDetail,
+    wire::{ListingDetail, PricePoint},
 };
 use crate::{
     error::AppError,
@@ -200,42 +200,8 @@ fn Listing(l: ListingDetail, back: Option<String>) -> impl IntoView {
                     {l.published.clone().map(|d| format!(" · listed {d}"))}
                 </p>
                 <crate::gallery::viewer::Gallery title=l.title.clone() photos=l.photos.clone() />
-                <section class="mt-6" aria-labelledby="specs-h">
-                    <h2 id="specs-h" class="text-lg font-semibold">
-                        "Details"
-                    </h2>
-                    <dl class="mt-2 grid grid-cols-1 gap-x-6 gap-y-1 sm:grid-cols-2">
-                        {l
-                            .specs
-                            .iter()
-                            .map(|(k, v)| {
-                                view! {
-                                    <div class="flex justify-between border-b border-slate-100 py-1">
-                                        <dt class="text-slate-600">{k.clone()}</dt>
-                                        <dd class="font-medium text-slate-900">{v.clone()}</dd>
-                                    </div>
-                                }
-                            })
-                            .collect_view()}
-                    </dl>
-                </section>
-                {(!l.equipment.is_empty())
-                    .then(|| {
-                        view! {
-                            <section class="mt-6" aria-labelledby="equipment-h">
-                                <h2 id="equipment-h" class="text-lg font-semibold">
-                                    "Equipment"
-                                </h2>
-                                <ul class="mt-2 grid grid-cols-1 gap-1 text-slate-800 sm:grid-cols-2">
-                                    {l
-                                        .equipment
-                                        .iter()
-                                        .map(|e| view! { <li>"✓ " {e.clone()}</li> })
-                                        .collect_view()}
-                                </ul>
-                            </section>
-                        }
-                    })}
+                <Specs specs=l.specs.clone() />
+                <Equipment items=l.equipment.clone() />
                 <section class="mt-6" aria-labelledby="description-h">
                     <h2 id="description-h" class="text-lg font-semibold">
                         "Description"
@@ -244,79 +210,8 @@ fn Listing(l: ListingDetail, back: Option<String>) -> impl IntoView {
                 </section>
             </div>
             <aside class="space-y-4">
-                <div class="rounded-lg border border-slate-200 bg-white p-4">
-                    <p class="text-3xl font-extrabold text-slate-900">{l.price.format()}</p>
-                    <ul class="mt-1 text-sm text-slate-600">
-                        {l
-                            .buyer_prices
-                            .iter()
-                            .map(|p| view! { <li>{format!("≈ {}", p.format())}</li> })
-                            .collect_view()}
-                    </ul>
-                    {l
-                        .dropped_from
-                        .map(|was| {
-                            view! {
-                                <p class="mt-2">
-                                    <span class="rounded bg-emerald-100 px-2 py-0.5 text-sm font-semibold text-emerald-900">
-                                        {format!("Price dropped from {}", was.format())}
-                                    </span>
-                                </p>
-                            }
-                        })}
-                    <p class="mt-2 text-sm text-slate-700">
-                        {if l.negotiable { "Negotiable" } else { "Fixed price" }} " · "
-                        {l.vat.clone()}
-                    </p>
-                    <div class="mt-3 flex flex-wrap gap-2">
-                        <SaveButton listing_id=l.id title=l.title.clone() saved=l.saved />
-                        <CompareButton listing_id=l.id title=l.title.clone() compared=l.compared />
-                    </div>
-                </div>
-                <section
-                    class="rounded-lg border border-slate-200 bg-white p-4"
-                    aria-labelledby="history-h"
-                >
-                    <h2 id="history-h" class="font-semibold">
-                        "Price history"
-                    </h2>
-                    <table class="mt-2 w-full text-sm">
-                        <thead class="sr-only">
-                            <tr>
-                                <th scope="col">"Date"</th>
-                                <th scope="col">"Price"</th>
-                                <th scope="col">"Change"</th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            {l
-                                .history
-                                .iter()
-                                .map(|h| {
-                                    let change = h
-                                        .change
-                                        .filter(|c| *c != 0)
-                                        .map(|c| {
-                                            let amount = group_thousands(c.unsigned_abs() / 100);
-                                            if c < 0 {
-                                                format!("−{amount}")
-                                            } else {
-                                                format!("+{amount}")
-                                            }
-                                        })
-                                        .unwrap_or_default();
-                                    view! {
-                                        <tr class="border-b border-slate-100">
-                                            <td class="py-1 text-slate-600">{h.date.clone()}</td>
-                                            <td class="py-1 font-medium">{h.price.format()}</td>
-                                            <td class="py-1 text-right">{change}</td>
-                                        </tr>
-                                    }
-                                })
-                                .collect_view()}
-                        </tbody>
-                    </table>
-                </section>
+                <PriceBox l=l.clone() />
+                <PriceHistory history=l.history.clone() />
                 <div class="rounded-lg border border-slate-200 bg-white p-4">
                     <label for="share-link" class="block font-semibold">
                         "Share"
@@ -341,5 +236,138 @@ fn Listing(l: ListingDetail, back: Option<String>) -> impl IntoView {
                     </section>
                 }
             })}
+    }
+}
+
+/// The listing's specs, label and value, two columns on a wide screen.
+#[component]
+fn Specs(specs: Vec<(String, String)>) -> impl IntoView {
+    view! {
+        <section class="mt-6" aria-labelledby="specs-h">
+            <h2 id="specs-h" class="text-lg font-semibold">
+                "Details"
+            </h2>
+            <dl class="mt-2 grid grid-cols-1 gap-x-6 gap-y-1 sm:grid-cols-2">
+                {specs
+                    .iter()
+                    .map(|(k, v)| {
+                        view! {
+                            <div class="flex justify-between border-b border-slate-100 py-1">
+                                <dt class="text-slate-600">{k.clone()}</dt>
+                                <dd class="font-medium text-slate-900">{v.clone()}</dd>
+                            </div>
+                        }
+                    })
+                    .collect_view()}
+            </dl>
+        </section>
+    }
+}
+
+/// The equipment list (nothing when the seller gave none).
+#[component]
+fn Equipment(items: Vec<String>) -> impl IntoView {
+    view! {
+        {(!items.is_empty())
+            .then(|| {
+                view! {
+                    <section class="mt-6" aria-labelledby="equipment-h">
+                        <h2 id="equipment-h" class="text-lg font-semibold">
+                            "Equipment"
+                        </h2>
+                        <ul class="mt-2 grid grid-cols-1 gap-1 text-slate-800 sm:grid-cols-2">
+                            {items
+                                .iter()
+                                .map(|e| view! { <li>"✓ " {e.clone()}</li> })
+                                .collect_view()}
+                        </ul>
+                    </section>
+                }
+            })}
+    }
+}
+
+/// The price, in the buyer's other currencies too, a drop, the terms, and Save and Compare.
+#[component]
+fn PriceBox(l: ListingDetail) -> impl IntoView {
+    view! {
+        <div class="rounded-lg border border-slate-200 bg-white p-4">
+            <p class="text-3xl font-extrabold text-slate-900">{l.price.format()}</p>
+            <ul class="mt-1 text-sm text-slate-600">
+                {l
+                    .buyer_prices
+                    .iter()
+                    .map(|p| view! { <li>{format!("≈ {}", p.format())}</li> })
+                    .collect_view()}
+            </ul>
+            {l
+                .dropped_from
+                .map(|was| {
+                    view! {
+                        <p class="mt-2">
+                            <span class="rounded bg-emerald-100 px-2 py-0.5 text-sm font-semibold text-emerald-900">
+                                {format!("Price dropped from {}", was.format())}
+                            </span>
+                        </p>
+                    }
+                })}
+            <p class="mt-2 text-sm text-slate-700">
+                {if l.negotiable { "Negotiable" } else { "Fixed price" }} " · " {l.vat.clone()}
+            </p>
+            <div class="mt-3 flex flex-wrap gap-2">
+                <SaveButton listing_id=l.id title=l.title.clone() saved=l.saved />
+                <CompareButton listing_id=l.id title=l.title.clone() compared=l.compared />
+            </div>
+        </div>
+    }
+}
+
+/// Every price the listing had, newest last, with the change from the one before.
+#[component]
+fn PriceHistory(history: Vec<PricePoint>) -> impl IntoView {
+    view! {
+        <section
+            class="rounded-lg border border-slate-200 bg-white p-4"
+            aria-labelledby="history-h"
+        >
+            <h2 id="history-h" class="font-semibold">
+                "Price history"
+            </h2>
+            <table class="mt-2 w-full text-sm">
+                <thead class="sr-only">
+                    <tr>
+                        <th scope="col">"Date"</th>
+                        <th scope="col">"Price"</th>
+                        <th scope="col">"Change"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {history
+                        .iter()
+                        .map(|h| {
+                            let change = h
+                                .change
+                                .filter(|c| *c != 0)
+                                .map(|c| {
+                                    let amount = group_thousands(c.unsigned_abs() / 100);
+                                    if c < 0 {
+                                        format!("−{amount}")
+                                    } else {
+                                        format!("+{amount}")
+                                    }
+                                })
+                                .unwrap_or_default();
+                            view! {
+                                <tr class="border-b border-slate-100">
+                                    <td class="py-1 text-slate-600">{h.date.clone()}</td>
+                                    <td class="py-1 font-medium">{h.price.format()}</td>
+                                    <td class="py-1 text-right">{change}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </section>
     }
 }
