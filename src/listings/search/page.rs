@@ -6,7 +6,7 @@ use crate::listings::{
     api::{search_form_options, search_listings},
     model::{Body, Colour, Condition, Currency, Fuel, SellerType, Transmission, group_thousands},
     search::query::{PAGE_SIZES, SearchQuery, Sort, encode_component},
-    wire::{Chip, FacetGroup, FormOptions, SearchResults},
+    wire::{Chip, CityOption, EquipmentOption, FacetGroup, FormOptions, SearchResults},
 };
 use crate::{
     error::AppError,
@@ -358,8 +358,20 @@ fn number(query: Memo<SearchQuery>, field: fn(&SearchQuery) -> Option<i64>) -> S
     Signal::derive(move || query.with(field))
 }
 
+/// The filter panel: make and model, the number ranges, the vocabularies, place and time.
 #[component]
 fn Filters(query: Memo<SearchQuery>, options: FormOptions) -> impl IntoView {
+    view! {
+        <MakeModelChecks query options=options.clone() />
+        <Ranges query />
+        <VocabularyChecks query equipment=options.equipment.clone() />
+        <PlaceAndTime query cities=options.cities />
+    }
+}
+
+/// Makes, and the models of the chosen makes (redrawn only when that set changes).
+#[component]
+fn MakeModelChecks(query: Memo<SearchQuery>, options: FormOptions) -> impl IntoView {
     let make_items = options
         .makes
         .iter()
@@ -376,37 +388,6 @@ fn Filters(query: Memo<SearchQuery>, options: FormOptions) -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
-    let equipment_items = options
-        .equipment
-        .iter()
-        .map(|e| (e.slug.clone(), e.name.clone()))
-        .collect();
-    let mut cities = vec![(String::new(), "Anywhere".to_string())];
-    cities.extend(
-        options
-            .cities
-            .iter()
-            .map(|c| (c.slug.clone(), c.name.clone())),
-    );
-    let mut radii = vec![(String::new(), "City only".to_string())];
-    radii.extend(
-        [10, 25, 50, 100, 200]
-            .iter()
-            .map(|km| (km.to_string(), format!("{km} km"))),
-    );
-    let within = [
-        ("", "Any time"),
-        ("1", "Today"),
-        ("3", "Last 3 days"),
-        ("7", "Last 7 days"),
-        ("30", "Last 30 days"),
-    ]
-    .iter()
-    .map(|(v, l)| (v.to_string(), l.to_string()))
-    .collect();
-    let opt_text = |f: fn(&SearchQuery) -> Option<String>| {
-        Signal::derive(move || query.with(f).unwrap_or_default())
-    };
     view! {
         <Checks
             legend="Make"
@@ -428,6 +409,13 @@ fn Filters(query: Memo<SearchQuery>, options: FormOptions) -> impl IntoView {
                     }
                 })
         }}
+    }
+}
+
+/// Price, registration year, mileage and power, each from/to.
+#[component]
+fn Ranges(query: Memo<SearchQuery>) -> impl IntoView {
+    view! {
         <fieldset class="mt-4">
             <legend class=LABEL>"Price (" {move || query.with(|q| q.currency.code())} ")"</legend>
             <div class="mt-1 grid grid-cols-2 gap-2">
@@ -487,6 +475,17 @@ fn Filters(query: Memo<SearchQuery>, options: FormOptions) -> impl IntoView {
                 />
             </div>
         </fieldset>
+    }
+}
+
+/// Fuel, gearbox, body, colour, condition, seller and equipment: a checkbox per value.
+#[component]
+fn VocabularyChecks(query: Memo<SearchQuery>, equipment: Vec<EquipmentOption>) -> impl IntoView {
+    let equipment_items = equipment
+        .iter()
+        .map(|e| (e.slug.clone(), e.name.clone()))
+        .collect();
+    view! {
         <Checks
             legend="Fuel"
             name="fuel"
@@ -529,6 +528,35 @@ fn Filters(query: Memo<SearchQuery>, options: FormOptions) -> impl IntoView {
             items=equipment_items
             selected=Signal::derive(move || query.with(|q| q.equipment.clone()))
         />
+    }
+}
+
+/// Near which city and how far, how recently posted, and photos only.
+#[component]
+fn PlaceAndTime(query: Memo<SearchQuery>, cities: Vec<CityOption>) -> impl IntoView {
+    let cities: Vec<(String, String)> = std::iter::once((String::new(), "Anywhere".to_string()))
+        .chain(cities.iter().map(|c| (c.slug.clone(), c.name.clone())))
+        .collect();
+    let mut radii = vec![(String::new(), "City only".to_string())];
+    radii.extend(
+        [10, 25, 50, 100, 200]
+            .iter()
+            .map(|km| (km.to_string(), format!("{km} km"))),
+    );
+    let within = [
+        ("", "Any time"),
+        ("1", "Today"),
+        ("3", "Last 3 days"),
+        ("7", "Last 7 days"),
+        ("30", "Last 30 days"),
+    ]
+    .iter()
+    .map(|(v, l)| (v.to_string(), l.to_string()))
+    .collect();
+    let opt_text = |f: fn(&SearchQuery) -> Option<String>| {
+        Signal::derive(move || query.with(f).unwrap_or_default())
+    };
+    view! {
         <div class="mt-4 grid grid-cols-2 gap-2">
             <Select
                 id="f-city"
