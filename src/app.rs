@@ -13,6 +13,7 @@ use crate::{
         inbox_page::{InboxLink, InboxPage, Unread},
         pages::{ConfirmEmailPage, SettingsPage, UnsubscribePage},
     },
+    ui::BUTTON,
 };
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, Meta, MetaTags, Title, provide_meta_context};
@@ -151,10 +152,7 @@ fn Header(auth: Auth, unread: Unread) -> impl IntoView {
                             "Signed in as " <strong class="font-semibold">{user.email}</strong>
                         </span>
                         <ActionForm action=auth.sign_out>
-                            <button
-                                type="submit"
-                                class="rounded-lg border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-emerald-700"
-                            >
+                            <button type="submit" class=BUTTON>
                                 "Sign out"
                             </button>
                         </ActionForm>

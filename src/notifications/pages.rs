@@ -12,7 +12,7 @@ use super::{
 use crate::{
     error::AppError,
     ui::{
-        FormAlert, INPUT, LABEL, LINK, Labelled, PRIMARY_BUTTON,
+        BUTTON, FormAlert, INPUT, LABEL, LINK, Labelled, PRIMARY_BUTTON,
         channels::{ChannelChooser, RhythmChooser},
         described_by, field_error, load_failed, sign_in_prompt,
     },
@@ -518,11 +518,7 @@ fn PushDevices(
                                                 name="device_id"
                                                 value=d.id.to_string()
                                             />
-                                            <button
-                                                type="submit"
-                                                class="rounded-lg border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100"
-                                                aria-label=label
-                                            >
+                                            <button type="submit" class=BUTTON aria-label=label>
                                                 "Remove"
                                             </button>
                                         </ActionForm>
@@ -582,14 +578,7 @@ fn Webhooks(
     add: ServerAction<AddWebhook>,
     remove: ServerAction<RemoveWebhook>,
 ) -> impl IntoView {
-    let error = Signal::derive(move || add.value().get().and_then(Result::err));
     let remove_error = Signal::derive(move || remove.value().get().and_then(Result::err));
-    let kind = RwSignal::new("json".to_string());
-    let name_error = field_error(error, "webhook_name");
-    let url_error = field_error(error, "webhook_url");
-    let token_error = field_error(error, "bot_token");
-    let chat_error = field_error(error, "chat_id");
-    let empty = hooks.is_empty();
     view! {
         <section
             class="mt-6 rounded-lg border border-slate-200 bg-white p-4 sm:p-6"
@@ -602,169 +591,168 @@ fn Webhooks(
                 "Alerts with the Webhook channel are posted to each endpoint: signed JSON for your own code, a Discord channel, or a Telegram chat through your bot. JSON requests carry Scout-Timestamp and Scout-Signature: v1=HMAC-SHA256(secret, timestamp + \".\" + body) in hex."
             </p>
             <FormAlert error=remove_error />
-            {if empty {
-                view! { <p class="mt-3 text-slate-700">"No webhooks yet."</p> }.into_any()
-            } else {
-                view! {
-                    <ul class="mt-3 divide-y divide-slate-200" aria-label="Your webhooks">
-                        {hooks
-                            .into_iter()
-                            .map(|h| {
-                                let id = h.id;
-                                let label = format!("Remove {}", h.name);
-                                view! {
-                                    <li class="flex flex-wrap items-start justify-between gap-2 py-3">
-                                        <div class="min-w-0">
-                                            <p class="font-medium text-slate-900">{h.name.clone()}</p>
-                                            <p class="text-sm break-all text-slate-600">
-                                                {format!("{} · {} · added {}", h.kind, h.target, h.added)}
-                                            </p>
-                                            {h
-                                                .signing_secret
-                                                .map(|secret| {
-                                                    view! {
-                                                        <details class="mt-1 text-sm">
-                                                            <summary class="cursor-pointer text-emerald-800 underline">
-                                                                "Show signing secret"
-                                                            </summary>
-                                                            <code class="break-all">{secret}</code>
-                                                        </details>
-                                                    }
-                                                })}
-                                        </div>
-                                        <ActionForm action=remove>
-                                            <input
-                                                type="hidden"
-                                                name="endpoint_id"
-                                                value=id.to_string()
-                                            />
-                                            <button
-                                                type="submit"
-                                                class="rounded-lg border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100"
-                                                aria-label=label
-                                            >
-                                                "Remove"
-                                            </button>
-                                        </ActionForm>
-                                    </li>
-                                }
-                            })
-                            .collect_view()}
-                    </ul>
-                }
-                    .into_any()
-            }}
-            <details class="mt-4">
-                <summary class="cursor-pointer font-medium text-emerald-800 underline">
-                    "Add a webhook"
-                </summary>
-                <ActionForm action=add attr:class="mt-3 space-y-4">
-                    <FormAlert error />
-                    <fieldset>
-                        <legend class="text-sm font-medium text-slate-800">"Kind"</legend>
-                        {[
-                            ("json", "JSON, signed (your own code)"),
-                            ("discord", "Discord"),
-                            ("telegram", "Telegram"),
-                        ]
-                            .into_iter()
-                            .map(|(value, text)| {
-                                view! {
-                                    <label class="mt-1 flex items-center gap-2">
-                                        <input
-                                            type="radio"
-                                            name="kind"
-                                            value=value
-                                            checked=value == "json"
-                                            on:change=move |_| kind.set(value.to_string())
-                                        />
-                                        {text}
-                                    </label>
-                                }
-                            })
-                            .collect_view()}
-                    </fieldset>
-                    <Labelled label="Webhook name" id="webhook-name" key="webhook_name" error>
-                        <input
-                            id="webhook-name"
-                            name="webhook_name"
-                            maxlength="60"
-                            class=INPUT
-                            aria-invalid=move || name_error().is_some().then_some("true")
-                            aria-describedby=described_by(
-                                error,
-                                "webhook_name",
-                                "webhook-name",
-                                false,
-                            )
-                        />
-                    </Labelled>
-                    <Labelled
-                        label="Endpoint URL (JSON and Discord)"
-                        id="webhook-url"
-                        key="webhook_url"
-                        error
-                    >
-                        <input
-                            id="webhook-url"
-                            name="webhook_url"
-                            type="url"
-                            maxlength="2000"
-                            class=INPUT
-                            prop:disabled=move || kind.get() == "telegram"
-                            aria-invalid=move || url_error().is_some().then_some("true")
-                            aria-describedby=described_by(
-                                error,
-                                "webhook_url",
-                                "webhook-url",
-                                false,
-                            )
-                        />
-                    </Labelled>
-                    <div class="grid gap-4 sm:grid-cols-2">
-                        <Labelled
-                            label="Telegram bot token"
-                            id="webhook-token"
-                            key="bot_token"
-                            error
-                        >
-                            <input
-                                id="webhook-token"
-                                name="bot_token"
-                                autocomplete="off"
-                                class=INPUT
-                                prop:disabled=move || kind.get() != "telegram"
-                                aria-invalid=move || token_error().is_some().then_some("true")
-                                aria-describedby=described_by(
-                                    error,
-                                    "bot_token",
-                                    "webhook-token",
-                                    false,
-                                )
-                            />
-                        </Labelled>
-                        <Labelled label="Telegram chat id" id="webhook-chat" key="chat_id" error>
-                            <input
-                                id="webhook-chat"
-                                name="chat_id"
-                                class=INPUT
-                                prop:disabled=move || kind.get() != "telegram"
-                                aria-invalid=move || chat_error().is_some().then_some("true")
-                                aria-describedby=described_by(
-                                    error,
-                                    "chat_id",
-                                    "webhook-chat",
-                                    false,
-                                )
-                            />
-                        </Labelled>
-                    </div>
-                    <button type="submit" class=PRIMARY_BUTTON disabled=move || add.pending().get()>
-                        "Add webhook"
-                    </button>
-                </ActionForm>
-            </details>
+            <WebhookList hooks remove />
+            <AddWebhookForm add />
         </section>
+    }
+}
+
+/// The account's webhooks, each with what it posts to and a Remove button.
+#[component]
+fn WebhookList(hooks: Vec<WebhookView>, remove: ServerAction<RemoveWebhook>) -> impl IntoView {
+    let empty = hooks.is_empty();
+    view! {
+        {if empty {
+            view! { <p class="mt-3 text-slate-700">"No webhooks yet."</p> }.into_any()
+        } else {
+            view! {
+                <ul class="mt-3 divide-y divide-slate-200" aria-label="Your webhooks">
+                    {hooks
+                        .into_iter()
+                        .map(|h| {
+                            let id = h.id;
+                            let label = format!("Remove {}", h.name);
+                            view! {
+                                <li class="flex flex-wrap items-start justify-between gap-2 py-3">
+                                    <div class="min-w-0">
+                                        <p class="font-medium text-slate-900">{h.name.clone()}</p>
+                                        <p class="text-sm break-all text-slate-600">
+                                            {format!("{} · {} · added {}", h.kind, h.target, h.added)}
+                                        </p>
+                                        {h
+                                            .signing_secret
+                                            .map(|secret| {
+                                                view! {
+                                                    <details class="mt-1 text-sm">
+                                                        <summary class="cursor-pointer text-emerald-800 underline">
+                                                            "Show signing secret"
+                                                        </summary>
+                                                        <code class="break-all">{secret}</code>
+                                                    </details>
+                                                }
+                                            })}
+                                    </div>
+                                    <ActionForm action=remove>
+                                        <input
+                                            type="hidden"
+                                            name="endpoint_id"
+                                            value=id.to_string()
+                                        />
+                                        <button type="submit" class=BUTTON aria-label=label>
+                                            "Remove"
+                                        </button>
+                                    </ActionForm>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            }
+                .into_any()
+        }}
+    }
+}
+
+/// The form that adds a webhook: the kind chooses which fields apply.
+#[component]
+fn AddWebhookForm(add: ServerAction<AddWebhook>) -> impl IntoView {
+    let error = Signal::derive(move || add.value().get().and_then(Result::err));
+    let kind = RwSignal::new("json".to_string());
+    let name_error = field_error(error, "webhook_name");
+    let url_error = field_error(error, "webhook_url");
+    let token_error = field_error(error, "bot_token");
+    let chat_error = field_error(error, "chat_id");
+    view! {
+        <details class="mt-4">
+            <summary class="cursor-pointer font-medium text-emerald-800 underline">
+                "Add a webhook"
+            </summary>
+            <ActionForm action=add attr:class="mt-3 space-y-4">
+                <FormAlert error />
+                <fieldset>
+                    <legend class="text-sm font-medium text-slate-800">"Kind"</legend>
+                    {[
+                        ("json", "JSON, signed (your own code)"),
+                        ("discord", "Discord"),
+                        ("telegram", "Telegram"),
+                    ]
+                        .into_iter()
+                        .map(|(value, text)| {
+                            view! {
+                                <label class="mt-1 flex items-center gap-2">
+                                    <input
+                                        type="radio"
+                                        name="kind"
+                                        value=value
+                                        checked=value == "json"
+                                        on:change=move |_| kind.set(value.to_string())
+                                    />
+                                    {text}
+                                </label>
+                            }
+                        })
+                        .collect_view()}
+                </fieldset>
+                <Labelled label="Webhook name" id="webhook-name" key="webhook_name" error>
+                    <input
+                        id="webhook-name"
+                        name="webhook_name"
+                        maxlength="60"
+                        class=INPUT
+                        aria-invalid=move || name_error().is_some().then_some("true")
+                        aria-describedby=described_by(error, "webhook_name", "webhook-name", false)
+                    />
+                </Labelled>
+                <Labelled
+                    label="Endpoint URL (JSON and Discord)"
+                    id="webhook-url"
+                    key="webhook_url"
+                    error
+                >
+                    <input
+                        id="webhook-url"
+                        name="webhook_url"
+                        type="url"
+                        maxlength="2000"
+                        class=INPUT
+                        prop:disabled=move || kind.get() == "telegram"
+                        aria-invalid=move || url_error().is_some().then_some("true")
+                        aria-describedby=described_by(error, "webhook_url", "webhook-url", false)
+                    />
+                </Labelled>
+                <div class="grid gap-4 sm:grid-cols-2">
+                    <Labelled label="Telegram bot token" id="webhook-token" key="bot_token" error>
+                        <input
+                            id="webhook-token"
+                            name="bot_token"
+                            autocomplete="off"
+                            class=INPUT
+                            prop:disabled=move || kind.get() != "telegram"
+                            aria-invalid=move || token_error().is_some().then_some("true")
+                            aria-describedby=described_by(
+                                error,
+                                "bot_token",
+                                "webhook-token",
+                                false,
+                            )
+                        />
+                    </Labelled>
+                    <Labelled label="Telegram chat id" id="webhook-chat" key="chat_id" error>
+                        <input
+                            id="webhook-chat"
+                            name="chat_id"
+                            class=INPUT
+                            prop:disabled=move || kind.get() != "telegram"
+                            aria-invalid=move || chat_error().is_some().then_some("true")
+                            aria-describedby=described_by(error, "chat_id", "webhook-chat", false)
+                        />
+                    </Labelled>
+                </div>
+                <button type="submit" class=PRIMARY_BUTTON disabled=move || add.pending().get()>
+                    "Add webhook"
+                </button>
+            </ActionForm>
+        </details>
     }
 }
 
