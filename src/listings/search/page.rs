@@ -76,13 +76,81 @@ fn SearchForm(
     options: FormOptions,
     results: Resource<Result<SearchResults, AppError>>,
 ) -> impl IntoView {
+    // The form holds the search box and the filters but not the results: each result card
+    // has forms of its own (save, compare), and forms can't nest. `contents` lets the form's
+    // parts sit in the page grid beside the results.
+    view! {
+        <div class="mt-4 grid gap-6 lg:grid-cols-[18rem_1fr]">
+            <Form method="GET" action="/search" noscroll=true attr:id=FORM_ID attr:class="contents">
+                <SmartBox query />
+                // Closed on a phone (results come first); on a wide screen the filters show
+                // whether or not the panel is open (`::details-content`).
+                <details
+                    class="group self-start rounded-lg border border-slate-200 bg-white p-4 lg:[&::details-content]:[content-visibility:visible]"
+                    on:change=apply_now
+                >
+                    <summary class="cursor-pointer font-semibold text-slate-900">"Filters"</summary>
+                    <Filters query options=options.clone() />
+                    <button
+                        type="submit"
+                        class="mt-4 w-full rounded-lg border border-slate-300 px-3 py-2 font-medium hover:bg-slate-100"
+                    >
+                        "Apply filters"
+                    </button>
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            match results.await {
+                                Ok(r) => view! { <Facets groups=r.facets /> }.into_any(),
+                                Err(_) => ().into_any(),
+                            }
+                        })}
+                    </Transition>
+                </details>
+            </Form>
+            <div>
+                <ResultOptions query />
+                <Transition fallback=|| {
+                    view! {
+                        <p class="mt-6 text-slate-600" role="status">
+                            "Searching…"
+                        </p>
+                    }
+                }>
+                    {move || Suspend::new(async move {
+                        match results.await {
+                            Ok(r) => view! { <Results r query=query.get_untracked() /> }.into_any(),
+                            Err(e) => {
+                                view! {
+                                    <p
+                                        role="alert"
+                                        class="mt-6 rounded-lg border border-red-300 bg-red-50 px-4 py-3 text-red-800"
+                                    >
+                                        {e.to_string()}
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                        }
+                    })}
+                </Transition>
+            </div>
+        </div>
+    }
+}
+
+/// Applies the search form at once (a filter, the sort, the page size, the currency changed).
+fn apply_now(_: leptos::ev::Event) {
+    #[cfg(feature = "hydrate")]
+    submit_search_form();
+}
+
+/// The smart box: typing applies after a pause, and the box follows the URL (a removed chip
+/// changes it) except while someone types in it.
+#[component]
+fn SmartBox(query: Memo<SearchQuery>) -> impl IntoView {
     let q = query.get_untracked();
     // typing waits for a pause; every other control applies at once
     let typed = RwSignal::new(0u32);
-    let on_change = move |_: leptos::ev::Event| {
-        #[cfg(feature = "hydrate")]
-        submit_search_form();
-    };
     let on_input = move |_: leptos::ev::Event| {
         let generation = typed.get_untracked().wrapping_add(1);
         typed.set(generation);
@@ -115,125 +183,72 @@ fn SearchForm(
         }
         q
     };
-    // The form holds the search box and the filters but not the results: each result card
-    // has forms of its own (save, compare), and forms can't nest. `contents` lets the form's
-    // parts sit in the page grid beside the results.
     view! {
-        <div class="mt-4 grid gap-6 lg:grid-cols-[18rem_1fr]">
-            <Form method="GET" action="/search" noscroll=true attr:id=FORM_ID attr:class="contents">
-                <div class="flex gap-2 lg:col-span-2" role="search">
-                    <div class="flex-1">
-                        <label for="search-q" class="sr-only">
-                            "Search"
-                        </label>
-                        <input
-                            id="search-q"
-                            type="search"
-                            name="q"
-                            value=q.q.clone()
-                            prop:value=q_value
-                            node_ref=q_input
-                            maxlength="300"
-                            autocomplete="off"
-                            placeholder="e.g. bmw x5 diesel <25000 2016+ sofia 50km"
-                            aria-describedby="search-q-hint"
-                            class=INPUT
-                            on:input=on_input
-                        />
-                        <p id="search-q-hint" class="mt-1 text-xs text-slate-600">
-                            "Type a make, model or anything else. Prices (<25000), years (2016+), mileage (<180000km), power (>150hp), fuel, gearbox and a city with a radius (sofia 50km) become filters."
-                        </p>
-                    </div>
-                    <button
-                        type="submit"
-                        class="h-11 rounded-lg bg-emerald-700 px-4 font-semibold text-white hover:bg-emerald-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700"
-                    >
-                        "Search"
-                    </button>
-                </div>
-                // Closed on a phone (results come first); on a wide screen the filters show
-                // whether or not the panel is open (`::details-content`).
-                <details
-                    class="group self-start rounded-lg border border-slate-200 bg-white p-4 lg:[&::details-content]:[content-visibility:visible]"
-                    on:change=on_change
-                >
-                    <summary class="cursor-pointer font-semibold text-slate-900">"Filters"</summary>
-                    <Filters query options=options.clone() />
-                    <button
-                        type="submit"
-                        class="mt-4 w-full rounded-lg border border-slate-300 px-3 py-2 font-medium hover:bg-slate-100"
-                    >
-                        "Apply filters"
-                    </button>
-                    <Transition fallback=|| ()>
-                        {move || Suspend::new(async move {
-                            match results.await {
-                                Ok(r) => view! { <Facets groups=r.facets /> }.into_any(),
-                                Err(_) => ().into_any(),
-                            }
-                        })}
-                    </Transition>
-                </details>
-            </Form>
-            <div>
-                <div class="grid grid-cols-3 gap-3 sm:max-w-xl" on:change=on_change>
-                    <Select
-                        id="search-sort"
-                        name="sort"
-                        label="Sort by"
-                        options=Sort::ALL
-                            .iter()
-                            .map(|s| (s.as_str().to_string(), s.label().to_string()))
-                            .collect()
-                        value=Signal::derive(move || {
-                            query.with(|q| q.sort.as_str().to_string())
-                        })
-                    />
-                    <Select
-                        id="search-size"
-                        name="size"
-                        label="Per page"
-                        options=PAGE_SIZES.iter().map(|n| (n.to_string(), n.to_string())).collect()
-                        value=Signal::derive(move || query.with(|q| q.page_size.to_string()))
-                    />
-                    <Select
-                        id="search-cur"
-                        name="cur"
-                        label="Currency"
-                        options=Currency::ALL
-                            .iter()
-                            .map(|c| (c.code().to_string(), c.code().to_string()))
-                            .collect()
-                        value=Signal::derive(move || {
-                            query.with(|q| q.currency.code().to_string())
-                        })
-                    />
-                </div>
-                <Transition fallback=|| {
-                    view! {
-                        <p class="mt-6 text-slate-600" role="status">
-                            "Searching…"
-                        </p>
-                    }
-                }>
-                    {move || Suspend::new(async move {
-                        match results.await {
-                            Ok(r) => view! { <Results r query=query.get_untracked() /> }.into_any(),
-                            Err(e) => {
-                                view! {
-                                    <p
-                                        role="alert"
-                                        class="mt-6 rounded-lg border border-red-300 bg-red-50 px-4 py-3 text-red-800"
-                                    >
-                                        {e.to_string()}
-                                    </p>
-                                }
-                                    .into_any()
-                            }
-                        }
-                    })}
-                </Transition>
+        <div class="flex gap-2 lg:col-span-2" role="search">
+            <div class="flex-1">
+                <label for="search-q" class="sr-only">
+                    "Search"
+                </label>
+                <input
+                    id="search-q"
+                    type="search"
+                    name="q"
+                    value=q.q.clone()
+                    prop:value=q_value
+                    node_ref=q_input
+                    maxlength="300"
+                    autocomplete="off"
+                    placeholder="e.g. bmw x5 diesel <25000 2016+ sofia 50km"
+                    aria-describedby="search-q-hint"
+                    class=INPUT
+                    on:input=on_input
+                />
+                <p id="search-q-hint" class="mt-1 text-xs text-slate-600">
+                    "Type a make, model or anything else. Prices (<25000), years (2016+), mileage (<180000km), power (>150hp), fuel, gearbox and a city with a radius (sofia 50km) become filters."
+                </p>
             </div>
+            <button
+                type="submit"
+                class="h-11 rounded-lg bg-emerald-700 px-4 font-semibold text-white hover:bg-emerald-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700"
+            >
+                "Search"
+            </button>
+        </div>
+    }
+}
+
+/// How results are shown: sort, page size and the currency prices are converted to.
+#[component]
+fn ResultOptions(query: Memo<SearchQuery>) -> impl IntoView {
+    view! {
+        <div class="grid grid-cols-3 gap-3 sm:max-w-xl" on:change=apply_now>
+            <Select
+                id="search-sort"
+                name="sort"
+                label="Sort by"
+                options=Sort::ALL
+                    .iter()
+                    .map(|s| (s.as_str().to_string(), s.label().to_string()))
+                    .collect()
+                value=Signal::derive(move || { query.with(|q| q.sort.as_str().to_string()) })
+            />
+            <Select
+                id="search-size"
+                name="size"
+                label="Per page"
+                options=PAGE_SIZES.iter().map(|n| (n.to_string(), n.to_string())).collect()
+                value=Signal::derive(move || query.with(|q| q.page_size.to_string()))
+            />
+            <Select
+                id="search-cur"
+                name="cur"
+                label="Currency"
+                options=Currency::ALL
+                    .iter()
+                    .map(|c| (c.code().to_string(), c.code().to_string()))
+                    .collect()
+                value=Signal::derive(move || { query.with(|q| q.currency.code().to_string()) })
+            />
         </div>
     }
 }
