@@ -140,9 +140,7 @@ impl Catalog {
     /// What the search form offers.
     pub fn options(&self) -> FormOptions {
         FormOptions {
-            years: crate::listings::model::year_range(time::OffsetDateTime::now_utc().year())
-                .rev()
-                .collect(),
+            this_year: time::OffsetDateTime::now_utc().year(),
             makes: self
                 .makes
                 .iter()

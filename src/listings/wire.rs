@@ -112,8 +112,8 @@ pub struct EquipmentOption {
 /// What the search form offers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct FormOptions {
-    /// The registration years a listing may have now (`model::year_range`), newest first.
-    pub years: Vec<i32>,
+    /// The server's current year: the form offers `model::year_range(this_year)`.
+    pub this_year: i32,
     pub makes: Vec<MakeOption>,
     pub models: Vec<ModelOption>,
     pub cities: Vec<CityOption>,

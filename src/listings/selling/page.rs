@@ -364,7 +364,11 @@ fn Basics(f: ListingForm, options: FormOptions, error: Signal<Option<AppError>>)
 #[component]
 fn Vehicle(f: ListingForm, options: FormOptions, error: Signal<Option<AppError>>) -> impl IntoView {
     let years: Vec<(String, String)> = std::iter::once((String::new(), "Choose…".to_string()))
-        .chain(options.years.iter().map(|y| (y.to_string(), y.to_string())))
+        .chain(
+            crate::listings::model::year_range(options.this_year)
+                .rev()
+                .map(|y| (y.to_string(), y.to_string())),
+        )
         .collect();
     view! {
         <fieldset class="space-y-4 rounded-lg border border-slate-200 bg-white p-4">
