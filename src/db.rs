@@ -11,9 +11,11 @@ use sqlx::{
     postgres::{PgArgumentBuffer, PgHasArrayType, PgTypeInfo, PgValueRef},
 };
 
-/// Stores each type through `as_str` and reads it back through `from_slug`.
+/// Stores each type as the text its `$to` method gives and reads it back through `$from`
+/// (`as_str` and `from_slug` unless named).
 macro_rules! text_enum {
-    ($($t:ty),+ $(,)?) => {$(
+    ($($t:ty),+ $(,)?) => {$( text_enum!($t => as_str, from_slug); )+};
+    ($t:ty => $to:ident, $from:ident) => {
         impl Type<Postgres> for $t {
             fn type_info() -> PgTypeInfo {
                 <str as Type<Postgres>>::type_info()
@@ -32,17 +34,17 @@ macro_rules! text_enum {
         }
         impl Encode<'_, Postgres> for $t {
             fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
-                <&str as Encode<Postgres>>::encode(self.as_str(), buf)
+                <&str as Encode<Postgres>>::encode(AsRef::<str>::as_ref(&self.$to()), buf)
             }
         }
         impl<'r> Decode<'r, Postgres> for $t {
             fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
-                let slug = <&str as Decode<Postgres>>::decode(value)?;
-                <$t>::from_slug(slug)
-                    .ok_or_else(|| format!("not a {}: {slug:?}", stringify!($t)).into())
+                let text = <&str as Decode<Postgres>>::decode(value)?;
+                <$t>::$from(text)
+                    .ok_or_else(|| format!("not a {}: {text:?}", stringify!($t)).into())
             }
         }
-    )+};
+    };
 }
 
 use crate::{
@@ -52,25 +54,5 @@ use crate::{
 
 text_enum!(Channel, Rhythm, Status, EventKind);
 
-/// Delivery targets are text too (`email`, `push:{id}`, `webhook:{id}`).
-impl Type<Postgres> for Target {
-    fn type_info() -> PgTypeInfo {
-        <str as Type<Postgres>>::type_info()
-    }
-    fn compatible(ty: &PgTypeInfo) -> bool {
-        <str as Type<Postgres>>::compatible(ty)
-    }
-}
-
-impl Encode<'_, Postgres> for Target {
-    fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
-        <String as Encode<Postgres>>::encode(self.key(), buf)
-    }
-}
-
-impl<'r> Decode<'r, Postgres> for Target {
-    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
-        let key = <&str as Decode<Postgres>>::decode(value)?;
-        Target::from_key(key).ok_or_else(|| format!("not a delivery target: {key:?}").into())
-    }
-}
+// delivery targets are text too: `email`, `push:{id}`, `webhook:{id}`
+text_enum!(Target => key, from_key);
