@@ -8,13 +8,13 @@
 //! (its distance to each centre measured once).
 //!
 //! Each such list is a bit index: a column of bits (one per rule) for every bucket of every
-//! structured dimension (price, year, mileage, power, fuel, gearbox, body, condition, seller,
-//! photos, and distance around a centre), the bit set when the rule's bounds admit a value
+//! structured dimension (price, year, mileage, power, each closed vocabulary of
+//! `facets::VOCABS`, photos, and distance around a centre), the bit set when the rule's bounds admit a value
 //! in that bucket. A listing picks one column per dimension; AND-ing those (64 rules a
 //! machine word) leaves a small superset of the rules whose bounds admit it, which the exact
 //! check then narrows. That exact check decides the criteria it covers completely (make,
 //! model, the numeric bounds, the closed vocabularies, photos, city, distance). What else a
-//! rule asks for (words, equipment, colours, an age) is decided by the search engine's own
+//! rule asks for (words, equipment, an age) is decided by the search engine's own
 //! code: the listing is put in a one-listing [`Index`] and those filters are counted on it,
 //! exactly as a search counts them; rules that ask for the same thing share one answer per
 //! listing, and keyword expressions shared by many rules are likewise evaluated once per
@@ -26,6 +26,7 @@
 use super::keywords::{Expr, Text};
 use crate::listings::{
     search::engine::{self, Index, Row},
+    search::facets::{VOCAB_COUNT, VOCABS, Vocab},
     search::filters::Filters,
 };
 use std::collections::HashMap;
@@ -79,32 +80,21 @@ pub fn brute_force<'r>(
     ids
 }
 
-/// The closed vocabularies, in bit order, for the exact check's masks.
-fn vocabularies() -> [Vec<&'static str>; 5] {
-    use crate::listings::model::{Body, Condition, Fuel, SellerType, Transmission};
-    [
-        Fuel::ALL.iter().map(|v| v.as_str()).collect(),
-        Transmission::ALL.iter().map(|v| v.as_str()).collect(),
-        Body::ALL.iter().map(|v| v.as_str()).collect(),
-        Condition::ALL.iter().map(|v| v.as_str()).collect(),
-        SellerType::ALL.iter().map(|v| v.as_str()).collect(),
-    ]
-}
-
-/// A value's bit in its vocabulary (0 when it has none: matches no mask).
-fn bit(vocabulary: &[&str], value: Option<&str>) -> u32 {
+/// A value's bit in its vocabulary, the value's place in `facets::VOCABS` (0 when it has
+/// none: matches no mask; every vocabulary has at most 32 values, as a test there checks).
+fn bit(vocab: Vocab, value: Option<&str>) -> u32 {
     value
-        .and_then(|v| vocabulary.iter().position(|x| *x == v))
+        .and_then(|v| vocab.facet().values.iter().position(|(x, _)| *x == v))
         .map_or(0, |i| 1 << i)
 }
 
 /// The mask of a rule's accepted values; `u32::MAX` when it accepts any. Values outside the
 /// vocabulary set no bit (the search finds nothing for them either).
-fn mask(vocabulary: &[&str], values: &[String]) -> u32 {
+fn mask(vocab: Vocab, values: &[String]) -> u32 {
     if values.is_empty() {
         return u32::MAX;
     }
-    values.iter().fold(0, |m, v| m | bit(vocabulary, Some(v)))
+    values.iter().fold(0, |m, v| m | bit(vocab, Some(v)))
 }
 
 /// A listing's values as the exact check reads them.
@@ -113,27 +103,21 @@ struct Probe {
     year: Option<i16>,
     mileage: Option<i32>,
     power: Option<i16>,
-    /// fuel, transmission, body, condition, seller type bits
-    bits: [u32; 5],
+    /// Its value's bit in each closed vocabulary.
+    bits: [u32; VOCAB_COUNT],
     photos: bool,
     city: i32,
     at: (f64, f64),
 }
 
 impl Probe {
-    fn of(row: &Row, v: &[Vec<&'static str>; 5]) -> Probe {
+    fn of(row: &Row) -> Probe {
         Probe {
             price: row.price_eur_minor,
             year: row.year,
             mileage: row.mileage_km,
             power: row.power_hp,
-            bits: [
-                bit(&v[0], row.fuel.as_deref()),
-                bit(&v[1], row.transmission.as_deref()),
-                bit(&v[2], row.body.as_deref()),
-                bit(&v[3], Some(&row.condition)),
-                bit(&v[4], Some(&row.seller_type)),
-            ],
+            bits: Vocab::ALL.map(|v| bit(v, row.vocab(v))),
             photos: row.photo_count > 0,
             city: row.city_id,
             at: (row.latitude, row.longitude),
@@ -152,13 +136,13 @@ struct Entry {
     year: Option<(i16, i16)>,
     power: Option<(i16, i16)>,
     mileage_max: Option<i32>,
-    masks: [u32; 5],
+    masks: [u32; VOCAB_COUNT],
     city: Option<i32>,
     /// The interned centre and the radius in metres.
     near: Option<(u32, f64)>,
     photos: bool,
     /// The rule's criteria the exact check does not cover, as two interned parts (its words;
-    /// its equipment, colours and age): the search engine's own check decides each, once per
+    /// its equipment and age): the search engine's own check decides each, once per
     /// listing for all rules that share it. [`NONE`] for a part a rule does not have.
     residual: [u32; 2],
     /// The must-have and excluded keyword expressions, interned likewise.
@@ -176,20 +160,18 @@ struct Entry {
 const NONE: u32 = u32::MAX;
 
 /// The parts of a rule's filters the exact check does not decide: its words, and its
-/// equipment, colours and age. The engine ANDs filters, so a listing passes the whole when it
+/// equipment and age. The engine ANDs filters, so a listing passes the whole when it
 /// passes each part, and parts are shared by far more rules than whole combinations are.
 fn residual(f: &Filters) -> [Option<Filters>; 2] {
     let words = f.text.is_some().then(|| Filters {
         text: f.text.clone(),
         ..Filters::default()
     });
-    let rest = (!f.equipment.is_empty() || !f.colours.is_empty() || f.posted_within_days.is_some())
-        .then(|| Filters {
-            equipment: f.equipment.clone(),
-            colours: f.colours.clone(),
-            posted_within_days: f.posted_within_days,
-            ..Filters::default()
-        });
+    let rest = (!f.equipment.is_empty() || f.posted_within_days.is_some()).then(|| Filters {
+        equipment: f.equipment.clone(),
+        posted_within_days: f.posted_within_days,
+        ..Filters::default()
+    });
     [words, rest]
 }
 
@@ -239,20 +221,13 @@ impl Entry {
             (min.is_some() || max.is_some())
                 .then(|| (min.map_or(i16::MIN, small), max.map_or(i16::MAX, small)))
         };
-        let v = vocabularies();
         Entry {
             price_max: rule.price_max_eur.unwrap_or(i64::MAX),
             price_min: rule.price_min_eur.unwrap_or(i64::MIN),
             year: bounds(rule.year_min, rule.year_max),
             power: bounds(rule.power_min, rule.power_max),
             mileage_max: rule.mileage_max,
-            masks: [
-                mask(&v[0], &rule.fuels),
-                mask(&v[1], &rule.transmissions),
-                mask(&v[2], &rule.bodies),
-                mask(&v[3], &rule.conditions),
-                mask(&v[4], &rule.seller_types),
-            ],
+            masks: Vocab::ALL.map(|v| mask(v, &rule.picks[v])),
             city: rule.city_id,
             near: rule.near.and_then(|(_, _, r)| r.map(|r| (centre, r))),
             photos: rule.has_photos,
@@ -351,9 +326,10 @@ const PRICE: usize = 0;
 const YEAR: usize = 1;
 const MILEAGE: usize = 2;
 const POWER: usize = 3;
+/// The first of the closed vocabularies, one dimension each in `facets::VOCABS` order.
 const VOCABULARY: usize = 4;
-const PHOTOS: usize = 9;
-const DISTANCE: usize = 10;
+const PHOTOS: usize = VOCABULARY + VOCAB_COUNT;
+const DISTANCE: usize = PHOTOS + 1;
 /// The columns a listing picks, one per dimension; the distance one only around a centre.
 type Picks = [usize; DISTANCE];
 
@@ -370,7 +346,6 @@ struct Layout {
     mileage: Scale,
     power: Scale,
     distance: Scale,
-    vocabularies: [Vec<&'static str>; 5],
     start: [usize; DISTANCE + 2],
 }
 
@@ -397,23 +372,19 @@ impl Default for Layout {
                 .step_by(5_000)
                 .chain([250_000, 300_000, 400_000, 500_000, 1_000_000]),
         );
-        let vocabularies = vocabularies();
         // each dimension's width: the buckets, plus one for "no value" where a listing may
         // lack one (a vocabulary's extra column also takes values outside it)
         let price = Scale::new(prices);
-        let widths = [
+        let widths: Vec<usize> = [
             price.len(),
             year.len() + 1,
             mileage.len() + 1,
             power.len() + 1,
-            vocabularies[0].len() + 1,
-            vocabularies[1].len() + 1,
-            vocabularies[2].len() + 1,
-            vocabularies[3].len() + 1,
-            vocabularies[4].len() + 1,
-            2,
-            distance.len(),
-        ];
+        ]
+        .into_iter()
+        .chain(VOCABS.iter().map(|f| f.values.len() + 1))
+        .chain([2, distance.len()])
+        .collect();
         let mut start = [0; DISTANCE + 2];
         for (i, width) in widths.iter().enumerate() {
             start[i + 1] = start[i] + width;
@@ -424,7 +395,6 @@ impl Default for Layout {
             mileage,
             power,
             distance,
-            vocabularies,
             start,
         }
     }
@@ -477,7 +447,7 @@ impl Layout {
             bounded(DISTANCE, &self.distance, Some(distance));
         }
         for (i, mask) in e.masks.iter().enumerate() {
-            let width = self.vocabularies[i].len();
+            let width = VOCABS[i].values.len();
             for b in 0..=width {
                 if *mask == u32::MAX || (b < width && mask >> b & 1 == 1) {
                     set(self.start[VOCABULARY + i] + b, true);
@@ -889,7 +859,7 @@ impl Matcher {
     fn candidates(&self, row: &Row) -> (Vec<i64>, Vec<&Entry>) {
         let mut ids = Vec::with_capacity(1024);
         let mut found = Vec::with_capacity(256);
-        let probe = Probe::of(row, &self.layout.vocabularies);
+        let probe = Probe::of(row);
         let picks = self.layout.picks(&probe);
         let mut distances = Distances {
             centres: &self.centres.items,
@@ -1261,29 +1231,42 @@ mod tests {
             ("power to 150", with(&|f| f.power_max = Some(150)), false),
             (
                 "diesel or petrol",
-                with(&|f| f.fuels = vec!["petrol".into(), "diesel".into()]),
+                with(&|f| f.picks[Vocab::Fuel] = vec!["petrol".into(), "diesel".into()]),
                 true,
             ),
             (
                 "electric",
-                with(&|f| f.fuels = vec!["electric".into()]),
+                with(&|f| f.picks[Vocab::Fuel] = vec!["electric".into()]),
                 false,
             ),
             (
                 "automatic",
-                with(&|f| f.transmissions = vec!["automatic".into()]),
+                with(&|f| f.picks[Vocab::Gearbox] = vec!["automatic".into()]),
                 true,
             ),
-            ("estate", with(&|f| f.bodies = vec!["estate".into()]), false),
-            ("black", with(&|f| f.colours = vec!["black".into()]), true),
+            (
+                "estate",
+                with(&|f| f.picks[Vocab::Body] = vec!["estate".into()]),
+                false,
+            ),
+            (
+                "black",
+                with(&|f| f.picks[Vocab::Colour] = vec!["black".into()]),
+                true,
+            ),
+            (
+                "white or red",
+                with(&|f| f.picks[Vocab::Colour] = vec!["white".into(), "red".into()]),
+                false,
+            ),
             (
                 "damaged",
-                with(&|f| f.conditions = vec!["damaged".into()]),
+                with(&|f| f.picks[Vocab::Condition] = vec!["damaged".into()]),
                 false,
             ),
             (
                 "private",
-                with(&|f| f.seller_types = vec!["private".into()]),
+                with(&|f| f.picks[Vocab::Seller] = vec!["private".into()]),
                 false,
             ),
             (

@@ -8,6 +8,7 @@ use super::{
 };
 use crate::listings::{
     search::engine::Row,
+    search::facets::Vocab,
     search::filters::Filters,
     search::query::{Term, TextMatch},
 };
@@ -183,7 +184,7 @@ pub fn rule(rng: &mut StdRng, id: i64, account: Uuid) -> Rule {
         f.make_ids.dedup();
     } else {
         // no make: a body type or words, and a budget (below)
-        f.bodies.push(pick(rng, &BODIES).into());
+        f.picks[Vocab::Body].push(pick(rng, &BODIES).into());
     }
     if rng.gen_bool(0.8) {
         f.price_max_eur = Some(rng.gen_range(1_500..60_000) * 100);
@@ -204,19 +205,19 @@ pub fn rule(rng: &mut StdRng, id: i64, account: Uuid) -> Rule {
         f.power_min = Some(rng.gen_range(80..250));
     }
     if rng.gen_bool(0.3) {
-        f.fuels.push(pick(rng, &FUELS).into());
+        f.picks[Vocab::Fuel].push(pick(rng, &FUELS).into());
         if rng.gen_bool(0.3) {
-            f.fuels.push(pick(rng, &FUELS).into());
+            f.picks[Vocab::Fuel].push(pick(rng, &FUELS).into());
         }
     }
     if rng.gen_bool(0.2) {
-        f.transmissions.push(pick(rng, &GEARBOXES).into());
+        f.picks[Vocab::Gearbox].push(pick(rng, &GEARBOXES).into());
     }
     if rng.gen_bool(0.05) {
-        f.conditions.push("used".into());
+        f.picks[Vocab::Condition].push("used".into());
     }
     if rng.gen_bool(0.1) {
-        f.seller_types.push(
+        f.picks[Vocab::Seller].push(
             if rng.gen_bool(0.5) {
                 "private"
             } else {

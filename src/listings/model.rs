@@ -17,6 +17,9 @@ macro_rules! vocabulary {
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
+            /// `(slug, label)` of every value, in the order people see them.
+            pub const VALUES: &'static [(&'static str, &'static str)] = &[$(($slug, $label)),+];
+
             /// The slug used in URLs and in the database.
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $slug),+ }
@@ -44,6 +47,11 @@ macro_rules! vocabulary {
                     }
                 )+
                 None
+            }
+
+            /// The slug of the value `word` names (see [`Self::from_word`]).
+            pub fn word_slug(word: &str) -> Option<&'static str> {
+                Self::from_word(word).map(Self::as_str)
             }
         }
 

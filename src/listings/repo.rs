@@ -82,23 +82,13 @@ impl Filters {
         if let Some(v) = self.power_max {
             qb.push(" and l.power_hp <= ").push_bind(v);
         }
-        let mut any_of = |facet: Option<Facet>, column: &str, values: &Vec<String>| {
-            if !values.is_empty() && (facet.is_none() || facet != except) {
-                qb.push(format_args!(" and l.{column} = any("))
-                    .push_bind(values.clone())
+        for (facet, values) in self.picks.iter() {
+            if !values.is_empty() && except != Some(Facet::Vocab(facet.vocab)) {
+                qb.push(format_args!(" and l.{} = any(", facet.column))
+                    .push_bind(values.to_vec())
                     .push(")");
             }
-        };
-        any_of(Some(Facet::Fuel), "fuel", &self.fuels);
-        any_of(
-            Some(Facet::Transmission),
-            "transmission",
-            &self.transmissions,
-        );
-        any_of(Some(Facet::Body), "body", &self.bodies);
-        any_of(None, "colour", &self.colours);
-        any_of(None, "condition", &self.conditions);
-        any_of(Some(Facet::SellerType), "seller_type", &self.seller_types);
+        }
         if !self.equipment.is_empty() {
             qb.push(" and l.equipment @> ")
                 .push_bind(self.equipment.clone());
@@ -337,10 +327,7 @@ pub async fn facet_counts(
     match facet {
         Facet::Make => qb.push("l.make_id::text"),
         Facet::Model => qb.push("l.model_id::text"),
-        Facet::Fuel => qb.push("l.fuel"),
-        Facet::Transmission => qb.push("l.transmission"),
-        Facet::Body => qb.push("l.body"),
-        Facet::SellerType => qb.push("l.seller_type"),
+        Facet::Vocab(v) => qb.push(format_args!("l.{}", v.facet().column)),
         Facet::Year => qb
             .push("width_bucket(l.year, ")
             .push_bind(YEAR_BUCKETS.to_vec())

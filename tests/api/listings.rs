@@ -372,6 +372,7 @@ async fn the_index_answers_exactly_what_sql_answers(pool: PgPool) {
     use scout::listings::{
         repo::{self, Cursor},
         search::engine::Ask,
+        search::facets::Vocab,
         search::filters::{Facet, price_bounds},
         search::query::{SearchQuery, Sort},
         search::service,
@@ -491,12 +492,17 @@ async fn the_index_answers_exactly_what_sql_answers(pool: PgPool) {
             })
             .collect();
         let now = time::OffsetDateTime::now_utc();
+        // every vocabulary is counted here, also those the page shows no counts for
+        let every_facet: Vec<Facet> = [Facet::Make, Facet::Model, Facet::Year, Facet::Price]
+            .into_iter()
+            .chain(Vocab::ALL.map(Facet::Vocab))
+            .collect();
         let ask = Ask {
             filters: &f,
             sort: query.sort,
             after: None,
             limit: 8,
-            facets: &Facet::ALL,
+            facets: &every_facet,
             price_bounds_eur: &bounds,
             now,
         };

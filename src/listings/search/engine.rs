@@ -13,6 +13,7 @@
 use crate::listings::{
     catalog::Catalog,
     model::{Currency, Money},
+    search::facets::{VOCAB_COUNT, Vocab},
     search::filters::{Facet, Filters, YEAR_BUCKETS, price_bounds},
     search::query::{Sort, Term, TextMatch},
 };
@@ -94,12 +95,8 @@ pub struct Index {
     /// makes").
     make_of_model: HashMap<i32, i32>,
     city: Categorical,
-    fuel: Categorical,
-    transmission: Categorical,
-    body: Categorical,
-    colour: Categorical,
-    condition: Categorical,
-    seller_type: Categorical,
+    /// One column per closed vocabulary (`facets::VOCABS`), values interned in `dict`.
+    vocab: [Categorical; VOCAB_COUNT],
     dict: Dict,
     equipment: HashMap<u32, RoaringBitmap>,
     photos: RoaringBitmap,
@@ -190,12 +187,7 @@ impl Index {
             model: Categorical::default(),
             make_of_model,
             city: Categorical::default(),
-            fuel: Categorical::default(),
-            transmission: Categorical::default(),
-            body: Categorical::default(),
-            colour: Categorical::default(),
-            condition: Categorical::default(),
-            seller_type: Categorical::default(),
+            vocab: Default::default(),
             dict: Dict::default(),
             equipment: HashMap::new(),
             photos: RoaringBitmap::new(),
@@ -243,20 +235,11 @@ impl Index {
         let maps = |m: &HashMap<u32, RoaringBitmap>| -> usize {
             m.values().map(|b| b.serialized_size() + 16).sum()
         };
-        let categorical = [
-            &self.make,
-            &self.model,
-            &self.city,
-            &self.fuel,
-            &self.transmission,
-            &self.body,
-            &self.colour,
-            &self.condition,
-            &self.seller_type,
-        ]
-        .iter()
-        .map(|c| c.of_doc.len() * 4 + maps(&c.sets))
-        .sum::<usize>();
+        let categorical = [&self.make, &self.model, &self.city]
+            .into_iter()
+            .chain(&self.vocab)
+            .map(|c| c.of_doc.len() * 4 + maps(&c.sets))
+            .sum::<usize>();
         let numeric = [
             &self.year,
             &self.price,
@@ -326,19 +309,10 @@ impl Index {
         self.make.push(d, id(r.make_id));
         self.model.push(d, id(r.model_id));
         self.city.push(d, id(Some(r.city_id)));
-        let slug = |dict: &mut Dict, v: Option<&str>| v.map(|v| dict.id(v));
-        let v = slug(&mut self.dict, r.fuel.as_deref());
-        self.fuel.push(d, v);
-        let v = slug(&mut self.dict, r.transmission.as_deref());
-        self.transmission.push(d, v);
-        let v = slug(&mut self.dict, r.body.as_deref());
-        self.body.push(d, v);
-        let v = slug(&mut self.dict, r.colour.as_deref());
-        self.colour.push(d, v);
-        let v = slug(&mut self.dict, Some(&r.condition));
-        self.condition.push(d, v);
-        let v = slug(&mut self.dict, Some(&r.seller_type));
-        self.seller_type.push(d, v);
+        for vocab in Vocab::ALL {
+            let v = r.vocab(vocab).map(|v| self.dict.id(v));
+            self.vocab[vocab as usize].push(d, v);
+        }
         for e in &r.equipment {
             let e = self.dict.id(e);
             self.equipment.entry(e).or_default().insert(d);
@@ -630,20 +604,10 @@ impl Index {
         }
         let slugs =
             |c: &Categorical, v: &[String]| c.any_of(v.iter().filter_map(|s| self.dict.find(s)));
-        for (facet, column, values) in [
-            (Some(Facet::Fuel), &self.fuel, &f.fuels),
-            (
-                Some(Facet::Transmission),
-                &self.transmission,
-                &f.transmissions,
-            ),
-            (Some(Facet::Body), &self.body, &f.bodies),
-            (None, &self.colour, &f.colours),
-            (None, &self.condition, &f.conditions),
-            (Some(Facet::SellerType), &self.seller_type, &f.seller_types),
-        ] {
+        for (facet, values) in f.picks.iter() {
             if !values.is_empty() {
-                sets.push((facet, slugs(column, values)));
+                let column = &self.vocab[facet.vocab as usize];
+                sets.push((Some(Facet::Vocab(facet.vocab)), slugs(column, values)));
             }
         }
         for e in &f.equipment {
@@ -740,10 +704,7 @@ impl Index {
             let mut values = match facet {
                 Facet::Make => numbers(self.make.counts(within)),
                 Facet::Model => numbers(self.model.counts(within)),
-                Facet::Fuel => names(self.fuel.counts(within)),
-                Facet::Transmission => names(self.transmission.counts(within)),
-                Facet::Body => names(self.body.counts(within)),
-                Facet::SellerType => names(self.seller_type.counts(within)),
+                Facet::Vocab(v) => names(self.vocab[*v as usize].counts(within)),
                 Facet::Year => {
                     let bounds: Vec<i64> = YEAR_BUCKETS.iter().map(|y| i64::from(*y)).collect();
                     numbers(self.year.bucket_counts(&bounds, within))
@@ -1205,7 +1166,7 @@ mod tests {
             sort: Sort::PriceAsc,
             after: None,
             limit,
-            facets: &[Facet::Fuel],
+            facets: &[Facet::Vocab(crate::listings::search::facets::Vocab::Fuel)],
             price_bounds_eur: &[],
             now: OffsetDateTime::now_utc(),
         };

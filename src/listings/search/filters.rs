@@ -5,7 +5,10 @@
 use crate::listings::{
     catalog::Catalog,
     model::Currency,
-    search::query::{Criteria, TextMatch},
+    search::{
+        facets::{Picks, VOCABS, Vocab},
+        query::{Criteria, TextMatch},
+    },
 };
 
 /// A search, resolved against the catalog into what SQL compares: ids, euro cents, metres.
@@ -23,12 +26,8 @@ pub struct Filters {
     pub mileage_max: Option<i32>,
     pub power_min: Option<i32>,
     pub power_max: Option<i32>,
-    pub fuels: Vec<String>,
-    pub transmissions: Vec<String>,
-    pub bodies: Vec<String>,
-    pub colours: Vec<String>,
-    pub conditions: Vec<String>,
-    pub seller_types: Vec<String>,
+    /// Slugs per closed vocabulary, any of which matches (the listing's column holds the slug).
+    pub picks: Picks,
     pub equipment: Vec<String>,
     /// Latitude, longitude and radius in metres (None: anywhere, but distance can sort).
     pub near: Option<(f64, f64, Option<f64>)>,
@@ -43,10 +42,8 @@ pub struct Filters {
 pub enum Facet {
     Make,
     Model,
-    Fuel,
-    Transmission,
-    Body,
-    SellerType,
+    /// A closed vocabulary whose table entry is `counted`.
+    Vocab(Vocab),
     Year,
     Price,
 }
@@ -106,24 +103,7 @@ impl Filters {
             mileage_max: c.mileage_max,
             power_min: c.power_min,
             power_max: c.power_max,
-            fuels: c.fuels.iter().map(|x| x.as_str().to_string()).collect(),
-            transmissions: c
-                .transmissions
-                .iter()
-                .map(|x| x.as_str().to_string())
-                .collect(),
-            bodies: c.bodies.iter().map(|x| x.as_str().to_string()).collect(),
-            colours: c.colours.iter().map(|x| x.as_str().to_string()).collect(),
-            conditions: c
-                .conditions
-                .iter()
-                .map(|x| x.as_str().to_string())
-                .collect(),
-            seller_types: c
-                .seller_types
-                .iter()
-                .map(|x| x.as_str().to_string())
-                .collect(),
+            picks: c.picks.clone(),
             equipment: c.equipment.clone(),
             city_id: city.filter(|_| c.radius_km.is_none()).map(|c| c.city_id),
             near,
@@ -135,16 +115,18 @@ impl Filters {
 }
 
 impl Facet {
-    pub const ALL: [Facet; 8] = [
-        Facet::Make,
-        Facet::Model,
-        Facet::Fuel,
-        Facet::Transmission,
-        Facet::Body,
-        Facet::SellerType,
-        Facet::Year,
-        Facet::Price,
-    ];
+    /// Every counted facet, in the order the page shows them.
+    pub fn all() -> impl Iterator<Item = Facet> {
+        [Facet::Make, Facet::Model]
+            .into_iter()
+            .chain(
+                VOCABS
+                    .iter()
+                    .filter(|f| f.counted)
+                    .map(|f| Facet::Vocab(f.vocab)),
+            )
+            .chain([Facet::Year, Facet::Price])
+    }
 
     /// Whether `f` filters on this facet itself: then its counts leave that filter out and
     /// need a query of their own.
@@ -152,10 +134,7 @@ impl Facet {
         match self {
             Facet::Make => !f.make_ids.is_empty() || !f.model_ids.is_empty(),
             Facet::Model => !f.model_ids.is_empty(),
-            Facet::Fuel => !f.fuels.is_empty(),
-            Facet::Transmission => !f.transmissions.is_empty(),
-            Facet::Body => !f.bodies.is_empty(),
-            Facet::SellerType => !f.seller_types.is_empty(),
+            Facet::Vocab(v) => !f.picks[v].is_empty(),
             Facet::Year => f.year_min.is_some() || f.year_max.is_some(),
             Facet::Price => f.price_min_eur.is_some() || f.price_max_eur.is_some(),
         }

@@ -4,8 +4,11 @@
 
 use crate::listings::{
     api::{search_form_options, search_listings},
-    model::{Body, Colour, Condition, Currency, Fuel, SellerType, Transmission, group_thousands},
-    search::query::{PAGE_SIZES, SearchQuery, Sort, encode_component},
+    model::{Currency, group_thousands},
+    search::{
+        facets::VOCABS,
+        query::{PAGE_SIZES, SearchQuery, Sort, encode_component},
+    },
     wire::{Chip, CityOption, EquipmentOption, FacetGroup, FormOptions, SearchResults},
 };
 use crate::{
@@ -351,24 +354,6 @@ fn Select(
     }
 }
 
-fn vocabulary_items<T: Copy>(
-    all: &[T],
-    slug: fn(T) -> &'static str,
-    label: fn(T) -> &'static str,
-) -> Vec<(String, String)> {
-    all.iter()
-        .map(|v| (slug(*v).to_string(), label(*v).to_string()))
-        .collect()
-}
-
-fn slugs<T: Copy + Send + Sync + 'static>(
-    query: Memo<SearchQuery>,
-    field: fn(&SearchQuery) -> &Vec<T>,
-    slug: fn(T) -> &'static str,
-) -> Signal<Vec<String>> {
-    Signal::derive(move || query.with(|q| field(q).iter().map(|v| slug(*v).to_string()).collect()))
-}
-
 fn number(query: Memo<SearchQuery>, field: fn(&SearchQuery) -> Option<i64>) -> Signal<Option<i64>> {
     Signal::derive(move || query.with(field))
 }
@@ -493,7 +478,7 @@ fn Ranges(query: Memo<SearchQuery>) -> impl IntoView {
     }
 }
 
-/// Fuel, gearbox, body, colour, condition, seller and equipment: a checkbox per value.
+/// The closed vocabularies (`facets::VOCABS`) and equipment: a checkbox per value.
 #[component]
 fn VocabularyChecks(query: Memo<SearchQuery>, equipment: Vec<EquipmentOption>) -> impl IntoView {
     let equipment_items = equipment
@@ -501,42 +486,21 @@ fn VocabularyChecks(query: Memo<SearchQuery>, equipment: Vec<EquipmentOption>) -
         .map(|e| (e.slug.clone(), e.name.clone()))
         .collect();
     view! {
-        <Checks
-            legend="Fuel"
-            name="fuel"
-            items=vocabulary_items(Fuel::ALL, Fuel::as_str, Fuel::label)
-            selected=slugs(query, |q| &q.fuels, Fuel::as_str)
-        />
-        <Checks
-            legend="Gearbox"
-            name="gearbox"
-            items=vocabulary_items(Transmission::ALL, Transmission::as_str, Transmission::label)
-            selected=slugs(query, |q| &q.transmissions, Transmission::as_str)
-        />
-        <Checks
-            legend="Body"
-            name="body"
-            items=vocabulary_items(Body::ALL, Body::as_str, Body::label)
-            selected=slugs(query, |q| &q.bodies, Body::as_str)
-        />
-        <Checks
-            legend="Colour"
-            name="colour"
-            items=vocabulary_items(Colour::ALL, Colour::as_str, Colour::label)
-            selected=slugs(query, |q| &q.colours, Colour::as_str)
-        />
-        <Checks
-            legend="Condition"
-            name="condition"
-            items=vocabulary_items(Condition::ALL, Condition::as_str, Condition::label)
-            selected=slugs(query, |q| &q.conditions, Condition::as_str)
-        />
-        <Checks
-            legend="Seller"
-            name="seller"
-            items=vocabulary_items(SellerType::ALL, SellerType::as_str, SellerType::label)
-            selected=slugs(query, |q| &q.seller_types, SellerType::as_str)
-        />
+        {VOCABS
+            .iter()
+            .map(|facet| {
+                let vocab = facet.vocab;
+                let items = facet
+                    .values
+                    .iter()
+                    .map(|(slug, label)| (slug.to_string(), label.to_string()))
+                    .collect();
+                let selected = Signal::derive(move || query.with(|q| q.picks[vocab].clone()));
+                view! {
+                    <Checks legend=facet.title name=facet.param items=items selected=selected />
+                }
+            })
+            .collect_view()}
         <Checks
             legend="Must have"
             name="equip"

@@ -3,8 +3,9 @@
 //! ([`understand`]), and the free-text part ([`TextQuery`]). Alert rules (a later issue) reuse
 //! [`Criteria`], so search and alerts can never disagree about what matches.
 
-use crate::listings::model::{
-    Body, Colour, Condition, Currency, Fuel, Money, SellerType, Transmission,
+use crate::listings::{
+    model::{Currency, Money},
+    search::facets::{Picks, VOCABS, Vocab},
 };
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
@@ -119,12 +120,8 @@ pub struct SearchQuery {
     pub mileage_max: Option<i32>,
     pub power_min: Option<i32>,
     pub power_max: Option<i32>,
-    pub fuels: Vec<Fuel>,
-    pub transmissions: Vec<Transmission>,
-    pub bodies: Vec<Body>,
-    pub colours: Vec<Colour>,
-    pub conditions: Vec<Condition>,
-    pub seller_types: Vec<SellerType>,
+    /// Fuels, gearboxes, bodies, ...: the closed-vocabulary facets' values.
+    pub picks: Picks,
     /// Equipment slugs that must all be present.
     pub equipment: Vec<String>,
     /// City slug.
@@ -182,24 +179,6 @@ impl SearchQuery {
                 "km_max" => small(value).map(|v| s.mileage_max = Some(v)).is_some(),
                 "hp_min" => small(value).map(|v| s.power_min = Some(v)).is_some(),
                 "hp_max" => small(value).map(|v| s.power_max = Some(v)).is_some(),
-                "fuel" => Fuel::from_slug(value)
-                    .map(|v| push_unique(&mut s.fuels, v))
-                    .is_some(),
-                "gearbox" => Transmission::from_slug(value)
-                    .map(|v| push_unique(&mut s.transmissions, v))
-                    .is_some(),
-                "body" => Body::from_slug(value)
-                    .map(|v| push_unique(&mut s.bodies, v))
-                    .is_some(),
-                "colour" => Colour::from_slug(value)
-                    .map(|v| push_unique(&mut s.colours, v))
-                    .is_some(),
-                "condition" => Condition::from_slug(value)
-                    .map(|v| push_unique(&mut s.conditions, v))
-                    .is_some(),
-                "seller" => SellerType::from_slug(value)
-                    .map(|v| push_unique(&mut s.seller_types, v))
-                    .is_some(),
                 "equip" => {
                     push_unique(&mut s.equipment, value.to_string());
                     true
@@ -230,7 +209,14 @@ impl SearchQuery {
                     s.after = Some(value.to_string());
                     true
                 }
-                _ => true, // foreign parameters (utm_*, ...) are not ours to judge
+                _ => match Vocab::from_param(name) {
+                    Some(vocab) => vocab
+                        .facet()
+                        .slug(value)
+                        .map(|v| s.picks.add(vocab, v))
+                        .is_some(),
+                    None => true, // foreign parameters (utm_*, ...) are not ours to judge
+                },
             };
             if !ok {
                 s.ignored.push(format!("{name}={value}"));
@@ -287,28 +273,9 @@ impl SearchQuery {
         num(&mut out, "km_max", self.mileage_max.map(i64::from));
         num(&mut out, "hp_min", self.power_min.map(i64::from));
         num(&mut out, "hp_max", self.power_max.map(i64::from));
-        out.extend(self.fuels.iter().map(|v| ("fuel", v.as_str().to_string())));
-        out.extend(
-            self.transmissions
-                .iter()
-                .map(|v| ("gearbox", v.as_str().to_string())),
-        );
-        out.extend(self.bodies.iter().map(|v| ("body", v.as_str().to_string())));
-        out.extend(
-            self.colours
-                .iter()
-                .map(|v| ("colour", v.as_str().to_string())),
-        );
-        out.extend(
-            self.conditions
-                .iter()
-                .map(|v| ("condition", v.as_str().to_string())),
-        );
-        out.extend(
-            self.seller_types
-                .iter()
-                .map(|v| ("seller", v.as_str().to_string())),
-        );
+        for (facet, values) in self.picks.iter() {
+            out.extend(values.iter().map(|v| (facet.param, v.clone())));
+        }
         out.extend(self.equipment.iter().map(|v| ("equip", v.clone())));
         if let Some(city) = &self.city {
             out.push(("city", city.clone()));
@@ -415,12 +382,8 @@ pub enum Understood {
     MileageMax(i32),
     PowerMin(i32),
     PowerMax(i32),
-    Fuel(Fuel),
-    Transmission(Transmission),
-    Body(Body),
-    Colour(Colour),
-    Condition(Condition),
-    SellerType(SellerType),
+    /// A value of a closed vocabulary (fuel, gearbox, ...), by slug.
+    Pick(Vocab, String),
     City {
         slug: String,
         name: String,
@@ -441,12 +404,7 @@ impl Understood {
             Understood::MileageMax(km) => format!("up to {} km", group_thousands(*km)),
             Understood::PowerMin(hp) => format!("from {hp} hp"),
             Understood::PowerMax(hp) => format!("up to {hp} hp"),
-            Understood::Fuel(v) => v.label().to_string(),
-            Understood::Transmission(v) => v.label().to_string(),
-            Understood::Body(v) => v.label().to_string(),
-            Understood::Colour(v) => v.label().to_string(),
-            Understood::Condition(v) => v.label().to_string(),
-            Understood::SellerType(v) => v.label().to_string(),
+            Understood::Pick(vocab, slug) => vocab.facet().label(slug).to_string(),
             Understood::City { name, .. } => name.clone(),
             Understood::RadiusKm(km) => format!("within {km} km"),
         }
@@ -683,13 +641,9 @@ fn year_range(n: Number) -> Option<Vec<Understood>> {
 }
 
 fn vocabulary_word(word: &str) -> Option<Understood> {
-    Fuel::from_word(word)
-        .map(Understood::Fuel)
-        .or_else(|| Transmission::from_word(word).map(Understood::Transmission))
-        .or_else(|| Body::from_word(word).map(Understood::Body))
-        .or_else(|| Colour::from_word(word).map(Understood::Colour))
-        .or_else(|| Condition::from_word(word).map(Understood::Condition))
-        .or_else(|| SellerType::from_word(word).map(Understood::SellerType))
+    VOCABS
+        .iter()
+        .find_map(|f| (f.word)(word).map(|slug| Understood::Pick(f.vocab, slug.to_string())))
 }
 
 /// A token of the box with where it sits in the text.
@@ -1005,12 +959,8 @@ pub struct Criteria {
     pub mileage_max: Option<i32>,
     pub power_min: Option<i32>,
     pub power_max: Option<i32>,
-    pub fuels: Vec<Fuel>,
-    pub transmissions: Vec<Transmission>,
-    pub bodies: Vec<Body>,
-    pub colours: Vec<Colour>,
-    pub conditions: Vec<Condition>,
-    pub seller_types: Vec<SellerType>,
+    /// Fuels, gearboxes, bodies, ...: the closed-vocabulary facets' values.
+    pub picks: Picks,
     pub equipment: Vec<String>,
     pub city: Option<String>,
     pub radius_km: Option<i32>,
@@ -1044,12 +994,7 @@ impl Criteria {
             mileage_max: query.mileage_max,
             power_min: query.power_min,
             power_max: query.power_max,
-            fuels: query.fuels.clone(),
-            transmissions: query.transmissions.clone(),
-            bodies: query.bodies.clone(),
-            colours: query.colours.clone(),
-            conditions: query.conditions.clone(),
-            seller_types: query.seller_types.clone(),
+            picks: query.picks.clone(),
             equipment: query.equipment.clone(),
             city: query.city.clone(),
             radius_km: query.radius_km,
@@ -1072,12 +1017,7 @@ impl Criteria {
                 Understood::MileageMax(v) => c.mileage_max = tighter_max(c.mileage_max, Some(*v)),
                 Understood::PowerMin(v) => c.power_min = tighter_min(c.power_min, Some(*v)),
                 Understood::PowerMax(v) => c.power_max = tighter_max(c.power_max, Some(*v)),
-                Understood::Fuel(v) => push_unique(&mut c.fuels, *v),
-                Understood::Transmission(v) => push_unique(&mut c.transmissions, *v),
-                Understood::Body(v) => push_unique(&mut c.bodies, *v),
-                Understood::Colour(v) => push_unique(&mut c.colours, *v),
-                Understood::Condition(v) => push_unique(&mut c.conditions, *v),
-                Understood::SellerType(v) => push_unique(&mut c.seller_types, *v),
+                Understood::Pick(vocab, slug) => c.picks.add(*vocab, slug),
                 Understood::City { slug, .. } => c.city = c.city.clone().or(Some(slug.clone())),
                 Understood::RadiusKm(v) => c.radius_km = c.radius_km.or(Some(*v)),
             }
@@ -1147,6 +1087,10 @@ mod tests {
         Money::new(major * 100, Currency::Bgn)
     }
 
+    fn pick(vocab: Vocab, slug: &str) -> Understood {
+        Understood::Pick(vocab, slug.into())
+    }
+
     #[test]
     fn the_issue_examples_become_filters() {
         let (u, text) = whats("bmw x5 diesel <25000 2016+ <180000km automatic sofia");
@@ -1162,11 +1106,11 @@ mod tests {
                     slug: "bmw-x5".into(),
                     name: "BMW X5".into()
                 },
-                Understood::Fuel(Fuel::Diesel),
+                pick(Vocab::Fuel, "diesel"),
                 Understood::PriceMax(bgn(25000)),
                 Understood::YearMin(2016),
                 Understood::MileageMax(180_000),
-                Understood::Transmission(Transmission::Automatic),
+                pick(Vocab::Gearbox, "automatic"),
                 Understood::City {
                     slug: "sofia".into(),
                     name: "Sofia".into()
@@ -1189,7 +1133,7 @@ mod tests {
         assert_eq!(
             &u[1..],
             &[
-                Understood::Transmission(Transmission::Manual),
+                pick(Vocab::Gearbox, "manual"),
                 Understood::City {
                     slug: "plovdiv".into(),
                     name: "Plovdiv".into()
@@ -1206,8 +1150,8 @@ mod tests {
         assert_eq!(
             u[1..],
             [
-                Understood::Fuel(Fuel::Diesel),
-                Understood::Transmission(Transmission::Automatic),
+                pick(Vocab::Fuel, "diesel"),
+                pick(Vocab::Gearbox, "automatic"),
                 Understood::PriceMax(bgn(20000)),
                 Understood::PowerMin(150),
                 Understood::City {
@@ -1313,14 +1257,20 @@ mod tests {
     #[test]
     fn search_urls_round_trip() {
         let q = SearchQuery::from_query_string(
-            "q=bmw+x5+%3C25000&make=audi&make=bmw&fuel=diesel&year_min=2020&year_max=2015&size=50&cur=EUR&radius=5000&utm_source=x",
+            "q=bmw+x5+%3C25000&make=audi&make=bmw&fuel=diesel&fuel=coal&gearbox=diesel&colour=black&year_min=2020&year_max=2015&size=50&cur=EUR&radius=5000&utm_source=x",
         );
+        assert_eq!(q.picks[Vocab::Fuel], ["diesel"]);
+        assert_eq!(q.picks[Vocab::Colour], ["black"]);
+        assert!(q.picks[Vocab::Gearbox].is_empty());
         assert_eq!(q.q, "bmw x5 <25000");
         assert_eq!(q.makes, vec!["audi", "bmw"]);
         assert_eq!((q.year_min, q.year_max), (Some(2015), Some(2020)));
         assert_eq!(q.page_size, 50);
         assert_eq!(q.currency, Currency::Eur);
-        assert_eq!(q.ignored, vec!["radius=5000"]);
+        assert_eq!(
+            q.ignored,
+            vec!["fuel=coal", "gearbox=diesel", "radius=5000"]
+        );
         let again = SearchQuery::from_query_string(&q.to_query_string());
         assert_eq!(again.first_page(), q.first_page());
     }

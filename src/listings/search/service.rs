@@ -4,13 +4,14 @@
 
 use super::{
     engine::{self, Index},
+    facets::Vocab,
     filters::{Facet, Filters, YEAR_BUCKETS, price_bounds},
     query::{Criteria, SearchQuery, TextQuery, understand},
 };
 use crate::listings::{
     cards::card,
     catalog::Catalog,
-    model::{Body, Fuel, Money, SellerType, Transmission, group_thousands},
+    model::{Money, group_thousands},
     repo::{self, Cursor},
     wire::{Chip, FacetGroup, FacetValue, Loosen, SearchResults},
 };
@@ -160,21 +161,18 @@ fn form_chips(query: &SearchQuery, catalog: &Catalog) -> Vec<Chip> {
             },
         );
     }
-    macro_rules! list_chips {
-        ($field:ident) => {
-            for v in &query.$field {
-                let mut q = base.clone();
-                q.$field.retain(|x| x != v);
-                chip(v.label().to_string(), q);
-            }
-        };
+    for (facet, values) in query.picks.iter() {
+        for v in values {
+            let picks = query.picks.toggled(facet.vocab, v);
+            chip(
+                facet.label(v).to_string(),
+                SearchQuery {
+                    picks,
+                    ..base.clone()
+                },
+            );
+        }
     }
-    list_chips!(fuels);
-    list_chips!(transmissions);
-    list_chips!(bodies);
-    list_chips!(colours);
-    list_chips!(conditions);
-    list_chips!(seller_types);
     for slug in &query.equipment {
         let name = catalog
             .equipment
@@ -237,21 +235,25 @@ fn toggle<T: PartialEq + Clone>(list: &[T], value: &T) -> Vec<T> {
 fn facets(
     query: &SearchQuery,
     catalog: &Catalog,
-    counts: [Vec<(String, i64)>; 8],
+    counts: Vec<(Facet, Vec<(String, i64)>)>,
 ) -> Vec<FacetGroup> {
-    let base = query.first_page();
-    let [
-        makes,
-        models,
-        fuels,
-        gearboxes,
-        bodies,
-        sellers,
-        years,
-        prices,
-    ] = counts;
-    let mut groups = Vec::new();
+    let mut groups: Vec<FacetGroup> = counts
+        .into_iter()
+        .filter_map(|(facet, rows)| match facet {
+            Facet::Make => Some(make_group(query, catalog, &rows)),
+            Facet::Model => (!query.makes.is_empty() || !query.models.is_empty())
+                .then(|| model_group(query, catalog, &rows)),
+            Facet::Vocab(v) => Some(vocab_group(query, v, &rows)),
+            Facet::Year => Some(year_group(query, &rows)),
+            Facet::Price => Some(price_group(query, &rows)),
+        })
+        .collect();
+    groups.retain(|g| !g.values.is_empty());
+    groups
+}
 
+fn make_group(query: &SearchQuery, catalog: &Catalog, makes: &[(String, i64)]) -> FacetGroup {
+    let base = query.first_page();
     let make_values = makes
         .iter()
         .filter_map(|(id, n)| {
@@ -283,72 +285,73 @@ fn facets(
             })
         })
         .collect();
-    groups.push(FacetGroup {
+    FacetGroup {
         title: "Make".into(),
         values: make_values,
-    });
-
-    if !query.makes.is_empty() || !query.models.is_empty() {
-        let values = models
-            .iter()
-            .filter_map(|(id, n)| {
-                let model = catalog
-                    .models
-                    .iter()
-                    .find(|m| m.model_id.to_string() == *id)?;
-                Some(FacetValue {
-                    label: model.name.clone(),
-                    count: *n,
-                    selected: query.models.contains(&model.slug),
-                    href: SearchQuery {
-                        models: toggle(&query.models, &model.slug),
-                        ..base.clone()
-                    }
-                    .url(),
-                })
-            })
-            .collect();
-        groups.push(FacetGroup {
-            title: "Model".into(),
-            values,
-        });
     }
+}
 
-    macro_rules! vocabulary_group {
-        ($title:literal, $rows:expr, $ty:ty, $field:ident) => {{
-            let values = $rows
+fn model_group(query: &SearchQuery, catalog: &Catalog, models: &[(String, i64)]) -> FacetGroup {
+    let base = query.first_page();
+    let values = models
+        .iter()
+        .filter_map(|(id, n)| {
+            let model = catalog
+                .models
                 .iter()
-                .filter_map(|(slug, n)| {
-                    let v = <$ty>::from_slug(slug)?;
-                    Some(FacetValue {
-                        label: v.label().into(),
-                        count: *n,
-                        selected: query.$field.contains(&v),
-                        href: SearchQuery {
-                            $field: toggle(&query.$field, &v),
-                            ..base.clone()
-                        }
-                        .url(),
-                    })
-                })
-                .collect();
-            groups.push(FacetGroup {
-                title: $title.into(),
-                values,
-            });
-        }};
+                .find(|m| m.model_id.to_string() == *id)?;
+            Some(FacetValue {
+                label: model.name.clone(),
+                count: *n,
+                selected: query.models.contains(&model.slug),
+                href: SearchQuery {
+                    models: toggle(&query.models, &model.slug),
+                    ..base.clone()
+                }
+                .url(),
+            })
+        })
+        .collect();
+    FacetGroup {
+        title: "Model".into(),
+        values,
     }
-    vocabulary_group!("Fuel", fuels, Fuel, fuels);
-    vocabulary_group!("Gearbox", gearboxes, Transmission, transmissions);
-    vocabulary_group!("Body", bodies, Body, bodies);
-    vocabulary_group!("Seller", sellers, SellerType, seller_types);
+}
 
-    // Buckets: index i covers [bounds[i-1], bounds[i]).
-    let bucket = |i: usize, bounds: &[i64]| -> (Option<i64>, Option<i64>) {
-        let lo = i.checked_sub(1).and_then(|j| bounds.get(j)).copied();
-        let hi = bounds.get(i).map(|b| b - 1);
-        (lo, hi)
-    };
+fn vocab_group(query: &SearchQuery, vocab: Vocab, rows: &[(String, i64)]) -> FacetGroup {
+    let base = query.first_page();
+    let facet = vocab.facet();
+    let values = rows
+        .iter()
+        .filter_map(|(slug, n)| {
+            let (slug, label) = facet.values.iter().find(|(s, _)| s == slug)?;
+            Some(FacetValue {
+                label: (*label).into(),
+                count: *n,
+                selected: query.picks[vocab].iter().any(|s| s == slug),
+                href: SearchQuery {
+                    picks: query.picks.toggled(vocab, slug),
+                    ..base.clone()
+                }
+                .url(),
+            })
+        })
+        .collect();
+    FacetGroup {
+        title: facet.title.into(),
+        values,
+    }
+}
+
+/// Buckets: index i covers [bounds[i-1], bounds[i]).
+fn bucket(i: usize, bounds: &[i64]) -> (Option<i64>, Option<i64>) {
+    let lo = i.checked_sub(1).and_then(|j| bounds.get(j)).copied();
+    let hi = bounds.get(i).map(|b| b - 1);
+    (lo, hi)
+}
+
+fn year_group(query: &SearchQuery, years: &[(String, i64)]) -> FacetGroup {
+    let base = query.first_page();
     let year_bounds: Vec<i64> = YEAR_BUCKETS.iter().map(|&y| i64::from(y)).collect();
     let mut year_values: Vec<(usize, FacetValue)> = years
         .iter()
@@ -392,10 +395,14 @@ fn facets(
         })
         .collect();
     year_values.sort_by_key(|(i, _)| std::cmp::Reverse(*i));
-    groups.push(FacetGroup {
+    FacetGroup {
         title: "Year".into(),
         values: year_values.into_iter().map(|(_, v)| v).collect(),
-    });
+    }
+}
+
+fn price_group(query: &SearchQuery, prices: &[(String, i64)]) -> FacetGroup {
+    let base = query.first_page();
 
     let bounds = price_bounds(query.currency);
     let mut price_values: Vec<(usize, FacetValue)> = prices
@@ -438,12 +445,10 @@ fn facets(
         })
         .collect();
     price_values.sort_by_key(|(i, _)| *i);
-    groups.push(FacetGroup {
+    FacetGroup {
         title: "Price".into(),
         values: price_values.into_iter().map(|(_, v)| v).collect(),
-    });
-    groups.retain(|g| !g.values.is_empty());
-    groups
+    }
 }
 
 /// What SQL compares for `query` (typo corrections included), for benchmarks and tools.
@@ -481,8 +486,7 @@ pub async fn resolve_criteria(
 /// The facets a search page shows: the model facet only once a make or model is chosen
 /// (a smart-box make counts too: it is in the resolved filters).
 pub fn wanted_facets(f: &Filters) -> Vec<Facet> {
-    Facet::ALL
-        .into_iter()
+    Facet::all()
         .filter(|x| *x != Facet::Model || !f.make_ids.is_empty() || !f.model_ids.is_empty())
         .collect()
 }
@@ -523,24 +527,6 @@ pub async fn search(state: &AppState, query: &SearchQuery) -> Result<SearchResul
         now,
     });
     let total = found.total;
-    let counts_of = |facet: Facet| {
-        found
-            .facets
-            .iter()
-            .find(|(x, _)| *x == facet)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let [
-        makes,
-        models,
-        fuels,
-        gearboxes,
-        bodies,
-        sellers,
-        years,
-        prices,
-    ] = Facet::ALL.map(counts_of);
     let shown = &found.page[..found.page.len().min(size)];
     let ids: Vec<i64> = shown.iter().map(|(id, _)| *id).collect();
     let page = repo::cards_by_id(&state.pool, &ids, None).await?;
@@ -577,13 +563,7 @@ pub async fn search(state: &AppState, query: &SearchQuery) -> Result<SearchResul
     Ok(SearchResults {
         total,
         cards,
-        facets: facets(
-            query,
-            &catalog,
-            [
-                makes, models, fuels, gearboxes, bodies, sellers, years, prices,
-            ],
-        ),
+        facets: facets(query, &catalog, found.facets),
         chips: resolved.chips,
         next,
         first: cursor.map(|_| query.first_page().url()),

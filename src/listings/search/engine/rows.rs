@@ -1,6 +1,7 @@
 //! The index's rows, read from Postgres: the published listings, whole or by id.
 
 use super::OffsetDateTime;
+use crate::listings::search::facets::Vocab;
 
 /// One published listing as the index needs it.
 #[derive(Debug, Clone)]
@@ -27,6 +28,20 @@ pub struct Row {
     pub updated_at: OffsetDateTime,
     /// `search_text::text`: the weighted tsvector Postgres builds (the same words SQL sees).
     pub search_text: String,
+}
+
+impl Row {
+    /// Its value of a closed vocabulary (the column `facets::VOCABS` names for it).
+    pub fn vocab(&self, vocab: Vocab) -> Option<&str> {
+        match vocab {
+            Vocab::Fuel => self.fuel.as_deref(),
+            Vocab::Gearbox => self.transmission.as_deref(),
+            Vocab::Body => self.body.as_deref(),
+            Vocab::Colour => self.colour.as_deref(),
+            Vocab::Condition => Some(&self.condition),
+            Vocab::Seller => Some(&self.seller_type),
+        }
+    }
 }
 
 /// The index's rows: the published listings, then `$tail` (more conditions, the order),
