@@ -9,6 +9,7 @@
 #![expect(clippy::unwrap_used, reason = "a benchmark: fail loudly")]
 
 use rand::{SeedableRng, rngs::StdRng};
+use scout::accounts::model::AccountId;
 use scout::alerts::{
     matcher::{Listing, Matcher},
     sample,
@@ -67,7 +68,7 @@ fn main() {
     let listings = env("SCOUT_BENCH_LISTINGS", 10_000);
     let now = time::OffsetDateTime::now_utc();
     let mut rng = StdRng::seed_from_u64(2026);
-    let accounts: Vec<uuid::Uuid> = (0..rules / 3 + 1).map(|_| uuid::Uuid::new_v4()).collect();
+    let accounts: Vec<AccountId> = (0..rules / 3 + 1).map(|_| AccountId::random()).collect();
 
     let generated: Vec<_> = (0..rules)
         .map(|i| sample::rule(&mut rng, i as i64 + 1, accounts[i / 3]))

@@ -48,11 +48,12 @@ macro_rules! text_enum {
 }
 
 use crate::{
+    gallery::model::PhotoState,
     listings::model::{EventKind, Status},
     notifications::model::{Channel, Rhythm, Target},
 };
 
-text_enum!(Channel, Rhythm, Status, EventKind);
+text_enum!(Channel, Rhythm, Status, EventKind, PhotoState);
 
 // delivery targets are text too: `email`, `push:{id}`, `webhook:{id}`
 text_enum!(Target => key, from_key);

@@ -33,6 +33,6 @@ impl Default for Limits {
 
 /// The limits that apply to an account: every account has the defaults until plans exist.
 #[cfg(feature = "ssr")]
-pub fn limits_for(_account: uuid::Uuid) -> Limits {
+pub fn limits_for(_account: crate::accounts::model::AccountId) -> Limits {
     Limits::default()
 }

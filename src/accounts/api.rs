@@ -7,7 +7,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use {
     super::{
-        model::{Email, NewPassword},
+        model::{AccountId, Email, NewPassword},
         repo, session,
     },
     crate::{
@@ -27,14 +27,14 @@ pub async fn current_session() -> Result<Session, AppError> {
 
 /// The signed-in account's id, or None: the "who is asking" step of every server function.
 #[cfg(feature = "ssr")]
-pub async fn current_account_id() -> Result<Option<uuid::Uuid>, AppError> {
+pub async fn current_account_id() -> Result<Option<AccountId>, AppError> {
     let session = current_session().await?;
     session::current_account_id(&session).await
 }
 
 /// The app state and the signed-in account, or 401 with `message` (what to sign in for).
 #[cfg(feature = "ssr")]
-pub async fn signed_in(message: &str) -> Result<(AppState, uuid::Uuid), AppError> {
+pub async fn signed_in(message: &str) -> Result<(AppState, AccountId), AppError> {
     let state = AppState::from_context()?;
     let account = current_account_id()
         .await?

@@ -3,6 +3,39 @@
 
 use serde::{Deserialize, Serialize};
 
+/// An account's id: a type of its own, so no other uuid (a photo's, a token) can stand in
+/// for it. Server-side only: the browser never needs an account's id.
+#[cfg(feature = "ssr")]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, sqlx::Type,
+)]
+#[serde(transparent)]
+#[sqlx(transparent)]
+pub struct AccountId(pub uuid::Uuid);
+
+#[cfg(feature = "ssr")]
+impl AccountId {
+    /// A new random id (v4).
+    pub fn random() -> AccountId {
+        AccountId(uuid::Uuid::new_v4())
+    }
+}
+
+/// What `query_as!` reads an `account_id` column into.
+#[cfg(feature = "ssr")]
+impl From<uuid::Uuid> for AccountId {
+    fn from(id: uuid::Uuid) -> AccountId {
+        AccountId(id)
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl std::fmt::Display for AccountId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// Shortest password we accept (OWASP ASVS 5.0: at least 8).
 pub const PASSWORD_MIN_CHARS: usize = 8;
 /// Longest password we accept: ASVS asks for at least 64; long passphrases are welcome.

@@ -1,11 +1,11 @@
 //! SQL for accounts and sign-in throttling. Compile-checked queries; `.sqlx/` is committed.
 
+use crate::accounts::model::AccountId;
 use sqlx::PgExecutor;
-use uuid::Uuid;
 
 /// A stored account, as sign-in needs it.
 pub struct AccountCredentials {
-    pub account_id: Uuid,
+    pub account_id: AccountId,
     pub password_hash: String,
 }
 
@@ -14,9 +14,9 @@ pub async fn insert_account(
     db: impl PgExecutor<'_>,
     email: &str,
     password_hash: &str,
-) -> sqlx::Result<Uuid> {
+) -> sqlx::Result<AccountId> {
     sqlx::query_scalar!(
-        r#"insert into account (email, password_hash) values ($1, $2) returning account_id"#,
+        r#"insert into account (email, password_hash) values ($1, $2) returning account_id as "account_id: AccountId""#,
         email,
         password_hash
     )
@@ -38,10 +38,13 @@ pub async fn find_credentials(
 }
 
 /// The email of an account, if it still exists.
-pub async fn find_email(db: impl PgExecutor<'_>, account_id: Uuid) -> sqlx::Result<Option<String>> {
+pub async fn find_email(
+    db: impl PgExecutor<'_>,
+    account_id: AccountId,
+) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar!(
         r#"select email from account where account_id = $1"#,
-        account_id
+        account_id.0
     )
     .fetch_optional(db)
     .await

@@ -6,10 +6,10 @@
 //!   tower-sessions has only one expiry.
 //! - "Keep me signed in" lengthens both.
 
+use crate::accounts::model::AccountId;
 use crate::error::AppError;
 use time::{Duration, OffsetDateTime};
 use tower_sessions::{Expiry, Session};
-use uuid::Uuid;
 
 /// Signed-in sessions end after this long without a request...
 pub const IDLE_TIMEOUT: Duration = Duration::hours(2);
@@ -26,7 +26,7 @@ const ABSOLUTE_SECS: &str = "absolute_timeout_secs";
 /// Signs `account_id` in on this session, under a new session id (no fixation).
 pub async fn start_session(
     session: &Session,
-    account_id: Uuid,
+    account_id: AccountId,
     remember: bool,
 ) -> Result<(), AppError> {
     let (idle, absolute) = if remember {
@@ -48,8 +48,8 @@ pub async fn start_session(
 }
 
 /// The signed-in account, or None. A session past its absolute lifetime is ended here.
-pub async fn current_account_id(session: &Session) -> Result<Option<Uuid>, AppError> {
-    let Some(account_id) = session.get::<Uuid>(ACCOUNT_ID).await? else {
+pub async fn current_account_id(session: &Session) -> Result<Option<AccountId>, AppError> {
+    let Some(account_id) = session.get::<AccountId>(ACCOUNT_ID).await? else {
         return Ok(None);
     };
     let signed_in_at = session.get::<i64>(SIGNED_IN_AT).await?.unwrap_or(0);
@@ -83,7 +83,7 @@ mod tests {
     #[tokio::test]
     async fn a_fresh_sign_in_is_current() -> Result<(), AppError> {
         let session = new_session();
-        let id = Uuid::new_v4();
+        let id = AccountId::random();
         start_session(&session, id, false).await?;
         assert_eq!(current_account_id(&session).await?, Some(id));
         assert_eq!(session.expiry(), Some(Expiry::OnInactivity(IDLE_TIMEOUT)));
@@ -93,7 +93,7 @@ mod tests {
     #[tokio::test]
     async fn keep_me_signed_in_lengthens_the_idle_timeout() -> Result<(), AppError> {
         let session = new_session();
-        start_session(&session, Uuid::new_v4(), true).await?;
+        start_session(&session, AccountId::random(), true).await?;
         assert_eq!(
             session.expiry(),
             Some(Expiry::OnInactivity(REMEMBERED_IDLE_TIMEOUT))
@@ -104,21 +104,21 @@ mod tests {
     #[tokio::test]
     async fn sessions_end_at_the_absolute_timeout_even_when_active() -> Result<(), AppError> {
         let session = new_session();
-        start_session(&session, Uuid::new_v4(), false).await?;
+        start_session(&session, AccountId::random(), false).await?;
         let long_ago = OffsetDateTime::now_utc() - ABSOLUTE_TIMEOUT - Duration::seconds(1);
         session
             .insert(SIGNED_IN_AT, long_ago.unix_timestamp())
             .await?;
         assert_eq!(current_account_id(&session).await?, None);
         // and the session is gone, not just ignored
-        assert_eq!(session.get::<Uuid>(ACCOUNT_ID).await?, None);
+        assert_eq!(session.get::<AccountId>(ACCOUNT_ID).await?, None);
         Ok(())
     }
 
     #[tokio::test]
     async fn remembered_sessions_outlive_the_short_absolute_timeout() -> Result<(), AppError> {
         let session = new_session();
-        let id = Uuid::new_v4();
+        let id = AccountId::random();
         start_session(&session, id, true).await?;
         let yesterday = OffsetDateTime::now_utc() - Duration::days(1);
         session

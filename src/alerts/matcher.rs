@@ -24,6 +24,7 @@
 //! against the listing's words.
 
 use super::keywords::{Expr, Text};
+use crate::accounts::model::AccountId;
 use crate::listings::{
     search::engine::{self, Index, Row},
     search::facets::{VOCAB_COUNT, VOCABS, Vocab},
@@ -31,13 +32,12 @@ use crate::listings::{
 };
 use std::collections::HashMap;
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 /// One rule ready to match: the search part resolved as search resolves it.
 #[derive(Debug, Clone)]
 pub struct Rule {
     pub id: i64,
-    pub account: Uuid,
+    pub account: AccountId,
     pub filters: Filters,
     pub keywords: Option<Expr>,
     pub excluded: Option<Expr>,
@@ -972,7 +972,7 @@ mod tests {
         let now = OffsetDateTime::now_utc();
         for seed in 0..3 {
             let mut rng = StdRng::seed_from_u64(seed);
-            let account = Uuid::new_v4();
+            let account = AccountId::random();
             let mut rules: HashMap<i64, Rule> = (1..=4_000)
                 .map(|id| (id, sample::rule(&mut rng, id, account)))
                 .collect();
@@ -1017,7 +1017,7 @@ mod tests {
         let rows = listings(&mut rng, 600, now);
         let plain: Vec<Row> = rows.iter().map(|(r, _)| r.clone()).collect();
         let search = Index::build(&plain, &[], HashMap::new());
-        let account = Uuid::new_v4();
+        let account = AccountId::random();
         let mut nonzero = 0;
         for id in 1..=400 {
             let mut rule = sample::rule(&mut rng, id, account);
@@ -1111,7 +1111,7 @@ mod tests {
                 }
                 rules.push(Rule {
                     id: round * 100 + id,
-                    account: Uuid::nil(),
+                    account: AccountId(uuid::Uuid::nil()),
                     filters: f,
                     keywords: None,
                     excluded: None,
@@ -1327,7 +1327,7 @@ mod tests {
         for (what, filters, want) in cases {
             let rule = Rule {
                 id: 1,
-                account: Uuid::nil(),
+                account: AccountId(uuid::Uuid::nil()),
                 filters,
                 keywords: None,
                 excluded: None,
@@ -1356,7 +1356,7 @@ mod tests {
         ] {
             let rule = Rule {
                 id: 1,
-                account: Uuid::nil(),
+                account: AccountId(uuid::Uuid::nil()),
                 filters,
                 keywords: None,
                 excluded: None,
@@ -1377,7 +1377,7 @@ mod tests {
         for (keywords, excluded, want) in keyword_cases {
             let rule = Rule {
                 id: 1,
-                account: Uuid::nil(),
+                account: AccountId(uuid::Uuid::nil()),
                 filters: Filters::default(),
                 keywords: crate::alerts::keywords::parse(keywords).unwrap(),
                 excluded: crate::alerts::keywords::parse_list(excluded).unwrap(),

@@ -2,18 +2,18 @@
 //! notification names its account, so one person can never read or change another's.
 
 use super::model::RuleFields;
+use crate::accounts::model::AccountId;
 use crate::{
     listings::model::{EventKind, Status},
     notifications::model::{Channel, Rhythm},
 };
 use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RuleRow {
     pub rule_id: i64,
-    pub account_id: Uuid,
+    pub account_id: AccountId,
     pub name: String,
     pub search: String,
     pub keywords: String,
@@ -42,17 +42,17 @@ impl RuleRow {
 /// the last allowed rule) and says how many are active.
 pub async fn lock_and_count_active(
     tx: &mut Transaction<'_, Postgres>,
-    account: Uuid,
+    account: AccountId,
 ) -> sqlx::Result<i64> {
     sqlx::query!(
         "select 1 as one from account where account_id = $1 for update",
-        account
+        account.0
     )
     .fetch_optional(&mut **tx)
     .await?;
     sqlx::query_scalar!(
         r#"select count(*) as "n!" from alert_rule where account_id = $1 and not paused"#,
-        account
+        account.0
     )
     .fetch_one(&mut **tx)
     .await
@@ -60,14 +60,14 @@ pub async fn lock_and_count_active(
 
 pub async fn insert_rule(
     tx: &mut Transaction<'_, Postgres>,
-    account: Uuid,
+    account: AccountId,
     search: &str,
     fields: &RuleFields,
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
         "insert into alert_rule (account_id, name, search, keywords, excluded, min_deal_score, \
          channels, rhythm) values ($1, $2, $3, $4, $5, $6, $7, $8) returning rule_id",
-        account,
+        account.0,
         fields.name,
         search,
         fields.keywords,
@@ -83,7 +83,7 @@ pub async fn insert_rule(
 /// Changes a rule's own fields; false when the account has no such rule.
 pub async fn update_rule(
     db: impl PgExecutor<'_>,
-    account: Uuid,
+    account: AccountId,
     rule_id: i64,
     fields: &RuleFields,
 ) -> sqlx::Result<bool> {
@@ -91,7 +91,7 @@ pub async fn update_rule(
         "update alert_rule set name = $3, keywords = $4, excluded = $5, min_deal_score = $6, \
          channels = $7, rhythm = $8 where rule_id = $1 and account_id = $2",
         rule_id,
-        account,
+        account.0,
         fields.name,
         fields.keywords,
         fields.excluded,
@@ -106,14 +106,14 @@ pub async fn update_rule(
 
 pub async fn set_paused(
     db: impl PgExecutor<'_>,
-    account: Uuid,
+    account: AccountId,
     rule_id: i64,
     paused: bool,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query!(
         "update alert_rule set paused = $3 where rule_id = $1 and account_id = $2",
         rule_id,
-        account,
+        account.0,
         paused
     )
     .execute(db)
@@ -121,11 +121,11 @@ pub async fn set_paused(
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn delete_rule(db: &PgPool, account: Uuid, rule_id: i64) -> sqlx::Result<bool> {
+pub async fn delete_rule(db: &PgPool, account: AccountId, rule_id: i64) -> sqlx::Result<bool> {
     let done = sqlx::query!(
         "delete from alert_rule where rule_id = $1 and account_id = $2",
         rule_id,
-        account
+        account.0
     )
     .execute(db)
     .await?;
@@ -134,7 +134,7 @@ pub async fn delete_rule(db: &PgPool, account: Uuid, rule_id: i64) -> sqlx::Resu
 
 pub async fn rule(
     db: impl PgExecutor<'_>,
-    account: Uuid,
+    account: AccountId,
     rule_id: i64,
 ) -> sqlx::Result<Option<RuleRow>> {
     sqlx::query_as!(
@@ -143,7 +143,7 @@ pub async fn rule(
            channels as "channels: Vec<Channel>", rhythm as "rhythm: Rhythm", paused, version
          from alert_rule where rule_id = $1 and account_id = $2"#,
         rule_id,
-        account
+        account.0
     )
     .fetch_optional(db)
     .await
@@ -158,7 +158,7 @@ pub struct RuleWithStats {
 }
 
 /// The account's rules, oldest first.
-pub async fn rules_of(db: &PgPool, account: Uuid) -> sqlx::Result<Vec<RuleWithStats>> {
+pub async fn rules_of(db: &PgPool, account: AccountId) -> sqlx::Result<Vec<RuleWithStats>> {
     let rows = sqlx::query!(
         r#"select rule_id, account_id, name, search, keywords, excluded, min_deal_score,
            channels as "channels: Vec<Channel>", rhythm as "rhythm: Rhythm", paused, version,
@@ -166,7 +166,7 @@ pub async fn rules_of(db: &PgPool, account: Uuid) -> sqlx::Result<Vec<RuleWithSt
            (select count(*) from notification n where n.rule_id = r.rule_id
               and n.created_at > now() - interval '7 days') as "matches_this_week!"
          from alert_rule r where account_id = $1 order by created_at, rule_id"#,
-        account
+        account.0
     )
     .fetch_all(db)
     .await?;
@@ -175,7 +175,7 @@ pub async fn rules_of(db: &PgPool, account: Uuid) -> sqlx::Result<Vec<RuleWithSt
         .map(|r| RuleWithStats {
             rule: RuleRow {
                 rule_id: r.rule_id,
-                account_id: r.account_id,
+                account_id: r.account_id.into(),
                 name: r.name,
                 search: r.search,
                 keywords: r.keywords,
@@ -306,20 +306,20 @@ pub async fn listing_words(
 }
 
 /// Whether the account hears about its favorites.
-pub async fn favorite_alerts(db: &PgPool, account: Uuid) -> sqlx::Result<bool> {
+pub async fn favorite_alerts(db: &PgPool, account: AccountId) -> sqlx::Result<bool> {
     sqlx::query_scalar!(
         "select alert_on_favorites from account where account_id = $1",
-        account
+        account.0
     )
     .fetch_optional(db)
     .await
     .map(|on| on.unwrap_or(false))
 }
 
-pub async fn set_favorite_alerts(db: &PgPool, account: Uuid, on: bool) -> sqlx::Result<()> {
+pub async fn set_favorite_alerts(db: &PgPool, account: AccountId, on: bool) -> sqlx::Result<()> {
     sqlx::query!(
         "update account set alert_on_favorites = $2 where account_id = $1",
-        account,
+        account.0,
         on
     )
     .execute(db)
@@ -328,10 +328,13 @@ pub async fn set_favorite_alerts(db: &PgPool, account: Uuid, on: bool) -> sqlx::
 }
 
 /// Accounts that saved the listing and want to hear about it.
-pub async fn favorited_by(db: impl PgExecutor<'_>, listing_id: i64) -> sqlx::Result<Vec<Uuid>> {
+pub async fn favorited_by(
+    db: impl PgExecutor<'_>,
+    listing_id: i64,
+) -> sqlx::Result<Vec<AccountId>> {
     sqlx::query_scalar!(
-        "select f.account_id from favorite f join account a on a.account_id = f.account_id \
-         where f.listing_id = $1 and a.alert_on_favorites",
+        r#"select f.account_id as "account_id: AccountId" from favorite f join account a on a.account_id = f.account_id
+         where f.listing_id = $1 and a.alert_on_favorites"#,
         listing_id
     )
     .fetch_all(db)

@@ -6,6 +6,7 @@ use super::{
     keywords::{self, Text},
     matcher::Rule,
 };
+use crate::accounts::model::AccountId;
 use crate::listings::{
     search::engine::Row,
     search::facets::Vocab,
@@ -14,7 +15,6 @@ use crate::listings::{
 };
 use rand::{Rng, rngs::StdRng};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 pub const MAKES: i32 = 60;
 pub const MODELS_PER_MAKE: i32 = 20;
@@ -168,7 +168,7 @@ pub fn text(listing_text: &str) -> Text {
 }
 
 /// A rule such as buyers save.
-pub fn rule(rng: &mut StdRng, id: i64, account: Uuid) -> Rule {
+pub fn rule(rng: &mut StdRng, id: i64, account: AccountId) -> Rule {
     let mut f = Filters::default();
     let anchor = rng.gen_range(0..100);
     if anchor < 70 {

@@ -7,6 +7,7 @@ use super::{
     model::{AlertsOverview, RuleFields, RuleSummary},
     repo::{self, Event, ListingWords, RuleRow},
 };
+use crate::accounts::model::AccountId;
 use crate::{
     error::AppError,
     format::ago,
@@ -28,7 +29,6 @@ use crate::{
 };
 use std::collections::HashMap;
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 /// The longest search (as its query string) a rule keeps; the database allows as much.
 pub const SEARCH_MAX: usize = 8000;
@@ -57,7 +57,7 @@ fn criteria_words(chips: &[crate::listings::wire::Chip]) -> String {
 /// Saves a search as a rule, when the account may have another active one.
 pub async fn create(
     state: &AppState,
-    account: Uuid,
+    account: AccountId,
     search: &str,
     fields: RuleFields,
 ) -> Result<i64, AppError> {
@@ -97,7 +97,7 @@ pub async fn create(
 
 pub async fn update(
     state: &AppState,
-    account: Uuid,
+    account: AccountId,
     rule_id: i64,
     fields: RuleFields,
 ) -> Result<(), AppError> {
@@ -112,7 +112,7 @@ pub async fn update(
 /// Pauses a rule, or resumes it when the account may have another active one.
 pub async fn set_paused(
     state: &AppState,
-    account: Uuid,
+    account: AccountId,
     rule_id: i64,
     paused: bool,
 ) -> Result<(), AppError> {
@@ -137,7 +137,7 @@ pub async fn set_paused(
     Ok(())
 }
 
-pub async fn delete(state: &AppState, account: Uuid, rule_id: i64) -> Result<(), AppError> {
+pub async fn delete(state: &AppState, account: AccountId, rule_id: i64) -> Result<(), AppError> {
     if repo::delete_rule(&state.pool, account, rule_id).await? {
         Ok(())
     } else {
@@ -145,7 +145,7 @@ pub async fn delete(state: &AppState, account: Uuid, rule_id: i64) -> Result<(),
     }
 }
 
-pub async fn overview(state: &AppState, account: Uuid) -> Result<AlertsOverview, AppError> {
+pub async fn overview(state: &AppState, account: AccountId) -> Result<AlertsOverview, AppError> {
     let now = OffsetDateTime::now_utc();
     let mut rules = Vec::new();
     for r in repo::rules_of(&state.pool, account).await? {
@@ -175,7 +175,7 @@ pub async fn overview(state: &AppState, account: Uuid) -> Result<AlertsOverview,
 /// search, then its keywords), as cards.
 pub async fn preview(
     state: &AppState,
-    account: Uuid,
+    account: AccountId,
     rule_id: i64,
 ) -> Result<(String, Vec<ListingCard>), AppError> {
     let rule = repo::rule(&state.pool, account, rule_id)

@@ -61,6 +61,27 @@ pub enum PhotoState {
     Failed,
 }
 
+impl PhotoState {
+    /// As `listing_photo.status` holds it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PhotoState::Processing => "processing",
+            PhotoState::Ready => "ready",
+            PhotoState::Failed => "failed",
+        }
+    }
+
+    pub fn from_slug(s: &str) -> Option<PhotoState> {
+        [
+            PhotoState::Processing,
+            PhotoState::Ready,
+            PhotoState::Failed,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+}
+
 /// A photo in the seller's uploader.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SellerPhoto {

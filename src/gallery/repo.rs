@@ -2,9 +2,12 @@
 //! first locks the listing row (so uploads, reorders and deletes of one listing queue up, and
 //! the photo quota holds under concurrent uploads) and ends with `refresh_listing`.
 
+use crate::accounts::model::AccountId;
 use serde::{Deserialize, Serialize};
 use sqlx::{PgExecutor, PgPool, Postgres, Transaction, types::Json};
 use uuid::Uuid;
+
+use crate::gallery::model::PhotoState;
 
 /// One stored size of a photo.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,7 +32,7 @@ pub struct PhotoRow {
     pub photo_id: Uuid,
     pub listing_id: i64,
     pub position: i32,
-    pub status: String,
+    pub status: PhotoState,
     pub file_name: String,
     pub variants: Json<Vec<StoredVariant>>,
     pub placeholder: Option<String>,
@@ -40,12 +43,12 @@ pub struct PhotoRow {
 pub async fn lock_listing(
     tx: &mut Transaction<'_, Postgres>,
     listing_id: i64,
-    seller_id: Uuid,
+    seller_id: AccountId,
 ) -> sqlx::Result<Option<()>> {
     sqlx::query_scalar!(
         "select listing_id from listing where listing_id = $1 and seller_id = $2 for update",
         listing_id,
-        seller_id
+        seller_id.0
     )
     .fetch_optional(&mut **tx)
     .await
@@ -201,7 +204,7 @@ pub async fn refresh_listing(
 pub async fn all_photos(db: impl PgExecutor<'_>, listing_id: i64) -> sqlx::Result<Vec<PhotoRow>> {
     sqlx::query_as!(
         PhotoRow,
-        r#"select p.photo_id, p.listing_id, p.position, p.status, p.file_name,
+        r#"select p.photo_id, p.listing_id, p.position, p.status as "status: PhotoState", p.file_name,
            p.variants as "variants: Json<Vec<StoredVariant>>", p.placeholder, p.error
          from listing_photo p where p.listing_id = $1 order by p.position"#,
         listing_id
@@ -211,11 +214,15 @@ pub async fn all_photos(db: impl PgExecutor<'_>, listing_id: i64) -> sqlx::Resul
 }
 
 /// Whether the listing is the seller's.
-pub async fn owns(db: impl PgExecutor<'_>, listing_id: i64, seller_id: Uuid) -> sqlx::Result<bool> {
+pub async fn owns(
+    db: impl PgExecutor<'_>,
+    listing_id: i64,
+    seller_id: AccountId,
+) -> sqlx::Result<bool> {
     sqlx::query_scalar!(
         r#"select exists(select 1 from listing where listing_id = $1 and seller_id = $2) as "owns!""#,
         listing_id,
-        seller_id
+        seller_id.0
     )
     .fetch_one(db)
     .await
@@ -224,7 +231,7 @@ pub async fn owns(db: impl PgExecutor<'_>, listing_id: i64, seller_id: Uuid) -> 
 pub async fn photo(db: impl PgExecutor<'_>, photo_id: Uuid) -> sqlx::Result<Option<PhotoRow>> {
     sqlx::query_as!(
         PhotoRow,
-        r#"select p.photo_id, p.listing_id, p.position, p.status, p.file_name,
+        r#"select p.photo_id, p.listing_id, p.position, p.status as "status: PhotoState", p.file_name,
            p.variants as "variants: Json<Vec<StoredVariant>>", p.placeholder, p.error
          from listing_photo p where p.photo_id = $1"#,
         photo_id
@@ -237,7 +244,7 @@ pub async fn photo(db: impl PgExecutor<'_>, photo_id: Uuid) -> sqlx::Result<Opti
 pub async fn ready_photos(db: impl PgExecutor<'_>, listing_id: i64) -> sqlx::Result<Vec<PhotoRow>> {
     sqlx::query_as!(
         PhotoRow,
-        r#"select p.photo_id, p.listing_id, p.position, p.status, p.file_name,
+        r#"select p.photo_id, p.listing_id, p.position, p.status as "status: PhotoState", p.file_name,
            p.variants as "variants: Json<Vec<StoredVariant>>", p.placeholder, p.error
          from listing_photo p where p.listing_id = $1 and p.status = 'ready'
          order by p.position"#,
@@ -251,13 +258,13 @@ pub async fn ready_photos(db: impl PgExecutor<'_>, listing_id: i64) -> sqlx::Res
 pub async fn delete_photo(
     tx: &mut Transaction<'_, Postgres>,
     photo_id: Uuid,
-    seller_id: Uuid,
+    seller_id: AccountId,
 ) -> sqlx::Result<Option<(i64, Vec<String>)>> {
     let listing: Option<i64> = sqlx::query_scalar!(
         "select l.listing_id from listing_photo p join listing l on l.listing_id = p.listing_id \
          where p.photo_id = $1 and l.seller_id = $2",
         photo_id,
-        seller_id
+        seller_id.0
     )
     .fetch_optional(&mut **tx)
     .await?;

@@ -8,6 +8,7 @@ use super::{
     repo::{self, PhotoRow, StoredVariant},
     store,
 };
+use crate::accounts::model::AccountId;
 use crate::{error::AppError, server::state::AppState};
 use bytes::Bytes;
 use uuid::Uuid;
@@ -60,11 +61,7 @@ fn picture_in(
 }
 
 pub fn seller_photo(state: &AppState, row: &PhotoRow) -> SellerPhoto {
-    let photo_state = match row.status.as_str() {
-        "ready" => PhotoState::Ready,
-        "failed" => PhotoState::Failed,
-        _ => PhotoState::Processing,
-    };
+    let photo_state = row.status;
     SellerPhoto {
         id: row.photo_id.to_string(),
         state: photo_state,
@@ -95,7 +92,7 @@ pub fn clean_file_name(name: &str) -> String {
 /// Who may see what: the seller's photos of their listing.
 pub async fn seller_photos(
     state: &AppState,
-    seller_id: Uuid,
+    seller_id: AccountId,
     listing_id: i64,
 ) -> Result<SellerPhotos, AppError> {
     if !repo::owns(&state.pool, listing_id, seller_id).await? {
@@ -136,7 +133,7 @@ pub fn refused(e: &PhotoError) -> AppError {
 /// behind. If the server dies after the original is stored, `resume_abandoned` finishes it.
 pub async fn upload(
     state: &AppState,
-    seller_id: Uuid,
+    seller_id: AccountId,
     listing_id: i64,
     file_name: &str,
     bytes: Bytes,
@@ -338,7 +335,11 @@ pub async fn resume_abandoned(state: &AppState) -> Result<usize, AppError> {
 }
 
 /// Deletes the seller's photo and its files.
-pub async fn delete(state: &AppState, seller_id: Uuid, photo_id: Uuid) -> Result<(), AppError> {
+pub async fn delete(
+    state: &AppState,
+    seller_id: AccountId,
+    photo_id: Uuid,
+) -> Result<(), AppError> {
     let mut tx = state.pool.begin().await?;
     let (listing_id, keys) = repo::delete_photo(&mut tx, photo_id, seller_id)
         .await?
@@ -357,7 +358,7 @@ pub async fn delete(state: &AppState, seller_id: Uuid, photo_id: Uuid) -> Result
 /// Puts the seller's photos in this order (the first is the cover); photos not named follow.
 pub async fn reorder(
     state: &AppState,
-    seller_id: Uuid,
+    seller_id: AccountId,
     listing_id: i64,
     order: &[String],
 ) -> Result<(), AppError> {

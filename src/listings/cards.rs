@@ -3,6 +3,7 @@
 //! compared). Search, favorites, comparisons, a seller's listings, alerts and emails all show
 //! listings through these.
 
+use crate::accounts::model::AccountId;
 use crate::listings::{
     catalog::Catalog,
     model::{
@@ -14,7 +15,6 @@ use crate::listings::{
 };
 use crate::{error::AppError, server::state::AppState};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 /// A stored currency code as a currency (the default for an unknown one).
 pub fn currency(code: &str) -> Currency {
@@ -91,7 +91,7 @@ pub fn card(
 /// Marks the cards the viewer saved or is comparing.
 pub async fn annotate(
     state: &AppState,
-    viewer: Option<Uuid>,
+    viewer: Option<AccountId>,
     cards: &mut [ListingCard],
 ) -> Result<(), AppError> {
     let compared = crate::listings::collections::comparison::compared_ids().await?;
@@ -118,7 +118,7 @@ fn date(t: OffsetDateTime) -> String {
 pub async fn listing_detail(
     state: &AppState,
     id: i64,
-    viewer: Option<Uuid>,
+    viewer: Option<AccountId>,
     buyer: Currency,
 ) -> Result<ListingDetail, AppError> {
     let (mut detail, like) = listing_facts(state, id, viewer, buyer).await?;
@@ -170,7 +170,7 @@ pub struct SimilarTo {
 pub async fn listing_facts(
     state: &AppState,
     id: i64,
-    viewer: Option<Uuid>,
+    viewer: Option<AccountId>,
     buyer: Currency,
 ) -> Result<(ListingDetail, SimilarTo), AppError> {
     let Some(row) = repo::find_listing(&state.pool, id).await? else {

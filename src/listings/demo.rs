@@ -3,10 +3,10 @@
 //! fuels and gearboxes by segment, cities weighted by population, Bulgarian and English
 //! text, a few duplicates and price changes (drops mostly). Deterministic for a given seed.
 
+use crate::accounts::model::AccountId;
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::SliceRandom};
 use sqlx::PgPool;
 use time::{Duration, OffsetDateTime};
-use uuid::Uuid;
 
 struct CityRow {
     city_id: i32,
@@ -234,7 +234,7 @@ const BG_OPENERS: [&str; 6] = [
 /// One generated listing, in the columns the bulk insert takes.
 #[derive(Clone)]
 struct Draft {
-    seller_id: Uuid,
+    seller_id: AccountId,
     title: String,
     description: String,
     price_minor: i64,
@@ -278,7 +278,7 @@ fn weighted<'a, T>(items: &'a [T], weight: impl Fn(&T) -> u32, rng: &mut StdRng)
 
 fn generate(
     rng: &mut StdRng,
-    sellers: &[(Uuid, &'static str)],
+    sellers: &[(AccountId, &'static str)],
     models: &[ModelRow],
     cities: &[CityRow],
     now: OffsetDateTime,
@@ -490,7 +490,7 @@ fn generate(
 /// how many were inserted. About 2% repeat an earlier listing (duplicates to detect later).
 pub async fn seed_listings(
     pool: &PgPool,
-    sellers: &[(Uuid, &'static str)],
+    sellers: &[(AccountId, &'static str)],
     count: usize,
     seed: u64,
 ) -> anyhow::Result<usize> {
@@ -556,7 +556,7 @@ async fn insert_chunk(pool: &PgPool, chunk: &[Draft], cities: &[CityRow]) -> any
                       fuel, transmission, body, power_hp, engine_cc, colour, doors, seats, equipment,
                       status, published_at)
            returning listing_id"#,
-        &chunk.iter().map(|d| d.seller_id).collect::<Vec<_>>(),
+        &chunk.iter().map(|d| d.seller_id.0).collect::<Vec<_>>(),
         &col(|d| d.title.clone()),
         &col(|d| d.description.clone()),
         &chunk.iter().map(|d| d.price_minor).collect::<Vec<_>>(),

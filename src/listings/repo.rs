@@ -6,13 +6,13 @@
 //! (`search_page`, `count`, `facet_counts`) is its plain, obviously-right definition, which
 //! tests/listings.rs checks the index against on random searches.
 
+use crate::accounts::model::AccountId;
 use crate::listings::{
     search::filters::{Facet, Filters, YEAR_BUCKETS},
     search::query::Sort,
 };
 use sqlx::{PgExecutor, PgPool, Postgres, QueryBuilder};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 impl Filters {
     /// ` and ...` for every active filter but `except`'s.
@@ -356,7 +356,7 @@ pub async fn facet_counts(
 /// A listing in full, for its page.
 pub struct DetailRow {
     pub listing_id: i64,
-    pub seller_id: Uuid,
+    pub seller_id: AccountId,
     pub category: String,
     pub status: String,
     pub title: String,
@@ -526,7 +526,7 @@ pub struct ListingWrite<'a> {
 /// A new listing, as a draft or published at once.
 pub async fn insert_listing(
     db: impl PgExecutor<'_>,
-    seller_id: Uuid,
+    seller_id: AccountId,
     w: &ListingWrite<'_>,
     publish: bool,
 ) -> sqlx::Result<i64> {
@@ -540,7 +540,7 @@ pub async fn insert_listing(
                    case when $28 then 'published' else 'draft' end,
                    case when $28 then now() end)
            returning listing_id"#,
-        seller_id,
+        seller_id.0,
         w.category,
         w.title,
         w.description,
@@ -578,7 +578,7 @@ pub async fn insert_listing(
 pub async fn update_listing(
     db: impl PgExecutor<'_>,
     listing_id: i64,
-    seller_id: Uuid,
+    seller_id: AccountId,
     w: &ListingWrite<'_>,
     publish: bool,
 ) -> sqlx::Result<Option<String>> {
@@ -594,7 +594,7 @@ pub async fn update_listing(
            where listing_id = $1 and seller_id = $2
            returning status"#,
         listing_id,
-        seller_id,
+        seller_id.0,
         w.category,
         w.title,
         w.description,
@@ -631,12 +631,12 @@ pub async fn update_listing(
 pub async fn owned_status(
     db: impl PgExecutor<'_>,
     listing_id: i64,
-    seller_id: Uuid,
+    seller_id: AccountId,
 ) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar!(
         "select status from listing where listing_id = $1 and seller_id = $2",
         listing_id,
-        seller_id
+        seller_id.0
     )
     .fetch_optional(db)
     .await
@@ -646,7 +646,7 @@ pub async fn owned_status(
 pub async fn set_status(
     db: impl PgExecutor<'_>,
     listing_id: i64,
-    seller_id: Uuid,
+    seller_id: AccountId,
     status: &str,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query!(
@@ -654,7 +654,7 @@ pub async fn set_status(
                published_at = case when $3 = 'published' and status <> 'published' then now() else published_at end
            where listing_id = $1 and seller_id = $2"#,
         listing_id,
-        seller_id,
+        seller_id.0,
         status
     )
     .execute(db)
@@ -665,12 +665,12 @@ pub async fn set_status(
 pub async fn delete_listing(
     db: impl PgExecutor<'_>,
     listing_id: i64,
-    seller_id: Uuid,
+    seller_id: AccountId,
 ) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar!(
         "delete from listing where listing_id = $1 and seller_id = $2 returning status",
         listing_id,
-        seller_id
+        seller_id.0
     )
     .fetch_optional(db)
     .await
@@ -679,11 +679,11 @@ pub async fn delete_listing(
 /// How many listings the seller has per status.
 pub async fn count_by_status(
     db: impl PgExecutor<'_>,
-    seller_id: Uuid,
+    seller_id: AccountId,
 ) -> sqlx::Result<Vec<(String, i64)>> {
     let rows = sqlx::query!(
         r#"select status, count(*) as "n!" from listing where seller_id = $1 group by status"#,
-        seller_id
+        seller_id.0
     )
     .fetch_all(db)
     .await?;
@@ -693,7 +693,7 @@ pub async fn count_by_status(
 /// The seller's listings in one status, most recently changed first.
 pub async fn seller_listings(
     db: &PgPool,
-    seller_id: Uuid,
+    seller_id: AccountId,
     status: &str,
 ) -> sqlx::Result<Vec<CardRow>> {
     let mut qb = QueryBuilder::<Postgres>::new("select ");
@@ -738,7 +738,7 @@ pub struct EditRow {
 pub async fn find_for_edit(
     db: impl PgExecutor<'_>,
     listing_id: i64,
-    seller_id: Uuid,
+    seller_id: AccountId,
 ) -> sqlx::Result<Option<EditRow>> {
     sqlx::query_as!(
         EditRow,
@@ -753,7 +753,7 @@ pub async fn find_for_edit(
            left join vehicle_model md on md.model_id = l.model_id
            where l.listing_id = $1 and l.seller_id = $2"#,
         listing_id,
-        seller_id
+        seller_id.0
     )
     .fetch_optional(db)
     .await
@@ -762,12 +762,12 @@ pub async fn find_for_edit(
 /// Of `ids`, those in the account's favorites.
 pub async fn favorite_ids(
     db: impl PgExecutor<'_>,
-    account_id: Uuid,
+    account_id: AccountId,
     ids: &[i64],
 ) -> sqlx::Result<Vec<i64>> {
     sqlx::query_scalar!(
         "select listing_id from favorite where account_id = $1 and listing_id = any($2)",
-        account_id,
+        account_id.0,
         ids
     )
     .fetch_all(db)
@@ -778,12 +778,12 @@ pub async fn favorite_ids(
 pub async fn is_visible(
     db: impl PgExecutor<'_>,
     listing_id: i64,
-    viewer: Uuid,
+    viewer: AccountId,
 ) -> sqlx::Result<bool> {
     let found = sqlx::query_scalar!(
         r#"select 1 as "one!" from listing where listing_id = $1 and (status <> 'draft' or seller_id = $2)"#,
         listing_id,
-        viewer
+        viewer.0
     )
     .fetch_optional(db)
     .await?;
@@ -791,10 +791,14 @@ pub async fn is_visible(
 }
 
 /// Saves or unsaves; true when it is now a favorite.
-pub async fn toggle_favorite(db: &PgPool, account_id: Uuid, listing_id: i64) -> sqlx::Result<bool> {
+pub async fn toggle_favorite(
+    db: &PgPool,
+    account_id: AccountId,
+    listing_id: i64,
+) -> sqlx::Result<bool> {
     let removed = sqlx::query!(
         "delete from favorite where account_id = $1 and listing_id = $2",
-        account_id,
+        account_id.0,
         listing_id
     )
     .execute(db)
@@ -805,7 +809,7 @@ pub async fn toggle_favorite(db: &PgPool, account_id: Uuid, listing_id: i64) -> 
     }
     sqlx::query!(
         "insert into favorite (account_id, listing_id) values ($1, $2) on conflict do nothing",
-        account_id,
+        account_id.0,
         listing_id
     )
     .execute(db)
@@ -815,7 +819,7 @@ pub async fn toggle_favorite(db: &PgPool, account_id: Uuid, listing_id: i64) -> 
 
 /// The account's favorites, newest saved first: sold and archived ones stay (and say so);
 /// a listing its seller took back to draft is left out.
-pub async fn favorites(db: &PgPool, account_id: Uuid) -> sqlx::Result<Vec<CardRow>> {
+pub async fn favorites(db: &PgPool, account_id: AccountId) -> sqlx::Result<Vec<CardRow>> {
     let mut qb = QueryBuilder::<Postgres>::new("select ");
     qb.push(CARD_COLUMNS)
         .push(", null::text as sort_key from favorite f join listing l on l.listing_id = f.listing_id join city c on c.city_id = l.city_id where f.account_id = ")
@@ -828,7 +832,7 @@ pub async fn favorites(db: &PgPool, account_id: Uuid) -> sqlx::Result<Vec<CardRo
 pub async fn cards_by_id(
     db: impl PgExecutor<'_>,
     ids: &[i64],
-    viewer: Option<Uuid>,
+    viewer: Option<AccountId>,
 ) -> sqlx::Result<Vec<CardRow>> {
     let mut qb = QueryBuilder::<Postgres>::new("select ");
     qb.push(CARD_COLUMNS)

@@ -7,11 +7,11 @@ use super::{
     queue::{self, Prefs},
     repo::{self, NewNotice},
 };
+use crate::accounts::model::AccountId;
 use crate::{error::AppError, format::ago, server::state::AppState};
 use sqlx::{Postgres, Transaction};
 use std::collections::{HashMap, hash_map::Entry};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 /// Where and when a notice goes out besides the inbox.
 #[derive(Debug, Clone, Copy)]
@@ -29,7 +29,7 @@ pub enum Route<'a> {
 /// Records notices, reading each person's delivery preferences once (keep one per batch).
 #[derive(Debug, Default)]
 pub struct Recorder {
-    prefs: HashMap<Uuid, Prefs>,
+    prefs: HashMap<AccountId, Prefs>,
 }
 
 impl Recorder {
@@ -62,7 +62,7 @@ impl Recorder {
 }
 
 /// The newest 100 notices and how many are unread.
-pub async fn inbox(state: &AppState, account: Uuid) -> Result<Inbox, AppError> {
+pub async fn inbox(state: &AppState, account: AccountId) -> Result<Inbox, AppError> {
     let now = OffsetDateTime::now_utc();
     let notices = repo::inbox(&state.pool, account, 100)
         .await?

@@ -7,10 +7,10 @@ use super::{
     repo::{self, NewDelivery},
     schedule::{self, Timing},
 };
+use crate::accounts::model::AccountId;
 use crate::{error::AppError, plans::Limits};
 use sqlx::{Postgres, Transaction};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 /// A person's timing and channel facts, read once per account per batch of events.
 #[derive(Debug, Clone)]
@@ -21,7 +21,10 @@ pub struct Prefs {
     pub limits: Limits,
 }
 
-pub async fn prefs(tx: &mut Transaction<'_, Postgres>, account: Uuid) -> Result<Prefs, AppError> {
+pub async fn prefs(
+    tx: &mut Transaction<'_, Postgres>,
+    account: AccountId,
+) -> Result<Prefs, AppError> {
     let settings = repo::settings(&mut **tx, account)
         .await?
         .map(|(s, _, _)| s)
@@ -45,7 +48,7 @@ pub async fn prefs(tx: &mut Transaction<'_, Postgres>, account: Uuid) -> Result<
 pub async fn queue(
     tx: &mut Transaction<'_, Postgres>,
     notification_id: i64,
-    account: Uuid,
+    account: AccountId,
     channels: &[Channel],
     rhythm: Rhythm,
     prefs: &Prefs,

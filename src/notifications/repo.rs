@@ -1,6 +1,7 @@
 //! Notification settings, the delivery queue and channel health in Postgres.
 
 use super::model::{Channel, NotificationSettings, Quiet, Rhythm, Target};
+use crate::accounts::model::AccountId;
 use crate::listings::model::EventKind;
 use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
@@ -32,7 +33,7 @@ pub struct Pending {
 /// A person's settings (the defaults when they never saved any) and sign-in address.
 pub async fn settings(
     db: impl PgExecutor<'_>,
-    account: Uuid,
+    account: AccountId,
 ) -> sqlx::Result<Option<(NotificationSettings, String, Option<Pending>)>> {
     let row = sqlx::query_as!(
         SettingsRow,
@@ -43,7 +44,7 @@ pub async fn settings(
            s.pending_email, s.pending_sent_at
          from account a left join alert_settings s on s.account_id = a.account_id
          where a.account_id = $1"#,
-        account
+        account.0
     )
     .fetch_optional(db)
     .await?;
@@ -84,7 +85,7 @@ pub async fn settings(
 
 pub async fn save_settings(
     db: &PgPool,
-    account: Uuid,
+    account: AccountId,
     s: &NotificationSettings,
 ) -> sqlx::Result<()> {
     sqlx::query!(
@@ -96,7 +97,7 @@ pub async fn save_settings(
            digest_weekday = excluded.digest_weekday, quiet_start = excluded.quiet_start, \
            quiet_end = excluded.quiet_end, time_zone = excluded.time_zone, \
            alert_email = excluded.alert_email, updated_at = now()",
-        account,
+        account.0,
         &s.channels as &[Channel],
         s.rhythm.as_str(),
         i16::from(s.digest_hour),
@@ -114,14 +115,14 @@ pub async fn save_settings(
 /// Records a new alert address waiting for confirmation (replacing any earlier one).
 pub async fn set_pending_email(
     db: impl PgExecutor<'_>,
-    account: Uuid,
+    account: AccountId,
     email: &str,
     token_sha256: &[u8],
 ) -> sqlx::Result<()> {
     sqlx::query!(
         "update alert_settings set pending_email = $2, pending_token_sha256 = $3, \
            pending_sent_at = now() where account_id = $1",
-        account,
+        account.0,
         email,
         token_sha256
     )
@@ -130,11 +131,11 @@ pub async fn set_pending_email(
     Ok(())
 }
 
-pub async fn clear_pending_email(db: impl PgExecutor<'_>, account: Uuid) -> sqlx::Result<()> {
+pub async fn clear_pending_email(db: impl PgExecutor<'_>, account: AccountId) -> sqlx::Result<()> {
     sqlx::query!(
         "update alert_settings set pending_email = null, pending_token_sha256 = null, \
            pending_sent_at = null where account_id = $1",
-        account
+        account.0
     )
     .execute(db)
     .await?;
@@ -176,10 +177,10 @@ pub async fn confirm_pending_email(
 }
 
 /// Whether the account's favorites' news also goes out by email.
-pub async fn favorite_email(db: impl PgExecutor<'_>, account: Uuid) -> sqlx::Result<bool> {
+pub async fn favorite_email(db: impl PgExecutor<'_>, account: AccountId) -> sqlx::Result<bool> {
     sqlx::query_scalar!(
         "select favorite_email from account where account_id = $1",
-        account
+        account.0
     )
     .fetch_optional(db)
     .await
@@ -189,13 +190,13 @@ pub async fn favorite_email(db: impl PgExecutor<'_>, account: Uuid) -> sqlx::Res
 /// Notifications of the account sent on their own (not in a digest) since `since`.
 pub async fn sent_on_their_own_since(
     db: impl PgExecutor<'_>,
-    account: Uuid,
+    account: AccountId,
     since: OffsetDateTime,
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
         r#"select count(distinct notification_id) as "n!" from delivery
          where account_id = $1 and created_at >= $2 and digest is null"#,
-        account,
+        account.0,
         since
     )
     .fetch_one(db)
@@ -206,7 +207,7 @@ pub async fn sent_on_their_own_since(
 #[derive(Debug, Clone)]
 pub struct NewDelivery {
     pub notification_id: i64,
-    pub account: Uuid,
+    pub account: AccountId,
     pub target: Target,
     pub digest: Option<Rhythm>,
     pub capped: bool,
@@ -219,7 +220,7 @@ pub async fn insert_delivery(
 ) -> sqlx::Result<()> {
     sqlx::query!("insert into delivery (notification_id, account_id, channel, target, digest, capped, due_at) \
          values ($1, $2, $3, $4, $5, $6, $7) \
-         on conflict (notification_id, channel, target) do nothing", d.notification_id, d.account, d.target.channel().as_str(), d.target.key(), d.digest.map(Rhythm::as_str), d.capped, d.due_at)
+         on conflict (notification_id, channel, target) do nothing", d.notification_id, d.account.0, d.target.channel().as_str(), d.target.key(), d.digest.map(Rhythm::as_str), d.capped, d.due_at)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -230,7 +231,7 @@ pub async fn insert_delivery(
 pub struct Due {
     pub delivery_id: i64,
     pub notification_id: i64,
-    pub account_id: Uuid,
+    pub account_id: AccountId,
     pub target: Target,
     /// The digest it waits for; None when it goes on its own.
     pub digest: Option<Rhythm>,
@@ -327,7 +328,7 @@ pub async fn mark_attempt_failed(
 /// `failing_after` in a row on it is shown as failing.
 pub async fn record_health(
     tx: &mut Transaction<'_, Postgres>,
-    account: Uuid,
+    account: AccountId,
     target: Target,
     error: Option<&str>,
     failing_after: i32,
@@ -337,7 +338,7 @@ pub async fn record_health(
         None => {
             sqlx::query!(
                 "delete from channel_health where account_id = $1 and channel = $2 and target = $3",
-                account,
+                account.0,
                 channel,
                 target
             )
@@ -354,7 +355,7 @@ pub async fn record_health(
                    consecutive_failures = channel_health.consecutive_failures + 1, \
                    failing_since = coalesce(channel_health.failing_since, \
                      case when channel_health.consecutive_failures + 1 >= $5 then now() end)",
-                account,
+                account.0,
                 channel,
                 target,
                 error,
@@ -375,14 +376,14 @@ pub struct Trouble {
 }
 
 /// The account's channels that keep failing.
-pub async fn trouble(db: &PgPool, account: Uuid) -> sqlx::Result<Vec<Trouble>> {
+pub async fn trouble(db: &PgPool, account: AccountId) -> sqlx::Result<Vec<Trouble>> {
     sqlx::query_as!(
         Trouble,
         r#"select target as "target: Target", failing_since as "failing_since!",
            coalesce(last_error, '') as "last_error!"
          from channel_health where account_id = $1 and failing_since is not null
          order by failing_since"#,
-        account
+        account.0
     )
     .fetch_all(db)
     .await
@@ -399,7 +400,7 @@ pub enum Unsubscribe {
 pub async fn unsubscribe_target(
     db: &PgPool,
     token: Uuid,
-) -> sqlx::Result<Option<(Uuid, Unsubscribe)>> {
+) -> sqlx::Result<Option<(AccountId, Unsubscribe)>> {
     let rule = sqlx::query!(
         "select account_id, rule_id, name from alert_rule where unsubscribe_token = $1",
         token
@@ -408,7 +409,7 @@ pub async fn unsubscribe_target(
     .await?;
     if let Some(r) = rule {
         return Ok(Some((
-            r.account_id,
+            r.account_id.into(),
             Unsubscribe::Rule {
                 rule_id: r.rule_id,
                 name: r.name,
@@ -423,7 +424,7 @@ pub async fn unsubscribe_target(
     .fetch_optional(db)
     .await?;
     Ok(account
-        .map(|a| (a.account_id, a.favorites))
+        .map(|a| (AccountId(a.account_id), a.favorites))
         .map(|(account, favorites)| {
             (
                 account,
@@ -438,7 +439,7 @@ pub async fn unsubscribe_target(
 
 /// Stops the email the token names; emails already queued are cancelled when their turn
 /// comes (they check what is wanted then).
-pub async fn unsubscribe(db: &PgPool, account: Uuid, what: &Unsubscribe) -> sqlx::Result<()> {
+pub async fn unsubscribe(db: &PgPool, account: AccountId, what: &Unsubscribe) -> sqlx::Result<()> {
     let mut tx = db.begin().await?;
     match what {
         Unsubscribe::Rule { rule_id, .. } => {
@@ -446,7 +447,7 @@ pub async fn unsubscribe(db: &PgPool, account: Uuid, what: &Unsubscribe) -> sqlx
                 "update alert_rule set channels = array_remove(channels, 'email') \
                  where rule_id = $1 and account_id = $2 and 'email' = any(channels)",
                 rule_id,
-                account
+                account.0
             )
             .execute(&mut *tx)
             .await?;
@@ -454,7 +455,7 @@ pub async fn unsubscribe(db: &PgPool, account: Uuid, what: &Unsubscribe) -> sqlx
         Unsubscribe::Favorites => {
             sqlx::query!(
                 "update account set favorite_email = false where account_id = $1",
-                account
+                account.0
             )
             .execute(&mut *tx)
             .await?;
@@ -463,13 +464,13 @@ pub async fn unsubscribe(db: &PgPool, account: Uuid, what: &Unsubscribe) -> sqlx
             sqlx::query!(
                 "update alert_rule set channels = array_remove(channels, 'email') \
                  where account_id = $1 and 'email' = any(channels)",
-                account
+                account.0
             )
             .execute(&mut *tx)
             .await?;
             sqlx::query!(
                 "update account set favorite_email = false where account_id = $1",
-                account
+                account.0
             )
             .execute(&mut *tx)
             .await?;
@@ -477,7 +478,7 @@ pub async fn unsubscribe(db: &PgPool, account: Uuid, what: &Unsubscribe) -> sqlx
                 "insert into alert_settings (account_id, channels) values ($1, '{inbox}') \
                  on conflict (account_id) do update set \
                    channels = array_remove(alert_settings.channels, 'email'), updated_at = now()",
-                account
+                account.0
             )
             .execute(&mut *tx)
             .await?;
@@ -489,7 +490,7 @@ pub async fn unsubscribe(db: &PgPool, account: Uuid, what: &Unsubscribe) -> sqlx
 #[derive(Debug, Clone)]
 pub struct WebhookRow {
     pub endpoint_id: i64,
-    pub account_id: Uuid,
+    pub account_id: AccountId,
     pub kind: String,
     pub name: String,
     pub url: Option<String>,
@@ -498,13 +499,16 @@ pub struct WebhookRow {
     pub created_at: OffsetDateTime,
 }
 
-pub async fn webhooks(db: impl PgExecutor<'_>, account: Uuid) -> sqlx::Result<Vec<WebhookRow>> {
+pub async fn webhooks(
+    db: impl PgExecutor<'_>,
+    account: AccountId,
+) -> sqlx::Result<Vec<WebhookRow>> {
     sqlx::query_as!(
         WebhookRow,
         "select endpoint_id, account_id, kind, name, url, telegram_chat_id, secret_sealed, \
            created_at from webhook_endpoint where account_id = $1 \
          order by created_at, endpoint_id",
-        account
+        account.0
     )
     .fetch_all(db)
     .await
@@ -512,14 +516,14 @@ pub async fn webhooks(db: impl PgExecutor<'_>, account: Uuid) -> sqlx::Result<Ve
 
 pub async fn webhook(
     db: impl PgExecutor<'_>,
-    account: Uuid,
+    account: AccountId,
     endpoint_id: i64,
 ) -> sqlx::Result<Option<WebhookRow>> {
     sqlx::query_as!(
         WebhookRow,
         "select endpoint_id, account_id, kind, name, url, telegram_chat_id, secret_sealed, \
            created_at from webhook_endpoint where account_id = $1 and endpoint_id = $2",
-        account,
+        account.0,
         endpoint_id
     )
     .fetch_optional(db)
@@ -540,20 +544,20 @@ pub struct NewWebhook<'a> {
 /// account, so two tabs cannot both add the last one); its id, or None at the limit.
 pub async fn insert_webhook(
     db: &PgPool,
-    account: Uuid,
+    account: AccountId,
     w: &NewWebhook<'_>,
     max: i64,
 ) -> sqlx::Result<Option<i64>> {
     let mut tx = db.begin().await?;
     sqlx::query!(
         "select 1 as one from account where account_id = $1 for update",
-        account
+        account.0
     )
     .fetch_optional(&mut *tx)
     .await?;
     let count: i64 = sqlx::query_scalar!(
         r#"select count(*) as "n!" from webhook_endpoint where account_id = $1"#,
-        account
+        account.0
     )
     .fetch_one(&mut *tx)
     .await?;
@@ -561,7 +565,7 @@ pub async fn insert_webhook(
         return Ok(None);
     }
     let id: i64 = sqlx::query_scalar!("insert into webhook_endpoint (account_id, kind, name, url, telegram_chat_id, secret_sealed) \
-         values ($1, $2, $3, $4, $5, $6) returning endpoint_id", account, w.kind, w.name, w.url, w.chat_id, w.secret_sealed.as_deref())
+         values ($1, $2, $3, $4, $5, $6) returning endpoint_id", account.0, w.kind, w.name, w.url, w.chat_id, w.secret_sealed.as_deref())
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -569,11 +573,15 @@ pub async fn insert_webhook(
 }
 
 /// Removes an endpoint (and its health record); false when it is not the account's.
-pub async fn delete_webhook(db: &PgPool, account: Uuid, endpoint_id: i64) -> sqlx::Result<bool> {
+pub async fn delete_webhook(
+    db: &PgPool,
+    account: AccountId,
+    endpoint_id: i64,
+) -> sqlx::Result<bool> {
     let mut tx = db.begin().await?;
     let done = sqlx::query!(
         "delete from webhook_endpoint where account_id = $1 and endpoint_id = $2",
-        account,
+        account.0,
         endpoint_id
     )
     .execute(&mut *tx)
@@ -582,7 +590,7 @@ pub async fn delete_webhook(db: &PgPool, account: Uuid, endpoint_id: i64) -> sql
         > 0;
     sqlx::query!(
         "delete from channel_health where account_id = $1 and channel = 'webhook' and target = $2",
-        account,
+        account.0,
         format!("webhook:{endpoint_id}")
     )
     .execute(&mut *tx)
@@ -601,12 +609,12 @@ pub struct DeviceRow {
     pub created_at: OffsetDateTime,
 }
 
-pub async fn devices(db: impl PgExecutor<'_>, account: Uuid) -> sqlx::Result<Vec<DeviceRow>> {
+pub async fn devices(db: impl PgExecutor<'_>, account: AccountId) -> sqlx::Result<Vec<DeviceRow>> {
     sqlx::query_as!(
         DeviceRow,
         "select subscription_id, endpoint, p256dh, auth_sealed, name, created_at \
          from push_subscription where account_id = $1 order by created_at, subscription_id",
-        account
+        account.0
     )
     .fetch_all(db)
     .await
@@ -614,14 +622,14 @@ pub async fn devices(db: impl PgExecutor<'_>, account: Uuid) -> sqlx::Result<Vec
 
 pub async fn device(
     db: impl PgExecutor<'_>,
-    account: Uuid,
+    account: AccountId,
     id: i64,
 ) -> sqlx::Result<Option<DeviceRow>> {
     sqlx::query_as!(
         DeviceRow,
         "select subscription_id, endpoint, p256dh, auth_sealed, name, created_at \
          from push_subscription where account_id = $1 and subscription_id = $2",
-        account,
+        account.0,
         id
     )
     .fetch_optional(db)
@@ -632,7 +640,7 @@ pub async fn device(
 /// the account has `max` other devices; its id, or None at the limit.
 pub async fn upsert_device(
     db: &PgPool,
-    account: Uuid,
+    account: AccountId,
     endpoint: &str,
     p256dh: &str,
     auth_sealed: &[u8],
@@ -642,13 +650,13 @@ pub async fn upsert_device(
     let mut tx = db.begin().await?;
     sqlx::query!(
         "select 1 as one from account where account_id = $1 for update",
-        account
+        account.0
     )
     .fetch_optional(&mut *tx)
     .await?;
     let others: i64 = sqlx::query_scalar!(
         r#"select count(*) as "n!" from push_subscription where account_id = $1 and endpoint <> $2"#,
-        account,
+        account.0,
         endpoint
     )
     .fetch_one(&mut *tx)
@@ -662,7 +670,7 @@ pub async fn upsert_device(
          on conflict (endpoint) do update set account_id = excluded.account_id, \
            p256dh = excluded.p256dh, auth_sealed = excluded.auth_sealed, name = excluded.name \
          returning subscription_id",
-        account,
+        account.0,
         endpoint,
         p256dh,
         auth_sealed,
@@ -677,13 +685,13 @@ pub async fn upsert_device(
 /// Removes a device (and its health record); false when it is not the account's.
 pub async fn delete_device(
     db: impl sqlx::Acquire<'_, Database = Postgres>,
-    account: Uuid,
+    account: AccountId,
     id: i64,
 ) -> sqlx::Result<bool> {
     let mut conn = db.acquire().await?;
     let done = sqlx::query!(
         "delete from push_subscription where account_id = $1 and subscription_id = $2",
-        account,
+        account.0,
         id
     )
     .execute(&mut *conn)
@@ -692,7 +700,7 @@ pub async fn delete_device(
         > 0;
     sqlx::query!(
         "delete from channel_health where account_id = $1 and channel = 'push' and target = $2",
-        account,
+        account.0,
         format!("push:{id}")
     )
     .execute(&mut *conn)
@@ -703,7 +711,7 @@ pub async fn delete_device(
 /// One notification to record.
 #[derive(Debug, Clone)]
 pub struct NewNotice<'a> {
-    pub account: Uuid,
+    pub account: AccountId,
     /// None: the account's favorite.
     pub rule_id: Option<i64>,
     pub listing_id: i64,
@@ -730,7 +738,7 @@ pub async fn insert_notice(
            where rule_id = $2 and account_id = $1 and not paused) \
          on conflict (account_id, source, listing_id, kind, trigger_key) do nothing \
          returning notification_id",
-        n.account,
+        n.account.0,
         n.rule_id,
         source,
         n.listing_id,
@@ -753,34 +761,34 @@ pub struct NoticeRow {
     pub read_at: Option<OffsetDateTime>,
 }
 
-pub async fn inbox(db: &PgPool, account: Uuid, limit: i64) -> sqlx::Result<Vec<NoticeRow>> {
+pub async fn inbox(db: &PgPool, account: AccountId, limit: i64) -> sqlx::Result<Vec<NoticeRow>> {
     sqlx::query_as!(
         NoticeRow,
         "select notification_id, listing_id, title, reason, created_at, read_at \
          from notification where account_id = $1 \
          order by created_at desc, notification_id desc limit $2",
-        account,
+        account.0,
         limit
     )
     .fetch_all(db)
     .await
 }
 
-pub async fn unread(db: &PgPool, account: Uuid) -> sqlx::Result<i64> {
+pub async fn unread(db: &PgPool, account: AccountId) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
         r#"select count(*) as "n!" from notification where account_id = $1 and read_at is null"#,
-        account
+        account.0
     )
     .fetch_one(db)
     .await
 }
 
 /// Marks one notification read (None: all of them); false when there was no such one.
-pub async fn mark_read(db: &PgPool, account: Uuid, id: Option<i64>) -> sqlx::Result<bool> {
+pub async fn mark_read(db: &PgPool, account: AccountId, id: Option<i64>) -> sqlx::Result<bool> {
     let done = sqlx::query!(
         "update notification set read_at = coalesce(read_at, now()) where account_id = $1 \
          and ($2::bigint is null or notification_id = $2)",
-        account,
+        account.0,
         id
     )
     .execute(db)

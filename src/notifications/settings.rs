@@ -8,6 +8,7 @@ use super::{
     repo::{self, Unsubscribe},
     webhook::{self, Kind},
 };
+use crate::accounts::model::AccountId;
 use crate::{error::AppError, server::state::AppState};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -52,7 +53,10 @@ fn trouble_words(
 }
 
 /// The account's channels that keep failing, in words.
-pub async fn trouble(state: &AppState, account: Uuid) -> Result<Vec<ChannelTrouble>, AppError> {
+pub async fn trouble(
+    state: &AppState,
+    account: AccountId,
+) -> Result<Vec<ChannelTrouble>, AppError> {
     let (settings, sign_in, _) = repo::settings(&state.pool, account)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -64,7 +68,7 @@ pub async fn trouble(state: &AppState, account: Uuid) -> Result<Vec<ChannelTroub
 /// `trouble` for a caller that has already read the address and the webhooks.
 async fn trouble_with(
     state: &AppState,
-    account: Uuid,
+    account: AccountId,
     address: &str,
     hooks: &[repo::WebhookRow],
 ) -> Result<Vec<ChannelTrouble>, AppError> {
@@ -76,7 +80,7 @@ async fn trouble_with(
         .collect())
 }
 
-pub async fn settings_view(state: &AppState, account: Uuid) -> Result<SettingsView, AppError> {
+pub async fn settings_view(state: &AppState, account: AccountId) -> Result<SettingsView, AppError> {
     let (settings, sign_in_email, pending) = repo::settings(&state.pool, account)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -145,7 +149,7 @@ fn webhook_view(state: &AppState, w: &repo::WebhookRow, now: OffsetDateTime) -> 
 /// A new endpoint from the Settings form.
 pub async fn add_webhook(
     state: &AppState,
-    account: Uuid,
+    account: AccountId,
     kind: &str,
     name: &str,
     url: &str,
@@ -254,7 +258,7 @@ pub async fn add_webhook(
         })
 }
 
-pub async fn remove_webhook(state: &AppState, account: Uuid, id: i64) -> Result<(), AppError> {
+pub async fn remove_webhook(state: &AppState, account: AccountId, id: i64) -> Result<(), AppError> {
     if repo::delete_webhook(&state.pool, account, id).await? {
         Ok(())
     } else {
@@ -266,7 +270,7 @@ pub async fn remove_webhook(state: &AppState, account: Uuid, id: i64) -> Result<
 /// `PushSubscription.toJSON()` gives them).
 pub async fn add_device(
     state: &AppState,
-    account: Uuid,
+    account: AccountId,
     endpoint: &str,
     p256dh: &str,
     auth: &str,
@@ -305,7 +309,7 @@ pub async fn add_device(
     })
 }
 
-pub async fn remove_device(state: &AppState, account: Uuid, id: i64) -> Result<(), AppError> {
+pub async fn remove_device(state: &AppState, account: AccountId, id: i64) -> Result<(), AppError> {
     if repo::delete_device(&state.pool, account, id).await? {
         Ok(())
     } else {
@@ -314,7 +318,10 @@ pub async fn remove_device(state: &AppState, account: Uuid, id: i64) -> Result<(
 }
 
 /// The settings new rules start from.
-pub async fn defaults(state: &AppState, account: Uuid) -> Result<NotificationSettings, AppError> {
+pub async fn defaults(
+    state: &AppState,
+    account: AccountId,
+) -> Result<NotificationSettings, AppError> {
     Ok(repo::settings(&state.pool, account)
         .await?
         .map(|(s, _, _)| s)
@@ -330,7 +337,7 @@ const RESEND_AFTER: time::Duration = time::Duration::minutes(5);
 /// owner opens the link Scout sends to it: until then alerts keep going where they went.
 pub async fn save_settings(
     state: &AppState,
-    account: Uuid,
+    account: AccountId,
     settings: NotificationSettings,
 ) -> Result<String, AppError> {
     let mut settings = settings.checked(known_zone).map_err(AppError::invalid)?;
@@ -371,7 +378,11 @@ fn token_hash(token: &str) -> Vec<u8> {
 }
 
 /// Records `address` as waiting and sends it the link that confirms it.
-async fn send_confirmation(state: &AppState, account: Uuid, address: &str) -> Result<(), AppError> {
+async fn send_confirmation(
+    state: &AppState,
+    account: AccountId,
+    address: &str,
+) -> Result<(), AppError> {
     use base64::Engine;
     use rand::RngCore;
     let mut bytes = [0u8; 32];

@@ -18,13 +18,13 @@ use super::{
     webhook::{self, Kind},
 };
 use crate::{
+    accounts::model::AccountId,
     error::AppError,
     listings::{cards, repo as listings_repo, wire::ListingCard},
     server::state::AppState,
 };
 use std::collections::{BTreeMap, HashMap};
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 /// Attempts before a delivery is given up.
 pub const MAX_ATTEMPTS: i32 = 6;
@@ -172,7 +172,7 @@ pub async fn deliver_step(state: &AppState) -> Result<usize, AppError> {
     repo::mark_cancelled(&mut tx, &cancelled).await?;
 
     // digests: one message per account, target and kind; the rest one each
-    let mut groups: BTreeMap<(Uuid, Target, &str, i64), Vec<&Due>> = BTreeMap::new();
+    let mut groups: BTreeMap<(AccountId, Target, &str, i64), Vec<&Due>> = BTreeMap::new();
     for d in wanted {
         let key = match d.digest {
             Some(kind) => (d.account_id, d.target, kind.as_str(), 0),

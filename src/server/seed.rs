@@ -5,7 +5,10 @@
 //! (mode 0600, git-ignored), and printed in the log at every start so a person trying Scout
 //! can sign in.
 
-use crate::{accounts::repo, server::state::AppState};
+use crate::{
+    accounts::{model::AccountId, repo},
+    server::state::AppState,
+};
 use anyhow::Context;
 use rand::{Rng, distributions::Alphanumeric};
 use sqlx::{ConnectOptions, Connection};
@@ -113,7 +116,7 @@ pub async fn seed_demo_photos(state: &AppState, listings: i64, each: u64) -> any
     .fetch_all(&state.pool)
     .await?;
     let uploads = newest.into_iter().flat_map(|r| {
-        let (listing_id, seller_id) = (r.listing_id, r.seller_id);
+        let (listing_id, seller_id) = (r.listing_id, AccountId(r.seller_id));
         (0..each).map(move |n| (listing_id, seller_id, n))
     });
     let added: Vec<()> = futures::stream::iter(uploads)
@@ -156,7 +159,7 @@ pub struct Shared {
 /// without as cheap listings often are. Runs again after `scout seed-listings N` for the new
 /// listings.
 pub async fn share_demo_photos(state: &AppState) -> anyhow::Result<Shared> {
-    let sellers: Vec<uuid::Uuid> = demo_sellers(state)
+    let sellers: Vec<AccountId> = demo_sellers(state)
         .await?
         .into_iter()
         .map(|(id, _)| id)
@@ -203,7 +206,7 @@ pub async fn share_demo_photos(state: &AppState) -> anyhow::Result<Shared> {
            from chosen c join target t on t.listing_id = c.listing_id
            where c.place < t.photos
            returning listing_id"#,
-        &sellers
+        &sellers.iter().map(|s| s.0).collect::<Vec<_>>()
     )
     .fetch_all(&mut *tx)
     .await?;
@@ -233,7 +236,7 @@ pub async fn share_demo_photos(state: &AppState) -> anyhow::Result<Shared> {
 }
 
 /// The demo seller (private) and the demo dealer, as (account, seller type).
-async fn demo_sellers(state: &AppState) -> anyhow::Result<Vec<(uuid::Uuid, &'static str)>> {
+async fn demo_sellers(state: &AppState) -> anyhow::Result<Vec<(AccountId, &'static str)>> {
     let mut sellers = Vec::new();
     for (email, kind) in [
         ("seller@scout.test", "private"),

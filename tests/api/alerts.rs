@@ -198,7 +198,7 @@ async fn listings_outside_the_rule_and_paused_rules_say_nothing(pool: PgPool) {
     // the database decides
     assert_eq!(app.pause(&buyer, rule, true).await.status, StatusCode::OK);
     let mut tx = app.pool.begin().await.unwrap();
-    let account: uuid::Uuid =
+    let account: scout::accounts::model::AccountId =
         sqlx::query_scalar("select account_id from alert_rule where rule_id = $1")
             .bind(rule)
             .fetch_one(&mut *tx)

@@ -1,6 +1,7 @@
 //! The demo data a first run seeds: most listings have photos, made once through the real
 //! pipeline and shared, and a shared file is deleted only with the last photo that uses it.
 
+use scout::accounts::model::AccountId;
 use scout::{
     gallery::{repo::StoredVariant, service},
     server::seed,
@@ -16,8 +17,8 @@ async fn files(app: &crate::helpers::TestApp) -> Vec<String> {
 }
 
 /// (photo, listing, seller, file keys) of every photo, oldest first.
-async fn photos(pool: &PgPool) -> Vec<(Uuid, i64, Uuid, Vec<String>)> {
-    let rows: Vec<(Uuid, i64, Uuid, Json<Vec<StoredVariant>>)> = sqlx::query_as(
+async fn photos(pool: &PgPool) -> Vec<(Uuid, i64, AccountId, Vec<String>)> {
+    let rows: Vec<(Uuid, i64, AccountId, Json<Vec<StoredVariant>>)> = sqlx::query_as(
         "select p.photo_id, p.listing_id, l.seller_id, p.variants from listing_photo p \
          join listing l using (listing_id) order by p.created_at, p.photo_id",
     )

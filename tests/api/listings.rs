@@ -4,6 +4,7 @@
 //! filters, facets count right, empty results say what to loosen, drafts stay private.
 
 use axum::http::StatusCode;
+use scout::accounts::model::AccountId;
 use scout::listings::{
     demo,
     search::query::encode_component,
@@ -11,11 +12,10 @@ use scout::listings::{
 };
 use sqlx::PgPool;
 use std::collections::HashSet;
-use uuid::Uuid;
 
 use crate::helpers::{Reply, TestApp, spawn_app};
 
-async fn seller(pool: &PgPool, email: &str) -> Uuid {
+async fn seller(pool: &PgPool, email: &str) -> AccountId {
     sqlx::query_scalar(
         "insert into account (email, password_hash) values ($1, 'x') returning account_id",
     )

@@ -3,7 +3,7 @@
 //! isn't the caller's answers 404, exactly as one that doesn't exist.
 
 #[cfg(feature = "ssr")]
-use crate::accounts::api::signed_in;
+use crate::accounts::{api::signed_in, model::AccountId};
 use crate::error::AppError;
 use crate::listings::{model::Status, selling::form::ListingForm, wire::ListingCard};
 use leptos::{prelude::*, server_fn::codec::GetUrl};
@@ -38,7 +38,6 @@ mod server {
         listings::{cards, catalog::Catalog, repo},
         server::state::AppState,
     };
-    use uuid::Uuid;
 
     /// Where a failed no-JavaScript submit leaves what was typed, for the next page load.
     const FLASH: &str = "listing_form_flash";
@@ -139,7 +138,7 @@ mod server {
 
     pub async fn save(
         state: &AppState,
-        seller_id: Uuid,
+        seller_id: AccountId,
         listing_id: Option<i64>,
         form: &ListingForm,
     ) -> Result<(i64, String), AppError> {
@@ -204,7 +203,7 @@ mod server {
 
     pub async fn my_listings(
         state: &AppState,
-        seller_id: Uuid,
+        seller_id: AccountId,
         tab: Status,
     ) -> Result<MyListings, AppError> {
         let catalog = state.catalog().await?;
