@@ -10,6 +10,7 @@
 
 use leptos::prelude::LeptosOptions;
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::SliceRandom};
+use scout::listings::model::ListingId;
 use scout::{
     listings::{
         model::Money, repo, search::engine::Ask, search::query::SearchQuery, search::service,
@@ -303,7 +304,7 @@ async fn main() -> anyhow::Result<()> {
             deep.push(t.elapsed());
             page = more.page;
         }
-        let ids: Vec<i64> = found.page.iter().map(|(id, _)| *id).collect();
+        let ids: Vec<ListingId> = found.page.iter().map(|(id, _)| ListingId(*id)).collect();
         let t = Instant::now();
         repo::cards_by_id(&pool, &ids, None).await.unwrap();
         cards.push(t.elapsed());
@@ -339,7 +340,7 @@ async fn main() -> anyhow::Result<()> {
     let words = scout::listings::search::query::TextQuery::parse(&query.q).words;
     repo::corrections(&mut *conn, &words).await?;
     let f = service::resolve_filters(&state, &query).await.unwrap();
-    let ids: Vec<i64> = engine
+    let ids: Vec<ListingId> = engine
         .read()
         .search(&Ask {
             filters: &f,
@@ -352,7 +353,7 @@ async fn main() -> anyhow::Result<()> {
         })
         .page
         .iter()
-        .map(|(id, _)| *id)
+        .map(|(id, _)| ListingId(*id))
         .collect();
     repo::cards_by_id(&mut *conn, &ids, None).await?;
     println!(

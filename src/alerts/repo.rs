@@ -3,6 +3,7 @@
 
 use super::model::RuleFields;
 use crate::accounts::model::AccountId;
+use crate::listings::model::ListingId;
 use crate::{
     listings::model::{EventKind, Status},
     notifications::model::{Channel, Rhythm},
@@ -242,7 +243,7 @@ pub async fn rules_changed(
 #[derive(Debug, Clone)]
 pub struct Event {
     pub event_id: i64,
-    pub listing_id: i64,
+    pub listing_id: ListingId,
     pub kind: EventKind,
     pub old_price_minor: Option<i64>,
     pub new_price_minor: Option<i64>,
@@ -276,7 +277,7 @@ pub async fn delete_events(tx: &mut Transaction<'_, Postgres>, ids: &[i64]) -> s
 /// What a notification needs to know about its listing.
 #[derive(Debug, Clone)]
 pub struct ListingWords {
-    pub listing_id: i64,
+    pub listing_id: ListingId,
     pub title: String,
     pub description: String,
     pub make: Option<String>,
@@ -288,7 +289,7 @@ pub struct ListingWords {
 
 pub async fn listing_words(
     db: impl PgExecutor<'_>,
-    ids: &[i64],
+    ids: &[ListingId],
 ) -> sqlx::Result<Vec<ListingWords>> {
     sqlx::query_as!(
         ListingWords,
@@ -299,7 +300,7 @@ pub async fn listing_words(
          from listing l left join vehicle_make mk on mk.make_id = l.make_id
            left join vehicle_model md on md.model_id = l.model_id
          where l.listing_id = any($1)"#,
-        ids
+        &ListingId::raw(ids)
     )
     .fetch_all(db)
     .await
@@ -330,12 +331,12 @@ pub async fn set_favorite_alerts(db: &PgPool, account: AccountId, on: bool) -> s
 /// Accounts that saved the listing and want to hear about it.
 pub async fn favorited_by(
     db: impl PgExecutor<'_>,
-    listing_id: i64,
+    listing_id: ListingId,
 ) -> sqlx::Result<Vec<AccountId>> {
     sqlx::query_scalar!(
         r#"select f.account_id as "account_id: AccountId" from favorite f join account a on a.account_id = f.account_id
          where f.listing_id = $1 and a.alert_on_favorites"#,
-        listing_id
+        listing_id.0
     )
     .fetch_all(db)
     .await

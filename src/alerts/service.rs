@@ -8,6 +8,7 @@ use super::{
     repo::{self, Event, ListingWords, RuleRow},
 };
 use crate::accounts::model::AccountId;
+use crate::listings::model::ListingId;
 use crate::{
     error::AppError,
     format::ago,
@@ -187,8 +188,8 @@ pub async fn preview(
     let wanted = keywords::parse(&rule.keywords).ok().flatten();
     let excluded = keywords::parse_list(&rule.excluded).ok().flatten();
     if wanted.is_some() || excluded.is_some() {
-        let ids: Vec<i64> = cards.iter().map(|c| c.id).collect();
-        let texts: HashMap<i64, Text> = repo::listing_words(&state.pool, &ids)
+        let ids: Vec<ListingId> = cards.iter().map(|c| c.id).collect();
+        let texts: HashMap<ListingId, Text> = repo::listing_words(&state.pool, &ids)
             .await?
             .iter()
             .map(|w| (w.listing_id, words_of(w)))
@@ -359,15 +360,16 @@ impl Worker {
         if events.is_empty() {
             return Ok(0);
         }
-        let mut ids: Vec<i64> = events.iter().map(|e| e.listing_id).collect();
+        let mut ids: Vec<ListingId> = events.iter().map(|e| e.listing_id).collect();
         ids.sort_unstable();
         ids.dedup();
-        let rows: HashMap<i64, engine::Row> = engine::load_rows(&state.pool, &ids)
-            .await?
-            .into_iter()
-            .map(|r| (r.listing_id, r))
-            .collect();
-        let words: HashMap<i64, ListingWords> = repo::listing_words(&mut *tx, &ids)
+        let rows: HashMap<ListingId, engine::Row> =
+            engine::load_rows(&state.pool, &ListingId::raw(&ids))
+                .await?
+                .into_iter()
+                .map(|r| (ListingId(r.listing_id), r))
+                .collect();
+        let words: HashMap<ListingId, ListingWords> = repo::listing_words(&mut *tx, &ids)
             .await?
             .into_iter()
             .map(|w| (w.listing_id, w))

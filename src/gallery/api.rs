@@ -4,6 +4,7 @@
 
 use super::model::SellerPhotos;
 use crate::error::AppError;
+use crate::listings::model::ListingId;
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 
 #[cfg(feature = "ssr")]
@@ -16,14 +17,14 @@ fn photo_id(id: &str) -> Result<uuid::Uuid, AppError> {
 
 /// The caller's photos of their listing, in order.
 #[server(prefix = "/api", endpoint = "photos/list", input = GetUrl)]
-pub async fn list_photos(listing_id: i64) -> Result<SellerPhotos, AppError> {
+pub async fn list_photos(listing_id: ListingId) -> Result<SellerPhotos, AppError> {
     let (state, seller_id) = crate::accounts::api::signed_in(SIGN_IN).await?;
     super::service::seller_photos(&state, seller_id, listing_id).await
 }
 
 /// Puts the caller's photos in this order; the first is the cover.
 #[server(prefix = "/api", endpoint = "photos/reorder")]
-pub async fn reorder_photos(listing_id: i64, order: Vec<String>) -> Result<(), AppError> {
+pub async fn reorder_photos(listing_id: ListingId, order: Vec<String>) -> Result<(), AppError> {
     let (state, seller_id) = crate::accounts::api::signed_in(SIGN_IN).await?;
     super::service::reorder(&state, seller_id, listing_id, &order).await
 }

@@ -3,6 +3,7 @@
 //! twice), and `/media/` serves the variants with immutable caching.
 
 use super::{service, store};
+use crate::listings::model::ListingId;
 use crate::{
     accounts::session::current_account_id,
     error::AppError,
@@ -42,7 +43,7 @@ pub fn public_routes() -> Router<AppState> {
 async fn upload(
     State(state): State<AppState>,
     session: Session,
-    Path(listing_id): Path<i64>,
+    Path(listing_id): Path<ListingId>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -55,7 +56,7 @@ async fn upload(
 async fn upload_inner(
     state: &AppState,
     session: &Session,
-    listing_id: i64,
+    listing_id: ListingId,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<super::model::SellerPhoto, AppError> {

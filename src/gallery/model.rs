@@ -1,5 +1,6 @@
 //! Photos as pages see them (both targets).
 
+use crate::listings::model::ListingId;
 use serde::{Deserialize, Serialize};
 
 /// One size of a photo a browser may fetch.
@@ -95,7 +96,7 @@ pub struct SellerPhoto {
 /// The seller's photos of one listing, in order (the first ready one is the cover).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SellerPhotos {
-    pub listing_id: i64,
+    pub listing_id: ListingId,
     pub photos: Vec<SellerPhoto>,
     /// How many a listing may have.
     pub max: i64,

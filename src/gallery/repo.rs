@@ -3,6 +3,7 @@
 //! the photo quota holds under concurrent uploads) and ends with `refresh_listing`.
 
 use crate::accounts::model::AccountId;
+use crate::listings::model::ListingId;
 use serde::{Deserialize, Serialize};
 use sqlx::{PgExecutor, PgPool, Postgres, Transaction, types::Json};
 use uuid::Uuid;
@@ -30,7 +31,7 @@ pub struct StoredCover {
 #[derive(Debug, Clone)]
 pub struct PhotoRow {
     pub photo_id: Uuid,
-    pub listing_id: i64,
+    pub listing_id: ListingId,
     pub position: i32,
     pub status: PhotoState,
     pub file_name: String,
@@ -42,12 +43,12 @@ pub struct PhotoRow {
 /// Locks the seller's listing for a photo change; None when it isn't theirs (or doesn't exist).
 pub async fn lock_listing(
     tx: &mut Transaction<'_, Postgres>,
-    listing_id: i64,
+    listing_id: ListingId,
     seller_id: AccountId,
 ) -> sqlx::Result<Option<()>> {
     sqlx::query_scalar!(
         "select listing_id from listing where listing_id = $1 and seller_id = $2 for update",
-        listing_id,
+        listing_id.0,
         seller_id.0
     )
     .fetch_optional(&mut **tx)
@@ -59,11 +60,11 @@ pub async fn lock_listing(
 /// authorised when the photo was uploaded).
 pub async fn lock_photos_of(
     tx: &mut Transaction<'_, Postgres>,
-    listing_id: i64,
+    listing_id: ListingId,
 ) -> sqlx::Result<()> {
     sqlx::query!(
         "select 1 as one from listing where listing_id = $1 for update",
-        listing_id
+        listing_id.0
     )
     .fetch_optional(&mut **tx)
     .await
@@ -71,10 +72,10 @@ pub async fn lock_photos_of(
 }
 
 /// Photos that count against the quota: all but failed ones.
-pub async fn counted_photos(db: impl PgExecutor<'_>, listing_id: i64) -> sqlx::Result<i64> {
+pub async fn counted_photos(db: impl PgExecutor<'_>, listing_id: ListingId) -> sqlx::Result<i64> {
     sqlx::query_scalar!(
         r#"select count(*) as "n!" from listing_photo where listing_id = $1 and status <> 'failed'"#,
-        listing_id
+        listing_id.0
     )
     .fetch_one(db)
     .await
@@ -83,12 +84,12 @@ pub async fn counted_photos(db: impl PgExecutor<'_>, listing_id: i64) -> sqlx::R
 /// A new photo, last in the order, held by this process while it is processed.
 pub async fn insert_photo(
     db: impl PgExecutor<'_>,
-    listing_id: i64,
+    listing_id: ListingId,
     file_name: &str,
 ) -> sqlx::Result<Uuid> {
     sqlx::query_scalar!("insert into listing_photo (listing_id, position, file_name) \
          values ($1, (select coalesce(max(position) + 1, 0) from listing_photo where listing_id = $1), $2) \
-         returning photo_id", listing_id, file_name)
+         returning photo_id", listing_id.0, file_name)
     .fetch_one(db)
     .await
 }
@@ -178,14 +179,14 @@ pub async fn forget_photo(db: impl PgExecutor<'_>, photo_id: Uuid) -> sqlx::Resu
 /// and the positions 0, 1, 2... in the seller's order.
 pub async fn refresh_listing(
     tx: &mut Transaction<'_, Postgres>,
-    listing_id: i64,
+    listing_id: ListingId,
 ) -> sqlx::Result<()> {
     sqlx::query!(
         "update listing_photo p set position = o.n - 1 \
          from (select photo_id, row_number() over (order by position, created_at) as n \
                from listing_photo where listing_id = $1) o \
          where p.photo_id = o.photo_id and p.position <> o.n - 1",
-        listing_id
+        listing_id.0
     )
     .execute(&mut **tx)
     .await?;
@@ -194,20 +195,23 @@ pub async fn refresh_listing(
              cover = (select jsonb_build_object('photo_id', photo_id, 'variants', variants, 'placeholder', placeholder) \
                       from listing_photo where listing_id = $1 and status = 'ready' \
                       order by position limit 1) \
-         where listing_id = $1", listing_id)
+         where listing_id = $1", listing_id.0)
     .execute(&mut **tx)
     .await
     .map(|_| ())
 }
 
 /// Every photo of a listing, in order (the seller's view: check `owns` first).
-pub async fn all_photos(db: impl PgExecutor<'_>, listing_id: i64) -> sqlx::Result<Vec<PhotoRow>> {
+pub async fn all_photos(
+    db: impl PgExecutor<'_>,
+    listing_id: ListingId,
+) -> sqlx::Result<Vec<PhotoRow>> {
     sqlx::query_as!(
         PhotoRow,
         r#"select p.photo_id, p.listing_id, p.position, p.status as "status: PhotoState", p.file_name,
            p.variants as "variants: Json<Vec<StoredVariant>>", p.placeholder, p.error
          from listing_photo p where p.listing_id = $1 order by p.position"#,
-        listing_id
+        listing_id.0
     )
     .fetch_all(db)
     .await
@@ -216,12 +220,12 @@ pub async fn all_photos(db: impl PgExecutor<'_>, listing_id: i64) -> sqlx::Resul
 /// Whether the listing is the seller's.
 pub async fn owns(
     db: impl PgExecutor<'_>,
-    listing_id: i64,
+    listing_id: ListingId,
     seller_id: AccountId,
 ) -> sqlx::Result<bool> {
     sqlx::query_scalar!(
         r#"select exists(select 1 from listing where listing_id = $1 and seller_id = $2) as "owns!""#,
-        listing_id,
+        listing_id.0,
         seller_id.0
     )
     .fetch_one(db)
@@ -241,14 +245,17 @@ pub async fn photo(db: impl PgExecutor<'_>, photo_id: Uuid) -> sqlx::Result<Opti
 }
 
 /// What buyers see: the ready photos, in order.
-pub async fn ready_photos(db: impl PgExecutor<'_>, listing_id: i64) -> sqlx::Result<Vec<PhotoRow>> {
+pub async fn ready_photos(
+    db: impl PgExecutor<'_>,
+    listing_id: ListingId,
+) -> sqlx::Result<Vec<PhotoRow>> {
     sqlx::query_as!(
         PhotoRow,
         r#"select p.photo_id, p.listing_id, p.position, p.status as "status: PhotoState", p.file_name,
            p.variants as "variants: Json<Vec<StoredVariant>>", p.placeholder, p.error
          from listing_photo p where p.listing_id = $1 and p.status = 'ready'
          order by p.position"#,
-        listing_id
+        listing_id.0
     )
     .fetch_all(db)
     .await
@@ -259,7 +266,7 @@ pub async fn delete_photo(
     tx: &mut Transaction<'_, Postgres>,
     photo_id: Uuid,
     seller_id: AccountId,
-) -> sqlx::Result<Option<(i64, Vec<String>)>> {
+) -> sqlx::Result<Option<(ListingId, Vec<String>)>> {
     let listing: Option<i64> = sqlx::query_scalar!(
         "select l.listing_id from listing_photo p join listing l on l.listing_id = p.listing_id \
          where p.photo_id = $1 and l.seller_id = $2",
@@ -268,7 +275,7 @@ pub async fn delete_photo(
     )
     .fetch_optional(&mut **tx)
     .await?;
-    let Some(listing_id) = listing else {
+    let Some(listing_id) = listing.map(ListingId) else {
         return Ok(None);
     };
     if lock_listing(tx, listing_id, seller_id).await?.is_none() {
@@ -314,7 +321,7 @@ pub async fn unused_keys(
 /// named twice.
 pub async fn reorder(
     tx: &mut Transaction<'_, Postgres>,
-    listing_id: i64,
+    listing_id: ListingId,
     order: &[Uuid],
 ) -> sqlx::Result<bool> {
     let mut unique = order.to_vec();
@@ -322,7 +329,7 @@ pub async fn reorder(
     unique.dedup();
     let known: i64 = sqlx::query_scalar!(
         r#"select count(*) as "n!" from listing_photo where listing_id = $1 and photo_id = any($2)"#,
-        listing_id,
+        listing_id.0,
         &unique
     )
     .fetch_one(&mut **tx)
@@ -334,7 +341,7 @@ pub async fn reorder(
          from (select photo_id, row_number() over ( \
                    order by coalesce(array_position($2::uuid[], photo_id), 1000000 + position), created_at) as n \
                from listing_photo where listing_id = $1) o \
-         where p.photo_id = o.photo_id and p.position <> o.n - 1", listing_id, order)
+         where p.photo_id = o.photo_id and p.position <> o.n - 1", listing_id.0, order)
     .execute(&mut **tx)
     .await?;
     Ok(true)
@@ -342,11 +349,11 @@ pub async fn reorder(
 
 /// The store keys to delete with a listing (asked before the listing is deleted): its
 /// originals, and its photos' files that no other listing's photo shares.
-pub async fn listing_keys(db: &PgPool, listing_id: i64) -> sqlx::Result<Vec<String>> {
+pub async fn listing_keys(db: &PgPool, listing_id: ListingId) -> sqlx::Result<Vec<String>> {
     let rows = sqlx::query!(
         r#"select photo_id, variants as "variants: Json<Vec<StoredVariant>>"
          from listing_photo where listing_id = $1"#,
-        listing_id
+        listing_id.0
     )
     .fetch_all(db)
     .await?;

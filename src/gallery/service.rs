@@ -9,6 +9,7 @@ use super::{
     store,
 };
 use crate::accounts::model::AccountId;
+use crate::listings::model::ListingId;
 use crate::{error::AppError, server::state::AppState};
 use bytes::Bytes;
 use uuid::Uuid;
@@ -93,7 +94,7 @@ pub fn clean_file_name(name: &str) -> String {
 pub async fn seller_photos(
     state: &AppState,
     seller_id: AccountId,
-    listing_id: i64,
+    listing_id: ListingId,
 ) -> Result<SellerPhotos, AppError> {
     if !repo::owns(&state.pool, listing_id, seller_id).await? {
         return Err(AppError::NotFound);
@@ -108,7 +109,10 @@ pub async fn seller_photos(
 }
 
 /// What buyers see of a listing's photos (the caller has checked they may see the listing).
-pub async fn buyer_pictures(state: &AppState, listing_id: i64) -> Result<Vec<Picture>, AppError> {
+pub async fn buyer_pictures(
+    state: &AppState,
+    listing_id: ListingId,
+) -> Result<Vec<Picture>, AppError> {
     let rows = repo::ready_photos(&state.pool, listing_id).await?;
     Ok(rows
         .iter()
@@ -134,7 +138,7 @@ pub fn refused(e: &PhotoError) -> AppError {
 pub async fn upload(
     state: &AppState,
     seller_id: AccountId,
-    listing_id: i64,
+    listing_id: ListingId,
     file_name: &str,
     bytes: Bytes,
 ) -> Result<SellerPhoto, AppError> {
@@ -187,7 +191,7 @@ pub async fn upload(
     let row = repo::photo(&state.pool, photo_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    tracing::info!(listing_id, %photo_id, "photo ready");
+    tracing::info!(%listing_id, %photo_id, "photo ready");
     Ok(seller_photo(state, &row))
 }
 
@@ -204,7 +208,7 @@ enum Failure {
 async fn process(
     state: &AppState,
     photo_id: Uuid,
-    listing_id: i64,
+    listing_id: ListingId,
     bytes: Bytes,
     on_failure: Failure,
 ) -> Result<(), AppError> {
@@ -232,7 +236,7 @@ async fn process(
     let (processed, placeholder) = match processed {
         Ok(done) => done,
         Err(e) => {
-            tracing::info!(listing_id, %photo_id, "photo refused: {e:?}");
+            tracing::info!(%listing_id, %photo_id, "photo refused: {e:?}");
             match on_failure {
                 Failure::Forget => {
                     repo::forget_photo(&state.pool, photo_id).await?;
@@ -308,7 +312,8 @@ pub async fn resume_abandoned(state: &AppState) -> Result<usize, AppError> {
     .await?;
     let count = claimed.len();
     for (photo_id, listing_id, attempts) in claimed {
-        tracing::info!(%photo_id, listing_id, attempts, "taking over an abandoned photo");
+        let listing_id = ListingId(listing_id);
+        tracing::info!(%photo_id, %listing_id, attempts, "taking over an abandoned photo");
         let original = state
             .media
             .get(&store::upload_key(photo_id))
@@ -351,7 +356,7 @@ pub async fn delete(
         // the row is gone, so nobody links to them: only space is lost
         tracing::warn!(%photo_id, "could not delete a deleted photo's files: {e}");
     }
-    tracing::info!(listing_id, %photo_id, "photo deleted");
+    tracing::info!(%listing_id, %photo_id, "photo deleted");
     Ok(())
 }
 
@@ -359,7 +364,7 @@ pub async fn delete(
 pub async fn reorder(
     state: &AppState,
     seller_id: AccountId,
-    listing_id: i64,
+    listing_id: ListingId,
     order: &[String],
 ) -> Result<(), AppError> {
     let ids: Vec<Uuid> = order
@@ -385,7 +390,10 @@ pub async fn reorder(
 }
 
 /// The files of a listing about to be deleted (delete them after the listing is gone).
-pub async fn listing_files(state: &AppState, listing_id: i64) -> Result<Vec<String>, AppError> {
+pub async fn listing_files(
+    state: &AppState,
+    listing_id: ListingId,
+) -> Result<Vec<String>, AppError> {
     Ok(repo::listing_keys(&state.pool, listing_id).await?)
 }
 

@@ -9,6 +9,7 @@ use super::{
     api::{ReorderPhotos, delete_photo},
     model::{PhotoState, Picture, SellerPhotos},
 };
+use crate::listings::model::ListingId;
 use leptos::{ev, prelude::*};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -56,7 +57,7 @@ impl Tile {
 /// What every handler needs (all `Copy`).
 #[derive(Clone, Copy)]
 struct Photos {
-    listing_id: i64,
+    listing_id: ListingId,
     tiles: RwSignal<Vec<Tile>>,
     next_key: StoredValue<u64>,
     /// Said politely to screen readers after each change.

@@ -3,7 +3,10 @@
 //! parse -> who is asking -> repo -> answer.
 
 use crate::error::AppError;
-use crate::listings::wire::{FormOptions, ListingDetail, SearchResults};
+use crate::listings::{
+    model::ListingId,
+    wire::{FormOptions, ListingDetail, SearchResults},
+};
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 
 /// Search results for a URL query string (`make=bmw&q=x5+<25000`).
@@ -26,7 +29,7 @@ pub async fn search_form_options() -> Result<FormOptions, AppError> {
 
 /// One listing. Drafts are visible to their seller only; to anyone else they don't exist.
 #[server(prefix = "/api", endpoint = "listings/get", input = GetUrl)]
-pub async fn get_listing(id: i64, cur: Option<String>) -> Result<ListingDetail, AppError> {
+pub async fn get_listing(id: ListingId, cur: Option<String>) -> Result<ListingDetail, AppError> {
     let state = crate::server::state::AppState::from_context()?;
     let viewer = crate::accounts::api::current_account_id().await?;
     let currency = cur

@@ -4,6 +4,7 @@
 //! listings through these.
 
 use crate::accounts::model::AccountId;
+use crate::listings::model::ListingId;
 use crate::listings::{
     catalog::Catalog,
     model::{
@@ -97,7 +98,7 @@ pub async fn annotate(
     let compared = crate::listings::collections::comparison::compared_ids().await?;
     let saved = match viewer {
         Some(account) => {
-            let ids: Vec<i64> = cards.iter().map(|c| c.id).collect();
+            let ids: Vec<ListingId> = cards.iter().map(|c| c.id).collect();
             Some(repo::favorite_ids(&state.pool, account, &ids).await?)
         }
         None => None,
@@ -117,7 +118,7 @@ fn date(t: OffsetDateTime) -> String {
 /// A listing's page, as `viewer` may see it.
 pub async fn listing_detail(
     state: &AppState,
-    id: i64,
+    id: ListingId,
     viewer: Option<AccountId>,
     buyer: Currency,
 ) -> Result<ListingDetail, AppError> {
@@ -169,7 +170,7 @@ pub struct SimilarTo {
 /// listings or the viewer's marks (what a comparison needs). A draft is only its seller's.
 pub async fn listing_facts(
     state: &AppState,
-    id: i64,
+    id: ListingId,
     viewer: Option<AccountId>,
     buyer: Currency,
 ) -> Result<(ListingDetail, SimilarTo), AppError> {

@@ -4,7 +4,7 @@
 
 use crate::listings::{
     api::get_listing,
-    model::{Status, group_thousands},
+    model::{ListingId, Status, group_thousands},
     search::query::SearchQuery,
     wire::{ListingDetail, PricePoint},
 };
@@ -20,7 +20,12 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 pub fn ListingPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<i64>().ok()));
+    let id = Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|s| s.parse::<ListingId>().ok())
+    });
     let listing = Resource::new(
         move || (id.get(), query.read().get("cur")),
         |(id, cur)| async move {

@@ -63,6 +63,41 @@ macro_rules! vocabulary {
     };
 }
 
+/// A listing's id: a type of its own, so a photo's, a rule's or a notice's number cannot stand
+/// in for it. On the wire and in URLs it is the plain number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(transparent))]
+#[serde(transparent)]
+pub struct ListingId(pub i64);
+
+impl ListingId {
+    /// The plain numbers, to bind as a Postgres array.
+    pub fn raw(ids: &[ListingId]) -> Vec<i64> {
+        ids.iter().map(|id| id.0).collect()
+    }
+}
+
+/// What `query_as!` reads a `listing_id` column into.
+impl From<i64> for ListingId {
+    fn from(id: i64) -> ListingId {
+        ListingId(id)
+    }
+}
+
+impl fmt::Display for ListingId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::str::FromStr for ListingId {
+    type Err = std::num::ParseIntError;
+
+    fn from_str(s: &str) -> Result<ListingId, Self::Err> {
+        s.parse().map(ListingId)
+    }
+}
+
 /// What happened to a listing that people may hear about (`listing_event.kind`, and the
 /// notification it becomes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -7,6 +7,7 @@
 //! tests/listings.rs checks the index against on random searches.
 
 use crate::accounts::model::AccountId;
+use crate::listings::model::ListingId;
 use crate::listings::{
     search::filters::{Facet, Filters, YEAR_BUCKETS},
     search::query::Sort,
@@ -247,7 +248,7 @@ pub fn cursor_fits(sort: Sort, f: &Filters, c: &Cursor) -> bool {
 /// One result, as a search card shows it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CardRow {
-    pub listing_id: i64,
+    pub listing_id: ListingId,
     pub title: String,
     pub status: String,
     pub price_minor: i64,
@@ -355,7 +356,7 @@ pub async fn facet_counts(
 
 /// A listing in full, for its page.
 pub struct DetailRow {
-    pub listing_id: i64,
+    pub listing_id: ListingId,
     pub seller_id: AccountId,
     pub category: String,
     pub status: String,
@@ -394,7 +395,7 @@ pub struct DetailRow {
 
 pub async fn find_listing(
     db: impl PgExecutor<'_>,
-    listing_id: i64,
+    listing_id: ListingId,
 ) -> sqlx::Result<Option<DetailRow>> {
     sqlx::query_as!(
         DetailRow,
@@ -410,7 +411,7 @@ pub async fn find_listing(
            left join vehicle_make mk on mk.make_id = l.make_id
            left join vehicle_model md on md.model_id = l.model_id
            where l.listing_id = $1"#,
-        listing_id
+        listing_id.0
     )
     .fetch_optional(db)
     .await
@@ -425,13 +426,13 @@ pub struct PriceRow {
 /// Every price the listing has had, oldest first.
 pub async fn price_history(
     db: impl PgExecutor<'_>,
-    listing_id: i64,
+    listing_id: ListingId,
 ) -> sqlx::Result<Vec<PriceRow>> {
     sqlx::query_as!(
         PriceRow,
         r#"select price_minor, currency, changed_at from listing_price
            where listing_id = $1 order by changed_at, listing_price_id"#,
-        listing_id
+        listing_id.0
     )
     .fetch_all(db)
     .await
@@ -440,7 +441,7 @@ pub async fn price_history(
 /// Published listings of the same model, nearest in year and then in price.
 pub async fn similar(
     db: &PgPool,
-    listing_id: i64,
+    listing_id: ListingId,
     model_id: i32,
     year: Option<i16>,
     price_eur_minor: i64,
@@ -479,14 +480,14 @@ pub async fn corrections(
 }
 
 /// Adds the words of a listing's title to the typo-tolerance word list.
-pub async fn learn_words(db: impl PgExecutor<'_>, listing_id: i64) -> sqlx::Result<()> {
+pub async fn learn_words(db: impl PgExecutor<'_>, listing_id: ListingId) -> sqlx::Result<()> {
     sqlx::query!(
         r#"insert into search_word (word)
            select w from listing l,
                 unnest(tsvector_to_array(to_tsvector('simple', scout_normalise(l.title)))) as w
            where l.listing_id = $1 and char_length(w) >= 3 and w !~ '^[0-9]+$'
            on conflict do nothing"#,
-        listing_id
+        listing_id.0
     )
     .execute(db)
     .await?;
@@ -529,7 +530,7 @@ pub async fn insert_listing(
     seller_id: AccountId,
     w: &ListingWrite<'_>,
     publish: bool,
-) -> sqlx::Result<i64> {
+) -> sqlx::Result<ListingId> {
     sqlx::query_scalar!(
         r#"insert into listing (seller_id, category, title, description, price_minor, currency,
                negotiable, vat, condition, seller_type, city_id, latitude, longitude, make_id,
@@ -539,7 +540,7 @@ pub async fn insert_listing(
                    $18, $19, $20, $21, $22, $23, $24, $25, $26, $27,
                    case when $28 then 'published' else 'draft' end,
                    case when $28 then now() end)
-           returning listing_id"#,
+           returning listing_id as "listing_id: ListingId""#,
         seller_id.0,
         w.category,
         w.title,
@@ -577,7 +578,7 @@ pub async fn insert_listing(
 /// publishes a draft; a published, sold or archived listing keeps its status.
 pub async fn update_listing(
     db: impl PgExecutor<'_>,
-    listing_id: i64,
+    listing_id: ListingId,
     seller_id: AccountId,
     w: &ListingWrite<'_>,
     publish: bool,
@@ -593,7 +594,7 @@ pub async fn update_listing(
                published_at = case when $29 and status = 'draft' then now() else published_at end
            where listing_id = $1 and seller_id = $2
            returning status"#,
-        listing_id,
+        listing_id.0,
         seller_id.0,
         w.category,
         w.title,
@@ -630,12 +631,12 @@ pub async fn update_listing(
 /// The status of the seller's own listing (None: not theirs, or gone).
 pub async fn owned_status(
     db: impl PgExecutor<'_>,
-    listing_id: i64,
+    listing_id: ListingId,
     seller_id: AccountId,
 ) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar!(
         "select status from listing where listing_id = $1 and seller_id = $2",
-        listing_id,
+        listing_id.0,
         seller_id.0
     )
     .fetch_optional(db)
@@ -645,7 +646,7 @@ pub async fn owned_status(
 /// Moves the seller's listing to `status`; publishing (again) stamps the time.
 pub async fn set_status(
     db: impl PgExecutor<'_>,
-    listing_id: i64,
+    listing_id: ListingId,
     seller_id: AccountId,
     status: &str,
 ) -> sqlx::Result<bool> {
@@ -653,7 +654,7 @@ pub async fn set_status(
         r#"update listing set status = $3,
                published_at = case when $3 = 'published' and status <> 'published' then now() else published_at end
            where listing_id = $1 and seller_id = $2"#,
-        listing_id,
+        listing_id.0,
         seller_id.0,
         status
     )
@@ -664,12 +665,12 @@ pub async fn set_status(
 
 pub async fn delete_listing(
     db: impl PgExecutor<'_>,
-    listing_id: i64,
+    listing_id: ListingId,
     seller_id: AccountId,
 ) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar!(
         "delete from listing where listing_id = $1 and seller_id = $2 returning status",
-        listing_id,
+        listing_id.0,
         seller_id.0
     )
     .fetch_optional(db)
@@ -737,7 +738,7 @@ pub struct EditRow {
 
 pub async fn find_for_edit(
     db: impl PgExecutor<'_>,
-    listing_id: i64,
+    listing_id: ListingId,
     seller_id: AccountId,
 ) -> sqlx::Result<Option<EditRow>> {
     sqlx::query_as!(
@@ -752,7 +753,7 @@ pub async fn find_for_edit(
            left join vehicle_make mk on mk.make_id = l.make_id
            left join vehicle_model md on md.model_id = l.model_id
            where l.listing_id = $1 and l.seller_id = $2"#,
-        listing_id,
+        listing_id.0,
         seller_id.0
     )
     .fetch_optional(db)
@@ -763,12 +764,13 @@ pub async fn find_for_edit(
 pub async fn favorite_ids(
     db: impl PgExecutor<'_>,
     account_id: AccountId,
-    ids: &[i64],
-) -> sqlx::Result<Vec<i64>> {
+    ids: &[ListingId],
+) -> sqlx::Result<Vec<ListingId>> {
     sqlx::query_scalar!(
-        "select listing_id from favorite where account_id = $1 and listing_id = any($2)",
+        r#"select listing_id as "listing_id: ListingId" from favorite
+           where account_id = $1 and listing_id = any($2)"#,
         account_id.0,
-        ids
+        &ListingId::raw(ids)
     )
     .fetch_all(db)
     .await
@@ -777,12 +779,12 @@ pub async fn favorite_ids(
 /// Whether buyers can see the listing (anything but someone else's draft).
 pub async fn is_visible(
     db: impl PgExecutor<'_>,
-    listing_id: i64,
+    listing_id: ListingId,
     viewer: AccountId,
 ) -> sqlx::Result<bool> {
     let found = sqlx::query_scalar!(
         r#"select 1 as "one!" from listing where listing_id = $1 and (status <> 'draft' or seller_id = $2)"#,
-        listing_id,
+        listing_id.0,
         viewer.0
     )
     .fetch_optional(db)
@@ -794,12 +796,12 @@ pub async fn is_visible(
 pub async fn toggle_favorite(
     db: &PgPool,
     account_id: AccountId,
-    listing_id: i64,
+    listing_id: ListingId,
 ) -> sqlx::Result<bool> {
     let removed = sqlx::query!(
         "delete from favorite where account_id = $1 and listing_id = $2",
         account_id.0,
-        listing_id
+        listing_id.0
     )
     .execute(db)
     .await?
@@ -810,7 +812,7 @@ pub async fn toggle_favorite(
     sqlx::query!(
         "insert into favorite (account_id, listing_id) values ($1, $2) on conflict do nothing",
         account_id.0,
-        listing_id
+        listing_id.0
     )
     .execute(db)
     .await?;
@@ -831,17 +833,18 @@ pub async fn favorites(db: &PgPool, account_id: AccountId) -> sqlx::Result<Vec<C
 /// Cards for these listings (visible ones only), in the order given.
 pub async fn cards_by_id(
     db: impl PgExecutor<'_>,
-    ids: &[i64],
+    ids: &[ListingId],
     viewer: Option<AccountId>,
 ) -> sqlx::Result<Vec<CardRow>> {
+    let ids = ListingId::raw(ids);
     let mut qb = QueryBuilder::<Postgres>::new("select ");
     qb.push(CARD_COLUMNS)
         .push(", null::text as sort_key from listing l join city c on c.city_id = l.city_id where l.listing_id = any(")
-        .push_bind(ids.to_vec())
+        .push_bind(ids.clone())
         .push(") and (l.status <> 'draft' or l.seller_id = ")
         .push_bind(viewer)
         .push(") order by array_position(")
-        .push_bind(ids.to_vec())
+        .push_bind(ids)
         .push(", l.listing_id)");
     qb.build_query_as::<CardRow>().fetch_all(db).await
 }

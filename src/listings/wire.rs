@@ -2,13 +2,13 @@
 //! results with facets and chips, a listing's detail, the form's options. Plain data: the
 //! server builds them (`service`), pages read them.
 
-use crate::listings::model::{Money, SellerType, Status};
+use crate::listings::model::{ListingId, Money, SellerType, Status};
 use serde::{Deserialize, Serialize};
 
 /// A result card.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListingCard {
-    pub id: i64,
+    pub id: ListingId,
     pub title: String,
     pub status: Status,
     /// What the seller asks.
@@ -133,7 +133,7 @@ pub struct PricePoint {
 /// A listing's page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListingDetail {
-    pub id: i64,
+    pub id: ListingId,
     pub title: String,
     pub status: Status,
     pub description: String,

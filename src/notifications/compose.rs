@@ -7,7 +7,10 @@ use super::{
     model::Rhythm,
     repo::Due,
 };
-use crate::{listings::wire::ListingCard, server::state::AppState};
+use crate::{
+    listings::{model::ListingId, wire::ListingCard},
+    server::state::AppState,
+};
 use std::collections::HashMap;
 
 /// Absolute URLs from what may be a path.
@@ -20,7 +23,11 @@ fn absolute(origin: &str, url: &str) -> String {
 }
 
 /// One message's worth of due deliveries: a single notification, or a digest.
-pub fn items(state: &AppState, group: &[&Due], cards: &HashMap<i64, ListingCard>) -> Vec<Item> {
+pub fn items(
+    state: &AppState,
+    group: &[&Due],
+    cards: &HashMap<ListingId, ListingCard>,
+) -> Vec<Item> {
     let origin = state.config.public_url.origin();
     group
         .iter()
@@ -40,7 +47,7 @@ pub fn items(state: &AppState, group: &[&Due], cards: &HashMap<i64, ListingCard>
 }
 
 /// The email for a group: one listing, or a digest of several.
-pub fn letter(state: &AppState, group: &[&Due], cards: &HashMap<i64, ListingCard>) -> Letter {
+pub fn letter(state: &AppState, group: &[&Due], cards: &HashMap<ListingId, ListingCard>) -> Letter {
     let origin = state.config.public_url.origin();
     let first = group[0];
     let items = items(state, group, cards);
@@ -120,7 +127,7 @@ pub fn letter(state: &AppState, group: &[&Due], cards: &HashMap<i64, ListingCard
 pub fn push_payload(
     state: &AppState,
     group: &[&Due],
-    cards: &HashMap<i64, ListingCard>,
+    cards: &HashMap<ListingId, ListingCard>,
 ) -> Vec<u8> {
     let origin = state.config.public_url.origin();
     let payload = match items(state, group, cards).as_slice() {

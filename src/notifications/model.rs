@@ -1,5 +1,6 @@
 //! Notification settings as a person sees and edits them, for both targets.
 
+use crate::listings::model::ListingId;
 use crate::{accounts::model::Email, error::FieldErrors};
 use serde::{Deserialize, Serialize};
 
@@ -434,7 +435,7 @@ mod tests {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notice {
     pub id: i64,
-    pub listing_id: i64,
+    pub listing_id: ListingId,
     pub title: String,
     pub reason: String,
     /// "5 minutes ago"

@@ -3,6 +3,7 @@
 use super::model::{Channel, NotificationSettings, Quiet, Rhythm, Target};
 use crate::accounts::model::AccountId;
 use crate::listings::model::EventKind;
+use crate::listings::model::ListingId;
 use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -237,7 +238,7 @@ pub struct Due {
     pub digest: Option<Rhythm>,
     pub capped: bool,
     pub attempts: i32,
-    pub listing_id: i64,
+    pub listing_id: ListingId,
     pub title: String,
     pub reason: String,
     pub rule_name: Option<String>,
@@ -714,7 +715,7 @@ pub struct NewNotice<'a> {
     pub account: AccountId,
     /// None: the account's favorite.
     pub rule_id: Option<i64>,
-    pub listing_id: i64,
+    pub listing_id: ListingId,
     pub kind: EventKind,
     pub trigger_key: &'a str,
     pub title: &'a str,
@@ -741,7 +742,7 @@ pub async fn insert_notice(
         n.account.0,
         n.rule_id,
         source,
-        n.listing_id,
+        n.listing_id.0,
         n.kind as EventKind,
         n.trigger_key,
         n.title,
@@ -754,7 +755,7 @@ pub async fn insert_notice(
 #[derive(Debug, Clone)]
 pub struct NoticeRow {
     pub notification_id: i64,
-    pub listing_id: i64,
+    pub listing_id: ListingId,
     pub title: String,
     pub reason: String,
     pub created_at: OffsetDateTime,

@@ -20,6 +20,7 @@ use super::{
 use crate::{
     accounts::model::AccountId,
     error::AppError,
+    listings::model::ListingId,
     listings::{cards, repo as listings_repo, wire::ListingCard},
     server::state::AppState,
 };
@@ -49,7 +50,7 @@ async fn send_push(
     state: &AppState,
     device_id: i64,
     group: &[&Due],
-    cards: &HashMap<i64, ListingCard>,
+    cards: &HashMap<ListingId, ListingCard>,
 ) -> Result<(), SendError> {
     let account = group[0].account_id;
     let gone = |message: &str| SendError {
@@ -95,7 +96,7 @@ async fn send_webhook(
     state: &AppState,
     endpoint_id: i64,
     group: &[&Due],
-    cards: &HashMap<i64, ListingCard>,
+    cards: &HashMap<ListingId, ListingCard>,
 ) -> Result<(), SendError> {
     let first = group[0];
     let gone = || SendError {
@@ -180,22 +181,23 @@ pub async fn deliver_step(state: &AppState) -> Result<usize, AppError> {
         };
         groups.entry(key).or_default().push(d);
     }
-    let mut ids: Vec<i64> = due.iter().map(|d| d.listing_id).collect();
+    let mut ids: Vec<ListingId> = due.iter().map(|d| d.listing_id).collect();
     ids.sort_unstable();
     ids.dedup();
     let catalog = state.catalog().await?;
     let now = OffsetDateTime::now_utc();
-    let cards: HashMap<i64, ListingCard> = listings_repo::cards_by_id(&state.pool, &ids, None)
-        .await?
-        .iter()
-        .map(|row| {
-            let cur = cards::currency(&row.currency);
-            (
-                row.listing_id,
-                cards::card(row, &catalog, &state.media, cur, now),
-            )
-        })
-        .collect();
+    let cards: HashMap<ListingId, ListingCard> =
+        listings_repo::cards_by_id(&state.pool, &ids, None)
+            .await?
+            .iter()
+            .map(|row| {
+                let cur = cards::currency(&row.currency);
+                (
+                    row.listing_id,
+                    cards::card(row, &catalog, &state.media, cur, now),
+                )
+            })
+            .collect();
     let mut sent = 0usize;
     for (&(account, target, ..), group) in &groups {
         let ids: Vec<i64> = group.iter().map(|d| d.delivery_id).collect();

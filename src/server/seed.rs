@@ -131,7 +131,7 @@ pub async fn seed_demo_photos(state: &AppState, listings: i64, each: u64) -> any
             crate::gallery::service::upload(
                 state,
                 seller_id,
-                listing_id,
+                crate::listings::model::ListingId(listing_id),
                 &format!("demo-{listing_id}-{}.jpg", n + 1),
                 bytes.into(),
             )

@@ -95,9 +95,11 @@ impl AppState {
 
     /// Tells the search index these listings changed, once the change is committed: the
     /// next search (by anyone) sees it. Nothing to do before the index is built.
-    pub async fn listings_changed(&self, ids: Vec<i64>) {
+    pub async fn listings_changed(&self, ids: Vec<crate::listings::model::ListingId>) {
         if let Some(engine) = self.search.get() {
-            engine.changed(ids).await;
+            engine
+                .changed(ids.into_iter().map(|id| id.0).collect())
+                .await;
         }
     }
 

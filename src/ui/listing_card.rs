@@ -1,6 +1,7 @@
 //! The listing card every list of listings shows (search results, favorites, a seller's own
 //! listings, an alert's preview), with its Save and Compare buttons.
 
+use crate::listings::model::ListingId;
 use crate::listings::{
     collections::api::{COMPARE_MAX, ToggleCompare, ToggleFavorite},
     model::Status,
@@ -96,7 +97,7 @@ const SMALL_BUTTON: &str = "inline-flex items-center gap-1 rounded-lg border bor
 
 /// Save to / remove from favorites; visitors are asked to sign in.
 #[component]
-pub fn SaveButton(listing_id: i64, title: String, saved: Option<bool>) -> impl IntoView {
+pub fn SaveButton(listing_id: ListingId, title: String, saved: Option<bool>) -> impl IntoView {
     let Some(initially) = saved else {
         return view! {
             <a href="/sign-in" class=SMALL_BUTTON aria-label=format!("Sign in to save {title}")>
@@ -140,7 +141,7 @@ pub fn SaveButton(listing_id: i64, title: String, saved: Option<bool>) -> impl I
 
 /// Add to / take out of the comparison (up to four listings).
 #[component]
-pub fn CompareButton(listing_id: i64, title: String, compared: bool) -> impl IntoView {
+pub fn CompareButton(listing_id: ListingId, title: String, compared: bool) -> impl IntoView {
     let action = ServerAction::<ToggleCompare>::new();
     let compared = Signal::derive(move || match action.value().get() {
         Some(Ok(ids)) => ids.contains(&listing_id),

@@ -4,6 +4,7 @@
 //! rules say nothing; limits hold; one account never sees or touches another's rules.
 
 use axum::http::StatusCode;
+use scout::listings::model::ListingId;
 use scout::{
     alerts::{repo, service::Worker},
     error::AppError,
@@ -384,7 +385,7 @@ async fn the_preview_shows_what_the_rule_matches_now(pool: PgPool) {
     let (name, cards): (String, Vec<scout::listings::wire::ListingCard>) =
         serde_json::from_str(&reply.body).unwrap();
     assert_eq!(name, "Golf");
-    let mut found: Vec<i64> = cards.iter().map(|c| c.id).collect();
+    let mut found: Vec<ListingId> = cards.iter().map(|c| c.id).collect();
     found.sort_unstable();
     assert_eq!(found, [plain, other], "the Golfs up to 20,000 BGN");
     // with must-have keywords, only the garage-kept one

@@ -2,6 +2,7 @@
 //! pipeline and shared, and a shared file is deleted only with the last photo that uses it.
 
 use scout::accounts::model::AccountId;
+use scout::listings::model::ListingId;
 use scout::{
     gallery::{repo::StoredVariant, service},
     server::seed,
@@ -114,7 +115,9 @@ async fn most_demo_listings_share_a_few_photos_made_through_the_pipeline(pool: P
     assert_eq!(files(&app).await, made);
     // a listing deleted with its copies: none of the shared files go with it
     let doomed = copies[1].1;
-    let with_it = service::listing_files(&app.state, doomed).await.unwrap();
+    let with_it = service::listing_files(&app.state, ListingId(doomed))
+        .await
+        .unwrap();
     assert!(
         with_it.iter().all(|k| k.starts_with("uploads/")),
         "only its own originals: {with_it:?}"

@@ -13,7 +13,7 @@ use scout::{
     alerts::{model::AlertsOverview, service::Worker},
     error::AppError,
     gallery::model::SellerPhotos,
-    listings::search::query::encode_component,
+    listings::{model::ListingId, search::query::encode_component},
     notifications::{
         model::{Inbox, SettingsView},
         worker as deliveries,
@@ -253,7 +253,7 @@ impl TestApp {
     }
 
     /// Saves a new listing that must be accepted; its id.
-    pub async fn create(&self, cookie: &str, fields: &[(&str, &str)]) -> i64 {
+    pub async fn create(&self, cookie: &str, fields: &[(&str, &str)]) -> ListingId {
         let reply = self.save(Some(cookie), None, fields).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         serde_json::from_str(&reply.body).unwrap()
@@ -262,7 +262,7 @@ impl TestApp {
     pub async fn save(
         &self,
         cookie: Option<&str>,
-        listing_id: Option<i64>,
+        listing_id: Option<ListingId>,
         fields: &[(&str, &str)],
     ) -> Reply {
         let mut body: Vec<String> = fields
@@ -282,7 +282,7 @@ impl TestApp {
             .await
     }
 
-    pub async fn set_status(&self, cookie: &str, id: i64, status: &str) -> Reply {
+    pub async fn set_status(&self, cookie: &str, id: ListingId, status: &str) -> Reply {
         self.post(
             "/api/listings/set_status",
             format!("listing_id={id}&status={status}"),
@@ -295,7 +295,7 @@ impl TestApp {
     pub async fn upload(
         &self,
         cookie: Option<&str>,
-        listing_id: i64,
+        listing_id: ListingId,
         name: &str,
         bytes: Vec<u8>,
     ) -> Reply {
@@ -311,7 +311,7 @@ impl TestApp {
         self.send(req.body(Body::from(bytes)).unwrap()).await
     }
 
-    pub async fn photos(&self, cookie: &str, listing_id: i64) -> SellerPhotos {
+    pub async fn photos(&self, cookie: &str, listing_id: ListingId) -> SellerPhotos {
         let reply = self
             .get(
                 &format!("/api/photos/list?listing_id={listing_id}"),
@@ -322,7 +322,7 @@ impl TestApp {
         serde_json::from_str(&reply.body).unwrap()
     }
 
-    pub async fn detail(&self, id: i64, cookie: Option<&str>) -> Reply {
+    pub async fn detail(&self, id: ListingId, cookie: Option<&str>) -> Reply {
         self.get(&format!("/api/listings/get?id={id}"), cookie)
             .await
     }

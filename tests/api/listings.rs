@@ -5,6 +5,7 @@
 
 use axum::http::StatusCode;
 use scout::accounts::model::AccountId;
+use scout::listings::model::ListingId;
 use scout::listings::{
     demo,
     search::query::encode_component,
@@ -58,7 +59,7 @@ impl TestApp {
     }
 
     /// Every id of every page, following "next" links.
-    async fn all_pages(&self, qs: &str) -> Vec<i64> {
+    async fn all_pages(&self, qs: &str) -> Vec<ListingId> {
         let mut ids = Vec::new();
         let mut next = Some(qs.to_string());
         while let Some(qs) = next {
@@ -126,7 +127,7 @@ async fn keyset_pages_have_no_gaps_or_duplicates_while_listings_arrive(pool: PgP
         // the index has both writes before the next page (as SQL would)
         app.state.search_synced().await.unwrap();
     }
-    let unique: HashSet<i64> = seen.iter().copied().collect();
+    let unique: HashSet<ListingId> = seen.iter().copied().collect();
     assert_eq!(unique.len(), seen.len(), "a listing was shown twice");
     assert_eq!(
         i64::try_from(seen.len()).unwrap(),
@@ -139,7 +140,7 @@ async fn keyset_pages_have_no_gaps_or_duplicates_while_listings_arrive(pool: PgP
         let qs = format!("sort={sort}&size=50&make=bmw");
         let total = app.search(&qs).await.total;
         let ids = app.all_pages(&qs).await;
-        let unique: HashSet<i64> = ids.iter().copied().collect();
+        let unique: HashSet<ListingId> = ids.iter().copied().collect();
         assert_eq!(unique.len(), ids.len(), "{sort}: duplicates");
         assert_eq!(i64::try_from(ids.len()).unwrap(), total, "{sort}: gaps");
     }
@@ -236,7 +237,7 @@ async fn radius_search_keeps_to_the_circle(pool: PgPool) {
     let app = app_with_listings(pool, 400).await;
     let r = app.search("city=plovdiv&radius=50&size=100").await;
     assert!(r.total > 0);
-    let ids: Vec<i64> = r.cards.iter().map(|c| c.id).collect();
+    let ids: Vec<ListingId> = r.cards.iter().map(|c| c.id).collect();
     let farthest: f64 = sqlx::query_scalar(
         "select max(earth_distance(ll_to_earth(l.latitude, l.longitude), ll_to_earth(c.latitude, c.longitude)))
          from listing l, city c where c.slug = 'plovdiv' and l.listing_id = any($1)",
@@ -528,7 +529,7 @@ async fn the_index_answers_exactly_what_sql_answers(pool: PgPool) {
                 .await
                 .unwrap(),
         );
-        let ids: Vec<i64> = found.page.iter().map(|(id, _)| *id).collect();
+        let ids: Vec<ListingId> = found.page.iter().map(|(id, _)| ListingId(*id)).collect();
         assert_eq!(ids, sql_first, "{qs}: first page");
         if let Some((id, key)) = found.page.last() {
             let next = engine.read().search(&Ask {
@@ -547,7 +548,7 @@ async fn the_index_answers_exactly_what_sql_answers(pool: PgPool) {
                     .await
                     .unwrap(),
             );
-            let ids: Vec<i64> = next.page.iter().map(|(id, _)| *id).collect();
+            let ids: Vec<ListingId> = next.page.iter().map(|(id, _)| ListingId(*id)).collect();
             assert_eq!(ids, sql_next, "{qs}: second page");
         }
     }

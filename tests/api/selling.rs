@@ -4,6 +4,7 @@
 //! favorites outlive a sale; comparisons hold 2 to 4 listings and share as a link.
 
 use axum::http::{StatusCode, header};
+use scout::listings::model::ListingId;
 use scout::{
     gallery::{
         fixtures,
@@ -28,7 +29,7 @@ async fn a_seller_publishes_a_listing_that_buyers_then_find(pool: PgPool) {
     let ana = app.seller("ana@example.com").await;
     let reply = app.save(Some(&ana), None, GOLF).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    let id: i64 = serde_json::from_str(&reply.body).unwrap();
+    let id: ListingId = serde_json::from_str(&reply.body).unwrap();
 
     let detail: ListingDetail = serde_json::from_str(&app.detail(id, None).await.body).unwrap();
     assert_eq!(detail.title, "Volkswagen Golf 2.0 TDI Highline");
@@ -151,8 +152,8 @@ async fn another_sellers_listing_is_not_found_everywhere(pool: PgPool) {
     let app = spawn_app(pool).await;
     let ana = app.seller("ana@example.com").await;
     let ben = app.seller("ben@example.com").await;
-    let id: i64 = app.create(&ana, GOLF).await;
-    let draft: i64 = app.create(&ana, &with(GOLF, &[("intent", "draft")])).await;
+    let id: ListingId = app.create(&ana, GOLF).await;
+    let draft: ListingId = app.create(&ana, &with(GOLF, &[("intent", "draft")])).await;
 
     assert_eq!(
         app.save(Some(&ben), Some(id), GOLF).await.status,
@@ -202,7 +203,7 @@ async fn another_sellers_listing_is_not_found_everywhere(pool: PgPool) {
 async fn listings_move_through_their_life_and_keep_their_price_history(pool: PgPool) {
     let app = spawn_app(pool).await;
     let ana = app.seller("ana@example.com").await;
-    let id: i64 = app.create(&ana, GOLF).await;
+    let id: ListingId = app.create(&ana, GOLF).await;
 
     // a price drop: recorded, and shown as a drop
     let cheaper = with(GOLF, &[("price", "17500"), ("intent", "save")]);
@@ -249,7 +250,7 @@ async fn listings_move_through_their_life_and_keep_their_price_history(pool: PgP
 
     // an incomplete draft can't be published from the list either
     let draft = with(GOLF, &[("intent", "draft"), ("fuel", "")]);
-    let draft: i64 = app.create(&ana, &draft).await;
+    let draft: ListingId = app.create(&ana, &draft).await;
     let reply = app.set_status(&ana, draft, "published").await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
@@ -336,8 +337,8 @@ async fn favorites_are_private_and_outlive_a_sale(pool: PgPool) {
     let app = spawn_app(pool).await;
     let ana = app.seller("ana@example.com").await;
     let ben = app.seller("ben@example.com").await;
-    let id: i64 = app.create(&ana, GOLF).await;
-    let draft: i64 = app.create(&ana, &with(GOLF, &[("intent", "draft")])).await;
+    let id: ListingId = app.create(&ana, GOLF).await;
+    let draft: ListingId = app.create(&ana, &with(GOLF, &[("intent", "draft")])).await;
 
     let reply = app
         .post(
@@ -421,7 +422,7 @@ async fn a_comparison_holds_two_to_four_listings_and_shares_as_a_link(pool: PgPo
             )
             .await
             .body;
-        ids.push(serde_json::from_str::<i64>(&body).unwrap());
+        ids.push(serde_json::from_str::<ListingId>(&body).unwrap());
     }
     // a visitor, signed out: the comparison lives in their session
     let first = app
@@ -490,7 +491,7 @@ async fn a_comparison_holds_two_to_four_listings_and_shares_as_a_link(pool: PgPo
             Some(&visitor),
         )
         .await;
-    let left: Vec<i64> = serde_json::from_str(&reply.body).unwrap();
+    let left: Vec<ListingId> = serde_json::from_str(&reply.body).unwrap();
     assert_eq!(left, ids[1..4]);
 }
 

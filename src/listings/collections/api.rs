@@ -2,6 +2,7 @@
 //! listings (anyone, kept in the session, shareable as a link).
 
 use crate::error::AppError;
+use crate::listings::model::ListingId;
 use crate::listings::wire::ListingCard;
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 use serde::{Deserialize, Serialize};
@@ -78,7 +79,7 @@ mod server {
 
 /// Saves the listing to the caller's favorites, or removes it; true when it is now saved.
 #[server(prefix = "/api", endpoint = "listings/favorite")]
-pub async fn toggle_favorite(listing_id: i64) -> Result<bool, AppError> {
+pub async fn toggle_favorite(listing_id: ListingId) -> Result<bool, AppError> {
     let state = crate::server::state::AppState::from_context()?;
     let account = crate::accounts::api::current_account_id()
         .await?
@@ -109,7 +110,7 @@ pub async fn list_favorites() -> Result<Vec<ListingCard>, AppError> {
 
 /// Adds the listing to this visitor's comparison or takes it out; the new list.
 #[server(prefix = "/api", endpoint = "listings/compare_toggle")]
-pub async fn toggle_compare(listing_id: i64) -> Result<Vec<i64>, AppError> {
+pub async fn toggle_compare(listing_id: ListingId) -> Result<Vec<ListingId>, AppError> {
     let state = crate::server::state::AppState::from_context()?;
     let mut ids = crate::listings::collections::comparison::compared_ids().await?;
     if let Some(i) = ids.iter().position(|id| *id == listing_id) {
@@ -140,7 +141,7 @@ pub async fn toggle_compare(listing_id: i64) -> Result<Vec<i64>, AppError> {
 pub async fn compare_listings(ids: Option<String>) -> Result<Comparison, AppError> {
     let state = crate::server::state::AppState::from_context()?;
     let viewer = crate::accounts::api::current_account_id().await?;
-    let ids: Vec<i64> = match ids.as_deref().filter(|s| !s.trim().is_empty()) {
+    let ids: Vec<ListingId> = match ids.as_deref().filter(|s| !s.trim().is_empty()) {
         Some(list) => list
             .split(',')
             .filter_map(|s| s.trim().parse().ok())
@@ -158,7 +159,7 @@ pub async fn compare_listings(ids: Option<String>) -> Result<Comparison, AppErro
     }
     let catalog = state.catalog().await?;
     let now = time::OffsetDateTime::now_utc();
-    let found: Vec<i64> = details.iter().map(|d| d.id).collect();
+    let found: Vec<ListingId> = details.iter().map(|d| d.id).collect();
     let mut cards: Vec<ListingCard> =
         crate::listings::repo::cards_by_id(&state.pool, &found, viewer)
             .await?
@@ -173,7 +174,7 @@ pub async fn compare_listings(ids: Option<String>) -> Result<Comparison, AppErro
         state.config.public_url.origin(),
         found
             .iter()
-            .map(i64::to_string)
+            .map(ListingId::to_string)
             .collect::<Vec<_>>()
             .join(",")
     );

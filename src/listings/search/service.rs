@@ -11,7 +11,7 @@ use super::{
 use crate::listings::{
     cards::card,
     catalog::Catalog,
-    model::{Money, group_thousands},
+    model::{ListingId, Money, group_thousands},
     repo::{self, Cursor},
     wire::{Chip, FacetGroup, FacetValue, Loosen, SearchResults},
 };
@@ -528,7 +528,7 @@ pub async fn search(state: &AppState, query: &SearchQuery) -> Result<SearchResul
     });
     let total = found.total;
     let shown = &found.page[..found.page.len().min(size)];
-    let ids: Vec<i64> = shown.iter().map(|(id, _)| *id).collect();
+    let ids: Vec<ListingId> = shown.iter().map(|(id, _)| ListingId(*id)).collect();
     let page = repo::cards_by_id(&state.pool, &ids, None).await?;
     let next = match (found.page.len() > size, shown.last()) {
         (true, Some((id, key))) => Some(

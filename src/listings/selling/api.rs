@@ -5,6 +5,7 @@
 #[cfg(feature = "ssr")]
 use crate::accounts::{api::signed_in, model::AccountId};
 use crate::error::AppError;
+use crate::listings::model::ListingId;
 use crate::listings::{model::Status, selling::form::ListingForm, wire::ListingCard};
 use leptos::{prelude::*, server_fn::codec::GetUrl};
 use serde::{Deserialize, Serialize};
@@ -20,7 +21,7 @@ pub struct MyListings {
 /// A listing's edit form: what was typed last time (or what is stored) and its status.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EditForm {
-    pub listing_id: Option<i64>,
+    pub listing_id: Option<ListingId>,
     pub status: Status,
     pub form: ListingForm,
     /// Field errors of a submit without JavaScript, carried over with what was typed.
@@ -53,7 +54,7 @@ mod server {
 
     /// Keeps what was typed and its errors for the form page the browser is sent back to.
     pub async fn keep_for_retry(
-        listing_id: Option<i64>,
+        listing_id: Option<ListingId>,
         form: &ListingForm,
         errors: &FieldErrors,
     ) -> Result<(), AppError> {
@@ -68,10 +69,11 @@ mod server {
 
     /// What a failed no-JavaScript submit left for this form, if anything (read once).
     pub async fn take_retry(
-        listing_id: Option<i64>,
+        listing_id: Option<ListingId>,
     ) -> Result<Option<(ListingForm, FieldErrors)>, AppError> {
         let session = current_session().await?;
-        let kept: Option<(Option<i64>, ListingForm, FieldErrors)> = session.remove(FLASH).await?;
+        let kept: Option<(Option<ListingId>, ListingForm, FieldErrors)> =
+            session.remove(FLASH).await?;
         Ok(kept
             .filter(|(id, _, _)| *id == listing_id)
             .map(|(_, f, e)| (f, e)))
@@ -139,9 +141,9 @@ mod server {
     pub async fn save(
         state: &AppState,
         seller_id: AccountId,
-        listing_id: Option<i64>,
+        listing_id: Option<ListingId>,
         form: &ListingForm,
-    ) -> Result<(i64, String), AppError> {
+    ) -> Result<(ListingId, String), AppError> {
         let this_year = time::OffsetDateTime::now_utc().year();
         let draft = form.parse(this_year).map_err(AppError::invalid)?;
         let catalog = state.catalog().await?;
@@ -289,11 +291,14 @@ mod server {
 /// Goes on to "My listings" on the listing's tab, or with `intent == "photos"` to the
 /// listing's edit page, where photos are added.
 #[server(prefix = "/api", endpoint = "listings/save")]
-pub async fn save_listing(listing_id: Option<i64>, input: ListingForm) -> Result<i64, AppError> {
+pub async fn save_listing(
+    listing_id: Option<ListingId>,
+    input: ListingForm,
+) -> Result<ListingId, AppError> {
     let (state, seller_id) = signed_in(server::SIGN_IN_TO_SELL).await?;
     match server::save(&state, seller_id, listing_id, &input).await {
         Ok((id, status)) => {
-            tracing::info!(listing_id = id, %status, "listing saved");
+            tracing::info!(listing_id = %id, %status, "listing saved");
             if input.intent == "photos" {
                 leptos_axum::redirect(&format!("/my-listings/{id}/edit#photos"));
             } else {
@@ -312,7 +317,7 @@ pub async fn save_listing(listing_id: Option<i64>, input: ListingForm) -> Result
 
 /// Publishes, marks sold, archives or takes back to draft the caller's listing.
 #[server(prefix = "/api", endpoint = "listings/set_status")]
-pub async fn set_listing_status(listing_id: i64, status: String) -> Result<(), AppError> {
+pub async fn set_listing_status(listing_id: ListingId, status: String) -> Result<(), AppError> {
     let to = Status::from_slug(&status)
         .ok_or_else(|| AppError::invalid_field("status", "Unknown status."))?;
     let (state, seller_id) = signed_in(server::SIGN_IN_TO_SELL).await?;
@@ -347,7 +352,7 @@ pub async fn set_listing_status(listing_id: i64, status: String) -> Result<(), A
     }
     state.listings_changed(vec![listing_id]).await;
     tracing::info!(
-        listing_id,
+        %listing_id,
         from = from.as_str(),
         to = to.as_str(),
         "listing status changed"
@@ -358,7 +363,7 @@ pub async fn set_listing_status(listing_id: i64, status: String) -> Result<(), A
 
 /// Deletes the caller's listing for good (its price history and favorites go with it).
 #[server(prefix = "/api", endpoint = "listings/delete")]
-pub async fn delete_listing(listing_id: i64) -> Result<(), AppError> {
+pub async fn delete_listing(listing_id: ListingId) -> Result<(), AppError> {
     let (state, seller_id) = signed_in(server::SIGN_IN_TO_SELL).await?;
     let files = crate::gallery::service::listing_files(&state, listing_id).await?;
     let status = crate::listings::repo::delete_listing(&state.pool, listing_id, seller_id)
@@ -367,11 +372,11 @@ pub async fn delete_listing(listing_id: i64) -> Result<(), AppError> {
     state.listings_changed(vec![listing_id]).await;
     if let Err(e) = state.media.delete(&files).await {
         tracing::warn!(
-            listing_id,
+            %listing_id,
             "could not delete a deleted listing's photo files: {e}"
         );
     }
-    tracing::info!(listing_id, "listing deleted");
+    tracing::info!(%listing_id, "listing deleted");
     leptos_axum::redirect(&format!("/my-listings?tab={status}"));
     Ok(())
 }
@@ -390,7 +395,7 @@ pub async fn list_my_listings(tab: Option<String>) -> Result<MyListings, AppErro
 /// The form to edit the caller's listing, or a new one (`listing_id` None). After a failed
 /// submit without JavaScript it holds what was typed and the errors.
 #[server(prefix = "/api", endpoint = "listings/edit_form", input = GetUrl)]
-pub async fn load_listing_form(listing_id: Option<i64>) -> Result<EditForm, AppError> {
+pub async fn load_listing_form(listing_id: Option<ListingId>) -> Result<EditForm, AppError> {
     let (state, seller_id) = signed_in(server::SIGN_IN_TO_SELL).await?;
     let (status, stored) = match listing_id {
         Some(id) => {

@@ -4,7 +4,9 @@
 
 use crate::listings::{
     api::search_form_options,
-    model::{Body, Colour, Condition, Currency, Fuel, SellerType, Status, Transmission, Vat},
+    model::{
+        Body, Colour, Condition, Currency, Fuel, ListingId, SellerType, Status, Transmission, Vat,
+    },
     selling::api::{
         DeleteListing, EditForm, MyListings, SaveListing, SetListingStatus, list_my_listings,
         load_listing_form,
@@ -146,7 +148,12 @@ pub fn SellPage() -> impl IntoView {
 #[component]
 pub fn EditListingPage() -> impl IntoView {
     let params = use_params_map();
-    let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<i64>().ok()));
+    let id = Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|s| s.parse::<ListingId>().ok())
+    });
     let form = Resource::new(
         move || id.get(),
         |id| async move {
@@ -214,7 +221,7 @@ fn Editor(edit: EditForm, options: FormOptions, heading: &'static str) -> impl I
                         {format!("Status: {}", edit.status.label())} " · "
                         <a
                             class="text-emerald-800 underline"
-                            href=format!("/listings/{}", edit.listing_id.unwrap_or_default())
+                            href=format!("/listings/{}", edit.listing_id.map_or(0, |id| id.0))
                         >
                             "View the listing"
                         </a>
