@@ -1,54 +1,15 @@
 //! Server functions for alerts. Every one asks who is signed in first and only ever touches
 //! that account's rules.
-#![allow(
-    clippy::too_many_arguments,
-    reason = "server functions take one argument per form field"
-)]
 
-use super::model::AlertsOverview;
 #[cfg(feature = "ssr")]
 use super::model::RuleFields;
-#[cfg(feature = "ssr")]
-use crate::notifications::model::{Channel, Rhythm};
+use super::model::{AlertsOverview, RuleForm};
 use crate::{error::AppError, listings::wire::ListingCard};
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
 #[cfg(feature = "ssr")]
 use crate::accounts::api::signed_in;
-
-/// A rule's fields from a form: checkboxes send "on" when ticked.
-#[cfg(feature = "ssr")]
-fn fields(
-    name: String,
-    keywords: Option<String>,
-    excluded: Option<String>,
-    min_deal_score: Option<String>,
-    inbox: Option<String>,
-    email: Option<String>,
-    push: Option<String>,
-    webhook: Option<String>,
-    rhythm: Option<String>,
-) -> Result<RuleFields, AppError> {
-    let min_deal_score = match min_deal_score.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(s) => Some(s.parse::<i16>().map_err(|_| {
-            AppError::invalid_field("min_deal_score", "Enter a whole number from 0 to 100.")
-        })?),
-    };
-    let channels = Channel::ticked([inbox, email, push, webhook]);
-    Ok(RuleFields {
-        name,
-        keywords: keywords.unwrap_or_default(),
-        excluded: excluded.unwrap_or_default(),
-        min_deal_score,
-        channels,
-        rhythm: rhythm
-            .as_deref()
-            .and_then(Rhythm::from_slug)
-            .unwrap_or_default(),
-    })
-}
 
 /// Saves the search (its query string) as an alert that tells the inbox as things happen.
 #[server(prefix = "/api", endpoint = "alerts/create")]
@@ -74,30 +35,9 @@ pub async fn list_alerts() -> Result<AlertsOverview, AppError> {
 
 /// Changes a rule's name, keywords, channels and rhythm.
 #[server(prefix = "/api", endpoint = "alerts/update")]
-pub async fn update_alert(
-    rule_id: i64,
-    name: String,
-    keywords: Option<String>,
-    excluded: Option<String>,
-    min_deal_score: Option<String>,
-    inbox: Option<String>,
-    email: Option<String>,
-    push: Option<String>,
-    webhook: Option<String>,
-    rhythm: Option<String>,
-) -> Result<(), AppError> {
+pub async fn update_alert(rule_id: i64, input: RuleForm) -> Result<(), AppError> {
     let (state, account) = signed_in("Sign in to change your alerts.").await?;
-    let fields = fields(
-        name,
-        keywords,
-        excluded,
-        min_deal_score,
-        inbox,
-        email,
-        push,
-        webhook,
-        rhythm,
-    )?;
+    let fields = input.parse().map_err(AppError::invalid)?;
     super::service::update(&state, account, rule_id, fields).await
 }
 

@@ -10,6 +10,46 @@ use crate::{
 };
 use serde::{Deserialize, Serialize};
 
+/// The rule editor as the browser sends it (`input[name]`, ...): every field as typed, a
+/// ticked checkbox as `Some("on")`. [`RuleForm::parse`] turns it into [`RuleFields`].
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RuleForm {
+    pub name: String,
+    pub keywords: String,
+    pub excluded: String,
+    pub min_deal_score: String,
+    pub inbox: Option<String>,
+    pub email: Option<String>,
+    pub push: Option<String>,
+    pub webhook: Option<String>,
+    pub rhythm: String,
+}
+
+impl RuleForm {
+    /// The fields it names (checked where they are saved: [`RuleFields::checked`]); a deal
+    /// score that is not a number is an error under its field's name.
+    pub fn parse(self) -> Result<RuleFields, FieldErrors> {
+        let min_deal_score = match self.min_deal_score.trim() {
+            "" => None,
+            s => Some(s.parse::<i16>().map_err(|_| {
+                FieldErrors::from([(
+                    "min_deal_score".to_string(),
+                    "Enter a whole number from 0 to 100.".to_string(),
+                )])
+            })?),
+        };
+        Ok(RuleFields {
+            name: self.name,
+            keywords: self.keywords,
+            excluded: self.excluded,
+            min_deal_score,
+            channels: Channel::ticked([self.inbox, self.email, self.push, self.webhook]),
+            rhythm: Rhythm::from_slug(self.rhythm.trim()).unwrap_or_default(),
+        })
+    }
+}
+
 /// A rule's own fields as a person fills them in.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct RuleFields {

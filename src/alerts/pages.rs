@@ -374,7 +374,7 @@ fn EditRule(rule: RuleSummary, update: ServerAction<UpdateAlert>) -> impl IntoVi
             <Labelled label="Name" id=field("name") key="name" error>
                 <input
                     id=field("name")
-                    name="name"
+                    name="input[name]"
                     value=f.name.clone()
                     maxlength="80"
                     required
@@ -394,7 +394,7 @@ fn EditRule(rule: RuleSummary, update: ServerAction<UpdateAlert>) -> impl IntoVi
             >
                 <input
                     id=field("keywords")
-                    name="keywords"
+                    name="input[keywords]"
                     value=f.keywords.clone()
                     maxlength="500"
                     class=INPUT
@@ -411,7 +411,7 @@ fn EditRule(rule: RuleSummary, update: ServerAction<UpdateAlert>) -> impl IntoVi
             >
                 <input
                     id=field("excluded")
-                    name="excluded"
+                    name="input[excluded]"
                     value=f.excluded.clone()
                     maxlength="500"
                     class=INPUT
@@ -430,7 +430,7 @@ fn EditRule(rule: RuleSummary, update: ServerAction<UpdateAlert>) -> impl IntoVi
             >
                 <input
                     id=field("deal")
-                    name="min_deal_score"
+                    name="input[min_deal_score]"
                     type="number"
                     min="0"
                     max="100"

@@ -1,11 +1,7 @@
 //! Server functions for notification settings, the inbox and the unsubscribe page. Settings
 //! and the inbox need a signed-in person; unsubscribing needs only the link's token.
-#![allow(
-    clippy::too_many_arguments,
-    reason = "server functions take one argument per form field"
-)]
 
-use super::model::{Inbox, SettingsView};
+use super::model::{Inbox, SettingsForm, SettingsView};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
@@ -19,53 +15,14 @@ pub async fn get_notification_settings() -> Result<SettingsView, AppError> {
     super::settings::settings_view(&state, account).await
 }
 
-/// Saves the notification settings form; checkboxes send "on" when ticked.
+/// Saves the notification settings form.
 #[server(prefix = "/api", endpoint = "settings/notifications/save")]
-pub async fn save_notification_settings(
-    inbox: Option<String>,
-    email: Option<String>,
-    push: Option<String>,
-    webhook: Option<String>,
-    rhythm: String,
-    digest_hour: String,
-    digest_weekday: String,
-    quiet_start: Option<String>,
-    quiet_end: Option<String>,
-    time_zone: String,
-    alert_email: Option<String>,
-) -> Result<String, AppError> {
-    use super::model::{Channel, Rhythm};
-    use super::model::{NotificationSettings as Settings, Quiet};
+pub async fn save_notification_settings(input: SettingsForm) -> Result<String, AppError> {
     let (state, account) = signed_in("Sign in to change your settings.").await?;
-    let mut errors = crate::error::FieldErrors::default();
-    let quiet = match Quiet::parse(
-        quiet_start.as_deref().unwrap_or_default(),
-        quiet_end.as_deref().unwrap_or_default(),
-    ) {
-        Ok(q) => q,
-        Err(e) => {
-            errors.extend(e);
-            None
-        }
-    };
-    let channels = Channel::ticked([inbox, email, push, webhook]);
-    let settings = Settings {
-        channels,
-        rhythm: Rhythm::from_slug(&rhythm).unwrap_or_default(),
-        digest_hour: digest_hour.trim().parse().unwrap_or(u8::MAX),
-        digest_weekday: digest_weekday.trim().parse().unwrap_or(0),
-        quiet,
-        time_zone,
-        alert_email,
-    };
-    match settings.checked(super::settings::known_zone) {
-        Err(e) => {
-            errors.extend(e);
-            Err(AppError::invalid(errors))
-        }
-        Ok(_) if !errors.is_empty() => Err(AppError::invalid(errors)),
-        Ok(settings) => super::settings::save_settings(&state, account, settings).await,
-    }
+    let settings = input
+        .parse(super::settings::known_zone)
+        .map_err(AppError::invalid)?;
+    super::settings::save_settings(&state, account, settings).await
 }
 
 /// The new alert address a confirmation link is for.

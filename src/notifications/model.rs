@@ -215,6 +215,56 @@ pub const WEEKDAYS: [&str; 7] = [
     "Sunday",
 ];
 
+/// The Settings page's notification form as the browser sends it (`input[rhythm]`, ...):
+/// every field as typed, a ticked checkbox as `Some("on")`. [`SettingsForm::parse`] reads it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SettingsForm {
+    pub inbox: Option<String>,
+    pub email: Option<String>,
+    pub push: Option<String>,
+    pub webhook: Option<String>,
+    pub rhythm: String,
+    pub digest_hour: String,
+    pub digest_weekday: String,
+    pub quiet_start: String,
+    pub quiet_end: String,
+    pub time_zone: String,
+    pub alert_email: Option<String>,
+}
+
+impl SettingsForm {
+    /// The settings it names, checked (`known_zone` says which time zones exist): every
+    /// problem under its field's name.
+    pub fn parse(
+        self,
+        known_zone: impl Fn(&str) -> bool,
+    ) -> Result<NotificationSettings, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let quiet = Quiet::parse(&self.quiet_start, &self.quiet_end).unwrap_or_else(|e| {
+            errors.extend(e);
+            None
+        });
+        let settings = NotificationSettings {
+            channels: Channel::ticked([self.inbox, self.email, self.push, self.webhook]),
+            rhythm: Rhythm::from_slug(self.rhythm.trim()).unwrap_or_default(),
+            digest_hour: self.digest_hour.trim().parse().unwrap_or(u8::MAX),
+            digest_weekday: self.digest_weekday.trim().parse().unwrap_or(0),
+            quiet,
+            time_zone: self.time_zone,
+            alert_email: self.alert_email,
+        };
+        match settings.checked(known_zone) {
+            Err(e) => {
+                errors.extend(e);
+                Err(errors)
+            }
+            Ok(_) if !errors.is_empty() => Err(errors),
+            Ok(settings) => Ok(settings),
+        }
+    }
+}
+
 /// The defaults new rules start from, and where and when alerts go.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NotificationSettings {

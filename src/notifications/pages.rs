@@ -201,7 +201,7 @@ fn AlertAddress(
         >
             <input
                 id="settings-alert-email"
-                name="alert_email"
+                name="input[alert_email]"
                 type="email"
                 autocomplete="email"
                 value=shown_email
@@ -226,7 +226,7 @@ fn DigestTiming(hour: u8, weekday: u8, error: Signal<Option<AppError>>) -> impl 
     view! {
         <div class="grid gap-4 sm:grid-cols-2">
             <Labelled label="Digest hour" id="settings-digest-hour" key="digest_hour" error>
-                <select id="settings-digest-hour" name="digest_hour" class=INPUT>
+                <select id="settings-digest-hour" name="input[digest_hour]" class=INPUT>
                     {(0u8..24)
                         .map(|h| {
                             view! {
@@ -239,7 +239,7 @@ fn DigestTiming(hour: u8, weekday: u8, error: Signal<Option<AppError>>) -> impl 
                 </select>
             </Labelled>
             <Labelled label="Weekly digest day" id="settings-digest-day" key="digest_weekday" error>
-                <select id="settings-digest-day" name="digest_weekday" class=INPUT>
+                <select id="settings-digest-day" name="input[digest_weekday]" class=INPUT>
                     {WEEKDAYS
                         .iter()
                         .enumerate()
@@ -273,7 +273,7 @@ fn QuietHours(quiet: Option<Quiet>, error: Signal<Option<AppError>>) -> impl Int
                 <Labelled label="From" id="settings-quiet-start" key="quiet_start" error>
                     <input
                         id="settings-quiet-start"
-                        name="quiet_start"
+                        name="input[quiet_start]"
                         type="time"
                         value=quiet.map(|q| clock(q.start)).unwrap_or_default()
                         class=INPUT
@@ -289,7 +289,7 @@ fn QuietHours(quiet: Option<Quiet>, error: Signal<Option<AppError>>) -> impl Int
                 <Labelled label="Until" id="settings-quiet-end" key="quiet_end" error>
                     <input
                         id="settings-quiet-end"
-                        name="quiet_end"
+                        name="input[quiet_end]"
                         type="time"
                         value=quiet.map(|q| clock(q.end)).unwrap_or_default()
                         class=INPUT
@@ -341,7 +341,7 @@ fn TimeZoneChoice(
         >
             <select
                 id="settings-time-zone"
-                name="time_zone"
+                name="input[time_zone]"
                 class=INPUT
                 prop:value=move || zone.get()
                 on:change=move |ev| zone.set(event_target_value(&ev))

@@ -1,6 +1,7 @@
 //! The two choices every notification form asks (the Alerts page's rule editor, the Settings
-//! page's defaults): where to tell the person (one checkbox per channel, named by its slug)
-//! and how often (one radio per rhythm, `name="rhythm"`).
+//! page's defaults): where to tell the person (one checkbox per channel, `input[{slug}]`) and
+//! how often (one radio per rhythm, `input[rhythm]`). Both forms' server functions take one
+//! `input` struct (`RuleForm`, `NotificationForm`), so the names are the same in both.
 
 use super::LABEL;
 use crate::{
@@ -25,7 +26,11 @@ pub fn ChannelChooser(
                 .map(|c| {
                     view! {
                         <label class="mt-1 flex items-center gap-2 text-sm">
-                            <input type="checkbox" name=c.as_str() checked=chosen.contains(&c) />
+                            <input
+                                type="checkbox"
+                                name=format!("input[{}]", c.as_str())
+                                checked=chosen.contains(&c)
+                            />
                             {c.label()}
                         </label>
                     }
@@ -58,7 +63,7 @@ pub fn RhythmChooser(
                         <label class="mt-1 flex items-center gap-2 text-sm">
                             <input
                                 type="radio"
-                                name="rhythm"
+                                name="input[rhythm]"
                                 value=r.as_str()
                                 checked=chosen == r
                             />

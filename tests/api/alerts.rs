@@ -8,7 +8,6 @@ use scout::listings::model::ListingId;
 use scout::{
     alerts::{repo, service::Worker},
     error::AppError,
-    listings::search::query::encode_component,
     notifications::{
         model::{Channel, Rhythm},
         notices::{Recorder, Route},
@@ -17,7 +16,7 @@ use scout::{
 };
 use sqlx::PgPool;
 
-use crate::helpers::{GOLF, spawn_app, with};
+use crate::helpers::{GOLF, input_form, spawn_app, with};
 
 const GOLF_ALERT: &str = "make=volkswagen&model=volkswagen-golf&fuel=diesel&price_max=20000";
 
@@ -152,13 +151,14 @@ async fn listings_outside_the_rule_and_paused_rules_say_nothing(pool: PgPool) {
         .alert(&buyer, "make=volkswagen", "VW without one-owner talk")
         .await;
     let reply = app
-        .post(
-            "/api/alerts/update",
-            format!(
-                "rule_id={excluding}&name=VW&excluded={}&inbox=on",
-                encode_component("one owner, taxi")
-            ),
-            Some(&buyer),
+        .update_alert(
+            &buyer,
+            excluding,
+            &[
+                ("name", "VW"),
+                ("excluded", "one owner, taxi"),
+                ("inbox", "on"),
+            ],
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
@@ -251,14 +251,15 @@ async fn rules_are_limited_checked_and_private(pool: PgPool) {
 
     // bad input: each field says what is wrong, and nothing changes
     let reply = app
-        .post(
-            "/api/alerts/update",
-            format!(
-                "rule_id={}&name=%20&keywords={}&excluded=&inbox=on",
-                ids[1],
-                encode_component("diesel AND (navi")
-            ),
-            Some(&ana),
+        .update_alert(
+            &ana,
+            ids[1],
+            &[
+                ("name", " "),
+                ("keywords", "diesel AND (navi"),
+                ("excluded", ""),
+                ("inbox", "on"),
+            ],
         )
         .await;
     assert_eq!(
@@ -272,10 +273,10 @@ async fn rules_are_limited_checked_and_private(pool: PgPool) {
     assert!(e.field("keywords").unwrap().contains('('), "{e:?}");
     for bad in ["101", "-1", "lots"] {
         let reply = app
-            .post(
-                "/api/alerts/update",
-                format!("rule_id={}&name=Golf&inbox=on&min_deal_score={bad}", ids[1]),
-                Some(&ana),
+            .update_alert(
+                &ana,
+                ids[1],
+                &[("name", "Golf"), ("inbox", "on"), ("min_deal_score", bad)],
             )
             .await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
@@ -284,13 +285,14 @@ async fn rules_are_limited_checked_and_private(pool: PgPool) {
     assert_eq!(app.overview(&ana).await.rules[1].fields.name, "Alert 1");
     // the minimum deal score is kept (it takes effect once deal scores exist)
     let reply = app
-        .post(
-            "/api/alerts/update",
-            format!(
-                "rule_id={}&name=Alert%201&inbox=on&min_deal_score=70",
-                ids[1]
-            ),
-            Some(&ana),
+        .update_alert(
+            &ana,
+            ids[1],
+            &[
+                ("name", "Alert 1"),
+                ("inbox", "on"),
+                ("min_deal_score", "70"),
+            ],
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
@@ -326,7 +328,11 @@ async fn rules_are_limited_checked_and_private(pool: PgPool) {
         ("/api/alerts/delete", format!("rule_id={}", ids[1])),
         (
             "/api/alerts/update",
-            format!("rule_id={}&name=Mine&inbox=on", ids[1]),
+            format!(
+                "rule_id={}&{}",
+                ids[1],
+                input_form(&[("name", "Mine"), ("inbox", "on")])
+            ),
         ),
     ] {
         let reply = app.post(path, body, Some(&ben)).await;
@@ -390,10 +396,10 @@ async fn the_preview_shows_what_the_rule_matches_now(pool: PgPool) {
     assert_eq!(found, [plain, other], "the Golfs up to 20,000 BGN");
     // with must-have keywords, only the garage-kept one
     let reply = app
-        .post(
-            "/api/alerts/update",
-            format!("rule_id={rule}&name=Golf&keywords=garage&inbox=on"),
-            Some(&buyer),
+        .update_alert(
+            &buyer,
+            rule,
+            &[("name", "Golf"), ("keywords", "garage"), ("inbox", "on")],
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);

@@ -105,6 +105,21 @@ pub fn form(fields: &[(&str, &str)]) -> String {
         .join("&")
 }
 
+/// A form for a server function that takes one `input` struct: `input[name]=value&...`.
+pub fn input_form(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                encode_component(&format!("input[{k}]")),
+                encode_component(v)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 pub async fn spawn_app(pool: PgPool) -> TestApp {
     spawn_app_with(pool, Config::for_tests()).await
 }
@@ -265,21 +280,11 @@ impl TestApp {
         listing_id: Option<ListingId>,
         fields: &[(&str, &str)],
     ) -> Reply {
-        let mut body: Vec<String> = fields
-            .iter()
-            .map(|(k, v)| {
-                format!(
-                    "{}={}",
-                    encode_component(&format!("input[{k}]")),
-                    encode_component(v)
-                )
-            })
-            .collect();
+        let mut body = input_form(fields);
         if let Some(id) = listing_id {
-            body.push(format!("listing_id={id}"));
+            body.push_str(&format!("&listing_id={id}"));
         }
-        self.post("/api/listings/save", body.join("&"), cookie)
-            .await
+        self.post("/api/listings/save", body, cookie).await
     }
 
     pub async fn set_status(&self, cookie: &str, id: ListingId, status: &str) -> Reply {
@@ -346,21 +351,21 @@ impl TestApp {
     /// or "webhook"); its rule id.
     pub async fn alert_to(&self, cookie: &str, search: &str, name: &str, channel: &str) -> i64 {
         let rule = self.alert(cookie, search, name).await;
-        let reply = self
-            .post(
-                "/api/alerts/update",
-                form(&[
-                    ("rule_id", &rule.to_string()),
-                    ("name", name),
-                    ("inbox", "on"),
-                    (channel, "on"),
-                    ("rhythm", "instant"),
-                ]),
-                Some(cookie),
-            )
-            .await;
+        let fields = [
+            ("name", name),
+            ("inbox", "on"),
+            (channel, "on"),
+            ("rhythm", "instant"),
+        ];
+        let reply = self.update_alert(cookie, rule, &fields).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         rule
+    }
+
+    /// Changes a rule's own fields (`name`, `keywords`, `inbox`, ...) as its editor does.
+    pub async fn update_alert(&self, cookie: &str, rule: i64, fields: &[(&str, &str)]) -> Reply {
+        let body = format!("rule_id={rule}&{}", input_form(fields));
+        self.post("/api/alerts/update", body, Some(cookie)).await
     }
 
     pub async fn pause(&self, cookie: &str, rule: i64, paused: bool) -> Reply {
@@ -389,7 +394,7 @@ impl TestApp {
     pub async fn save_settings(&self, cookie: &str, fields: &[(&str, &str)]) -> Reply {
         self.post(
             "/api/settings/notifications/save",
-            form(fields),
+            input_form(fields),
             Some(cookie),
         )
         .await

@@ -220,7 +220,7 @@ async fn settings_are_checked_and_say_where_and_when_email_goes(pool: PgPool) {
     let reply = app
         .post(
             "/api/settings/notifications/save",
-            crate::helpers::form(SETTINGS),
+            crate::helpers::input_form(SETTINGS),
             None,
         )
         .await;
