@@ -1,10 +1,12 @@
-//! Shared components: form fields with their errors, alerts, buttons, the sign-in prompt and
-//! load-failed states, and the listing card (`listing_card`).
+//! Shared components: labelled controls with their errors (`fields` for `input[key]` forms),
+//! alerts, buttons, the sign-in prompt and load-failed states, the channel and rhythm choosers
+//! (`channels`) and the listing card (`listing_card`).
 
 use crate::error::AppError;
 use leptos::prelude::*;
 
 pub mod channels;
+pub mod fields;
 pub mod listing_card;
 
 /// Classes for the main action of a form: the one primary button. A form that is a page of

@@ -12,9 +12,9 @@ use crate::{
     error::AppError,
     notifications::pages::TroubleList,
     ui::{
-        BUTTON, FormAlert, INPUT, LABEL, LINK, Labelled, PRIMARY_BUTTON,
+        BUTTON, FormAlert, INPUT, LABEL, LINK, PRIMARY_BUTTON,
         channels::{ChannelChooser, RhythmChooser},
-        described_by, field_error,
+        fields::TextField,
         listing_card::CardGrid,
         load_failed, sign_in_prompt,
     },
@@ -363,85 +363,48 @@ fn EditRule(rule: RuleSummary, update: ServerAction<UpdateAlert>) -> impl IntoVi
     });
     let f = rule.fields;
     let field = move |key: &'static str| format!("alert-{id}-{key}");
-    let name_error = field_error(error, "name");
-    let keywords_error = field_error(error, "keywords");
-    let excluded_error = field_error(error, "excluded");
-    let deal_error = field_error(error, "min_deal_score");
     view! {
         <ActionForm action=update attr:class="mt-3 space-y-3">
             <input type="hidden" name="rule_id" value=id.to_string() />
             <FormAlert error />
-            <Labelled label="Name" id=field("name") key="name" error>
-                <input
-                    id=field("name")
-                    name="input[name]"
-                    value=f.name.clone()
-                    maxlength="80"
-                    required
-                    class=INPUT
-                    aria-invalid=move || name_error().is_some().then_some("true")
-                    aria-describedby=described_by(error, "name", &field("name"), false)
-                />
-            </Labelled>
-            <Labelled
+            <TextField
+                label="Name"
+                key="name"
+                id=field("name")
+                value=f.name.clone()
+                maxlength=80
+                required=true
+                error
+            />
+            <TextField
                 label="Must-have keywords"
-                id=field("keywords")
                 key="keywords"
+                id=field("keywords")
+                value=f.keywords.clone()
+                maxlength=500
+                hint="Words or \"quoted phrases\"; AND, OR, NOT (or -word) and parentheses. Example: diesel (navi OR navigation) -accident"
                 error
-                hint=Some(
-                    "Words or \"quoted phrases\"; AND, OR, NOT (or -word) and parentheses. Example: diesel (navi OR navigation) -accident",
-                )
-            >
-                <input
-                    id=field("keywords")
-                    name="input[keywords]"
-                    value=f.keywords.clone()
-                    maxlength="500"
-                    class=INPUT
-                    aria-invalid=move || keywords_error().is_some().then_some("true")
-                    aria-describedby=described_by(error, "keywords", &field("keywords"), true)
-                />
-            </Labelled>
-            <Labelled
+            />
+            <TextField
                 label="Excluded words"
-                id=field("excluded")
                 key="excluded"
+                id=field("excluded")
+                value=f.excluded.clone()
+                maxlength=500
+                hint="Separated by commas; a listing with any of them is left out."
                 error
-                hint=Some("Separated by commas; a listing with any of them is left out.")
-            >
-                <input
-                    id=field("excluded")
-                    name="input[excluded]"
-                    value=f.excluded.clone()
-                    maxlength="500"
-                    class=INPUT
-                    aria-invalid=move || excluded_error().is_some().then_some("true")
-                    aria-describedby=described_by(error, "excluded", &field("excluded"), true)
-                />
-            </Labelled>
-            <Labelled
+            />
+            <TextField
                 label="Minimum deal score"
-                id=field("deal")
                 key="min_deal_score"
+                id=field("deal")
+                input_type="number"
+                inputmode="numeric"
+                range=(0, 100, 1)
+                value=f.min_deal_score.map(|v| v.to_string()).unwrap_or_default()
+                hint="0 to 100; leave empty for any. Takes effect once Scout rates deals (not yet)."
                 error
-                hint=Some(
-                    "0 to 100; leave empty for any. Takes effect once Scout rates deals (not yet).",
-                )
-            >
-                <input
-                    id=field("deal")
-                    name="input[min_deal_score]"
-                    type="number"
-                    min="0"
-                    max="100"
-                    step="1"
-                    inputmode="numeric"
-                    value=f.min_deal_score.map(|v| v.to_string()).unwrap_or_default()
-                    class=INPUT
-                    aria-invalid=move || deal_error().is_some().then_some("true")
-                    aria-describedby=described_by(error, "min_deal_score", &field("deal"), true)
-                />
-            </Labelled>
+            />
             <ChannelChooser chosen=f.channels.clone() error>
                 "Where email, push and webhooks go: "
                 <a class="underline" href="/settings">

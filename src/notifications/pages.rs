@@ -14,7 +14,9 @@ use crate::{
     ui::{
         BUTTON, FormAlert, INPUT, LABEL, LINK, Labelled, PRIMARY_BUTTON,
         channels::{ChannelChooser, RhythmChooser},
-        described_by, field_error, load_failed, sign_in_prompt,
+        described_by, field_error,
+        fields::{SelectField, TextField},
+        load_failed, sign_in_prompt,
     },
 };
 use leptos::prelude::*;
@@ -180,7 +182,6 @@ fn AlertAddress(
     sign_in: String,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
-    let email_error = field_error(error, "alert_email");
     let shown_email = pending
         .clone()
         .or_else(|| alert_email.clone())
@@ -192,25 +193,17 @@ fn AlertAddress(
         )
     });
     view! {
-        <Labelled
+        <TextField
             label="Email address for alerts"
-            id="settings-alert-email"
             key="alert_email"
+            id="settings-alert-email"
+            input_type="email"
+            autocomplete="email"
+            value=shown_email
+            placeholder=sign_in
+            hint="Leave empty to use the address you sign in with."
             error
-            hint=Some("Leave empty to use the address you sign in with.")
-        >
-            <input
-                id="settings-alert-email"
-                name="input[alert_email]"
-                type="email"
-                autocomplete="email"
-                value=shown_email
-                placeholder=sign_in
-                class=INPUT
-                aria-invalid=move || email_error().is_some().then_some("true")
-                aria-describedby=described_by(error, "alert_email", "settings-alert-email", true)
-            />
-        </Labelled>
+        />
         {pending_note
             .map(|note| {
                 view! {
@@ -225,35 +218,26 @@ fn AlertAddress(
 fn DigestTiming(hour: u8, weekday: u8, error: Signal<Option<AppError>>) -> impl IntoView {
     view! {
         <div class="grid gap-4 sm:grid-cols-2">
-            <Labelled label="Digest hour" id="settings-digest-hour" key="digest_hour" error>
-                <select id="settings-digest-hour" name="input[digest_hour]" class=INPUT>
-                    {(0u8..24)
-                        .map(|h| {
-                            view! {
-                                <option value=h.to_string() selected=h == hour>
-                                    {clock(u16::from(h) * 60)}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
-                </select>
-            </Labelled>
-            <Labelled label="Weekly digest day" id="settings-digest-day" key="digest_weekday" error>
-                <select id="settings-digest-day" name="input[digest_weekday]" class=INPUT>
-                    {WEEKDAYS
-                        .iter()
-                        .enumerate()
-                        .map(|(i, day)| {
-                            let n = u8::try_from(i + 1).unwrap_or(1);
-                            view! {
-                                <option value=n.to_string() selected=n == weekday>
-                                    {*day}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
-                </select>
-            </Labelled>
+            <SelectField
+                label="Digest hour"
+                key="digest_hour"
+                id="settings-digest-hour"
+                value=hour.to_string()
+                options=(0u8..24).map(|h| (h.to_string(), clock(u16::from(h) * 60))).collect()
+                error
+            />
+            <SelectField
+                label="Weekly digest day"
+                key="digest_weekday"
+                id="settings-digest-day"
+                value=weekday.to_string()
+                options=WEEKDAYS
+                    .iter()
+                    .enumerate()
+                    .map(|(i, day)| ((i + 1).to_string(), (*day).to_string()))
+                    .collect()
+                error
+            />
         </div>
     }
 }
@@ -261,8 +245,6 @@ fn DigestTiming(hour: u8, weekday: u8, error: Signal<Option<AppError>>) -> impl 
 /// The window in which alerts wait (it may cross midnight).
 #[component]
 fn QuietHours(quiet: Option<Quiet>, error: Signal<Option<AppError>>) -> impl IntoView {
-    let quiet_start_error = field_error(error, "quiet_start");
-    let quiet_end_error = field_error(error, "quiet_end");
     view! {
         <fieldset>
             <legend class="text-sm font-medium text-slate-800">"Quiet hours"</legend>
@@ -270,38 +252,22 @@ fn QuietHours(quiet: Option<Quiet>, error: Signal<Option<AppError>>) -> impl Int
                 "Alerts that arrive in this window wait until it ends; nothing is dropped. It may cross midnight, like 22:00 to 07:00. Leave both empty for none."
             </p>
             <div class="mt-2 grid gap-4 sm:grid-cols-2">
-                <Labelled label="From" id="settings-quiet-start" key="quiet_start" error>
-                    <input
-                        id="settings-quiet-start"
-                        name="input[quiet_start]"
-                        type="time"
-                        value=quiet.map(|q| clock(q.start)).unwrap_or_default()
-                        class=INPUT
-                        aria-invalid=move || quiet_start_error().is_some().then_some("true")
-                        aria-describedby=described_by(
-                            error,
-                            "quiet_start",
-                            "settings-quiet-start",
-                            false,
-                        )
-                    />
-                </Labelled>
-                <Labelled label="Until" id="settings-quiet-end" key="quiet_end" error>
-                    <input
-                        id="settings-quiet-end"
-                        name="input[quiet_end]"
-                        type="time"
-                        value=quiet.map(|q| clock(q.end)).unwrap_or_default()
-                        class=INPUT
-                        aria-invalid=move || quiet_end_error().is_some().then_some("true")
-                        aria-describedby=described_by(
-                            error,
-                            "quiet_end",
-                            "settings-quiet-end",
-                            false,
-                        )
-                    />
-                </Labelled>
+                <TextField
+                    label="From"
+                    key="quiet_start"
+                    id="settings-quiet-start"
+                    input_type="time"
+                    value=quiet.map(|q| clock(q.start)).unwrap_or_default()
+                    error
+                />
+                <TextField
+                    label="Until"
+                    key="quiet_end"
+                    id="settings-quiet-end"
+                    input_type="time"
+                    value=quiet.map(|q| clock(q.end)).unwrap_or_default()
+                    error
+                />
             </div>
         </fieldset>
     }

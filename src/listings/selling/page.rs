@@ -21,6 +21,7 @@ use crate::{
     ui::{
         BUTTON, FormAlert, INPUT, Labelled, PRIMARY_BUTTON, WIDE_ON_PHONE, described_by,
         field_error,
+        fields::{SelectField, TextField},
     },
 };
 use leptos::prelude::*;
@@ -51,73 +52,6 @@ fn Refused(e: AppError) -> impl IntoView {
                     }
                 })}
         </section>
-    }
-}
-
-/// A text or number box named `input[key]`.
-#[component]
-fn TextField(
-    label: &'static str,
-    key: &'static str,
-    value: String,
-    error: Signal<Option<AppError>>,
-    #[prop(optional)] hint: Option<&'static str>,
-    #[prop(default = "text")] input_type: &'static str,
-    #[prop(optional)] inputmode: Option<&'static str>,
-    #[prop(optional)] required: bool,
-    #[prop(optional)] maxlength: Option<usize>,
-) -> impl IntoView {
-    let message = field_error(error, key);
-    view! {
-        <Labelled label id=format!("l-{key}") key error hint=hint>
-            <input
-                id=format!("l-{key}")
-                name=format!("input[{key}]")
-                type=input_type
-                inputmode=inputmode
-                value=value
-                required=required
-                maxlength=maxlength
-                aria-invalid=move || message().is_some().then_some("true")
-                aria-describedby=described_by(error, key, &format!("l-{key}"), hint.is_some())
-                class=INPUT
-            />
-        </Labelled>
-    }
-}
-
-/// A select named `input[key]`; `options` are (value, label), "" first when optional.
-#[component]
-fn SelectField(
-    label: &'static str,
-    key: &'static str,
-    value: String,
-    options: Vec<(String, String)>,
-    error: Signal<Option<AppError>>,
-) -> impl IntoView {
-    let message = field_error(error, key);
-    view! {
-        <Labelled label id=format!("l-{key}") key error>
-            <select
-                id=format!("l-{key}")
-                name=format!("input[{key}]")
-                aria-invalid=move || message().is_some().then_some("true")
-                aria-describedby=described_by(error, key, &format!("l-{key}"), false)
-                class=INPUT
-            >
-                {options
-                    .into_iter()
-                    .map(|(v, l)| {
-                        let selected = v == value;
-                        view! {
-                            <option value=v selected=selected>
-                                {l}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
-            </select>
-        </Labelled>
     }
 }
 
