@@ -153,6 +153,39 @@ pub fn FormAlert(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
     }
 }
 
+/// The frame of a page whose content is a signed-in person's data: `loading` while `data`
+/// loads, then `children` with it; a signed-out person gets [`sign_in_prompt`] (`sign_in_to`
+/// follows the link) and any other error [`load_failed`]. Use with `let:` for the data.
+#[component]
+pub fn SignedInContent<T, F, V>(
+    data: Resource<Result<T, AppError>>,
+    loading: &'static str,
+    sign_in_to: &'static str,
+    children: F,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    F: Fn(T) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <Transition fallback=move || {
+            view! { <p class="mt-4 text-slate-600">{loading}</p> }
+        }>
+            {move || {
+                let children = children.clone();
+                Suspend::new(async move {
+                    match data.await {
+                        Ok(value) => children(value).into_any(),
+                        Err(AppError::Unauthorized { .. }) => sign_in_prompt(sign_in_to),
+                        Err(e) => load_failed(e),
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
 /// "Sign in to see ...": what a page shows a signed-out person (`what` follows the link).
 pub fn sign_in_prompt(what: &'static str) -> AnyView {
     view! {

@@ -12,11 +12,10 @@ use crate::{
     error::AppError,
     notifications::pages::TroubleList,
     ui::{
-        BUTTON, FormAlert, INPUT, LABEL, LINK, PRIMARY_BUTTON,
+        BUTTON, FormAlert, INPUT, LABEL, LINK, PRIMARY_BUTTON, SignedInContent,
         channels::{ChannelChooser, RhythmChooser},
         fields::TextField,
         listing_card::CardGrid,
-        load_failed, sign_in_prompt,
     },
 };
 use leptos::prelude::*;
@@ -122,62 +121,55 @@ pub fn AlertsPage() -> impl IntoView {
                 <FormAlert error=pause_error />
                 <FormAlert error=delete_error />
             </div>
-            <Transition fallback=|| {
-                view! { <p class="mt-4 text-slate-600">"Loading your alerts…"</p> }
-            }>
-                {move || Suspend::new(async move {
-                    match overview.await {
-                        Ok(o) if o.rules.is_empty() => {
-                            view! {
-                                <TroubleList trouble=o.trouble />
-                                <FavoriteAlerts on=o.favorites action=favorites />
-                                <div class="mt-6 rounded-lg border border-slate-200 bg-white p-6">
-                                    <h2 class="font-semibold text-slate-900">"No alerts yet"</h2>
-                                    <p class="mt-2 text-slate-700">
-                                        "Search for what you want, then press “Save as alert”. We'll tell you when a matching listing is published, drops in price or comes back on the market. "
-                                        <a class=LINK href="/search">
-                                            "Start a search"
-                                        </a>
-                                    </p>
-                                </div>
-                            }
-                                .into_any()
-                        }
-                        Ok(o) => {
-                            let limits = o.limits;
-                            view! {
-                                <TroubleList trouble=o.trouble />
-                                <FavoriteAlerts on=o.favorites action=favorites />
-                                <p class="mt-4 text-sm text-slate-700">
-                                    {format!(
-                                        "{} of {} active alerts",
-                                        o.active,
-                                        limits.active_rules,
-                                    )}
+            <SignedInContent
+                data=overview
+                loading="Loading your alerts…"
+                sign_in_to=" to save searches as alerts."
+                let:o
+            >
+                {match o {
+                    o if o.rules.is_empty() => {
+                        view! {
+                            <TroubleList trouble=o.trouble />
+                            <FavoriteAlerts on=o.favorites action=favorites />
+                            <div class="mt-6 rounded-lg border border-slate-200 bg-white p-6">
+                                <h2 class="font-semibold text-slate-900">"No alerts yet"</h2>
+                                <p class="mt-2 text-slate-700">
+                                    "Search for what you want, then press “Save as alert”. We'll tell you when a matching listing is published, drops in price or comes back on the market. "
+                                    <a class=LINK href="/search">
+                                        "Start a search"
+                                    </a>
                                 </p>
-                                <ul class="mt-2 space-y-4" aria-label="Your alerts">
-                                    {o
-                                        .rules
-                                        .into_iter()
-                                        .map(|rule| {
-                                            view! {
-                                                <li>
-                                                    <RuleCard rule update pause delete />
-                                                </li>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </ul>
-                            }
-                                .into_any()
+                            </div>
                         }
-                        Err(AppError::Unauthorized { .. }) => {
-                            sign_in_prompt(" to save searches as alerts.")
-                        }
-                        Err(e) => load_failed(e),
+                            .into_any()
                     }
-                })}
-            </Transition>
+                    o => {
+                        let limits = o.limits;
+                        view! {
+                            <TroubleList trouble=o.trouble />
+                            <FavoriteAlerts on=o.favorites action=favorites />
+                            <p class="mt-4 text-sm text-slate-700">
+                                {format!("{} of {} active alerts", o.active, limits.active_rules)}
+                            </p>
+                            <ul class="mt-2 space-y-4" aria-label="Your alerts">
+                                {o
+                                    .rules
+                                    .into_iter()
+                                    .map(|rule| {
+                                        view! {
+                                            <li>
+                                                <RuleCard rule update pause delete />
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        }
+                            .into_any()
+                    }
+                }}
+            </SignedInContent>
         </div>
     }
 }
@@ -448,36 +440,34 @@ pub fn AlertPreviewPage() -> impl IntoView {
                     "← All alerts"
                 </a>
             </p>
-            <Transition fallback=|| {
-                view! { <p class="mt-4 text-slate-600">"Finding what this alert matches…"</p> }
-            }>
-                {move || Suspend::new(async move {
-                    match preview.await {
-                        Ok((name, cards)) => {
-                            let count = match cards.len() {
-                                0 => {
-                                    "Nothing matches right now: you'll hear as soon as something does."
-                                        .to_string()
-                                }
-                                1 => "1 listing matches right now.".to_string(),
-                                n => format!("{n} listings match right now (the newest first)."),
-                            };
-                            view! {
-                                <h1 class="mt-2 text-2xl font-bold text-slate-900">
-                                    {format!("Matches for “{name}”")}
-                                </h1>
-                                <p role="status" class="mt-2 text-slate-700">
-                                    {count}
-                                </p>
-                                <CardGrid label="Matching listings" cards />
-                            }
-                                .into_any()
+            <SignedInContent
+                data=preview
+                loading="Finding what this alert matches…"
+                sign_in_to=" to see your alerts."
+                let:found
+            >
+                {
+                    let (name, cards) = found;
+                    let count = match cards.len() {
+                        0 => {
+                            "Nothing matches right now: you'll hear as soon as something does."
+                                .to_string()
                         }
-                        Err(AppError::Unauthorized { .. }) => sign_in_prompt(" to see your alerts."),
-                        Err(e) => load_failed(e),
+                        1 => "1 listing matches right now.".to_string(),
+                        n => format!("{n} listings match right now (the newest first)."),
+                    };
+                    view! {
+                        <h1 class="mt-2 text-2xl font-bold text-slate-900">
+                            {format!("Matches for “{name}”")}
+                        </h1>
+                        <p role="status" class="mt-2 text-slate-700">
+                            {count}
+                        </p>
+                        <CardGrid label="Matching listings" cards />
                     }
-                })}
-            </Transition>
+                        .into_any()
+                }
+            </SignedInContent>
         </div>
     }
 }

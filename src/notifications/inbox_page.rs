@@ -6,7 +6,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    ui::{BUTTON, FormAlert, LINK, load_failed, sign_in_prompt},
+    ui::{BUTTON, FormAlert, LINK, SignedInContent},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -102,61 +102,58 @@ pub fn InboxPage() -> impl IntoView {
             <div class="mt-2" aria-live="polite">
                 <FormAlert error />
             </div>
-            <Transition fallback=|| {
-                view! { <p class="mt-4 text-slate-600">"Loading your notifications…"</p> }
-            }>
-                {move || Suspend::new(async move {
-                    match notices.await {
-                        Ok(i) if i.notices.is_empty() => {
-                            view! {
-                                <p class="mt-4 text-slate-700">
-                                    "Nothing here yet. Save a search as an alert, or save listings as favorites, and news about them lands here. "
-                                    <a class=LINK href="/search">
-                                        "Search listings"
-                                    </a>
-                                </p>
-                            }
-                                .into_any()
+            <SignedInContent
+                data=notices
+                loading="Loading your notifications…"
+                sign_in_to=" to see your notifications."
+                let:i
+            >
+                {match i {
+                    i if i.notices.is_empty() => {
+                        view! {
+                            <p class="mt-4 text-slate-700">
+                                "Nothing here yet. Save a search as an alert, or save listings as favorites, and news about them lands here. "
+                                <a class=LINK href="/search">
+                                    "Search listings"
+                                </a>
+                            </p>
                         }
-                        Ok(i) => {
-                            let unread = i.unread;
-                            view! {
-                                <div class="mt-4 flex flex-wrap items-center gap-3">
-                                    <p role="status" class="text-sm text-slate-700">
-                                        {match unread {
-                                            0 => "All read.".to_string(),
-                                            1 => "1 unread.".to_string(),
-                                            n => format!("{n} unread."),
-                                        }}
-                                    </p>
-                                    {(unread > 0)
-                                        .then(|| {
-                                            view! {
-                                                <ActionForm action=read>
-                                                    <button type="submit" class=BUTTON>
-                                                        "Mark all read"
-                                                    </button>
-                                                </ActionForm>
-                                            }
-                                        })}
-                                </div>
-                                <ul class="mt-3 divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white">
-                                    {i
-                                        .notices
-                                        .into_iter()
-                                        .map(|n| view! { <NoticeItem n read /> })
-                                        .collect_view()}
-                                </ul>
-                            }
-                                .into_any()
-                        }
-                        Err(AppError::Unauthorized { .. }) => {
-                            sign_in_prompt(" to see your notifications.")
-                        }
-                        Err(e) => load_failed(e),
+                            .into_any()
                     }
-                })}
-            </Transition>
+                    i => {
+                        let unread = i.unread;
+                        view! {
+                            <div class="mt-4 flex flex-wrap items-center gap-3">
+                                <p role="status" class="text-sm text-slate-700">
+                                    {match unread {
+                                        0 => "All read.".to_string(),
+                                        1 => "1 unread.".to_string(),
+                                        n => format!("{n} unread."),
+                                    }}
+                                </p>
+                                {(unread > 0)
+                                    .then(|| {
+                                        view! {
+                                            <ActionForm action=read>
+                                                <button type="submit" class=BUTTON>
+                                                    "Mark all read"
+                                                </button>
+                                            </ActionForm>
+                                        }
+                                    })}
+                            </div>
+                            <ul class="mt-3 divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white">
+                                {i
+                                    .notices
+                                    .into_iter()
+                                    .map(|n| view! { <NoticeItem n read /> })
+                                    .collect_view()}
+                            </ul>
+                        }
+                            .into_any()
+                    }
+                }}
+            </SignedInContent>
         </div>
     }
 }

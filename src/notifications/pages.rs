@@ -12,11 +12,10 @@ use super::{
 use crate::{
     error::AppError,
     ui::{
-        BUTTON, FormAlert, INPUT, LABEL, LINK, Labelled, PRIMARY_BUTTON,
+        BUTTON, FormAlert, INPUT, LABEL, LINK, Labelled, PRIMARY_BUTTON, SignedInContent,
         channels::{ChannelChooser, RhythmChooser},
         described_by, field_error,
         fields::{SelectField, TextField},
-        load_failed, sign_in_prompt,
     },
 };
 use leptos::prelude::*;
@@ -96,29 +95,25 @@ pub fn SettingsPage() -> impl IntoView {
                     "Your alert address is confirmed: alert email goes there from now on."
                 </p>
             </Show>
-            <Transition fallback=|| {
-                view! { <p class="mt-4 text-slate-600">"Loading your settings…"</p> }
-            }>
-                {move || Suspend::new(async move {
-                    match settings.await {
-                        Ok(view) => {
-                            let hooks = view.webhooks.clone();
-                            let devices = view.devices.clone();
-                            let push_key = view.push_key.clone();
-                            view! {
-                                <NotificationForm view save />
-                                <PushDevices devices push_key add=add_device remove=remove_device />
-                                <Webhooks hooks add remove />
-                            }
-                                .into_any()
-                        }
-                        Err(AppError::Unauthorized { .. }) => {
-                            sign_in_prompt(" to change your settings.")
-                        }
-                        Err(e) => load_failed(e),
+            <SignedInContent
+                data=settings
+                loading="Loading your settings…"
+                sign_in_to=" to change your settings."
+                let:view
+            >
+                {
+                    let hooks = view.webhooks.clone();
+                    let devices = view.devices.clone();
+                    let push_key = view.push_key.clone();
+
+                    view! {
+                        <NotificationForm view save />
+                        <PushDevices devices push_key add=add_device remove=remove_device />
+                        <Webhooks hooks add remove />
                     }
-                })}
-            </Transition>
+                        .into_any()
+                }
+            </SignedInContent>
         </div>
     }
 }

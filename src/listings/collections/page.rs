@@ -1,10 +1,7 @@
 //! The Favorites page and the comparison table.
 
 use crate::listings::collections::api::{Comparison, compare_listings, list_favorites};
-use crate::{
-    error::AppError,
-    ui::{listing_card::CardGrid, load_failed, sign_in_prompt},
-};
+use crate::ui::{LINK, SignedInContent, listing_card::CardGrid, load_failed};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -16,33 +13,26 @@ pub fn FavoritesPage() -> impl IntoView {
         <Title text="Favorites · Scout" />
         <div class="mx-auto max-w-6xl px-4 py-6">
             <h1 class="text-2xl font-bold text-slate-900">"Favorites"</h1>
-            <Transition fallback=|| {
-                view! { <p class="mt-4 text-slate-600">"Loading your favorites…"</p> }
-            }>
-                {move || Suspend::new(async move {
-                    match favorites.await {
-                        Ok(cards) if cards.is_empty() => {
-                            view! {
-                                <p class="mt-4 text-slate-700">
-                                    "Nothing saved yet. Press “Save” on any listing to keep it here; you'll see when it sells. "
-                                    <a
-                                        class="font-medium text-emerald-800 underline"
-                                        href="/search"
-                                    >
-                                        "Search listings"
-                                    </a>
-                                </p>
-                            }
-                                .into_any()
-                        }
-                        Ok(cards) => view! { <CardGrid label="Saved listings" cards /> }.into_any(),
-                        Err(AppError::Unauthorized { .. }) => {
-                            sign_in_prompt(" to keep favorites on every device.")
-                        }
-                        Err(e) => load_failed(e),
+            <SignedInContent
+                data=favorites
+                loading="Loading your favorites…"
+                sign_in_to=" to keep favorites on every device."
+                let:cards
+            >
+                {if cards.is_empty() {
+                    view! {
+                        <p class="mt-4 text-slate-700">
+                            "Nothing saved yet. Press “Save” on any listing to keep it here; you'll see when it sells. "
+                            <a class=LINK href="/search">
+                                "Search listings"
+                            </a>
+                        </p>
                     }
-                })}
-            </Transition>
+                        .into_any()
+                } else {
+                    view! { <CardGrid label="Saved listings" cards /> }.into_any()
+                }}
+            </SignedInContent>
         </div>
     }
 }
