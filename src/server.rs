@@ -1,8 +1,9 @@
 //! Server-only plumbing: configuration, state, start-up, the private Postgres, security
-//! layers, logs and demo data. Nothing here is compiled into the WASM bundle.
+//! layers, plain form posts (`forms`), logs and demo data. Nothing here is compiled into the WASM bundle.
 
 pub mod config;
 pub mod embedded_pg;
+pub mod forms;
 pub mod secrets;
 pub mod security;
 pub mod seed;

@@ -112,6 +112,9 @@ pub fn Field(
     #[prop(default = None)] hint: Option<&'static str>,
     #[prop(default = None)] minlength: Option<usize>,
     #[prop(optional)] maxlength: Option<usize>,
+    /// What the box starts with (what was typed before a failed post without JavaScript).
+    #[prop(optional, into)]
+    value: Option<String>,
     #[prop(into)] error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let id = format!("field-{name}");
@@ -125,6 +128,7 @@ pub fn Field(
                 autocomplete=autocomplete
                 minlength=minlength
                 maxlength=maxlength
+                value=value
                 required
                 aria-invalid=move || message().is_some().then_some("true")
                 aria-describedby=described_by(error, name, &id, hint.is_some())

@@ -61,14 +61,21 @@ test("a wrong password is answered next to the form", async ({ page }, testInfo)
   await expect(alert).toHaveText("The email or password is incorrect.");
   await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
   await expect(page.getByRole("banner").getByRole("link", { name: "Sign in" })).toBeVisible();
+  // what was typed stays (without JavaScript the page comes back with it), the password not
+  await expect(page.getByLabel("Email")).toHaveValue(email);
+  if (test.info().project.use.javaScriptEnabled === false) {
+    await expect(page.getByLabel("Password")).toHaveValue("");
+  }
 });
 
 test("a common password is refused with a message on the password field", async ({ page }, testInfo) => {
   await page.goto("/sign-up");
-  await submitCredentials(page, uniqueEmail(testInfo), "password1", "Create account");
+  const email = uniqueEmail(testInfo);
+  await submitCredentials(page, email, "password1", "Create account");
   const field = page.getByLabel("Password");
   await expect(field).toHaveAttribute("aria-invalid", "true");
   await expect(field).toHaveAccessibleDescription(/most common passwords/);
+  await expect(page.getByLabel("Email")).toHaveValue(email);
 });
 
 test("unknown pages say so and lead home", async ({ page }) => {

@@ -42,6 +42,39 @@ pub async fn signed_in(message: &str) -> Result<(AppState, AccountId), AppError>
     Ok((state, account))
 }
 
+/// The forms whose typed email comes back after a failed plain post (`typed_email`).
+pub const EMAIL_FORMS: [&str; 2] = ["sign_up", "sign_in"];
+
+/// Keeps the typed email (never the password) for the page a failed plain post of `form`
+/// returns to.
+#[cfg(feature = "ssr")]
+async fn keep_email<T>(
+    form: &str,
+    email: &str,
+    result: Result<T, AppError>,
+) -> Result<T, AppError> {
+    if let Err(e) = &result {
+        let fields = match e {
+            AppError::Invalid { fields, .. } => fields.clone(),
+            _ => FieldErrors::new(),
+        };
+        crate::server::forms::keep_for_retry(form, &(), &email, &fields).await?;
+    }
+    result
+}
+
+/// What was typed in the email box of `form` (`sign_up` or `sign_in`) before a failed post
+/// without JavaScript; read once.
+#[server(prefix = "/api", endpoint = "accounts/typed_email", input = leptos::server_fn::codec::GetUrl)]
+pub async fn typed_email(form: String) -> Result<Option<String>, AppError> {
+    let form = EMAIL_FORMS
+        .into_iter()
+        .find(|f| *f == form)
+        .ok_or(AppError::NotFound)?;
+    let kept: Option<(String, FieldErrors)> = crate::server::forms::take_retry(form, &()).await?;
+    Ok(kept.map(|(email, _)| email))
+}
+
 /// Creates an account and signs it in. Field errors come back as 422.
 #[server(prefix = "/api", endpoint = "accounts/sign_up")]
 pub async fn sign_up(
@@ -49,12 +82,18 @@ pub async fn sign_up(
     password: String,
     remember: Option<String>,
 ) -> Result<(), AppError> {
+    let result = create_account(&email, &password, remember.is_some()).await;
+    keep_email("sign_up", &email, result).await
+}
+
+#[cfg(feature = "ssr")]
+async fn create_account(email: &str, password: &str, remember: bool) -> Result<(), AppError> {
     let state = AppState::from_context()?;
     let mut fields = FieldErrors::new();
-    let email = Email::parse(&email)
+    let email = Email::parse(email)
         .map_err(|m| fields.insert("email".into(), m.into()))
         .ok();
-    let password = NewPassword::parse(&password)
+    let password = NewPassword::parse(password)
         .map_err(|m| fields.insert("password".into(), m))
         .ok();
     let (Some(email), Some(password)) = (email, password) else {
@@ -73,7 +112,7 @@ pub async fn sign_up(
         }
         Err(e) => return Err(e.into()),
     };
-    session::start_session(&session, account_id, remember.is_some()).await?;
+    session::start_session(&session, account_id, remember).await?;
     tracing::info!(%account_id, "account created");
     leptos_axum::redirect("/");
     Ok(())
@@ -87,6 +126,12 @@ pub async fn sign_in(
     password: String,
     remember: Option<String>,
 ) -> Result<(), AppError> {
+    let result = check_credentials(&email, password, remember.is_some()).await;
+    keep_email("sign_in", &email, result).await
+}
+
+#[cfg(feature = "ssr")]
+async fn check_credentials(email: &str, password: String, remember: bool) -> Result<(), AppError> {
     let state = AppState::from_context()?;
     let email = email.trim().to_lowercase();
     let mut fields = FieldErrors::new();
@@ -129,7 +174,7 @@ pub async fn sign_in(
         ));
     };
     repo::clear_failures_for_email(&state.pool, &email).await?;
-    session::start_session(&session, credentials.account_id, remember.is_some()).await?;
+    session::start_session(&session, credentials.account_id, remember).await?;
     tracing::info!(account_id = %credentials.account_id, "signed in");
     leptos_axum::redirect("/");
     Ok(())

@@ -3,7 +3,7 @@
 //! and better after it (inline errors, a pending state, no page reload).
 
 use super::{
-    api::{SignIn, SignOut, SignUp, current_account},
+    api::{SignIn, SignOut, SignUp, current_account, typed_email},
     model::{Account, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS},
 };
 use crate::{
@@ -105,6 +105,8 @@ fn CredentialsPage(
 /// Email, password, "keep me signed in" and the submit button.
 #[component]
 fn CredentialsFields(
+    /// The form's name for `typed_email` (`sign_up`, `sign_in`).
+    form: &'static str,
     error: Signal<Option<AppError>>,
     pending: Memo<bool>,
     password_autocomplete: &'static str,
@@ -113,9 +115,35 @@ fn CredentialsFields(
     submit_label: &'static str,
     pending_label: &'static str,
 ) -> impl IntoView {
+    // what was typed before a failed post without JavaScript comes back (never the password)
+    let typed = Resource::new(|| (), move |()| typed_email(form.to_string()));
     view! {
         <div class="space-y-4">
-            <Field label="Email" name="email" input_type="email" autocomplete="email" error=error />
+            <Suspense fallback=move || {
+                view! {
+                    <Field
+                        label="Email"
+                        name="email"
+                        input_type="email"
+                        autocomplete="email"
+                        error
+                    />
+                }
+            }>
+                {move || Suspend::new(async move {
+                    let value = typed.await.ok().flatten().unwrap_or_default();
+                    view! {
+                        <Field
+                            label="Email"
+                            name="email"
+                            input_type="email"
+                            autocomplete="email"
+                            value=value
+                            error=error
+                        />
+                    }
+                })}
+            </Suspense>
             <Field
                 label="Password"
                 name="password"
@@ -161,6 +189,7 @@ pub fn SignInPage() -> impl IntoView {
         >
             <ActionForm action=action>
                 <CredentialsFields
+                    form="sign_in"
                     error
                     pending=action.pending()
                     password_autocomplete="current-password"
@@ -187,6 +216,7 @@ pub fn SignUpPage() -> impl IntoView {
         >
             <ActionForm action=action>
                 <CredentialsFields
+                    form="sign_up"
                     error
                     pending=action.pending()
                     password_autocomplete="new-password"

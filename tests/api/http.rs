@@ -385,6 +385,39 @@ async fn forms_without_javascript_redirect_back_with_the_error_or_onward(pool: P
         "{location}"
     );
     assert!(location.contains("__err="), "{location}");
+    // what was typed (the email, never the password) comes back to the page, once
+    let cookie = reply
+        .cookie
+        .clone()
+        .expect("the failed post keeps the email in a session");
+    let typed = |form: &'static str| {
+        let (app, cookie) = (&app, cookie.clone());
+        async move {
+            app.get(
+                &format!("/api/accounts/typed_email?form={form}"),
+                Some(&cookie),
+            )
+            .await
+            .body
+        }
+    };
+    assert_eq!(
+        typed("sign_in").await,
+        "null",
+        "kept for the sign-up form only"
+    );
+    assert_eq!(typed("sign_up").await, "\"bad\"");
+    assert_eq!(typed("sign_up").await, "null", "read once");
+    // a JavaScript call keeps nothing: the page still holds what was typed
+    let reply = app
+        .post(
+            "/api/accounts/sign_up",
+            "email=bad&password=password".into(),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(typed("sign_up").await, "null");
 
     let reply = app
         .send(html_form(format!(

@@ -34,50 +34,16 @@ pub struct EditForm {
 mod server {
     use super::*;
     use crate::{
-        accounts::api::current_session,
         error::FieldErrors,
         listings::{cards, catalog::Catalog, repo},
         server::state::AppState,
     };
 
-    /// Where a failed no-JavaScript submit leaves what was typed, for the next page load.
-    const FLASH: &str = "listing_form_flash";
-
     /// What a signed-out person is asked to sign in for.
     pub const SIGN_IN_TO_SELL: &str = "Sign in to sell and manage your listings.";
 
-    /// True for a plain form post (no JavaScript): the browser asks for a page, not JSON.
-    pub fn is_form_post() -> bool {
-        crate::server::state::request_header(http::header::ACCEPT)
-            .is_some_and(|a| a.contains("text/html"))
-    }
-
-    /// Keeps what was typed and its errors for the form page the browser is sent back to.
-    pub async fn keep_for_retry(
-        listing_id: Option<ListingId>,
-        form: &ListingForm,
-        errors: &FieldErrors,
-    ) -> Result<(), AppError> {
-        if is_form_post() {
-            current_session()
-                .await?
-                .insert(FLASH, (listing_id, form, errors))
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// What a failed no-JavaScript submit left for this form, if anything (read once).
-    pub async fn take_retry(
-        listing_id: Option<ListingId>,
-    ) -> Result<Option<(ListingForm, FieldErrors)>, AppError> {
-        let session = current_session().await?;
-        let kept: Option<(Option<ListingId>, ListingForm, FieldErrors)> =
-            session.remove(FLASH).await?;
-        Ok(kept
-            .filter(|(id, _, _)| *id == listing_id)
-            .map(|(_, f, e)| (f, e)))
-    }
+    /// The name the Sell form's no-JavaScript retries are kept under (`server::forms`).
+    pub const FORM: &str = "listing";
 
     /// The ids and coordinates a draft's slugs stand for.
     pub struct Places {
@@ -308,7 +274,8 @@ pub async fn save_listing(
         }
         Err(e) => {
             if let AppError::Invalid { fields, .. } = &e {
-                server::keep_for_retry(listing_id, &input, fields).await?;
+                crate::server::forms::keep_for_retry(server::FORM, &listing_id, &input, fields)
+                    .await?;
             }
             Err(e)
         }
@@ -412,7 +379,7 @@ pub async fn load_listing_form(listing_id: Option<ListingId>) -> Result<EditForm
             },
         ),
     };
-    let (form, errors) = match server::take_retry(listing_id).await? {
+    let (form, errors) = match crate::server::forms::take_retry(server::FORM, &listing_id).await? {
         Some((typed, errors)) => (typed, errors),
         None => (stored, Default::default()),
     };
