@@ -14,16 +14,10 @@ use {
         error::FieldErrors,
         server::state::{AppState, client_ip},
     },
-    tower_sessions::Session,
 };
 
-/// The request's session: the one way server functions reach it.
 #[cfg(feature = "ssr")]
-pub async fn current_session() -> Result<Session, AppError> {
-    leptos_axum::extract::<Session>()
-        .await
-        .map_err(|e| AppError::internal(format_args!("session layer missing: {e}")))
-}
+pub use crate::server::state::current_session;
 
 /// The signed-in account's id, or None: the "who is asking" step of every server function.
 #[cfg(feature = "ssr")]

@@ -7,10 +7,8 @@
 //! gets them back, once. Nothing is kept for a JavaScript (fetch) call: the page still holds
 //! what was typed. Secrets (passwords) are never kept: leave them out of `input`.
 
-use crate::{
-    accounts::api::current_session,
-    error::{AppError, FieldErrors},
-};
+use super::state::current_session;
+use crate::error::{AppError, FieldErrors};
 use serde::{Serialize, de::DeserializeOwned};
 
 /// True for a plain form post (no JavaScript): the browser asks for a page, not JSON.

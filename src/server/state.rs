@@ -152,3 +152,10 @@ pub fn request_header(name: http::header::HeaderName) -> Option<String> {
             .map(str::to_owned)
     })
 }
+
+/// The request's session: the one way server functions reach it.
+pub async fn current_session() -> Result<tower_sessions::Session, crate::error::AppError> {
+    leptos_axum::extract::<tower_sessions::Session>()
+        .await
+        .map_err(|e| crate::error::AppError::internal(format_args!("session layer missing: {e}")))
+}
