@@ -117,31 +117,25 @@ fn CredentialsFields(
 ) -> impl IntoView {
     // what was typed before a failed post without JavaScript comes back (never the password)
     let typed = Resource::new(|| (), move |()| typed_email(form.to_string()));
+    let email = move |value: String| {
+        view! {
+            <Field
+                label="Email"
+                name="email"
+                input_type="email"
+                autocomplete="email"
+                value=value
+                error=error
+            />
+        }
+    };
     view! {
         <div class="space-y-4">
-            <Suspense fallback=move || {
-                view! {
-                    <Field
-                        label="Email"
-                        name="email"
-                        input_type="email"
-                        autocomplete="email"
-                        error
-                    />
-                }
-            }>
+            <Suspense fallback=move || email(
+                String::new(),
+            )>
                 {move || Suspend::new(async move {
-                    let value = typed.await.ok().flatten().unwrap_or_default();
-                    view! {
-                        <Field
-                            label="Email"
-                            name="email"
-                            input_type="email"
-                            autocomplete="email"
-                            value=value
-                            error=error
-                        />
-                    }
+                    email(typed.await.ok().flatten().unwrap_or_default())
                 })}
             </Suspense>
             <Field
