@@ -15,7 +15,7 @@ use axum::{
     routing::get,
 };
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tower::ServiceBuilder;
 use tower_http::{
     compression::CompressionLayer,
@@ -74,9 +74,18 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
+/// The app's routes, listed once per process. Listing them renders the app with resource
+/// loading switched off for the whole process (leptos_server's flag is a global), so a listing
+/// made while pages render elsewhere in the process left those pages waiting for ever: the
+/// tests, which build a server per test, hung about one render in a thousand.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn router(state: AppState) -> Router {
     let leptos_options = state.leptos_options.clone();
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let https = state.config.public_url.is_https();
 
     let sessions = SessionManagerLayer::new(session_store(&state))

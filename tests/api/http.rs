@@ -614,3 +614,67 @@ async fn hashed_assets_are_cached_for_a_year_and_missing_ones_are_404(pool: PgPo
     assert!(!reply.headers.contains_key(header::CACHE_CONTROL));
     let _ = std::fs::remove_dir_all(site);
 }
+
+/// Every page render finishes while other servers start in the same process. Each server
+/// listed the app's routes by rendering it with resource loading switched off process-wide,
+/// so pages rendering meanwhile on other threads waited for ever (about one in a thousand
+/// here; CI once failed on it). The routes are now listed once per process.
+#[sqlx::test]
+async fn pages_always_finish_rendering(pool: PgPool) {
+    // four threads, each a runtime and a server of its own rendering fifty pages at a time; this test's
+    // runtime keeps driving the database connections meanwhile
+    let hung = tokio::task::spawn_blocking(move || {
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let pool = pool.clone();
+                std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
+                    runtime.block_on(async move {
+                        let app = spawn_app(pool).await;
+                        renders_left_hanging(app.router, 750).await
+                    })
+                })
+            })
+            .collect();
+        let hung: Vec<&str> = threads
+            .into_iter()
+            .flat_map(|t| t.join().unwrap())
+            .collect();
+        hung
+    })
+    .await
+    .unwrap();
+    assert!(hung.is_empty(), "renders that never finished: {hung:?}");
+}
+
+/// Renders `n` pages through `router`, fifty at a time, and names those that took over 20 s.
+async fn renders_left_hanging(router: axum::Router, n: usize) -> Vec<&'static str> {
+    let mut hung = Vec::new();
+    for round in 0..n / 50 {
+        let renders = (0..50).map(|i| {
+            let path = ["/no/such/page", "/", "/sign-in"][(round + i) % 3];
+            let request = Request::get(path).body(Body::empty()).unwrap();
+            let render = tower::ServiceExt::oneshot(router.clone(), request);
+            async move {
+                let finished = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+                    let res = render.await.unwrap();
+                    axum::body::to_bytes(res.into_body(), usize::MAX)
+                        .await
+                        .unwrap()
+                })
+                .await;
+                finished.is_err().then_some(path)
+            }
+        });
+        hung.extend(
+            futures::future::join_all(renders)
+                .await
+                .into_iter()
+                .flatten(),
+        );
+    }
+    hung
+}
