@@ -189,61 +189,7 @@ pub fn PhotoManager(photos: SellerPhotos) -> impl IntoView {
         _ => ctx.delete_failed.get(),
     });
 
-    // paste anywhere on the page; files dropped anywhere on it (not only on the box) are
-    // added rather than opened by the browser, which would leave the form
-    #[cfg(feature = "hydrate")]
-    {
-        let paste = window_event_listener(ev::paste, move |e: ev::ClipboardEvent| {
-            let files = e
-                .clipboard_data()
-                .and_then(|d| d.files())
-                .map(browser::files_of)
-                .unwrap_or_default();
-            if !files.is_empty() {
-                e.prevent_default();
-                browser::add(ctx, files);
-            }
-        });
-        let over = window_event_listener(ev::dragover, move |e: ev::DragEvent| {
-            e.prevent_default();
-        });
-        let dropped = window_event_listener(ev::drop, move |e: ev::DragEvent| {
-            e.prevent_default();
-            if ctx.dragging.get_untracked().is_none() {
-                browser::add(
-                    ctx,
-                    e.data_transfer()
-                        .and_then(|d| d.files())
-                        .map(browser::files_of)
-                        .unwrap_or_default(),
-                );
-            }
-            ctx.dragging.set(None);
-        });
-        on_cleanup(move || {
-            paste.remove();
-            over.remove();
-            dropped.remove();
-            browser::forget_queue();
-        });
-    }
-
-    let on_pick = move |e: ev::Event| {
-        #[cfg(feature = "hydrate")]
-        {
-            use leptos::wasm_bindgen::JsCast;
-            if let Some(input) = e
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            {
-                let files = input.files().map(browser::files_of).unwrap_or_default();
-                browser::add(ctx, files);
-                input.set_value("");
-            }
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = e;
-    };
+    take_page_wide_drops_and_pastes(ctx);
     let max_mb = photos.max_bytes / (1024 * 1024);
 
     view! {
@@ -256,28 +202,7 @@ pub fn PhotoManager(photos: SellerPhotos) -> impl IntoView {
                     {move || format!("{} of {} photos", ctx.counted(), ctx.max)}
                 </p>
             </div>
-            <div class="rounded-lg border-2 border-dashed border-slate-300 bg-slate-50 p-4 text-center">
-                <p class="text-slate-700">
-                    "Drag photos here, paste them, or "
-                    <label class="cursor-pointer font-semibold text-emerald-800 underline has-[:focus-visible]:outline has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-emerald-700">
-                        "choose photos"
-                        <input
-                            id="photo-files"
-                            type="file"
-                            multiple=true
-                            accept="image/jpeg,image/png,image/webp,.jpg,.jpeg,.png,.webp"
-                            class="sr-only"
-                            aria-describedby="photo-rules"
-                            on:change=on_pick
-                        />
-                    </label> "."
-                </p>
-                <p id="photo-rules" class="mt-1 text-sm text-slate-600">
-                    {format!(
-                        "JPEG, PNG or WebP, up to {max_mb} MB each. The first photo is the cover; drag or use the buttons to change the order.",
-                    )}
-                </p>
-            </div>
+            <DropZone ctx max_mb />
             <p role="status" class="sr-only">
                 {move || ctx.announce.get()}
             </p>
@@ -315,6 +240,95 @@ pub fn PhotoManager(photos: SellerPhotos) -> impl IntoView {
                 </ol>
             </Show>
         </section>
+    }
+}
+
+/// Paste anywhere on the page; files dropped anywhere on it (not only on the box) are added
+/// rather than opened by the browser, which would leave the form.
+fn take_page_wide_drops_and_pastes(ctx: Photos) {
+    #[cfg(feature = "hydrate")]
+    {
+        let paste = window_event_listener(ev::paste, move |e: ev::ClipboardEvent| {
+            let files = e
+                .clipboard_data()
+                .and_then(|d| d.files())
+                .map(browser::files_of)
+                .unwrap_or_default();
+            if !files.is_empty() {
+                e.prevent_default();
+                browser::add(ctx, files);
+            }
+        });
+        let over = window_event_listener(ev::dragover, move |e: ev::DragEvent| {
+            e.prevent_default();
+        });
+        let dropped = window_event_listener(ev::drop, move |e: ev::DragEvent| {
+            e.prevent_default();
+            if ctx.dragging.get_untracked().is_none() {
+                browser::add(
+                    ctx,
+                    e.data_transfer()
+                        .and_then(|d| d.files())
+                        .map(browser::files_of)
+                        .unwrap_or_default(),
+                );
+            }
+            ctx.dragging.set(None);
+        });
+        on_cleanup(move || {
+            paste.remove();
+            over.remove();
+            dropped.remove();
+            browser::forget_queue();
+        });
+    }
+
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ctx;
+}
+
+/// The box photos are dropped on or chosen from, with the rules they must meet.
+#[component]
+fn DropZone(ctx: Photos, max_mb: u64) -> impl IntoView {
+    let on_pick = move |e: ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use leptos::wasm_bindgen::JsCast;
+            if let Some(input) = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            {
+                let files = input.files().map(browser::files_of).unwrap_or_default();
+                browser::add(ctx, files);
+                input.set_value("");
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (e, ctx);
+    };
+    view! {
+        <div class="rounded-lg border-2 border-dashed border-slate-300 bg-slate-50 p-4 text-center">
+            <p class="text-slate-700">
+                "Drag photos here, paste them, or "
+                <label class="cursor-pointer font-semibold text-emerald-800 underline has-[:focus-visible]:outline has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-emerald-700">
+                    "choose photos"
+                    <input
+                        id="photo-files"
+                        type="file"
+                        multiple=true
+                        accept="image/jpeg,image/png,image/webp,.jpg,.jpeg,.png,.webp"
+                        class="sr-only"
+                        aria-describedby="photo-rules"
+                        on:change=on_pick
+                    />
+                </label> "."
+            </p>
+            <p id="photo-rules" class="mt-1 text-sm text-slate-600">
+                {format!(
+                    "JPEG, PNG or WebP, up to {max_mb} MB each. The first photo is the cover; drag or use the buttons to change the order.",
+                )}
+            </p>
+        </div>
     }
 }
 

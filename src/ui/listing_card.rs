@@ -112,28 +112,12 @@ pub fn SaveButton(listing_id: ListingId, title: String, saved: Option<bool>) -> 
         Some(Ok(now)) => now,
         _ => initially,
     });
-    let error = move || {
-        action
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
-    };
     view! {
         <ActionForm action>
-            <input type="hidden" name="listing_id" value=listing_id.to_string() />
-            <button
-                type="submit"
-                class=SMALL_BUTTON
-                aria-pressed=move || saved.get().to_string()
-                aria-label=format!("Save {title}")
-            >
+            <Toggle listing_id label=format!("Save {title}") pressed=saved error=error_of(action)>
                 <span aria-hidden="true">{move || if saved.get() { "♥" } else { "♡" }}</span>
                 {move || if saved.get() { "Saved" } else { "Save" }}
-            </button>
-            <span role="alert" class="text-sm text-red-700">
-                {error}
-            </span>
+            </Toggle>
         </ActionForm>
     }
     .into_any()
@@ -151,41 +135,65 @@ pub fn CompareButton(listing_id: ListingId, title: String, compared: bool) -> im
         Some(Ok(ids)) if ids.len() >= 2 => Some(ids.len()),
         _ => None,
     };
-    let error = move || {
-        action
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
+    let see_comparison = move || {
+        count().map(|n| {
+            view! {
+                <a href="/compare" class="ml-2 text-sm font-medium text-emerald-800 underline">
+                    {format!("See the comparison ({n} of {COMPARE_MAX})")}
+                </a>
+            }
+        })
     };
     view! {
         <ActionForm action>
-            <input type="hidden" name="listing_id" value=listing_id.to_string() />
-            <button
-                type="submit"
-                class=SMALL_BUTTON
-                aria-pressed=move || compared.get().to_string()
-                aria-label=format!("Compare {title}")
+            <Toggle
+                listing_id
+                label=format!("Compare {title}")
+                pressed=compared
+                error=error_of(action)
+                after=see_comparison
             >
                 {move || if compared.get() { "✓ Comparing" } else { "Compare" }}
-            </button>
-            {move || {
-                count()
-                    .map(|n| {
-                        view! {
-                            <a
-                                href="/compare"
-                                class="ml-2 text-sm font-medium text-emerald-800 underline"
-                            >
-                                {format!("See the comparison ({n} of {COMPARE_MAX})")}
-                            </a>
-                        }
-                    })
-            }}
-            <span role="alert" class="text-sm text-red-700">
-                {error}
-            </span>
+            </Toggle>
         </ActionForm>
+    }
+}
+
+/// The failure of a card's toggle, in words.
+fn error_of<S>(action: ServerAction<S>) -> Signal<Option<String>>
+where
+    S: leptos::server_fn::ServerFn<Error = crate::error::AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let value = action.value();
+    Signal::derive(move || value.get().and_then(Result::err).map(|e| e.to_string()))
+}
+
+/// What a card's toggle form holds: the listing's id, the button (pressed or not, named by
+/// `label`, showing `children`), whatever follows it (`after`) and the toggle's error.
+#[component]
+fn Toggle(
+    listing_id: ListingId,
+    label: String,
+    pressed: Signal<bool>,
+    error: Signal<Option<String>>,
+    #[prop(optional, into)] after: ViewFn,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <input type="hidden" name="listing_id" value=listing_id.to_string() />
+        <button
+            type="submit"
+            class=SMALL_BUTTON
+            aria-pressed=move || pressed.get().to_string()
+            aria-label=label
+        >
+            {children()}
+        </button>
+        {move || after.run()}
+        <span role="alert" class="text-sm text-red-700">
+            {error}
+        </span>
     }
 }
 

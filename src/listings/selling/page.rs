@@ -12,7 +12,7 @@ use crate::listings::{
         load_listing_form,
     },
     selling::form::{DESCRIPTION_MAX_CHARS, ListingForm, TITLE_MAX_CHARS},
-    wire::{EquipmentOption, FormOptions},
+    wire::{EquipmentOption, FormOptions, ListingCard},
 };
 use crate::ui::listing_card::Card;
 use crate::{
@@ -670,46 +670,12 @@ fn MyListingsView(
                 "Sell a car"
             </a>
         </div>
-        <nav
-            aria-label="Listing status"
-            class="mt-4 flex flex-wrap gap-2 border-b border-slate-200 pb-2"
-        >
-            {mine
-                .counts
-                .iter()
-                .map(|(status, n)| {
-                    let current = *status == tab;
-                    view! {
-                        <a
-                            href=format!("/my-listings?tab={}", status.as_str())
-                            aria-current=current.then_some("page")
-                            class="rounded-lg px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100 aria-[current=page]:bg-emerald-700 aria-[current=page]:text-white"
-                        >
-                            {format!("{} ({n})", status.label())}
-                        </a>
-                    }
-                })
-                .collect_view()}
-        </nav>
+        <StatusTabs tab counts=mine.counts />
         <div class="mt-4">
             <FormAlert error=action_error />
         </div>
         {if mine.listings.is_empty() {
-            view! {
-                <p class="mt-6 text-slate-700">
-                    {match tab {
-                        Status::Draft => {
-                            "No drafts. A listing you save without publishing waits here."
-                        }
-                        Status::Published => {
-                            "Nothing published yet. Buyers will see your listings here once you publish them."
-                        }
-                        Status::Sold => "Nothing sold yet.",
-                        Status::Archived => "Nothing archived.",
-                    }}
-                </p>
-            }
-                .into_any()
+            view! { <p class="mt-6 text-slate-700">{empty_tab(tab)}</p> }.into_any()
         } else {
             view! {
                 <ul
@@ -719,97 +685,130 @@ fn MyListingsView(
                     {mine
                         .listings
                         .into_iter()
-                        .map(|card| {
-                            let id = card.id;
-                            let title = card.title.clone();
-                            let moves: Vec<(Status, &str)> = [
-                                (
-                                    Status::Published,
-                                    if tab == Status::Draft { "Publish" } else { "Relist" },
-                                ),
-                                (Status::Sold, "Mark sold"),
-                                (Status::Archived, "Archive"),
-                                (Status::Draft, "Back to draft"),
-                            ]
-                                .into_iter()
-                                .filter(|(to, _)| tab.can_become(*to))
-                                .collect();
-                            let moves: Vec<(Status, &str, String)> = moves
-                                .into_iter()
-                                .map(|(to, label)| (to, label, format!("{label}: {title}")))
-                                .collect();
-                            let manage = format!("Manage {title}");
-                            let edit = format!("Edit {title}");
-                            let ask_delete = format!("Delete {title}…");
-                            let confirm_delete = format!("Yes, delete {title}");
-                            view! {
-                                <li class="flex flex-col gap-2">
-                                    <Card card controls=false />
-                                    <div
-                                        class="flex flex-wrap gap-2"
-                                        role="group"
-                                        aria-label=manage
-                                    >
-                                        <a
-                                            href=format!("/my-listings/{id}/edit")
-                                            class=BUTTON
-                                            aria-label=edit
-                                        >
-                                            "Edit"
-                                        </a>
-                                        {moves
-                                            .into_iter()
-                                            .map(|(to, label, aria)| {
-                                                view! {
-                                                    <ActionForm action=set_status>
-                                                        <input
-                                                            type="hidden"
-                                                            name="listing_id"
-                                                            value=id.to_string()
-                                                        />
-                                                        <input type="hidden" name="status" value=to.as_str() />
-                                                        <button type="submit" class=BUTTON aria-label=aria>
-                                                            {label}
-                                                        </button>
-                                                    </ActionForm>
-                                                }
-                                            })
-                                            .collect_view()}
-                                        <details class="w-full">
-                                            <summary
-                                                class=format!("{BUTTON} cursor-pointer list-none")
-                                                aria-label=ask_delete
-                                            >
-                                                "Delete…"
-                                            </summary>
-                                            <div class="mt-2 rounded-lg border border-red-200 bg-red-50 p-3">
-                                                <p class="text-sm text-slate-800">
-                                                    "Delete for good? Its price history goes too."
-                                                </p>
-                                                <ActionForm action=delete>
-                                                    <input
-                                                        type="hidden"
-                                                        name="listing_id"
-                                                        value=id.to_string()
-                                                    />
-                                                    <button
-                                                        type="submit"
-                                                        class="mt-2 rounded-lg bg-red-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-red-800"
-                                                        aria-label=confirm_delete
-                                                    >
-                                                        "Yes, delete"
-                                                    </button>
-                                                </ActionForm>
-                                            </div>
-                                        </details>
-                                    </div>
-                                </li>
-                            }
-                        })
+                        .map(|card| view! { <ManagedListing card tab set_status delete /> })
                         .collect_view()}
                 </ul>
             }
                 .into_any()
         }}
+    }
+}
+
+/// One link per status with its count; the shown one is the current page.
+#[component]
+fn StatusTabs(tab: Status, counts: Vec<(Status, i64)>) -> impl IntoView {
+    view! {
+        <nav
+            aria-label="Listing status"
+            class="mt-4 flex flex-wrap gap-2 border-b border-slate-200 pb-2"
+        >
+            {counts
+                .into_iter()
+                .map(|(status, n)| {
+                    view! {
+                        <a
+                            href=format!("/my-listings?tab={}", status.as_str())
+                            aria-current=(status == tab).then_some("page")
+                            class="rounded-lg px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100 aria-[current=page]:bg-emerald-700 aria-[current=page]:text-white"
+                        >
+                            {format!("{} ({n})", status.label())}
+                        </a>
+                    }
+                })
+                .collect_view()}
+        </nav>
+    }
+}
+
+/// What an empty tab says.
+fn empty_tab(tab: Status) -> &'static str {
+    match tab {
+        Status::Draft => "No drafts. A listing you save without publishing waits here.",
+        Status::Published => {
+            "Nothing published yet. Buyers will see your listings here once you publish them."
+        }
+        Status::Sold => "Nothing sold yet.",
+        Status::Archived => "Nothing archived.",
+    }
+}
+
+/// A seller's listing with what they can do to it from the `tab` it is in: edit, the status
+/// moves that tab allows, and delete after a confirmation.
+#[component]
+fn ManagedListing(
+    card: ListingCard,
+    tab: Status,
+    set_status: ServerAction<SetListingStatus>,
+    delete: ServerAction<DeleteListing>,
+) -> impl IntoView {
+    let id = card.id;
+    let title = card.title.clone();
+    let moves: Vec<(Status, &str, String)> = [
+        (
+            Status::Published,
+            if tab == Status::Draft {
+                "Publish"
+            } else {
+                "Relist"
+            },
+        ),
+        (Status::Sold, "Mark sold"),
+        (Status::Archived, "Archive"),
+        (Status::Draft, "Back to draft"),
+    ]
+    .into_iter()
+    .filter(|(to, _)| tab.can_become(*to))
+    .map(|(to, label)| (to, label, format!("{label}: {title}")))
+    .collect();
+    let manage = format!("Manage {title}");
+    let edit = format!("Edit {title}");
+    let ask_delete = format!("Delete {title}…");
+    let confirm_delete = format!("Yes, delete {title}");
+    view! {
+        <li class="flex flex-col gap-2">
+            <Card card controls=false />
+            <div class="flex flex-wrap gap-2" role="group" aria-label=manage>
+                <a href=format!("/my-listings/{id}/edit") class=BUTTON aria-label=edit>
+                    "Edit"
+                </a>
+                {moves
+                    .into_iter()
+                    .map(|(to, label, aria)| {
+                        view! {
+                            <ActionForm action=set_status>
+                                <input type="hidden" name="listing_id" value=id.to_string() />
+                                <input type="hidden" name="status" value=to.as_str() />
+                                <button type="submit" class=BUTTON aria-label=aria>
+                                    {label}
+                                </button>
+                            </ActionForm>
+                        }
+                    })
+                    .collect_view()}
+                <details class="w-full">
+                    <summary
+                        class=format!("{BUTTON} cursor-pointer list-none")
+                        aria-label=ask_delete
+                    >
+                        "Delete…"
+                    </summary>
+                    <div class="mt-2 rounded-lg border border-red-200 bg-red-50 p-3">
+                        <p class="text-sm text-slate-800">
+                            "Delete for good? Its price history goes too."
+                        </p>
+                        <ActionForm action=delete>
+                            <input type="hidden" name="listing_id" value=id.to_string() />
+                            <button
+                                type="submit"
+                                class="mt-2 rounded-lg bg-red-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-red-800"
+                                aria-label=confirm_delete
+                            >
+                                "Yes, delete"
+                            </button>
+                        </ActionForm>
+                    </div>
+                </details>
+            </div>
+        </li>
     }
 }
