@@ -60,12 +60,20 @@ pub fn SelectField(
     options: Vec<(String, String)>,
     error: Signal<Option<AppError>>,
     #[prop(optional, into)] id: Option<String>,
+    /// Told the chosen value whenever it changes (the Sell form narrows its models by make).
+    #[prop(optional)]
+    on_change: Option<Callback<String>>,
 ) -> impl IntoView {
     let id = id.unwrap_or_else(|| format!("l-{key}"));
     let message = field_error(error, key);
     view! {
         <Labelled label id=id.clone() key error>
             <select
+                on:change=move |ev| {
+                    if let Some(told) = on_change {
+                        told.run(event_target_value(&ev));
+                    }
+                }
                 id=id.clone()
                 name=format!("input[{key}]")
                 aria-invalid=move || message().is_some().then_some("true")

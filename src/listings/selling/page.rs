@@ -439,36 +439,15 @@ fn MakeAndModel(
             .iter()
             .map(|m| (m.slug.clone(), m.name.clone())),
     );
-    let mut makes = vec![(String::new(), "Choose…".to_string())];
-    makes.extend(
-        options
-            .makes
-            .iter()
-            .map(|m| (m.slug.clone(), m.name.clone())),
-    );
     view! {
-        <Labelled label="Make" id="l-make" key="make" error>
-            <select
-                id="l-make"
-                name="input[make]"
-                aria-invalid=move || { field_error(error, "make")().is_some().then_some("true") }
-                aria-describedby=described_by(error, "make", "l-make", false)
-                class=INPUT
-                on:change=move |ev| make.set(event_target_value(&ev))
-            >
-                {makes
-                    .into_iter()
-                    .map(|(v, l)| {
-                        let selected = v == f.make;
-                        view! {
-                            <option value=v selected=selected>
-                                {l}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
-            </select>
-        </Labelled>
+        <SelectField
+            label="Make"
+            key="make"
+            value=f.make.clone()
+            options=makes
+            error
+            on_change=Callback::new(move |slug| make.set(slug))
+        />
         <Labelled label="Model" id="l-model" key="model" error>
             <select
                 id="l-model"
