@@ -1,6 +1,6 @@
 //! Random alert rules and listings of realistic variety, for the matcher's property test and
 //! its benchmark: popular makes and models far more often than rare ones (Zipf-like), most
-//! rules bounded by price, many by year, mileage, fuel or distance, some with words.
+//! rules bounded by price, many by year, mileage, fuel or distance, some with words or a colour.
 
 use super::{
     keywords::{self, Text},
@@ -21,6 +21,7 @@ pub const MODELS_PER_MAKE: i32 = 20;
 const FUELS: [&str; 4] = ["petrol", "diesel", "hybrid", "electric"];
 const GEARBOXES: [&str; 2] = ["manual", "automatic"];
 const BODIES: [&str; 5] = ["sedan", "estate", "hatchback", "suv", "coupe"];
+const COLOURS: [&str; 6] = ["black", "white", "silver", "grey", "blue", "red"];
 const EQUIPMENT: [&str; 6] = [
     "navigation",
     "leather",
@@ -133,7 +134,7 @@ pub fn listing(rng: &mut StdRng, listing_id: i64, now: OffsetDateTime) -> (Row, 
         fuel: Some(pick(rng, &FUELS).into()),
         transmission: Some(pick(rng, &GEARBOXES).into()),
         body: rng.gen_bool(0.9).then(|| pick(rng, &BODIES).into()),
-        colour: None,
+        colour: rng.gen_bool(0.8).then(|| pick(rng, &COLOURS).into()),
         condition: if rng.gen_bool(0.95) {
             "used"
         } else {
@@ -212,6 +213,12 @@ pub fn rule(rng: &mut StdRng, id: i64, account: AccountId) -> Rule {
     }
     if rng.gen_bool(0.2) {
         f.picks[Vocab::Gearbox].push(pick(rng, &GEARBOXES).into());
+    }
+    if rng.gen_bool(0.05) {
+        f.picks[Vocab::Colour].push(pick(rng, &COLOURS).into());
+        if rng.gen_bool(0.3) {
+            f.picks[Vocab::Colour].push(pick(rng, &COLOURS).into());
+        }
     }
     if rng.gen_bool(0.05) {
         f.picks[Vocab::Condition].push("used".into());
