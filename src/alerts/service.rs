@@ -55,6 +55,13 @@ fn criteria_words(chips: &[crate::listings::wire::Chip]) -> String {
     }
 }
 
+fn too_long() -> AppError {
+    AppError::invalid_field(
+        "search",
+        "This search is too long to save as an alert: remove some filters or words.",
+    )
+}
+
 /// Saves a search as a rule, when the account may have another active one.
 pub async fn create(
     state: &AppState,
@@ -64,12 +71,14 @@ pub async fn create(
 ) -> Result<i64, AppError> {
     let fields = fields.checked().map_err(AppError::invalid)?;
     let limits = limits_for(account);
+    // a bound on the raw length first, so a huge search costs nothing to refuse; the exact
+    // limit applies to the search as it will be stored
+    if search.len() > SEARCH_MAX * 4 {
+        return Err(too_long());
+    }
     let search = rule_search(search);
     if search.chars().count() > SEARCH_MAX {
-        return Err(AppError::invalid_field(
-            "search",
-            "This search is too long to save as an alert: remove some filters or words.",
-        ));
+        return Err(too_long());
     }
     let (_, _, ignored) =
         search::resolve_criteria(state, &SearchQuery::from_query_string(&search)).await?;

@@ -553,3 +553,46 @@ async fn the_index_answers_exactly_what_sql_answers(pool: PgPool) {
         }
     }
 }
+
+/// A search link carrying thousands of values costs no more than one carrying a few hundred:
+/// the page and the API read at most 20 makes, 50 models and 300 parameters and name the rest
+/// as not applied, so their size stops growing with the link (it grew with its square before).
+#[sqlx::test]
+async fn a_search_link_of_any_length_costs_no_more_than_one_past_the_caps(pool: PgPool) {
+    let app = app_with_listings(pool, 40).await;
+    let link = |n: usize| -> String {
+        (0..n)
+            .flat_map(|i| [format!("make=m{i}"), format!("model=m{i}-x")])
+            .collect::<Vec<_>>()
+            .join("&")
+    };
+    let mut sizes = Vec::new();
+    // 10 and 30 times the caps (1,500 pairs is near the longest link a request line takes)
+    for n in [500, 1_500] {
+        let page = app.get(&format!("/search?{}", link(n)), None).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let api = app
+            .get(
+                &format!("/api/listings/search?query={}", encode_component(&link(n))),
+                None,
+            )
+            .await;
+        assert_eq!(api.status, StatusCode::OK);
+        let results: SearchResults = api.json();
+        assert!(
+            results
+                .ignored
+                .iter()
+                .any(|i| i.contains("more (a search takes up to")),
+            "{:?}",
+            results.ignored
+        );
+        sizes.push((page.body.len(), api.body.len()));
+    }
+    // three times the values: the same size but for the digits of one count
+    let [(page, api), (page_3x, api_3x)] = sizes[..] else {
+        unreachable!()
+    };
+    assert!(page.abs_diff(page_3x) < 64, "{sizes:?}");
+    assert!(api.abs_diff(api_3x) < 64, "{sizes:?}");
+}

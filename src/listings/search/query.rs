@@ -138,9 +138,34 @@ pub struct SearchQuery {
     pub ignored: Vec<String>,
 }
 
+/// The most makes, models and equipment items one search takes: more than a person picks,
+/// few enough that the work a search does (chips, links, index lookups) stays small whatever
+/// a link carries. Values past a cap are listed as not applied.
+pub const MAX_MAKES: usize = 20;
+pub const MAX_MODELS: usize = 50;
+pub const MAX_EQUIPMENT: usize = 64;
+/// Parameters read from one search; the rest are counted as not applied.
+pub const MAX_PARAMS: usize = 300;
+/// Characters kept of one value (the smart box takes 300; slugs, cities and page links are shorter).
+const MAX_VALUE_CHARS: usize = 300;
+/// Parameters named one by one as not applied; the rest are counted.
+const MAX_IGNORED_NAMED: usize = 10;
+
 fn push_unique<T: PartialEq>(list: &mut Vec<T>, value: T) {
     if !list.contains(&value) {
         list.push(value);
+    }
+}
+
+/// Adds `value` unless it is there already; false when the list is full (`cap`).
+fn push_capped(list: &mut Vec<String>, value: &str, cap: usize) -> bool {
+    if list.iter().any(|v| v == value) {
+        true
+    } else if list.len() < cap {
+        list.push(value.to_string());
+        true
+    } else {
+        false
     }
 }
 
@@ -151,8 +176,16 @@ impl SearchQuery {
             page_size: DEFAULT_PAGE_SIZE,
             ..SearchQuery::default()
         };
-        for (name, value) in pairs {
-            let value = value.trim();
+        let mut unnamed = 0usize;
+        for (n, (name, value)) in pairs.into_iter().enumerate() {
+            if n >= MAX_PARAMS {
+                unnamed += 1;
+                continue;
+            }
+            let value = match value.trim().char_indices().nth(MAX_VALUE_CHARS) {
+                Some((end, _)) => &value.trim()[..end],
+                None => value.trim(),
+            };
             if value.is_empty() {
                 continue;
             }
@@ -163,14 +196,8 @@ impl SearchQuery {
                     s.q = value.chars().take(300).collect();
                     true
                 }
-                "make" => {
-                    push_unique(&mut s.makes, value.to_string());
-                    true
-                }
-                "model" => {
-                    push_unique(&mut s.models, value.to_string());
-                    true
-                }
+                "make" => push_capped(&mut s.makes, value, MAX_MAKES),
+                "model" => push_capped(&mut s.models, value, MAX_MODELS),
                 "year_min" => small(value).map(|v| s.year_min = Some(v)).is_some(),
                 "year_max" => small(value).map(|v| s.year_max = Some(v)).is_some(),
                 "price_min" => int(value).map(|v| s.price_min = Some(v)).is_some(),
@@ -179,10 +206,7 @@ impl SearchQuery {
                 "km_max" => small(value).map(|v| s.mileage_max = Some(v)).is_some(),
                 "hp_min" => small(value).map(|v| s.power_min = Some(v)).is_some(),
                 "hp_max" => small(value).map(|v| s.power_max = Some(v)).is_some(),
-                "equip" => {
-                    push_unique(&mut s.equipment, value.to_string());
-                    true
-                }
+                "equip" => push_capped(&mut s.equipment, value, MAX_EQUIPMENT),
                 "city" => {
                     s.city = Some(value.to_string());
                     true
@@ -219,8 +243,17 @@ impl SearchQuery {
                 },
             };
             if !ok {
-                s.ignored.push(format!("{name}={value}"));
+                if s.ignored.len() < MAX_IGNORED_NAMED {
+                    s.ignored.push(format!("{name}={value}"));
+                } else {
+                    unnamed += 1;
+                }
             }
+        }
+        if unnamed > 0 {
+            s.ignored.push(format!(
+                "{unnamed} more (a search takes up to {MAX_MAKES} makes, {MAX_MODELS} models and {MAX_PARAMS} parameters)"
+            ));
         }
         // ranges typed the wrong way round mean the same range
         if let (Some(a), Some(b)) = (s.year_min, s.year_max)
@@ -1029,6 +1062,33 @@ impl Criteria {
 #[cfg(test)]
 #[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
+
+    #[test]
+    fn a_search_takes_at_most_what_a_person_could_pick() {
+        let makes: Vec<String> = (0..7_000).map(|i| format!("make{i}")).collect();
+        let mut pairs: Vec<(&str, &str)> = makes.iter().map(|m| ("make", m.as_str())).collect();
+        let long = "x".repeat(70_000);
+        pairs.push(("model", &long));
+        pairs.push(("year_min", "soon"));
+        let q = SearchQuery::from_pairs(pairs);
+        assert_eq!(q.makes.len(), MAX_MAKES);
+        assert_eq!(q.makes[0], "make0");
+        // the rest are reported, ten by name and the others as one count
+        assert_eq!(q.ignored.len(), 11, "{:?}", q.ignored);
+        assert_eq!(q.ignored[0], "make=make20");
+        // of the first 300 parameters, 20 makes are taken and 280 refused (10 named, 270
+        // counted); the 6,702 parameters after them are counted without being read
+        assert!(q.ignored[10].starts_with("6972 more"), "{}", q.ignored[10]);
+        // repeated values don't count twice, and within the caps nothing is dropped
+        let q = SearchQuery::from_pairs([("make", "bmw"), ("make", "bmw"), ("equip", "tow-bar")]);
+        assert_eq!(
+            (q.makes.len(), q.equipment.len(), q.ignored.len()),
+            (1, 1, 0)
+        );
+        // a value is cut to 300 characters
+        let q = SearchQuery::from_pairs([("city", long.as_str())]);
+        assert_eq!(q.city.map(|c| c.len()), Some(300));
+    }
     use super::*;
 
     fn vocab() -> Vocabulary {
