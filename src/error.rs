@@ -49,6 +49,12 @@ pub enum AppError {
     /// 429: too many attempts; try again after `retry_after_secs`.
     #[error("Too many attempts. Please try again in {}.", crate::format::human_duration(*retry_after_secs))]
     RateLimited { retry_after_secs: u64 },
+    /// 503: Scout is busy (or took too long) and will be able to do it shortly.
+    #[error("{message} Trying again in {}.", crate::format::human_duration(*retry_after_secs))]
+    Busy {
+        message: String,
+        retry_after_secs: u64,
+    },
     /// 500: our fault. The cause is in the server log under `request_id`.
     #[error("Something went wrong on our side. Please try again.{}", request_id.as_ref().map(|id| format!(" If it keeps happening, quote request id {id}.")).unwrap_or_default())]
     Internal { request_id: Option<String> },
@@ -69,8 +75,20 @@ impl AppError {
             AppError::Conflict { .. } => 409,
             AppError::NotConfigured { .. } => 501,
             AppError::RateLimited { .. } => 429,
+            AppError::Busy { .. } => 503,
             AppError::Internal { .. } => 500,
             AppError::Transport { .. } => 400,
+        }
+    }
+
+    /// Seconds the client should wait before asking again, for the `Retry-After` header.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            AppError::RateLimited { retry_after_secs }
+            | AppError::Busy {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            _ => None,
         }
     }
 

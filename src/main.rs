@@ -77,7 +77,11 @@ async fn serve_with(config: &Config, embedded_url: Option<String>) -> anyhow::Re
         .await
         .context("creating the session table")?;
 
-    if config.seed_demo.unwrap_or(embedded_url.is_some()) {
+    // demo data by default only for the private database, and never on public https
+    if config
+        .seed_demo
+        .unwrap_or(embedded_url.is_some() && !config.public_url.is_https())
+    {
         seed::seed_demo_accounts(&state, &config.data_dir).await?;
         seed::seed_demo_listings_once(&state, config.demo_listings).await?;
     }
@@ -98,12 +102,11 @@ async fn serve_with(config: &Config, embedded_url: Option<String>) -> anyhow::Re
         config.public_url.origin()
     );
     let app = startup::router(state);
-    let served = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await;
+    let limits = scout::server::serve::Limits {
+        max_connections: config.max_connections,
+        header_timeout: config.header_timeout,
+    };
+    let served = scout::server::serve::serve(listener, app, limits, shutdown_signal()).await;
     workers.stop();
     pool.close().await;
     served.context("serving")

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 pub struct Limits {
     /// Rules that are not paused.
     pub active_rules: usize,
+    /// Rules in all, paused or not (each is a stored search someone can edit and resume).
+    pub total_rules: usize,
     /// How long a notification waits before it is delivered (0: at once).
     pub delay_minutes: u32,
     /// Notifications per day before the rest wait for the digest.
@@ -23,6 +25,7 @@ impl Default for Limits {
     fn default() -> Limits {
         Limits {
             active_rules: 3,
+            total_rules: 50,
             delay_minutes: 0,
             per_day: 50,
             push_devices: 10,

@@ -7,6 +7,7 @@ pub mod forms;
 pub mod secrets;
 pub mod security;
 pub mod seed;
+pub mod serve;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -29,6 +29,16 @@ pub const LINK: &str = "font-medium text-emerald-800 underline";
 /// Classes for a text box or select (red border while its field has an error).
 pub const INPUT: &str = "block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-base text-slate-900 shadow-sm focus:border-emerald-600 focus:outline-none focus:ring-2 focus:ring-emerald-600/40 aria-[invalid=true]:border-red-600";
 
+/// The error of an action's last run, if it failed.
+pub fn action_error<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
+where
+    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let value = action.value();
+    Signal::derive(move || value.get().and_then(Result::err))
+}
+
 /// The message for field `key` in the form's current error, if any.
 pub fn field_error(
     error: Signal<Option<AppError>>,

@@ -141,28 +141,26 @@ async fn check_credentials(email: &str, password: String, remember: bool) -> Res
     let client_ip = client_ip()?;
     let session = current_session().await?;
 
+    // Throttled per email and per client (an IPv6 client per /64: one host holds a whole
+    // /64). The attempt is counted before the password is hashed, so parallel guesses can't
+    // all pass the check.
+    let client = throttle_bucket(&client_ip);
     let max = state.config.sign_in_max_failures;
     let window = i64::try_from(state.config.sign_in_window.as_secs()).unwrap_or(i64::MAX);
-    let recent = repo::recent_failures(&state.pool, &email, &client_ip, window, max).await?;
-    if recent.for_email >= max || recent.for_client >= max {
-        let mut wait = 0;
-        if recent.for_email >= max {
-            wait = wait.max(recent.email_retry_after_secs);
+    match repo::reserve_attempt(&state.pool, &email, &client, window, max).await? {
+        repo::Attempt::Reserved(_) => {}
+        repo::Attempt::Throttled { retry_after_secs } => {
+            tracing::warn!(client, "sign-in throttled");
+            return Err(AppError::RateLimited {
+                retry_after_secs: u64::try_from(retry_after_secs.max(1)).unwrap_or(1),
+            });
         }
-        if recent.for_client >= max {
-            wait = wait.max(recent.client_retry_after_secs);
-        }
-        tracing::warn!(client_ip, "sign-in throttled");
-        return Err(AppError::RateLimited {
-            retry_after_secs: u64::try_from(wait.max(1)).unwrap_or(1),
-        });
     }
 
     let credentials = repo::find_credentials(&state.pool, &email).await?;
     let stored_hash = credentials.as_ref().map(|c| c.password_hash.clone());
     let ok = state.passwords.verify(password, stored_hash).await?;
     let Some(credentials) = credentials.filter(|_| ok) else {
-        repo::record_failure(&state.pool, &email, &client_ip).await?;
         return Err(AppError::unauthorized(
             "The email or password is incorrect.",
         ));
@@ -172,6 +170,21 @@ async fn check_credentials(email: &str, password: String, remember: bool) -> Res
     tracing::info!(account_id = %credentials.account_id, "signed in");
     leptos_axum::redirect("/");
     Ok(())
+}
+
+/// The key a client is throttled under: its IPv4 address, or the /64 its IPv6 address is in
+/// (an IPv4-mapped IPv6 address counts as the IPv4 one).
+#[cfg(feature = "ssr")]
+pub fn throttle_bucket(client_ip: &str) -> String {
+    use std::net::IpAddr;
+    match client_ip.parse::<IpAddr>().map(|ip| ip.to_canonical()) {
+        Ok(IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(ip) => ip.to_string(),
+        Err(_) => client_ip.to_string(),
+    }
 }
 
 /// Ends the session on the server (the record is deleted, not just the cookie).

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    ui::{Field, FormAlert, PRIMARY_BUTTON, WIDE},
+    ui::{Field, FormAlert, PRIMARY_BUTTON, WIDE, action_error},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -53,15 +53,6 @@ impl Auth {
         provide_context(auth);
         auth
     }
-}
-
-fn action_error<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
-where
-    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
-    S::Output: Clone + Send + Sync + 'static,
-{
-    let value = action.value();
-    Signal::derive(move || value.get().and_then(Result::err))
 }
 
 /// Only the error that is not already shown next to a field.

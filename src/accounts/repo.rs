@@ -50,22 +50,38 @@ pub async fn find_email(
     .await
 }
 
-/// Failed sign-ins within the window: for this email, for this client address, and the
-/// number of seconds until the oldest of the counted failures leaves the window.
-pub struct RecentFailures {
-    pub for_email: i64,
-    pub for_client: i64,
-    pub email_retry_after_secs: i64,
-    pub client_retry_after_secs: i64,
+/// The answer to "may this client try a password for this email now?".
+pub enum Attempt {
+    /// Allowed: the attempt is already counted as a failure (row `0`) until it succeeds.
+    Reserved(i64),
+    /// Refused: the limit is reached; the oldest counted failure leaves the window in this
+    /// many seconds.
+    Throttled { retry_after_secs: i64 },
 }
 
-pub async fn recent_failures(
-    db: impl PgExecutor<'_>,
+/// Counts this attempt against the email's and the client's limits before the password is
+/// checked, atomically: the count and the insert run under transaction-scoped advisory locks
+/// on the email and on the client (always taken in that order, so two attempts never wait on
+/// each other in a circle), so of N parallel attempts at most `max_failures` get through.
+pub async fn reserve_attempt(
+    db: &sqlx::PgPool,
     email: &str,
-    client_ip: &str,
+    client: &str,
     window_secs: i64,
     max_failures: i64,
-) -> sqlx::Result<RecentFailures> {
+) -> sqlx::Result<Attempt> {
+    let mut tx = db.begin().await?;
+    for key in [
+        format!("sign-in email {email}"),
+        format!("sign-in client {client}"),
+    ] {
+        sqlx::query_scalar!(
+            r#"select 1 as "locked!" from (select pg_advisory_xact_lock(hashtextextended($1, 0))) l"#,
+            key
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+    }
     // The wait is measured from the failure that would have to expire for the count to
     // drop below the limit (the max-th newest), not the oldest, so it is never too short.
     let row = sqlx::query!(
@@ -86,33 +102,31 @@ pub async fn recent_failures(
                       from c order by created_at desc offset greatest($4 - 1, 0) limit 1), 0) as "client_retry!"
         "#,
         email,
-        client_ip,
+        client,
         window_secs as f64,
         i32::try_from(max_failures).unwrap_or(i32::MAX)
     )
-    .fetch_one(db)
+    .fetch_one(&mut *tx)
     .await?;
-    Ok(RecentFailures {
-        for_email: row.for_email,
-        for_client: row.for_client,
-        email_retry_after_secs: row.email_retry,
-        client_retry_after_secs: row.client_retry,
-    })
-}
-
-pub async fn record_failure(
-    db: impl PgExecutor<'_>,
-    email: &str,
-    client_ip: &str,
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        r#"insert into sign_in_failure (email, client_ip) values ($1, $2)"#,
+    let mut wait = None;
+    if row.for_email >= max_failures {
+        wait = Some(row.email_retry);
+    }
+    if row.for_client >= max_failures {
+        wait = Some(wait.unwrap_or(0).max(row.client_retry));
+    }
+    if let Some(retry_after_secs) = wait {
+        return Ok(Attempt::Throttled { retry_after_secs });
+    }
+    let id = sqlx::query_scalar!(
+        r#"insert into sign_in_failure (email, client_ip) values ($1, $2) returning sign_in_failure_id"#,
         email,
-        client_ip
+        client
     )
-    .execute(db)
+    .fetch_one(&mut *tx)
     .await?;
-    Ok(())
+    tx.commit().await?;
+    Ok(Attempt::Reserved(id))
 }
 
 /// A successful sign-in forgives the account's earlier failures (not the client address's).

@@ -12,7 +12,7 @@ use crate::{
     error::AppError,
     notifications::pages::TroubleList,
     ui::{
-        BUTTON, FormAlert, INPUT, LABEL, LINK, PRIMARY_BUTTON, SignedInContent,
+        BUTTON, FormAlert, INPUT, LABEL, LINK, PRIMARY_BUTTON, SignedInContent, action_error,
         channels::{ChannelChooser, RhythmChooser},
         fields::TextField,
         listing_card::CardGrid,
@@ -26,7 +26,7 @@ use leptos_router::hooks::use_params_map;
 #[component]
 pub fn SaveAlert(search: String, suggested_name: String) -> impl IntoView {
     let action = ServerAction::<CreateAlert>::new();
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let error = action_error(action);
     let saved = move || matches!(action.value().get(), Some(Ok(_)));
     let unauthorized = move || matches!(error.get(), Some(AppError::Unauthorized { .. }));
     view! {
@@ -105,8 +105,8 @@ pub fn AlertsPage() -> impl IntoView {
         },
         |_| list_alerts(),
     );
-    let pause_error = Signal::derive(move || pause.value().get().and_then(Result::err));
-    let delete_error = Signal::derive(move || delete.value().get().and_then(Result::err));
+    let pause_error = action_error(pause);
+    let delete_error = action_error(delete);
     view! {
         <Title text="Alerts · Scout" />
         <div class="mx-auto max-w-4xl px-4 py-6">

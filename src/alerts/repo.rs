@@ -39,24 +39,26 @@ impl RuleRow {
     }
 }
 
-/// Locks the account's rules for a change that counts them (so two tabs cannot both create
-/// the last allowed rule) and says how many are active.
-pub async fn lock_and_count_active(
+/// The account's rules (active, in all), with the account row locked so two requests can't
+/// both pass a limit.
+pub async fn lock_and_count_rules(
     tx: &mut Transaction<'_, Postgres>,
     account: AccountId,
-) -> sqlx::Result<i64> {
+) -> sqlx::Result<(i64, i64)> {
     sqlx::query!(
         "select 1 as one from account where account_id = $1 for update",
         account.0
     )
     .fetch_optional(&mut **tx)
     .await?;
-    sqlx::query_scalar!(
-        r#"select count(*) as "n!" from alert_rule where account_id = $1 and not paused"#,
+    let row = sqlx::query!(
+        r#"select count(*) filter (where not paused) as "active!", count(*) as "total!"
+           from alert_rule where account_id = $1"#,
         account.0
     )
     .fetch_one(&mut **tx)
-    .await
+    .await?;
+    Ok((row.active, row.total))
 }
 
 pub async fn insert_rule(

@@ -92,7 +92,14 @@ pub async fn create(
         ));
     }
     let mut tx = state.pool.begin().await?;
-    let active = repo::lock_and_count_active(&mut tx, account).await?;
+    let (active, total) = repo::lock_and_count_rules(&mut tx, account).await?;
+    if usize::try_from(total).unwrap_or(usize::MAX) >= limits.total_rules {
+        return Err(AppError::PlanLimit {
+            message: format!(
+                "You have {total} alerts, paused ones included, the most your plan allows. Delete one you no longer need first."
+            ),
+        });
+    }
     if usize::try_from(active).unwrap_or(usize::MAX) >= limits.active_rules {
         return Err(AppError::PlanLimit {
             message: format!(
@@ -127,7 +134,7 @@ pub async fn set_paused(
     paused: bool,
 ) -> Result<(), AppError> {
     let mut tx = state.pool.begin().await?;
-    let active = repo::lock_and_count_active(&mut tx, account).await?;
+    let (active, _) = repo::lock_and_count_rules(&mut tx, account).await?;
     let rule = repo::rule(&mut *tx, account, rule_id)
         .await?
         .ok_or(AppError::NotFound)?;

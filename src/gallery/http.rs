@@ -77,7 +77,12 @@ async fn upload_inner(
     if let Some(length) = declared.filter(|&l| l > limits.max_bytes) {
         return Err(too_large(length));
     }
-    let bytes = axum::body::to_bytes(body, limits.max_bytes)
+    // Before a byte of the body is read: is it the caller's listing, with room for a photo?
+    service::check_room(state, seller_id, listing_id).await?;
+    // And is there room in memory? Uploads hold at most SCOUT_UPLOAD_BUDGET_MB at once.
+    let holds = declared.unwrap_or(limits.max_bytes);
+    let budget = service::try_reserve(state, holds)?;
+    let bytes = axum::body::to_bytes(body, holds)
         .await
         .map_err(|_| too_large(limits.max_bytes + 1))?;
     let file_name = headers
@@ -85,7 +90,7 @@ async fn upload_inner(
         .and_then(|v| v.to_str().ok())
         .map(|v| percent_decode_str(v).decode_utf8_lossy().into_owned())
         .unwrap_or_default();
-    service::upload(state, seller_id, listing_id, &file_name, bytes).await
+    service::upload(state, seller_id, listing_id, &file_name, bytes, budget).await
 }
 
 async fn media(State(state): State<AppState>, Path(key): Path<String>) -> Response {

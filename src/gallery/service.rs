@@ -12,6 +12,7 @@ use crate::accounts::model::AccountId;
 use crate::listings::model::ListingId;
 use crate::{error::AppError, server::state::AppState};
 use bytes::Bytes;
+use tokio::sync::OwnedSemaphorePermit;
 use uuid::Uuid;
 
 /// Processing attempts before a photo is marked failed.
@@ -132,41 +133,89 @@ pub fn refused(e: &PhotoError) -> AppError {
     AppError::invalid_field("photo", e.to_string())
 }
 
-/// One upload, start to finish: the answer comes when the photo is ready (or refused).
-/// Refusals (not an image, too large, too many pixels, damaged, over the quota) leave nothing
-/// behind. If the server dies after the original is stored, `resume_abandoned` finishes it.
-pub async fn upload(
+/// Whether the seller may add a photo to this listing now: theirs (else 404) and under its
+/// photo quota (else 402). Asked before an upload's body is read, and again, under the
+/// listing's lock, when the photo is recorded.
+pub async fn check_room(
     state: &AppState,
     seller_id: AccountId,
     listing_id: ListingId,
-    file_name: &str,
-    bytes: Bytes,
-) -> Result<SellerPhoto, AppError> {
+) -> Result<(), AppError> {
     if !repo::owns(&state.pool, listing_id, seller_id).await? {
         return Err(AppError::NotFound);
     }
-    pipeline::precheck(&bytes, &limits()).map_err(|e| refused(&e))?;
+    quota(state, repo::counted_photos(&state.pool, listing_id).await?)
+}
 
-    let mut tx = state.pool.begin().await?;
-    repo::lock_listing(&mut tx, listing_id, seller_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+/// A share of the memory uploads may hold at once (`SCOUT_UPLOAD_BUDGET_MB`) for `bytes`,
+/// or 503 with `Retry-After` when it is in use: a person's upload doesn't wait in memory.
+pub fn try_reserve(state: &AppState, bytes: usize) -> Result<OwnedSemaphorePermit, AppError> {
+    state
+        .upload_budget
+        .clone()
+        .try_acquire_many_owned(budget_units(bytes))
+        .map_err(|_| {
+            tracing::info!(bytes, "upload refused: the upload budget is in use");
+            AppError::Busy {
+                message: "Scout is receiving a lot of photos right now.".into(),
+                retry_after_secs: 5,
+            }
+        })
+}
+
+/// The same, waiting for it (Scout's own uploads: the demo photos).
+pub async fn reserve(state: &AppState, bytes: usize) -> Result<OwnedSemaphorePermit, AppError> {
+    state
+        .upload_budget
+        .clone()
+        .acquire_many_owned(budget_units(bytes))
+        .await
+        .map_err(AppError::internal)
+}
+
+/// The budget counts KiB.
+fn budget_units(bytes: usize) -> u32 {
+    u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX)
+}
+
+fn quota(state: &AppState, photos: i64) -> Result<(), AppError> {
     let max = state.config.max_photos;
-    if repo::counted_photos(&mut *tx, listing_id).await? >= max {
+    if photos >= max {
         return Err(AppError::PlanLimit {
             message: format!(
                 "This listing already has {max} photos, the most it can have: delete one to add another."
             ),
         });
     }
+    Ok(())
+}
+
+/// One upload, start to finish: the answer comes when the photo is ready (or refused).
+/// Refusals (not an image, too large, too many pixels, damaged, over the quota) leave nothing
+/// behind. If the server dies after the original is stored, `resume_abandoned` finishes it.
+/// `budget` is the upload's share of the memory uploads may hold: it is given back, with the
+/// bytes, once the original is stored, so a photo waiting for a worker holds no memory.
+pub async fn upload(
+    state: &AppState,
+    seller_id: AccountId,
+    listing_id: ListingId,
+    file_name: &str,
+    bytes: Bytes,
+    budget: OwnedSemaphorePermit,
+) -> Result<SellerPhoto, AppError> {
+    pipeline::precheck(&bytes, &limits()).map_err(|e| refused(&e))?;
+
+    let mut tx = state.pool.begin().await?;
+    repo::lock_listing(&mut tx, listing_id, seller_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    quota(state, repo::counted_photos(&mut *tx, listing_id).await?)?;
     let photo_id = repo::insert_photo(&mut *tx, listing_id, &clean_file_name(file_name)).await?;
     tx.commit().await?;
 
-    if let Err(e) = state
-        .media
-        .put(&store::upload_key(photo_id), bytes.clone())
-        .await
-    {
+    let stored = state.media.put(&store::upload_key(photo_id), bytes).await;
+    drop(budget);
+    if let Err(e) = stored {
         repo::forget_photo(&state.pool, photo_id).await?;
         return Err(store_error(e));
     }
@@ -174,7 +223,7 @@ pub async fn upload(
     let task = tokio::spawn({
         let state = state.clone();
         async move {
-            let done = process(&state, photo_id, listing_id, bytes, Failure::Forget).await;
+            let done = process(&state, photo_id, listing_id, Failure::Forget).await;
             if let Err(e) = &done
                 && !matches!(e, AppError::Invalid { .. })
             {
@@ -204,12 +253,12 @@ enum Failure {
     Record,
 }
 
-/// Makes the variants, stores them, and shows the photo to buyers, all or nothing.
+/// Makes the variants, stores them, and shows the photo to buyers, all or nothing. The
+/// original is read from the media store once a worker is free (not held while waiting).
 async fn process(
     state: &AppState,
     photo_id: Uuid,
     listing_id: ListingId,
-    bytes: Bytes,
     on_failure: Failure,
 ) -> Result<(), AppError> {
     let processed = {
@@ -221,6 +270,14 @@ async fn process(
             .map_err(AppError::internal)?;
         // the wait for a slot doesn't count against the hold
         repo::renew_claim(&state.pool, photo_id).await?;
+        let bytes = state
+            .media
+            .get(&store::upload_key(photo_id))
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| {
+                AppError::internal(format_args!("the original of {photo_id} is gone"))
+            })?;
         let limits = limits();
         tokio::task::spawn_blocking(move || -> Result<_, PhotoError> {
             // a decoder bug tripped by a hostile file refuses that file, nothing more
@@ -318,22 +375,20 @@ pub async fn resume_abandoned(state: &AppState) -> Result<usize, AppError> {
             .media
             .get(&store::upload_key(photo_id))
             .await
-            .map_err(store_error)?;
-        match original {
-            Some(bytes) if attempts <= MAX_ATTEMPTS => {
-                if let Err(e) = process(state, photo_id, listing_id, bytes, Failure::Record).await {
-                    tracing::warn!(%photo_id, "processing an abandoned photo: {e}");
-                }
+            .map_err(store_error)?
+            .is_some();
+        if original && attempts <= MAX_ATTEMPTS {
+            if let Err(e) = process(state, photo_id, listing_id, Failure::Record).await {
+                tracing::warn!(%photo_id, "processing an abandoned photo: {e}");
             }
-            _ => {
-                repo::mark_failed(
-                    &state.pool,
-                    photo_id,
-                    "The upload was interrupted before this photo was ready: remove it and upload it again.",
-                )
-                .await?;
-                let _ = state.media.delete(&[store::upload_key(photo_id)]).await;
-            }
+        } else {
+            repo::mark_failed(
+                &state.pool,
+                photo_id,
+                "The upload was interrupted before this photo was ready: remove it and upload it again.",
+            )
+            .await?;
+            let _ = state.media.delete(&[store::upload_key(photo_id)]).await;
         }
     }
     Ok(count)

@@ -20,6 +20,8 @@ pub enum Stage {
     Uploading(f64),
     /// Sent; the server is making the sizes.
     Processing,
+    /// The server was busy: why, and that it will be sent again shortly.
+    Retrying(String),
     Ready(Picture),
     /// Stored but could not be processed (removable).
     Failed(String),
@@ -473,6 +475,14 @@ fn TileState(ctx: Photos, tile: Tile, index: Memo<usize>) -> impl IntoView {
             Stage::Processing => {
                 view! { <p class="text-sm text-slate-600">"Processing…"</p> }.into_any()
             }
+            Stage::Retrying(message) => {
+                view! {
+                    <p role="status" class="text-sm text-slate-600">
+                        {message}
+                    </p>
+                }
+                    .into_any()
+            }
             Stage::Failed(message) | Stage::Refused(message) => {
                 view! {
                     <p role="alert" class="text-sm text-red-800">
@@ -743,7 +753,7 @@ mod browser {
             }
             ACTIVE.with(|a| *a.borrow_mut() += 1);
             if let Err(e) = start(ctx, tile, &file) {
-                finish(ctx, tile, 0, &format!("{e:?}"));
+                finish(ctx, tile, &file, 0, &format!("{e:?}"));
             }
         }
     }
@@ -777,9 +787,10 @@ mod browser {
         upload.set_onprogress(Some(progress.as_ref().unchecked_ref()));
         upload.set_onload(Some(sent.as_ref().unchecked_ref()));
         let done_xhr = xhr.clone();
+        let sent_file = file.clone();
         let done = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
             let body = done_xhr.response_text().ok().flatten().unwrap_or_default();
-            finish(ctx, tile, done_xhr.status().unwrap_or(0), &body);
+            finish(ctx, tile, &sent_file, done_xhr.status().unwrap_or(0), &body);
         });
         xhr.set_onloadend(Some(done.as_ref().unchecked_ref()));
         xhr.send_with_opt_blob(Some(file))?;
@@ -795,7 +806,7 @@ mod browser {
         QUEUE.with(|q| q.borrow_mut().clear());
     }
 
-    fn finish(ctx: Photos, tile: Tile, status: u16, body: &str) {
+    fn finish(ctx: Photos, tile: Tile, file: &web_sys::File, status: u16, body: &str) {
         ACTIVE.with(|a| {
             let mut a = a.borrow_mut();
             *a = a.saturating_sub(1);
@@ -804,10 +815,34 @@ mod browser {
             // the page was left meanwhile (the server finished the photo all the same)
             return;
         }
+        let name = tile.name.get_untracked();
+        // Scout is busy (too many photos arriving at once): send it again when it says
+        if let Ok(AppError::Busy {
+            message,
+            retry_after_secs,
+        }) = serde_json::from_str::<AppError>(body)
+            && status == 503
+        {
+            let wait = retry_after_secs.clamp(1, 60);
+            tile.stage.set(Stage::Retrying(format!(
+                "{message} Sending it again in {wait} s…"
+            )));
+            let file = file.clone();
+            set_timeout(
+                move || {
+                    if ctx.index_of(tile.key).is_some() {
+                        QUEUE.with(|q| q.borrow_mut().push_front((tile, file)));
+                        pump(ctx);
+                    }
+                },
+                std::time::Duration::from_secs(wait),
+            );
+            pump(ctx);
+            return;
+        }
         if let Some(url) = tile.preview.get_untracked() {
             let _ = web_sys::Url::revoke_object_url(&url);
         }
-        let name = tile.name.get_untracked();
         match (status, serde_json::from_str::<SellerPhoto>(body)) {
             (201, Ok(photo)) => {
                 tile.id.set(Some(photo.id));

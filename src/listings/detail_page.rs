@@ -87,7 +87,7 @@ fn Missing(e: AppError) -> impl IntoView {
     }
 }
 
-/// schema.org Car + Offer, as JSON-LD. `</` is escaped so text can't close the script.
+/// schema.org Car + Offer, as JSON-LD, safe inside a `<script>` (see `script_safe`).
 fn json_ld(l: &ListingDetail, url: &str) -> String {
     let availability = match l.status {
         Status::Published => "https://schema.org/InStock",
@@ -126,7 +126,43 @@ fn json_ld(l: &ListingDetail, url: &str) -> String {
             "@type": "QuantitativeValue", "value": digits, "unitCode": "KMT"
         });
     }
-    car.to_string().replace("</", "<\\/")
+    script_safe(&car.to_string())
+}
+
+/// JSON that can sit inside an HTML `<script>` element: `<`, `>` and `&` (which could open
+/// `<!--`, `<script` or `</script>` and change how the HTML parser reads the rest of the
+/// page) and U+2028/U+2029 are written as `\uXXXX` escapes. They only occur inside JSON
+/// strings, where the escape means the same character.
+fn script_safe(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_ld_text_cannot_change_how_the_page_parses() {
+        let title = "Golf <!--<script> & </script> \u{2028}\u{2029} \"ok\" \\";
+        let json = serde_json::json!({ "name": title }).to_string();
+        let safe = script_safe(&json);
+        for bad in ['<', '>', '&', '\u{2028}', '\u{2029}'] {
+            assert!(!safe.contains(bad), "{bad:?} left in {safe}");
+        }
+        // it is the same JSON
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back["name"], title);
+    }
 }
 
 #[component]

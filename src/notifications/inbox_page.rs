@@ -6,7 +6,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    ui::{BUTTON, FormAlert, LINK, SignedInContent},
+    ui::{BUTTON, FormAlert, LINK, SignedInContent, action_error},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -89,7 +89,7 @@ pub fn InboxPage() -> impl IntoView {
             now
         });
     }
-    let error = Signal::derive(move || read.value().get().and_then(Result::err));
+    let error = action_error(read);
     view! {
         <Title text="Inbox · Scout" />
         <div class="mx-auto max-w-3xl px-4 py-6">

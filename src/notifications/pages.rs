@@ -13,6 +13,7 @@ use crate::{
     error::AppError,
     ui::{
         BUTTON, FormAlert, INPUT, LABEL, LINK, Labelled, PRIMARY_BUTTON, SignedInContent,
+        action_error,
         channels::{ChannelChooser, RhythmChooser},
         described_by, field_error,
         fields::{SelectField, TextField},
@@ -123,7 +124,7 @@ fn NotificationForm(
     view: SettingsView,
     save: ServerAction<SaveNotificationSettings>,
 ) -> impl IntoView {
-    let error = Signal::derive(move || save.value().get().and_then(Result::err));
+    let error = action_error(save);
     let saved = move || save.value().get().and_then(Result::ok);
     let s = view.settings;
     view! {
@@ -416,8 +417,8 @@ fn PushDevices(
     let problem = RwSignal::new(None::<String>);
     let name = RwSignal::new("This browser".to_string());
     let working = RwSignal::new(false);
-    let add_error = Signal::derive(move || add.value().get().and_then(Result::err));
-    let remove_error = Signal::derive(move || remove.value().get().and_then(Result::err));
+    let add_error = action_error(add);
+    let remove_error = action_error(remove);
     let turned_on = move || matches!(add.value().get(), Some(Ok(_)));
     let enable = move |_| {
         problem.set(None);
@@ -539,7 +540,7 @@ fn Webhooks(
     add: ServerAction<AddWebhook>,
     remove: ServerAction<RemoveWebhook>,
 ) -> impl IntoView {
-    let remove_error = Signal::derive(move || remove.value().get().and_then(Result::err));
+    let remove_error = action_error(remove);
     view! {
         <section
             class="mt-6 rounded-lg border border-slate-200 bg-white p-4 sm:p-6"
@@ -617,7 +618,7 @@ fn WebhookList(hooks: Vec<WebhookView>, remove: ServerAction<RemoveWebhook>) -> 
 /// The form that adds a webhook: the kind chooses which fields apply.
 #[component]
 fn AddWebhookForm(add: ServerAction<AddWebhook>) -> impl IntoView {
-    let error = Signal::derive(move || add.value().get().and_then(Result::err));
+    let error = action_error(add);
     let kind = RwSignal::new("json".to_string());
     let name_error = field_error(error, "webhook_name");
     let url_error = field_error(error, "webhook_url");

@@ -132,6 +132,83 @@ pub async fn set_pending_email(
     Ok(())
 }
 
+/// Whether a confirmation link may be mailed now (see `reserve_confirmation_mail`).
+pub enum MailSlot {
+    /// Yes: counted as sent (row id, to forget it if the send fails).
+    Reserved(i64),
+    /// The account had one sent less than the gap ago: wait this many seconds.
+    AccountWait { secs: i64 },
+    /// The address has had `max_per_day` links in the last 24 hours.
+    RecipientFull,
+}
+
+/// Counts a confirmation mail to `recipient` for `account` before it is sent, unless the
+/// account had one within `account_gap_secs` or the recipient `max_per_day` in a day. The
+/// account row is locked, so two saves at once can't both pass.
+pub async fn reserve_confirmation_mail(
+    db: &PgPool,
+    account: AccountId,
+    recipient: &str,
+    account_gap_secs: i64,
+    max_per_day: i64,
+) -> sqlx::Result<MailSlot> {
+    let mut tx = db.begin().await?;
+    sqlx::query!(
+        "select 1 as one from account where account_id = $1 for update",
+        account.0
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let row = sqlx::query!(
+        r#"select
+             (select ceil(extract(epoch from (max(sent_at) + make_interval(secs => $3) - now())))::bigint
+                from confirmation_mail where account_id = $1) as "wait",
+             (select count(*) from confirmation_mail
+                where recipient = $2 and sent_at > now() - interval '1 day') as "to_recipient!""#,
+        account.0,
+        recipient,
+        account_gap_secs as f64
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if let Some(secs) = row.wait.filter(|w| *w > 0) {
+        return Ok(MailSlot::AccountWait { secs });
+    }
+    if row.to_recipient >= max_per_day {
+        return Ok(MailSlot::RecipientFull);
+    }
+    let id = sqlx::query_scalar!(
+        "insert into confirmation_mail (account_id, recipient) values ($1, $2) \
+         returning confirmation_mail_id",
+        account.0,
+        recipient
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(MailSlot::Reserved(id))
+}
+
+/// A reserved confirmation mail that could not be sent does not count.
+pub async fn forget_confirmation_mail(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        "delete from confirmation_mail where confirmation_mail_id = $1",
+        id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Housekeeping: confirmation mails older than a day no longer count.
+pub async fn delete_old_confirmation_mail(db: impl PgExecutor<'_>) -> sqlx::Result<u64> {
+    let done =
+        sqlx::query!("delete from confirmation_mail where sent_at < now() - interval '1 day'")
+            .execute(db)
+            .await?;
+    Ok(done.rows_affected())
+}
+
 pub async fn clear_pending_email(db: impl PgExecutor<'_>, account: AccountId) -> sqlx::Result<()> {
     sqlx::query!(
         "update alert_settings set pending_email = null, pending_token_sha256 = null, \
@@ -637,8 +714,18 @@ pub async fn device(
     .await
 }
 
-/// Adds (or, for an endpoint already known, takes over and updates) a subscription, unless
-/// the account has `max` other devices; its id, or None at the limit.
+/// What became of a push subscription a person asked to add.
+pub enum DeviceAdded {
+    /// Added, or updated when the account already had it: its id.
+    Yes(i64),
+    /// The account has `max` other devices.
+    AtLimit,
+    /// Another account holds this endpoint; it stays theirs.
+    HeldByAnother,
+}
+
+/// Adds (or, for an endpoint the account already has, updates) a subscription, unless the
+/// account has `max` other devices or the endpoint is another account's.
 pub async fn upsert_device(
     db: &PgPool,
     account: AccountId,
@@ -647,7 +734,7 @@ pub async fn upsert_device(
     auth_sealed: &[u8],
     name: &str,
     max: i64,
-) -> sqlx::Result<Option<i64>> {
+) -> sqlx::Result<DeviceAdded> {
     let mut tx = db.begin().await?;
     sqlx::query!(
         "select 1 as one from account where account_id = $1 for update",
@@ -663,13 +750,14 @@ pub async fn upsert_device(
     .fetch_one(&mut *tx)
     .await?;
     if others >= max {
-        return Ok(None);
+        return Ok(DeviceAdded::AtLimit);
     }
-    let id: i64 = sqlx::query_scalar!(
+    let id: Option<i64> = sqlx::query_scalar!(
         "insert into push_subscription (account_id, endpoint, p256dh, auth_sealed, name) \
          values ($1, $2, $3, $4, $5) \
-         on conflict (endpoint) do update set account_id = excluded.account_id, \
+         on conflict (endpoint) do update set \
            p256dh = excluded.p256dh, auth_sealed = excluded.auth_sealed, name = excluded.name \
+         where push_subscription.account_id = excluded.account_id \
          returning subscription_id",
         account.0,
         endpoint,
@@ -677,10 +765,10 @@ pub async fn upsert_device(
         auth_sealed,
         name
     )
-    .fetch_one(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(Some(id))
+    Ok(id.map_or(DeviceAdded::HeldByAnother, DeviceAdded::Yes))
 }
 
 /// Removes a device (and its health record); false when it is not the account's.

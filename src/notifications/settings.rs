@@ -292,7 +292,7 @@ pub async fn add_device(
         .map_err(|m| AppError::invalid_field("device_name", m))?;
     let sealed = state.sealer.seal(auth.trim().as_bytes());
     let most = crate::plans::limits_for(account).push_devices;
-    repo::upsert_device(
+    match repo::upsert_device(
         &state.pool,
         account,
         endpoint.trim(),
@@ -302,11 +302,18 @@ pub async fn add_device(
         most,
     )
     .await?
-    .ok_or_else(|| AppError::PlanLimit {
-        message: format!(
-            "You have push notifications on {most} devices, the most an account may have. Remove one first."
-        ),
-    })
+    {
+        repo::DeviceAdded::Yes(id) => Ok(id),
+        repo::DeviceAdded::AtLimit => Err(AppError::PlanLimit {
+            message: format!(
+                "You have push notifications on {most} devices, the most an account may have. Remove one first."
+            ),
+        }),
+        // it stays with the account that has it, which this one can't see or change
+        repo::DeviceAdded::HeldByAnother => Err(AppError::Conflict {
+            message: "This browser already gets Scout notifications for another account. Turn them off there first, or reset this site's notification permission in the browser, then try again.".into(),
+        }),
+    }
 }
 
 pub async fn remove_device(state: &AppState, account: AccountId, id: i64) -> Result<(), AppError> {
@@ -330,8 +337,11 @@ pub async fn defaults(
 
 /// How long a link to confirm a new alert address works.
 pub const CONFIRM_FOR: time::Duration = time::Duration::days(3);
-/// A save that asks for the same new address again resends its link only this long after.
+/// A save that asks for the same new address again resends its link only this long after,
+/// and an account gets at most one link (to any address) this often.
 const RESEND_AFTER: time::Duration = time::Duration::minutes(5);
+/// Confirmation links one address gets in 24 hours, from all accounts together.
+const LINKS_PER_ADDRESS_A_DAY: i64 = 3;
 
 /// Saves the settings; what to tell the person. A new alert address is not used until its
 /// owner opens the link Scout sends to it: until then alerts keep going where they went.
@@ -391,15 +401,44 @@ async fn send_confirmation(
     let link = format!("{}/confirm-email/{token}", state.config.public_url.origin());
     let message = super::email::confirmation(address, &link, &state.config.mail_from)
         .map_err(|e| AppError::invalid_field("alert_email", e))?;
+    let slot = repo::reserve_confirmation_mail(
+        &state.pool,
+        account,
+        address,
+        RESEND_AFTER.whole_seconds(),
+        LINKS_PER_ADDRESS_A_DAY,
+    )
+    .await?;
+    let reserved = match slot {
+        repo::MailSlot::Reserved(id) => id,
+        repo::MailSlot::AccountWait { secs } => {
+            return Err(AppError::invalid_field(
+                "alert_email",
+                format!(
+                    "We sent you a confirmation link a moment ago, and send at most one every 5 minutes. Your other settings were saved; ask for a link to {address} again in {}.",
+                    crate::format::human_duration(u64::try_from(secs).unwrap_or(1))
+                ),
+            ));
+        }
+        repo::MailSlot::RecipientFull => {
+            return Err(AppError::invalid_field(
+                "alert_email",
+                format!(
+                    "{address} has had {LINKS_PER_ADDRESS_A_DAY} confirmation links from Scout today, the most we send to one address. Your other settings were saved; open one of those links, or try again tomorrow."
+                ),
+            ));
+        }
+    };
     repo::set_pending_email(&state.pool, account, address, &token_hash(&token)).await?;
     if let Err(e) = state.mailer.send(message).await {
         repo::clear_pending_email(&state.pool, account).await?;
+        repo::forget_confirmation_mail(&state.pool, reserved).await?;
+        // the mail server's own words are for the log, not the person
         tracing::warn!(error = %e.message, "alert address confirmation not sent");
         return Err(AppError::invalid_field(
             "alert_email",
             format!(
-                "We could not send the confirmation link to {address} ({}). Your other settings were saved; check the address and save again.",
-                e.message
+                "We could not send the confirmation link to {address}: the mail server did not accept it. Your other settings were saved; check the address for typos and save again."
             ),
         ));
     }

@@ -112,6 +112,14 @@ pub struct Config {
     pub demo_listings: usize,
     /// `SCOUT_DB_MAX_CONNECTIONS`
     pub db_max_connections: u32,
+    /// `SCOUT_MAX_CONNECTIONS`: client connections open at once (1024); more wait unserved.
+    pub max_connections: usize,
+    /// `SCOUT_HEADER_TIMEOUT_SECS`: time a client has to send a request's headers (10 s).
+    pub header_timeout: Duration,
+    /// `SCOUT_REQUEST_TIMEOUT_SECS`: time a request may take once its headers are in (30 s);
+    /// a photo upload gets `SCOUT_UPLOAD_TIMEOUT_SECS` (300 s: 25 MB over a slow phone line).
+    pub request_timeout: Duration,
+    pub upload_timeout: Duration,
     /// `SCOUT_SIGN_IN_MAX_FAILURES` within `SCOUT_SIGN_IN_WINDOW_SECS`, per email and per client address.
     pub sign_in_max_failures: i64,
     pub sign_in_window: Duration,
@@ -123,6 +131,10 @@ pub struct Config {
     /// `SCOUT_PHOTO_WORKERS`: photos processed at once (default: the number of cores); each
     /// needs up to ~60 MB while it runs.
     pub photo_workers: usize,
+    /// `SCOUT_UPLOAD_BUDGET_MB`: photo bytes held in memory by uploads at once (128); an
+    /// upload that would go past it is answered 503 with `Retry-After`, and the uploader
+    /// tries again.
+    pub upload_budget_bytes: usize,
     /// `SCOUT_MAX_PHOTOS`: photos a listing may have (50; a plan quota later).
     pub max_photos: i64,
     /// `SCOUT_ALERT_WORKER`: whether `scout serve` also runs an alert worker (true); set it
@@ -163,11 +175,16 @@ impl std::fmt::Debug for Config {
             .field("seed_demo", &self.seed_demo)
             .field("demo_listings", &self.demo_listings)
             .field("db_max_connections", &self.db_max_connections)
+            .field("max_connections", &self.max_connections)
+            .field("header_timeout", &self.header_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("upload_timeout", &self.upload_timeout)
             .field("sign_in_max_failures", &self.sign_in_max_failures)
             .field("sign_in_window", &self.sign_in_window)
             .field("media", &self.media)
             .field("media_url", &self.media_url)
             .field("photo_workers", &self.photo_workers)
+            .field("upload_budget_bytes", &self.upload_budget_bytes)
             .field("max_photos", &self.max_photos)
             .field("alert_worker", &self.alert_worker)
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<redacted>"))
@@ -272,11 +289,17 @@ impl Config {
             seed_demo: parse_bool("SCOUT_SEED_DEMO")?,
             demo_listings: parse_var("SCOUT_DEMO_LISTINGS", 3000)?,
             db_max_connections: parse_var("SCOUT_DB_MAX_CONNECTIONS", 10)?,
+            max_connections: parse_var("SCOUT_MAX_CONNECTIONS", 1024)?,
+            header_timeout: Duration::from_secs(parse_var("SCOUT_HEADER_TIMEOUT_SECS", 10)?),
+            request_timeout: Duration::from_secs(parse_var("SCOUT_REQUEST_TIMEOUT_SECS", 30)?),
+            upload_timeout: Duration::from_secs(parse_var("SCOUT_UPLOAD_TIMEOUT_SECS", 300)?),
             sign_in_max_failures: parse_var("SCOUT_SIGN_IN_MAX_FAILURES", 10)?,
             sign_in_window: Duration::from_secs(parse_var("SCOUT_SIGN_IN_WINDOW_SECS", 15 * 60)?),
             media,
             media_url: var("SCOUT_MEDIA_URL").map(|u| u.trim_end_matches('/').to_string()),
             photo_workers,
+            upload_budget_bytes: parse_var::<usize>("SCOUT_UPLOAD_BUDGET_MB", 128)?
+                .saturating_mul(1024 * 1024),
             max_photos: parse_var("SCOUT_MAX_PHOTOS", 50)?,
             alert_worker: parse_bool("SCOUT_ALERT_WORKER")?.unwrap_or(true),
             smtp_url: var("SCOUT_SMTP_URL"),
@@ -313,6 +336,10 @@ impl Config {
             seed_demo: Some(false),
             demo_listings: 0,
             db_max_connections: 5,
+            max_connections: 1024,
+            header_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            upload_timeout: Duration::from_secs(300),
             sign_in_max_failures: 10,
             sign_in_window: Duration::from_secs(15 * 60),
             media: MediaConfig::Local {
@@ -320,6 +347,7 @@ impl Config {
             },
             media_url: None,
             photo_workers: 2,
+            upload_budget_bytes: 128 * 1024 * 1024,
             max_photos: 50,
             alert_worker: false,
             smtp_url: None,

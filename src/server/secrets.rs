@@ -9,7 +9,9 @@ use aes_gcm::{
 };
 use anyhow::{Context, bail};
 use base64::{Engine, engine::general_purpose::STANDARD};
+use hmac::{Hmac, Mac};
 use rand::RngCore;
+use sha2::Sha256;
 use std::path::Path;
 
 const NONCE_LEN: usize = 12;
@@ -39,6 +41,8 @@ pub fn key_file(path: &Path, make: impl FnOnce() -> String) -> anyhow::Result<(S
 #[derive(Clone)]
 pub struct Sealer {
     cipher: Aes256Gcm,
+    /// HMAC-SHA256 key for `tag`, derived from the secret key (never the key itself).
+    mac_key: [u8; 32],
 }
 
 impl std::fmt::Debug for Sealer {
@@ -52,8 +56,12 @@ impl Sealer {
         if key.len() != 32 {
             bail!("the secret key must be 32 bytes, got {}", key.len());
         }
+        let mut derive = <Hmac<Sha256> as Mac>::new_from_slice(key)
+            .map_err(|_| anyhow::anyhow!("HMAC refused the secret key"))?;
+        derive.update(b"scout tag key v1");
         Ok(Sealer {
             cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(key)),
+            mac_key: derive.finalize().into_bytes().into(),
         })
     }
 
@@ -106,6 +114,26 @@ impl Sealer {
             .map_err(|_| anyhow::anyhow!("a sealed secret does not open with this key"))
     }
 
+    /// A tag (hex HMAC-SHA256) that shows Scout itself wrote `data` for `purpose`.
+    pub fn tag(&self, purpose: &str, data: &[u8]) -> String {
+        hex::encode(self.mac(purpose, data).finalize().into_bytes())
+    }
+
+    /// Whether `tag` is `tag(purpose, data)` (compared in constant time).
+    pub fn verify_tag(&self, purpose: &str, data: &[u8], tag: &str) -> bool {
+        hex::decode(tag).is_ok_and(|t| self.mac(purpose, data).verify_slice(&t).is_ok())
+    }
+
+    fn mac(&self, purpose: &str, data: &[u8]) -> Hmac<Sha256> {
+        // the key is 32 bytes: HMAC takes any length
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.mac_key)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(data);
+        mac
+    }
+
     pub fn open_string(&self, sealed: &[u8]) -> anyhow::Result<String> {
         String::from_utf8(self.open(sealed)?).context("a sealed secret is not text")
     }
@@ -134,6 +162,13 @@ mod tests {
         // a fresh nonce each time
         assert_ne!(a.seal(b"x"), a.seal(b"x"));
         assert!(Sealer::from_key(&[1u8; 16]).is_err());
+        // tags: only the same key, purpose and data verify
+        let tag = a.tag("form error", b"message");
+        assert!(a.verify_tag("form error", b"message", &tag));
+        assert!(!a.verify_tag("form error", b"massage", &tag));
+        assert!(!a.verify_tag("other", b"message", &tag));
+        assert!(!b.verify_tag("form error", b"message", &tag));
+        assert!(!a.verify_tag("form error", b"message", "zz"));
         // the data folder's key is made once and read back
         let dir = std::env::temp_dir().join(format!("scout-key-{}", uuid::Uuid::new_v4()));
         let first = Sealer::from_config(None, &dir).unwrap_or_else(|_| unreachable!());

@@ -60,7 +60,39 @@ pub async fn client_ip(State(state): State<AppState>, mut req: Request, next: Ne
 pub fn error_response(err: AppError) -> Response {
     let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let body = serde_json::to_string(&err).unwrap_or_else(|_| "{}".into());
-    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+    let mut res = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+    if let Some(secs) = err.retry_after_secs()
+        && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+    {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
+}
+
+/// The time a request may take once its headers are in: `SCOUT_REQUEST_TIMEOUT_SECS`, or
+/// `SCOUT_UPLOAD_TIMEOUT_SECS` for a photo upload (its body can take minutes on a phone).
+/// Past it the work is dropped and the answer is 503 with `Retry-After`.
+pub async fn request_deadline(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let upload = req.method() == Method::POST && req.uri().path().ends_with("/photos");
+    let limit = if upload {
+        state.config.upload_timeout
+    } else {
+        state.config.request_timeout
+    };
+    let (method, path) = (
+        req.method().clone(),
+        loggable_path(req.uri().path()).into_owned(),
+    );
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => {
+            tracing::warn!(%method, path, limit_secs = limit.as_secs(), "request took too long");
+            error_response(AppError::Busy {
+                message: "That took longer than it should.".into(),
+                retry_after_secs: 5,
+            })
+        }
+    }
 }
 
 fn origin_of(url: &str) -> Option<(String, String)> {
@@ -91,17 +123,36 @@ pub fn is_same_origin(req_headers: &http::HeaderMap, state: &AppState) -> bool {
     if scheme == public.scheme && authority == public.authority {
         return true;
     }
-    // Also accept the Host the browser used (e.g. localhost vs 127.0.0.1 in development),
-    // which a cross-site page cannot choose. With https configured, plain http never passes.
+    // On a loopback address (development, the run command with no public URL), also accept
+    // the Host the browser used: localhost vs 127.0.0.1 vs [::1]. Never otherwise: a
+    // DNS-rebinding page sends its own name as Host, and on a plain-http deployment that
+    // would pass.
     let host = get(header::HOST).map(str::to_ascii_lowercase);
-    let scheme_ok = scheme == public.scheme || (!public.is_https() && scheme == "http");
-    scheme_ok && host.as_deref() == Some(authority.as_str())
+    is_loopback(&public.authority)
+        && is_loopback(&authority)
+        && scheme == public.scheme
+        && host.as_deref() == Some(authority.as_str())
+}
+
+/// Whether `host[:port]` names this machine (localhost, 127.0.0.0/8, ::1).
+fn is_loopback(authority: &str) -> bool {
+    let Ok(authority) = authority.parse::<http::uri::Authority>() else {
+        return false;
+    };
+    let host = authority
+        .host()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe && !is_same_origin(req.headers(), &state) {
-        tracing::warn!(method = %req.method(), path = %req.uri().path(), "cross-origin request refused");
+        tracing::warn!(method = %req.method(), path = %loggable_path(req.uri().path()), "cross-origin request refused");
         return error_response(AppError::forbidden(
             "This request did not come from a Scout page, so it was refused. Reload the page and try again.",
         ));
@@ -159,6 +210,59 @@ pub async fn security_headers(
     res
 }
 
+/// A client's own `X-Request-Id` is dropped before ours is made: the id in our logs and
+/// answers is always one we generated, so nobody can plant text in either.
+pub async fn forget_client_request_id(mut req: Request, next: Next) -> Response {
+    req.headers_mut().remove("x-request-id");
+    next.run(req).await
+}
+
+/// Paths whose last part is a secret (an unsubscribe or confirmation token).
+const TOKEN_PATHS: [&str; 3] = ["/api/unsubscribe/", "/unsubscribe/", "/confirm-email/"];
+
+/// A request path as the request log writes it: tokens are replaced by `<token>`.
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    match TOKEN_PATHS.iter().find(|p| path.starts_with(*p)) {
+        Some(prefix) => format!("{prefix}<token>").into(),
+        None => path.into(),
+    }
+}
+
+/// Pages about the account itself are never kept in a shared or browser cache.
+const PRIVATE_PAGES: [&str; 6] = [
+    "/settings",
+    "/sign-in",
+    "/sign-up",
+    "/confirm-email/",
+    "/unsubscribe/",
+    "/api/unsubscribe/",
+];
+
+/// `Cache-Control: no-store` on every answer to a signed-in request (a page can show signing
+/// secrets, alerts, the inbox) and on the account pages, unless the handler chose a policy
+/// (content-hashed assets and photos are public and immutable).
+pub async fn private_no_store(req: Request, next: Next) -> Response {
+    let signed_in = req
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .any(|c| {
+            let name = c.trim().split('=').next().unwrap_or_default();
+            name == crate::server::startup::session_cookie_name(true)
+                || name == crate::server::startup::session_cookie_name(false)
+        });
+    let path = req.uri().path();
+    let private = signed_in || PRIVATE_PAGES.iter().any(|p| path.starts_with(p));
+    let mut res = next.run(req).await;
+    if private && !res.headers().contains_key(header::CACHE_CONTROL) {
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
 /// Gives server-function errors their real status (see the module docs).
 pub async fn map_server_fn_error_status(req: Request, next: Next) -> Response {
     let res = next.run(req).await;
@@ -175,13 +279,93 @@ pub async fn map_server_fn_error_status(req: Request, next: Next) -> Response {
         if let Ok(status) = StatusCode::from_u16(err.status()) {
             parts.status = status;
         }
-        if let AppError::RateLimited { retry_after_secs } = err
+        if let Some(retry_after_secs) = err.retry_after_secs()
             && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
         {
             parts.headers.insert(header::RETRY_AFTER, v);
         }
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// What a form error in a URL is tagged for (see `signed_form_errors`).
+const FORM_ERROR: &str = "form error in url";
+
+/// The parameters Leptos puts on the page a form without JavaScript returns to.
+const FORM_ERROR_PARAMS: [&str; 3] = ["__path", "__err", "__sig"];
+
+/// A form posted without JavaScript comes back to its page with the error in the URL
+/// (`__path`, `__err`), and the page shows its message. So that a crafted link can't make a
+/// Scout page say anything it likes, the redirect's error is tagged with the secret key
+/// (`__sig`), and a page asked for with an error that Scout did not tag is sent to the same
+/// URL without it.
+pub async fn signed_form_errors(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if req.method() == Method::GET
+        && let Some(query) = req.uri().query()
+    {
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let get = |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        if get("__err").is_some() || get("__path").is_some() {
+            let data = form_error_data(get("__path"), get("__err"));
+            let tag = get("__sig").unwrap_or_default();
+            if !state.sealer.verify_tag(FORM_ERROR, data.as_bytes(), tag) {
+                let rest: String = form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(
+                        pairs
+                            .iter()
+                            .filter(|(k, _)| !FORM_ERROR_PARAMS.contains(&k.as_str())),
+                    )
+                    .finish();
+                let path = req.uri().path();
+                let to = if rest.is_empty() {
+                    path.to_string()
+                } else {
+                    format!("{path}?{rest}")
+                };
+                return (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
+            }
+        }
+    }
+    let mut res = next.run(req).await;
+    let location = res
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .filter(|l| l.contains("__err="))
+        .map(str::to_owned);
+    if let Some(location) = location {
+        let query = location.split_once('?').map(|(_, q)| q).unwrap_or_default();
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let get = |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let data = form_error_data(get("__path"), get("__err"));
+        let tag = state.sealer.tag(FORM_ERROR, data.as_bytes());
+        if let Ok(v) = HeaderValue::from_str(&format!("{location}&__sig={tag}")) {
+            res.headers_mut().insert(header::LOCATION, v);
+        }
+    }
+    res
+}
+
+fn form_error_data(path: Option<&str>, err: Option<&str>) -> String {
+    format!("{}\0{}", path.unwrap_or_default(), err.unwrap_or_default())
 }
 
 /// Long-lived caching for content-hashed assets under /pkg.
@@ -194,4 +378,43 @@ pub async fn immutable_cache(req: Request, next: Next) -> Response {
         );
     }
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_stay_out_of_the_request_log() {
+        assert_eq!(
+            loggable_path("/api/unsubscribe/abc123"),
+            "/api/unsubscribe/<token>"
+        );
+        assert_eq!(
+            loggable_path("/confirm-email/abc123"),
+            "/confirm-email/<token>"
+        );
+        assert_eq!(loggable_path("/unsubscribe/abc123"), "/unsubscribe/<token>");
+        assert_eq!(loggable_path("/listings/42"), "/listings/42");
+    }
+
+    #[test]
+    fn loopback_means_this_machine() {
+        for a in [
+            "localhost:3000",
+            "127.0.0.1:3000",
+            "127.1.2.3",
+            "[::1]:8080",
+        ] {
+            assert!(is_loopback(a), "{a}");
+        }
+        for a in [
+            "scout.example",
+            "10.0.0.1:3000",
+            "localhost.evil.example",
+            "[::2]",
+        ] {
+            assert!(!is_loopback(a), "{a}");
+        }
+    }
 }

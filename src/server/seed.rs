@@ -30,7 +30,14 @@ fn random_password() -> String {
 }
 
 /// Creates the demo accounts that don't exist yet and logs every demo credential.
+/// Refused on a public https deployment: the demo passwords sit in a file and the log.
 pub async fn seed_demo_accounts(state: &AppState, data_dir: &Path) -> anyhow::Result<()> {
+    if state.config.public_url.is_https() {
+        anyhow::bail!(
+            "demo accounts are not made when SCOUT_PUBLIC_URL is https (a public deployment): \
+             unset SCOUT_SEED_DEMO"
+        );
+    }
     let file = data_dir.join("demo-accounts.txt");
     let mut known: Vec<(String, String)> = std::fs::read_to_string(&file)
         .unwrap_or_default()
@@ -128,12 +135,14 @@ pub async fn seed_demo_photos(state: &AppState, listings: i64, each: u64) -> any
                 ))
             })
             .await?;
+            let budget = crate::gallery::service::reserve(state, bytes.len()).await?;
             crate::gallery::service::upload(
                 state,
                 seller_id,
                 crate::listings::model::ListingId(listing_id),
                 &format!("demo-{listing_id}-{}.jpg", n + 1),
                 bytes.into(),
+                budget,
             )
             .await
             .map_err(|e| anyhow::anyhow!("demo photo for listing {listing_id}: {e}"))?;

@@ -120,7 +120,8 @@ pub fn router(state: AppState) -> Router {
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
             .unwrap_or("-");
-        tracing::info_span!("request", request_id, method = %req.method(), path = %req.uri().path())
+        let path = security::loggable_path(req.uri().path());
+        tracing::info_span!("request", request_id, method = %req.method(), path = %path)
     });
 
     Router::new()
@@ -135,6 +136,10 @@ pub fn router(state: AppState) -> Router {
         >(provide_state, shell))
         // Layers run bottom-up on the request: the last added sees the request first.
         .layer(from_fn(security::map_server_fn_error_status))
+        .layer(from_fn_with_state(
+            state.clone(),
+            security::signed_form_errors,
+        ))
         .layer(sessions)
         // Added after the session layer, so it doesn't see them: assets and probes neither read
         // nor write a session (one database round trip less each, and no stale save racing
@@ -147,14 +152,20 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), security::csrf_guard))
         // one-click unsubscribe comes from mail providers' servers: outside the cross-site check
         .merge(crate::notifications::unsubscribe::routes())
+        .layer(from_fn_with_state(
+            state.clone(),
+            security::request_deadline,
+        ))
         .layer(from_fn_with_state(state.clone(), security::client_ip))
         .layer(from_fn_with_state(
             state.clone(),
             security::security_headers,
         ))
+        .layer(from_fn(security::private_no_store))
         .layer(CompressionLayer::new())
         .layer(
             ServiceBuilder::new()
+                .layer(from_fn(security::forget_client_request_id))
                 .layer(SetRequestIdLayer::new(
                     x_request_id.clone(),
                     MakeRequestUuid,

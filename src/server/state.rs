@@ -30,6 +30,8 @@ pub struct AppState {
     pub vapid: Arc<crate::notifications::push::Vapid>,
     /// One permit per photo being processed (`SCOUT_PHOTO_WORKERS`).
     pub photo_workers: Arc<Semaphore>,
+    /// One permit per KiB of upload body held in memory (`SCOUT_UPLOAD_BUDGET_MB`).
+    pub upload_budget: Arc<Semaphore>,
     /// Makes, models, cities, rates: read from Postgres on first use.
     catalog: Arc<OnceCell<Arc<Catalog>>>,
     /// The in-memory search index: built on first use (or at start-up by `serve`).
@@ -64,6 +66,7 @@ impl AppState {
             pool,
             media,
             photo_workers,
+            upload_budget: Arc::new(Semaphore::new(config.upload_budget_bytes.div_ceil(1024))),
             config: Arc::new(config),
             passwords: Arc::new(Passwords::new()?),
             leptos_options,

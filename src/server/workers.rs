@@ -49,7 +49,7 @@ pub async fn alert_workers(state: AppState) {
     );
 }
 
-/// Every 15 minutes: expired sessions and old sign-in failures go.
+/// Every 15 minutes: expired sessions, old sign-in failures and confirmation-mail records go.
 async fn housekeeping(state: AppState) {
     use tower_sessions::ExpiredDeletion;
     let store = startup::session_store(&state);
@@ -61,6 +61,10 @@ async fn housekeeping(state: AppState) {
         }
         if let Err(e) = crate::accounts::repo::delete_old_failures(&state.pool).await {
             tracing::warn!("deleting old sign-in failures: {e}");
+        }
+        if let Err(e) = crate::notifications::repo::delete_old_confirmation_mail(&state.pool).await
+        {
+            tracing::warn!("deleting old confirmation mail records: {e}");
         }
     }
 }

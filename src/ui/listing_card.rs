@@ -7,6 +7,7 @@ use crate::listings::{
     model::Status,
     wire::ListingCard,
 };
+use crate::{error::AppError, ui::action_error};
 use leptos::prelude::*;
 
 /// A result card. `from` is the search it was found in, for "back to results".
@@ -114,7 +115,12 @@ pub fn SaveButton(listing_id: ListingId, title: String, saved: Option<bool>) -> 
     });
     view! {
         <ActionForm action>
-            <Toggle listing_id label=format!("Save {title}") pressed=saved error=error_of(action)>
+            <Toggle
+                listing_id
+                label=format!("Save {title}")
+                pressed=saved
+                error=action_error(action)
+            >
                 <span aria-hidden="true">{move || if saved.get() { "♥" } else { "♡" }}</span>
                 {move || if saved.get() { "Saved" } else { "Save" }}
             </Toggle>
@@ -150,23 +156,13 @@ pub fn CompareButton(listing_id: ListingId, title: String, compared: bool) -> im
                 listing_id
                 label=format!("Compare {title}")
                 pressed=compared
-                error=error_of(action)
+                error=action_error(action)
                 after=see_comparison
             >
                 {move || if compared.get() { "✓ Comparing" } else { "Compare" }}
             </Toggle>
         </ActionForm>
     }
-}
-
-/// The failure of a card's toggle, in words.
-fn error_of<S>(action: ServerAction<S>) -> Signal<Option<String>>
-where
-    S: leptos::server_fn::ServerFn<Error = crate::error::AppError> + Clone + Send + Sync + 'static,
-    S::Output: Clone + Send + Sync + 'static,
-{
-    let value = action.value();
-    Signal::derive(move || value.get().and_then(Result::err).map(|e| e.to_string()))
 }
 
 /// What a card's toggle form holds: the listing's id, the button (pressed or not, named by
@@ -176,7 +172,7 @@ fn Toggle(
     listing_id: ListingId,
     label: String,
     pressed: Signal<bool>,
-    error: Signal<Option<String>>,
+    error: Signal<Option<AppError>>,
     #[prop(optional, into)] after: ViewFn,
     children: Children,
 ) -> impl IntoView {
@@ -192,7 +188,7 @@ fn Toggle(
         </button>
         {move || after.run()}
         <span role="alert" class="text-sm text-red-700">
-            {error}
+            {move || error.get().map(|e| e.to_string())}
         </span>
     }
 }

@@ -369,6 +369,30 @@ async fn rules_are_limited_checked_and_private(pool: PgPool) {
 }
 
 #[sqlx::test]
+async fn paused_rules_count_towards_a_limit_of_their_own(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let ana = app.seller("ana@example.com").await;
+    let total = app.overview(&ana).await.limits.total_rules;
+    for i in 0..total {
+        let id = app.alert(&ana, GOLF_ALERT, &format!("Alert {i}")).await;
+        assert_eq!(app.pause(&ana, id, true).await.status, StatusCode::OK);
+    }
+    let o = app.overview(&ana).await;
+    assert_eq!((o.rules.len(), o.active), (50, 0));
+    let reply = app.save_alert(Some(&ana), GOLF_ALERT, "One too many").await;
+    assert_eq!(reply.status, StatusCode::PAYMENT_REQUIRED, "{}", reply.body);
+    assert!(
+        reply
+            .error()
+            .to_string()
+            .contains("50 alerts, paused ones included"),
+        "{}",
+        reply.body
+    );
+    assert_eq!(app.overview(&ana).await.rules.len(), 50);
+}
+
+#[sqlx::test]
 async fn the_preview_shows_what_the_rule_matches_now(pool: PgPool) {
     let app = spawn_app(pool).await;
     let buyer = app.seller("buyer@example.com").await;

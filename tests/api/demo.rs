@@ -143,3 +143,24 @@ async fn most_demo_listings_share_a_few_photos_made_through_the_pipeline(pool: P
     assert!(original.3.iter().all(|k| !left.contains(k)));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[sqlx::test]
+async fn no_demo_accounts_on_a_public_https_deployment(pool: PgPool) {
+    let mut config = scout::server::config::Config::for_tests();
+    config.public_url = scout::server::config::PublicUrl::parse("https://scout.example").unwrap();
+    let app = crate::helpers::spawn_app_with(pool.clone(), config).await;
+    let dir = std::env::temp_dir().join(format!("scout-demo-{}", Uuid::new_v4()));
+    let err = seed::seed_demo_accounts(&app.state, &dir)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("SCOUT_PUBLIC_URL is https"),
+        "{err}"
+    );
+    let accounts: i64 = sqlx::query_scalar("select count(*) from account")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(accounts, 0);
+    assert!(!dir.join("demo-accounts.txt").exists());
+}

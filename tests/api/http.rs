@@ -302,6 +302,64 @@ async fn repeated_failures_are_throttled_per_client_address(pool: PgPool) {
 }
 
 #[sqlx::test]
+async fn parallel_guesses_cannot_slip_past_the_limit(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    app.sign_up("ana@example.com", GOOD_PASSWORD).await;
+    // Sixty wrong passwords at once, each from its own address: every one is counted before
+    // any password is checked, so exactly the limit (10) is checked and the rest refused.
+    let guesses = (0..60).map(|i| {
+        let app = &app;
+        async move {
+            app.sign_in_from("ana@example.com", "guess", &format!("10.3.0.{i}"), None)
+                .await
+                .status
+        }
+    });
+    let statuses = futures::future::join_all(guesses).await;
+    let count = |s: StatusCode| statuses.iter().filter(|&&x| x == s).count();
+    assert_eq!(
+        (
+            count(StatusCode::UNAUTHORIZED),
+            count(StatusCode::TOO_MANY_REQUESTS)
+        ),
+        (10, 50),
+        "{statuses:?}"
+    );
+}
+
+#[sqlx::test]
+async fn an_ipv6_client_is_throttled_by_its_64(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    app.sign_up("ana@example.com", GOOD_PASSWORD).await;
+    // Ten unknown emails, each from another address of one /64 (one host can use them all).
+    for i in 0..10 {
+        let reply = app
+            .sign_in_from(
+                &format!("user{i}@example.com"),
+                "guess",
+                &format!("2001:db8:5:6::{i:x}"),
+                None,
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let reply = app
+        .sign_in_from(
+            "ana@example.com",
+            GOOD_PASSWORD,
+            "2001:db8:5:6:ffff::1",
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+    // The next /64 is someone else.
+    let reply = app
+        .sign_in_from("ana@example.com", GOOD_PASSWORD, "2001:db8:5:7::1", None)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+}
+
+#[sqlx::test]
 async fn cross_origin_posts_to_every_server_function_are_refused(pool: PgPool) {
     let app = spawn_app(pool).await;
     let body = format!(
@@ -363,6 +421,54 @@ async fn same_origin_referer_is_enough_when_origin_is_missing(pool: PgPool) {
 }
 
 #[sqlx::test]
+async fn a_rebound_host_is_not_our_origin(pool: PgPool) {
+    // A plain-http deployment: a DNS-rebinding page sends its own name as Host and Origin.
+    let mut config = Config::for_tests();
+    config.public_url = PublicUrl::parse("http://scout.example").unwrap();
+    let app = spawn_app_with(pool.clone(), config).await;
+    let req = api_post("/api/accounts/sign_up", "rebind.example")
+        .header(header::ORIGIN, "http://rebind.example")
+        .body(ana_body())
+        .unwrap();
+    assert_eq!(app.send(req).await.status, StatusCode::FORBIDDEN);
+    // Our own name passes.
+    let req = api_post("/api/accounts/sign_up", "scout.example")
+        .header(header::ORIGIN, "http://scout.example")
+        .body(ana_body())
+        .unwrap();
+    assert_eq!(app.send(req).await.status, StatusCode::OK);
+    // Served on loopback with no public URL, localhost and 127.0.0.1 are the same place.
+    let app = spawn_app(pool).await;
+    let req = api_post("/api/accounts/sign_in", "localhost:3000")
+        .header(header::ORIGIN, "http://localhost:3000")
+        .body(ana_body())
+        .unwrap();
+    assert_eq!(app.send(req).await.status, StatusCode::OK);
+}
+
+#[sqlx::test]
+async fn request_ids_are_ours_and_signed_in_answers_are_not_stored(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let req = Request::get("/search")
+        .header("x-request-id", "planted-by-a-client")
+        .body(Body::empty())
+        .unwrap();
+    let reply = app.send(req).await;
+    let id = reply.headers["x-request-id"].to_str().unwrap();
+    assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
+    // signed out, a search page may be cached; the sign-in page may not
+    assert!(!reply.headers.contains_key(header::CACHE_CONTROL));
+    let reply = app.get("/sign-in", None).await;
+    assert_eq!(reply.headers[header::CACHE_CONTROL], "no-store");
+    // signed in, nothing is
+    let cookie = app.seller("ana@example.com").await;
+    for path in ["/search", "/", "/settings", "/api/accounts/me"] {
+        let reply = app.get(path, Some(&cookie)).await;
+        assert_eq!(reply.headers[header::CACHE_CONTROL], "no-store", "{path}");
+    }
+}
+
+#[sqlx::test]
 async fn forms_without_javascript_redirect_back_with_the_error_or_onward(pool: PgPool) {
     let app = spawn_app(pool).await;
     let html_form = |body: String| {
@@ -385,6 +491,31 @@ async fn forms_without_javascript_redirect_back_with_the_error_or_onward(pool: P
         "{location}"
     );
     assert!(location.contains("__err="), "{location}");
+    // the page it returns to shows Scout's own message
+    let back = location.trim_start_matches("http://127.0.0.1:3000");
+    let page = app.get(back, None).await;
+    assert_eq!(page.status, StatusCode::OK, "{back}");
+    assert!(
+        page.body
+            .contains("Enter an email address like name@example.com."),
+        "{}",
+        page.body
+    );
+    // a crafted link can't make the page say something else: it is sent to the bare page
+    let crafted = {
+        use base64::Engine;
+        let err = AppError::Conflict {
+            message: "Your account is blocked: call +359 888 000 000".into(),
+        };
+        let err =
+            base64::engine::general_purpose::URL_SAFE.encode(serde_json::to_string(&err).unwrap());
+        format!("/sign-in?next=%2Falerts&__path=%2Fapi%2Faccounts%2Fsign_in&__err={err}")
+    };
+    for link in [crafted.clone(), format!("{crafted}&__sig=00ff")] {
+        let reply = app.get(&link, None).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{link}");
+        assert_eq!(reply.headers[header::LOCATION], "/sign-in?next=%2Falerts");
+    }
     // what was typed (the email, never the password) comes back to the page, once
     let cookie = reply
         .cookie
@@ -639,11 +770,10 @@ async fn pages_always_finish_rendering(pool: PgPool) {
                 })
             })
             .collect();
-        let hung: Vec<&str> = threads
+        threads
             .into_iter()
             .flat_map(|t| t.join().unwrap())
-            .collect();
-        hung
+            .collect::<Vec<&str>>()
     })
     .await
     .unwrap();
@@ -677,4 +807,86 @@ async fn renders_left_hanging(router: axum::Router, n: usize) -> Vec<&'static st
         );
     }
     hung
+}
+
+/// Starts the app's accept loop (as `scout` serves) on a free port with these limits.
+async fn listen(app: &crate::helpers::TestApp, limits: scout::server::serve::Limits) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let router = app.router.clone();
+    tokio::spawn(scout::server::serve::serve(
+        listener,
+        router,
+        limits,
+        std::future::pending(),
+    ));
+    addr
+}
+
+/// What the server sends on `stream` until it closes it or `wait` passes.
+async fn read_for(stream: &mut tokio::net::TcpStream, wait: std::time::Duration) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let _ = tokio::time::timeout(wait, stream.read_to_end(&mut got)).await;
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+#[sqlx::test]
+async fn slow_clients_are_cut_off_and_connections_are_limited(pool: PgPool) {
+    use std::time::Duration;
+    use tokio::{io::AsyncWriteExt, net::TcpStream};
+    let mut config = Config::for_tests();
+    config.request_timeout = Duration::from_secs(1);
+    let app = spawn_app_with(pool, config).await;
+    let addr = listen(
+        &app,
+        scout::server::serve::Limits {
+            max_connections: 2,
+            header_timeout: Duration::from_secs(2),
+        },
+    )
+    .await;
+
+    // headers that trickle in: the connection is closed after the header timeout
+    let started = Instant::now();
+    let mut slow = TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .await
+        .unwrap();
+    let got = read_for(&mut slow, Duration::from_secs(10)).await;
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(1900) && took < Duration::from_secs(6),
+        "closed after {took:?}: {got:?}"
+    );
+    assert!(!got.contains("200 OK"), "{got}");
+
+    // a body that never comes: 503 with Retry-After once the request timeout passes
+    let mut stalled = TcpStream::connect(&addr).await.unwrap();
+    stalled
+        .write_all(
+            b"POST /api/accounts/sign_in HTTP/1.1\r\nHost: 127.0.0.1:3000\r\n\
+              Origin: http://127.0.0.1:3000\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+              Content-Length: 100\r\n\r\nemail=a",
+        )
+        .await
+        .unwrap();
+    let got = read_for(&mut stalled, Duration::from_secs(5)).await;
+    assert!(got.starts_with("HTTP/1.1 503"), "{got}");
+    assert!(got.to_ascii_lowercase().contains("retry-after: 5"), "{got}");
+    drop(stalled);
+
+    // two connections open (the limit): a third is not served until one closes
+    let idle = TcpStream::connect(&addr).await.unwrap();
+    let _other = TcpStream::connect(&addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut third = TcpStream::connect(&addr).await.unwrap();
+    third
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    assert_eq!(read_for(&mut third, Duration::from_millis(500)).await, "");
+    drop(idle);
+    let got = read_for(&mut third, Duration::from_secs(5)).await;
+    assert!(got.starts_with("HTTP/1.1 200"), "{got}");
 }

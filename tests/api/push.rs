@@ -235,6 +235,23 @@ async fn an_expired_subscription_is_removed_and_bad_ones_refused(pool: PgPool) {
         )
         .await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    // nor someone else's to take: the same endpoint sent by another account stays the buyer's
+    let reply = app
+        .post(
+            "/api/settings/push/add",
+            form(&[
+                ("endpoint", &format!("{base}/push/tablet")),
+                ("p256dh", &browser.p256dh()),
+                ("auth", &browser.auth()),
+                ("device_name", "Mine now"),
+            ]),
+            Some(&other),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
+    assert!(app.settings(&other).await.devices.is_empty());
+    let kept = app.settings(&buyer).await.devices;
+    assert_eq!((kept.len(), kept[0].name.as_str()), (1, "This browser"));
 
     // the push service says the subscription is gone: removed, not retried
     *service.status.lock().unwrap() = 410;

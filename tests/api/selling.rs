@@ -114,11 +114,38 @@ async fn bad_input_gets_a_message_per_field_and_saves_nothing(pool: PgPool) {
         reply.error().field("model").as_deref(),
         Some("X5 is not a Volkswagen model: choose one of the Volkswagen models.")
     );
+    // equipment is what the catalogue lists, nothing else
+    let mut made_up = GOLF.to_vec();
+    let junk: Vec<String> = (0..5).map(|i| format!("gold-plated-{i}")).collect();
+    made_up.extend(junk.iter().map(|j| ("equipment][", j.as_str())));
+    let reply = app.save(Some(&ana), None, &made_up).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    assert_eq!(
+        reply.error().field("equipment").as_deref(),
+        Some(
+            "Choose equipment from the list: \"gold-plated-0\", \"gold-plated-1\", \"gold-plated-2\" and 2 more are not in it."
+        )
+    );
     let count: i64 = sqlx::query_scalar("select count(*) from listing")
         .fetch_one(&app.pool)
         .await
         .unwrap();
     assert_eq!(count, 0);
+    // and the database holds to it whoever writes
+    let id = app.create(&ana, GOLF).await;
+    let refused = sqlx::query(
+        "update listing set equipment = '{navigation,gold-plated}' where listing_id = $1",
+    )
+    .bind(id)
+    .execute(&app.pool)
+    .await
+    .unwrap_err();
+    assert!(refused.to_string().contains("catalogue slugs"), "{refused}");
 
     // a draft needs less, publishing more
     let draft = with(
@@ -792,4 +819,69 @@ async fn processing_cut_off_by_a_crash_is_finished_or_cleanly_failed(pool: PgPoo
             .unwrap(),
         0
     );
+}
+
+/// An upload whose 20 MB body never comes (the client is slow, or never meant to send it).
+fn stalled_upload(cookie: &str, listing_id: ListingId) -> axum::http::Request<axum::body::Body> {
+    axum::http::Request::post(format!("/api/listings/{listing_id}/photos"))
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "image/jpeg")
+        .header(header::CONTENT_LENGTH, 20 * 1024 * 1024)
+        .body(axum::body::Body::from_stream(futures::stream::pending::<
+            Result<axum::body::Bytes, std::io::Error>,
+        >()))
+        .unwrap()
+}
+
+#[sqlx::test]
+async fn uploads_are_refused_before_their_bodies_are_read_and_share_a_memory_budget(pool: PgPool) {
+    let mut config = Config::for_tests();
+    config.upload_budget_bytes = 30 * 1024 * 1024;
+    let app = spawn_app_with(pool, config).await;
+    let ana = app.seller("ana@example.com").await;
+    let mallory = app.seller("mallory@example.com").await;
+    let listing = app.create(&ana, GOLF).await;
+
+    // twenty 20 MB uploads at once to someone else's listing: each is refused without
+    // waiting for its body (which never comes), and nothing of the budget is held
+    let budget = app.state.upload_budget.available_permits();
+    let refusals = (0..20).map(|_| app.send(stalled_upload(&mallory, listing)));
+    for reply in futures::future::join_all(refusals).await {
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
+    }
+    assert_eq!(app.state.upload_budget.available_permits(), budget);
+
+    // the owner's 20 MB upload on its way holds 20 of the 30 MB: a second one is told to
+    // come back shortly (503, Retry-After), not queued in memory
+    let first = tokio::spawn({
+        use tower::ServiceExt;
+        app.router.clone().oneshot(stalled_upload(&ana, listing))
+    });
+    while app.state.upload_budget.available_permits() == budget {
+        tokio::task::yield_now().await;
+    }
+    let reply = app.send(stalled_upload(&ana, listing)).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        reply.body
+    );
+    assert_eq!(reply.headers[header::RETRY_AFTER], "5");
+    assert!(
+        matches!(reply.error(), scout::error::AppError::Busy { .. }),
+        "{}",
+        reply.body
+    );
+    // once it is gone (the uploader left), the budget is whole again and photos arrive
+    first.abort();
+    let _ = first.await;
+    assert_eq!(app.state.upload_budget.available_permits(), budget);
+    let reply = app
+        .upload(Some(&ana), listing, "car.jpg", photo_file(1))
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    assert_eq!(app.state.upload_budget.available_permits(), budget);
 }

@@ -182,9 +182,10 @@ impl SearchQuery {
                 unnamed += 1;
                 continue;
             }
-            let value = match value.trim().char_indices().nth(MAX_VALUE_CHARS) {
-                Some((end, _)) => &value.trim()[..end],
-                None => value.trim(),
+            let value = value.trim();
+            let value = match value.char_indices().nth(MAX_VALUE_CHARS) {
+                Some((end, _)) => &value[..end],
+                None => value,
             };
             if value.is_empty() {
                 continue;
@@ -193,7 +194,7 @@ impl SearchQuery {
             let small = |v: &str| int(v).and_then(|n| i32::try_from(n).ok());
             let ok = match name {
                 "q" => {
-                    s.q = value.chars().take(300).collect();
+                    s.q = value.to_string();
                     true
                 }
                 "make" => push_capped(&mut s.makes, value, MAX_MAKES),
@@ -252,7 +253,7 @@ impl SearchQuery {
         }
         if unnamed > 0 {
             s.ignored.push(format!(
-                "{unnamed} more (a search takes up to {MAX_MAKES} makes, {MAX_MODELS} models and {MAX_PARAMS} parameters)"
+                "{unnamed} more (a search takes up to {MAX_MAKES} makes, {MAX_MODELS} models, {MAX_EQUIPMENT} equipment items and {MAX_PARAMS} parameters)"
             ));
         }
         // ranges typed the wrong way round mean the same range
@@ -1062,6 +1063,7 @@ impl Criteria {
 #[cfg(test)]
 #[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
+    use super::*;
 
     #[test]
     fn a_search_takes_at_most_what_a_person_could_pick() {
@@ -1089,7 +1091,6 @@ mod tests {
         let q = SearchQuery::from_pairs([("city", long.as_str())]);
         assert_eq!(q.city.map(|c| c.len()), Some(300));
     }
-    use super::*;
 
     fn vocab() -> Vocabulary {
         let make = |words: &[&str], slug: &str, name: &str| Name {

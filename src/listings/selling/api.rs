@@ -92,6 +92,30 @@ mod server {
         if model.is_some() && make.is_none() && !e.contains_key("make") {
             e.insert("make".into(), "Choose the make too.".into());
         }
+        // only what the catalogue lists: each value is an index entry on every server
+        let unknown: Vec<&str> = draft
+            .equipment
+            .iter()
+            .filter(|slug| !catalog.equipment.iter().any(|k| &k.slug == *slug))
+            .map(String::as_str)
+            .collect();
+        if !unknown.is_empty() {
+            let named: Vec<String> = unknown.iter().take(3).map(|u| format!("\"{u}\"")).collect();
+            let more = unknown.len().saturating_sub(3);
+            e.insert(
+                "equipment".into(),
+                format!(
+                    "Choose equipment from the list: {}{} {} not in it.",
+                    named.join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    },
+                    if unknown.len() == 1 { "is" } else { "are" }
+                ),
+            );
+        }
         match (city, e.is_empty()) {
             (Some(c), true) => Ok(Places {
                 city_id: c.city_id,

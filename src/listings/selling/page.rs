@@ -402,7 +402,7 @@ fn Vehicle(f: ListingForm, options: FormOptions, error: Signal<Option<AppError>>
                 error
                 hint="17 characters; buyers trust listings with a VIN."
             />
-            <EquipmentChoices chosen=f.equipment.clone() options=options.equipment.clone() />
+            <EquipmentChoices chosen=f.equipment.clone() options=options.equipment.clone() error />
         </fieldset>
     }
 }
@@ -489,12 +489,21 @@ fn MakeAndModel(
     }
 }
 
-/// The equipment checkboxes, from the catalogue, `chosen` ticked.
+/// The equipment checkboxes, from the catalogue, `chosen` ticked; the error names values the
+/// catalogue doesn't have (only a hand-made request can send them).
 #[component]
-fn EquipmentChoices(chosen: Vec<String>, options: Vec<EquipmentOption>) -> impl IntoView {
+fn EquipmentChoices(
+    chosen: Vec<String>,
+    options: Vec<EquipmentOption>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let message = field_error(error, "equipment");
     view! {
-        <fieldset>
+        <fieldset aria-describedby="field-equipment-error">
             <legend class="text-sm font-medium text-slate-800">"Equipment"</legend>
+            <p id="field-equipment-error" class="text-sm font-medium text-red-700">
+                {message}
+            </p>
             <div class="mt-1 grid grid-cols-1 gap-1 sm:grid-cols-2">
                 {options
                     .iter()
