@@ -63,11 +63,15 @@ pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
     format!("v1={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-/// Whether an address is one a webhook must not reach (internal networks, this machine).
+/// Whether an address is one a webhook must not reach: anything the IANA special-purpose
+/// registries don't list as globally reachable (this machine, private and shared networks,
+/// documentation, benchmarking, multicast, reserved), and, for IPv6 forms that carry an IPv4
+/// address (mapped, IPv4-compatible, NAT64, 6to4, Teredo), the IPv4 address they lead to.
+/// IPv6 outside global unicast (2000::/3) is refused too.
 pub fn is_internal(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
+            let [a, b, c, _] = v4.octets();
             v4.is_loopback()
                 || v4.is_private()
                 || v4.is_link_local()
@@ -77,19 +81,43 @@ pub fn is_internal(ip: IpAddr) -> bool {
                 || v4.is_documentation()
                 || a == 0
                 || (a == 100 && (64..128).contains(&b)) // shared address space (CGNAT)
+                || (a == 192 && b == 0 && c == 0) // IETF protocol assignments
+                || (a == 192 && b == 88 && c == 99) // 6to4 relay anycast (deprecated)
                 || (a == 198 && (18..20).contains(&b)) // benchmarking
-                || a >= 240
+                || a >= 240 // reserved
         }
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_internal(IpAddr::V4(v4));
+            let seg = v6.segments();
+            let o = v6.octets();
+            let v4 = |at: usize| IpAddr::from([o[at], o[at + 1], o[at + 2], o[at + 3]]);
+            if let Some(mapped) = v6.to_ipv4_mapped() {
+                return is_internal(IpAddr::V4(mapped));
             }
-            let first = v6.segments()[0];
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00 // unique local
-                || (first & 0xffc0) == 0xfe80 // link-local
+            if v6.is_loopback() || v6.is_unspecified() {
+                return true;
+            }
+            // IPv4-compatible (::a.b.c.d, deprecated): where it leads
+            if seg[..6] == [0; 6] {
+                return is_internal(v4(12));
+            }
+            // NAT64, well-known prefix 64:ff9b::/96: the IPv4 address behind it
+            if seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+                return is_internal(v4(12));
+            }
+            // 6to4 (2002::/16): the IPv4 address in bits 16..48
+            if seg[0] == 0x2002 {
+                return is_internal(v4(2));
+            }
+            // Teredo (2001::/32): the client's IPv4 address, inverted, in the last 32 bits
+            if seg[0] == 0x2001 && seg[1] == 0 {
+                let last = [!o[12], !o[13], !o[14], !o[15]];
+                return is_internal(IpAddr::from(last));
+            }
+            (seg[0] & 0xe000) != 0x2000 // not global unicast: ULA, link- and site-local,
+                // multicast, discard-only, NAT64 local-use (64:ff9b:1::/48), ...
+                || (seg[0] == 0x2001 && seg[1] < 0x0200) // IETF protocol assignments
+                || (seg[0] == 0x2001 && seg[1] == 0x0db8) // documentation
+                || (seg[0] & 0xfff0) == 0x3ff0 // documentation (3fff::/20)
         }
     }
 }
@@ -108,6 +136,10 @@ pub fn check_url(url: &str, allow_private: bool) -> Result<reqwest::Url, String>
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
         return Err("Leave the user name and password out of the address.".into());
+    }
+    // public endpoints on the https port only: no probing of other services on a host
+    if !allow_private && parsed.port().is_some_and(|p| p != 443) {
+        return Err("Webhook addresses use the standard https port: leave the port out.".into());
     }
     Ok(parsed)
 }
@@ -173,29 +205,28 @@ pub async fn guarded_client(
     let port = url.port_or_known_default().unwrap_or(443);
     let mut client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        // a proxy from the environment would connect somewhere this check never saw
+        .no_proxy()
         .timeout(Duration::from_secs(15))
         .user_agent("Scout-Webhooks/1");
     if check_private {
+        // one answer for "doesn't resolve" and "resolves inside", so a webhook can't be used
+        // to learn which names exist on Scout's own network
+        let unreachable = |permanent| {
+            failure(
+                permanent,
+                format!("{host} can't be reached as a public address"),
+            )
+        };
         let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
             .await
-            .map_err(|e| {
-                failure(
-                    false,
-                    format!("the address {host} could not be resolved: {e}"),
-                )
-            })?
+            .map_err(|_| unreachable(false))?
             .collect();
         let Some(addr) = addrs.first().copied() else {
-            return Err(failure(
-                false,
-                format!("the address {host} has no IP addresses"),
-            ));
+            return Err(unreachable(false));
         };
         if addrs.iter().any(|a| is_internal(a.ip())) {
-            return Err(failure(
-                true,
-                format!("{host} points into a private network, which webhooks may not reach"),
-            ));
+            return Err(unreachable(true));
         }
         // connect to the address just checked, not to whatever a second lookup says
         client = client.resolve(&host, addr);
@@ -314,13 +345,37 @@ mod tests {
             "fe80::1",
             "::ffff:127.0.0.1",
             "224.0.0.1",
+            // IANA special-purpose, not globally reachable
+            "192.0.0.8",
+            "198.18.0.1",
+            "240.0.0.1",
+            "fec0::1",
+            "100::1",
+            "2001:db8::1",
+            "3fff::1",
+            "ff02::1",
+            // IPv6 forms that lead to an internal IPv4 address
+            "::127.0.0.1",
+            "::10.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b:1::a00:1",
+            "2002:7f00:1::1",
+            "2002:a00:1::",
+            "2001:0:4136:e378:8000:63bf:f5ff:fffe",
         ] {
             assert!(
                 is_internal(ip.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))),
                 "{ip}"
             );
         }
-        for ip in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111"] {
+        for ip in [
+            "93.184.216.34",
+            "1.1.1.1",
+            "2606:4700:4700::1111",
+            "64:ff9b::101:101",
+            "2002:101:101::1",
+            "::ffff:1.1.1.1",
+        ] {
             assert!(
                 !is_internal(ip.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))),
                 "{ip}"
@@ -332,6 +387,8 @@ mod tests {
         assert!(check_url("https://user:pw@hooks.example.com/", false).is_err());
         assert!(check_url("hooks.example.com", false).is_err());
         assert!(check_url("ftp://hooks.example.com", true).is_err());
+        assert!(check_url("https://hooks.example.com:8443/x", false).is_err());
+        assert!(check_url("https://hooks.example.com:443/x", false).is_ok());
     }
 
     #[test]
