@@ -327,13 +327,40 @@ pub struct Due {
     pub wanted: bool,
 }
 
-/// Takes up to `limit` due deliveries; other workers skip them until this transaction ends.
-pub async fn claim_due(tx: &mut Transaction<'_, Postgres>, limit: i64) -> sqlx::Result<Vec<Due>> {
+/// Claims up to `limit` due deliveries for `lease_secs` (other workers skip them until the
+/// lease lapses) and returns them, oldest first. Fair: at most `per_target` deliveries of one
+/// account's channel target that go on their own (a digest's rows come together), and none
+/// for a target that is paused. Two workers claiming at once never get the same row: the
+/// update re-checks the lease on the row it locks.
+pub async fn claim_due(
+    db: &PgPool,
+    limit: i64,
+    lease_secs: i64,
+    per_target: i64,
+) -> sqlx::Result<Vec<Due>> {
     sqlx::query_as!(
         Due,
-        r#"with due as (
-           select delivery_id from delivery where state = 'pending' and due_at <= now()
-           order by due_at, delivery_id limit $1 for update skip locked)
+        r#"with candidates as (
+           select d.delivery_id, d.due_at, d.digest,
+             row_number() over (partition by d.account_id, d.channel, d.target
+                                order by d.due_at, d.delivery_id) as rn
+           from delivery d
+           where d.state = 'pending' and d.due_at <= now()
+             and (d.lease_until is null or d.lease_until <= now())
+             and not exists (select 1 from channel_health h
+               where h.account_id = d.account_id and h.channel = d.channel
+                 and h.target = d.target and h.paused_until > now())
+           order by d.due_at, d.delivery_id limit $1::bigint * 10
+         ), picked as (
+           select delivery_id from candidates where rn <= $3 or digest is not null
+           order by due_at, delivery_id limit $1
+         ), claimed as (
+           update delivery d set lease_until = now() + make_interval(secs => $2)
+           from picked p
+           where d.delivery_id = p.delivery_id and d.state = 'pending'
+             and (d.lease_until is null or d.lease_until <= now())
+           returning d.delivery_id
+         )
          select d.delivery_id, d.notification_id, d.account_id, d.target as "target: Target",
            d.digest as "digest: Rhythm", d.capped, d.attempts, n.listing_id, n.title, n.reason,
            r.name as "rule_name?",
@@ -349,22 +376,24 @@ pub async fn claim_due(tx: &mut Transaction<'_, Postgres>, limit: i64) -> sqlx::
                   (d.channel <> 'email' or a.favorite_email)
                 else coalesce(not r.paused and d.channel = any(r.channels), false)
            end as "wanted!"
-         from due join delivery d using (delivery_id)
+         from claimed join delivery d using (delivery_id)
          join notification n on n.notification_id = d.notification_id
          join account a on a.account_id = d.account_id
          left join alert_rule r on r.rule_id = n.rule_id
          left join alert_settings s on s.account_id = d.account_id
          order by d.due_at, d.delivery_id"#,
-        limit
+        limit,
+        lease_secs as f64,
+        per_target
     )
-    .fetch_all(&mut **tx)
+    .fetch_all(db)
     .await
 }
 
 pub async fn mark_sent(tx: &mut Transaction<'_, Postgres>, ids: &[i64]) -> sqlx::Result<()> {
     sqlx::query!(
         "update delivery set state = 'sent', sent_at = now(), attempts = attempts + 1, \
-           last_error = null where delivery_id = any($1)",
+           last_error = null, lease_until = null where delivery_id = any($1)",
         ids
     )
     .execute(&mut **tx)
@@ -372,12 +401,12 @@ pub async fn mark_sent(tx: &mut Transaction<'_, Postgres>, ids: &[i64]) -> sqlx:
     Ok(())
 }
 
-pub async fn mark_cancelled(tx: &mut Transaction<'_, Postgres>, ids: &[i64]) -> sqlx::Result<()> {
+pub async fn mark_cancelled(db: impl PgExecutor<'_>, ids: &[i64]) -> sqlx::Result<()> {
     sqlx::query!(
-        "update delivery set state = 'cancelled' where delivery_id = any($1)",
+        "update delivery set state = 'cancelled', lease_until = null where delivery_id = any($1)",
         ids
     )
-    .execute(&mut **tx)
+    .execute(db)
     .await?;
     Ok(())
 }
@@ -390,7 +419,7 @@ pub async fn mark_attempt_failed(
     retry_at: Option<OffsetDateTime>,
 ) -> sqlx::Result<()> {
     sqlx::query!(
-        "update delivery set attempts = attempts + 1, last_error = $2, \
+        "update delivery set attempts = attempts + 1, last_error = $2, lease_until = null, \
            state = case when $3::timestamptz is null then 'failed' else 'pending' end, \
            due_at = coalesce($3, due_at) where delivery_id = any($1)",
         ids,
@@ -403,7 +432,8 @@ pub async fn mark_attempt_failed(
 }
 
 /// Records how a channel did: a success clears its trouble; failures count up, and from
-/// `failing_after` in a row on it is shown as failing.
+/// `failing_after` in a row on it is shown as failing and paused: nothing more is sent to it
+/// for 1 minute, doubling with each further failure up to 6 hours (then one delivery tries).
 pub async fn record_health(
     tx: &mut Transaction<'_, Postgres>,
     account: AccountId,
@@ -432,7 +462,11 @@ pub async fn record_health(
                    last_error = excluded.last_error, \
                    consecutive_failures = channel_health.consecutive_failures + 1, \
                    failing_since = coalesce(channel_health.failing_since, \
-                     case when channel_health.consecutive_failures + 1 >= $5 then now() end)",
+                     case when channel_health.consecutive_failures + 1 >= $5 then now() end), \
+                   paused_until = case when channel_health.consecutive_failures + 1 >= $5 \
+                     then now() + least(interval '1 minute' \
+                       * power(2, least(channel_health.consecutive_failures + 1 - $5, 12)), \
+                       interval '6 hours') end",
                 account.0,
                 channel,
                 target,

@@ -207,6 +207,7 @@ pub async fn guarded_client(
         .redirect(reqwest::redirect::Policy::none())
         // a proxy from the environment would connect somewhere this check never saw
         .no_proxy()
+        .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(15))
         .user_agent("Scout-Webhooks/1");
     if check_private {

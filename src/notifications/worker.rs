@@ -2,12 +2,14 @@
 //! sends each on its target's channel and records the outcome, with retries and backoff.
 //!
 //! Delivery guarantees: a delivery row is unique per (notification, channel, target), so a
-//! notification is queued once. A worker takes due rows with `for update skip locked` and
-//! keeps them locked while it sends, then records the outcome in the same transaction. If
-//! the process dies mid-send, the transaction dies with it and another worker sends the row
-//! again: nothing is lost. The only repeat possible is a message the receiver accepted in
-//! the instant before the crash; it carries the same `Message-ID` (per delivery), so a
-//! receiver can recognise it.
+//! notification is queued once. A worker claims due rows with a lease (`LEASE`), commits,
+//! sends them outside any transaction (at most `SENDING` messages at once, and at most
+//! `PER_TARGET` of one account's endpoint per round, so a slow or dead endpoint delays
+//! nobody else), and records each message's outcome as it comes, clearing the lease. If the
+//! process dies mid-send, the lease lapses and another worker sends the row again: nothing is
+//! lost. The only repeat possible is a message the receiver accepted in the instant before
+//! the crash; it carries the same `Message-ID` / `Scout-Delivery` id, so a receiver can
+//! recognise it. A target that keeps failing is paused (see `repo::record_health`).
 
 use super::{
     compose,
@@ -24,6 +26,7 @@ use crate::{
     listings::{cards, repo as listings_repo, wire::ListingCard},
     server::state::AppState,
 };
+use futures::StreamExt;
 use std::collections::{BTreeMap, HashMap};
 use time::OffsetDateTime;
 
@@ -31,8 +34,15 @@ use time::OffsetDateTime;
 pub const MAX_ATTEMPTS: i32 = 6;
 /// Failures in a row before a channel is shown as failing.
 pub const FAILING_AFTER: i32 = 3;
-/// Due deliveries taken per transaction.
+/// Due deliveries claimed per round.
 const BATCH: i64 = 100;
+/// How long a claim holds: longer than the slowest send (email: 60 s) with room to record it.
+const LEASE_SECS: i64 = 120;
+/// Messages being sent at once by one worker.
+const SENDING: usize = 16;
+/// Deliveries of one account's channel target (an email address, a webhook, a device) per
+/// round, digests aside.
+const PER_TARGET: i64 = 5;
 
 /// How long before the next attempt after `attempts` failed ones: 1 min, 5 min, 30 min, 2 h, 6 h.
 pub fn backoff(attempts: i32) -> time::Duration {
@@ -161,16 +171,15 @@ async fn send_email(state: &AppState, letter: &Letter) -> Result<(), SendError> 
     }
 }
 
-/// Sends the due deliveries (one batch); how many rows were handled (0: nothing due).
+/// Sends the due deliveries (one round); how many rows were handled (0: nothing due).
 pub async fn deliver_step(state: &AppState) -> Result<usize, AppError> {
-    let mut tx = state.pool.begin().await?;
-    let due = repo::claim_due(&mut tx, BATCH).await?;
+    let due = repo::claim_due(&state.pool, BATCH, LEASE_SECS, PER_TARGET).await?;
     if due.is_empty() {
         return Ok(0);
     }
     let (wanted, unwanted): (Vec<&Due>, Vec<&Due>) = due.iter().partition(|d| d.wanted);
     let cancelled: Vec<i64> = unwanted.iter().map(|d| d.delivery_id).collect();
-    repo::mark_cancelled(&mut tx, &cancelled).await?;
+    repo::mark_cancelled(&state.pool, &cancelled).await?;
 
     // digests: one message per account, target and kind; the rest one each
     let mut groups: BTreeMap<(AccountId, Target, &str, i64), Vec<&Due>> = BTreeMap::new();
@@ -198,40 +207,76 @@ pub async fn deliver_step(state: &AppState) -> Result<usize, AppError> {
                 )
             })
             .collect();
+    let sends: Vec<_> = groups
+        .into_iter()
+        .map(|((account, target, ..), group)| {
+            send_group(state, account, target, group, &cards, now)
+        })
+        .collect();
+    let outcomes: Vec<Result<usize, AppError>> = futures::stream::iter(sends)
+        .buffer_unordered(SENDING)
+        .collect()
+        .await;
     let mut sent = 0usize;
-    for (&(account, target, ..), group) in &groups {
-        let ids: Vec<i64> = group.iter().map(|d| d.delivery_id).collect();
-        let result = match target {
-            Target::Email => send_email(state, &compose::letter(state, group, &cards)).await,
-            Target::Webhook(id) => send_webhook(state, id, group, &cards).await,
-            Target::Push(id) => send_push(state, id, group, &cards).await,
-        };
-        match result {
-            Ok(()) => {
-                repo::mark_sent(&mut tx, &ids).await?;
-                repo::record_health(&mut tx, account, target, None, FAILING_AFTER).await?;
-                sent += ids.len();
-            }
-            Err(e) => {
-                let attempts = group.iter().map(|d| d.attempts).max().unwrap_or(0) + 1;
-                let retry_at =
-                    (!e.permanent && attempts < MAX_ATTEMPTS).then(|| now + backoff(attempts));
-                tracing::warn!(
-                    %account, channel = target.channel().as_str(), attempts,
-                    permanent = e.permanent, error = %e.message,
-                    "alert delivery failed"
-                );
-                repo::mark_attempt_failed(&mut tx, &ids, &e.message, retry_at).await?;
-                repo::record_health(&mut tx, account, target, Some(&e.message), FAILING_AFTER)
-                    .await?;
-            }
-        }
+    for outcome in outcomes {
+        sent += outcome?;
     }
-    tx.commit().await?;
     if sent > 0 {
         tracing::info!(deliveries = sent, "alert deliveries sent");
     }
     Ok(due.len())
+}
+
+/// Sends one message and records how it went; how many deliveries it sent.
+async fn send_group(
+    state: &AppState,
+    account: AccountId,
+    target: Target,
+    group: Vec<&Due>,
+    cards: &HashMap<ListingId, ListingCard>,
+    now: OffsetDateTime,
+) -> Result<usize, AppError> {
+    let result = match target {
+        Target::Email => send_email(state, &compose::letter(state, &group, cards)).await,
+        Target::Webhook(id) => send_webhook(state, id, &group, cards).await,
+        Target::Push(id) => send_push(state, id, &group, cards).await,
+    };
+    record(state, account, target, &group, result, now).await
+}
+
+/// Records how one message went (and its channel's health); how many deliveries it sent.
+async fn record(
+    state: &AppState,
+    account: AccountId,
+    target: Target,
+    group: &[&Due],
+    result: Result<(), SendError>,
+    now: OffsetDateTime,
+) -> Result<usize, AppError> {
+    let ids: Vec<i64> = group.iter().map(|d| d.delivery_id).collect();
+    let mut tx = state.pool.begin().await?;
+    let sent = match result {
+        Ok(()) => {
+            repo::mark_sent(&mut tx, &ids).await?;
+            repo::record_health(&mut tx, account, target, None, FAILING_AFTER).await?;
+            ids.len()
+        }
+        Err(e) => {
+            let attempts = group.iter().map(|d| d.attempts).max().unwrap_or(0) + 1;
+            let retry_at =
+                (!e.permanent && attempts < MAX_ATTEMPTS).then(|| now + backoff(attempts));
+            tracing::warn!(
+                %account, channel = target.channel().as_str(), attempts,
+                permanent = e.permanent, error = %e.message,
+                "alert delivery failed"
+            );
+            repo::mark_attempt_failed(&mut tx, &ids, &e.message, retry_at).await?;
+            repo::record_health(&mut tx, account, target, Some(&e.message), FAILING_AFTER).await?;
+            0
+        }
+    };
+    tx.commit().await?;
+    Ok(sent)
 }
 
 /// Sends until nothing is due.

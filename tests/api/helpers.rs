@@ -417,8 +417,20 @@ impl TestApp {
     }
 
     /// As if the clock had moved on: every pending delivery is due now.
+    /// The waits are over: retries are due and paused channels may be tried again (a worker's
+    /// lease is another matter: it lapses only when the worker is gone).
     pub async fn time_passes(&self) {
-        sqlx::query("update delivery set due_at = now() where state = 'pending'")
+        for sql in [
+            "update delivery set due_at = now() where state = 'pending'",
+            "update channel_health set paused_until = now() where paused_until > now()",
+        ] {
+            sqlx::query(sql).execute(&self.pool).await.unwrap();
+        }
+    }
+
+    /// A dead worker's claims lapse.
+    pub async fn leases_lapse(&self) {
+        sqlx::query("update delivery set lease_until = now() where lease_until > now()")
             .execute(&self.pool)
             .await
             .unwrap();

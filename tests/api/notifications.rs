@@ -632,6 +632,13 @@ async fn failed_sends_retry_with_backoff_and_a_failing_channel_is_shown(pool: Pg
     assert_eq!(trouble.len(), 1, "three failures in a row");
     assert_eq!(trouble[0].what, "Email to buyer@example.com");
     assert!(trouble[0].error.contains("451"), "{}", trouble[0].error);
+    // and the address is paused: even a due delivery waits for the pause to end
+    sqlx::query("update delivery set due_at = now() where state = 'pending'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    deliveries::deliver_all(&app.state).await.unwrap();
+    assert_eq!(app.deliveries().await[0].3, 3, "not tried while paused");
     // the server recovers: delivered once, and the trouble is gone
     smtp.set_mode(Mode::Accept);
     app.time_passes().await;
@@ -697,9 +704,11 @@ async fn a_worker_killed_mid_delivery_loses_nothing_and_sends_nothing_twice(pool
     sending.abort();
     assert!(sending.await.unwrap_err().is_cancelled());
 
-    // restarted (a new process: its own connections to the mail server): the row is pending
-    // again and goes out exactly once
+    // restarted (a new process: its own connections to the mail server): the row waits for
+    // the dead worker's lease to lapse, then goes out exactly once
     smtp.set_mode(Mode::Accept);
+    assert_eq!(deliveries::deliver_step(&app.state).await.unwrap(), 0);
+    app.leases_lapse().await;
     let mut restarted = app.state.clone();
     restarted.mailer =
         scout::notifications::email::Mailer::new(Some(&smtp.url), std::env::temp_dir()).unwrap();

@@ -356,12 +356,9 @@ async fn webhook_mistakes_failures_and_other_accounts(pool: PgPool) {
     let overview: scout::alerts::model::AlertsOverview = serde_json::from_str(&reply.body).unwrap();
     assert_eq!(overview.trouble.len(), 1);
     assert_eq!(overview.trouble[0].what, "Webhook “Hook 0”");
-    // gone for good (410): not retried
+    // gone for good (410): not retried (once the failing endpoint's pause is over)
     *receiver.status.lock().unwrap() = 410;
-    sqlx::query("update delivery set due_at = now() where state = 'pending'")
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    app.time_passes().await;
     deliveries::deliver_all(&app.state).await.unwrap();
     let (state, attempts, _) = app.states().await.pop().unwrap();
     assert_eq!((state.as_str(), attempts), ("failed", 4));
@@ -381,10 +378,7 @@ async fn webhook_mistakes_failures_and_other_accounts(pool: PgPool) {
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK);
-    sqlx::query("update delivery set due_at = now() where state = 'pending'")
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    app.time_passes().await;
     deliveries::deliver_all(&app.state).await.unwrap();
     assert_eq!(app.states().await.pop().unwrap().0, "cancelled");
 }
@@ -461,4 +455,116 @@ async fn webhooks_may_not_reach_private_addresses(pool: PgPool) {
         error.contains("localhost can't be reached as a public address"),
         "{error}"
     );
+}
+
+/// A webhook receiver that, while `hang` is set, takes requests and never answers (a
+/// tarpit); `answered` counts the requests it did answer.
+#[derive(Clone, Default)]
+struct Tarpit {
+    hang: Arc<std::sync::atomic::AtomicBool>,
+    entered: Arc<std::sync::atomic::AtomicUsize>,
+    answered: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+async fn tarpit_hook(State(t): State<Tarpit>) -> StatusCode {
+    use std::sync::atomic::Ordering::SeqCst;
+    t.entered.fetch_add(1, SeqCst);
+    if t.hang.load(SeqCst) {
+        std::future::pending::<()>().await;
+    }
+    t.answered.fetch_add(1, SeqCst);
+    StatusCode::OK
+}
+
+#[sqlx::test]
+async fn a_tarpit_endpoint_delays_nobody_else_and_a_killed_worker_sends_once(pool: PgPool) {
+    use std::sync::atomic::Ordering::SeqCst;
+    let tarpit = Tarpit::default();
+    tarpit.hang.store(true, SeqCst);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = Router::new()
+        .route("/hook", post(tarpit_hook))
+        .with_state(tarpit.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let smtp = crate::smtp::Smtp::start().await;
+    let mut config = Config::for_tests();
+    config.webhook_allow_private = true;
+    config.smtp_url = Some(smtp.url.clone());
+    let app = spawn_app_with(pool, config).await;
+    let mut worker = Worker::new();
+
+    // Ana's alerts go to an endpoint that never answers; Ben's by email
+    let ana = app.seller("ana@example.com").await;
+    let reply = app
+        .add_webhook(
+            &ana,
+            &[
+                ("kind", "json"),
+                ("webhook_name", "Tarpit"),
+                ("webhook_url", &format!("{base}/hook")),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    app.alert_to(&ana, GOLF_ALERT, "Golf diesel", "webhook")
+        .await;
+    let ben = app.seller("ben@example.com").await;
+    app.alert_to(&ben, GOLF_ALERT, "Golf diesel", "email").await;
+    let seller = app.seller("seller@example.com").await;
+    app.create(&seller, GOLF).await;
+    app.drain(&mut worker).await;
+
+    // Ben's email goes out within seconds while Ana's webhook hangs
+    let started = std::time::Instant::now();
+    let state = app.state.clone();
+    let step = tokio::spawn(async move { deliveries::deliver_step(&state).await });
+    let sent = || async {
+        sqlx::query_scalar::<_, i64>("select count(*) from delivery where state = 'sent'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap()
+    };
+    while sent().await == 0 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "the email waited behind the webhook"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(smtp.received().len(), 1);
+    while tarpit.entered.load(SeqCst) == 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // the worker dies mid-send (Ben's outcome was recorded as it came)
+    step.abort();
+    let _ = step.await;
+    let states: Vec<(String, bool)> =
+        sqlx::query_as("select state, lease_until is not null from delivery order by channel")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        states,
+        [("sent".to_string(), false), ("pending".to_string(), true)]
+    );
+
+    // the endpoint recovers; once the dead worker's lease lapses, another worker sends the
+    // webhook, and nothing is sent twice
+    tarpit.hang.store(false, SeqCst);
+    deliveries::deliver_all(&app.state).await.unwrap();
+    assert_eq!(
+        tarpit.answered.load(SeqCst),
+        0,
+        "taken while the lease held"
+    );
+    app.leases_lapse().await;
+    deliveries::deliver_all(&app.state).await.unwrap();
+    assert_eq!(tarpit.answered.load(SeqCst), 1);
+    assert_eq!(smtp.received().len(), 1);
+    let states: Vec<String> = sqlx::query_scalar("select state from delivery")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(states, ["sent", "sent"]);
 }
