@@ -50,7 +50,7 @@ pub enum AppError {
     #[error("Too many attempts. Please try again in {}.", crate::format::human_duration(*retry_after_secs))]
     RateLimited { retry_after_secs: u64 },
     /// 503: Scout is busy (or took too long) and will be able to do it shortly.
-    #[error("{message} Trying again in {}.", crate::format::human_duration(*retry_after_secs))]
+    #[error("{message} Please try again in {}.", crate::format::human_duration(*retry_after_secs))]
     Busy {
         message: String,
         retry_after_secs: u64,
@@ -181,7 +181,28 @@ mod ssr {
 
     impl From<sqlx::Error> for AppError {
         fn from(e: sqlx::Error) -> Self {
+            if database_unavailable(&e) {
+                tracing::warn!(error = %e, "the database is not answering");
+                return AppError::Busy {
+                    message: "Scout's database is not answering right now; Scout will be back in a moment.".into(),
+                    retry_after_secs: 5,
+                };
+            }
             AppError::internal(format_args!("database: {e}"))
+        }
+    }
+
+    /// Errors that mean "the database can't be reached right now" (it is restarting, or the
+    /// network to it is down), as opposed to a fault in the query: 503, not 500.
+    pub fn database_unavailable(e: &sqlx::Error) -> bool {
+        match e {
+            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+            // class 08: connection exception; 57P01-57P03: the server is shutting down,
+            // crashed, or not yet accepting connections
+            sqlx::Error::Database(db) => db
+                .code()
+                .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")),
+            _ => false,
         }
     }
 

@@ -213,8 +213,28 @@ pub fn sign_in_prompt(what: &'static str) -> AnyView {
     .into_any()
 }
 
-/// What a page shows when its data could not be loaded.
+/// Gives the page being rendered on the server the status of `e` (and its `Retry-After`),
+/// so a page whose data could not be loaded never answers 200.
+pub fn answer_with(e: &AppError) {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(
+            http::StatusCode::from_u16(e.status())
+                .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+        );
+        if let Some(secs) = e.retry_after_secs()
+            && let Ok(v) = http::HeaderValue::from_str(&secs.to_string())
+        {
+            res.insert_header(http::header::RETRY_AFTER, v);
+        }
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = e;
+}
+
+/// What a page shows when its data could not be loaded (the page answers with its status).
 pub fn load_failed(e: AppError) -> AnyView {
+    answer_with(&e);
     view! {
         <p role="alert" class="mt-4 text-red-800">
             {e.to_string()}

@@ -60,13 +60,7 @@ pub fn ListingPage() -> impl IntoView {
 
 #[component]
 fn Missing(e: AppError) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-        res.set_status(
-            http::StatusCode::from_u16(e.status())
-                .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
-        );
-    }
+    crate::ui::answer_with(&e);
     let not_found = e == AppError::NotFound;
     view! {
         <Title text="Listing not found · Scout" />

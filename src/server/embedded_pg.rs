@@ -5,6 +5,12 @@
 //! 127.0.0.1 on a free port that is remembered and reused, and is stopped with a fast shutdown
 //! when Scout stops. Postgres runs in its own process group so a terminal's Ctrl-C reaches
 //! Scout first, and with a parent-death signal so it also stops if Scout is killed outright.
+//!
+//! Scout looks after it: when the server exits unexpectedly (a crash, the OOM killer, a
+//! `kill -9`), a supervisor task says so in the log and starts it again on the same port
+//! (Postgres recovers from its write-ahead log), retrying with backoff until it is up. The
+//! pool reconnects by itself; meanwhile requests that need the database answer 503 with
+//! `Retry-After` (see `AppError::from(sqlx::Error)`).
 
 use anyhow::{Context, bail};
 use rand::{Rng, distributions::Alphanumeric};
@@ -24,9 +30,21 @@ const DB_USER: &str = "scout";
 
 /// A running private cluster. Call [`EmbeddedPostgres::stop`] to shut it down cleanly.
 pub struct EmbeddedPostgres {
-    child: Child,
     url: String,
     dir: PathBuf,
+    /// Tells the supervisor to stop the server; it answers when it has.
+    stop: tokio::sync::mpsc::Sender<tokio::sync::oneshot::Sender<anyhow::Result<()>>>,
+}
+
+/// How to start the server process (again).
+struct Launch {
+    bin: PathBuf,
+    user: Option<RunAs>,
+    pgdata: PathBuf,
+    sockets: PathBuf,
+    port: u16,
+    log_path: PathBuf,
+    admin_url: String,
 }
 
 /// The user Postgres runs as when we are root.
@@ -244,21 +262,88 @@ impl EmbeddedPostgres {
         };
         std::fs::write(&port_file, port.to_string())?;
 
-        let log_path = dir.join("postgres.log");
+        let launch = Launch {
+            bin,
+            user,
+            pgdata: pgdata.clone(),
+            sockets,
+            port,
+            log_path: dir.join("postgres.log"),
+            admin_url: format!("postgres://{DB_USER}:{password}@127.0.0.1:{port}/postgres"),
+        };
+        let (child, mut conn) = launch.run().await?;
+        let exists = sqlx::query_scalar!(
+            r#"select exists (select 1 from pg_database where datname = $1) as "exists!""#,
+            DB_NAME
+        )
+        .fetch_one(&mut conn)
+        .await?;
+        if !exists {
+            // runtime SQL: a database name is an identifier, which cannot be a parameter
+            sqlx::query(&format!("create database {DB_NAME}"))
+                .execute(&mut conn)
+                .await?;
+        }
+        conn.close().await?;
+        tracing::info!(port, dir = %pgdata.display(), "private Postgres is up");
+        let (stop, stop_rx) = tokio::sync::mpsc::channel(1);
+        tokio::spawn(supervise(launch, child, stop_rx));
+        Ok(EmbeddedPostgres {
+            url: format!("postgres://{DB_USER}:{password}@127.0.0.1:{port}/{DB_NAME}"),
+            dir,
+            stop,
+        })
+    }
+
+    /// The server's log (slow-statement plans, when `auto_explain` is loaded, land here).
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.join("postgres.log")
+    }
+
+    /// The connection URL (contains the cluster's password: never log it).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Fast shutdown (SIGINT: roll back open transactions, checkpoint, exit), then wait.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let (done, stopped) = tokio::sync::oneshot::channel();
+        if self.stop.send(done).await.is_err() {
+            bail!("the private Postgres supervisor is gone");
+        }
+        stopped
+            .await
+            .context("the private Postgres supervisor is gone")?
+    }
+}
+
+impl Launch {
+    /// Starts the server and waits until it takes connections: the process and an admin
+    /// connection.
+    async fn run(&self) -> anyhow::Result<(Child, PgConnection)> {
+        let Launch {
+            bin,
+            user,
+            pgdata,
+            sockets,
+            port,
+            log_path,
+            admin_url,
+        } = self;
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(&log_path)?;
-        if let Some(user) = &user {
-            std::os::unix::fs::chown(&log_path, Some(user.uid), Some(user.gid))?;
+            .open(log_path)?;
+        if let Some(user) = user {
+            std::os::unix::fs::chown(log_path, Some(user.uid), Some(user.gid))?;
         }
         let mut cmd = command_as(&bin.join("postgres"), user.as_ref());
         cmd.arg("-D")
-            .arg(&pgdata)
+            .arg(pgdata)
             .arg("-p")
             .arg(port.to_string())
             .arg("-k")
-            .arg(&sockets)
+            .arg(sockets)
             .args(["-c", "listen_addresses=127.0.0.1"])
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
@@ -277,12 +362,9 @@ impl EmbeddedPostgres {
             });
         }
         let mut child = cmd.spawn().context("starting postgres")?;
-
-        let admin_url = format!("postgres://{DB_USER}:{password}@127.0.0.1:{port}/postgres");
-        let mut conn = None;
         for _ in 0..300 {
             if let Some(status) = child.try_wait()? {
-                let tail = std::fs::read_to_string(&log_path).unwrap_or_default();
+                let tail = std::fs::read_to_string(log_path).unwrap_or_default();
                 let tail: Vec<&str> = tail.lines().rev().take(15).collect();
                 let tail: Vec<&str> = tail.into_iter().rev().collect();
                 bail!(
@@ -291,69 +373,91 @@ impl EmbeddedPostgres {
                     tail.join("\n")
                 );
             }
-            match PgConnection::connect(&admin_url).await {
-                Ok(c) => {
-                    conn = Some(c);
-                    break;
-                }
+            match PgConnection::connect(admin_url).await {
+                Ok(conn) => return Ok((child, conn)),
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
         }
-        let Some(mut conn) = conn else {
-            let _ = child.kill().await;
-            bail!(
-                "postgres did not accept connections within 30 s; see {}",
-                log_path.display()
-            );
-        };
-        let exists = sqlx::query_scalar!(
-            r#"select exists (select 1 from pg_database where datname = $1) as "exists!""#,
-            DB_NAME
+        let _ = child.kill().await;
+        bail!(
+            "postgres did not accept connections within 30 s; see {}",
+            log_path.display()
         )
-        .fetch_one(&mut conn)
-        .await?;
-        if !exists {
-            // runtime SQL: a database name is an identifier, which cannot be a parameter
-            sqlx::query(&format!("create database {DB_NAME}"))
-                .execute(&mut conn)
-                .await?;
-        }
-        conn.close().await?;
-        tracing::info!(port, dir = %pgdata.display(), "private Postgres is up");
-        Ok(EmbeddedPostgres {
-            child,
-            url: format!("postgres://{DB_USER}:{password}@127.0.0.1:{port}/{DB_NAME}"),
-            dir,
-        })
     }
+}
 
-    /// The server's log (slow-statement plans, when `auto_explain` is loaded, land here).
-    pub fn log_path(&self) -> PathBuf {
-        self.dir.join("postgres.log")
-    }
-
-    /// The connection URL (contains the cluster's password: never log it).
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
-    /// Fast shutdown (SIGINT: roll back open transactions, checkpoint, exit), then wait.
-    pub async fn stop(mut self) -> anyhow::Result<()> {
-        if let Some(pid) = self.child.id() {
-            // SAFETY: sending a signal to our own child.
-            unsafe {
-                libc::kill(pid as libc::pid_t, libc::SIGINT);
+/// Watches the server: started again whenever it exits without being asked to, until `stop`
+/// asks for a clean shutdown.
+async fn supervise(
+    launch: Launch,
+    mut child: Child,
+    mut stop: tokio::sync::mpsc::Receiver<tokio::sync::oneshot::Sender<anyhow::Result<()>>>,
+) {
+    loop {
+        tokio::select! {
+            status = child.wait() => {
+                let status = status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
+                tracing::error!(
+                    %status, log = %launch.log_path.display(),
+                    "the private Postgres exited unexpectedly; starting it again (it recovers from its write-ahead log)"
+                );
+                let mut wait = Duration::from_millis(200);
+                let started = std::time::Instant::now();
+                loop {
+                    match launch.run().await {
+                        Ok((again, conn)) => {
+                            let _ = conn.close().await;
+                            child = again;
+                            tracing::warn!(
+                                after_ms = started.elapsed().as_millis(),
+                                "the private Postgres is back"
+                            );
+                            break;
+                        }
+                        Err(e) => {
+                            // e.g. the old server's backends still hold its shared memory
+                            tracing::error!(error = %e, "starting the private Postgres again failed; retrying");
+                            tokio::select! {
+                                () = tokio::time::sleep(wait) => {}
+                                asked = stop.recv() => {
+                                    if let Some(done) = asked {
+                                        let _ = done.send(Ok(()));
+                                    }
+                                    return;
+                                }
+                            }
+                            wait = (wait * 2).min(Duration::from_secs(5));
+                        }
+                    }
+                }
+            }
+            asked = stop.recv() => {
+                let result = shut_down(&mut child, &launch).await;
+                if let Some(done) = asked {
+                    let _ = done.send(result);
+                }
+                return;
             }
         }
-        match tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await {
-            Ok(status) => {
-                tracing::info!(status = %status?, "private Postgres stopped");
-            }
-            Err(_) => {
-                tracing::warn!(dir = %self.dir.display(), "Postgres did not stop within 30 s; killing it");
-                self.child.kill().await?;
-            }
-        }
-        Ok(())
     }
+}
+
+/// Fast shutdown (SIGINT: roll back open transactions, checkpoint, exit), then wait.
+async fn shut_down(child: &mut Child, launch: &Launch) -> anyhow::Result<()> {
+    if let Some(pid) = child.id() {
+        // SAFETY: sending a signal to our own child.
+        unsafe {
+            libc::kill(pid as libc::pid_t, libc::SIGINT);
+        }
+    }
+    match tokio::time::timeout(Duration::from_secs(30), child.wait()).await {
+        Ok(status) => {
+            tracing::info!(status = %status?, "private Postgres stopped");
+        }
+        Err(_) => {
+            tracing::warn!(dir = %launch.pgdata.display(), "Postgres did not stop within 30 s; killing it");
+            child.kill().await?;
+        }
+    }
+    Ok(())
 }

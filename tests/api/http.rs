@@ -890,3 +890,41 @@ async fn slow_clients_are_cut_off_and_connections_are_limited(pool: PgPool) {
     let got = read_for(&mut third, Duration::from_secs(5)).await;
     assert!(got.starts_with("HTTP/1.1 200"), "{got}");
 }
+
+#[sqlx::test]
+async fn pages_whose_data_cannot_be_loaded_answer_503(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let ana = app.seller("ana@example.com").await;
+    let id = app.create(&ana, crate::helpers::GOLF).await;
+    assert_eq!(app.get("/search?q=golf", None).await.status, StatusCode::OK);
+    // the database goes away
+    app.pool.close().await;
+    for path in [
+        "/search?q=golf".to_string(),
+        format!("/listings/{id}"),
+        "/readyz".into(),
+    ] {
+        let reply = app.get(&path, None).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{path}: {}",
+            reply.body
+        );
+        if path != "/readyz" {
+            assert_eq!(reply.headers[header::RETRY_AFTER], "5", "{path}");
+            assert!(
+                reply.body.contains("back in a moment"),
+                "{path}: {}",
+                reply.body
+            );
+        }
+    }
+    let reply = app.get("/api/listings/search?query=q%3Dgolf", None).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        matches!(reply.error(), AppError::Busy { .. }),
+        "{}",
+        reply.body
+    );
+}

@@ -156,3 +156,199 @@ fn scout_runs_its_own_postgres_and_leaves_nothing_running() {
 
     let _ = std::fs::remove_dir_all(&data_dir);
 }
+
+/// The postmaster's pid, from its lock file.
+fn postmaster_pid(data_dir: &Path) -> Option<i32> {
+    std::fs::read_to_string(data_dir.join("postgres/data/postmaster.pid"))
+        .ok()?
+        .lines()
+        .next()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// `Message-ID`s of the alert emails written to the mail folder (no SMTP configured).
+fn mailed(data_dir: &Path) -> Vec<String> {
+    let Ok(files) = std::fs::read_dir(data_dir.join("mail")) else {
+        return Vec::new();
+    };
+    files
+        .filter_map(Result::ok)
+        .filter_map(|f| std::fs::read_to_string(f.path()).ok())
+        .filter_map(|text| {
+            text.lines()
+                .find(|l| l.to_ascii_lowercase().starts_with("message-id:"))
+                .map(|l| l[11..].trim().to_string())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn killing_the_private_postgres_mid_writes_loses_nothing_and_scout_recovers_by_itself() {
+    let data_dir = std::env::temp_dir().join(format!("scout-pg-kill-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    std::fs::create_dir_all(&data_dir).unwrap();
+    std::fs::set_permissions(
+        &data_dir,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let port = free_port();
+    let log = data_dir.join("scout.log");
+    let mut scout = Command::new(env!("CARGO_BIN_EXE_scout"))
+        .env_remove("DATABASE_URL")
+        .env("LEPTOS_OUTPUT_NAME", "scout")
+        .env("SCOUT_DATA_DIR", &data_dir)
+        .env("SCOUT_PORT", port.to_string())
+        .env("SCOUT_SEED_DEMO", "false")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    wait_ready(&mut scout, port);
+
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let post = |path: &str, body: String, cookie: Option<&str>| {
+        let mut req = http
+            .post(format!("{base}{path}"))
+            .header("origin", &base)
+            .header("accept", "application/json")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        req.send()
+    };
+    let reply = post(
+        "/api/accounts/sign_up",
+        "email=ana%40example.com&password=correct+horse+battery+staple".into(),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(reply.status(), 200);
+    let cookie = reply.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    // an alert on what Ana sells, by email: each published listing is one email
+    let reply = post(
+        "/api/alerts/create",
+        "search=make%3Dvolkswagen&name=Golfs".into(),
+        Some(&cookie),
+    )
+    .await
+    .unwrap();
+    assert_eq!(reply.status(), 200, "{:?}", reply.text().await);
+
+    let listing = |n: usize| {
+        crate::helpers::input_form(&crate::helpers::with(
+            crate::helpers::GOLF,
+            &[("title", &format!("Volkswagen Golf number {n}"))],
+        ))
+    };
+    let mut acknowledged = Vec::new();
+    let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
+    let mut n = 0;
+    for round in 0..3 {
+        let before = postmaster_pid(&data_dir).unwrap();
+        for i in 0..12 {
+            if i == 4 {
+                // SAFETY: killing the test's own Postgres server.
+                unsafe {
+                    libc::kill(before, libc::SIGKILL);
+                }
+                // a read: its data or 503 (pages: `http::pages_whose_data_cannot_be_loaded_answer_503`)
+                let read = http
+                    .get(format!("{base}/api/listings/search?query=q%3Dgolf"))
+                    .header("accept", "application/json")
+                    .send()
+                    .await
+                    .unwrap();
+                let status = read.status().as_u16();
+                *statuses.entry(status).or_default() += 1;
+                let body = read.text().await.unwrap();
+                assert!(
+                    status == 200 || (status == 503 && body.contains("back in a moment")),
+                    "{status}: {body}"
+                );
+            }
+            n += 1;
+            let reply = post("/api/listings/save", listing(n), Some(&cookie)).await;
+            if let Ok(reply) = reply {
+                let status = reply.status().as_u16();
+                *statuses.entry(status).or_default() += 1;
+                if status == 200 {
+                    let id: i64 = reply.json().await.unwrap();
+                    acknowledged.push(id);
+                } else {
+                    assert!(
+                        reply.headers().contains_key("retry-after"),
+                        "{status} without Retry-After"
+                    );
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // back by itself
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !get(port, "/readyz").is_some_and(|r| r.starts_with("HTTP/1.1 200")) {
+            assert!(
+                Instant::now() < deadline,
+                "round {round}: not back within 60 s"
+            );
+            assert!(scout.try_wait().unwrap().is_none(), "scout exited");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert_ne!(postmaster_pid(&data_dir), Some(before), "a new server");
+    }
+    eprintln!("answers while Postgres was killed and restarted: {statuses:?}");
+    // never a 500: a page or call that needs the database while it restarts says 503
+    assert!(
+        statuses.keys().all(|s| *s == 200 || *s == 503),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.get(&200).copied().unwrap_or(0) >= 20,
+        "{statuses:?}"
+    );
+    // every acknowledged save is there
+    for id in &acknowledged {
+        let reply = http
+            .get(format!("{base}/api/listings/get?id={id}"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 200, "listing {id}");
+    }
+    // each listing was mailed once (the worker may still be catching up: wait for it)
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while mailed(&data_dir).len() < acknowledged.len() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let mut ids = mailed(&data_dir);
+    let all = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), all, "an alert was mailed twice");
+    assert_eq!(all, acknowledged.len(), "one alert per saved listing");
+    let said = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        said.matches("the private Postgres exited unexpectedly")
+            .count(),
+        3,
+        "{said}"
+    );
+    assert!(said.contains("the private Postgres is back"), "{said}");
+    terminate(scout);
+    assert_eq!(postgres_processes_for(&data_dir), Vec::<String>::new());
+    let _ = std::fs::remove_dir_all(&data_dir);
+}

@@ -123,6 +123,7 @@ fn SearchForm(
                         match results.await {
                             Ok(r) => view! { <Results r query=query.get_untracked() /> }.into_any(),
                             Err(e) => {
+                                crate::ui::answer_with(&e);
                                 view! {
                                     <p
                                         role="alert"

@@ -32,6 +32,9 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 #[component]
 fn Refused(e: AppError) -> impl IntoView {
     let signed_out = matches!(e, AppError::Unauthorized { .. });
+    if !signed_out {
+        crate::ui::answer_with(&e);
+    }
     view! {
         <section class="mx-auto max-w-xl py-10 text-center">
             <h1 class="text-2xl font-bold">
