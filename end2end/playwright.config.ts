@@ -65,6 +65,8 @@ export default defineConfig({
       // Every journey signs in from 127.0.0.1; the throttle itself is covered by the Rust
       // HTTP tests, so here it must not trip across specs and repeated runs.
       SCOUT_SIGN_IN_MAX_FAILURES: "1000",
+      // likewise every journey signs up from 127.0.0.1 (throttle: the Rust accounts tests)
+      SCOUT_SIGN_UP_MAX_PER_CLIENT: "1000",
       // alert email goes to the SMTP stand-in above
       SCOUT_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
     },

@@ -1,7 +1,7 @@
 //! The HTML shell, the routes and the layout every page shares (header, footer, 404).
 
 use crate::{
-    accounts::pages::{Auth, SignInPage, SignUpPage},
+    accounts::pages::{Auth, ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage},
     alerts::pages::{AlertPreviewPage, AlertsPage},
     listings::{
         collections::page::{ComparePage, FavoritesPage},
@@ -90,6 +90,16 @@ fn Layout() -> impl IntoView {
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
                     <Route path=StaticSegment("sign-in") view=SignInPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("sign-up") view=SignUpPage ssr=SsrMode::Async />
+                    <Route
+                        path=StaticSegment("forgot-password")
+                        view=ForgotPasswordPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("reset-password"), ParamSegment("token"))
+                        view=ResetPasswordPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=StaticSegment("search") view=SearchPage ssr=SsrMode::Async />
                     <Route
                         path=(StaticSegment("listings"), ParamSegment("id"))

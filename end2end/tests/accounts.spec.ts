@@ -1,6 +1,7 @@
 // Journey: a new buyer signs up, sees their account in the header, signs out, signs in again;
 // a wrong password is answered next to the form. Elements are found by role and label.
 import { test, expect, Page } from "@playwright/test";
+import { mailTo } from "./helpers";
 
 const password = "violet tractor mango 42";
 
@@ -84,4 +85,44 @@ test("unknown pages say so and lead home", async ({ page }) => {
   await expect(page.getByRole("heading", { name: "We couldn't find that page" })).toBeVisible();
   await page.getByRole("link", { name: "Go to the home page" }).click();
   await expect(page).toHaveURL(/\/$/);
+});
+
+test("a forgotten password is replaced through the emailed link", async ({ page }, testInfo) => {
+  const email = uniqueEmail(testInfo);
+  await page.goto("/sign-up");
+  await submitCredentials(page, email, password, "Create account");
+  await page.getByRole("banner").getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByRole("banner").getByRole("link", { name: "Sign in" })).toBeVisible();
+
+  await page.goto("/sign-in");
+  await ready(page);
+  await page.getByRole("link", { name: "Forgot password?" }).click();
+  await expect(page.getByRole("heading", { name: "Choose a new password" })).toBeVisible();
+  await ready(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Send the link" }).click();
+  await expect(page.getByRole("status")).toContainText(`If a Scout account uses ${email}, we sent it a link`);
+
+  await expect.poll(async () => (await mailTo(email)).length, { timeout: 20_000 }).toBe(1);
+  const [mail] = await mailTo(email);
+  expect(mail.data).toContain("Subject: Choose a new Scout password");
+  const link = mail.data.match(/\/reset-password\/[A-Za-z0-9_-]{43}/);
+  expect(link).not.toBeNull();
+  await page.goto(link![0]);
+  await ready(page);
+  const newPassword = "a new and rather long passphrase";
+  await page.getByLabel("New password").fill(newPassword);
+  await page.getByRole("button", { name: "Save the new password and sign in" }).click();
+  const banner = page.getByRole("banner");
+  await expect(banner.getByText(`Signed in as ${email}`)).toBeAttached();
+
+  // the link worked once
+  await page.goto(link![0]);
+  await expect(page.getByRole("alert")).toContainText("This link has expired or was already used");
+  // and the new password is the one that signs in
+  await banner.getByRole("button", { name: "Sign out" }).click();
+  await expect(banner.getByRole("link", { name: "Sign in" })).toBeVisible();
+  await page.goto("/sign-in");
+  await submitCredentials(page, email, newPassword, "Sign in");
+  await expect(banner.getByText(`Signed in as ${email}`)).toBeAttached();
 });

@@ -22,8 +22,9 @@ pub use crate::server::state::current_session;
 /// The signed-in account's id, or None: the "who is asking" step of every server function.
 #[cfg(feature = "ssr")]
 pub async fn current_account_id() -> Result<Option<AccountId>, AppError> {
+    let state = AppState::from_context()?;
     let session = current_session().await?;
-    session::current_account_id(&session).await
+    session::signed_in_account(&session, &state.pool).await
 }
 
 /// The app state and the signed-in account, or 401 with `message` (what to sign in for).
@@ -94,6 +95,22 @@ async fn create_account(email: &str, password: &str, remember: bool) -> Result<(
         return Err(AppError::invalid(fields));
     };
     let session = current_session().await?;
+    // each sign-up costs a password hash (and will cost an email): a few per client an hour
+    let client = throttle_bucket(&client_ip()?);
+    if let Some(wait) = repo::reserve_client_request(
+        &state.pool,
+        "sign_up",
+        &client,
+        3600,
+        state.config.sign_up_max_per_client,
+    )
+    .await?
+    {
+        tracing::warn!(client, "sign-up throttled");
+        return Err(AppError::RateLimited {
+            retry_after_secs: u64::try_from(wait).unwrap_or(60),
+        });
+    }
 
     let hash = state.passwords.hash(password.expose().to_owned()).await?;
     let account_id = match repo::insert_account(&state.pool, email.as_str(), &hash).await {
@@ -187,6 +204,109 @@ pub fn throttle_bucket(client_ip: &str) -> String {
     }
 }
 
+/// How long a "forgot password" link works.
+#[cfg(feature = "ssr")]
+const RESET_LINK_MINUTES: i64 = 60;
+/// Reset links one client address may ask for per hour.
+#[cfg(feature = "ssr")]
+const RESETS_PER_CLIENT_AN_HOUR: i64 = 10;
+
+/// "Forgot password?": mails a link to choose a new password when an account uses this
+/// address. The answer is the same whether or not one does, and comes as fast (the mail is
+/// sent in the background); a client asking too often gets 429.
+#[server(prefix = "/api", endpoint = "accounts/forgot_password")]
+pub async fn forgot_password(email: String) -> Result<String, AppError> {
+    let state = AppState::from_context()?;
+    let email = Email::parse(&email).map_err(|m| AppError::invalid_field("email", m))?;
+    let client = throttle_bucket(&client_ip()?);
+    if let Some(wait) = repo::reserve_client_request(
+        &state.pool,
+        "password_reset",
+        &client,
+        3600,
+        RESETS_PER_CLIENT_AN_HOUR,
+    )
+    .await?
+    {
+        return Err(AppError::RateLimited {
+            retry_after_secs: u64::try_from(wait).unwrap_or(60),
+        });
+    }
+    if let Some(found) = repo::find_credentials(&state.pool, email.as_str()).await? {
+        let token = crate::server::secrets::random_token();
+        // a few per account a day, at least 2 minutes apart; past that, nothing is sent
+        if repo::insert_password_reset(&state.pool, found.account_id, &token_sha256(&token)).await?
+        {
+            let link = format!(
+                "{}/reset-password/{token}",
+                state.config.public_url.origin()
+            );
+            let to = email.as_str().to_string();
+            tokio::spawn(async move {
+                let message = crate::notifications::email::password_reset(
+                    &to,
+                    &link,
+                    RESET_LINK_MINUTES,
+                    &state.config.mail_from,
+                );
+                let sent = match message {
+                    Ok(m) => state.mailer.send(m).await.map_err(|e| e.message),
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = sent {
+                    tracing::warn!(error = %e, "password reset link not sent");
+                }
+            });
+        }
+    }
+    // without JavaScript the page shows the same sentence from `?sent=`
+    leptos_axum::redirect(&format!(
+        "/forgot-password?sent={}",
+        crate::listings::search::query::encode_component(email.as_str())
+    ));
+    Ok(format!(
+        "If a Scout account uses {}, we sent it a link to choose a new password. The link works for an hour; check your spam folder if it doesn't arrive in a few minutes.",
+        email.as_str()
+    ))
+}
+
+/// Whether a reset link still works (for its page).
+#[server(prefix = "/api", endpoint = "accounts/reset_link", input = leptos::server_fn::codec::GetUrl)]
+pub async fn reset_link_works(token: String) -> Result<bool, AppError> {
+    let state = AppState::from_context()?;
+    Ok(repo::reset_link_account(&state.pool, &token_sha256(&token))
+        .await?
+        .is_some())
+}
+
+/// Sets a new password with a reset link, signs out every other session of the account and
+/// signs this one in.
+#[server(prefix = "/api", endpoint = "accounts/reset_password")]
+pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
+    let state = AppState::from_context()?;
+    let password =
+        NewPassword::parse(&password).map_err(|m| AppError::invalid_field("password", m))?;
+    let hash = state.passwords.hash(password.expose().to_owned()).await?;
+    let Some(account) = repo::reset_password(&state.pool, &token_sha256(&token), &hash).await?
+    else {
+        return Err(AppError::Conflict {
+            message: "This link has expired or was already used. Ask for a new one on the sign-in page (\"Forgot password?\").".into(),
+        });
+    };
+    let session = current_session().await?;
+    session::start_session(&session, account, false).await?;
+    tracing::info!(%account, "password reset; other sessions signed out");
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// A link's token as stored: its SHA-256 only.
+#[cfg(feature = "ssr")]
+fn token_sha256(token: &str) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.trim().as_bytes()).to_vec()
+}
+
 /// Ends the session on the server (the record is deleted, not just the cookie).
 #[server(prefix = "/api", endpoint = "accounts/sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
@@ -201,7 +321,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 pub async fn current_account() -> Result<Option<Account>, AppError> {
     let state = AppState::from_context()?;
     let session = current_session().await?;
-    let Some(account_id) = session::current_account_id(&session).await? else {
+    let Some(account_id) = session::signed_in_account(&session, &state.pool).await? else {
         return Ok(None);
     };
     match repo::find_email(&state.pool, account_id).await? {

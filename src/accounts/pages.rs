@@ -3,7 +3,10 @@
 //! and better after it (inline errors, a pending state, no page reload).
 
 use super::{
-    api::{SignIn, SignOut, SignUp, current_account, typed_email},
+    api::{
+        ForgotPassword, ResetPassword, SignIn, SignOut, SignUp, current_account, reset_link_works,
+        typed_email,
+    },
     model::{Account, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS},
 };
 use crate::{
@@ -12,6 +15,7 @@ use crate::{
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// The account actions and who is signed in, shared by the header and the pages.
 #[derive(Clone, Copy)]
@@ -19,6 +23,8 @@ pub struct Auth {
     pub sign_in: ServerAction<SignIn>,
     pub sign_up: ServerAction<SignUp>,
     pub sign_out: ServerAction<SignOut>,
+    /// A new password from a reset link also signs in.
+    pub reset_password: ServerAction<ResetPassword>,
     pub user: Resource<Result<Option<Account>, AppError>>,
 }
 
@@ -34,12 +40,14 @@ impl Auth {
         let sign_in = ServerAction::<SignIn>::new();
         let sign_up = ServerAction::<SignUp>::new();
         let sign_out = ServerAction::<SignOut>::new();
+        let reset_password = ServerAction::<ResetPassword>::new();
         let user = Resource::new(
             move || {
                 (
                     sign_in.version().get(),
                     sign_up.version().get(),
                     sign_out.version().get(),
+                    reset_password.version().get(),
                 )
             },
             |_| current_account(),
@@ -48,6 +56,7 @@ impl Auth {
             sign_in,
             sign_up,
             sign_out,
+            reset_password,
             user,
         };
         provide_context(auth);
@@ -182,6 +191,11 @@ pub fn SignInPage() -> impl IntoView {
                     pending_label="Signing in…"
                 />
             </ActionForm>
+            <p class="text-sm">
+                <a class="font-medium text-emerald-800 underline" href="/forgot-password">
+                    "Forgot password?"
+                </a>
+            </p>
         </CredentialsPage>
     }
 }
@@ -211,6 +225,154 @@ pub fn SignUpPage() -> impl IntoView {
                     pending_label="Creating account…"
                 />
             </ActionForm>
+        </CredentialsPage>
+    }
+}
+
+/// "Forgot password?": an email box; the same answer whether or not an account uses it.
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let action = ServerAction::<ForgotPassword>::new();
+    let error = action_error(action);
+    // after a post without JavaScript the page comes back with `?sent=<address>`
+    let query = use_query_map();
+    let sent = move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .or_else(|| {
+                query
+                    .read()
+                    .get("sent")
+                    .filter(|s| super::model::Email::parse(s).is_ok())
+                    .map(|to| {
+                        format!(
+                            "If a Scout account uses {to}, we sent it a link to choose a new password. The link works for an hour; check your spam folder if it doesn't arrive in a few minutes."
+                        )
+                    })
+            })
+    };
+    view! {
+        <CredentialsPage
+            title="Forgot password"
+            heading="Choose a new password"
+            other_question="Remembered it?"
+            other_link="Sign in"
+            other_href="/sign-in"
+            error
+        >
+            <p class="text-slate-700">
+                "Enter the email you sign in with. We'll send it a link to choose a new password."
+            </p>
+            <Show when=move || sent().is_some()>
+                <p
+                    role="status"
+                    class="rounded-lg border border-emerald-300 bg-emerald-50 px-4 py-3 text-emerald-900"
+                >
+                    {sent}
+                </p>
+            </Show>
+            <ActionForm action=action>
+                <div class="space-y-4">
+                    <Field
+                        label="Email"
+                        name="email"
+                        input_type="email"
+                        autocomplete="email"
+                        error
+                    />
+                    <button
+                        type="submit"
+                        class=format!("{PRIMARY_BUTTON} {WIDE}")
+                        disabled=move || action.pending().get()
+                    >
+                        {move || {
+                            if action.pending().get() { "Sending…" } else { "Send the link" }
+                        }}
+                    </button>
+                </div>
+            </ActionForm>
+        </CredentialsPage>
+    }
+}
+
+/// The page a reset link opens: a new password, or why the link no longer works.
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let action = expect_context::<Auth>().reset_password;
+    let error = action_error(action);
+    let params = use_params_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    let works = Resource::new(token, reset_link_works);
+    view! {
+        <CredentialsPage
+            title="Choose a new password"
+            heading="Choose a new password"
+            other_question="Remembered it?"
+            other_link="Sign in"
+            other_href="/sign-in"
+            error
+        >
+            <Suspense fallback=|| {
+                view! { <p role="status">"Checking the link…"</p> }
+            }>
+                {move || Suspend::new(async move {
+                    match works.await {
+                        Ok(true) => {
+                            view! {
+                                <ActionForm action=action>
+                                    <div class="space-y-4">
+                                        <input type="hidden" name="token" value=token() />
+                                        <Field
+                                            label="New password"
+                                            name="password"
+                                            input_type="password"
+                                            autocomplete="new-password"
+                                            hint=Some(
+                                                "At least 8 characters. Choosing it signs you out on every other device.",
+                                            )
+                                            minlength=Some(PASSWORD_MIN_CHARS)
+                                            maxlength=PASSWORD_MAX_CHARS
+                                            error
+                                        />
+                                        <button
+                                            type="submit"
+                                            class=format!("{PRIMARY_BUTTON} {WIDE}")
+                                            disabled=move || action.pending().get()
+                                        >
+                                            {move || {
+                                                if action.pending().get() {
+                                                    "Saving…"
+                                                } else {
+                                                    "Save the new password and sign in"
+                                                }
+                                            }}
+                                        </button>
+                                    </div>
+                                </ActionForm>
+                            }
+                                .into_any()
+                        }
+                        Ok(false) => {
+                            view! {
+                                <p role="alert" class="text-red-800">
+                                    "This link has expired or was already used. "
+                                    <a
+                                        class="font-medium text-emerald-800 underline"
+                                        href="/forgot-password"
+                                    >
+                                        "Ask for a new one"
+                                    </a>
+                                    "."
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        Err(e) => crate::ui::load_failed(e),
+                    }
+                })}
+            </Suspense>
         </CredentialsPage>
     }
 }

@@ -129,6 +129,158 @@ pub async fn reserve_attempt(
     Ok(Attempt::Reserved(id))
 }
 
+/// Counts a request of `kind` (`sign_up`, `password_reset`) from `client` unless it made
+/// `max` in the last `window_secs`: Ok(None), or Ok(Some(seconds to wait)). Atomic, like
+/// `reserve_attempt`.
+pub async fn reserve_client_request(
+    db: &sqlx::PgPool,
+    kind: &str,
+    client: &str,
+    window_secs: i64,
+    max: i64,
+) -> sqlx::Result<Option<i64>> {
+    let mut tx = db.begin().await?;
+    let key = format!("client request {kind} {client}");
+    sqlx::query_scalar!(
+        r#"select 1 as "locked!" from (select pg_advisory_xact_lock(hashtextextended($1, 0))) l"#,
+        key
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let row = sqlx::query!(
+        r#"select count(*) as "made!",
+             coalesce(ceil(extract(epoch from (min(created_at) + make_interval(secs => $3) - now())))::bigint, 0) as "wait!"
+           from (select created_at from client_request
+                 where kind = $1 and client = $2 and created_at > now() - make_interval(secs => $3)
+                 order by created_at desc limit $4) recent"#,
+        kind,
+        client,
+        window_secs as f64,
+        max
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if row.made >= max {
+        return Ok(Some(row.wait.max(1)));
+    }
+    sqlx::query!(
+        "insert into client_request (kind, client) values ($1, $2)",
+        kind,
+        client
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(None)
+}
+
+/// Records a reset link for the account, unless one was made in the last 2 minutes or 5 in
+/// the last day (a mailbox is not flooded): whether it was recorded.
+pub async fn insert_password_reset(
+    db: &sqlx::PgPool,
+    account: AccountId,
+    token_sha256: &[u8],
+) -> sqlx::Result<bool> {
+    let mut tx = db.begin().await?;
+    sqlx::query!(
+        "select 1 as one from account where account_id = $1 for update",
+        account.0
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let row = sqlx::query!(
+        r#"select count(*) filter (where created_at > now() - interval '2 minutes') as "recent!",
+                  count(*) as "today!"
+           from password_reset where account_id = $1 and created_at > now() - interval '1 day'"#,
+        account.0
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if row.recent > 0 || row.today >= 5 {
+        return Ok(false);
+    }
+    sqlx::query!(
+        "insert into password_reset (account_id, token_sha256) values ($1, $2)",
+        account.0,
+        token_sha256
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// The account a reset link is for, while it works (unused, under an hour old).
+pub async fn reset_link_account(
+    db: impl PgExecutor<'_>,
+    token_sha256: &[u8],
+) -> sqlx::Result<Option<AccountId>> {
+    sqlx::query_scalar!(
+        r#"select account_id as "account_id: AccountId" from password_reset
+           where token_sha256 = $1 and used_at is null and created_at > now() - interval '1 hour'"#,
+        token_sha256
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Uses a reset link: the new password is set, every earlier session of the account ends,
+/// and every other reset link of the account stops working. None when the link doesn't work.
+pub async fn reset_password(
+    db: &sqlx::PgPool,
+    token_sha256: &[u8],
+    password_hash: &str,
+) -> sqlx::Result<Option<AccountId>> {
+    let mut tx = db.begin().await?;
+    let account = sqlx::query_scalar!(
+        r#"update password_reset set used_at = now()
+           where token_sha256 = $1 and used_at is null and created_at > now() - interval '1 hour'
+           returning account_id as "account_id: AccountId""#,
+        token_sha256
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(account) = account else {
+        return Ok(None);
+    };
+    sqlx::query!(
+        "update password_reset set used_at = now() where account_id = $1 and used_at is null",
+        account.0
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "update account set password_hash = $2, sessions_valid_after = now() where account_id = $1",
+        account.0,
+        password_hash
+    )
+    .execute(&mut *tx)
+    .await?;
+    // a fresh start for sign-in throttling too
+    sqlx::query!(
+        "delete from sign_in_failure where email = (select email from account where account_id = $1)",
+        account.0
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Some(account))
+}
+
+/// When the account's sessions were last all ended (inner None: never); outer None: the
+/// account no longer exists.
+pub async fn sessions_valid_after(
+    db: impl PgExecutor<'_>,
+    account: AccountId,
+) -> sqlx::Result<Option<Option<time::OffsetDateTime>>> {
+    sqlx::query_scalar!(
+        "select sessions_valid_after from account where account_id = $1",
+        account.0
+    )
+    .fetch_optional(db)
+    .await
+}
+
 /// A successful sign-in forgives the account's earlier failures (not the client address's).
 pub async fn clear_failures_for_email(db: impl PgExecutor<'_>, email: &str) -> sqlx::Result<()> {
     sqlx::query!(r#"delete from sign_in_failure where email = $1"#, email)

@@ -21,6 +21,8 @@ pub const REMEMBERED_ABSOLUTE_TIMEOUT: Duration = Duration::days(90);
 
 const ACCOUNT_ID: &str = "account_id";
 const SIGNED_IN_AT: &str = "signed_in_at";
+/// The same in milliseconds, to tell a session from one a password reset ended in that second.
+const SIGNED_IN_AT_MS: &str = "signed_in_at_ms";
 const ABSOLUTE_SECS: &str = "absolute_timeout_secs";
 
 /// Signs `account_id` in on this session, under a new session id (no fixation).
@@ -38,8 +40,13 @@ pub async fn start_session(
     session.cycle_id().await?;
     session.set_expiry(Some(Expiry::OnInactivity(idle)));
     session.insert(ACCOUNT_ID, account_id).await?;
+    let now = OffsetDateTime::now_utc();
+    session.insert(SIGNED_IN_AT, now.unix_timestamp()).await?;
     session
-        .insert(SIGNED_IN_AT, OffsetDateTime::now_utc().unix_timestamp())
+        .insert(
+            SIGNED_IN_AT_MS,
+            i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX),
+        )
         .await?;
     session
         .insert(ABSOLUTE_SECS, absolute.whole_seconds())
@@ -58,6 +65,31 @@ pub async fn current_account_id(session: &Session) -> Result<Option<AccountId>, 
         .await?
         .unwrap_or(ABSOLUTE_TIMEOUT.whole_seconds());
     if OffsetDateTime::now_utc().unix_timestamp() - signed_in_at > absolute {
+        session.flush().await?;
+        return Ok(None);
+    }
+    Ok(Some(account_id))
+}
+
+/// The signed-in account, or None, also ending a session that began before the account's
+/// sessions were all ended (a password reset) or whose account is gone.
+pub async fn signed_in_account(
+    session: &Session,
+    db: &sqlx::PgPool,
+) -> Result<Option<AccountId>, AppError> {
+    let Some(account_id) = current_account_id(session).await? else {
+        return Ok(None);
+    };
+    let signed_in_ms = match session.get::<i64>(SIGNED_IN_AT_MS).await? {
+        Some(ms) => ms,
+        None => session.get::<i64>(SIGNED_IN_AT).await?.unwrap_or(0) * 1000,
+    };
+    let still = match crate::accounts::repo::sessions_valid_after(db, account_id).await? {
+        None => false,
+        Some(None) => true,
+        Some(Some(after)) => i128::from(signed_in_ms) * 1_000_000 >= after.unix_timestamp_nanos(),
+    };
+    if !still {
         session.flush().await?;
         return Ok(None);
     }

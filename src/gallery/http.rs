@@ -5,7 +5,7 @@
 use super::{service, store};
 use crate::listings::model::ListingId;
 use crate::{
-    accounts::session::current_account_id,
+    accounts::session::signed_in_account,
     error::AppError,
     server::{security, state::AppState},
 };
@@ -60,7 +60,7 @@ async fn upload_inner(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<super::model::SellerPhoto, AppError> {
-    let seller_id = current_account_id(session)
+    let seller_id = signed_in_account(session, &state.pool)
         .await?
         .ok_or_else(|| AppError::unauthorized("Sign in to add photos to your listing."))?;
     let limits = service::limits();

@@ -164,6 +164,40 @@ pub fn confirmation(to: &str, link: &str, from: &Mailbox) -> Result<Message, Str
         .map_err(|e| format!("the message could not be built: {e}"))
 }
 
+/// The "choose a new password" message.
+pub fn password_reset(
+    to: &str,
+    link: &str,
+    minutes: i64,
+    from: &Mailbox,
+) -> Result<Message, String> {
+    let to: Mailbox = to
+        .parse()
+        .map_err(|e| format!("the address {to} is not usable: {e}"))?;
+    let text = format!(
+        "Someone (we hope you) asked to choose a new password for the Scout account that uses \
+         this address.\n\nTo choose one, open this link within {minutes} minutes:\n{link}\n\n\
+         Choosing a new password signs you out on every other device.\n\
+         If it was not you, ignore this message: your password stays as it is.\n"
+    );
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"></head>\
+         <body style=\"font-family:system-ui,sans-serif;color:#111;max-width:560px;margin:0 auto;padding:16px\">\
+         <p>Someone (we hope you) asked to choose a new password for the Scout account that uses this address.</p>\
+         <p><a href=\"{0}\" style=\"color:#1d4ed8\">Choose a new password</a> (the link works for {minutes} minutes, once).</p>\
+         <p>Choosing a new password signs you out on every other device.</p>\
+         <p style=\"font-size:13px;color:#555\">If it was not you, ignore this message: your password stays as it is.</p>\
+         </body></html>",
+        esc(link)
+    );
+    Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject("Choose a new Scout password")
+        .multipart(MultiPart::alternative_plain_html(text, html))
+        .map_err(|e| format!("the message could not be built: {e}"))
+}
+
 /// `List-Unsubscribe: <https://...>` (RFC 2369).
 #[derive(Debug, Clone)]
 struct ListUnsubscribe(String);

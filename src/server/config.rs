@@ -123,6 +123,8 @@ pub struct Config {
     /// `SCOUT_SIGN_IN_MAX_FAILURES` within `SCOUT_SIGN_IN_WINDOW_SECS`, per email and per client address.
     pub sign_in_max_failures: i64,
     pub sign_in_window: Duration,
+    /// `SCOUT_SIGN_UP_MAX_PER_CLIENT`: accounts one client address may create per hour (10).
+    pub sign_up_max_per_client: i64,
     /// Where photos are kept.
     pub media: MediaConfig,
     /// `SCOUT_MEDIA_URL`: the public base URL photos are served from (a CDN or the bucket);
@@ -181,6 +183,7 @@ impl std::fmt::Debug for Config {
             .field("upload_timeout", &self.upload_timeout)
             .field("sign_in_max_failures", &self.sign_in_max_failures)
             .field("sign_in_window", &self.sign_in_window)
+            .field("sign_up_max_per_client", &self.sign_up_max_per_client)
             .field("media", &self.media)
             .field("media_url", &self.media_url)
             .field("photo_workers", &self.photo_workers)
@@ -295,6 +298,7 @@ impl Config {
             upload_timeout: Duration::from_secs(parse_var("SCOUT_UPLOAD_TIMEOUT_SECS", 300)?),
             sign_in_max_failures: parse_var("SCOUT_SIGN_IN_MAX_FAILURES", 10)?,
             sign_in_window: Duration::from_secs(parse_var("SCOUT_SIGN_IN_WINDOW_SECS", 15 * 60)?),
+            sign_up_max_per_client: parse_var("SCOUT_SIGN_UP_MAX_PER_CLIENT", 10)?,
             media,
             media_url: var("SCOUT_MEDIA_URL").map(|u| u.trim_end_matches('/').to_string()),
             photo_workers,
@@ -342,6 +346,7 @@ impl Config {
             upload_timeout: Duration::from_secs(300),
             sign_in_max_failures: 10,
             sign_in_window: Duration::from_secs(15 * 60),
+            sign_up_max_per_client: 10,
             media: MediaConfig::Local {
                 dir: PathBuf::from(".scout/test/media"),
             },

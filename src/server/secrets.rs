@@ -38,6 +38,13 @@ pub fn key_file(path: &Path, make: impl FnOnce() -> String) -> anyhow::Result<(S
     Ok((text, true))
 }
 
+/// A random token for a link (256 bits, URL-safe base64, 43 characters).
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
 #[derive(Clone)]
 pub struct Sealer {
     cipher: Aes256Gcm,

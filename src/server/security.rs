@@ -218,7 +218,12 @@ pub async fn forget_client_request_id(mut req: Request, next: Next) -> Response 
 }
 
 /// Paths whose last part is a secret (an unsubscribe or confirmation token).
-const TOKEN_PATHS: [&str; 3] = ["/api/unsubscribe/", "/unsubscribe/", "/confirm-email/"];
+const TOKEN_PATHS: [&str; 4] = [
+    "/api/unsubscribe/",
+    "/unsubscribe/",
+    "/confirm-email/",
+    "/reset-password/",
+];
 
 /// A request path as the request log writes it: tokens are replaced by `<token>`.
 pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
@@ -229,10 +234,12 @@ pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Pages about the account itself are never kept in a shared or browser cache.
-const PRIVATE_PAGES: [&str; 6] = [
+const PRIVATE_PAGES: [&str; 8] = [
     "/settings",
     "/sign-in",
     "/sign-up",
+    "/forgot-password",
+    "/reset-password/",
     "/confirm-email/",
     "/unsubscribe/",
     "/api/unsubscribe/",

@@ -7,6 +7,7 @@
 mod helpers;
 mod smtp;
 
+mod accounts;
 mod alerts;
 mod demo;
 mod http;
