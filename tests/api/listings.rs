@@ -596,3 +596,64 @@ async fn a_search_link_of_any_length_costs_no_more_than_one_past_the_caps(pool: 
     assert!(page.abs_diff(page_3x) < 64, "{sizes:?}");
     assert!(api.abs_diff(api_3x) < 64, "{sizes:?}");
 }
+
+/// Property: over random parameter lists (known makes, models and equipment, made-up ones,
+/// ranges, repeats, junk names), the page and the API grow at most linearly with the link;
+/// the part that grows faster (a chip per known value, each linking to the rest) stops at
+/// the caps. Made-up values get no chip: they are listed as not applied.
+#[sqlx::test]
+async fn search_pages_grow_at_most_linearly_with_their_links(pool: PgPool) {
+    use rand::{Rng, SeedableRng, seq::SliceRandom};
+    let app = app_with_listings(pool, 20).await;
+    let catalog = app.state.catalog().await.unwrap();
+    let makes: Vec<String> = catalog.makes.iter().map(|m| m.slug.clone()).collect();
+    let models: Vec<String> = catalog.models.iter().map(|m| m.slug.clone()).collect();
+    let equipment: Vec<String> = catalog.equipment.iter().map(|e| e.slug.clone()).collect();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(16);
+    for case in 0..24 {
+        let n = rng.gen_range(0..600);
+        let pairs: Vec<String> = (0..n)
+            .map(|i| match rng.gen_range(0..8) {
+                0 => format!("make={}", makes.choose(&mut rng).unwrap()),
+                1 => format!("model={}", models.choose(&mut rng).unwrap()),
+                2 => format!("equip={}", equipment.choose(&mut rng).unwrap()),
+                3 => format!("make=made-up-{i}"),
+                4 => format!("equip=gold-plated-{i}"),
+                5 => format!("price_max={}", rng.gen_range(1..100_000)),
+                6 => format!("q=golf{i}"),
+                _ => format!("x{i}=y"),
+            })
+            .collect();
+        let link = pairs.join("&");
+        let page = app.get(&format!("/search?{link}"), None).await;
+        assert_eq!(page.status, StatusCode::OK, "case {case}");
+        let api = app
+            .get(
+                &format!("/api/listings/search?query={}", encode_component(&link)),
+                None,
+            )
+            .await;
+        assert_eq!(api.status, StatusCode::OK, "case {case}");
+        let results: SearchResults = api.json();
+        for chip in &results.chips {
+            assert!(
+                !chip.label.contains("made-up") && !chip.label.contains("gold-plated"),
+                "{chip:?}"
+            );
+        }
+        // a constant for the capped part, then a few bytes out per byte in
+        let bound = 1_200_000 + 16 * link.len();
+        assert!(
+            page.body.len() < bound,
+            "case {case}: {} bytes for {} in",
+            page.body.len(),
+            link.len()
+        );
+        assert!(
+            api.body.len() < bound,
+            "case {case}: {} bytes for {} in",
+            api.body.len(),
+            link.len()
+        );
+    }
+}

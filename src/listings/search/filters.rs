@@ -78,6 +78,14 @@ impl Filters {
                 None => ignored.push(format!("make={slug}")),
             }
         }
+        let mut equipment = Vec::new();
+        for slug in &c.equipment {
+            if catalog.equipment.iter().any(|e| &e.slug == slug) {
+                equipment.push(slug.clone());
+            } else {
+                ignored.push(format!("equip={slug}"));
+            }
+        }
         let city = c.city.as_deref().and_then(|slug| {
             let found = catalog.city(slug);
             if found.is_none() {
@@ -104,7 +112,7 @@ impl Filters {
             power_min: c.power_min,
             power_max: c.power_max,
             picks: c.picks.clone(),
-            equipment: c.equipment.clone(),
+            equipment,
             city_id: city.filter(|_| c.radius_km.is_none()).map(|c| c.city_id),
             near,
             has_photos: c.has_photos,

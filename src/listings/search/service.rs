@@ -97,17 +97,25 @@ fn form_chips(query: &SearchQuery, catalog: &Catalog) -> Vec<Chip> {
             href: without.url(),
         });
     };
-    for slug in &query.makes {
-        let name = catalog.make(slug).map_or(slug.clone(), |m| m.name.clone());
+    // chips only for what the catalogue knows: anything else is listed as not applied, and a
+    // link can't put text of its own choosing on the page as a chip
+    for (slug, make) in query
+        .makes
+        .iter()
+        .filter_map(|s| Some((s, catalog.make(s)?)))
+    {
         let mut q = base.clone();
         q.makes.retain(|m| m != slug);
-        chip(name, q);
+        chip(make.name.clone(), q);
     }
-    for slug in &query.models {
-        let name = catalog.model(slug).map_or(slug.clone(), |m| m.name.clone());
+    for (slug, model) in query
+        .models
+        .iter()
+        .filter_map(|s| Some((s, catalog.model(s)?)))
+    {
         let mut q = base.clone();
         q.models.retain(|m| m != slug);
-        chip(name, q);
+        chip(model.name.clone(), q);
     }
     let money = |v: i64| Money::new(v * 100, query.currency).format();
     let range = |lo: Option<String>, hi: Option<String>| match (lo, hi) {
@@ -174,19 +182,15 @@ fn form_chips(query: &SearchQuery, catalog: &Catalog) -> Vec<Chip> {
         }
     }
     for slug in &query.equipment {
-        let name = catalog
-            .equipment
-            .iter()
-            .find(|e| &e.slug == slug)
-            .map_or(slug.clone(), |e| e.name_en.clone());
+        let Some(known) = catalog.equipment.iter().find(|e| &e.slug == slug) else {
+            continue;
+        };
         let mut q = base.clone();
         q.equipment.retain(|e| e != slug);
-        chip(name, q);
+        chip(known.name_en.clone(), q);
     }
-    if let Some(slug) = &query.city {
-        let name = catalog
-            .city(slug)
-            .map_or(slug.clone(), |c| c.name_en.clone());
+    if let Some(city) = query.city.as_deref().and_then(|slug| catalog.city(slug)) {
+        let name = city.name_en.clone();
         let label = match query.radius_km {
             Some(km) => format!("within {km} km of {name}"),
             None => name,
