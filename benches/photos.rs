@@ -60,7 +60,74 @@ fn at(sorted: &[Duration], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)].as_secs_f64() * 1000.0
 }
 
+/// Peak heap of one job on the files that cost the most memory within the limits: PNGs at
+/// the pixel limit in one flat colour (far under the byte limit), 8 bits per channel with
+/// alpha, and 16 bits with alpha (8 bytes a pixel decoded: refused at 60 MP by the decoder's
+/// allocation cap, so also at the largest size that cap lets through).
+fn worst_case() {
+    let limits = pipeline::Limits::default();
+    fn png<P: image::Pixel + image::PixelWithColorType>(w: u32, h: u32, pixel: P) -> Vec<u8>
+    where
+        [P::Subpixel]: image::EncodableLayout,
+    {
+        let picture = image::ImageBuffer::<P, Vec<P::Subpixel>>::from_pixel(w, h, pixel);
+        let mut out = std::io::Cursor::new(Vec::new());
+        picture.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    }
+    let cases = [
+        (
+            "8-bit RGBA",
+            10_000,
+            6_000,
+            png(10_000, 6_000, image::Rgba([160u8, 80, 30, 255])),
+        ),
+        (
+            "16-bit RGBA",
+            10_000,
+            6_000,
+            png(
+                10_000,
+                6_000,
+                image::Rgba([40_000u16, 20_000, 9_000, 65_535]),
+            ),
+        ),
+        (
+            "16-bit RGBA",
+            7_500,
+            5_000,
+            png(
+                7_500,
+                5_000,
+                image::Rgba([40_000u16, 20_000, 9_000, 65_535]),
+            ),
+        ),
+    ];
+    for (kind, w, h, file) in cases {
+        assert!(file.len() <= limits.max_bytes);
+        let base = LIVE.load(Ordering::Relaxed);
+        PEAK.store(base, Ordering::Relaxed);
+        let t0 = std::time::Instant::now();
+        let outcome = pipeline::process(&file, &limits, pipeline::WEBP_METHOD);
+        let peak = PEAK.load(Ordering::Relaxed) - base;
+        println!(
+            "{w} x {h} {kind} PNG ({:.1} MB): {} in {:.1} s, peak heap {:.0} MiB",
+            file.len() as f64 / 1e6,
+            match &outcome {
+                Ok(_) => "processed".to_string(),
+                Err(e) => format!("refused ({e})"),
+            },
+            t0.elapsed().as_secs_f64(),
+            peak as f64 / 1048576.0
+        );
+    }
+}
+
 fn main() {
+    if std::env::var("SCOUT_BENCH_WORST").is_ok() {
+        worst_case();
+        return;
+    }
     let runs: usize = std::env::var("SCOUT_BENCH_PHOTOS")
         .ok()
         .and_then(|v| v.parse().ok())
