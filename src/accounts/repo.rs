@@ -50,6 +50,29 @@ pub async fn find_email(
     .await
 }
 
+/// Holds a transaction-scoped advisory lock on `key` until the transaction ends.
+async fn advisory_lock(tx: &mut sqlx::PgConnection, key: &str) -> sqlx::Result<()> {
+    sqlx::query_scalar!(
+        r#"select 1 as "locked!" from (select pg_advisory_xact_lock(hashtextextended($1, 0))) l"#,
+        key
+    )
+    .fetch_one(tx)
+    .await?;
+    Ok(())
+}
+
+/// Locks the account's row until the transaction ends: how a change that counts what an
+/// account has (rules, devices, links sent) keeps two requests from both passing a limit.
+pub async fn lock_account(tx: &mut sqlx::PgConnection, account: AccountId) -> sqlx::Result<()> {
+    sqlx::query!(
+        "select 1 as one from account where account_id = $1 for update",
+        account.0
+    )
+    .fetch_optional(tx)
+    .await?;
+    Ok(())
+}
+
 /// The answer to "may this client try a password for this email now?".
 pub enum Attempt {
     /// Allowed: the attempt is already counted as a failure (row `0`) until it succeeds.
@@ -75,12 +98,7 @@ pub async fn reserve_attempt(
         format!("sign-in email {email}"),
         format!("sign-in client {client}"),
     ] {
-        sqlx::query_scalar!(
-            r#"select 1 as "locked!" from (select pg_advisory_xact_lock(hashtextextended($1, 0))) l"#,
-            key
-        )
-        .fetch_one(&mut *tx)
-        .await?;
+        advisory_lock(&mut tx, &key).await?;
     }
     // The wait is measured from the failure that would have to expire for the count to
     // drop below the limit (the max-th newest), not the oldest, so it is never too short.
@@ -140,13 +158,7 @@ pub async fn reserve_client_request(
     max: i64,
 ) -> sqlx::Result<Option<i64>> {
     let mut tx = db.begin().await?;
-    let key = format!("client request {kind} {client}");
-    sqlx::query_scalar!(
-        r#"select 1 as "locked!" from (select pg_advisory_xact_lock(hashtextextended($1, 0))) l"#,
-        key
-    )
-    .fetch_one(&mut *tx)
-    .await?;
+    advisory_lock(&mut tx, &format!("client request {kind} {client}")).await?;
     let row = sqlx::query!(
         r#"select count(*) as "made!",
              coalesce(ceil(extract(epoch from (min(created_at) + make_interval(secs => $3) - now())))::bigint, 0) as "wait!"
@@ -182,12 +194,7 @@ pub async fn insert_password_reset(
     token_sha256: &[u8],
 ) -> sqlx::Result<bool> {
     let mut tx = db.begin().await?;
-    sqlx::query!(
-        "select 1 as one from account where account_id = $1 for update",
-        account.0
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
+    lock_account(&mut tx, account).await?;
     let row = sqlx::query!(
         r#"select count(*) filter (where created_at > now() - interval '2 minutes') as "recent!",
                   count(*) as "today!"

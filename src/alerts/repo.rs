@@ -45,12 +45,7 @@ pub async fn lock_and_count_rules(
     tx: &mut Transaction<'_, Postgres>,
     account: AccountId,
 ) -> sqlx::Result<(i64, i64)> {
-    sqlx::query!(
-        "select 1 as one from account where account_id = $1 for update",
-        account.0
-    )
-    .fetch_optional(&mut **tx)
-    .await?;
+    crate::accounts::repo::lock_account(tx, account).await?;
     let row = sqlx::query!(
         r#"select count(*) filter (where not paused) as "active!", count(*) as "total!"
            from alert_rule where account_id = $1"#,

@@ -153,12 +153,7 @@ pub async fn reserve_confirmation_mail(
     max_per_day: i64,
 ) -> sqlx::Result<MailSlot> {
     let mut tx = db.begin().await?;
-    sqlx::query!(
-        "select 1 as one from account where account_id = $1 for update",
-        account.0
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
+    crate::accounts::repo::lock_account(&mut tx, account).await?;
     let row = sqlx::query!(
         r#"select
              (select ceil(extract(epoch from (max(sent_at) + make_interval(secs => $3) - now())))::bigint
@@ -661,12 +656,7 @@ pub async fn insert_webhook(
     max: i64,
 ) -> sqlx::Result<Option<i64>> {
     let mut tx = db.begin().await?;
-    sqlx::query!(
-        "select 1 as one from account where account_id = $1 for update",
-        account.0
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
+    crate::accounts::repo::lock_account(&mut tx, account).await?;
     let count: i64 = sqlx::query_scalar!(
         r#"select count(*) as "n!" from webhook_endpoint where account_id = $1"#,
         account.0
@@ -770,12 +760,7 @@ pub async fn upsert_device(
     max: i64,
 ) -> sqlx::Result<DeviceAdded> {
     let mut tx = db.begin().await?;
-    sqlx::query!(
-        "select 1 as one from account where account_id = $1 for update",
-        account.0
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
+    crate::accounts::repo::lock_account(&mut tx, account).await?;
     let others: i64 = sqlx::query_scalar!(
         r#"select count(*) as "n!" from push_subscription where account_id = $1 and endpoint <> $2"#,
         account.0,

@@ -314,17 +314,10 @@ pub async fn signed_form_errors(
     if req.method() == Method::GET
         && let Some(query) = req.uri().query()
     {
-        let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        let get = |name: &str| {
-            pairs
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.as_str())
-        };
+        let pairs = query_pairs(query);
+        let get = |name: &str| first(&pairs, name);
         if get("__err").is_some() || get("__path").is_some() {
-            let data = form_error_data(get("__path"), get("__err"));
+            let data = form_error_data(&pairs);
             let tag = get("__sig").unwrap_or_default();
             if !state.sealer.verify_tag(FORM_ERROR, data.as_bytes(), tag) {
                 let rest: String = form_urlencoded::Serializer::new(String::new())
@@ -353,16 +346,7 @@ pub async fn signed_form_errors(
         .map(str::to_owned);
     if let Some(location) = location {
         let query = location.split_once('?').map(|(_, q)| q).unwrap_or_default();
-        let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        let get = |name: &str| {
-            pairs
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.as_str())
-        };
-        let data = form_error_data(get("__path"), get("__err"));
+        let data = form_error_data(&query_pairs(query));
         let tag = state.sealer.tag(FORM_ERROR, data.as_bytes());
         if let Ok(v) = HeaderValue::from_str(&format!("{location}&__sig={tag}")) {
             res.headers_mut().insert(header::LOCATION, v);
@@ -371,8 +355,25 @@ pub async fn signed_form_errors(
     res
 }
 
-fn form_error_data(path: Option<&str>, err: Option<&str>) -> String {
-    format!("{}\0{}", path.unwrap_or_default(), err.unwrap_or_default())
+/// A query string's name/value pairs, decoded.
+fn query_pairs(query: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// The first value of `name`.
+fn first<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// What a form error's tag covers: its server function path and the error.
+fn form_error_data(pairs: &[(String, String)]) -> String {
+    let part = |name| first(pairs, name).unwrap_or_default();
+    format!("{}\0{}", part("__path"), part("__err"))
 }
 
 /// Long-lived caching for content-hashed assets under /pkg.
