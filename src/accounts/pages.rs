@@ -157,14 +157,26 @@ fn CredentialsFields(
                 />
                 "Keep me signed in for 30 days"
             </label>
-            <button
-                type="submit"
-                class=format!("{PRIMARY_BUTTON} {WIDE}")
-                disabled=move || pending.get()
-            >
-                {move || if pending.get() { pending_label } else { submit_label }}
-            </button>
+            <SubmitButton pending label=submit_label pending_label />
         </div>
+    }
+}
+
+/// A form's full-width submit button: disabled, and saying so, while the form is sent.
+#[component]
+fn SubmitButton(
+    #[prop(into)] pending: Signal<bool>,
+    label: &'static str,
+    pending_label: &'static str,
+) -> impl IntoView {
+    view! {
+        <button
+            type="submit"
+            class=format!("{PRIMARY_BUTTON} {WIDE}")
+            disabled=move || pending.get()
+        >
+            {move || if pending.get() { pending_label } else { label }}
+        </button>
     }
 }
 
@@ -282,15 +294,11 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                         autocomplete="email"
                         error
                     />
-                    <button
-                        type="submit"
-                        class=format!("{PRIMARY_BUTTON} {WIDE}")
-                        disabled=move || action.pending().get()
-                    >
-                        {move || {
-                            if action.pending().get() { "Sending…" } else { "Send the link" }
-                        }}
-                    </button>
+                    <SubmitButton
+                        pending=action.pending()
+                        label="Send the link"
+                        pending_label="Sending…"
+                    />
                 </div>
             </ActionForm>
         </CredentialsPage>
@@ -336,19 +344,11 @@ pub fn ResetPasswordPage() -> impl IntoView {
                                             maxlength=PASSWORD_MAX_CHARS
                                             error
                                         />
-                                        <button
-                                            type="submit"
-                                            class=format!("{PRIMARY_BUTTON} {WIDE}")
-                                            disabled=move || action.pending().get()
-                                        >
-                                            {move || {
-                                                if action.pending().get() {
-                                                    "Saving…"
-                                                } else {
-                                                    "Save the new password and sign in"
-                                                }
-                                            }}
-                                        </button>
+                                        <SubmitButton
+                                            pending=action.pending()
+                                            label="Save the new password and sign in"
+                                            pending_label="Saving…"
+                                        />
                                     </div>
                                 </ActionForm>
                             }

@@ -3,19 +3,16 @@
 //! without end.
 
 use axum::http::StatusCode;
-use scout::server::config::Config;
 use sqlx::PgPool;
 
-use crate::helpers::{PASSWORD, TestApp, form, spawn_app_with};
+use crate::helpers::{PASSWORD, TestApp, form};
 use crate::smtp::Smtp;
 
 const NEW_PASSWORD: &str = "a new and rather long passphrase";
 
+/// The app, sending its mail to a local SMTP stand-in.
 async fn setup(pool: PgPool) -> (TestApp, Smtp) {
-    let smtp = Smtp::start().await;
-    let mut config = Config::for_tests();
-    config.smtp_url = Some(smtp.url.clone());
-    (spawn_app_with(pool, config).await, smtp)
+    crate::helpers::spawn_app_with_smtp(pool).await
 }
 
 impl TestApp {

@@ -124,6 +124,14 @@ pub async fn spawn_app(pool: PgPool) -> TestApp {
     spawn_app_with(pool, Config::for_tests()).await
 }
 
+/// The app with its mail going to a local SMTP stand-in.
+pub async fn spawn_app_with_smtp(pool: PgPool) -> (TestApp, crate::smtp::Smtp) {
+    let smtp = crate::smtp::Smtp::start().await;
+    let mut config = Config::for_tests();
+    config.smtp_url = Some(smtp.url.clone());
+    (spawn_app_with(pool, config).await, smtp)
+}
+
 pub async fn spawn_app_with(pool: PgPool, config: Config) -> TestApp {
     spawn_app_with_site(pool, config, "target/site").await
 }

@@ -11,20 +11,17 @@ use scout::{
     alerts::{model::AlertsOverview, service::Worker},
     gallery::fixtures,
     notifications::worker as deliveries,
-    server::config::Config,
 };
 use sqlx::PgPool;
 
-use crate::helpers::{GOLF, TestApp, spawn_app_with, with};
+use crate::helpers::{GOLF, TestApp, with};
 use crate::smtp::{Mode, Smtp};
 
 const GOLF_ALERT: &str = "make=volkswagen&model=volkswagen-golf&fuel=diesel&price_max=20000";
 
+/// The app, sending its mail to a local SMTP stand-in.
 async fn setup(pool: PgPool) -> (TestApp, Smtp) {
-    let smtp = Smtp::start().await;
-    let mut config = Config::for_tests();
-    config.smtp_url = Some(smtp.url.clone());
-    (spawn_app_with(pool, config).await, smtp)
+    crate::helpers::spawn_app_with_smtp(pool).await
 }
 
 impl TestApp {
