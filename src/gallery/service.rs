@@ -278,6 +278,18 @@ async fn process(
             .ok_or_else(|| {
                 AppError::internal(format_args!("the original of {photo_id} is gone"))
             })?;
+        // and the memory this file needs decoded (all of the budget at most, so a file
+        // bigger than the budget runs alone rather than never)
+        let budget = state.config.photo_memory_mb.max(1);
+        let mib = u32::try_from(pipeline::memory_needed(&bytes).div_ceil(1 << 20))
+            .unwrap_or(u32::MAX)
+            .clamp(1, budget);
+        let _memory = state
+            .photo_memory
+            .clone()
+            .acquire_many_owned(mib)
+            .await
+            .map_err(AppError::internal)?;
         let limits = limits();
         tokio::task::spawn_blocking(move || -> Result<_, PhotoError> {
             // a decoder bug tripped by a hostile file refuses that file, nothing more

@@ -137,6 +137,10 @@ pub struct Config {
     /// upload that would go past it is answered 503 with `Retry-After`, and the uploader
     /// tries again.
     pub upload_budget_bytes: usize,
+    /// `SCOUT_PHOTO_MEMORY_MB`: heap the photo jobs running at once may need together (1024):
+    /// each takes what its file needs (`pipeline::memory_needed`) before it decodes, so a few
+    /// huge images wait for each other instead of running the server out of memory.
+    pub photo_memory_mb: u32,
     /// `SCOUT_MAX_PHOTOS`: photos a listing may have (50; a plan quota later).
     pub max_photos: i64,
     /// `SCOUT_ALERT_WORKER`: whether `scout serve` also runs an alert worker (true); set it
@@ -188,6 +192,7 @@ impl std::fmt::Debug for Config {
             .field("media_url", &self.media_url)
             .field("photo_workers", &self.photo_workers)
             .field("upload_budget_bytes", &self.upload_budget_bytes)
+            .field("photo_memory_mb", &self.photo_memory_mb)
             .field("max_photos", &self.max_photos)
             .field("alert_worker", &self.alert_worker)
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<redacted>"))
@@ -304,6 +309,7 @@ impl Config {
             photo_workers,
             upload_budget_bytes: parse_var::<usize>("SCOUT_UPLOAD_BUDGET_MB", 128)?
                 .saturating_mul(1024 * 1024),
+            photo_memory_mb: parse_var("SCOUT_PHOTO_MEMORY_MB", 1024)?,
             max_photos: parse_var("SCOUT_MAX_PHOTOS", 50)?,
             alert_worker: parse_bool("SCOUT_ALERT_WORKER")?.unwrap_or(true),
             smtp_url: var("SCOUT_SMTP_URL"),
@@ -353,6 +359,7 @@ impl Config {
             media_url: None,
             photo_workers: 2,
             upload_budget_bytes: 128 * 1024 * 1024,
+            photo_memory_mb: 1024,
             max_photos: 50,
             alert_worker: false,
             smtp_url: None,

@@ -32,6 +32,8 @@ pub struct AppState {
     pub photo_workers: Arc<Semaphore>,
     /// One permit per KiB of upload body held in memory (`SCOUT_UPLOAD_BUDGET_MB`).
     pub upload_budget: Arc<Semaphore>,
+    /// One permit per MiB the running photo jobs may need (`SCOUT_PHOTO_MEMORY_MB`).
+    pub photo_memory: Arc<Semaphore>,
     /// Makes, models, cities, rates: read from Postgres on first use.
     catalog: Arc<OnceCell<Arc<Catalog>>>,
     /// The in-memory search index: built on first use (or at start-up by `serve`).
@@ -67,6 +69,7 @@ impl AppState {
             media,
             photo_workers,
             upload_budget: Arc::new(Semaphore::new(config.upload_budget_bytes.div_ceil(1024))),
+            photo_memory: Arc::new(Semaphore::new(config.photo_memory_mb as usize)),
             config: Arc::new(config),
             passwords: Arc::new(Passwords::new()?),
             leptos_options,

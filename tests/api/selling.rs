@@ -884,4 +884,6 @@ async fn uploads_are_refused_before_their_bodies_are_read_and_share_a_memory_bud
         .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
     assert_eq!(app.state.upload_budget.available_permits(), budget);
+    // the processing took its share of the photo memory and gave it back
+    assert_eq!(app.state.photo_memory.available_permits(), 1024);
 }
