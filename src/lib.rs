@@ -14,6 +14,9 @@ pub mod db;
 pub mod error;
 /// Times and durations in words.
 pub mod format;
+/// Random tests of the parsers, run by `scripts/fuzz.sh` (not by the test command).
+#[cfg(all(test, feature = "ssr"))]
+mod fuzz;
 /// Photos: upload pipeline, media store, gallery.
 pub mod gallery;
 /// Listings: search, detail pages, sellers' listings, demo data.

@@ -657,3 +657,19 @@ async fn search_pages_grow_at_most_linearly_with_their_links(pool: PgPool) {
         );
     }
 }
+
+/// Found by `scripts/fuzz.sh`: a `%` and a digit before a character of several bytes cut that
+/// character in two while decoding, and the request died with a panic.
+#[sqlx::test]
+async fn a_stray_percent_before_cyrillic_is_read_as_text(pool: PgPool) {
+    let app = app_with_listings(pool, 5).await;
+    let reply = app
+        .get(
+            &format!("/api/listings/search?query={}", encode_component("q=%2д")),
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let page = app.get("/search?q=%252%D0%B4", None).await;
+    assert_eq!(page.status, StatusCode::OK);
+}

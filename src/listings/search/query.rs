@@ -184,7 +184,8 @@ impl SearchQuery {
             }
             let value = value.trim();
             let value = match value.char_indices().nth(MAX_VALUE_CHARS) {
-                Some((end, _)) => &value[..end],
+                // (cut, it may end in a space: read again, it would lose it)
+                Some((end, _)) => value[..end].trim_end(),
                 None => value,
             };
             if value.is_empty() {
@@ -368,13 +369,18 @@ pub fn decode_component(s: &str) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                Ok(b) => {
-                    out.push(b);
-                    i += 2;
+            // the two hex digits are read as bytes: slicing the text there could cut a
+            // character in two ("%2д"), which panicked (found by scripts/fuzz.sh)
+            b'%' if i + 2 < bytes.len() => {
+                let hex = |b: u8| char::from(b).to_digit(16);
+                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                    (Some(high), Some(low)) => {
+                        out.push(u8::try_from(high * 16 + low).unwrap_or(b'?'));
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
                 }
-                Err(_) => out.push(b'%'),
-            },
+            }
             b => out.push(b),
         }
         i += 1;
@@ -1064,6 +1070,15 @@ impl Criteria {
 #[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_percent_before_a_character_of_several_bytes_is_kept_as_it_is() {
+        assert_eq!(decode_component("%2д"), "%2д");
+        assert_eq!(decode_component("%дд"), "%дд");
+        assert_eq!(decode_component("%D0%B4%2"), "д%2");
+        let q = SearchQuery::from_query_string("q=%2д&make=%zz");
+        assert_eq!(q.q, "%2д");
+    }
 
     #[test]
     fn a_search_takes_at_most_what_a_person_could_pick() {
