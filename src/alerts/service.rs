@@ -499,13 +499,14 @@ fn what_happened(e: &Event) -> String {
     }
 }
 
-/// Tells repeated triggers of one kind apart: each new price is news once; each return to
-/// the market is news once; a listing is first published only once.
+/// Tells repeated triggers of one kind apart. A listing is news once per kind (published,
+/// back on the market, sold), however often a seller relists it; a price drop is news once
+/// per price, and only below every price already told (`repo::insert_notice`), so nudging a
+/// price up and down again says nothing new.
 fn trigger_key(e: &Event) -> String {
     match e.kind {
         EventKind::PriceDrop => e.new_price_minor.unwrap_or_default().to_string(),
-        EventKind::Back => e.event_id.to_string(),
-        EventKind::Published | EventKind::Sold => String::new(),
+        EventKind::Back | EventKind::Published | EventKind::Sold => String::new(),
     }
 }
 

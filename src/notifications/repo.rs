@@ -830,7 +830,8 @@ pub struct NewNotice<'a> {
 }
 
 /// Records a notification unless this one was already recorded (same source, listing,
-/// trigger and key), or its rule has since been paused or deleted; its id when it is new.
+/// trigger and key), or, for a price drop, the source was already told of this price or a
+/// lower one, or its rule has since been paused or deleted; its id when it is new.
 pub async fn insert_notice(
     tx: &mut Transaction<'_, Postgres>,
     n: &NewNotice<'_>,
@@ -842,8 +843,12 @@ pub async fn insert_notice(
         "insert into notification (account_id, rule_id, source, listing_id, kind, trigger_key, \
            title, reason) \
          select $1, $2, $3, $4, $5, $6, $7, $8 \
-         where $2::bigint is null or exists (select 1 from alert_rule \
-           where rule_id = $2 and account_id = $1 and not paused) \
+         where ($2::bigint is null or exists (select 1 from alert_rule \
+           where rule_id = $2 and account_id = $1 and not paused)) \
+           and ($9::bigint is null or not exists (select 1 from notification p \
+             where p.account_id = $1 and p.source = $3 and p.listing_id = $4 and p.kind = $5 \
+               and case when p.trigger_key ~ '^[0-9]+$' then p.trigger_key::bigint <= $9 \
+                        else false end)) \
          on conflict (account_id, source, listing_id, kind, trigger_key) do nothing \
          returning notification_id",
         n.account.0,
@@ -853,7 +858,10 @@ pub async fn insert_notice(
         n.kind as EventKind,
         n.trigger_key,
         n.title,
-        n.reason
+        n.reason,
+        (n.kind == EventKind::PriceDrop)
+            .then(|| n.trigger_key.parse::<i64>().ok())
+            .flatten()
     )
     .fetch_optional(&mut **tx)
     .await

@@ -141,6 +141,45 @@ async fn a_saved_search_hears_of_a_new_match_once_and_of_each_price_drop(pool: P
 }
 
 #[sqlx::test]
+async fn relisting_and_nudging_a_price_are_not_news_twice(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let mut worker = Worker::new();
+    let buyer = app.seller("buyer@example.com").await;
+    let seller = app.seller("seller@example.com").await;
+    app.alert(&buyer, GOLF_ALERT, "Golf diesel").await;
+    let id = app.create(&seller, GOLF).await;
+    app.drain(&mut worker).await;
+    let told = async |app: &crate::helpers::TestApp| app.inbox(&buyer).await.notices.len();
+    assert_eq!(told(&app).await, 1, "just listed");
+    // sold and back, twice: back on the market is said once
+    for _ in 0..2 {
+        app.set_status(&seller, id, "sold").await;
+        app.set_status(&seller, id, "published").await;
+        app.drain(&mut worker).await;
+    }
+    assert_eq!(told(&app).await, 2, "back on the market once");
+    // 18,900 -> 17,000: news; up to 18,000 and down to 17,500: nothing new (not below 17,000);
+    // back to 17,000: nothing new; down to 16,000: news
+    let mut expected = 2;
+    for (price, news) in [
+        ("17000", true),
+        ("18000", false),
+        ("17500", false),
+        ("17000", false),
+        ("16000", true),
+    ] {
+        let form = with(GOLF, &[("price", price), ("intent", "save")]);
+        assert_eq!(
+            app.save(Some(&seller), Some(id), &form).await.status,
+            StatusCode::OK
+        );
+        app.drain(&mut worker).await;
+        expected += usize::from(news);
+        assert_eq!(told(&app).await, expected, "after {price}");
+    }
+}
+
+#[sqlx::test]
 async fn listings_outside_the_rule_and_paused_rules_say_nothing(pool: PgPool) {
     let app = spawn_app(pool).await;
     let mut worker = Worker::new();
