@@ -185,14 +185,19 @@ pub async fn add_webhook(
                 }
             });
             match checked {
+                // Discord's URL is its key: sealed like the other secrets, and only where it
+                // points (scheme and host) kept in the clear
+                Ok(u) if kind == Some(Kind::Discord) => (
+                    Some(format!("{}://{}/", u.scheme(), u.authority())),
+                    None,
+                    Some(u.to_string()),
+                ),
                 Ok(u) => {
-                    let secret = (kind == Some(Kind::Json)).then(|| {
-                        use rand::RngCore;
-                        let mut bytes = [0u8; 24];
-                        rand::rngs::OsRng.fill_bytes(&mut bytes);
-                        format!("whsec_{}", hex::encode(bytes))
-                    });
-                    (Some(u.to_string()), None, secret)
+                    use rand::RngCore;
+                    let mut bytes = [0u8; 24];
+                    rand::rngs::OsRng.fill_bytes(&mut bytes);
+                    let secret = format!("whsec_{}", hex::encode(bytes));
+                    (Some(u.to_string()), None, Some(secret))
                 }
                 Err(m) => {
                     errors.insert("webhook_url".into(), m);

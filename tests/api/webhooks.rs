@@ -199,6 +199,14 @@ async fn discord_and_telegram_get_their_own_formats(pool: PgPool) {
         let reply = app.add_webhook(&buyer, &fields).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     }
+    // Discord's URL is its key: sealed at rest, only the host kept in the clear
+    let (url, sealed): (String, Vec<u8>) =
+        sqlx::query_as("select url, secret_sealed from webhook_endpoint where kind = 'discord'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(url, format!("{base}/"));
+    assert!(!sealed.windows(8).any(|w| w == b"/discord"));
     let view = app.settings(&buyer).await;
     assert_eq!(view.webhooks[1].target, "chat -1001234567890");
     assert!(view.webhooks.iter().all(|w| w.signing_secret.is_none()));
