@@ -5,7 +5,7 @@
 use super::{
     email::{Item, Letter},
     model::Rhythm,
-    repo::Due,
+    repo::{Due, Unsubscribe},
 };
 use crate::{
     listings::{model::ListingId, wire::ListingCard},
@@ -47,7 +47,29 @@ pub fn items(
 }
 
 /// The email for a group: one listing, or a digest of several.
-pub fn letter(state: &AppState, group: &[&Due], cards: &HashMap<ListingId, ListingCard>) -> Letter {
+/// What the email's unsubscribe link stops: the one rule (or favorites) a single message is
+/// about, else all alert email.
+pub fn unsubscribe_scope(group: &[&Due]) -> Unsubscribe {
+    let first = group[0];
+    let single = first.digest.is_none() && group.iter().all(|d| d.rule_id == first.rule_id);
+    match (single, first.rule_id, &first.rule_name) {
+        (true, Some(rule_id), Some(name)) => Unsubscribe::Rule {
+            rule_id,
+            name: name.clone(),
+        },
+        (true, None, _) => Unsubscribe::Favorites,
+        _ => Unsubscribe::AllEmail,
+    }
+}
+
+/// The email for a group: one listing, or a digest of several. `token` is its unsubscribe
+/// link's (see `repo::new_unsubscribe_link`).
+pub fn letter(
+    state: &AppState,
+    group: &[&Due],
+    cards: &HashMap<ListingId, ListingCard>,
+    token: uuid::Uuid,
+) -> Letter {
     let origin = state.config.public_url.origin();
     let first = group[0];
     let items = items(state, group, cards);
@@ -82,23 +104,7 @@ pub fn letter(state: &AppState, group: &[&Due], cards: &HashMap<ListingId, Listi
             limits.per_day
         ).trim().to_string());
     }
-    let single_rule = group
-        .iter()
-        .all(|d| d.unsubscribe_token == first.unsubscribe_token);
-    let (token, what) = if single_rule && digest.is_none() {
-        (
-            first.unsubscribe_token,
-            first.rule_name.as_ref().map_or_else(
-                || "news about your favorites".to_string(),
-                |n| format!("the alert “{n}”"),
-            ),
-        )
-    } else {
-        (
-            first.email_unsubscribe_token,
-            "all Scout alerts".to_string(),
-        )
-    };
+    let what = super::settings::describe(&unsubscribe_scope(group));
     Letter {
         to: first.address.clone(),
         subject,

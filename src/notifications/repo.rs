@@ -314,9 +314,8 @@ pub struct Due {
     pub title: String,
     pub reason: String,
     pub rule_name: Option<String>,
-    /// The rule's unsubscribe token, or the favorites' one.
-    pub unsubscribe_token: Uuid,
-    pub email_unsubscribe_token: Uuid,
+    /// The rule it is about; None: a favorite.
+    pub rule_id: Option<i64>,
     pub address: String,
     /// False when the person turned this channel off since (or paused or deleted the rule).
     pub wanted: bool,
@@ -359,8 +358,7 @@ pub async fn claim_due(
          select d.delivery_id, d.notification_id, d.account_id, d.target as "target: Target",
            d.digest as "digest: Rhythm", d.capped, d.attempts, n.listing_id, n.title, n.reason,
            r.name as "rule_name?",
-           coalesce(r.unsubscribe_token, a.favorites_unsubscribe_token) as "unsubscribe_token!",
-           a.email_unsubscribe_token, coalesce(s.alert_email, a.email) as "address!",
+           n.rule_id as "rule_id?", coalesce(s.alert_email, a.email) as "address!",
            case when d.channel = 'push' and not exists (select 1 from push_subscription p
                   where p.account_id = d.account_id
                     and 'push:' || p.subscription_id::text = d.target) then false
@@ -504,44 +502,60 @@ pub enum Unsubscribe {
     AllEmail,
 }
 
+/// The SHA-256 an unsubscribe token is kept as.
+fn token_sha256(token: Uuid) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.to_string().as_bytes()).to_vec()
+}
+
+/// Records a fresh unsubscribe link for one email: a random token (returned, for the email)
+/// kept only as its hash, with what it stops.
+pub async fn new_unsubscribe_link(
+    db: impl PgExecutor<'_>,
+    account: AccountId,
+    what: &Unsubscribe,
+) -> sqlx::Result<Uuid> {
+    let token = Uuid::new_v4();
+    let (kind, rule_id) = match what {
+        Unsubscribe::Rule { rule_id, .. } => ("rule", Some(*rule_id)),
+        Unsubscribe::Favorites => ("favorites", None),
+        Unsubscribe::AllEmail => ("all", None),
+    };
+    sqlx::query!(
+        "insert into unsubscribe_link (token_sha256, account_id, what, rule_id) \
+         values ($1, $2, $3, $4)",
+        token_sha256(token),
+        account.0,
+        kind,
+        rule_id
+    )
+    .execute(db)
+    .await?;
+    Ok(token)
+}
+
+/// What an unsubscribe token stops, and whose.
 pub async fn unsubscribe_target(
     db: &PgPool,
     token: Uuid,
 ) -> sqlx::Result<Option<(AccountId, Unsubscribe)>> {
-    let rule = sqlx::query!(
-        "select account_id, rule_id, name from alert_rule where unsubscribe_token = $1",
-        token
+    let row = sqlx::query!(
+        r#"select l.account_id, l.what, l.rule_id, r.name as "name?"
+           from unsubscribe_link l left join alert_rule r on r.rule_id = l.rule_id
+           where l.token_sha256 = $1"#,
+        token_sha256(token)
     )
     .fetch_optional(db)
     .await?;
-    if let Some(r) = rule {
-        return Ok(Some((
-            r.account_id.into(),
-            Unsubscribe::Rule {
-                rule_id: r.rule_id,
-                name: r.name,
-            },
-        )));
-    }
-    let account = sqlx::query!(
-        r#"select account_id, favorites_unsubscribe_token = $1 as "favorites!" from account
-         where favorites_unsubscribe_token = $1 or email_unsubscribe_token = $1"#,
-        token
-    )
-    .fetch_optional(db)
-    .await?;
-    Ok(account
-        .map(|a| (AccountId(a.account_id), a.favorites))
-        .map(|(account, favorites)| {
-            (
-                account,
-                if favorites {
-                    Unsubscribe::Favorites
-                } else {
-                    Unsubscribe::AllEmail
-                },
-            )
-        }))
+    Ok(row.and_then(|r| {
+        let what = match (r.what.as_str(), r.rule_id, r.name) {
+            ("rule", Some(rule_id), Some(name)) => Unsubscribe::Rule { rule_id, name },
+            ("favorites", ..) => Unsubscribe::Favorites,
+            ("all", ..) => Unsubscribe::AllEmail,
+            _ => return None,
+        };
+        Some((AccountId(r.account_id), what))
+    }))
 }
 
 /// Stops the email the token names; emails already queued are cancelled when their turn

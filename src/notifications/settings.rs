@@ -476,7 +476,8 @@ pub async fn unsubscribe_what(state: &AppState, token: &str) -> Result<String, A
     Ok(describe(&what))
 }
 
-fn describe(what: &Unsubscribe) -> String {
+/// What an unsubscribe link stops, in words.
+pub fn describe(what: &Unsubscribe) -> String {
     match what {
         Unsubscribe::Rule { name, .. } => format!("the alert “{name}”"),
         Unsubscribe::Favorites => "news about your favorites".into(),

@@ -243,7 +243,17 @@ async fn send_group(
     now: OffsetDateTime,
 ) -> Result<usize, AppError> {
     let result = match target {
-        Target::Email => send_email(state, &compose::letter(state, &group, cards)).await,
+        Target::Email => {
+            // a fresh unsubscribe link for this email, kept only as its hash
+            let scope = compose::unsubscribe_scope(&group);
+            match repo::new_unsubscribe_link(&state.pool, account, &scope).await {
+                Ok(token) => send_email(state, &compose::letter(state, &group, cards, token)).await,
+                Err(e) => Err(SendError {
+                    permanent: false,
+                    message: format!("the unsubscribe link could not be recorded: {e}"),
+                }),
+            }
+        }
         Target::Webhook(id) => send_webhook(state, id, &group, cards).await,
         Target::Push(id) => send_push(state, id, &group, cards).await,
     };
