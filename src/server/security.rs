@@ -26,6 +26,16 @@ use base64::Engine;
 use rand::RngCore;
 use std::net::SocketAddr;
 
+/// Cookie name: with https the `__Host-` prefix makes browsers insist on Secure, path=/ and
+/// no Domain, so no sibling subdomain can plant or read it.
+pub fn session_cookie_name(https: bool) -> &'static str {
+    if https {
+        "__Host-scout_session"
+    } else {
+        "scout_session"
+    }
+}
+
 /// The CSP nonce of this response, read by the HTML shell.
 #[derive(Debug, Clone)]
 pub struct CspNonce(pub String);
@@ -257,8 +267,7 @@ pub async fn private_no_store(req: Request, next: Next) -> Response {
         .flat_map(|v| v.split(';'))
         .any(|c| {
             let name = c.trim().split('=').next().unwrap_or_default();
-            name == crate::server::startup::session_cookie_name(true)
-                || name == crate::server::startup::session_cookie_name(false)
+            name == session_cookie_name(true) || name == session_cookie_name(false)
         });
     let path = req.uri().path();
     let private = signed_in || PRIVATE_PAGES.iter().any(|p| path.starts_with(p));

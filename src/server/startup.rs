@@ -25,15 +25,7 @@ use tower_http::{
 };
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 
-/// Cookie name: with https the `__Host-` prefix makes browsers insist on Secure, path=/ and
-/// no Domain, so no sibling subdomain can plant or read it.
-pub fn session_cookie_name(https: bool) -> &'static str {
-    if https {
-        "__Host-scout_session"
-    } else {
-        "scout_session"
-    }
-}
+use super::security::session_cookie_name;
 
 /// The session store; its table is created by `migrate` at start-up.
 /// The one way a Scout process reaches its database: connect (at most `max_connections`,
