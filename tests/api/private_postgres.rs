@@ -32,14 +32,20 @@ fn get(port: u16, path: &str) -> Option<String> {
 }
 
 fn start(data_dir: &Path, port: u16) -> Child {
+    start_with(data_dir, port, &[], Stdio::null())
+}
+
+/// The real binary on its own private Postgres, with `env` on top, its log to `stderr`.
+fn start_with(data_dir: &Path, port: u16, env: &[(&str, &str)], stderr: Stdio) -> Child {
     Command::new(env!("CARGO_BIN_EXE_scout"))
         .env_remove("DATABASE_URL")
         .env("LEPTOS_OUTPUT_NAME", "scout")
         .env("SCOUT_DATA_DIR", data_dir)
         .env("SCOUT_PORT", port.to_string())
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .spawn()
         .unwrap()
 }
@@ -196,17 +202,12 @@ async fn killing_the_private_postgres_mid_writes_loses_nothing_and_scout_recover
     .unwrap();
     let port = free_port();
     let log = data_dir.join("scout.log");
-    let mut scout = Command::new(env!("CARGO_BIN_EXE_scout"))
-        .env_remove("DATABASE_URL")
-        .env("LEPTOS_OUTPUT_NAME", "scout")
-        .env("SCOUT_DATA_DIR", &data_dir)
-        .env("SCOUT_PORT", port.to_string())
-        .env("SCOUT_SEED_DEMO", "false")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
+    let mut scout = start_with(
+        &data_dir,
+        port,
+        &[("SCOUT_SEED_DEMO", "false")],
+        std::fs::File::create(&log).unwrap().into(),
+    );
     wait_ready(&mut scout, port);
 
     let base = format!("http://127.0.0.1:{port}");
