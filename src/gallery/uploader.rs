@@ -71,6 +71,9 @@ struct Photos {
     )]
     max_bytes: u64,
     reorder: ServerAction<ReorderPhotos>,
+    /// An order change came while a save was on its way: save again when it ends. One save
+    /// at a time, so two quick changes can't reach the server in the wrong order.
+    order_dirty: RwSignal<bool>,
     /// Why the last deletion failed.
     delete_failed: RwSignal<Option<String>>,
     /// The tile being dragged.
@@ -126,6 +129,11 @@ impl Photos {
     }
 
     fn save_order(&self) {
+        if self.reorder.pending().get_untracked() {
+            self.order_dirty.set(true);
+            return;
+        }
+        self.order_dirty.set(false);
         let order: Vec<String> = self.tiles.with_untracked(|t| {
             t.iter()
                 .filter(|x| !x.deleting.get_untracked())
@@ -183,9 +191,16 @@ pub fn PhotoManager(photos: SellerPhotos) -> impl IntoView {
         max: photos.max,
         max_bytes: photos.max_bytes,
         reorder,
+        order_dirty: RwSignal::new(false),
         delete_failed: RwSignal::new(None),
         dragging: RwSignal::new(None),
     };
+    // a save ended while another change waited: send the order as it is now
+    Effect::new(move |_| {
+        if !reorder.pending().get() && ctx.order_dirty.get_untracked() {
+            ctx.save_order();
+        }
+    });
     let problem = Signal::derive(move || match reorder.value().get() {
         Some(Err(e)) => Some(e.to_string()),
         _ => ctx.delete_failed.get(),
