@@ -31,26 +31,50 @@ fn get(port: u16, path: &str) -> Option<String> {
     Some(out)
 }
 
-fn start(data_dir: &Path, port: u16) -> Child {
+/// A running `scout`; if a test fails before `terminate`, it is stopped here (SIGTERM, so
+/// it stops its Postgres too) instead of being left running.
+struct Scout(Child);
+
+impl Drop for Scout {
+    fn drop(&mut self) {
+        if self.0.try_wait().ok().flatten().is_none() {
+            // SAFETY: signalling our own child.
+            unsafe {
+                libc::kill(self.0.id() as libc::pid_t, libc::SIGTERM);
+            }
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while self.0.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+fn start(data_dir: &Path, port: u16) -> Scout {
     start_with(data_dir, port, &[], Stdio::null())
 }
 
 /// The real binary on its own private Postgres, with `env` on top, its log to `stderr`.
-fn start_with(data_dir: &Path, port: u16, env: &[(&str, &str)], stderr: Stdio) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_scout"))
-        .env_remove("DATABASE_URL")
-        .env("LEPTOS_OUTPUT_NAME", "scout")
-        .env("SCOUT_DATA_DIR", data_dir)
-        .env("SCOUT_PORT", port.to_string())
-        .env("RUST_LOG", "warn")
-        .envs(env.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(stderr)
-        .spawn()
-        .unwrap()
+fn start_with(data_dir: &Path, port: u16, env: &[(&str, &str)], stderr: Stdio) -> Scout {
+    Scout(
+        Command::new(env!("CARGO_BIN_EXE_scout"))
+            .env_remove("DATABASE_URL")
+            .env("LEPTOS_OUTPUT_NAME", "scout")
+            .env("SCOUT_DATA_DIR", data_dir)
+            .env("SCOUT_PORT", port.to_string())
+            .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .unwrap(),
+    )
 }
 
-fn wait_ready(child: &mut Child, port: u16) {
+fn wait_ready(scout: &mut Scout, port: u16) {
+    let child = &mut scout.0;
     let deadline = Instant::now() + Duration::from_secs(90);
     while Instant::now() < deadline {
         assert!(
@@ -65,7 +89,8 @@ fn wait_ready(child: &mut Child, port: u16) {
     panic!("scout did not become ready");
 }
 
-fn terminate(mut child: Child) {
+fn terminate(mut scout: Scout) {
+    let child = &mut scout.0;
     // SAFETY: signalling our own child.
     unsafe {
         libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
@@ -305,7 +330,7 @@ async fn killing_the_private_postgres_mid_writes_loses_nothing_and_scout_recover
                 Instant::now() < deadline,
                 "round {round}: not back within 60 s"
             );
-            assert!(scout.try_wait().unwrap().is_none(), "scout exited");
+            assert!(scout.0.try_wait().unwrap().is_none(), "scout exited");
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         assert_ne!(postmaster_pid(&data_dir), Some(before), "a new server");
