@@ -12,7 +12,10 @@ use {
     },
     crate::{
         error::FieldErrors,
-        server::state::{AppState, client_ip},
+        server::{
+            secrets::token_sha256,
+            state::{AppState, client_ip},
+        },
     },
 };
 
@@ -298,13 +301,6 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
     tracing::info!(%account, "password reset; other sessions signed out");
     leptos_axum::redirect("/");
     Ok(())
-}
-
-/// A link's token as stored: its SHA-256 only.
-#[cfg(feature = "ssr")]
-fn token_sha256(token: &str) -> Vec<u8> {
-    use sha2::Digest;
-    sha2::Sha256::digest(token.trim().as_bytes()).to_vec()
 }
 
 /// Ends the session on the server (the record is deleted, not just the cookie).

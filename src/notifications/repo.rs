@@ -4,6 +4,7 @@ use super::model::{Channel, NotificationSettings, Quiet, Rhythm, Target};
 use crate::accounts::model::AccountId;
 use crate::listings::model::EventKind;
 use crate::listings::model::ListingId;
+use crate::server::secrets::token_sha256;
 use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -502,12 +503,6 @@ pub enum Unsubscribe {
     AllEmail,
 }
 
-/// The SHA-256 an unsubscribe token is kept as.
-fn token_sha256(token: Uuid) -> Vec<u8> {
-    use sha2::Digest;
-    sha2::Sha256::digest(token.to_string().as_bytes()).to_vec()
-}
-
 /// Records a fresh unsubscribe link for one email: a random token (returned, for the email)
 /// kept only as its hash, with what it stops.
 pub async fn new_unsubscribe_link(
@@ -524,7 +519,7 @@ pub async fn new_unsubscribe_link(
     sqlx::query!(
         "insert into unsubscribe_link (token_sha256, account_id, what, rule_id) \
          values ($1, $2, $3, $4)",
-        token_sha256(token),
+        token_sha256(&token.to_string()),
         account.0,
         kind,
         rule_id
@@ -543,7 +538,7 @@ pub async fn unsubscribe_target(
         r#"select l.account_id, l.what, l.rule_id, r.name as "name?"
            from unsubscribe_link l left join alert_rule r on r.rule_id = l.rule_id
            where l.token_sha256 = $1"#,
-        token_sha256(token)
+        token_sha256(&token.to_string())
     )
     .fetch_optional(db)
     .await?;

@@ -9,6 +9,7 @@ use super::{
     webhook::{self, Kind},
 };
 use crate::accounts::model::AccountId;
+use crate::server::secrets::token_sha256;
 use crate::{error::AppError, server::state::AppState};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -386,23 +387,13 @@ pub async fn save_settings(
     ))
 }
 
-/// The token in a confirmation link, as stored.
-fn token_hash(token: &str) -> Vec<u8> {
-    use sha2::Digest;
-    sha2::Sha256::digest(token.trim().as_bytes()).to_vec()
-}
-
 /// Records `address` as waiting and sends it the link that confirms it.
 async fn send_confirmation(
     state: &AppState,
     account: AccountId,
     address: &str,
 ) -> Result<(), AppError> {
-    use base64::Engine;
-    use rand::RngCore;
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let token = crate::server::secrets::random_token();
     let link = format!("{}/confirm-email/{token}", state.config.public_url.origin());
     let message = super::email::confirmation(address, &link, &state.config.mail_from)
         .map_err(|e| AppError::invalid_field("alert_email", e))?;
@@ -434,7 +425,7 @@ async fn send_confirmation(
             ));
         }
     };
-    repo::set_pending_email(&state.pool, account, address, &token_hash(&token)).await?;
+    repo::set_pending_email(&state.pool, account, address, &token_sha256(&token)).await?;
     if let Err(e) = state.mailer.send(message).await {
         repo::clear_pending_email(&state.pool, account).await?;
         repo::forget_confirmation_mail(&state.pool, reserved).await?;
@@ -453,7 +444,7 @@ async fn send_confirmation(
 /// The address a confirmation link is for, while the link works.
 pub async fn email_to_confirm(state: &AppState, token: &str) -> Result<String, AppError> {
     let since = OffsetDateTime::now_utc() - CONFIRM_FOR;
-    repo::pending_for_token(&state.pool, &token_hash(token), since)
+    repo::pending_for_token(&state.pool, &token_sha256(token), since)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -462,7 +453,7 @@ pub async fn email_to_confirm(state: &AppState, token: &str) -> Result<String, A
 /// that mailbox received, is the permission); the address.
 pub async fn confirm_email(state: &AppState, token: &str) -> Result<String, AppError> {
     let since = OffsetDateTime::now_utc() - CONFIRM_FOR;
-    repo::confirm_pending_email(&state.pool, &token_hash(token), since)
+    repo::confirm_pending_email(&state.pool, &token_sha256(token), since)
         .await?
         .ok_or(AppError::NotFound)
 }

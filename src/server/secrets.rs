@@ -45,6 +45,13 @@ pub fn random_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// A link token as it is stored: its SHA-256 only (surrounding spaces aside), so the
+/// database never holds what opens the link.
+pub fn token_sha256(token: &str) -> Vec<u8> {
+    use sha2::Digest;
+    Sha256::digest(token.trim().as_bytes()).to_vec()
+}
+
 #[derive(Clone)]
 pub struct Sealer {
     cipher: Aes256Gcm,
