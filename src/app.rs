@@ -1,7 +1,10 @@
 //! The HTML shell, the routes and the layout every page shares (header, footer, 404).
 
 use crate::{
-    accounts::pages::{Auth, ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage},
+    accounts::pages::{
+        Auth, ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage, VerifyAddressBanner,
+        VerifyEmailPage,
+    },
     alerts::pages::{AlertPreviewPage, AlertsPage},
     listings::{
         collections::page::{ComparePage, FavoritesPage},
@@ -85,6 +88,7 @@ fn Layout() -> impl IntoView {
         </a>
         <div class="flex min-h-screen flex-col">
             <Header auth unread />
+            <VerifyAddressBanner />
             <main id="main" class="flex-1">
                 <Routes fallback=NotFoundPage>
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
@@ -98,6 +102,11 @@ fn Layout() -> impl IntoView {
                     <Route
                         path=(StaticSegment("reset-password"), ParamSegment("token"))
                         view=ResetPasswordPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=(StaticSegment("verify-email"), ParamSegment("token"))
+                        view=VerifyEmailPage
                         ssr=SsrMode::Async
                     />
                     <Route path=StaticSegment("search") view=SearchPage ssr=SsrMode::Async />

@@ -1,6 +1,7 @@
 // Every page that exists passes axe-core's WCAG 2.x A/AA rules, on desktop and phone.
 import { test, expect } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
+import { signUp } from "./helpers";
 
 const pages = [
   "/",
@@ -53,13 +54,7 @@ test("a listing page has no WCAG A/AA violations", async ({ page }) => {
 
 test("the listing form with errors, and My listings, have no WCAG A/AA violations", async ({ page }) => {
   test.skip(test.info().project.use.javaScriptEnabled === false, "axe runs as a script in the page");
-  const email = `axe-${test.info().project.name}-${Date.now()}@example.com`;
-  await page.goto("/sign-up");
-  await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill("violet tractor mango 42");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page.getByRole("banner").getByText(`Signed in as ${email}`)).toBeAttached();
+  await signUp(page, "axe");
   await page.goto("/sell");
   await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
   await page.getByRole("button", { name: "Publish" }).click();

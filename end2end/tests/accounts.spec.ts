@@ -1,7 +1,7 @@
 // Journey: a new buyer signs up, sees their account in the header, signs out, signs in again;
 // a wrong password is answered next to the form. Elements are found by role and label.
 import { test, expect, Page } from "@playwright/test";
-import { mailTo } from "./helpers";
+import { confirmAddress, mailTo, signUp } from "./helpers";
 
 const password = "violet tractor mango 42";
 
@@ -25,16 +25,24 @@ async function submitCredentials(page: Page, email: string, secret: string, butt
   await page.getByRole("button", { name: button }).click();
 }
 
-test("sign up, see the account, sign out, sign in again", async ({ page }, testInfo) => {
+test("sign up, confirm the address from the mail, sign out, sign in again", async ({ page }, testInfo) => {
   const email = uniqueEmail(testInfo);
 
   await page.goto("/");
   await page.getByRole("link", { name: "Create account" }).click();
   await expect(page.getByRole("heading", { name: "Create an account" })).toBeVisible();
   await submitCredentials(page, email, password, "Create account");
-
+  const sent = `Check your email: we sent a message to ${email}.`;
+  await expect(page.getByText(sent)).toBeVisible();
   const banner = page.getByRole("banner");
-  await expect(banner.getByText(`Signed in as ${email}`)).toBeAttached();
+  await expect(banner.getByRole("link", { name: "Sign in" })).toBeVisible();
+
+  // the password alone doesn't sign in before the address is confirmed
+  await page.goto("/sign-in");
+  await submitCredentials(page, email, password, "Sign in");
+  await expect(page.getByRole("alert")).toContainText(`Confirm your address first: we sent a link to ${email}.`);
+
+  await confirmAddress(page, email);
   await expect(page).toHaveURL(/\/$/);
 
   await banner.getByRole("button", { name: "Sign out" }).click();
@@ -46,12 +54,22 @@ test("sign up, see the account, sign out, sign in again", async ({ page }, testI
   await submitCredentials(page, email, password, "Sign in");
   await expect(banner.getByText(`Signed in as ${email}`)).toBeAttached();
   await expect(banner.getByRole("button", { name: "Sign out" })).toBeVisible();
+
+  // signing up again with the address answers as for a new one; the owner is mailed instead
+  await banner.getByRole("button", { name: "Sign out" }).click();
+  await expect(banner.getByRole("link", { name: "Sign in" })).toBeVisible();
+  await page.goto("/sign-up");
+  await submitCredentials(page, email, "another long passphrase", "Create account");
+  await expect(page.getByText(sent)).toBeVisible();
+  await expect
+    .poll(async () => (await mailTo(email)).some((m) => m.data.includes("Subject: You already have a Scout account")), {
+      timeout: 20_000,
+    })
+    .toBe(true);
 });
 
-test("a wrong password is answered next to the form", async ({ page }, testInfo) => {
-  const email = uniqueEmail(testInfo);
-  await page.goto("/sign-up");
-  await submitCredentials(page, email, password, "Create account");
+test("a wrong password is answered next to the form", async ({ page }) => {
+  const email = await signUp(page, "buyer");
   await page.getByRole("banner").getByRole("button", { name: "Sign out" }).click();
   await expect(page.getByRole("banner").getByRole("link", { name: "Sign in" })).toBeVisible();
 
@@ -87,10 +105,8 @@ test("unknown pages say so and lead home", async ({ page }) => {
   await expect(page).toHaveURL(/\/$/);
 });
 
-test("a forgotten password is replaced through the emailed link", async ({ page }, testInfo) => {
-  const email = uniqueEmail(testInfo);
-  await page.goto("/sign-up");
-  await submitCredentials(page, email, password, "Create account");
+test("a forgotten password is replaced through the emailed link", async ({ page }) => {
+  const email = await signUp(page, "forgetful");
   await page.getByRole("banner").getByRole("button", { name: "Sign out" }).click();
   await expect(page.getByRole("banner").getByRole("link", { name: "Sign in" })).toBeVisible();
 
@@ -103,8 +119,8 @@ test("a forgotten password is replaced through the emailed link", async ({ page 
   await page.getByRole("button", { name: "Send the link" }).click();
   await expect(page.getByRole("status")).toContainText(`If a Scout account uses ${email}, we sent it a link`);
 
-  await expect.poll(async () => (await mailTo(email)).length, { timeout: 20_000 }).toBe(1);
-  const [mail] = await mailTo(email);
+  await expect.poll(async () => (await mailTo(email)).length, { timeout: 20_000 }).toBe(2);
+  const mail = (await mailTo(email))[1];
   expect(mail.data).toContain("Subject: Choose a new Scout password");
   const link = mail.data.match(/\/reset-password\/[A-Za-z0-9_-]{43}/);
   expect(link).not.toBeNull();

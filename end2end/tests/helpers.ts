@@ -1,4 +1,4 @@
-// What the journeys share: waiting for hydration and signing up a fresh account.
+// What the journeys share: waiting for hydration, signing up a fresh account, reading its mail.
 import { test, expect, Page } from "@playwright/test";
 
 /** Whether this project runs with JavaScript on. */
@@ -11,7 +11,8 @@ export async function ready(page: Page) {
   }
 }
 
-/** Signs up a new account (unique per project and run) and returns its email. */
+/** Signs up a new account (unique per project and run), confirms its address through the
+ * mailed link (which signs it in) and returns its email. */
 export async function signUp(page: Page, who: string) {
   const email = `${who}-${test.info().project.name}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
   await page.goto("/sign-up");
@@ -19,8 +20,33 @@ export async function signUp(page: Page, who: string) {
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill("violet tractor mango 42");
   await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page.getByRole("banner").getByText(`Signed in as ${email}`)).toBeAttached();
+  await expect(page.getByText(`Check your email: we sent a message to ${email}.`)).toBeVisible();
+  await confirmAddress(page, email);
   return email;
+}
+
+/** The path of the newest address-confirmation link mailed to `email`, once it arrives. */
+export async function verificationLink(email: string): Promise<string> {
+  let link: string | undefined;
+  await expect
+    .poll(
+      async () => {
+        const found = (await mailTo(email)).map((m) => m.data.match(/\/verify-email\/[A-Za-z0-9_-]{43}/)?.[0]);
+        link = found.filter((l) => l !== undefined).pop();
+        return link;
+      },
+      { timeout: 20_000 },
+    )
+    .toBeTruthy();
+  return link!;
+}
+
+/** Opens the confirmation link mailed to `email` and confirms, which signs in. */
+export async function confirmAddress(page: Page, email: string) {
+  await page.goto(await verificationLink(email));
+  await ready(page);
+  await page.getByRole("button", { name: "Confirm and sign in" }).click();
+  await expect(page.getByRole("banner").getByText(`Signed in as ${email}`)).toBeAttached();
 }
 
 // What the SMTP stand-in (end2end/smtp-sink.mjs) has received.

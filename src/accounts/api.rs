@@ -73,19 +73,29 @@ pub async fn typed_email(form: String) -> Result<Option<String>, AppError> {
     Ok(kept.map(|(email, _)| email))
 }
 
-/// Creates an account and signs it in. Field errors come back as 422.
+/// How long a link confirming an address works.
+#[cfg(feature = "ssr")]
+const CONFIRM_LINK_HOURS: i64 = 24;
+
+/// What a sign-up answers, whatever the address: a stranger can't learn from it whether an
+/// account uses the address (its owner learns it from the mail).
+pub fn check_your_email(email: &str) -> String {
+    format!(
+        "Check your email: we sent a message to {email}. Open the link in it within 24 hours to finish creating your account and sign in. Nothing after a few minutes? Look in the spam folder, or sign up again for a new link."
+    )
+}
+
+/// Starts an account: mails the address a link that confirms it and signs in (or, when the
+/// address already has a confirmed account, a note saying so to its owner), and answers
+/// `check_your_email` either way. Field errors come back as 422.
 #[server(prefix = "/api", endpoint = "accounts/sign_up")]
-pub async fn sign_up(
-    email: String,
-    password: String,
-    remember: Option<String>,
-) -> Result<(), AppError> {
-    let result = create_account(&email, &password, remember.is_some()).await;
+pub async fn sign_up(email: String, password: String) -> Result<String, AppError> {
+    let result = create_account(&email, &password).await;
     keep_email("sign_up", &email, result).await
 }
 
 #[cfg(feature = "ssr")]
-async fn create_account(email: &str, password: &str, remember: bool) -> Result<(), AppError> {
+async fn create_account(email: &str, password: &str) -> Result<String, AppError> {
     let state = AppState::from_context()?;
     let mut fields = FieldErrors::new();
     let email = Email::parse(email)
@@ -97,8 +107,7 @@ async fn create_account(email: &str, password: &str, remember: bool) -> Result<(
     let (Some(email), Some(password)) = (email, password) else {
         return Err(AppError::invalid(fields));
     };
-    let session = current_session().await?;
-    // each sign-up costs a password hash (and will cost an email): a few per client an hour
+    // each sign-up costs a password hash and an email: a few per client an hour
     let client = throttle_bucket(&client_ip()?);
     if let Some(wait) = repo::reserve_client_request(
         &state.pool,
@@ -115,21 +124,133 @@ async fn create_account(email: &str, password: &str, remember: bool) -> Result<(
         });
     }
 
+    // hashed whatever the address, so that every answer takes as long
     let hash = state.passwords.hash(password.expose().to_owned()).await?;
-    let account_id = match repo::insert_account(&state.pool, email.as_str(), &hash).await {
-        Ok(id) => id,
-        Err(sqlx::Error::Database(e)) if e.constraint() == Some("account_email_key") => {
-            return Err(AppError::invalid_field(
-                "email",
-                "An account with this email already exists. Sign in instead.",
-            ));
+    match repo::sign_up(&state.pool, email.as_str(), &hash).await? {
+        repo::SignUp::Created(account) => {
+            tracing::info!(%account, "account created, waiting for its address to be confirmed");
+            mail_confirmation_link(&state, account, email.as_str(), None).await?;
         }
-        Err(e) => return Err(e.into()),
+        // whoever opens this link gets the password typed now, not one a stranger typed first
+        repo::SignUp::Unconfirmed(account) => {
+            mail_confirmation_link(&state, account, email.as_str(), Some(&hash)).await?;
+        }
+        repo::SignUp::Confirmed(account) => {
+            if repo::insert_email_verification(&state.pool, account, None, None).await? {
+                let origin = state.config.public_url.origin();
+                let (sign_in, reset) = (
+                    format!("{origin}/sign-in"),
+                    format!("{origin}/forgot-password"),
+                );
+                let to = email.as_str().to_string();
+                mail_in_background(&state, "account-exists note", move |from| {
+                    crate::notifications::email::account_exists(&to, &sign_in, &reset, from)
+                });
+            }
+        }
+    }
+    // without JavaScript the page shows the same sentence from `?sent=`
+    leptos_axum::redirect(&format!(
+        "/sign-up?sent={}",
+        crate::listings::search::query::encode_component(email.as_str())
+    ));
+    Ok(check_your_email(email.as_str()))
+}
+
+/// Mails `to` a link that confirms the account's address and signs in (with `password_hash`,
+/// it also sets that password), unless the account had one in the last 2 minutes or 5 today:
+/// whether one was sent.
+#[cfg(feature = "ssr")]
+async fn mail_confirmation_link(
+    state: &AppState,
+    account: AccountId,
+    to: &str,
+    password_hash: Option<&str>,
+) -> Result<bool, AppError> {
+    let token = crate::server::secrets::random_token();
+    let recorded = repo::insert_email_verification(
+        &state.pool,
+        account,
+        Some(&token_sha256(&token)),
+        password_hash,
+    )
+    .await?;
+    if recorded {
+        let link = format!("{}/verify-email/{token}", state.config.public_url.origin());
+        let to = to.to_string();
+        mail_in_background(state, "address confirmation link", move |from| {
+            crate::notifications::email::confirm_address(&to, &link, CONFIRM_LINK_HOURS, from)
+        });
+    }
+    Ok(recorded)
+}
+
+/// Sends a mail about the account in a background task, so the answer comes as fast whether
+/// or not there was one to send; a failure is logged (without the mail server's words reaching
+/// the person who asked).
+#[cfg(feature = "ssr")]
+fn mail_in_background(
+    state: &AppState,
+    what: &'static str,
+    build: impl FnOnce(&lettre::message::Mailbox) -> Result<lettre::Message, String> + Send + 'static,
+) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let sent = match build(&state.config.mail_from) {
+            Ok(m) => state.mailer.send(m).await.map_err(|e| e.message),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = sent {
+            tracing::warn!(error = %e, "{what} not sent");
+        }
+    });
+}
+
+/// The address a confirmation link is for, while the link works (for its page).
+#[server(prefix = "/api", endpoint = "accounts/verify_link", input = leptos::server_fn::codec::GetUrl)]
+pub async fn verify_link_email(token: String) -> Result<Option<String>, AppError> {
+    let state = AppState::from_context()?;
+    Ok(repo::verification_link_email(&state.pool, &token_sha256(&token)).await?)
+}
+
+/// Uses a confirmation link: the address counts as confirmed and this browser is signed in.
+/// A button on the link's page calls it, so a mail scanner that opens links doesn't use it up.
+#[server(prefix = "/api", endpoint = "accounts/verify_email")]
+pub async fn verify_email(token: String) -> Result<(), AppError> {
+    let state = AppState::from_context()?;
+    let Some(account) = repo::verify_email(&state.pool, &token_sha256(&token)).await? else {
+        return Err(AppError::Conflict {
+            message: "This link has expired or was already used. Sign in to get a new one, or sign up again.".into(),
+        });
     };
-    session::start_session(&session, account_id, remember).await?;
-    tracing::info!(%account_id, "account created");
+    let session = current_session().await?;
+    session::start_session(&session, account, false).await?;
+    tracing::info!(%account, "address confirmed");
     leptos_axum::redirect("/");
     Ok(())
+}
+
+/// Mails a new confirmation link to the signed-in account's address (for the banner shown
+/// until it is confirmed).
+#[server(prefix = "/api", endpoint = "accounts/resend_verification")]
+pub async fn resend_verification() -> Result<String, AppError> {
+    let (state, account) = signed_in("Sign in to confirm your address.").await?;
+    let Some((email, verified)) = repo::find_email(&state.pool, account).await? else {
+        return Err(AppError::unauthorized("Sign in to confirm your address."));
+    };
+    if verified {
+        return Ok("Your address is confirmed.".into());
+    }
+    if !mail_confirmation_link(&state, account, &email, None).await? {
+        return Err(AppError::Conflict {
+            message: format!(
+                "We sent a link to {email} a short while ago. Please give it a few minutes (and look in the spam folder) before asking for another."
+            ),
+        });
+    }
+    Ok(format!(
+        "We sent a new link to {email}. It works for 24 hours."
+    ))
 }
 
 /// Signs in with email and password. Wrong email and wrong password get the same answer
@@ -186,6 +307,15 @@ async fn check_credentials(email: &str, password: String, remember: bool) -> Res
         ));
     };
     repo::clear_failures_for_email(&state.pool, &email).await?;
+    if !credentials.email_verified {
+        // the right password, but nobody has shown they read this address yet
+        mail_confirmation_link(&state, credentials.account_id, &email, None).await?;
+        return Err(AppError::Forbidden {
+            message: format!(
+                "Confirm your address first: we sent a link to {email}. Open it to sign in; it works for 24 hours."
+            ),
+        });
+    }
     session::start_session(&session, credentials.account_id, remember).await?;
     tracing::info!(account_id = %credentials.account_id, "signed in");
     leptos_axum::redirect("/");
@@ -245,20 +375,8 @@ pub async fn forgot_password(email: String) -> Result<String, AppError> {
                 state.config.public_url.origin()
             );
             let to = email.as_str().to_string();
-            tokio::spawn(async move {
-                let message = crate::notifications::email::password_reset(
-                    &to,
-                    &link,
-                    RESET_LINK_MINUTES,
-                    &state.config.mail_from,
-                );
-                let sent = match message {
-                    Ok(m) => state.mailer.send(m).await.map_err(|e| e.message),
-                    Err(e) => Err(e),
-                };
-                if let Err(e) = sent {
-                    tracing::warn!(error = %e, "password reset link not sent");
-                }
+            mail_in_background(&state, "password reset link", move |from| {
+                crate::notifications::email::password_reset(&to, &link, RESET_LINK_MINUTES, from)
             });
         }
     }
@@ -321,7 +439,10 @@ pub async fn current_account() -> Result<Option<Account>, AppError> {
         return Ok(None);
     };
     match repo::find_email(&state.pool, account_id).await? {
-        Some(email) => Ok(Some(Account { email })),
+        Some((email, email_verified)) => Ok(Some(Account {
+            email,
+            email_verified,
+        })),
         None => {
             // The account is gone: the session must not outlive it.
             session::end_session(&session).await?;

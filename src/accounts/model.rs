@@ -141,6 +141,9 @@ pub fn is_common_password(password: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
     pub email: String,
+    /// Whether the owner confirmed the address (opened a link sent to it). Accounts from
+    /// before confirmation existed may be signed in without it; they see a banner.
+    pub email_verified: bool,
 }
 
 #[cfg(test)]

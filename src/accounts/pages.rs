@@ -4,8 +4,8 @@
 
 use super::{
     api::{
-        ForgotPassword, ResetPassword, SignIn, SignOut, SignUp, current_account, reset_link_works,
-        typed_email,
+        ForgotPassword, ResendVerification, ResetPassword, SignIn, SignOut, SignUp, VerifyEmail,
+        check_your_email, current_account, reset_link_works, typed_email, verify_link_email,
     },
     model::{Account, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS},
 };
@@ -25,6 +25,8 @@ pub struct Auth {
     pub sign_out: ServerAction<SignOut>,
     /// A new password from a reset link also signs in.
     pub reset_password: ServerAction<ResetPassword>,
+    /// So does opening the link that confirms a new account's address.
+    pub verify_email: ServerAction<VerifyEmail>,
     pub user: Resource<Result<Option<Account>, AppError>>,
 }
 
@@ -41,6 +43,7 @@ impl Auth {
         let sign_up = ServerAction::<SignUp>::new();
         let sign_out = ServerAction::<SignOut>::new();
         let reset_password = ServerAction::<ResetPassword>::new();
+        let verify_email = ServerAction::<VerifyEmail>::new();
         let user = Resource::new(
             move || {
                 (
@@ -48,6 +51,7 @@ impl Auth {
                     sign_up.version().get(),
                     sign_out.version().get(),
                     reset_password.version().get(),
+                    verify_email.version().get(),
                 )
             },
             |_| current_account(),
@@ -57,6 +61,7 @@ impl Auth {
             sign_up,
             sign_out,
             reset_password,
+            verify_email,
             user,
         };
         provide_context(auth);
@@ -112,6 +117,9 @@ fn CredentialsFields(
     password_autocomplete: &'static str,
     #[prop(optional)] password_hint: Option<&'static str>,
     #[prop(optional)] password_minlength: Option<usize>,
+    /// Offer "keep me signed in" (signing in does; signing up signs in only from the link).
+    #[prop(optional)]
+    remember: bool,
     submit_label: &'static str,
     pending_label: &'static str,
 ) -> impl IntoView {
@@ -148,15 +156,17 @@ fn CredentialsFields(
                 maxlength=PASSWORD_MAX_CHARS
                 error=error
             />
-            <label class="flex items-center gap-2 text-sm text-slate-700">
-                <input
-                    type="checkbox"
-                    name="remember"
-                    value="on"
-                    class="h-4 w-4 rounded border-slate-300"
-                />
-                "Keep me signed in for 30 days"
-            </label>
+            <Show when=move || remember>
+                <label class="flex items-center gap-2 text-sm text-slate-700">
+                    <input
+                        type="checkbox"
+                        name="remember"
+                        value="on"
+                        class="h-4 w-4 rounded border-slate-300"
+                    />
+                    "Keep me signed in for 30 days"
+                </label>
+            </Show>
             <SubmitButton pending label=submit_label pending_label />
         </div>
     }
@@ -199,6 +209,7 @@ pub fn SignInPage() -> impl IntoView {
                     error
                     pending=action.pending()
                     password_autocomplete="current-password"
+                    remember=true
                     submit_label="Sign in"
                     pending_label="Signing in…"
                 />
@@ -216,6 +227,17 @@ pub fn SignInPage() -> impl IntoView {
 pub fn SignUpPage() -> impl IntoView {
     let action = expect_context::<Auth>().sign_up;
     let error = action_error(action);
+    // after a post without JavaScript the page comes back with `?sent=<address>`
+    let query = use_query_map();
+    let sent = move || {
+        action.value().get().and_then(Result::ok).or_else(|| {
+            query
+                .read()
+                .get("sent")
+                .filter(|s| super::model::Email::parse(s).is_ok())
+                .map(|to| check_your_email(&to))
+        })
+    };
     view! {
         <CredentialsPage
             title="Create an account"
@@ -225,6 +247,7 @@ pub fn SignUpPage() -> impl IntoView {
             other_href="/sign-in"
             error
         >
+            <Sent message=Signal::derive(sent) />
             <ActionForm action=action>
                 <CredentialsFields
                     form="sign_up"
@@ -238,6 +261,148 @@ pub fn SignUpPage() -> impl IntoView {
                 />
             </ActionForm>
         </CredentialsPage>
+    }
+}
+
+/// What was sent where, once it was (a polite live region).
+#[component]
+fn Sent(message: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <Show when=move || message.get().is_some()>
+            <p
+                role="status"
+                class="rounded-lg border border-emerald-300 bg-emerald-50 px-4 py-3 text-emerald-900"
+            >
+                {move || message.get()}
+            </p>
+        </Show>
+    }
+}
+
+/// The page the link in a sign-up's mail opens: one button confirms the address and signs
+/// in (a button, not the opening itself, so a mail scanner's visit doesn't use the link up).
+#[component]
+pub fn VerifyEmailPage() -> impl IntoView {
+    let action = expect_context::<Auth>().verify_email;
+    let error = action_error(action);
+    let params = use_params_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    let address = Resource::new(token, verify_link_email);
+    view! {
+        <CredentialsPage
+            title="Confirm your address"
+            heading="Confirm your address"
+            other_question="Already confirmed?"
+            other_link="Sign in"
+            other_href="/sign-in"
+            error
+        >
+            <Suspense fallback=|| {
+                view! { <p role="status">"Checking the link…"</p> }
+            }>
+                {move || Suspend::new(async move {
+                    match address.await {
+                        Ok(Some(email)) => {
+                            view! {
+                                <p class="text-slate-700">
+                                    "This confirms that " <strong>{email}</strong>
+                                    " is your address and signs you in to Scout."
+                                </p>
+                                <ActionForm action=action>
+                                    <input type="hidden" name="token" value=token() />
+                                    <SubmitButton
+                                        pending=action.pending()
+                                        label="Confirm and sign in"
+                                        pending_label="Confirming…"
+                                    />
+                                </ActionForm>
+                            }
+                                .into_any()
+                        }
+                        Ok(None) => {
+                            view! {
+                                <p role="alert" class="text-red-800">
+                                    "This link has expired or was already used. "
+                                    <a
+                                        class="font-medium text-emerald-800 underline"
+                                        href="/sign-in"
+                                    >
+                                        "Sign in"
+                                    </a>
+                                    " to get a new one, or "
+                                    <a
+                                        class="font-medium text-emerald-800 underline"
+                                        href="/sign-up"
+                                    >
+                                        "sign up again"
+                                    </a>
+                                    "."
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        Err(e) => crate::ui::load_failed(e),
+                    }
+                })}
+            </Suspense>
+        </CredentialsPage>
+    }
+}
+
+/// Shown on every page to a signed-in account whose address is not confirmed yet (accounts
+/// from before confirmation existed): why it matters, and a new link on request.
+#[component]
+pub fn VerifyAddressBanner() -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    let resend = ServerAction::<ResendVerification>::new();
+    let unverified = move || {
+        auth.user
+            .get()
+            .and_then(|u| u.ok().flatten())
+            .filter(|u| !u.email_verified)
+    };
+    let answer = move || match resend.value().get() {
+        Some(Ok(sent)) => Some(view! { <span role="status">{sent}</span> }.into_any()),
+        Some(Err(e)) => Some(view! { <span role="alert">{e.to_string()}</span> }.into_any()),
+        None => None,
+    };
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                unverified()
+                    .map(|user| {
+                        view! {
+                            <aside
+                                aria-label="Confirm your address"
+                                class="border-b border-amber-300 bg-amber-50"
+                            >
+                                <div class="mx-auto flex max-w-6xl flex-wrap items-center gap-x-3 gap-y-2 px-4 py-2 text-sm text-amber-950">
+                                    <p>
+                                        "Please confirm that " <strong>{user.email}</strong>
+                                        " is your address: until then Scout emails you no alerts, and you will need the link to sign in next time."
+                                    </p>
+                                    <ActionForm action=resend>
+                                        <button
+                                            type="submit"
+                                            class="rounded-lg border border-amber-400 bg-white px-3 py-1 font-medium hover:bg-amber-100"
+                                            disabled=move || resend.pending().get()
+                                        >
+                                            {move || {
+                                                if resend.pending().get() {
+                                                    "Sending…"
+                                                } else {
+                                                    "Send the link again"
+                                                }
+                                            }}
+                                        </button>
+                                    </ActionForm>
+                                    {answer}
+                                </div>
+                            </aside>
+                        }
+                    })
+            }}
+        </Transition>
     }
 }
 
@@ -277,14 +442,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
             <p class="text-slate-700">
                 "Enter the email you sign in with. We'll send it a link to choose a new password."
             </p>
-            <Show when=move || sent().is_some()>
-                <p
-                    role="status"
-                    class="rounded-lg border border-emerald-300 bg-emerald-50 px-4 py-3 text-emerald-900"
-                >
-                    {sent}
-                </p>
-            </Show>
+            <Sent message=Signal::derive(sent) />
             <ActionForm action=action>
                 <div class="space-y-4">
                     <Field

@@ -7,21 +7,167 @@ use sqlx::PgExecutor;
 pub struct AccountCredentials {
     pub account_id: AccountId,
     pub password_hash: String,
+    /// Whether someone opened a confirmation link sent to the address (or a reset link).
+    pub email_verified: bool,
 }
 
-/// Inserts an account; a taken email surfaces as the `account_email_key` constraint.
-pub async fn insert_account(
+/// Inserts an account whose address is already known to be its owner's (the demo accounts);
+/// a taken email surfaces as the `account_email_key` constraint. People sign up through
+/// `sign_up`, whose accounts start unconfirmed.
+pub async fn insert_verified_account(
     db: impl PgExecutor<'_>,
     email: &str,
     password_hash: &str,
 ) -> sqlx::Result<AccountId> {
     sqlx::query_scalar!(
-        r#"insert into account (email, password_hash) values ($1, $2) returning account_id as "account_id: AccountId""#,
+        r#"insert into account (email, password_hash, email_verified_at) values ($1, $2, now())
+           returning account_id as "account_id: AccountId""#,
         email,
         password_hash
     )
     .fetch_one(db)
     .await
+}
+
+/// Counts the account's address as confirmed (the demo accounts, whose addresses are the
+/// operator's).
+pub async fn mark_verified(db: impl PgExecutor<'_>, account: AccountId) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update account set email_verified_at = coalesce(email_verified_at, now()) where account_id = $1",
+        account.0
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// What a sign-up found at its address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignUp {
+    /// A new account, not confirmed yet, with the sign-up's password.
+    Created(AccountId),
+    /// An account made earlier whose address nobody has confirmed yet.
+    Unconfirmed(AccountId),
+    /// An account whose owner confirmed the address: the sign-up changes nothing.
+    Confirmed(AccountId),
+}
+
+/// Creates an unconfirmed account for `email` unless one uses it already.
+pub async fn sign_up(db: &sqlx::PgPool, email: &str, password_hash: &str) -> sqlx::Result<SignUp> {
+    let created = sqlx::query_scalar!(
+        r#"insert into account (email, password_hash) values ($1, $2)
+           on conflict on constraint account_email_key do nothing
+           returning account_id as "account_id: AccountId""#,
+        email,
+        password_hash
+    )
+    .fetch_optional(db)
+    .await?;
+    if let Some(id) = created {
+        return Ok(SignUp::Created(id));
+    }
+    let found = sqlx::query!(
+        r#"select account_id as "account_id: AccountId", email_verified_at is not null as "verified!"
+           from account where email = $1"#,
+        email
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(if found.verified {
+        SignUp::Confirmed(found.account_id)
+    } else {
+        SignUp::Unconfirmed(found.account_id)
+    })
+}
+
+/// Records a mail to the account's address (a confirmation link when `token_sha256` is given,
+/// carrying a sign-up's password when `password_hash` is; a notice without a link otherwise),
+/// unless one was recorded in the last 2 minutes or 5 in the last day (a mailbox is not
+/// flooded): whether it was recorded, and so may be sent.
+pub async fn insert_email_verification(
+    db: &sqlx::PgPool,
+    account: AccountId,
+    token_sha256: Option<&[u8]>,
+    password_hash: Option<&str>,
+) -> sqlx::Result<bool> {
+    let mut tx = db.begin().await?;
+    lock_account(&mut tx, account).await?;
+    let row = sqlx::query!(
+        r#"select count(*) filter (where created_at > now() - interval '2 minutes') as "recent!",
+                  count(*) as "today!"
+           from email_verification where account_id = $1 and created_at > now() - interval '1 day'"#,
+        account.0
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if row.recent > 0 || row.today >= 5 {
+        return Ok(false);
+    }
+    sqlx::query!(
+        "insert into email_verification (account_id, token_sha256, password_hash) values ($1, $2, $3)",
+        account.0,
+        token_sha256,
+        password_hash
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// The address a confirmation link is for, while it works (unused, under 24 hours old).
+pub async fn verification_link_email(
+    db: impl PgExecutor<'_>,
+    token_sha256: &[u8],
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        r#"select a.email from email_verification v join account a using (account_id)
+           where v.token_sha256 = $1 and v.used_at is null
+             and v.created_at > now() - interval '24 hours'"#,
+        token_sha256
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Uses a confirmation link: the account's address counts as confirmed from now on, the
+/// password chosen at that link's sign-up (if any) replaces the stored one, ending every
+/// earlier session, and the account's other links stop working. None when the link doesn't
+/// work (unknown, used, or over 24 hours old).
+pub async fn verify_email(
+    db: &sqlx::PgPool,
+    token_sha256: &[u8],
+) -> sqlx::Result<Option<AccountId>> {
+    let mut tx = db.begin().await?;
+    let used = sqlx::query!(
+        r#"update email_verification set used_at = now()
+           where token_sha256 = $1 and used_at is null and created_at > now() - interval '24 hours'
+           returning account_id as "account_id: AccountId", password_hash"#,
+        token_sha256
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(used) = used else {
+        return Ok(None);
+    };
+    sqlx::query!(
+        "update email_verification set used_at = now() where account_id = $1 and used_at is null",
+        used.account_id.0
+    )
+    .execute(&mut *tx)
+    .await?;
+    mark_verified(&mut *tx, used.account_id).await?;
+    if let Some(hash) = used.password_hash {
+        sqlx::query!(
+            "update account set password_hash = $2, sessions_valid_after = now() where account_id = $1",
+            used.account_id.0,
+            hash
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Some(used.account_id))
 }
 
 pub async fn find_credentials(
@@ -30,24 +176,26 @@ pub async fn find_credentials(
 ) -> sqlx::Result<Option<AccountCredentials>> {
     sqlx::query_as!(
         AccountCredentials,
-        r#"select account_id, password_hash from account where email = $1"#,
+        r#"select account_id, password_hash, email_verified_at is not null as "email_verified!"
+           from account where email = $1"#,
         email
     )
     .fetch_optional(db)
     .await
 }
 
-/// The email of an account, if it still exists.
+/// The email of an account and whether it is confirmed, if the account still exists.
 pub async fn find_email(
     db: impl PgExecutor<'_>,
     account_id: AccountId,
-) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar!(
-        r#"select email from account where account_id = $1"#,
+) -> sqlx::Result<Option<(String, bool)>> {
+    Ok(sqlx::query!(
+        r#"select email, email_verified_at is not null as "verified!" from account where account_id = $1"#,
         account_id.0
     )
     .fetch_optional(db)
-    .await
+    .await?
+    .map(|r| (r.email, r.verified)))
 }
 
 /// Holds a transaction-scoped advisory lock on `key` until the transaction ends.
@@ -257,7 +405,8 @@ pub async fn reset_password(
     .execute(&mut *tx)
     .await?;
     sqlx::query!(
-        "update account set password_hash = $2, sessions_valid_after = now() where account_id = $1",
+        "update account set password_hash = $2, sessions_valid_after = now(), \
+           email_verified_at = coalesce(email_verified_at, now()) where account_id = $1",
         account.0,
         password_hash
     )
@@ -296,11 +445,26 @@ pub async fn clear_failures_for_email(db: impl PgExecutor<'_>, email: &str) -> s
     Ok(())
 }
 
-/// Housekeeping: failures older than a day no longer count for anything.
-pub async fn delete_old_failures(db: impl PgExecutor<'_>) -> sqlx::Result<u64> {
-    let done =
-        sqlx::query!(r#"delete from sign_in_failure where created_at < now() - interval '1 day'"#)
+/// Housekeeping: failures, counted requests and links older than they can matter go (a
+/// day for what is counted per day, two for confirmation links that work for one).
+pub async fn delete_old_failures(db: &sqlx::PgPool) -> sqlx::Result<u64> {
+    let mut gone = 0;
+    gone += sqlx::query!("delete from sign_in_failure where created_at < now() - interval '1 day'")
+        .execute(db)
+        .await?
+        .rows_affected();
+    gone += sqlx::query!("delete from client_request where created_at < now() - interval '1 day'")
+        .execute(db)
+        .await?
+        .rows_affected();
+    gone += sqlx::query!("delete from password_reset where created_at < now() - interval '1 day'")
+        .execute(db)
+        .await?
+        .rows_affected();
+    gone +=
+        sqlx::query!("delete from email_verification where created_at < now() - interval '2 days'")
             .execute(db)
-            .await?;
-    Ok(done.rows_affected())
+            .await?
+            .rows_affected();
+    Ok(gone)
 }

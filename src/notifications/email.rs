@@ -171,9 +171,6 @@ pub fn password_reset(
     minutes: i64,
     from: &Mailbox,
 ) -> Result<Message, String> {
-    let to: Mailbox = to
-        .parse()
-        .map_err(|e| format!("the address {to} is not usable: {e}"))?;
     let text = format!(
         "Someone (we hope you) asked to choose a new password for the Scout account that uses \
          this address.\n\nTo choose one, open this link within {minutes} minutes:\n{link}\n\n\
@@ -190,10 +187,77 @@ pub fn password_reset(
          </body></html>",
         esc(link)
     );
+    account_message(to, from, "Choose a new Scout password", text, html)
+}
+
+/// The "confirm your address" message a sign-up sends (and a sign-in to an account whose
+/// address nobody has confirmed yet).
+pub fn confirm_address(
+    to: &str,
+    link: &str,
+    hours: i64,
+    from: &Mailbox,
+) -> Result<Message, String> {
+    let text = format!(
+        "Someone (we hope you) used this address to create a Scout account.\n\n\
+         To confirm it is yours and sign in, open this link within {hours} hours:\n{link}\n\n\
+         Until the address is confirmed, nobody can sign in to the account and Scout sends it \
+         no alerts.\nIf it was not you, ignore this message: nothing happens without the link.\n"
+    );
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"></head>\
+         <body style=\"font-family:system-ui,sans-serif;color:#111;max-width:560px;margin:0 auto;padding:16px\">\
+         <p>Someone (we hope you) used this address to create a Scout account.</p>\
+         <p><a href=\"{0}\" style=\"color:#1d4ed8\">Confirm the address and sign in</a> (the link works for {hours} hours, once).</p>\
+         <p>Until the address is confirmed, nobody can sign in to the account and Scout sends it no alerts.</p>\
+         <p style=\"font-size:13px;color:#555\">If it was not you, ignore this message: nothing happens without the link.</p>\
+         </body></html>",
+        esc(link)
+    );
+    account_message(to, from, "Confirm your address for Scout", text, html)
+}
+
+/// What a sign-up with an address that already has a confirmed account sends to that address
+/// instead of a link: the page that asked can't tell the two apart, the owner can.
+pub fn account_exists(
+    to: &str,
+    sign_in_link: &str,
+    reset_link: &str,
+    from: &Mailbox,
+) -> Result<Message, String> {
+    let text = format!(
+        "Someone (we hope you) tried to create a Scout account with this address, but it \
+         already has one.\n\nTo sign in: {sign_in_link}\nForgot the password? Choose a new \
+         one: {reset_link}\n\nIf it was not you, ignore this message: nothing has changed.\n"
+    );
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"></head>\
+         <body style=\"font-family:system-ui,sans-serif;color:#111;max-width:560px;margin:0 auto;padding:16px\">\
+         <p>Someone (we hope you) tried to create a Scout account with this address, but it already has one.</p>\
+         <p><a href=\"{0}\" style=\"color:#1d4ed8\">Sign in</a>, or if you forgot the password, \
+         <a href=\"{1}\" style=\"color:#1d4ed8\">choose a new one</a>.</p>\
+         <p style=\"font-size:13px;color:#555\">If it was not you, ignore this message: nothing has changed.</p>\
+         </body></html>",
+        esc(sign_in_link),
+        esc(reset_link)
+    );
+    account_message(to, from, "You already have a Scout account", text, html)
+}
+
+fn account_message(
+    to: &str,
+    from: &Mailbox,
+    subject: &str,
+    text: String,
+    html: String,
+) -> Result<Message, String> {
+    let to: Mailbox = to
+        .parse()
+        .map_err(|e| format!("the address {to} is not usable: {e}"))?;
     Message::builder()
         .from(from.clone())
         .to(to)
-        .subject("Choose a new Scout password")
+        .subject(subject)
         .multipart(MultiPart::alternative_plain_html(text, html))
         .map_err(|e| format!("the message could not be built: {e}"))
 }

@@ -360,7 +360,9 @@ pub async fn claim_due(
            d.digest as "digest: Rhythm", d.capped, d.attempts, n.listing_id, n.title, n.reason,
            r.name as "rule_name?",
            n.rule_id as "rule_id?", coalesce(s.alert_email, a.email) as "address!",
-           case when d.channel = 'push' and not exists (select 1 from push_subscription p
+           case when d.channel = 'email' and s.alert_email is null
+                  and a.email_verified_at is null then false
+                when d.channel = 'push' and not exists (select 1 from push_subscription p
                   where p.account_id = d.account_id
                     and 'push:' || p.subscription_id::text = d.target) then false
                 when d.channel = 'webhook' and not exists (select 1 from webhook_endpoint w

@@ -228,10 +228,11 @@ pub async fn forget_client_request_id(mut req: Request, next: Next) -> Response 
 }
 
 /// Paths whose last part is a secret (an unsubscribe or confirmation token).
-const TOKEN_PATHS: [&str; 4] = [
+const TOKEN_PATHS: [&str; 5] = [
     "/api/unsubscribe/",
     "/unsubscribe/",
     "/confirm-email/",
+    "/verify-email/",
     "/reset-password/",
 ];
 
@@ -244,8 +245,9 @@ pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Pages about the account itself are never kept in a shared or browser cache.
-const PRIVATE_PAGES: [&str; 8] = [
+const PRIVATE_PAGES: [&str; 9] = [
     "/settings",
+    "/verify-email/",
     "/sign-in",
     "/sign-up",
     "/forgot-password",

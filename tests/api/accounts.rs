@@ -203,3 +203,232 @@ async fn reset_links_and_sign_ups_are_throttled(pool: PgPool) {
         .unwrap();
     assert_eq!(accounts, 11);
 }
+
+/// Waits until the SMTP stand-in holds `n` mails; all of them.
+async fn mails(smtp: &Smtp, n: usize) -> Vec<crate::smtp::Received> {
+    for _ in 0..200 {
+        if smtp.received().len() >= n {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let mail = smtp.received();
+    assert_eq!(mail.len(), n, "{mail:?}");
+    mail
+}
+
+/// The token in a mail's `/verify-email/` link, if it has one.
+fn verify_token(mail: &crate::smtp::Received) -> Option<String> {
+    let text = mail.parsed().body_text(0)?.to_string();
+    let (_, rest) = text.split_once("/verify-email/")?;
+    Some(
+        rest.chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect(),
+    )
+}
+
+impl TestApp {
+    async fn sign_up_from(
+        &self,
+        email: &str,
+        password: &str,
+        client: &str,
+    ) -> crate::helpers::Reply {
+        self.post_from(
+            "/api/accounts/sign_up",
+            &form(&[("email", email), ("password", password)]),
+            client,
+            None,
+        )
+        .await
+    }
+
+    async fn verify(&self, token: &str) -> crate::helpers::Reply {
+        self.post_from(
+            "/api/accounts/verify_email",
+            &form(&[("token", token)]),
+            "10.8.9.9",
+            None,
+        )
+        .await
+    }
+}
+
+#[sqlx::test]
+async fn sign_up_answers_alike_for_every_address_and_its_mailed_link_signs_in(pool: PgPool) {
+    let (app, smtp) = setup(pool).await;
+    app.account("taken@example.com", PASSWORD).await;
+
+    let new = app
+        .sign_up_from("new@example.com", PASSWORD, "10.8.0.1")
+        .await;
+    let taken = app
+        .sign_up_from("taken@example.com", NEW_PASSWORD, "10.8.0.2")
+        .await;
+    // the same answer, and nobody is signed in by it
+    assert_eq!((new.status, taken.status), (StatusCode::OK, StatusCode::OK));
+    assert_eq!(new.body.replace("new@", "taken@"), taken.body);
+    assert!(new.body.contains("Check your email"), "{}", new.body);
+    assert!(new.set_cookie().is_none() && taken.set_cookie().is_none());
+
+    // the new address gets a link; the taken one's owner a note without one
+    let mail = mails(&smtp, 2).await;
+    let to_new = mail.iter().find(|m| m.to == ["new@example.com"]).unwrap();
+    let to_taken = mail.iter().find(|m| m.to == ["taken@example.com"]).unwrap();
+    assert_eq!(
+        to_new.parsed().subject(),
+        Some("Confirm your address for Scout")
+    );
+    assert_eq!(
+        to_taken.parsed().subject(),
+        Some("You already have a Scout account")
+    );
+    assert_eq!(verify_token(to_taken), None);
+    let taken_text = to_taken.parsed().body_text(0).unwrap().to_string();
+    assert!(taken_text.contains("/forgot-password"), "{taken_text}");
+    let token = verify_token(to_new).expect("a link");
+
+    // the taken account is as it was
+    let reply = app
+        .sign_in_from("taken@example.com", NEW_PASSWORD, "10.8.0.3", None)
+        .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    let reply = app
+        .sign_in_from("taken@example.com", PASSWORD, "10.8.0.3", None)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+
+    // the new one can't sign in until its address is confirmed (a link went out a moment
+    // ago, so no second one yet)
+    let reply = app
+        .sign_in_from("new@example.com", PASSWORD, "10.8.0.4", None)
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
+    assert!(
+        reply
+            .error()
+            .to_string()
+            .starts_with("Confirm your address first: we sent a link to new@example.com."),
+        "{}",
+        reply.body
+    );
+    assert!(reply.set_cookie().is_none());
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(smtp.received().len(), 2);
+
+    // the link's page names the address and asks for a click (a mail scanner's visit
+    // changes nothing)
+    let page = app.get(&format!("/verify-email/{token}"), None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("new@example.com"), "{}", page.body);
+    assert!(page.body.contains("Confirm and sign in"), "{}", page.body);
+    let reply = app.verify(&token).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let cookie = reply.cookie.clone().expect("signed in");
+    assert_eq!(app.me(&cookie).await.as_deref(), Some("new@example.com"));
+    // once
+    assert_eq!(app.verify(&token).await.status, StatusCode::CONFLICT);
+    let page = app.get(&format!("/verify-email/{token}"), None).await;
+    assert!(
+        page.body
+            .contains("This link has expired or was already used"),
+        "{}",
+        page.body
+    );
+    // and from now on the password signs in
+    let reply = app
+        .sign_in_from("new@example.com", PASSWORD, "10.8.0.5", None)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+}
+
+#[sqlx::test]
+async fn a_stranger_who_signed_up_first_with_an_address_does_not_keep_it(pool: PgPool) {
+    let (app, smtp) = setup(pool).await;
+    // a stranger signs up with Ana's address and a password of their own
+    let stranger_password = "the stranger's own password";
+    app.sign_up_from("ana@example.com", stranger_password, "10.9.0.1")
+        .await;
+    let first = verify_token(&mails(&smtp, 1).await[0]).unwrap();
+    // the stranger's password doesn't sign in (the address isn't confirmed)...
+    let reply = app
+        .sign_in_from("ana@example.com", stranger_password, "10.9.0.2", None)
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    // ...Ana signs up later with her own password and opens her link
+    sqlx::query("update email_verification set created_at = created_at - interval '3 minutes'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let reply = app
+        .sign_up_from("ana@example.com", PASSWORD, "10.9.0.3")
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let second = verify_token(&mails(&smtp, 2).await[1]).unwrap();
+    assert_ne!(first, second);
+    let reply = app.verify(&second).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    // her password is the one that works, and the stranger's link no longer does
+    let reply = app
+        .sign_in_from("ana@example.com", stranger_password, "10.9.0.4", None)
+        .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    let reply = app
+        .sign_in_from("ana@example.com", PASSWORD, "10.9.0.5", None)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(app.verify(&first).await.status, StatusCode::CONFLICT);
+}
+
+#[sqlx::test]
+async fn an_unconfirmed_address_gets_no_alert_email_and_a_banner_until_confirmed(pool: PgPool) {
+    let (app, smtp) = setup(pool).await;
+    let mut worker = scout::alerts::service::Worker::new();
+    // an account from before addresses were confirmed, still signed in
+    let buyer = app.seller("buyer@example.com").await;
+    sqlx::query("update account set email_verified_at = null where email = 'buyer@example.com'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let seller = app.seller("seller@example.com").await;
+    app.alert(&buyer, "make=volkswagen", "Golfs").await;
+    app.create(&seller, crate::helpers::GOLF).await;
+    app.work(&mut worker).await;
+    // the match is in the inbox, not in the mailbox
+    assert_eq!(app.inbox(&buyer).await.notices.len(), 1);
+    assert!(smtp.received().is_empty(), "{:?}", smtp.received());
+
+    // every page says so, with a way to get the link
+    let page = app.get("/search", Some(&buyer)).await;
+    assert!(
+        page.body.contains("until then Scout emails you no alerts"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Send the link again"));
+    let resend = || {
+        app.post(
+            "/api/accounts/resend_verification",
+            String::new(),
+            Some(&buyer),
+        )
+    };
+    let reply = resend().await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    // a second one at once is refused, with a reason
+    let again = resend().await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert!(again.error().to_string().contains("a short while ago"));
+    let token = verify_token(&mails(&smtp, 1).await[0]).unwrap();
+    assert_eq!(app.verify(&token).await.status, StatusCode::OK);
+
+    // confirmed: the banner goes and the next match is emailed
+    let page = app.get("/search", Some(&buyer)).await;
+    assert!(!page.body.contains("Send the link again"));
+    let golf = crate::helpers::with(crate::helpers::GOLF, &[("title", "Another Golf")]);
+    app.create(&seller, &golf).await;
+    app.work(&mut worker).await;
+    let mail = mails(&smtp, 2).await;
+    assert_eq!(mail[1].to, ["buyer@example.com"]);
+}

@@ -266,11 +266,35 @@ impl TestApp {
         self.send(req.body(Body::empty()).unwrap()).await
     }
 
-    /// A new account, signed in: its session cookie.
-    pub async fn seller(&self, email: &str) -> String {
-        let reply = self.sign_up(email, PASSWORD).await;
+    /// A new account whose owner has confirmed its address (signing up, with the link it
+    /// mails, is what `accounts.rs` tests).
+    pub async fn account(&self, email: &str, password: &str) {
+        let hash = self
+            .state
+            .passwords
+            .hash(password.to_string())
+            .await
+            .unwrap();
+        scout::accounts::repo::insert_verified_account(&self.pool, email, &hash)
+            .await
+            .unwrap();
+    }
+
+    /// A new account with a confirmed address, signed in (from a client address of its own):
+    /// its session cookie.
+    pub async fn signed_in_account(&self, email: &str, password: &str) -> String {
+        self.account(email, password).await;
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let client = format!("10.201.{}.{}", (n >> 8) & 255, n & 255);
+        let reply = self.sign_in_from(email, password, &client, None).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         reply.cookie.unwrap()
+    }
+
+    /// A new account, signed in: its session cookie.
+    pub async fn seller(&self, email: &str) -> String {
+        self.signed_in_account(email, PASSWORD).await
     }
 
     /// Saves a new listing that must be accepted; its id.

@@ -215,6 +215,32 @@ fn mailed(data_dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// The token of the address-confirmation link in the mail folder, once it is there; that mail
+/// is then removed, so only alert emails are counted afterwards.
+fn verification_token(data_dir: &Path) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let files = std::fs::read_dir(data_dir.join("mail"))
+            .into_iter()
+            .flatten();
+        for file in files.filter_map(Result::ok) {
+            let text = std::fs::read_to_string(file.path())
+                .unwrap_or_default()
+                .replace("=\r\n", "")
+                .replace("=\n", "");
+            if let Some((_, rest)) = text.split_once("/verify-email/") {
+                std::fs::remove_file(file.path()).unwrap();
+                return rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                    .collect();
+            }
+        }
+        assert!(Instant::now() < deadline, "no confirmation link was mailed");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 #[tokio::test]
 async fn killing_the_private_postgres_mid_writes_loses_nothing_and_scout_recovers_by_itself() {
     let data_dir = std::env::temp_dir().join(format!("scout-pg-kill-{}", std::process::id()));
@@ -252,6 +278,15 @@ async fn killing_the_private_postgres_mid_writes_loses_nothing_and_scout_recover
     let reply = post(
         "/api/accounts/sign_up",
         "email=ana%40example.com&password=correct+horse+battery+staple".into(),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(reply.status(), 200);
+    // the link mailed to her address confirms it and signs her in
+    let reply = post(
+        "/api/accounts/verify_email",
+        format!("token={}", verification_token(&data_dir)),
         None,
     )
     .await
