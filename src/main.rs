@@ -76,6 +76,11 @@ async fn serve_with(config: &Config, embedded_url: Option<String>) -> anyhow::Re
         .migrate()
         .await
         .context("creating the session table")?;
+    match scout::notifications::settings::bind_old_secrets(&state).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!("sealed {n} older secret(s) again, bound to their rows"),
+        Err(e) => tracing::warn!("binding older secrets to their rows: {e:#}"),
+    }
 
     // demo data by default only for the private database, and never on public https
     if config

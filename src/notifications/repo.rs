@@ -648,6 +648,80 @@ pub async fn webhook(
     .await
 }
 
+/// Webhooks whose secret was sealed before secrets were bound to their rows, and Discord
+/// webhooks from before their URL was sealed (kept whole in `url`).
+pub async fn webhooks_to_reseal(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<WebhookRow>> {
+    sqlx::query_as!(
+        WebhookRow,
+        "select endpoint_id, account_id, kind, name, url, telegram_chat_id, secret_sealed, \
+           created_at from webhook_endpoint \
+         where (secret_sealed is not null and substring(secret_sealed from 1 for 4) <> $1) \
+            or (kind = 'discord' and secret_sealed is null) \
+         order by endpoint_id",
+        &crate::server::secrets::BOUND_PREFIX[..]
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Replaces a webhook's `url` and sealed secret, unless the row changed since `old` was read
+/// (or is gone): whether it was replaced.
+pub async fn reseal_webhook(
+    db: impl PgExecutor<'_>,
+    endpoint_id: i64,
+    old: Option<&[u8]>,
+    url: Option<&str>,
+    sealed: &[u8],
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "update webhook_endpoint set url = $3, secret_sealed = $4 \
+         where endpoint_id = $1 and secret_sealed is not distinct from $2",
+        endpoint_id,
+        old,
+        url,
+        sealed
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Push subscriptions whose `auth` was sealed before secrets were bound to their rows:
+/// (id, account, endpoint, sealed auth).
+pub async fn devices_to_reseal(
+    db: impl PgExecutor<'_>,
+) -> sqlx::Result<Vec<(i64, AccountId, String, Vec<u8>)>> {
+    Ok(sqlx::query!(
+        r#"select subscription_id, account_id as "account_id: AccountId", endpoint, auth_sealed
+           from push_subscription where substring(auth_sealed from 1 for 4) <> $1
+           order by subscription_id"#,
+        &crate::server::secrets::BOUND_PREFIX[..]
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| (r.subscription_id, r.account_id, r.endpoint, r.auth_sealed))
+    .collect())
+}
+
+/// Replaces a push subscription's sealed `auth`, unless it changed since `old` was read.
+pub async fn reseal_device(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    old: &[u8],
+    sealed: &[u8],
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "update push_subscription set auth_sealed = $3 where subscription_id = $1 and auth_sealed = $2",
+        id,
+        old,
+        sealed
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// One endpoint to add.
 #[derive(Debug, Clone)]
 pub struct NewWebhook<'a> {

@@ -74,10 +74,13 @@ async fn send_push(
             message: format!("the device could not be read: {e}"),
         })?
         .ok_or_else(|| gone("push was turned off on this device"))?;
-    let auth = state
-        .sealer
-        .open_string(&device.auth_sealed)
-        .map_err(|_| gone("the device's secret does not open with this server's key"))?;
+    let auth = super::settings::open_push_auth(
+        &state.sealer,
+        account,
+        &device.endpoint,
+        &device.auth_sealed,
+    )
+    .map_err(|_| gone("the device's secret does not open with this server's key"))?;
     let bytes = compose::push_payload(state, group, cards);
     match push::send(
         &state.vapid,
@@ -120,8 +123,8 @@ async fn send_webhook(
             message: format!("the webhook could not be read: {e}"),
         })?
         .ok_or_else(gone)?;
-    let secret = match &row.secret_sealed {
-        Some(sealed) => Some(state.sealer.open_string(sealed).map_err(|_| SendError {
+    let secret = match super::settings::open_webhook_secret(&state.sealer, &row) {
+        Some(opened) => Some(opened.map_err(|_| SendError {
             permanent: true,
             message: "the webhook's secret does not open with this server's key".into(),
         })?),

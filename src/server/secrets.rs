@@ -2,6 +2,10 @@
 //! under a key that never lives in the database: `SCOUT_SECRET_KEY` (32 bytes, base64), or,
 //! when it is unset, a random key kept in `<SCOUT_DATA_DIR>/secret.key` (readable by its
 //! owner only) so a local run needs no set-up.
+//!
+//! Each secret is bound to where it is kept (`Binding`: table and column, account, and what
+//! names it within the account) as AES-GCM associated data, so a sealed value copied into
+//! another row, account or column does not open there.
 
 use aes_gcm::{
     Aes256Gcm, Key, Nonce,
@@ -15,6 +19,30 @@ use sha2::Sha256;
 use std::path::Path;
 
 const NONCE_LEN: usize = 12;
+/// What a secret bound to its row starts with (before its nonce); older secrets, sealed
+/// without a binding, start with their nonce.
+pub const BOUND_PREFIX: &[u8; 4] = b"SCb1";
+
+/// Where a sealed secret is kept: the table and column (`place`), the account it belongs to,
+/// and what names it within that account (a push endpoint, a webhook's kind and target).
+#[derive(Debug, Clone, Copy)]
+pub struct Binding<'a> {
+    pub place: &'static str,
+    pub owner: &'a str,
+    pub key: &'a str,
+}
+
+impl Binding<'_> {
+    /// The associated data: each part length-prefixed, so no two bindings read alike.
+    fn aad(&self) -> Vec<u8> {
+        let mut out = b"scout sealed secret v1".to_vec();
+        for part in [self.place, self.owner, self.key] {
+            out.extend((part.len() as u64).to_be_bytes());
+            out.extend(part.as_bytes());
+        }
+        out
+    }
+}
 
 /// The text of the key file at `path`; when there is none yet, `make`'s text is written
 /// there first, readable by its owner only (and `true` says so).
@@ -105,7 +133,60 @@ impl Sealer {
         Sealer::from_key(&key)
     }
 
-    /// nonce || ciphertext+tag
+    /// `BOUND_PREFIX` || nonce || ciphertext+tag, with `binding` as associated data.
+    pub fn seal_bound(&self, plain: &[u8], binding: &Binding) -> Vec<u8> {
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let aad = binding.aad();
+        let sealed = self
+            .cipher
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                aes_gcm::aead::Payload {
+                    msg: plain,
+                    aad: &aad,
+                },
+            )
+            .unwrap_or_default();
+        let mut out = BOUND_PREFIX.to_vec();
+        out.extend(nonce);
+        out.extend(sealed);
+        out
+    }
+
+    /// Opens a secret sealed by `seal_bound` for this same binding; anything else (another
+    /// row's secret, an unbound one, a changed one) is an error.
+    pub fn open_bound(&self, sealed: &[u8], binding: &Binding) -> anyhow::Result<Vec<u8>> {
+        let Some(rest) = sealed.strip_prefix(BOUND_PREFIX) else {
+            bail!("a sealed secret is not bound to its row");
+        };
+        if rest.len() < NONCE_LEN + 16 {
+            bail!("a sealed secret is too short");
+        }
+        let (nonce, body) = rest.split_at(NONCE_LEN);
+        let aad = binding.aad();
+        self.cipher
+            .decrypt(
+                Nonce::from_slice(nonce),
+                aes_gcm::aead::Payload {
+                    msg: body,
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| anyhow::anyhow!("a sealed secret does not open with this key here"))
+    }
+
+    pub fn open_bound_string(&self, sealed: &[u8], binding: &Binding) -> anyhow::Result<String> {
+        String::from_utf8(self.open_bound(sealed, binding)?).context("a sealed secret is not text")
+    }
+
+    /// Whether `sealed` is bound to its row (or an older, unbound secret).
+    pub fn is_bound(sealed: &[u8]) -> bool {
+        sealed.starts_with(BOUND_PREFIX)
+    }
+
+    /// nonce || ciphertext+tag, bound to nothing: the format before secrets were bound to
+    /// their rows, kept so such rows can be read once and sealed again (`open`).
     pub fn seal(&self, plain: &[u8]) -> Vec<u8> {
         let mut nonce = [0u8; NONCE_LEN];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
@@ -189,5 +270,51 @@ mod tests {
         let again = Sealer::from_config(None, &dir).unwrap_or_else(|_| unreachable!());
         assert_eq!(again.open(&first.seal(b"k")).ok(), Some(b"k".to_vec()));
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_bound_secret_opens_only_where_it_was_sealed() {
+        let a = Sealer::from_key(&[7u8; 32]).unwrap_or_else(|_| unreachable!());
+        let here = Binding {
+            place: "push_subscription.auth_sealed",
+            owner: "account-1",
+            key: "https://push.example/1",
+        };
+        let sealed = a.seal_bound(b"auth", &here);
+        assert!(Sealer::is_bound(&sealed));
+        assert_eq!(a.open_bound(&sealed, &here).ok(), Some(b"auth".to_vec()));
+        // another account, another row, another column: it doesn't open
+        for elsewhere in [
+            Binding {
+                owner: "account-2",
+                ..here
+            },
+            Binding {
+                key: "https://push.example/2",
+                ..here
+            },
+            Binding {
+                place: "webhook_endpoint.secret_sealed",
+                ..here
+            },
+            // the parts can't be shifted into each other
+            Binding {
+                owner: "account-1https://push.example/1",
+                key: "",
+                ..here
+            },
+        ] {
+            assert!(a.open_bound(&sealed, &elsewhere).is_err(), "{elsewhere:?}");
+        }
+        // an unbound secret is not accepted where a bound one is expected, nor the reverse
+        let unbound = a.seal(b"auth");
+        assert!(!Sealer::is_bound(&unbound));
+        assert!(a.open_bound(&unbound, &here).is_err());
+        assert!(a.open(&sealed).is_err());
+        let mut changed = sealed.clone();
+        if let Some(last) = changed.last_mut() {
+            *last ^= 1;
+        }
+        assert!(a.open_bound(&changed, &here).is_err());
     }
 }

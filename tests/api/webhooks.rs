@@ -576,3 +576,119 @@ async fn a_tarpit_endpoint_delays_nobody_else_and_a_killed_worker_sends_once(poo
         .unwrap();
     assert_eq!(states, ["sent", "sent"]);
 }
+
+#[sqlx::test]
+async fn secrets_open_only_in_their_own_row_and_older_ones_are_bound_at_start_up(pool: PgPool) {
+    use scout::notifications::settings::{bind_old_secrets, open_push_auth, open_webhook_secret};
+    let (receiver, base) = receiver().await;
+    let app = setup(pool, true, &base).await;
+    let mut worker = Worker::new();
+    let buyer = app.seller("buyer@example.com").await;
+    let other = app.seller("other@example.com").await;
+    let seller = app.seller("seller@example.com").await;
+    for cookie in [&buyer, &other] {
+        let reply = app
+            .add_webhook(
+                cookie,
+                &[
+                    ("kind", "json"),
+                    ("webhook_name", "My server"),
+                    ("webhook_url", &format!("{base}/hook")),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+    assert!(
+        app.settings(&other).await.webhooks[0]
+            .signing_secret
+            .is_some()
+    );
+    // the buyer's sealed secret copied into the other account's row does not open there
+    sqlx::query(
+        "update webhook_endpoint set secret_sealed = (select secret_sealed from webhook_endpoint w \
+           join account a using (account_id) where a.email = 'buyer@example.com') \
+         where account_id = (select account_id from account where email = 'other@example.com')",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(app.settings(&other).await.webhooks[0].signing_secret, None);
+
+    // rows from before secrets were bound: a JSON secret sealed unbound, a Discord URL in the
+    // clear, a push device's auth sealed unbound
+    let buyer_id: uuid::Uuid =
+        sqlx::query_scalar("select account_id from account where email = 'buyer@example.com'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let sealer = &app.state.sealer;
+    sqlx::query(
+        "insert into webhook_endpoint (account_id, kind, name, url, secret_sealed) values \
+           ($1, 'json', 'Old server', $2, $3), ($1, 'discord', 'Old channel', $4, null)",
+    )
+    .bind(buyer_id)
+    .bind(format!("{base}/hook"))
+    .bind(sealer.seal(b"whsec_from_before"))
+    .bind(format!("{base}/discord"))
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into push_subscription (account_id, endpoint, p256dh, auth_sealed, name) \
+         values ($1, 'https://push.example/old', 'key', $2, 'Old phone')",
+    )
+    .bind(buyer_id)
+    .bind(sealer.seal(b"old-auth"))
+    .execute(&app.pool)
+    .await
+    .unwrap();
+
+    assert_eq!(bind_old_secrets(&app.state).await.unwrap(), 3);
+    assert_eq!(bind_old_secrets(&app.state).await.unwrap(), 0, "once");
+    let view = app.settings(&buyer).await;
+    assert_eq!(
+        view.webhooks[1].signing_secret.as_deref(),
+        Some("whsec_from_before")
+    );
+    let rows = scout::notifications::repo::webhooks(
+        &app.pool,
+        scout::accounts::model::AccountId(buyer_id),
+    )
+    .await
+    .unwrap();
+    let discord = &rows[2];
+    assert_eq!(discord.url.as_deref(), Some(&*format!("{base}/")));
+    assert_eq!(
+        open_webhook_secret(sealer, discord).unwrap().unwrap(),
+        format!("{base}/discord")
+    );
+    let (endpoint, auth): (String, Vec<u8>) =
+        sqlx::query_as("select endpoint, auth_sealed from push_subscription")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        open_push_auth(
+            sealer,
+            scout::accounts::model::AccountId(buyer_id),
+            &endpoint,
+            &auth
+        )
+        .unwrap(),
+        "old-auth"
+    );
+
+    // and both old webhooks still get the alerts
+    app.alert_to(&buyer, GOLF_ALERT, "Golf diesel", "webhook")
+        .await;
+    app.create(&seller, GOLF).await;
+    app.work(&mut worker).await;
+    let hits = receiver.hits();
+    assert_eq!(
+        hits.iter().filter(|h| h.path == "/hook").count(),
+        2,
+        "{hits:?}"
+    );
+    assert_eq!(hits.iter().filter(|h| h.path == "/discord").count(), 1);
+}
