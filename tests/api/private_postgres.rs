@@ -316,6 +316,8 @@ async fn killing_the_private_postgres_mid_writes_loses_nothing_and_scout_recover
         ))
     };
     let mut acknowledged = Vec::new();
+    let mut uploaded = Vec::new();
+    let photo = scout::gallery::fixtures::jpeg(&scout::gallery::fixtures::photo(480, 360, 7));
     let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
     let mut n = 0;
     for round in 0..3 {
@@ -349,6 +351,30 @@ async fn killing_the_private_postgres_mid_writes_loses_nothing_and_scout_recover
                 if status == 200 {
                     let id: i64 = reply.json().await.unwrap();
                     acknowledged.push(id);
+                    // around the kill, a photo for it too
+                    if (3..=6).contains(&i) {
+                        let reply = http
+                            .post(format!("{base}/api/listings/{id}/photos"))
+                            .header("origin", &base)
+                            .header("cookie", &cookie)
+                            .header("content-type", "application/octet-stream")
+                            .header("x-file-name", "golf.jpg")
+                            .body(photo.clone())
+                            .send()
+                            .await;
+                        if let Ok(reply) = reply {
+                            let status = reply.status().as_u16();
+                            *statuses.entry(status).or_default() += 1;
+                            if status == 201 {
+                                uploaded.push(id);
+                            } else {
+                                assert!(
+                                    reply.headers().contains_key("retry-after"),
+                                    "upload: {status} without Retry-After"
+                                );
+                            }
+                        }
+                    }
                 } else {
                     assert!(
                         reply.headers().contains_key("retry-after"),
@@ -373,7 +399,7 @@ async fn killing_the_private_postgres_mid_writes_loses_nothing_and_scout_recover
     eprintln!("answers while Postgres was killed and restarted: {statuses:?}");
     // never a 500: a page or call that needs the database while it restarts says 503
     assert!(
-        statuses.keys().all(|s| *s == 200 || *s == 503),
+        statuses.keys().all(|s| [200, 201, 503].contains(s)),
         "{statuses:?}"
     );
     assert!(
@@ -389,6 +415,35 @@ async fn killing_the_private_postgres_mid_writes_loses_nothing_and_scout_recover
             .await
             .unwrap();
         assert_eq!(reply.status(), 200, "listing {id}");
+    }
+    // every acknowledged photo is there once and gets made (an interrupted one is taken over
+    // by the recovery worker within 30 s)
+    assert!(!uploaded.is_empty());
+    for id in &uploaded {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let photos: serde_json::Value = http
+                .get(format!("{base}/api/photos/list?listing_id={id}"))
+                .header("cookie", &cookie)
+                .header("accept", "application/json")
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let photos = photos["photos"].as_array().unwrap().clone();
+            assert_eq!(photos.len(), 1, "listing {id}: {photos:?}");
+            if photos[0]["state"] == "ready" {
+                break;
+            }
+            assert_ne!(photos[0]["state"], "failed", "listing {id}: {photos:?}");
+            assert!(
+                Instant::now() < deadline,
+                "listing {id}'s photo not made: {photos:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
     }
     // each listing was mailed once (the worker may still be catching up: wait for it)
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -412,4 +467,89 @@ async fn killing_the_private_postgres_mid_writes_loses_nothing_and_scout_recover
     terminate(scout);
     assert_eq!(postgres_processes_for(&data_dir), Vec::<String>::new());
     let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+/// `scout postgres` on `dir`: a cluster of its own (someone else's database, as far as the
+/// Scout under test knows), and its `DATABASE_URL`.
+fn outside_database(dir: &Path) -> (Scout, String) {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scout"))
+        .arg("postgres")
+        .env_remove("DATABASE_URL")
+        .env("SCOUT_DATA_DIR", dir)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = lines
+        .find_map(|l| l.ok()?.strip_prefix("DATABASE_URL=").map(str::to_string))
+        .expect("the database's URL");
+    (Scout(child), url)
+}
+
+#[tokio::test]
+async fn with_a_database_url_scout_waits_for_the_database_and_reconnects_by_itself() {
+    let root = std::env::temp_dir().join(format!("scout-outside-db-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let (db_dir, app_dir) = (root.join("db"), root.join("app"));
+    for dir in [&root, &db_dir, &app_dir] {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    }
+    let (db, url) = outside_database(&db_dir);
+    let port = free_port();
+    let mut scout = Scout(
+        Command::new(env!("CARGO_BIN_EXE_scout"))
+            .env("DATABASE_URL", &url)
+            .env("LEPTOS_OUTPUT_NAME", "scout")
+            .env("SCOUT_DATA_DIR", &app_dir)
+            .env("SCOUT_PORT", port.to_string())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_ready(&mut scout, port);
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let sign_up = |n: usize| {
+        http.post(format!("{base}/api/accounts/sign_up"))
+            .header("origin", &base)
+            .header("accept", "application/json")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "email=person{n}%40example.com&password=correct+horse+battery+staple"
+            ))
+            .send()
+    };
+    assert_eq!(sign_up(1).await.unwrap().status(), 200);
+
+    // its owner stops the database: Scout doesn't start one of its own, it says it is busy
+    terminate(db);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !get(port, "/readyz").is_some_and(|r| r.starts_with("HTTP/1.1 503")) {
+        assert!(Instant::now() < deadline, "/readyz still 200");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let reply = sign_up(2).await.unwrap();
+    assert_eq!(reply.status(), 503);
+    assert!(reply.headers().contains_key("retry-after"));
+    assert!(scout.0.try_wait().unwrap().is_none(), "scout exited");
+
+    // the database comes back (same cluster, same port): Scout uses it again by itself
+    let (db, again) = outside_database(&db_dir);
+    assert_eq!(again, url);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !get(port, "/readyz").is_some_and(|r| r.starts_with("HTTP/1.1 200")) {
+        assert!(Instant::now() < deadline, "not back within 60 s");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(sign_up(3).await.unwrap().status(), 200);
+    terminate(scout);
+    terminate(db);
+    assert_eq!(postgres_processes_for(&db_dir), Vec::<String>::new());
+    let _ = std::fs::remove_dir_all(&root);
 }
