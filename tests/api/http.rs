@@ -694,6 +694,39 @@ async fn failed_sign_ins_take_as_long_for_unknown_emails(pool: PgPool) {
 }
 
 #[sqlx::test]
+async fn sign_ups_take_as_long_for_addresses_that_have_accounts(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    for i in 0..8 {
+        app.account(&format!("known{i}@example.com"), GOOD_PASSWORD)
+            .await;
+    }
+    // Warm up (first hash allocations, connection pool).
+    app.sign_up("known7@example.com", GOOD_PASSWORD).await;
+    app.sign_up("fresh7@example.com", GOOD_PASSWORD).await;
+    let (mut known, mut fresh) = (Vec::new(), Vec::new());
+    for i in 0..7 {
+        let t = Instant::now();
+        let k = app
+            .sign_up(&format!("known{i}@example.com"), GOOD_PASSWORD)
+            .await;
+        known.push(t.elapsed());
+        let t = Instant::now();
+        let f = app
+            .sign_up(&format!("fresh{i}@example.com"), GOOD_PASSWORD)
+            .await;
+        fresh.push(t.elapsed());
+        assert_eq!((k.status, f.status), (StatusCode::OK, StatusCode::OK));
+        assert_eq!(k.body.replace("known", "fresh"), f.body);
+    }
+    known.sort();
+    fresh.sort();
+    let (k, f) = (known[3], fresh[3]);
+    eprintln!("median sign-up: address with an account {k:?}, new address {f:?}");
+    // both hash the password (tens of ms) and send their mail in the background
+    assert!(f * 2 > k && k * 2 > f, "known {k:?} vs new {f:?}");
+}
+
+#[sqlx::test]
 async fn pages_are_compressed_for_clients_that_accept_it(pool: PgPool) {
     let app = spawn_app(pool).await;
     let req = Request::get("/sign-up")
