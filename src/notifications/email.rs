@@ -178,13 +178,10 @@ pub fn password_reset(
          If it was not you, ignore this message: your password stays as it is.\n"
     );
     let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"></head>\
-         <body style=\"font-family:system-ui,sans-serif;color:#111;max-width:560px;margin:0 auto;padding:16px\">\
-         <p>Someone (we hope you) asked to choose a new password for the Scout account that uses this address.</p>\
+        "<p>Someone (we hope you) asked to choose a new password for the Scout account that uses this address.</p>\
          <p><a href=\"{0}\" style=\"color:#1d4ed8\">Choose a new password</a> (the link works for {minutes} minutes, once).</p>\
          <p>Choosing a new password signs you out on every other device.</p>\
-         <p style=\"font-size:13px;color:#555\">If it was not you, ignore this message: your password stays as it is.</p>\
-         </body></html>",
+         <p style=\"font-size:13px;color:#555\">If it was not you, ignore this message: your password stays as it is.</p>",
         esc(link)
     );
     account_message(to, from, "Choose a new Scout password", text, html)
@@ -205,13 +202,10 @@ pub fn confirm_address(
          no alerts.\nIf it was not you, ignore this message: nothing happens without the link.\n"
     );
     let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"></head>\
-         <body style=\"font-family:system-ui,sans-serif;color:#111;max-width:560px;margin:0 auto;padding:16px\">\
-         <p>Someone (we hope you) used this address to create a Scout account.</p>\
+        "<p>Someone (we hope you) used this address to create a Scout account.</p>\
          <p><a href=\"{0}\" style=\"color:#1d4ed8\">Confirm the address and sign in</a> (the link works for {hours} hours, once).</p>\
          <p>Until the address is confirmed, nobody can sign in to the account and Scout sends it no alerts.</p>\
-         <p style=\"font-size:13px;color:#555\">If it was not you, ignore this message: nothing happens without the link.</p>\
-         </body></html>",
+         <p style=\"font-size:13px;color:#555\">If it was not you, ignore this message: nothing happens without the link.</p>",
         esc(link)
     );
     account_message(to, from, "Confirm your address for Scout", text, html)
@@ -231,19 +225,17 @@ pub fn account_exists(
          one: {reset_link}\n\nIf it was not you, ignore this message: nothing has changed.\n"
     );
     let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"></head>\
-         <body style=\"font-family:system-ui,sans-serif;color:#111;max-width:560px;margin:0 auto;padding:16px\">\
-         <p>Someone (we hope you) tried to create a Scout account with this address, but it already has one.</p>\
+        "<p>Someone (we hope you) tried to create a Scout account with this address, but it already has one.</p>\
          <p><a href=\"{0}\" style=\"color:#1d4ed8\">Sign in</a>, or if you forgot the password, \
          <a href=\"{1}\" style=\"color:#1d4ed8\">choose a new one</a>.</p>\
-         <p style=\"font-size:13px;color:#555\">If it was not you, ignore this message: nothing has changed.</p>\
-         </body></html>",
+         <p style=\"font-size:13px;color:#555\">If it was not you, ignore this message: nothing has changed.</p>",
         esc(sign_in_link),
         esc(reset_link)
     );
     account_message(to, from, "You already have a Scout account", text, html)
 }
 
+/// A message about the account itself: `html` is the body's paragraphs, framed here.
 fn account_message(
     to: &str,
     from: &Mailbox,
@@ -254,11 +246,16 @@ fn account_message(
     let to: Mailbox = to
         .parse()
         .map_err(|e| format!("the address {to} is not usable: {e}"))?;
+    let framed = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"></head>\
+         <body style=\"font-family:system-ui,sans-serif;color:#111;max-width:560px;margin:0 auto;padding:16px\">\
+         {html}</body></html>"
+    );
     Message::builder()
         .from(from.clone())
         .to(to)
         .subject(subject)
-        .multipart(MultiPart::alternative_plain_html(text, html))
+        .multipart(MultiPart::alternative_plain_html(text, framed))
         .map_err(|e| format!("the message could not be built: {e}"))
 }
 

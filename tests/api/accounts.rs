@@ -29,14 +29,7 @@ impl TestApp {
 
 /// Waits for the `n`th mail (sent in the background) and returns the token in its link.
 async fn reset_token(smtp: &Smtp, n: usize) -> String {
-    for _ in 0..200 {
-        if smtp.received().len() >= n {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    let mail = smtp.received();
-    assert_eq!(mail.len(), n, "{mail:?}");
+    let mail = mails(smtp, n).await;
     let message = mail[n - 1].parsed();
     assert_eq!(message.subject(), Some("Choose a new Scout password"));
     let text = message.body_text(0).unwrap().to_string();
