@@ -142,3 +142,28 @@ test("a forgotten password is replaced through the emailed link", async ({ page 
   await submitCredentials(page, email, newPassword, "Sign in");
   await expect(banner.getByText(`Signed in as ${email}`)).toBeAttached();
 });
+
+test("the password is changed in Settings and the new one signs in", async ({ page }) => {
+  const email = await signUp(page, "changer");
+  await page.goto("/settings");
+  await ready(page);
+  const next = "a brand new passphrase";
+  await page.getByLabel("Current password").fill("not it at all");
+  await page.getByLabel("New password").fill(next);
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByLabel("Current password")).toHaveAccessibleDescription(/That is not your current password/);
+
+  await ready(page);
+  await page.getByLabel("Current password").fill(password);
+  await page.getByLabel("New password").fill(next);
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByText("Your password is changed.")).toBeVisible();
+  const banner = page.getByRole("banner");
+  await expect(banner.getByText(`Signed in as ${email}`)).toBeAttached();
+
+  await banner.getByRole("button", { name: "Sign out" }).click();
+  await expect(banner.getByRole("link", { name: "Sign in" })).toBeVisible();
+  await page.goto("/sign-in");
+  await submitCredentials(page, email, next, "Sign in");
+  await expect(banner.getByText(`Signed in as ${email}`)).toBeAttached();
+});

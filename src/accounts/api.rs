@@ -421,6 +421,82 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
     Ok(())
 }
 
+/// What Settings says once the password is changed (after a no-JS post, from
+/// `?changed=password`).
+pub const PASSWORD_CHANGED: &str =
+    "Your password is changed. Every other device where you were signed in is signed out.";
+
+/// Changes the signed-in account's password. The current one is required (and counted like a
+/// sign-in attempt, so a borrowed session can't be used to guess it); every other session of
+/// the account ends, this one goes on under a new id, and the address is told.
+#[server(prefix = "/api", endpoint = "accounts/change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<String, AppError> {
+    let (state, account) = signed_in("Sign in to change your password.").await?;
+    let Some((email, _)) = repo::find_email(&state.pool, account).await? else {
+        return Err(AppError::unauthorized("Sign in to change your password."));
+    };
+    let new = NewPassword::parse(&new_password);
+    if current_password.is_empty() || new.is_err() {
+        let mut fields = FieldErrors::new();
+        if current_password.is_empty() {
+            fields.insert(
+                "current_password".into(),
+                "Enter your current password.".into(),
+            );
+        }
+        if let Err(m) = new {
+            fields.insert("new_password".into(), m);
+        }
+        return Err(AppError::invalid(fields));
+    }
+    let new = new.unwrap_or_else(|_| unreachable!("checked above"));
+    let client = throttle_bucket(&client_ip()?);
+    let window = i64::try_from(state.config.sign_in_window.as_secs()).unwrap_or(i64::MAX);
+    if let repo::Attempt::Throttled { retry_after_secs } = repo::reserve_attempt(
+        &state.pool,
+        &email,
+        &client,
+        window,
+        state.config.sign_in_max_failures,
+    )
+    .await?
+    {
+        return Err(AppError::RateLimited {
+            retry_after_secs: u64::try_from(retry_after_secs.max(1)).unwrap_or(1),
+        });
+    }
+    let stored = repo::find_credentials(&state.pool, &email).await?;
+    let ok = state
+        .passwords
+        .verify(current_password, stored.map(|c| c.password_hash))
+        .await?;
+    if !ok {
+        return Err(AppError::invalid_field(
+            "current_password",
+            "That is not your current password.",
+        ));
+    }
+    repo::clear_failures_for_email(&state.pool, &email).await?;
+    let hash = state.passwords.hash(new.expose().to_owned()).await?;
+    repo::set_password(&state.pool, account, &hash).await?;
+    // this browser stays signed in: a new session, begun after the others were ended
+    let session = current_session().await?;
+    session::start_session(&session, account, false).await?;
+    tracing::info!(%account, "password changed; other sessions signed out");
+    let origin = state.config.public_url.origin();
+    let reset = format!("{origin}/forgot-password");
+    let to = email.clone();
+    mail_in_background(&state, "password-changed note", move |from| {
+        crate::notifications::email::password_changed(&to, &reset, from)
+    });
+    // without JavaScript Settings shows the same sentence from `?changed=password`
+    leptos_axum::redirect("/settings?changed=password");
+    Ok(PASSWORD_CHANGED.into())
+}
+
 /// Ends the session on the server (the record is deleted, not just the cookie).
 #[server(prefix = "/api", endpoint = "accounts/sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {

@@ -4,8 +4,9 @@
 
 use super::{
     api::{
-        ForgotPassword, ResendVerification, ResetPassword, SignIn, SignOut, SignUp, VerifyEmail,
-        check_your_email, current_account, reset_link_works, typed_email, verify_link_email,
+        ChangePassword, ForgotPassword, ResendVerification, ResetPassword, SignIn, SignOut, SignUp,
+        VerifyEmail, check_your_email, current_account, reset_link_works, typed_email,
+        verify_link_email,
     },
     model::{Account, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS},
 };
@@ -403,6 +404,64 @@ pub fn VerifyAddressBanner() -> impl IntoView {
                     })
             }}
         </Transition>
+    }
+}
+
+/// Settings › Password: the current one and a new one. Changing it signs out every other
+/// device and mails the address about it.
+#[component]
+pub fn ChangePasswordSection() -> impl IntoView {
+    let action = ServerAction::<ChangePassword>::new();
+    let error = action_error(action);
+    let query = use_query_map();
+    let done = Signal::derive(move || {
+        action.value().get().and_then(Result::ok).or_else(|| {
+            (query.read().get("changed").as_deref() == Some("password"))
+                .then(|| super::api::PASSWORD_CHANGED.to_string())
+        })
+    });
+    view! {
+        <section
+            aria-labelledby="password-heading"
+            class="mt-6 space-y-4 rounded-lg border border-slate-200 bg-white p-4 sm:p-6"
+        >
+            <h2 id="password-heading" class="text-lg font-semibold text-slate-900">
+                "Password"
+            </h2>
+            <p class="text-sm text-slate-600">
+                "Changing it signs you out on every other device, and we email you that it changed."
+            </p>
+            <Sent message=done />
+            <FormAlert error=form_level(error) />
+            <ActionForm action=action>
+                <div class="space-y-4">
+                    <Field
+                        label="Current password"
+                        name="current_password"
+                        input_type="password"
+                        autocomplete="current-password"
+                        error
+                    />
+                    <Field
+                        label="New password"
+                        name="new_password"
+                        input_type="password"
+                        autocomplete="new-password"
+                        hint=Some(
+                            "At least 8 characters. A few unrelated words make a strong password.",
+                        )
+                        minlength=Some(PASSWORD_MIN_CHARS)
+                        maxlength=PASSWORD_MAX_CHARS
+                        error
+                    />
+                    <SubmitButton
+                        pending=action.pending()
+                        label="Change password"
+                        pending_label="Changing the password…"
+                    />
+                </div>
+            </ActionForm>
+        </section>
     }
 }
 

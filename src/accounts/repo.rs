@@ -82,8 +82,8 @@ pub async fn sign_up(db: &sqlx::PgPool, email: &str, password_hash: &str) -> sql
 
 /// Records a mail to the account's address (a confirmation link when `token_sha256` is given,
 /// carrying a sign-up's password when `password_hash` is; a notice without a link otherwise),
-/// unless one was recorded in the last 2 minutes or 5 in the last day (a mailbox is not
-/// flooded): whether it was recorded, and so may be sent.
+/// unless one of its kind (link or notice) was recorded in the last 2 minutes or 5 in the last
+/// day (a mailbox is not flooded): whether it was recorded, and so may be sent.
 pub async fn insert_email_verification(
     db: &sqlx::PgPool,
     account: AccountId,
@@ -95,8 +95,10 @@ pub async fn insert_email_verification(
     let row = sqlx::query!(
         r#"select count(*) filter (where created_at > now() - interval '2 minutes') as "recent!",
                   count(*) as "today!"
-           from email_verification where account_id = $1 and created_at > now() - interval '1 day'"#,
-        account.0
+           from email_verification where account_id = $1 and created_at > now() - interval '1 day'
+             and (token_sha256 is null) = $2"#,
+        account.0,
+        token_sha256.is_none()
     )
     .fetch_one(&mut *tx)
     .await?;
@@ -158,13 +160,7 @@ pub async fn verify_email(
     .await?;
     mark_verified(&mut *tx, used.account_id).await?;
     if let Some(hash) = used.password_hash {
-        sqlx::query!(
-            "update account set password_hash = $2, sessions_valid_after = now() where account_id = $1",
-            used.account_id.0,
-            hash
-        )
-        .execute(&mut *tx)
-        .await?;
+        set_password(&mut *tx, used.account_id, &hash).await?;
     }
     tx.commit().await?;
     Ok(Some(used.account_id))
@@ -421,6 +417,22 @@ pub async fn reset_password(
     .await?;
     tx.commit().await?;
     Ok(Some(account))
+}
+
+/// Sets a new password and ends every session of the account begun before now.
+pub async fn set_password(
+    db: impl PgExecutor<'_>,
+    account: AccountId,
+    password_hash: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update account set password_hash = $2, sessions_valid_after = now() where account_id = $1",
+        account.0,
+        password_hash
+    )
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 /// When the account's sessions were last all ended (inner None: never); outer None: the

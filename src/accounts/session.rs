@@ -87,7 +87,8 @@ pub async fn signed_in_account(
     let still = match crate::accounts::repo::sessions_valid_after(db, account_id).await? {
         None => false,
         Some(None) => true,
-        Some(Some(after)) => i128::from(signed_in_ms) * 1_000_000 >= after.unix_timestamp_nanos(),
+        // to the millisecond: this browser's new session may begin in the same one
+        Some(Some(after)) => i128::from(signed_in_ms) >= after.unix_timestamp_nanos() / 1_000_000,
     };
     if !still {
         session.flush().await?;

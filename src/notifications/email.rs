@@ -235,6 +235,21 @@ pub fn account_exists(
     account_message(to, from, "You already have a Scout account", text, html)
 }
 
+/// "Your password was changed": so its owner learns of a change they didn't make.
+pub fn password_changed(to: &str, reset_link: &str, from: &Mailbox) -> Result<Message, String> {
+    let text = format!(
+        "The password of the Scout account that uses this address was just changed, and every \
+         other device where it was signed in was signed out.\n\nIf it was you, there is \
+         nothing to do. If it was not, choose a new password now: {reset_link}\n"
+    );
+    let html = format!(
+        "<p>The password of the Scout account that uses this address was just changed, and every other device where it was signed in was signed out.</p>\
+         <p>If it was you, there is nothing to do. If it was not, <a href=\"{0}\" style=\"color:#1d4ed8\">choose a new password now</a>.</p>",
+        esc(reset_link)
+    );
+    account_message(to, from, "Your Scout password was changed", text, html)
+}
+
 /// A message about the account itself: `html` is the body's paragraphs, framed here.
 fn account_message(
     to: &str,

@@ -111,6 +111,7 @@ pub fn SettingsPage() -> impl IntoView {
                         <NotificationForm view save />
                         <PushDevices devices push_key add=add_device remove=remove_device />
                         <Webhooks hooks add remove />
+                        <crate::accounts::pages::ChangePasswordSection />
                     }
                         .into_any()
                 }

@@ -425,3 +425,99 @@ async fn an_unconfirmed_address_gets_no_alert_email_and_a_banner_until_confirmed
     let mail = mails(&smtp, 2).await;
     assert_eq!(mail[1].to, ["buyer@example.com"]);
 }
+
+#[sqlx::test]
+async fn changing_the_password_needs_the_current_one_and_signs_out_every_other_device(
+    pool: PgPool,
+) {
+    let (app, smtp) = setup(pool).await;
+    let laptop = app.seller("ana@example.com").await;
+    let phone = app
+        .sign_in_from("ana@example.com", PASSWORD, "10.10.0.1", None)
+        .await
+        .cookie
+        .unwrap();
+    let change = |current: &str, new: &str| {
+        let body = form(&[("current_password", current), ("new_password", new)]);
+        let laptop = laptop.clone();
+        let app = &app;
+        async move {
+            app.post("/api/accounts/change_password", body, Some(&laptop))
+                .await
+        }
+    };
+    // signed out: refused
+    let reply = app
+        .post(
+            "/api/accounts/change_password",
+            form(&[
+                ("current_password", PASSWORD),
+                ("new_password", NEW_PASSWORD),
+            ]),
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    // a wrong current password, or a weak new one: a message on the field, nothing changes
+    let reply = change("not my password", NEW_PASSWORD).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        reply.error().field("current_password").as_deref(),
+        Some("That is not your current password.")
+    );
+    let reply = change(PASSWORD, "password1").await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        reply
+            .error()
+            .field("new_password")
+            .unwrap()
+            .contains("most common passwords")
+    );
+    assert_eq!(app.me(&phone).await.as_deref(), Some("ana@example.com"));
+
+    let reply = change(PASSWORD, NEW_PASSWORD).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    // this browser goes on (under a new session id), the phone is signed out
+    let laptop = reply.cookie.clone().expect("a new session id");
+    assert_eq!(app.me(&laptop).await.as_deref(), Some("ana@example.com"));
+    assert_eq!(app.me(&phone).await, None);
+    // the new password signs in, the old one no longer
+    let old = app
+        .sign_in_from("ana@example.com", PASSWORD, "10.10.0.2", None)
+        .await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+    let new = app
+        .sign_in_from("ana@example.com", NEW_PASSWORD, "10.10.0.3", None)
+        .await;
+    assert_eq!(new.status, StatusCode::OK);
+    // and the address is told
+    let mail = mails(&smtp, 1).await;
+    assert_eq!(mail[0].to, ["ana@example.com"]);
+    assert_eq!(
+        mail[0].parsed().subject(),
+        Some("Your Scout password was changed")
+    );
+}
+
+#[sqlx::test]
+async fn guessing_the_current_password_from_a_session_is_throttled_like_signing_in(pool: PgPool) {
+    let (app, _smtp) = setup(pool).await;
+    let cookie = app.seller("ana@example.com").await;
+    let mut statuses = Vec::new();
+    for i in 0..11 {
+        let reply = app
+            .post(
+                "/api/accounts/change_password",
+                form(&[
+                    ("current_password", &format!("guess {i}")),
+                    ("new_password", NEW_PASSWORD),
+                ]),
+                Some(&cookie),
+            )
+            .await;
+        statuses.push(reply.status);
+    }
+    assert_eq!(statuses[..10], [StatusCode::UNPROCESSABLE_ENTITY; 10]);
+    assert_eq!(statuses[10], StatusCode::TOO_MANY_REQUESTS);
+}
