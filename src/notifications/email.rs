@@ -352,15 +352,36 @@ impl Mailer {
 
     pub async fn send(&self, message: Message) -> Result<(), SendError> {
         match self {
-            Mailer::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| SendError {
-                permanent: e.is_permanent(),
-                message: format!("the mail server refused it: {e}"),
+            Mailer::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| {
+                // The server's own words (host names, policy codes) go to the log; the person
+                // sees a sentence they can act on.
+                tracing::warn!(error = %e, "the mail server did not take a message");
+                SendError {
+                    permanent: e.is_permanent(),
+                    message: smtp_failure_in_words(&e).to_string(),
+                }
             }),
-            Mailer::Folder(_, t) => t.send(message).await.map(|_| ()).map_err(|e| SendError {
-                permanent: false,
-                message: format!("the message could not be written: {e}"),
+            Mailer::Folder(_, t) => t.send(message).await.map(|_| ()).map_err(|e| {
+                tracing::warn!(error = %e, "a message could not be written to the mail folder");
+                SendError {
+                    permanent: false,
+                    message: "the message could not be written".into(),
+                }
             }),
         }
+    }
+}
+
+/// What a failed SMTP send means for the person whose alert it was, without the server's text.
+fn smtp_failure_in_words(e: &lettre::transport::smtp::Error) -> &'static str {
+    if e.is_permanent() {
+        "the mail server refused the address; check that it is spelled right"
+    } else if e.is_timeout() {
+        "the mail server did not answer in time"
+    } else if e.is_transient() {
+        "the mail server asked us to try again later"
+    } else {
+        "the mail server could not be reached"
     }
 }
 
