@@ -1,6 +1,9 @@
 //! Accounts: sign up, sign in, sign out, sessions and sign-in throttling.
 
+pub mod account_page;
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod export;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]

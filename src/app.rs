@@ -1,9 +1,12 @@
 //! The HTML shell, the routes and the layout every page shares (header, footer, 404).
 
 use crate::{
-    accounts::pages::{
-        Auth, ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage, VerifyAddressBanner,
-        VerifyEmailPage,
+    accounts::{
+        account_page::AccountPage,
+        pages::{
+            Auth, ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage,
+            VerifyAddressBanner, VerifyEmailPage,
+        },
     },
     alerts::pages::{AlertPreviewPage, AlertsPage},
     listings::{
@@ -126,6 +129,7 @@ fn Layout() -> impl IntoView {
                     />
                     <Route path=StaticSegment("inbox") view=InboxPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("settings") view=SettingsPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async />
                     <Route
                         path=(StaticSegment("confirm-email"), ParamSegment("token"))
                         view=ConfirmEmailPage
@@ -285,7 +289,17 @@ fn HomePage() -> impl IntoView {
             _ => "Sign up to save searches and hear first about better deals.".to_string(),
         })
     };
+    let query = leptos_router::hooks::use_query_map();
+    let deleted = move || query.read().get("account").as_deref() == Some("deleted");
     view! {
+        <Show when=deleted>
+            <p
+                role="status"
+                class="mx-auto mt-6 max-w-6xl rounded-lg border border-emerald-300 bg-emerald-50 px-4 py-3 text-emerald-900"
+            >
+                "Your account is deleted, with everything in it. Thank you for using Scout."
+            </p>
+        </Show>
         <section class="mx-auto max-w-6xl px-4 py-12 sm:py-20">
             <h1 class="max-w-2xl text-3xl font-extrabold tracking-tight text-slate-900 sm:text-5xl">
                 "Find the right used car at the right price."

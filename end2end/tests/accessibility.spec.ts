@@ -52,7 +52,7 @@ test("a listing page has no WCAG A/AA violations", async ({ page }) => {
   expect(results.violations.map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target).join(" ")}`)).toEqual([]);
 });
 
-test("the listing form with errors, and My listings, have no WCAG A/AA violations", async ({ page }) => {
+test("the listing form with errors, My listings, Settings and the Account page have no WCAG A/AA violations", async ({ page }) => {
   test.skip(test.info().project.use.javaScriptEnabled === false, "axe runs as a script in the page");
   await signUp(page, "axe");
   await page.goto("/sell");
@@ -70,4 +70,9 @@ test("the listing form with errors, and My listings, have no WCAG A/AA violation
   await expect(page.getByRole("heading", { name: "Notifications", exact: true })).toBeVisible();
   const settings = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
   expect(settings.violations.map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target).join(" ")}`)).toEqual([]);
+  await page.goto("/account");
+  await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
+  await expect(page.getByRole("region", { name: "Security log" }).getByText("Confirmed the sign-in address")).toBeVisible();
+  const account = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  expect(account.violations.map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target).join(" ")}`)).toEqual([]);
 });

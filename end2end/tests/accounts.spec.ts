@@ -1,7 +1,7 @@
 // Journey: a new buyer signs up, sees their account in the header, signs out, signs in again;
 // a wrong password is answered next to the form. Elements are found by role and label.
 import { test, expect, Page } from "@playwright/test";
-import { confirmAddress, mailTo, signUp } from "./helpers";
+import { confirmAddress, js, mailTo, signUp } from "./helpers";
 
 const password = "violet tractor mango 42";
 
@@ -143,9 +143,11 @@ test("a forgotten password is replaced through the emailed link", async ({ page 
   await expect(banner.getByText(`Signed in as ${email}`)).toBeAttached();
 });
 
-test("the password is changed in Settings and the new one signs in", async ({ page }) => {
+test("the password is changed on the Account page and the new one signs in", async ({ page }) => {
   const email = await signUp(page, "changer");
   await page.goto("/settings");
+  await page.getByRole("link", { name: "Your account" }).click();
+  await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
   await ready(page);
   const next = "a brand new passphrase";
   await page.getByLabel("Current password").fill("not it at all");
@@ -165,5 +167,67 @@ test("the password is changed in Settings and the new one signs in", async ({ pa
   await expect(banner.getByRole("link", { name: "Sign in" })).toBeVisible();
   await page.goto("/sign-in");
   await submitCredentials(page, email, next, "Sign in");
+  await expect(banner.getByText(`Signed in as ${email}`)).toBeAttached();
+});
+
+test("a second device is listed on the Account page and signed out from the first", async ({ page, browser }) => {
+  const email = await signUp(page, "devices");
+  // the same person signs in on another device (a browser context of its own)
+  const other = await browser.newContext({ javaScriptEnabled: js(), userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1" });
+  const phone = await other.newPage();
+  await phone.goto("/sign-in");
+  await submitCredentials(phone, email, password, "Sign in");
+  await expect(phone.getByRole("banner").getByText(`Signed in as ${email}`)).toBeAttached();
+
+  await page.goto("/account");
+  await ready(page);
+  const sessions = page.getByRole("region", { name: "Where you're signed in" });
+  await expect(sessions.getByText("This device")).toBeVisible();
+  await expect(sessions.getByText("Safari on iPhone")).toBeVisible();
+  await sessions.getByRole("button", { name: /^Sign out Safari on iPhone/ }).click();
+  await expect(sessions.getByText("Safari on iPhone")).toHaveCount(0);
+  const log = page.getByRole("region", { name: "Security log" });
+  await expect(log.getByText("Signed out another device")).toBeVisible();
+
+  // the phone's next page finds itself signed out; this browser is still in
+  await phone.goto("/settings");
+  await expect(phone.getByRole("banner").getByRole("link", { name: "Sign in" })).toBeVisible();
+  await other.close();
+  await page.goto("/account");
+  await expect(page.getByRole("banner").getByText(`Signed in as ${email}`)).toBeAttached();
+});
+
+test("deleting the account signs out, and the address can sign up again", async ({ page }) => {
+  const email = await signUp(page, "leaver");
+  await page.goto("/account");
+  await ready(page);
+  const section = page.getByRole("region", { name: "Delete your account" });
+  await section.getByLabel("Your password").fill(password);
+  await section.getByRole("button", { name: "Delete my account" }).click();
+  // the box must be ticked: nothing is deleted yet
+  const box = page.getByRole("checkbox", { name: /my account and everything in it are deleted for good/ });
+  await expect(box).toHaveAccessibleDescription(/Tick this to confirm/);
+  await ready(page);
+  await page.getByRole("region", { name: "Delete your account" }).getByLabel("Your password").fill(password);
+  await box.check();
+  await page.getByRole("button", { name: "Delete my account" }).click();
+  await expect(page.getByText("Your account is deleted, with everything in it.")).toBeVisible();
+  const banner = page.getByRole("banner");
+  await expect(banner.getByRole("link", { name: "Sign in" })).toBeVisible();
+  await expect.poll(async () => (await mailTo(email)).some((m) => m.data.includes("Your Scout account is deleted"))).toBe(true);
+
+  // the old password signs in no more; the address signs up anew
+  await page.goto("/sign-in");
+  await submitCredentials(page, email, password, "Sign in");
+  await expect(page.getByRole("alert")).toBeVisible();
+  await page.goto("/sign-up");
+  await submitCredentials(page, email, password, "Create account");
+  await expect(page.getByText(`Check your email: we sent a message to ${email}.`)).toBeVisible();
+  // a second confirmation link (the first one was used before the account was deleted)
+  const links = async () => (await mailTo(email)).flatMap((m) => m.data.match(/\/verify-email\/[A-Za-z0-9_-]{43}/) ?? []);
+  await expect.poll(async () => (await links()).length, { timeout: 20_000 }).toBe(2);
+  await page.goto((await links())[1]);
+  await ready(page);
+  await page.getByRole("button", { name: "Confirm and sign in" }).click();
   await expect(banner.getByText(`Signed in as ${email}`)).toBeAttached();
 });

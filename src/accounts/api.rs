@@ -1,6 +1,6 @@
 //! Server functions for signing up, in and out. Each one: parse -> who is asking -> repo -> answer.
 
-use super::model::Account;
+use super::model::{Account, SecurityEventView, SessionView};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -8,7 +8,8 @@ use leptos::prelude::*;
 use {
     super::{
         model::{AccountId, Email, NewPassword},
-        repo, session,
+        repo::{self, SecurityEvent},
+        session,
     },
     crate::{
         error::FieldErrors,
@@ -223,8 +224,7 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
             message: "This link has expired or was already used. Sign in to get a new one, or sign up again.".into(),
         });
     };
-    let session = current_session().await?;
-    session::start_session(&session, account, false).await?;
+    begin_here(&state, account, false, SecurityEvent::AddressConfirmed).await?;
     tracing::info!(%account, "address confirmed");
     leptos_axum::redirect("/");
     Ok(())
@@ -280,7 +280,6 @@ async fn check_credentials(email: &str, password: String, remember: bool) -> Res
         return Err(AppError::invalid(fields));
     }
     let client_ip = client_ip()?;
-    let session = current_session().await?;
 
     // Throttled per email and per client (an IPv6 client per /64: one host holds a whole
     // /64). The attempt is counted before the password is hashed, so parallel guesses can't
@@ -316,10 +315,66 @@ async fn check_credentials(email: &str, password: String, remember: bool) -> Res
             ),
         });
     }
-    session::start_session(&session, credentials.account_id, remember).await?;
+    begin_here(
+        &state,
+        credentials.account_id,
+        remember,
+        SecurityEvent::SignedIn,
+    )
+    .await?;
     tracing::info!(account_id = %credentials.account_id, "signed in");
     leptos_axum::redirect("/");
     Ok(())
+}
+
+/// Signs `account` in on this browser (`session::begin`, listed among its sessions) and
+/// records `event` in its security log.
+#[cfg(feature = "ssr")]
+async fn begin_here(
+    state: &AppState,
+    account: AccountId,
+    remember: bool,
+    event: SecurityEvent,
+) -> Result<(), AppError> {
+    let device = this_device()?;
+    session::begin(
+        &current_session().await?,
+        &state.pool,
+        account,
+        remember,
+        &device,
+    )
+    .await?;
+    record(state, account, event, &device).await
+}
+
+/// Records `event` in the account's security log, with the browser and address it came from.
+#[cfg(feature = "ssr")]
+async fn record(
+    state: &AppState,
+    account: AccountId,
+    event: SecurityEvent,
+    device: &session::Device,
+) -> Result<(), AppError> {
+    repo::record_event(
+        &state.pool,
+        account,
+        event,
+        &device.user_agent,
+        &device.client_ip,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The browser and address of the request being served, as the list of sessions shows them.
+#[cfg(feature = "ssr")]
+fn this_device() -> Result<session::Device, AppError> {
+    Ok(session::Device {
+        user_agent: crate::server::state::request_header(http::header::USER_AGENT)
+            .unwrap_or_default(),
+        client_ip: client_ip()?,
+    })
 }
 
 /// The key a client is throttled under: its IPv4 address, or the /64 its IPv6 address is in
@@ -414,14 +469,13 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
             message: "This link has expired or was already used. Ask for a new one on the sign-in page (\"Forgot password?\").".into(),
         });
     };
-    let session = current_session().await?;
-    session::start_session(&session, account, false).await?;
+    begin_here(&state, account, false, SecurityEvent::PasswordReset).await?;
     tracing::info!(%account, "password reset; other sessions signed out");
     leptos_axum::redirect("/");
     Ok(())
 }
 
-/// What Settings says once the password is changed (after a no-JS post, from
+/// What the Account page says once the password is changed (after a no-JS post, from
 /// `?changed=password`).
 pub const PASSWORD_CHANGED: &str =
     "Your password is changed. Every other device where you were signed in is signed out.";
@@ -453,11 +507,39 @@ pub async fn change_password(
         return Err(AppError::invalid(fields));
     }
     let new = new.unwrap_or_else(|_| unreachable!("checked above"));
+    check_password_again(&state, &email, "current_password", current_password).await?;
+    let hash = state.passwords.hash(new.expose().to_owned()).await?;
+    repo::set_password(&state.pool, account, &hash).await?;
+    // this browser stays signed in: a new session, begun after the others were ended
+    let remember = session::remembered(&current_session().await?).await?;
+    begin_here(&state, account, remember, SecurityEvent::PasswordChanged).await?;
+    tracing::info!(%account, "password changed; other sessions signed out");
+    let origin = state.config.public_url.origin();
+    let reset = format!("{origin}/forgot-password");
+    let to = email.clone();
+    mail_in_background(&state, "password-changed note", move |from| {
+        crate::notifications::email::password_changed(&to, &reset, from)
+    });
+    // without JavaScript the Account page shows the same sentence from `?changed=password`
+    leptos_axum::redirect("/account?changed=password");
+    Ok(PASSWORD_CHANGED.into())
+}
+
+/// Checks the password of a signed-in person again before a change that needs it: counted
+/// like a sign-in attempt (so a borrowed session can't be used to guess it), 422 on `field`
+/// when wrong, 429 past the limit.
+#[cfg(feature = "ssr")]
+async fn check_password_again(
+    state: &AppState,
+    email: &str,
+    field: &str,
+    password: String,
+) -> Result<(), AppError> {
     let client = throttle_bucket(&client_ip()?);
     let window = i64::try_from(state.config.sign_in_window.as_secs()).unwrap_or(i64::MAX);
     if let repo::Attempt::Throttled { retry_after_secs } = repo::reserve_attempt(
         &state.pool,
-        &email,
+        email,
         &client,
         window,
         state.config.sign_in_max_failures,
@@ -468,40 +550,155 @@ pub async fn change_password(
             retry_after_secs: u64::try_from(retry_after_secs.max(1)).unwrap_or(1),
         });
     }
-    let stored = repo::find_credentials(&state.pool, &email).await?;
+    let stored = repo::find_credentials(&state.pool, email).await?;
     let ok = state
         .passwords
-        .verify(current_password, stored.map(|c| c.password_hash))
+        .verify(password, stored.map(|c| c.password_hash))
         .await?;
     if !ok {
-        return Err(AppError::invalid_field(
-            "current_password",
-            "That is not your current password.",
-        ));
+        let message = if field == "current_password" {
+            "That is not your current password."
+        } else {
+            "That is not your password."
+        };
+        return Err(AppError::invalid_field(field, message));
     }
-    repo::clear_failures_for_email(&state.pool, &email).await?;
-    let hash = state.passwords.hash(new.expose().to_owned()).await?;
-    repo::set_password(&state.pool, account, &hash).await?;
-    // this browser stays signed in: a new session, begun after the others were ended
-    let session = current_session().await?;
-    session::start_session(&session, account, false).await?;
-    tracing::info!(%account, "password changed; other sessions signed out");
-    let origin = state.config.public_url.origin();
-    let reset = format!("{origin}/forgot-password");
-    let to = email.clone();
-    mail_in_background(&state, "password-changed note", move |from| {
-        crate::notifications::email::password_changed(&to, &reset, from)
+    repo::clear_failures_for_email(&state.pool, email).await?;
+    Ok(())
+}
+
+/// Deletes the signed-in account for good, after its password and a ticked confirmation:
+/// its listings (and their photo files), favorites, alerts, notifications, devices, webhooks,
+/// sessions and security log go with it; the session ends and the address is told.
+#[server(prefix = "/api", endpoint = "accounts/delete")]
+pub async fn delete_account(password: String, confirm: Option<String>) -> Result<(), AppError> {
+    let (state, account) = signed_in("Sign in to delete your account.").await?;
+    let Some((email, _)) = repo::find_email(&state.pool, account).await? else {
+        return Err(AppError::unauthorized("Sign in to delete your account."));
+    };
+    let mut fields = FieldErrors::new();
+    if password.is_empty() {
+        fields.insert("password".into(), "Enter your password.".into());
+    }
+    if confirm.is_none() {
+        fields.insert(
+            "confirm".into(),
+            "Tick this to confirm that the account and everything in it should go.".into(),
+        );
+    }
+    if !fields.is_empty() {
+        return Err(AppError::invalid(fields));
+    }
+    check_password_again(&state, &email, "password", password).await?;
+    let (listings, files) = crate::gallery::repo::seller_keys(&state.pool, account).await?;
+    if !repo::delete_account(&state.pool, account, &email).await? {
+        return Err(AppError::NotFound);
+    }
+    state.listings_changed(listings).await;
+    if let Err(e) = state.media.delete(&files).await {
+        tracing::warn!(%account, "could not delete a deleted account's photo files: {e}");
+    }
+    session::end_session(&current_session().await?, &state.pool).await?;
+    tracing::info!(%account, "account deleted");
+    mail_in_background(&state, "account-deleted note", move |from| {
+        crate::notifications::email::account_deleted(&email, from)
     });
-    // without JavaScript Settings shows the same sentence from `?changed=password`
-    leptos_axum::redirect("/settings?changed=password");
-    Ok(PASSWORD_CHANGED.into())
+    leptos_axum::redirect("/?account=deleted");
+    Ok(())
+}
+
+/// Where the signed-in account is signed in (sessions not yet expired), the most recently
+/// seen first; the asking browser's is marked.
+#[server(prefix = "/api", endpoint = "accounts/sessions", input = leptos::server_fn::codec::GetUrl)]
+pub async fn list_sessions() -> Result<Vec<SessionView>, AppError> {
+    let (state, account) = signed_in("Sign in to see where you are signed in.").await?;
+    let mine = session::handle(&current_session().await?).await?;
+    let now = time::OffsetDateTime::now_utc();
+    Ok(repo::live_sessions(&state.pool, account)
+        .await?
+        .into_iter()
+        .map(|r| SessionView {
+            handle: r.handle.to_string(),
+            device: super::model::describe_user_agent(&r.user_agent),
+            address: address_or_unknown(r.client_ip),
+            signed_in: crate::format::ago(r.created_at, now),
+            last_seen: crate::format::ago(r.last_seen_at, now),
+            this_one: Some(r.handle) == mine,
+        })
+        .collect())
+}
+
+/// Signs out one of the account's sessions (another device): its next request finds itself
+/// signed out. Someone else's session, or one already ended, is 404.
+#[server(prefix = "/api", endpoint = "accounts/end_session")]
+pub async fn end_session_elsewhere(handle: String) -> Result<(), AppError> {
+    let (state, account) = signed_in("Sign in to sign out your other devices.").await?;
+    let handle = uuid::Uuid::parse_str(handle.trim()).map_err(|_| AppError::NotFound)?;
+    if !repo::delete_session(&state.pool, account, handle).await? {
+        return Err(AppError::NotFound);
+    }
+    record(
+        &state,
+        account,
+        SecurityEvent::SessionEnded,
+        &this_device()?,
+    )
+    .await?;
+    tracing::info!(%account, "a session signed out from another device");
+    Ok(())
+}
+
+/// Signs out every other session of the account (those from before sessions were listed
+/// too); this browser stays signed in under a new session id.
+#[server(prefix = "/api", endpoint = "accounts/end_other_sessions")]
+pub async fn end_other_sessions() -> Result<String, AppError> {
+    let (state, account) = signed_in("Sign in to sign out your other devices.").await?;
+    let session = current_session().await?;
+    let keep = session::handle(&session).await?.unwrap_or_default();
+    let ended = repo::end_other_sessions(&state.pool, account, keep).await?;
+    let remember = session::remembered(&session).await?;
+    begin_here(&state, account, remember, SecurityEvent::OtherSessionsEnded).await?;
+    tracing::info!(%account, ended, "other sessions signed out");
+    Ok("Every other device where you were signed in is signed out.".into())
+}
+
+/// The account's security log: its latest 30 sign-ins and changes, the newest first.
+#[server(prefix = "/api", endpoint = "accounts/security_log", input = leptos::server_fn::codec::GetUrl)]
+pub async fn security_log() -> Result<Vec<SecurityEventView>, AppError> {
+    let (state, account) = signed_in("Sign in to manage your account.").await?;
+    let now = time::OffsetDateTime::now_utc();
+    Ok(repo::recent_events(&state.pool, account, 30)
+        .await?
+        .into_iter()
+        .map(|e| SecurityEventView {
+            what: SecurityEvent::describe(&e.kind).into(),
+            device: super::model::describe_user_agent(&e.user_agent),
+            address: address_or_unknown(e.client_ip),
+            when: crate::format::ago(e.at, now),
+            at: e
+                .at
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// A client address as the account page shows it.
+#[cfg(feature = "ssr")]
+fn address_or_unknown(ip: String) -> String {
+    if ip.is_empty() {
+        "an unknown address".into()
+    } else {
+        ip
+    }
 }
 
 /// Ends the session on the server (the record is deleted, not just the cookie).
 #[server(prefix = "/api", endpoint = "accounts/sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
+    let state = AppState::from_context()?;
     let session = current_session().await?;
-    session::end_session(&session).await?;
+    session::end_session(&session, &state.pool).await?;
     leptos_axum::redirect("/");
     Ok(())
 }
@@ -521,7 +718,7 @@ pub async fn current_account() -> Result<Option<Account>, AppError> {
         })),
         None => {
             // The account is gone: the session must not outlive it.
-            session::end_session(&session).await?;
+            session::end_session(&session, &state.pool).await?;
             Ok(None)
         }
     }

@@ -146,9 +146,119 @@ pub struct Account {
     pub email_verified: bool,
 }
 
+/// One line of the account's security log, as the Account page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityEventView {
+    /// "Changed the password"
+    pub what: String,
+    /// "Firefox on Windows" (`describe_user_agent`).
+    pub device: String,
+    /// The client address it came from.
+    pub address: String,
+    /// "3 days ago"
+    pub when: String,
+    /// RFC 3339, for the `<time>` element.
+    pub at: String,
+}
+
+/// One place the account is signed in, as Settings lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    /// What names it when signing it out.
+    pub handle: String,
+    /// "Chrome on Android" (`describe_user_agent`).
+    pub device: String,
+    /// The client address it signed in from.
+    pub address: String,
+    /// "3 days ago"
+    pub signed_in: String,
+    /// "just now"
+    pub last_seen: String,
+    /// The session of the browser that asks.
+    pub this_one: bool,
+}
+
+/// A browser's User-Agent as a person names it: "Firefox on Windows", "Safari on iPhone";
+/// "An unknown browser" when neither part is recognised.
+pub fn describe_user_agent(ua: &str) -> String {
+    let has = |s: &str| ua.contains(s);
+    let browser = if has("Edg/") || has("EdgiOS") || has("EdgA/") {
+        Some("Edge")
+    } else if has("OPR/") || has("Opera") {
+        Some("Opera")
+    } else if has("SamsungBrowser") {
+        Some("Samsung Internet")
+    } else if has("Firefox/") || has("FxiOS") {
+        Some("Firefox")
+    } else if has("Chrome/") || has("CriOS") || has("Chromium/") {
+        Some("Chrome")
+    } else if has("Safari/") {
+        Some("Safari")
+    } else {
+        None
+    };
+    let os = if has("iPhone") {
+        Some("iPhone")
+    } else if has("iPad") {
+        Some("iPad")
+    } else if has("Android") {
+        Some("Android")
+    } else if has("Windows") {
+        Some("Windows")
+    } else if has("CrOS") {
+        Some("ChromeOS")
+    } else if has("Macintosh") || has("Mac OS X") {
+        Some("macOS")
+    } else if has("Linux") {
+        Some("Linux")
+    } else {
+        None
+    };
+    match (browser, os) {
+        (Some(b), Some(o)) => format!("{b} on {o}"),
+        (Some(b), None) => b.to_string(),
+        (None, Some(o)) => format!("A browser on {o}"),
+        (None, None) => "An unknown browser".to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_agents_are_named_as_people_name_them() {
+        for (ua, named) in [
+            (
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+                "Chrome on Windows",
+            ),
+            (
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+                "Edge on Windows",
+            ),
+            (
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+                "Safari on iPhone",
+            ),
+            (
+                "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/26.0 Chrome/122.0.0.0 Mobile Safari/537.36",
+                "Samsung Internet on Android",
+            ),
+            (
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.7; rv:133.0) Gecko/20100101 Firefox/133.0",
+                "Firefox on macOS",
+            ),
+            (
+                "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36",
+                "Chrome on Linux",
+            ),
+            ("curl/8.5.0", "An unknown browser"),
+            ("", "An unknown browser"),
+        ] {
+            assert_eq!(describe_user_agent(ua), named, "{ua}");
+        }
+    }
 
     #[test]
     fn emails_are_trimmed_and_lower_cased() {

@@ -4,7 +4,7 @@
 
 use super::{
     api::{
-        ChangePassword, ForgotPassword, ResendVerification, ResetPassword, SignIn, SignOut, SignUp,
+        DeleteAccount, ForgotPassword, ResendVerification, ResetPassword, SignIn, SignOut, SignUp,
         VerifyEmail, check_your_email, current_account, reset_link_works, typed_email,
         verify_link_email,
     },
@@ -28,6 +28,8 @@ pub struct Auth {
     pub reset_password: ServerAction<ResetPassword>,
     /// So does opening the link that confirms a new account's address.
     pub verify_email: ServerAction<VerifyEmail>,
+    /// Deleting the account (on the Account page) signs out too.
+    pub delete_account: ServerAction<DeleteAccount>,
     pub user: Resource<Result<Option<Account>, AppError>>,
 }
 
@@ -45,6 +47,7 @@ impl Auth {
         let sign_out = ServerAction::<SignOut>::new();
         let reset_password = ServerAction::<ResetPassword>::new();
         let verify_email = ServerAction::<VerifyEmail>::new();
+        let delete_account = ServerAction::<DeleteAccount>::new();
         let user = Resource::new(
             move || {
                 (
@@ -53,6 +56,7 @@ impl Auth {
                     sign_out.version().get(),
                     reset_password.version().get(),
                     verify_email.version().get(),
+                    delete_account.version().get(),
                 )
             },
             |_| current_account(),
@@ -63,6 +67,7 @@ impl Auth {
             sign_out,
             reset_password,
             verify_email,
+            delete_account,
             user,
         };
         provide_context(auth);
@@ -71,7 +76,7 @@ impl Auth {
 }
 
 /// Only the error that is not already shown next to a field.
-fn form_level(error: Signal<Option<AppError>>) -> Signal<Option<AppError>> {
+pub(super) fn form_level(error: Signal<Option<AppError>>) -> Signal<Option<AppError>> {
     Signal::derive(move || {
         error
             .get()
@@ -175,7 +180,7 @@ fn CredentialsFields(
 
 /// A form's full-width submit button: disabled, and saying so, while the form is sent.
 #[component]
-fn SubmitButton(
+pub(super) fn SubmitButton(
     #[prop(into)] pending: Signal<bool>,
     label: &'static str,
     pending_label: &'static str,
@@ -267,7 +272,7 @@ pub fn SignUpPage() -> impl IntoView {
 
 /// What was sent where, once it was (a polite live region).
 #[component]
-fn Sent(message: Signal<Option<String>>) -> impl IntoView {
+pub(super) fn Sent(message: Signal<Option<String>>) -> impl IntoView {
     view! {
         <Show when=move || message.get().is_some()>
             <p
@@ -404,64 +409,6 @@ pub fn VerifyAddressBanner() -> impl IntoView {
                     })
             }}
         </Transition>
-    }
-}
-
-/// Settings › Password: the current one and a new one. Changing it signs out every other
-/// device and mails the address about it.
-#[component]
-pub fn ChangePasswordSection() -> impl IntoView {
-    let action = ServerAction::<ChangePassword>::new();
-    let error = action_error(action);
-    let query = use_query_map();
-    let done = Signal::derive(move || {
-        action.value().get().and_then(Result::ok).or_else(|| {
-            (query.read().get("changed").as_deref() == Some("password"))
-                .then(|| super::api::PASSWORD_CHANGED.to_string())
-        })
-    });
-    view! {
-        <section
-            aria-labelledby="password-heading"
-            class="mt-6 space-y-4 rounded-lg border border-slate-200 bg-white p-4 sm:p-6"
-        >
-            <h2 id="password-heading" class="text-lg font-semibold text-slate-900">
-                "Password"
-            </h2>
-            <p class="text-sm text-slate-600">
-                "Changing it signs you out on every other device, and we email you that it changed."
-            </p>
-            <Sent message=done />
-            <FormAlert error=form_level(error) />
-            <ActionForm action=action>
-                <div class="space-y-4">
-                    <Field
-                        label="Current password"
-                        name="current_password"
-                        input_type="password"
-                        autocomplete="current-password"
-                        error
-                    />
-                    <Field
-                        label="New password"
-                        name="new_password"
-                        input_type="password"
-                        autocomplete="new-password"
-                        hint=Some(
-                            "At least 8 characters. A few unrelated words make a strong password.",
-                        )
-                        minlength=Some(PASSWORD_MIN_CHARS)
-                        maxlength=PASSWORD_MAX_CHARS
-                        error
-                    />
-                    <SubmitButton
-                        pending=action.pending()
-                        label="Change password"
-                        pending_label="Changing the password…"
-                    />
-                </div>
-            </ActionForm>
-        </section>
     }
 }
 

@@ -401,7 +401,8 @@ pub async fn reset_password(
     .execute(&mut *tx)
     .await?;
     sqlx::query!(
-        "update account set password_hash = $2, sessions_valid_after = now(), \
+        "with gone as (delete from account_session where account_id = $1) \
+         update account set password_hash = $2, sessions_valid_after = now(), \
            email_verified_at = coalesce(email_verified_at, now()) where account_id = $1",
         account.0,
         password_hash
@@ -419,34 +420,22 @@ pub async fn reset_password(
     Ok(Some(account))
 }
 
-/// Sets a new password and ends every session of the account begun before now.
+/// Sets a new password and ends every session of the account begun before now (and takes
+/// them off its list of sessions).
 pub async fn set_password(
     db: impl PgExecutor<'_>,
     account: AccountId,
     password_hash: &str,
 ) -> sqlx::Result<()> {
     sqlx::query!(
-        "update account set password_hash = $2, sessions_valid_after = now() where account_id = $1",
+        "with gone as (delete from account_session where account_id = $1) \
+         update account set password_hash = $2, sessions_valid_after = now() where account_id = $1",
         account.0,
         password_hash
     )
     .execute(db)
     .await?;
     Ok(())
-}
-
-/// When the account's sessions were last all ended (inner None: never); outer None: the
-/// account no longer exists.
-pub async fn sessions_valid_after(
-    db: impl PgExecutor<'_>,
-    account: AccountId,
-) -> sqlx::Result<Option<Option<time::OffsetDateTime>>> {
-    sqlx::query_scalar!(
-        "select sessions_valid_after from account where account_id = $1",
-        account.0
-    )
-    .fetch_optional(db)
-    .await
 }
 
 /// A successful sign-in forgives the account's earlier failures (not the client address's).
@@ -473,10 +462,344 @@ pub async fn delete_old_failures(db: &sqlx::PgPool) -> sqlx::Result<u64> {
         .execute(db)
         .await?
         .rows_affected();
+    gone += sqlx::query!(
+        "delete from account_session \
+         where last_seen_at < now() - case when remembered then interval '30 days' else interval '2 hours' end \
+            or created_at < now() - case when remembered then interval '90 days' else interval '12 hours' end"
+    )
+    .execute(db)
+    .await?
+    .rows_affected();
+    gone += sqlx::query!("delete from account_event where at < now() - interval '1 year'")
+        .execute(db)
+        .await?
+        .rows_affected();
     gone +=
         sqlx::query!("delete from email_verification where created_at < now() - interval '2 days'")
             .execute(db)
             .await?
             .rows_affected();
     Ok(gone)
+}
+
+/// A live session of an account, as Settings lists it.
+pub struct SessionRow {
+    pub handle: uuid::Uuid,
+    pub user_agent: String,
+    pub client_ip: String,
+    pub created_at: time::OffsetDateTime,
+    pub last_seen_at: time::OffsetDateTime,
+}
+
+/// Records a session that just began: its handle.
+pub async fn insert_session(
+    db: impl PgExecutor<'_>,
+    account: AccountId,
+    remembered: bool,
+    user_agent: &str,
+    client_ip: &str,
+) -> sqlx::Result<uuid::Uuid> {
+    sqlx::query_scalar!(
+        "insert into account_session (account_id, remembered, user_agent, client_ip) \
+         values ($1, $2, left($3, 512), left($4, 64)) returning handle",
+        account.0,
+        remembered,
+        user_agent,
+        client_ip
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// What a request's who-is-asking step needs to know about its session, in one statement:
+/// when the account's sessions were last all ended (inner None: never) and whether the
+/// session's row is still there (a session from before rows existed has no handle: true).
+/// Marks the session seen now (at most once a minute). None: the account is gone.
+pub async fn session_state(
+    db: impl PgExecutor<'_>,
+    account: AccountId,
+    handle: Option<uuid::Uuid>,
+) -> sqlx::Result<Option<(Option<time::OffsetDateTime>, bool)>> {
+    Ok(sqlx::query!(
+        r#"with seen as (
+             update account_session set last_seen_at = now()
+             where handle = $2 and account_id = $1 and last_seen_at < now() - interval '1 minute'
+           )
+           select a.sessions_valid_after,
+                  ($2::uuid is null or exists (select 1 from account_session s
+                     where s.handle = $2 and s.account_id = $1)) as "live!"
+           from account a where a.account_id = $1"#,
+        account.0,
+        handle
+    )
+    .fetch_optional(db)
+    .await?
+    .map(|r| (r.sessions_valid_after, r.live)))
+}
+
+/// The account's sessions that have not expired, the most recently seen first.
+pub async fn live_sessions(
+    db: impl PgExecutor<'_>,
+    account: AccountId,
+) -> sqlx::Result<Vec<SessionRow>> {
+    sqlx::query_as!(
+        SessionRow,
+        r#"select handle, user_agent, client_ip, created_at, last_seen_at from account_session
+           where account_id = $1
+             and last_seen_at > now() - case when remembered then interval '30 days' else interval '2 hours' end
+             and created_at > now() - case when remembered then interval '90 days' else interval '12 hours' end
+           order by last_seen_at desc, created_at desc"#,
+        account.0
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Ends one session of the account (its next request finds itself signed out): whether there
+/// was one.
+pub async fn delete_session(
+    db: impl PgExecutor<'_>,
+    account: AccountId,
+    handle: uuid::Uuid,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "delete from account_session where account_id = $1 and handle = $2",
+        account.0,
+        handle
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Ends every session of the account but `keep`, also those from before sessions had rows
+/// (through `sessions_valid_after`; the caller starts its own session again after this):
+/// how many listed sessions ended.
+pub async fn end_other_sessions(
+    db: &sqlx::PgPool,
+    account: AccountId,
+    keep: uuid::Uuid,
+) -> sqlx::Result<u64> {
+    let mut tx = db.begin().await?;
+    let ended = sqlx::query!(
+        "delete from account_session where account_id = $1 and handle <> $2",
+        account.0,
+        keep
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    sqlx::query!(
+        "update account set sessions_valid_after = now() where account_id = $1",
+        account.0
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(ended)
+}
+
+/// What the account's security log records (`account_event.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecurityEvent {
+    SignedIn,
+    AddressConfirmed,
+    PasswordChanged,
+    PasswordReset,
+    /// Another device was signed out from this one.
+    SessionEnded,
+    OtherSessionsEnded,
+    DataExported,
+}
+
+impl SecurityEvent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecurityEvent::SignedIn => "signed_in",
+            SecurityEvent::AddressConfirmed => "address_confirmed",
+            SecurityEvent::PasswordChanged => "password_changed",
+            SecurityEvent::PasswordReset => "password_reset",
+            SecurityEvent::SessionEnded => "session_ended",
+            SecurityEvent::OtherSessionsEnded => "other_sessions_ended",
+            SecurityEvent::DataExported => "data_exported",
+        }
+    }
+
+    /// The log's line for it, as its owner reads it.
+    pub fn describe(kind: &str) -> &'static str {
+        match kind {
+            "signed_in" => "Signed in",
+            "address_confirmed" => "Confirmed the sign-in address",
+            "password_changed" => "Changed the password",
+            "password_reset" => "Chose a new password from a reset link",
+            "session_ended" => "Signed out another device",
+            "other_sessions_ended" => "Signed out every other device",
+            "data_exported" => "Downloaded a copy of the account's data",
+            _ => "Changed the account",
+        }
+    }
+}
+
+/// One line of the security log.
+pub struct EventRow {
+    pub kind: String,
+    pub user_agent: String,
+    pub client_ip: String,
+    pub at: time::OffsetDateTime,
+}
+
+/// Records what just happened to the account, from which browser and address.
+pub async fn record_event(
+    db: impl PgExecutor<'_>,
+    account: AccountId,
+    event: SecurityEvent,
+    user_agent: &str,
+    client_ip: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "insert into account_event (account_id, kind, user_agent, client_ip) \
+         values ($1, $2, left($3, 512), left($4, 64))",
+        account.0,
+        event.as_str(),
+        user_agent,
+        client_ip
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The account's latest `limit` security events, the newest first.
+pub async fn recent_events(
+    db: impl PgExecutor<'_>,
+    account: AccountId,
+    limit: i64,
+) -> sqlx::Result<Vec<EventRow>> {
+    sqlx::query_as!(
+        EventRow,
+        "select kind, user_agent, client_ip, at from account_event \
+         where account_id = $1 order by at desc, event_id desc limit $2",
+        account.0,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Deletes the account and everything that is its (every table that holds an account's data
+/// references it `on delete cascade`), and the sign-in failures counted against its address:
+/// whether there was one.
+pub async fn delete_account(
+    db: &sqlx::PgPool,
+    account: AccountId,
+    email: &str,
+) -> sqlx::Result<bool> {
+    let mut tx = db.begin().await?;
+    sqlx::query!("delete from sign_in_failure where email = $1", email)
+        .execute(&mut *tx)
+        .await?;
+    let gone = sqlx::query!("delete from account where account_id = $1", account.0)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    tx.commit().await?;
+    Ok(gone == 1)
+}
+
+/// Everything Scout holds about the account, as one JSON document for "Export my data":
+/// every row of every table that names the account, without what would let someone act as
+/// it (the password hash, sealed secrets and keys, link tokens) and without search-engine
+/// internals. Photos are listed; their files are added to the download beside it.
+pub async fn export_document(
+    db: impl PgExecutor<'_>,
+    account: AccountId,
+) -> sqlx::Result<Option<serde_json::Value>> {
+    sqlx::query_scalar!(
+        r#"select jsonb_build_object(
+             'account', to_jsonb(a) - 'password_hash',
+             'listings', coalesce((
+               select jsonb_agg(to_jsonb(l) - 'search_text' - 'seller_id' || jsonb_build_object(
+                        'price_history', coalesce((
+                          select jsonb_agg(to_jsonb(p) - 'listing_id' order by p.changed_at)
+                          from listing_price p where p.listing_id = l.listing_id), '[]'),
+                        'photos', coalesce((
+                          select jsonb_agg(jsonb_build_object(
+                                   'photo_id', ph.photo_id, 'position', ph.position,
+                                   'file_name', ph.file_name, 'status', ph.status,
+                                   'width', ph.width, 'height', ph.height,
+                                   'created_at', ph.created_at) order by ph.position)
+                          from listing_photo ph where ph.listing_id = l.listing_id), '[]'))
+                      order by l.listing_id)
+               from listing l where l.seller_id = a.account_id), '[]'),
+             'favorites', coalesce((
+               select jsonb_agg(jsonb_build_object('listing_id', f.listing_id,
+                        'title', l.title, 'saved_at', f.created_at) order by f.created_at)
+               from favorite f join listing l on l.listing_id = f.listing_id
+               where f.account_id = a.account_id), '[]'),
+             'alerts', coalesce((
+               select jsonb_agg(to_jsonb(r) - 'account_id' order by r.rule_id)
+               from alert_rule r where r.account_id = a.account_id), '[]'),
+             'alert_settings', (
+               select to_jsonb(s) - 'account_id' - 'pending_token_sha256'
+               from alert_settings s where s.account_id = a.account_id),
+             'notifications', coalesce((
+               select jsonb_agg(to_jsonb(n) - 'account_id' - 'trigger_key'
+                        order by n.notification_id)
+               from notification n where n.account_id = a.account_id), '[]'),
+             'deliveries', coalesce((
+               select jsonb_agg(to_jsonb(d) - 'account_id' - 'lease_until'
+                        order by d.delivery_id)
+               from delivery d where d.account_id = a.account_id), '[]'),
+             'webhooks', coalesce((
+               select jsonb_agg(to_jsonb(w) - 'account_id' - 'secret_sealed'
+                        order by w.endpoint_id)
+               from webhook_endpoint w where w.account_id = a.account_id), '[]'),
+             'push_devices', coalesce((
+               select jsonb_agg(jsonb_build_object('name', p.name, 'endpoint', p.endpoint,
+                        'created_at', p.created_at) order by p.subscription_id)
+               from push_subscription p where p.account_id = a.account_id), '[]'),
+             'sessions', coalesce((
+               select jsonb_agg(to_jsonb(s) - 'account_id' - 'handle' order by s.created_at)
+               from account_session s where s.account_id = a.account_id), '[]'),
+             'security_log', coalesce((
+               select jsonb_agg(to_jsonb(e) - 'account_id' order by e.at)
+               from account_event e where e.account_id = a.account_id), '[]'),
+             'linked_accounts', '[]'::jsonb
+           ) as "document!"
+           from account a where a.account_id = $1"#,
+        account.0
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// One photo of the account's listings, for the files beside the export document: its
+/// largest stored size (the upload itself is not kept once its sizes are made).
+pub struct ExportPhoto {
+    pub listing_id: i64,
+    pub position: i32,
+    pub file_name: String,
+    /// The media store's key of the largest size.
+    pub key: String,
+}
+
+/// The photos of the account's listings that are ready, listing by listing in their order.
+pub async fn export_photos(
+    db: impl PgExecutor<'_>,
+    account: AccountId,
+) -> sqlx::Result<Vec<ExportPhoto>> {
+    sqlx::query_as!(
+        ExportPhoto,
+        r#"select p.listing_id, p.position, p.file_name, v.key as "key!"
+           from listing_photo p
+           join listing l on l.listing_id = p.listing_id
+           cross join lateral (
+             select x ->> 'key' as key from jsonb_array_elements(p.variants) x
+             order by (x ->> 'width')::int desc limit 1) v
+           where l.seller_id = $1 and v.key is not null
+           order by p.listing_id, p.position"#,
+        account.0
+    )
+    .fetch_all(db)
+    .await
 }

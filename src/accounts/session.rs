@@ -24,6 +24,8 @@ const SIGNED_IN_AT: &str = "signed_in_at";
 /// The same in milliseconds, to tell a session from one a password reset ended in that second.
 const SIGNED_IN_AT_MS: &str = "signed_in_at_ms";
 const ABSOLUTE_SECS: &str = "absolute_timeout_secs";
+/// The session's row in `account_session`.
+const HANDLE: &str = "handle";
 
 /// Signs `account_id` in on this session, under a new session id (no fixation).
 pub async fn start_session(
@@ -71,8 +73,56 @@ pub async fn current_account_id(session: &Session) -> Result<Option<AccountId>, 
     Ok(Some(account_id))
 }
 
+/// Where a session is signed in from, for the list in Settings.
+#[derive(Debug, Clone, Default)]
+pub struct Device {
+    pub user_agent: String,
+    pub client_ip: String,
+}
+
+/// Signs `account_id` in on this session (`start_session`) and records it among the account's
+/// sessions, so Settings lists it and another device can end it. A row this browser had from
+/// an earlier sign-in goes.
+pub async fn begin(
+    session: &Session,
+    db: &sqlx::PgPool,
+    account_id: AccountId,
+    remember: bool,
+    device: &Device,
+) -> Result<(), AppError> {
+    if let (Some(old), Some(old_account)) = (
+        session.get::<uuid::Uuid>(HANDLE).await?,
+        session.get::<AccountId>(ACCOUNT_ID).await?,
+    ) {
+        crate::accounts::repo::delete_session(db, old_account, old).await?;
+    }
+    start_session(session, account_id, remember).await?;
+    let handle = crate::accounts::repo::insert_session(
+        db,
+        account_id,
+        remember,
+        &device.user_agent,
+        &device.client_ip,
+    )
+    .await?;
+    session.insert(HANDLE, handle).await?;
+    Ok(())
+}
+
+/// Whether this session was begun with "keep me signed in".
+pub async fn remembered(session: &Session) -> Result<bool, AppError> {
+    Ok(session.get::<i64>(ABSOLUTE_SECS).await?
+        == Some(REMEMBERED_ABSOLUTE_TIMEOUT.whole_seconds()))
+}
+
+/// This session's row among the account's sessions (None for one from before rows existed).
+pub async fn handle(session: &Session) -> Result<Option<uuid::Uuid>, AppError> {
+    Ok(session.get::<uuid::Uuid>(HANDLE).await?)
+}
+
 /// The signed-in account, or None, also ending a session that began before the account's
-/// sessions were all ended (a password reset) or whose account is gone.
+/// sessions were all ended (a password reset), that another device signed out, or whose
+/// account is gone.
 pub async fn signed_in_account(
     session: &Session,
     db: &sqlx::PgPool,
@@ -84,11 +134,14 @@ pub async fn signed_in_account(
         Some(ms) => ms,
         None => session.get::<i64>(SIGNED_IN_AT).await?.unwrap_or(0) * 1000,
     };
-    let still = match crate::accounts::repo::sessions_valid_after(db, account_id).await? {
-        None => false,
-        Some(None) => true,
+    let handle = session.get::<uuid::Uuid>(HANDLE).await?;
+    let still = match crate::accounts::repo::session_state(db, account_id, handle).await? {
+        None | Some((_, false)) => false,
+        Some((None, true)) => true,
         // to the millisecond: this browser's new session may begin in the same one
-        Some(Some(after)) => i128::from(signed_in_ms) >= after.unix_timestamp_nanos() / 1_000_000,
+        Some((Some(after), true)) => {
+            i128::from(signed_in_ms) >= after.unix_timestamp_nanos() / 1_000_000
+        }
     };
     if !still {
         session.flush().await?;
@@ -97,8 +150,15 @@ pub async fn signed_in_account(
     Ok(Some(account_id))
 }
 
-/// Ends the session: the record is deleted from the store and the cookie removed.
-pub async fn end_session(session: &Session) -> Result<(), AppError> {
+/// Ends the session: its row in the account's list and the record in the store are deleted,
+/// and the cookie removed.
+pub async fn end_session(session: &Session, db: &sqlx::PgPool) -> Result<(), AppError> {
+    if let (Some(handle), Some(account)) = (
+        session.get::<uuid::Uuid>(HANDLE).await?,
+        session.get::<AccountId>(ACCOUNT_ID).await?,
+    ) {
+        crate::accounts::repo::delete_session(db, account, handle).await?;
+    }
     session.flush().await?;
     Ok(())
 }

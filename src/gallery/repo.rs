@@ -316,6 +316,36 @@ pub async fn unused_keys(
     .await
 }
 
+/// A seller's listings and the photo files that go when they do (files another seller's
+/// photo also uses are kept): what deleting the seller's account deletes.
+pub async fn seller_keys(
+    db: &PgPool,
+    seller: AccountId,
+) -> sqlx::Result<(Vec<ListingId>, Vec<String>)> {
+    let rows = sqlx::query!(
+        r#"select l.listing_id, p.photo_id as "photo_id?",
+                  p.variants as "variants?: Json<Vec<StoredVariant>>"
+           from listing l left join listing_photo p on p.listing_id = l.listing_id
+           where l.seller_id = $1 order by l.listing_id"#,
+        seller.0
+    )
+    .fetch_all(db)
+    .await?;
+    let mut listings: Vec<ListingId> = rows.iter().map(|r| ListingId(r.listing_id)).collect();
+    listings.dedup();
+    let ids: Vec<Uuid> = rows.iter().filter_map(|r| r.photo_id).collect();
+    let files: Vec<String> = rows
+        .into_iter()
+        .filter_map(|r| r.variants)
+        .flat_map(|v| v.0.into_iter().map(|v| v.key))
+        .collect();
+    let mut keys = unused_keys(db, &files, &ids).await?;
+    keys.sort();
+    keys.dedup();
+    keys.extend(ids.into_iter().map(super::store::upload_key));
+    Ok((listings, keys))
+}
+
 /// Puts the named photos first, in the order given; the rest (say, uploads that finished
 /// meanwhile) follow in their current order. False when a photo isn't the listing's or is
 /// named twice.

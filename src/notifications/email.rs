@@ -250,6 +250,19 @@ pub fn password_changed(to: &str, reset_link: &str, from: &Mailbox) -> Result<Me
     account_message(to, from, "Your Scout password was changed", text, html)
 }
 
+/// "Your account is deleted": the address learns of it whoever did it.
+pub fn account_deleted(to: &str, from: &Mailbox) -> Result<Message, String> {
+    let text = "The Scout account that used this address was deleted just now, with its \
+         listings, photos, favorites, saved searches and alerts. Scout sends nothing more to \
+         this address.\n\nIf you did not delete it, someone had your password: reply to this \
+         message.\n"
+        .to_string();
+    let html = "<p>The Scout account that used this address was deleted just now, with its listings, photos, favorites, saved searches and alerts. Scout sends nothing more to this address.</p>\
+         <p>If you did not delete it, someone had your password: reply to this message.</p>"
+        .to_string();
+    account_message(to, from, "Your Scout account is deleted", text, html)
+}
+
 /// A message about the account itself: `html` is the body's paragraphs, framed here.
 fn account_message(
     to: &str,

@@ -91,6 +91,12 @@ pub fn SettingsPage() -> impl IntoView {
         <Title text="Settings · Scout" />
         <div class="mx-auto max-w-2xl px-4 py-6">
             <h1 class="text-2xl font-bold text-slate-900">"Settings"</h1>
+            <p class="mt-1 text-slate-700">
+                "Your password, where you're signed in and the security log are on "
+                <a class=LINK href="/account">
+                    "Your account"
+                </a> "."
+            </p>
             <Show when=confirmed>
                 <p role="status" class="mt-4 rounded-md bg-emerald-50 p-3 text-emerald-900">
                     "Your alert address is confirmed: alert email goes there from now on."
@@ -111,7 +117,6 @@ pub fn SettingsPage() -> impl IntoView {
                         <NotificationForm view save />
                         <PushDevices devices push_key add=add_device remove=remove_device />
                         <Webhooks hooks add remove />
-                        <crate::accounts::pages::ChangePasswordSection />
                     }
                         .into_any()
                 }

@@ -245,8 +245,9 @@ pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Pages about the account itself are never kept in a shared or browser cache.
-const PRIVATE_PAGES: [&str; 9] = [
+const PRIVATE_PAGES: [&str; 10] = [
     "/settings",
+    "/account",
     "/verify-email/",
     "/sign-in",
     "/sign-up",

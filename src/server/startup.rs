@@ -125,6 +125,7 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone())
         })
         .merge(crate::gallery::http::session_routes())
+        .merge(crate::accounts::export::routes())
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use sqlx::PgPool;
 
 use crate::helpers::{PASSWORD, TestApp, form};
-use crate::smtp::Smtp;
+use crate::smtp::{Smtp, mails};
 
 const NEW_PASSWORD: &str = "a new and rather long passphrase";
 
@@ -195,19 +195,6 @@ async fn reset_links_and_sign_ups_are_throttled(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(accounts, 11);
-}
-
-/// Waits until the SMTP stand-in holds `n` mails; all of them.
-async fn mails(smtp: &Smtp, n: usize) -> Vec<crate::smtp::Received> {
-    for _ in 0..200 {
-        if smtp.received().len() >= n {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    let mail = smtp.received();
-    assert_eq!(mail.len(), n, "{mail:?}");
-    mail
 }
 
 /// The token in a mail's `/verify-email/` link, if it has one.
@@ -520,4 +507,183 @@ async fn guessing_the_current_password_from_a_session_is_throttled_like_signing_
     }
     assert_eq!(statuses[..10], [StatusCode::UNPROCESSABLE_ENTITY; 10]);
     assert_eq!(statuses[10], StatusCode::TOO_MANY_REQUESTS);
+}
+
+const FIREFOX_ON_WINDOWS: &str =
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
+const SAFARI_ON_IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1";
+const CHROME_ON_ANDROID: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36";
+
+impl TestApp {
+    /// Signs in from a browser (its User-Agent) at a client address: the session cookie.
+    async fn sign_in_with(&self, email: &str, user_agent: &str, client_ip: &str) -> String {
+        let req = crate::helpers::api_post("/api/accounts/sign_in", "127.0.0.1:3000")
+            .header(axum::http::header::ORIGIN, crate::helpers::ORIGIN)
+            .header(axum::http::header::USER_AGENT, user_agent)
+            .header("x-forwarded-for", client_ip)
+            .body(axum::body::Body::from(form(&[
+                ("email", email),
+                ("password", PASSWORD),
+            ])))
+            .unwrap();
+        let reply = self.send(req).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        reply.cookie.expect("a session cookie")
+    }
+
+    /// A form posted from the laptop (its browser and address).
+    async fn post_from_laptop(
+        &self,
+        path: &str,
+        body: String,
+        cookie: &str,
+    ) -> crate::helpers::Reply {
+        let req = crate::helpers::api_post(path, "127.0.0.1:3000")
+            .header(axum::http::header::ORIGIN, crate::helpers::ORIGIN)
+            .header(axum::http::header::USER_AGENT, FIREFOX_ON_WINDOWS)
+            .header(axum::http::header::COOKIE, cookie)
+            .header("x-forwarded-for", "198.51.100.7")
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
+    async fn sessions(&self, cookie: &str) -> Vec<scout::accounts::model::SessionView> {
+        self.get("/api/accounts/sessions", Some(cookie))
+            .await
+            .json()
+    }
+}
+
+#[sqlx::test]
+async fn settings_list_where_one_is_signed_in_and_sign_out_one_device_or_all_others(pool: PgPool) {
+    let (app, _smtp) = setup(pool).await;
+    app.account("ana@example.com", PASSWORD).await;
+    let laptop = app
+        .sign_in_with("ana@example.com", FIREFOX_ON_WINDOWS, "198.51.100.7")
+        .await;
+    let phone = app
+        .sign_in_with("ana@example.com", SAFARI_ON_IPHONE, "203.0.113.20")
+        .await;
+    let tablet = app
+        .sign_in_with("ana@example.com", CHROME_ON_ANDROID, "2001:db8::1")
+        .await;
+    let bob = app.signed_in_account("bob@example.com", PASSWORD).await;
+
+    // signed out: nothing to list
+    let reply = app.get("/api/accounts/sessions", None).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+
+    // the laptop sees all three, itself marked, the most recently seen first
+    let listed = app.sessions(&laptop).await;
+    let mut devices: Vec<_> = listed
+        .iter()
+        .map(|s| (s.device.as_str(), s.address.as_str(), s.this_one))
+        .collect();
+    devices.sort();
+    assert_eq!(
+        devices,
+        [
+            ("Chrome on Android", "2001:db8::1", false),
+            ("Firefox on Windows", "198.51.100.7", true),
+            ("Safari on iPhone", "203.0.113.20", false),
+        ]
+    );
+    assert!(listed.iter().all(|s| s.last_seen == "just now"));
+    // another account's list has only its own session
+    assert_eq!(app.sessions(&bob).await.len(), 1);
+    let phone_handle = listed
+        .iter()
+        .find(|s| s.device == "Safari on iPhone")
+        .unwrap()
+        .handle
+        .clone();
+
+    // bob can't end ana's phone session, nor can a made-up handle be ended
+    for (cookie, handle) in [
+        (bob.as_str(), phone_handle.as_str()),
+        (laptop.as_str(), "not a handle"),
+        (laptop.as_str(), "7a1c4e52-0000-4000-8000-000000000000"),
+    ] {
+        let reply = app
+            .post(
+                "/api/accounts/end_session",
+                form(&[("handle", handle)]),
+                Some(cookie),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{handle}");
+    }
+    assert_eq!(app.me(&phone).await.as_deref(), Some("ana@example.com"));
+
+    // the laptop signs the phone out: its next request finds itself signed out
+    let reply = app
+        .post_from_laptop(
+            "/api/accounts/end_session",
+            form(&[("handle", &phone_handle)]),
+            &laptop,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(app.me(&phone).await, None);
+    assert_eq!(app.me(&tablet).await.as_deref(), Some("ana@example.com"));
+    assert_eq!(app.sessions(&laptop).await.len(), 2);
+
+    // "sign out everywhere else": the tablet goes, this browser stays (under a new id)
+    let reply = app
+        .post_from_laptop("/api/accounts/end_other_sessions", String::new(), &laptop)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let laptop = reply.cookie.clone().expect("a new session id");
+    assert_eq!(app.me(&tablet).await, None);
+    assert_eq!(app.me(&laptop).await.as_deref(), Some("ana@example.com"));
+    let left = app.sessions(&laptop).await;
+    assert_eq!(left.len(), 1);
+    assert!(left[0].this_one);
+    assert_eq!(app.me(&bob).await.as_deref(), Some("bob@example.com"));
+
+    // signing out takes the session off the list
+    let again = app
+        .sign_in_with("ana@example.com", SAFARI_ON_IPHONE, "203.0.113.20")
+        .await;
+    assert_eq!(app.sessions(&laptop).await.len(), 2);
+    app.post("/api/accounts/sign_out", String::new(), Some(&again))
+        .await;
+    assert_eq!(app.sessions(&laptop).await.len(), 1);
+
+    // and the security log has each of it, the newest first, with where it came from
+    let log: Vec<scout::accounts::model::SecurityEventView> = app
+        .get("/api/accounts/security_log", Some(&laptop))
+        .await
+        .json();
+    let lines: Vec<_> = log
+        .iter()
+        .map(|e| (e.what.as_str(), e.device.as_str(), e.address.as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("Signed in", "Safari on iPhone", "203.0.113.20"),
+            (
+                "Signed out every other device",
+                "Firefox on Windows",
+                "198.51.100.7"
+            ),
+            (
+                "Signed out another device",
+                "Firefox on Windows",
+                "198.51.100.7"
+            ),
+            ("Signed in", "Chrome on Android", "2001:db8::1"),
+            ("Signed in", "Safari on iPhone", "203.0.113.20"),
+            ("Signed in", "Firefox on Windows", "198.51.100.7"),
+        ]
+    );
+    let bobs: Vec<scout::accounts::model::SecurityEventView> = app
+        .get("/api/accounts/security_log", Some(&bob))
+        .await
+        .json();
+    assert_eq!(bobs.len(), 1);
+    let reply = app.get("/api/accounts/security_log", None).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 }

@@ -7,6 +7,7 @@
 mod helpers;
 mod smtp;
 
+mod account_data;
 mod accounts;
 mod alerts;
 mod demo;

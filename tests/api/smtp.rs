@@ -158,3 +158,16 @@ fn address(command: &str) -> String {
         .map(|(a, _)| a.to_string())
         .unwrap_or_default()
 }
+
+/// Waits until the SMTP stand-in holds `n` mails; all of them.
+pub async fn mails(smtp: &Smtp, n: usize) -> Vec<Received> {
+    for _ in 0..200 {
+        if smtp.received().len() >= n {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let mail = smtp.received();
+    assert_eq!(mail.len(), n, "{mail:?}");
+    mail
+}

@@ -1,0 +1,385 @@
+//! The Account page: the password, where the account is signed in, and its security log.
+//! Every section is a plain form that posts to its server function, so it works before the
+//! WASM loads (and without it) as well as after.
+
+use super::{
+    api::{
+        ChangePassword, EndOtherSessions, EndSessionElsewhere, current_account, list_sessions,
+        security_log,
+    },
+    model::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, SecurityEventView, SessionView},
+    pages::{Auth, Sent, SubmitButton, form_level},
+};
+use crate::ui::{BUTTON, Field, FormAlert, LINK, action_error, load_failed, sign_in_prompt};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// `/account`: everything about the account itself; notifications are in Settings.
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let change_password = ServerAction::<ChangePassword>::new();
+    let end_one = ServerAction::<EndSessionElsewhere>::new();
+    let end_others = ServerAction::<EndOtherSessions>::new();
+    let who = Resource::new(|| (), |_| current_account());
+    view! {
+        <Title text="Your account · Scout" />
+        <div class="mx-auto max-w-2xl px-4 py-6">
+            <h1 class="text-2xl font-bold text-slate-900">"Your account"</h1>
+            <Transition fallback=|| {
+                view! { <p class="mt-4 text-slate-600">"Loading your account…"</p> }
+            }>
+                {move || Suspend::new(async move {
+                    match who.await {
+                        Ok(Some(account)) => {
+                            view! {
+                                <p class="mt-1 text-slate-700">
+                                    "Signed in as "
+                                    <strong class="font-semibold">{account.email}</strong>
+                                    ". Alerts and how they reach you are in "
+                                    <a class=LINK href="/settings">
+                                        "Settings"
+                                    </a> "."
+                                </p>
+                                <ChangePasswordSection action=change_password />
+                                <SessionsSection end_one end_others />
+                                <SecurityLog change_password end_one end_others />
+                                <ExportSection />
+                                <DeleteAccountSection />
+                            }
+                                .into_any()
+                        }
+                        Ok(None) => sign_in_prompt(" to manage your account."),
+                        Err(e) => load_failed(e),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+/// Password: the current one and a new one. Changing it signs out every other device and
+/// mails the address about it.
+#[component]
+fn ChangePasswordSection(action: ServerAction<ChangePassword>) -> impl IntoView {
+    let error = action_error(action);
+    let query = use_query_map();
+    let done = Signal::derive(move || {
+        action.value().get().and_then(Result::ok).or_else(|| {
+            (query.read().get("changed").as_deref() == Some("password"))
+                .then(|| super::api::PASSWORD_CHANGED.to_string())
+        })
+    });
+    view! {
+        <section
+            aria-labelledby="password-heading"
+            class="mt-6 space-y-4 rounded-lg border border-slate-200 bg-white p-4 sm:p-6"
+        >
+            <h2 id="password-heading" class="text-lg font-semibold text-slate-900">
+                "Password"
+            </h2>
+            <p class="text-sm text-slate-600">
+                "Changing it signs you out on every other device, and we email you that it changed."
+            </p>
+            <Sent message=done />
+            <FormAlert error=form_level(error) />
+            <ActionForm action=action>
+                <div class="space-y-4">
+                    <Field
+                        label="Current password"
+                        name="current_password"
+                        input_type="password"
+                        autocomplete="current-password"
+                        error
+                    />
+                    <Field
+                        label="New password"
+                        name="new_password"
+                        input_type="password"
+                        autocomplete="new-password"
+                        hint=Some(
+                            "At least 8 characters. A few unrelated words make a strong password.",
+                        )
+                        minlength=Some(PASSWORD_MIN_CHARS)
+                        maxlength=PASSWORD_MAX_CHARS
+                        error
+                    />
+                    <SubmitButton
+                        pending=action.pending()
+                        label="Change password"
+                        pending_label="Changing the password…"
+                    />
+                </div>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// Where you're signed in: each session with its browser, address and when it was last
+/// seen; any other one can be signed out, or all of them at once.
+#[component]
+fn SessionsSection(
+    end_one: ServerAction<EndSessionElsewhere>,
+    end_others: ServerAction<EndOtherSessions>,
+) -> impl IntoView {
+    let sessions = Resource::new(
+        move || (end_one.version().get(), end_others.version().get()),
+        |_| list_sessions(),
+    );
+    let one_error = action_error(end_one);
+    let others_error = action_error(end_others);
+    let done = Signal::derive(move || end_others.value().get().and_then(Result::ok));
+    view! {
+        <section
+            aria-labelledby="sessions-heading"
+            class="mt-6 space-y-4 rounded-lg border border-slate-200 bg-white p-4 sm:p-6"
+        >
+            <h2 id="sessions-heading" class="text-lg font-semibold text-slate-900">
+                "Where you're signed in"
+            </h2>
+            <p class="text-sm text-slate-600">
+                "Sign out a device you no longer use or don't recognise: it needs the password to come back."
+            </p>
+            <Sent message=done />
+            <FormAlert error=one_error />
+            <FormAlert error=others_error />
+            <Transition fallback=|| {
+                view! { <p role="status">"Loading where you're signed in…"</p> }
+            }>
+                {move || Suspend::new(async move {
+                    match sessions.await {
+                        Ok(list) => {
+                            let others = list.iter().filter(|s| !s.this_one).count();
+                            view! {
+                                <ul class="divide-y divide-slate-200">
+                                    {list
+                                        .into_iter()
+                                        .map(|s| view! { <SessionItem s end_one /> })
+                                        .collect_view()}
+                                </ul>
+                                <Show when=move || { others > 0 }>
+                                    <ActionForm action=end_others>
+                                        <button
+                                            type="submit"
+                                            class=BUTTON
+                                            disabled=move || end_others.pending().get()
+                                        >
+                                            "Sign out everywhere else"
+                                        </button>
+                                    </ActionForm>
+                                </Show>
+                            }
+                                .into_any()
+                        }
+                        Err(e) => load_failed(e),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn SessionItem(s: SessionView, end_one: ServerAction<EndSessionElsewhere>) -> impl IntoView {
+    let label = format!("Sign out {} ({})", s.device, s.address);
+    view! {
+        <li class="flex flex-wrap items-center justify-between gap-2 py-3">
+            <div>
+                <p class="font-medium text-slate-900">{s.device.clone()}</p>
+                <p class="text-sm text-slate-600">
+                    {format!(
+                        "{} · signed in {} · last seen {}",
+                        s.address,
+                        s.signed_in,
+                        s.last_seen,
+                    )}
+                </p>
+            </div>
+            {if s.this_one {
+                view! {
+                    <span class="rounded-full bg-emerald-100 px-2 py-0.5 text-sm font-medium text-emerald-900">
+                        "This device"
+                    </span>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <ActionForm action=end_one>
+                        <input type="hidden" name="handle" value=s.handle.clone() />
+                        <button type="submit" class=BUTTON aria-label=label>
+                            "Sign out"
+                        </button>
+                    </ActionForm>
+                }
+                    .into_any()
+            }}
+        </li>
+    }
+}
+
+/// The security log: the account's latest sign-ins and changes, each with its browser and
+/// address, so its owner notices one that wasn't them.
+#[component]
+fn SecurityLog(
+    change_password: ServerAction<ChangePassword>,
+    end_one: ServerAction<EndSessionElsewhere>,
+    end_others: ServerAction<EndOtherSessions>,
+) -> impl IntoView {
+    let events = Resource::new(
+        move || {
+            (
+                change_password.version().get(),
+                end_one.version().get(),
+                end_others.version().get(),
+            )
+        },
+        |_| security_log(),
+    );
+    view! {
+        <section
+            aria-labelledby="security-log-heading"
+            class="mt-6 space-y-3 rounded-lg border border-slate-200 bg-white p-4 sm:p-6"
+        >
+            <h2 id="security-log-heading" class="text-lg font-semibold text-slate-900">
+                "Security log"
+            </h2>
+            <p class="text-sm text-slate-600">
+                "Sign-ins and changes to your account. If one wasn't you, change your password: that signs out every other device."
+            </p>
+            <Transition fallback=|| {
+                view! { <p role="status">"Loading the security log…"</p> }
+            }>
+                {move || Suspend::new(async move {
+                    match events.await {
+                        Ok(list) if list.is_empty() => {
+                            view! { <p class="text-slate-600">"Nothing yet."</p> }.into_any()
+                        }
+                        Ok(list) => {
+                            view! {
+                                <ul class="divide-y divide-slate-200" aria-label="Security log">
+                                    {list.into_iter().map(event_item).collect_view()}
+                                </ul>
+                            }
+                                .into_any()
+                        }
+                        Err(e) => load_failed(e),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+fn event_item(e: SecurityEventView) -> impl IntoView {
+    view! {
+        <li class="py-2">
+            <p class="font-medium text-slate-900">{e.what}</p>
+            <p class="text-sm text-slate-600">
+                <time datetime=e.at>{e.when}</time>
+                {format!(" · {} · {}", e.device, e.address)}
+            </p>
+        </li>
+    }
+}
+
+/// Export my data: a link to the download (a ZIP made while it downloads).
+#[component]
+fn ExportSection() -> impl IntoView {
+    view! {
+        <section
+            aria-labelledby="export-heading"
+            class="mt-6 space-y-3 rounded-lg border border-slate-200 bg-white p-4 sm:p-6"
+        >
+            <h2 id="export-heading" class="text-lg font-semibold text-slate-900">
+                "Your data"
+            </h2>
+            <p class="text-sm text-slate-600">
+                "A ZIP file with everything Scout holds about you: the account, your listings with their price history and photos (in the largest size Scout keeps), favorites, alerts, notifications, devices and webhooks (without their secrets), where you're signed in and the security log, in JSON, plus the photo files."
+            </p>
+            <a
+                href="/account/export"
+                download
+                rel="external"
+                class="inline-flex items-center rounded-lg border border-slate-300 bg-white px-4 py-2 font-medium text-slate-800 hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-emerald-700"
+            >
+                "Download my data"
+            </a>
+        </section>
+    }
+}
+
+/// Delete the account: what goes and what stays said plainly, the password again and a
+/// ticked box, then everything is erased and this browser signed out.
+#[component]
+fn DeleteAccountSection() -> impl IntoView {
+    let action = expect_context::<Auth>().delete_account;
+    let error = action_error(action);
+    view! {
+        <section
+            aria-labelledby="delete-heading"
+            class="mt-6 space-y-4 rounded-lg border border-red-200 bg-white p-4 sm:p-6"
+        >
+            <h2 id="delete-heading" class="text-lg font-semibold text-red-900">
+                "Delete your account"
+            </h2>
+            <div class="space-y-2 text-sm text-slate-700">
+                <p>
+                    "Erased at once and for good: your listings and their photos, favorites, comparisons, saved searches and alerts, notifications, devices and webhooks, the list of where you're signed in and the security log, and the account itself. Buyers stop seeing your listings straight away. The address gets one last email saying the account is deleted."
+                </p>
+                <p>
+                    "Kept: nothing tied to you. Scout holds no payment records yet; the server's request log (pages asked for and the addresses they came from, without your email) is kept only as long as the operator keeps logs. You can sign up again with the same address later, as a new account."
+                </p>
+            </div>
+            <FormAlert error=form_level(error) />
+            <ActionForm action=action>
+                <div class="space-y-4">
+                    <Field
+                        label="Your password"
+                        name="password"
+                        input_type="password"
+                        autocomplete="current-password"
+                        error
+                    />
+                    <Checkbox error />
+                    <button
+                        type="submit"
+                        class="inline-flex items-center rounded-lg bg-red-700 px-4 py-2 font-semibold text-white hover:bg-red-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-red-700 disabled:cursor-wait disabled:opacity-70"
+                        disabled=move || action.pending().get()
+                    >
+                        {move || {
+                            if action.pending().get() {
+                                "Deleting the account…"
+                            } else {
+                                "Delete my account"
+                            }
+                        }}
+                    </button>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// The "I understand" box, with its error tied to it.
+#[component]
+fn Checkbox(error: Signal<Option<crate::error::AppError>>) -> impl IntoView {
+    let message = move || error.get().and_then(|e| e.field("confirm"));
+    view! {
+        <div>
+            <label class="flex items-start gap-2 text-slate-800">
+                <input
+                    type="checkbox"
+                    name="confirm"
+                    value="yes"
+                    class="mt-1 h-4 w-4"
+                    aria-invalid=move || message().is_some().then_some("true")
+                    aria-describedby="confirm-error"
+                />
+                "I understand that my account and everything in it are deleted for good."
+            </label>
+            <p id="confirm-error" class="mt-1 text-sm text-red-700">
+                {message}
+            </p>
+        </div>
+    }
+}
