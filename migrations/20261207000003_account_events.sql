@@ -11,7 +11,8 @@ create table account_event (
     at timestamptz not null default now(),
     constraint account_event_kind check (kind in (
         'signed_in', 'address_confirmed', 'password_changed', 'password_reset',
-        'session_ended', 'other_sessions_ended', 'data_exported'
+        'session_ended', 'other_sessions_ended', 'data_exported', 'profile_changed',
+        'email_change_requested', 'email_changed'
     )),
     constraint account_event_agent_length check (char_length(user_agent) <= 512),
     constraint account_event_ip_length check (char_length(client_ip) <= 64)

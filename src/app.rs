@@ -112,6 +112,11 @@ fn Layout() -> impl IntoView {
                         view=VerifyEmailPage
                         ssr=SsrMode::Async
                     />
+                    <Route
+                        path=(StaticSegment("change-email"), ParamSegment("token"))
+                        view=crate::accounts::account_page::ChangeEmailPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=StaticSegment("search") view=SearchPage ssr=SsrMode::Async />
                     <Route
                         path=(StaticSegment("listings"), ParamSegment("id"))

@@ -125,6 +125,10 @@ pub fn Field(
     /// What the box starts with (what was typed before a failed post without JavaScript).
     #[prop(optional, into)]
     value: Option<String>,
+    /// Most fields must be filled in; an optional one says so to assistive technology by
+    /// not being `required`.
+    #[prop(default = true)]
+    required: bool,
     #[prop(into)] error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let id = format!("field-{name}");
@@ -139,7 +143,7 @@ pub fn Field(
                 minlength=minlength
                 maxlength=maxlength
                 value=value
-                required
+                required=required
                 aria-invalid=move || message().is_some().then_some("true")
                 aria-describedby=described_by(error, name, &id, hint.is_some())
                 class=INPUT

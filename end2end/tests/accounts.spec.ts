@@ -1,7 +1,7 @@
 // Journey: a new buyer signs up, sees their account in the header, signs out, signs in again;
 // a wrong password is answered next to the form. Elements are found by role and label.
 import { test, expect, Page } from "@playwright/test";
-import { confirmAddress, js, mailTo, signUp } from "./helpers";
+import { confirmAddress, js, mailTo, publish, signUp } from "./helpers";
 
 const password = "violet tractor mango 42";
 
@@ -230,4 +230,61 @@ test("deleting the account signs out, and the address can sign up again", async 
   await ready(page);
   await page.getByRole("button", { name: "Confirm and sign in" }).click();
   await expect(banner.getByText(`Signed in as ${email}`)).toBeAttached();
+});
+
+test("a seller's name and phone, saved on the Account page, show on their listing", async ({ page }) => {
+  test.setTimeout(90_000);
+  await signUp(page, "phoner");
+  const title = `Škoda Octavia of ${Date.now()}`;
+  await publish(page, title);
+  await page.goto("/account");
+  await ready(page);
+  const profile = page.getByRole("region", { name: "Profile" });
+  await profile.getByLabel("Display name").fill("Иван Петров");
+  await profile.getByLabel("Phone number").fill("0888 12");
+  await profile.getByRole("checkbox", { name: "Show my phone number on my listings" }).check();
+  await profile.getByRole("button", { name: "Save profile" }).click();
+  await expect(page.getByLabel("Phone number")).toHaveAccessibleDescription(/as you dial it in Bulgaria/);
+
+  await ready(page);
+  const again = page.getByRole("region", { name: "Profile" });
+  await again.getByLabel("Display name").fill("Иван Петров");
+  await again.getByLabel("Phone number").fill("0888 123 456");
+  await again.getByRole("checkbox", { name: "Show my phone number on my listings" }).check();
+  await again.getByRole("button", { name: "Save profile" }).click();
+  await expect(page.getByText("Your profile is saved.")).toBeVisible();
+  await expect(page.getByLabel("Phone number")).toHaveValue("+359 88 812 3456");
+
+  await page.goto("/my-listings");
+  await page.getByRole("list", { name: "Your listings" }).getByRole("link", { name: title, exact: true }).click();
+  const seller = page.getByRole("region", { name: "Seller" });
+  await expect(seller.getByText("Иван Петров")).toBeVisible();
+  await expect(seller.getByRole("link", { name: "Call +359 88 812 3456" })).toHaveAttribute("href", "tel:+359888123456");
+});
+
+test("the sign-in address changes by the link mailed to the new one", async ({ page }) => {
+  const email = await signUp(page, "mover");
+  const moved = email.replace("mover-", "moved-");
+  await page.goto("/account");
+  await ready(page);
+  const section = page.getByRole("region", { name: "Sign-in address" });
+  await section.getByLabel("New email address").fill(moved);
+  await section.getByLabel("Your password").fill(password);
+  await section.getByRole("button", { name: "Send the link" }).click();
+  await expect(page.getByText(`We sent a link to ${moved}.`)).toBeVisible();
+  // nothing changes until the link is opened
+  await expect(page.getByRole("banner").getByText(`Signed in as ${email}`)).toBeAttached();
+
+  let link: string | undefined;
+  await expect
+    .poll(async () => (link = (await mailTo(moved)).map((m) => m.data.match(/\/change-email\/[A-Za-z0-9_-]{43}/)?.[0]).find(Boolean)), { timeout: 20_000 })
+    .toBeTruthy();
+  await page.goto(link!);
+  await ready(page);
+  await expect(page.getByText(`instead of ${email}`)).toBeVisible();
+  await page.getByRole("button", { name: "Use this address" }).click();
+  await expect(page.getByText(`Done: you sign in to Scout with ${moved} from now on.`)).toBeVisible();
+  await expect(page.getByRole("banner").getByText(`Signed in as ${moved}`)).toBeAttached();
+  await expect.poll(async () => (await mailTo(email)).some((m) => m.data.includes("Your Scout sign-in address was changed"))).toBe(true);
+  await expect(page.getByRole("region", { name: "Security log" }).getByText("Changed the sign-in address")).toBeVisible();
 });

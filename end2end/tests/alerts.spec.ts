@@ -3,7 +3,7 @@
 // matched, and the email arrives at the SMTP stand-in; the buyer pauses the alert and the next
 // matching car sends nothing. Hydrated and without JavaScript, desktop and phone.
 import { test, expect, Page } from "@playwright/test";
-import { js, mailTo, ready, signUp } from "./helpers";
+import { js, mailTo, publish, ready, signUp } from "./helpers";
 
 const password = "violet tractor mango 42";
 
@@ -20,23 +20,6 @@ async function signIn(page: Page, email: string) {
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("banner").getByText(`Signed in as ${email}`)).toBeAttached();
-}
-
-async function publish(page: Page, title: string) {
-  await page.goto("/sell");
-  await ready(page);
-  await page.getByLabel("Title").fill(title);
-  await page.getByLabel("Price", { exact: true }).fill("14 500");
-  await page.getByLabel("Where it can be seen").selectOption({ label: "Sofia" });
-  await page.getByLabel("Make").selectOption({ label: "Škoda" });
-  await page.getByLabel("Model").selectOption({ label: "Octavia" });
-  await page.getByLabel("First registration").selectOption("2016");
-  await page.getByLabel("Mileage (km)").fill("142000");
-  await page.getByLabel("Fuel").selectOption({ label: "Diesel" });
-  await page.getByLabel("Gearbox").selectOption({ label: "Manual" });
-  await page.getByLabel("Description").fill("Garage kept, full service history.");
-  await page.getByRole("button", { name: "Publish" }).click();
-  await expect(page.getByRole("heading", { name: "My listings" })).toBeVisible();
 }
 
 test("save a search as an alert, hear of a match in the inbox, pause it", async ({ page }) => {

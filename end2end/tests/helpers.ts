@@ -60,3 +60,21 @@ export async function mailTo(address: string): Promise<Mail[]> {
     .filter((m) => m.to.includes(address))
     .map((m) => ({ ...m, data: m.data.replace(/=\r\n/g, "") }));
 }
+
+/** Publishes a Škoda Octavia listing titled `title` from the Sell page (signed in); ends on My listings. */
+export async function publish(page: Page, title: string) {
+  await page.goto("/sell");
+  await ready(page);
+  await page.getByLabel("Title").fill(title);
+  await page.getByLabel("Price", { exact: true }).fill("14 500");
+  await page.getByLabel("Where it can be seen").selectOption({ label: "Sofia" });
+  await page.getByLabel("Make").selectOption({ label: "Škoda" });
+  await page.getByLabel("Model").selectOption({ label: "Octavia" });
+  await page.getByLabel("First registration").selectOption("2016");
+  await page.getByLabel("Mileage (km)").fill("142000");
+  await page.getByLabel("Fuel").selectOption({ label: "Diesel" });
+  await page.getByLabel("Gearbox").selectOption({ label: "Manual" });
+  await page.getByLabel("Description").fill("Garage kept, full service history.");
+  await page.getByRole("button", { name: "Publish" }).click();
+  await expect(page.getByRole("heading", { name: "My listings" })).toBeVisible();
+}

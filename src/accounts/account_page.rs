@@ -1,4 +1,5 @@
-//! The Account page: the password, where the account is signed in, and its security log.
+//! The Account page: the profile shown on listings, the sign-in address, the password, where
+//! the account is signed in, its security log, the data export and deleting the account.
 //! Every section is a plain form that posts to its server function, so it works before the
 //! WASM loads (and without it) as well as after.
 
@@ -7,25 +8,54 @@ use super::{
         ChangePassword, EndOtherSessions, EndSessionElsewhere, current_account, list_sessions,
         security_log,
     },
-    model::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, SecurityEventView, SessionView},
+    model::{
+        DISPLAY_NAME_MAX_CHARS, Email, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, ProfileView,
+        SecurityEventView, SessionView,
+    },
     pages::{Auth, Sent, SubmitButton, form_level},
+    profile::{
+        ChangeEmail, PROFILE_SAVED, UpdateProfile, email_change_link, email_change_sent,
+        email_changed, my_profile,
+    },
 };
 use crate::ui::{BUTTON, Field, FormAlert, LINK, action_error, load_failed, sign_in_prompt};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// `/account`: everything about the account itself; notifications are in Settings.
 #[component]
 pub fn AccountPage() -> impl IntoView {
+    let update_profile = ServerAction::<UpdateProfile>::new();
+    let change_email = ServerAction::<ChangeEmail>::new();
     let change_password = ServerAction::<ChangePassword>::new();
     let end_one = ServerAction::<EndSessionElsewhere>::new();
     let end_others = ServerAction::<EndOtherSessions>::new();
+    // the security log is read again after any change it records
+    let changes = Signal::derive(move || {
+        update_profile.version().get()
+            + change_email.version().get()
+            + change_password.version().get()
+            + end_one.version().get()
+            + end_others.version().get()
+    });
     let who = Resource::new(|| (), |_| current_account());
+    let query = use_query_map();
+    // after the sign-in address was changed by its link (in any browser, signed in or not)
+    let address_changed = Signal::derive(move || {
+        query
+            .read()
+            .get("email_changed")
+            .and_then(|new| Email::parse(&new).ok())
+            .map(|new| email_changed(new.as_str()))
+    });
     view! {
         <Title text="Your account · Scout" />
         <div class="mx-auto max-w-2xl px-4 py-6">
             <h1 class="text-2xl font-bold text-slate-900">"Your account"</h1>
+            <div class="mt-3">
+                <Sent message=address_changed />
+            </div>
             <Transition fallback=|| {
                 view! { <p class="mt-4 text-slate-600">"Loading your account…"</p> }
             }>
@@ -41,9 +71,11 @@ pub fn AccountPage() -> impl IntoView {
                                         "Settings"
                                     </a> "."
                                 </p>
+                                <ProfileSection action=update_profile />
+                                <EmailSection action=change_email />
                                 <ChangePasswordSection action=change_password />
                                 <SessionsSection end_one end_others />
-                                <SecurityLog change_password end_one end_others />
+                                <SecurityLog changes />
                                 <ExportSection />
                                 <DeleteAccountSection />
                             }
@@ -55,6 +87,154 @@ pub fn AccountPage() -> impl IntoView {
                 })}
             </Transition>
         </div>
+    }
+}
+
+/// Profile: the name buyers see on the account's listings, and a phone number shown there
+/// only when its box is ticked.
+#[component]
+fn ProfileSection(action: ServerAction<UpdateProfile>) -> impl IntoView {
+    let error = action_error(action);
+    let query = use_query_map();
+    let done = Signal::derive(move || {
+        action.value().get().and_then(Result::ok).or_else(|| {
+            (query.read().get("changed").as_deref() == Some("profile"))
+                .then(|| PROFILE_SAVED.to_string())
+        })
+    });
+    let current = Resource::new(move || action.version().get(), |_| my_profile());
+    view! {
+        <section
+            aria-labelledby="profile-heading"
+            class="mt-6 space-y-4 rounded-lg border border-slate-200 bg-white p-4 sm:p-6"
+        >
+            <h2 id="profile-heading" class="text-lg font-semibold text-slate-900">
+                "Profile"
+            </h2>
+            <p class="text-sm text-slate-600">"What buyers see about you on your listings."</p>
+            <Sent message=done />
+            <FormAlert error=form_level(error) />
+            <Transition fallback=|| {
+                view! { <p role="status">"Loading your profile…"</p> }
+            }>
+                {move || Suspend::new(async move {
+                    match current.await {
+                        Ok(p) => view! { <ProfileForm action p error /> }.into_any(),
+                        Err(e) => load_failed(e),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn ProfileForm(
+    action: ServerAction<UpdateProfile>,
+    p: ProfileView,
+    error: Signal<Option<crate::error::AppError>>,
+) -> impl IntoView {
+    view! {
+        <ActionForm action=action>
+            <div class="space-y-4">
+                <Field
+                    label="Display name"
+                    name="display_name"
+                    autocomplete="name"
+                    hint=Some(
+                        "Shown on your listings. Left empty, they say “Private seller” (or “Dealer”).",
+                    )
+                    maxlength=DISPLAY_NAME_MAX_CHARS
+                    value=p.display_name
+                    required=false
+                    error
+                />
+                <Field
+                    label="Phone number"
+                    name="phone"
+                    input_type="tel"
+                    autocomplete="tel"
+                    hint=Some(
+                        "As you dial it in Bulgaria (0888 123 456), or with its country code.",
+                    )
+                    maxlength=32
+                    value=p.phone
+                    required=false
+                    error
+                />
+                <label class="flex items-start gap-2 text-slate-800">
+                    <input
+                        type="checkbox"
+                        name="show_phone"
+                        value="yes"
+                        checked=p.show_phone
+                        class="mt-1 h-4 w-4"
+                    />
+                    "Show my phone number on my listings"
+                </label>
+                <SubmitButton
+                    pending=action.pending()
+                    label="Save profile"
+                    pending_label="Saving…"
+                />
+            </div>
+        </ActionForm>
+    }
+}
+
+/// The sign-in address: a new one is confirmed by a link mailed to it, after the password
+/// (whoever controls the address controls the account).
+#[component]
+fn EmailSection(action: ServerAction<ChangeEmail>) -> impl IntoView {
+    let error = action_error(action);
+    let query = use_query_map();
+    let done = Signal::derive(move || {
+        action.value().get().and_then(Result::ok).or_else(|| {
+            query
+                .read()
+                .get("email_sent")
+                .and_then(|to| Email::parse(&to).ok())
+                .map(|to| email_change_sent(to.as_str()))
+        })
+    });
+    view! {
+        <section
+            aria-labelledby="email-heading"
+            class="mt-6 space-y-4 rounded-lg border border-slate-200 bg-white p-4 sm:p-6"
+        >
+            <h2 id="email-heading" class="text-lg font-semibold text-slate-900">
+                "Sign-in address"
+            </h2>
+            <p class="text-sm text-slate-600">
+                "We send a link to the new address; the change is made when you open it, and we tell the old address."
+            </p>
+            <Sent message=done />
+            <FormAlert error=form_level(error) />
+            <ActionForm action=action>
+                <div class="space-y-4">
+                    <Field
+                        label="New email address"
+                        name="new_email"
+                        input_type="email"
+                        autocomplete="email"
+                        maxlength=254
+                        error
+                    />
+                    <Field
+                        label="Your password"
+                        name="email_password"
+                        input_type="password"
+                        autocomplete="current-password"
+                        error
+                    />
+                    <SubmitButton
+                        pending=action.pending()
+                        label="Send the link"
+                        pending_label="Sending…"
+                    />
+                </div>
+            </ActionForm>
+        </section>
     }
 }
 
@@ -220,21 +400,8 @@ fn SessionItem(s: SessionView, end_one: ServerAction<EndSessionElsewhere>) -> im
 /// The security log: the account's latest sign-ins and changes, each with its browser and
 /// address, so its owner notices one that wasn't them.
 #[component]
-fn SecurityLog(
-    change_password: ServerAction<ChangePassword>,
-    end_one: ServerAction<EndSessionElsewhere>,
-    end_others: ServerAction<EndOtherSessions>,
-) -> impl IntoView {
-    let events = Resource::new(
-        move || {
-            (
-                change_password.version().get(),
-                end_one.version().get(),
-                end_others.version().get(),
-            )
-        },
-        |_| security_log(),
-    );
+fn SecurityLog(changes: Signal<usize>) -> impl IntoView {
+    let events = Resource::new(move || changes.get(), |_| security_log());
     view! {
         <section
             aria-labelledby="security-log-heading"
@@ -380,6 +547,63 @@ fn Checkbox(error: Signal<Option<crate::error::AppError>>) -> impl IntoView {
             <p id="confirm-error" class="mt-1 text-sm text-red-700">
                 {message}
             </p>
+        </div>
+    }
+}
+
+/// `/change-email/:token`: the page the link to a new sign-in address opens. One button makes
+/// the change (a button, not the opening, so a mail scanner's visit doesn't use the link up).
+#[component]
+pub fn ChangeEmailPage() -> impl IntoView {
+    let action = expect_context::<Auth>().confirm_email_change;
+    let error = action_error(action);
+    let params = use_params_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    let link = Resource::new(token, email_change_link);
+    view! {
+        <Title text="Confirm your new sign-in address · Scout" />
+        <div class="mx-auto max-w-md space-y-4 px-4 py-10">
+            <h1 class="text-2xl font-bold text-slate-900">"Confirm your new sign-in address"</h1>
+            <FormAlert error />
+            <Suspense fallback=|| {
+                view! { <p role="status">"Checking the link…"</p> }
+            }>
+                {move || Suspend::new(async move {
+                    match link.await {
+                        Ok(Some((from, to))) => {
+                            view! {
+                                <p class="text-slate-700">
+                                    "From now on you sign in to Scout with " <strong>{to}</strong>
+                                    " instead of " <strong>{from}</strong>
+                                    ". Your alerts, listings and everything else stay as they are."
+                                </p>
+                                <ActionForm action=action>
+                                    <input type="hidden" name="token" value=token() />
+                                    <SubmitButton
+                                        pending=action.pending()
+                                        label="Use this address"
+                                        pending_label="Changing the address…"
+                                    />
+                                </ActionForm>
+                            }
+                                .into_any()
+                        }
+                        Ok(None) => {
+                            view! {
+                                <p role="alert" class="text-red-800">
+                                    "This link has expired or was already used. Ask for a new one on your "
+                                    <a class=LINK href="/account">
+                                        "Account page"
+                                    </a>
+                                    "."
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        Err(e) => load_failed(e),
+                    }
+                })}
+            </Suspense>
         </div>
     }
 }

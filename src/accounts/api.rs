@@ -190,7 +190,7 @@ async fn mail_confirmation_link(
 /// or not there was one to send; a failure is logged (without the mail server's words reaching
 /// the person who asked).
 #[cfg(feature = "ssr")]
-fn mail_in_background(
+pub(super) fn mail_in_background(
     state: &AppState,
     what: &'static str,
     build: impl FnOnce(&lettre::message::Mailbox) -> Result<lettre::Message, String> + Send + 'static,
@@ -350,7 +350,7 @@ async fn begin_here(
 
 /// Records `event` in the account's security log, with the browser and address it came from.
 #[cfg(feature = "ssr")]
-async fn record(
+pub(super) async fn record(
     state: &AppState,
     account: AccountId,
     event: SecurityEvent,
@@ -369,7 +369,7 @@ async fn record(
 
 /// The browser and address of the request being served, as the list of sessions shows them.
 #[cfg(feature = "ssr")]
-fn this_device() -> Result<session::Device, AppError> {
+pub(super) fn this_device() -> Result<session::Device, AppError> {
     Ok(session::Device {
         user_agent: crate::server::state::request_header(http::header::USER_AGENT)
             .unwrap_or_default(),
@@ -529,7 +529,7 @@ pub async fn change_password(
 /// like a sign-in attempt (so a borrowed session can't be used to guess it), 422 on `field`
 /// when wrong, 429 past the limit.
 #[cfg(feature = "ssr")]
-async fn check_password_again(
+pub(super) async fn check_password_again(
     state: &AppState,
     email: &str,
     field: &str,

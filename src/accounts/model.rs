@@ -178,6 +178,18 @@ pub struct SessionView {
     pub this_one: bool,
 }
 
+/// Longest display name a seller may show on their listings.
+pub const DISPLAY_NAME_MAX_CHARS: usize = 60;
+
+/// The Profile section's values: what the account shows of its owner on listings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProfileView {
+    pub display_name: String,
+    /// In international form ("+359 88 812 3456"); empty when none is kept.
+    pub phone: String,
+    pub show_phone: bool,
+}
+
 /// A browser's User-Agent as a person names it: "Firefox on Windows", "Safari on iPhone";
 /// "An unknown browser" when neither part is recognised.
 pub fn describe_user_agent(ua: &str) -> String {

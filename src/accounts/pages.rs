@@ -30,6 +30,8 @@ pub struct Auth {
     pub verify_email: ServerAction<VerifyEmail>,
     /// Deleting the account (on the Account page) signs out too.
     pub delete_account: ServerAction<DeleteAccount>,
+    /// A new sign-in address changes what the header shows.
+    pub confirm_email_change: ServerAction<super::profile::ConfirmEmailChange>,
     pub user: Resource<Result<Option<Account>, AppError>>,
 }
 
@@ -48,6 +50,7 @@ impl Auth {
         let reset_password = ServerAction::<ResetPassword>::new();
         let verify_email = ServerAction::<VerifyEmail>::new();
         let delete_account = ServerAction::<DeleteAccount>::new();
+        let confirm_email_change = ServerAction::<super::profile::ConfirmEmailChange>::new();
         let user = Resource::new(
             move || {
                 (
@@ -57,6 +60,7 @@ impl Auth {
                     reset_password.version().get(),
                     verify_email.version().get(),
                     delete_account.version().get(),
+                    confirm_email_change.version().get(),
                 )
             },
             |_| current_account(),
@@ -68,6 +72,7 @@ impl Auth {
             reset_password,
             verify_email,
             delete_account,
+            confirm_email_change,
             user,
         };
         provide_context(auth);

@@ -610,6 +610,10 @@ pub enum SecurityEvent {
     SessionEnded,
     OtherSessionsEnded,
     DataExported,
+    ProfileChanged,
+    /// A link to move the sign-in address was mailed to the new address.
+    EmailChangeRequested,
+    EmailChanged,
 }
 
 impl SecurityEvent {
@@ -622,6 +626,9 @@ impl SecurityEvent {
             SecurityEvent::SessionEnded => "session_ended",
             SecurityEvent::OtherSessionsEnded => "other_sessions_ended",
             SecurityEvent::DataExported => "data_exported",
+            SecurityEvent::ProfileChanged => "profile_changed",
+            SecurityEvent::EmailChangeRequested => "email_change_requested",
+            SecurityEvent::EmailChanged => "email_changed",
         }
     }
 
@@ -635,6 +642,9 @@ impl SecurityEvent {
             "session_ended" => "Signed out another device",
             "other_sessions_ended" => "Signed out every other device",
             "data_exported" => "Downloaded a copy of the account's data",
+            "profile_changed" => "Changed the name or phone shown on listings",
+            "email_change_requested" => "Asked to change the sign-in address",
+            "email_changed" => "Changed the sign-in address",
             _ => "Changed the account",
         }
     }
@@ -764,6 +774,10 @@ pub async fn export_document(
              'security_log', coalesce((
                select jsonb_agg(to_jsonb(e) - 'account_id' order by e.at)
                from account_event e where e.account_id = a.account_id), '[]'),
+             'email_changes', coalesce((
+               select jsonb_agg(to_jsonb(c) - 'account_id' - 'token_sha256'
+                        order by c.created_at)
+               from email_change c where c.account_id = a.account_id), '[]'),
              'linked_accounts', '[]'::jsonb
            ) as "document!"
            from account a where a.account_id = $1"#,
@@ -802,4 +816,169 @@ pub async fn export_photos(
     )
     .fetch_all(db)
     .await
+}
+
+/// What the account shows of its owner on listings.
+pub struct ProfileRow {
+    pub display_name: String,
+    /// E.164
+    pub phone: Option<String>,
+    pub show_phone: bool,
+}
+
+pub async fn profile(
+    db: impl PgExecutor<'_>,
+    account: AccountId,
+) -> sqlx::Result<Option<ProfileRow>> {
+    sqlx::query_as!(
+        ProfileRow,
+        "select display_name, phone, show_phone from account where account_id = $1",
+        account.0
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Saves the profile: whether anything changed.
+pub async fn update_profile(
+    db: impl PgExecutor<'_>,
+    account: AccountId,
+    display_name: &str,
+    phone: Option<&str>,
+    show_phone: bool,
+) -> sqlx::Result<bool> {
+    let changed = sqlx::query!(
+        "update account set display_name = $2, phone = $3, show_phone = $4 \
+         where account_id = $1 \
+           and (display_name, phone, show_phone) is distinct from ($2, $3, $4)",
+        account.0,
+        display_name,
+        phone,
+        show_phone
+    )
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(changed == 1)
+}
+
+/// Records a link that moves the account to `new_email`, unless one was made in the last
+/// 2 minutes or 5 in the last day (the new mailbox is not flooded): whether it was recorded.
+pub async fn insert_email_change(
+    db: &sqlx::PgPool,
+    account: AccountId,
+    new_email: &str,
+    token_sha256: &[u8],
+) -> sqlx::Result<bool> {
+    let mut tx = db.begin().await?;
+    lock_account(&mut tx, account).await?;
+    let row = sqlx::query!(
+        r#"select count(*) filter (where created_at > now() - interval '2 minutes') as "recent!",
+                  count(*) as "today!"
+           from email_change where account_id = $1 and created_at > now() - interval '1 day'"#,
+        account.0
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if row.recent > 0 || row.today >= 5 {
+        return Ok(false);
+    }
+    sqlx::query!(
+        "insert into email_change (account_id, new_email, token_sha256) values ($1, $2, $3)",
+        account.0,
+        new_email,
+        token_sha256
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// The addresses an email-change link moves between, while it works (unused, under a day
+/// old, and the newest link of its account): (from, to).
+pub async fn email_change_link(
+    db: impl PgExecutor<'_>,
+    token_sha256: &[u8],
+) -> sqlx::Result<Option<(String, String)>> {
+    let row = sqlx::query!(
+        r#"select a.email, c.new_email from email_change c
+           join account a on a.account_id = c.account_id
+           where c.token_sha256 = $1 and c.used_at is null
+             and c.created_at > now() - interval '1 day'"#,
+        token_sha256
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| (r.email, r.new_email)))
+}
+
+/// What using an email-change link did.
+pub enum EmailChange {
+    /// The account now signs in with `new`; `old` is the address it had.
+    Changed {
+        account: AccountId,
+        old: String,
+        new: String,
+    },
+    /// Another account signed up with the address after the link was sent.
+    Taken,
+    /// Unknown, used or expired.
+    NotValid,
+}
+
+/// Uses an email-change link: the account's address becomes the new one (which counts as
+/// confirmed: the link came to it), and every other pending change of the account stops
+/// working.
+pub async fn use_email_change(db: &sqlx::PgPool, token_sha256: &[u8]) -> sqlx::Result<EmailChange> {
+    let mut tx = db.begin().await?;
+    let Some(link) = sqlx::query!(
+        r#"select c.account_id as "account_id: AccountId", c.new_email, a.email
+           from email_change c join account a on a.account_id = c.account_id
+           where c.token_sha256 = $1 and c.used_at is null
+             and c.created_at > now() - interval '1 day'
+           for update of c, a"#,
+        token_sha256
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return Ok(EmailChange::NotValid);
+    };
+    let taken = sqlx::query_scalar!(
+        r#"select exists (select 1 from account where email = $1) as "taken!""#,
+        link.new_email
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if taken {
+        return Ok(EmailChange::Taken);
+    }
+    let updated = sqlx::query!(
+        "update account set email = $2, email_verified_at = now() where account_id = $1",
+        link.account_id.0,
+        link.new_email
+    )
+    .execute(&mut *tx)
+    .await;
+    match updated {
+        Ok(_) => {}
+        // signed up with the same address a moment ago
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            return Ok(EmailChange::Taken);
+        }
+        Err(e) => return Err(e),
+    }
+    sqlx::query!(
+        "update email_change set used_at = now() where account_id = $1 and used_at is null",
+        link.account_id.0
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(EmailChange::Changed {
+        account: link.account_id,
+        old: link.email,
+        new: link.new_email,
+    })
 }

@@ -262,6 +262,7 @@ pub async fn listing_facts(
         })
         .collect();
 
+    let seller_type = SellerType::from_slug(&row.seller_type).unwrap_or(SellerType::Private);
     let detail = ListingDetail {
         id: row.listing_id,
         title: row.title,
@@ -274,7 +275,18 @@ pub async fn listing_facts(
         vat: crate::listings::model::Vat::from_slug(&row.vat)
             .map_or(String::new(), |v| v.label().to_string()),
         condition: row.condition,
-        seller_type: SellerType::from_slug(&row.seller_type).unwrap_or(SellerType::Private),
+        seller_type,
+        seller_name: if row.seller_name.is_empty() {
+            seller_type.label().to_string()
+        } else {
+            row.seller_name
+        },
+        seller_phone: row.seller_phone.map(|e164| {
+            (
+                crate::accounts::profile::phone_for_people(&e164),
+                format!("tel:{e164}"),
+            )
+        }),
         city: row.city,
         city_slug: row.city_slug,
         make: row.make,

@@ -246,6 +246,7 @@ fn Listing(l: ListingDetail, back: Option<String>) -> impl IntoView {
             </div>
             <aside class="space-y-4">
                 <PriceBox l=l.clone() />
+                <SellerBox l=l.clone() />
                 <PriceHistory history=l.history.clone() />
                 <div class="rounded-lg border border-slate-200 bg-white p-4">
                     <label for="share-link" class="block font-semibold">
@@ -354,6 +355,36 @@ fn PriceBox(l: ListingDetail) -> impl IntoView {
                 <CompareButton listing_id=l.id title=l.title.clone() compared=l.compared />
             </div>
         </div>
+    }
+}
+
+/// Who sells it: their name (or "Private seller" / "Dealer"), and their phone number when
+/// they chose to show it, as a link that dials it on a phone.
+#[component]
+fn SellerBox(l: ListingDetail) -> impl IntoView {
+    let kind = l.seller_type.label();
+    let named = l.seller_name != kind;
+    view! {
+        <section class="rounded-lg border border-slate-200 bg-white p-4" aria-labelledby="seller-h">
+            <h2 id="seller-h" class="font-semibold">
+                "Seller"
+            </h2>
+            <p class="mt-1 text-slate-900">{l.seller_name.clone()}</p>
+            {named.then(|| view! { <p class="text-sm text-slate-600">{kind}</p> })}
+            {l
+                .seller_phone
+                .clone()
+                .map(|(shown, href)| {
+                    view! {
+                        <a
+                            href=href
+                            class="mt-3 inline-flex items-center rounded-lg bg-emerald-700 px-4 py-2 font-semibold text-white hover:bg-emerald-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700"
+                        >
+                            {format!("Call {shown}")}
+                        </a>
+                    }
+                })}
+        </section>
     }
 }
 

@@ -391,6 +391,10 @@ pub struct DetailRow {
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
     pub published_at: Option<OffsetDateTime>,
+    /// The seller's display name ('' when they gave none).
+    pub seller_name: String,
+    /// The seller's phone (E.164), only when they chose to show it on their listings.
+    pub seller_phone: Option<String>,
 }
 
 pub async fn find_listing(
@@ -405,8 +409,11 @@ pub async fn find_listing(
                   l.make_id, l.model_id, mk.name as "make?", md.name as "model?",
                   l.year, l.mileage_km, l.fuel, l.transmission, l.body, l.power_hp, l.engine_cc,
                   l.colour, l.doors, l.seats, l.vin, l.equipment,
-                  l.created_at, l.updated_at, l.published_at
+                  l.created_at, l.updated_at, l.published_at,
+                  a.display_name as seller_name,
+                  case when a.show_phone then a.phone end as seller_phone
            from listing l
+           join account a on a.account_id = l.seller_id
            join city c on c.city_id = l.city_id
            left join vehicle_make mk on mk.make_id = l.make_id
            left join vehicle_model md on md.model_id = l.model_id

@@ -144,6 +144,10 @@ pub struct ListingDetail {
     pub vat: String,
     pub condition: String,
     pub seller_type: SellerType,
+    /// The seller's display name, or "Private seller" / "Dealer" when they gave none.
+    pub seller_name: String,
+    /// (as people read it, the `tel:` link), when the seller shows their phone.
+    pub seller_phone: Option<(String, String)>,
     pub city: String,
     pub city_slug: String,
     pub make: Option<String>,

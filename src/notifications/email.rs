@@ -251,6 +251,57 @@ pub fn password_changed(to: &str, reset_link: &str, from: &Mailbox) -> Result<Me
 }
 
 /// "Your account is deleted": the address learns of it whoever did it.
+/// To the new address of an account whose owner asked to sign in with it: the link that makes
+/// the change (nothing changes until it is opened).
+pub fn email_change_link(
+    to: &str,
+    current: &str,
+    link: &str,
+    hours: i64,
+    from: &Mailbox,
+) -> Result<Message, String> {
+    let text = format!(
+        "Someone (we hope you) asked to sign in to Scout with this address instead of          {current}.\n\nTo make the change, open this link within {hours} hours:\n{link}\n\n\
+         If it was not you, ignore this message: nothing changes.\n"
+    );
+    let html = format!(
+        "<p>Someone (we hope you) asked to sign in to Scout with this address instead of {0}.</p>\
+         <p><a href=\"{1}\" style=\"color:#1d4ed8\">Use this address for Scout</a> (the link works for {hours} hours, once).</p>\
+         <p style=\"font-size:13px;color:#555\">If it was not you, ignore this message: nothing changes.</p>",
+        esc(current),
+        esc(link)
+    );
+    account_message(
+        to,
+        from,
+        "Confirm your new Scout sign-in address",
+        text,
+        html,
+    )
+}
+
+/// To the old address once the sign-in address has changed.
+pub fn email_changed(to: &str, new_email: &str, from: &Mailbox) -> Result<Message, String> {
+    let text = format!(
+        "The Scout account that used this address now signs in with {new_email}. Scout sends \
+         nothing more about the account to this address.\n\nIf it was you, there is nothing to \
+         do. If it was not, someone has your password: reply to this message and we will help \
+         you get the account back.\n"
+    );
+    let html = format!(
+        "<p>The Scout account that used this address now signs in with <strong>{0}</strong>. Scout sends nothing more about the account to this address.</p>\
+         <p>If it was you, there is nothing to do. If it was not, someone has your password: reply to this message and we will help you get the account back.</p>",
+        esc(new_email)
+    );
+    account_message(
+        to,
+        from,
+        "Your Scout sign-in address was changed",
+        text,
+        html,
+    )
+}
+
 pub fn account_deleted(to: &str, from: &Mailbox) -> Result<Message, String> {
     let text = "The Scout account that used this address was deleted just now, with its \
          listings, photos, favorites, saved searches and alerts. Scout sends nothing more to \

@@ -228,10 +228,11 @@ pub async fn forget_client_request_id(mut req: Request, next: Next) -> Response 
 }
 
 /// Paths whose last part is a secret (an unsubscribe or confirmation token).
-const TOKEN_PATHS: [&str; 5] = [
+const TOKEN_PATHS: [&str; 6] = [
     "/api/unsubscribe/",
     "/unsubscribe/",
     "/confirm-email/",
+    "/change-email/",
     "/verify-email/",
     "/reset-password/",
 ];
@@ -245,10 +246,11 @@ pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Pages about the account itself are never kept in a shared or browser cache.
-const PRIVATE_PAGES: [&str; 10] = [
+const PRIVATE_PAGES: [&str; 11] = [
     "/settings",
     "/account",
     "/verify-email/",
+    "/change-email/",
     "/sign-in",
     "/sign-up",
     "/forgot-password",
@@ -415,6 +417,10 @@ mod tests {
             "/confirm-email/<token>"
         );
         assert_eq!(loggable_path("/unsubscribe/abc123"), "/unsubscribe/<token>");
+        assert_eq!(
+            loggable_path("/change-email/abc123"),
+            "/change-email/<token>"
+        );
         assert_eq!(loggable_path("/listings/42"), "/listings/42");
     }
 

@@ -16,6 +16,7 @@ mod listings;
 mod notifications;
 mod photos;
 mod private_postgres;
+mod profile;
 mod push;
 mod selling;
 mod webhooks;
