@@ -155,6 +155,22 @@ async fn reset_links_and_sign_ups_are_throttled(pool: PgPool) {
     reset_token(&smtp, 1).await;
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert_eq!(smtp.received().len(), 1);
+    // a few minutes apart: five links a day to one account, then nothing more
+    for n in 2..=6 {
+        sqlx::query("update password_reset set created_at = created_at - interval '3 minutes'")
+            .execute(&app.pool)
+            .await
+            .unwrap();
+        let reply = app.forgot("ana@example.com", &format!("10.6.2.{n}")).await;
+        assert_eq!(reply.status, StatusCode::OK);
+    }
+    reset_token(&smtp, 5).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        smtp.received().len(),
+        5,
+        "the sixth link of the day is not sent"
+    );
     // one client asking for many addresses: 10 an hour, then 429
     for i in 0..10 {
         let reply = app

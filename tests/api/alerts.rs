@@ -408,6 +408,29 @@ async fn rules_are_limited_checked_and_private(pool: PgPool) {
 }
 
 #[sqlx::test]
+async fn a_search_longer_than_an_alert_can_hold_is_refused_on_its_length_alone(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let ana = app.seller("ana@example.com").await;
+    // 35,000 bytes that would read as the one-word search "golf": refused before it is read
+    let huge = "q=golf&".repeat(5000);
+    let reply = app.save_alert(Some(&ana), &huge, "Huge").await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    assert_eq!(
+        reply.error().field("search").as_deref(),
+        Some("This search is too long to save as an alert: remove some filters or words.")
+    );
+    assert!(app.overview(&ana).await.rules.is_empty());
+    // the same search, short, is saved
+    app.alert(&ana, "q=golf", "Golf").await;
+    assert_eq!(app.overview(&ana).await.rules.len(), 1);
+}
+
+#[sqlx::test]
 async fn paused_rules_count_towards_a_limit_of_their_own(pool: PgPool) {
     let app = spawn_app(pool).await;
     let ana = app.seller("ana@example.com").await;
