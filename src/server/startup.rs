@@ -38,10 +38,28 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<sqlx::Pg
         .connect(url)
         .await
         .context("connecting to Postgres")?;
+    let applied = || async {
+        sqlx::query_scalar::<_, i64>("select count(*) from _sqlx_migrations")
+            .fetch_one(&pool)
+            .await
+            .unwrap_or(0)
+    };
+    let before = applied().await;
     sqlx::migrate!()
         .run(&pool)
         .await
         .context("running migrations")?;
+    // New migrations change tables (and fill the catalogue ones): fresh statistics at once,
+    // instead of whenever autovacuum gets to it, so query plans don't change a minute after
+    // start-up. sqlx's compile-time checks read those plans too (for the nullability of
+    // outer-joined columns): with statistics made here, a freshly migrated database gives
+    // the same `.sqlx/` whenever it is read.
+    if applied().await > before {
+        sqlx::query("analyze")
+            .execute(&pool)
+            .await
+            .context("analyzing the tables after migrations")?;
+    }
     Ok(pool)
 }
 
