@@ -12,7 +12,7 @@ create table account_event (
     constraint account_event_kind check (kind in (
         'signed_in', 'address_confirmed', 'password_changed', 'password_reset',
         'session_ended', 'other_sessions_ended', 'data_exported', 'profile_changed',
-        'email_change_requested', 'email_changed'
+        'email_change_requested', 'email_changed', 'provider_linked', 'signed_up_with_provider'
     )),
     constraint account_event_agent_length check (char_length(user_agent) <= 512),
     constraint account_event_ip_length check (char_length(client_ip) <= 64)

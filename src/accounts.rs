@@ -2,13 +2,18 @@
 
 pub mod account_page;
 pub mod api;
+pub mod connect;
 #[cfg(feature = "ssr")]
 pub mod export;
+#[cfg(feature = "ssr")]
+pub mod identities;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod password;
 pub mod profile;
+#[cfg(feature = "ssr")]
+pub mod providers;
 #[cfg(feature = "ssr")]
 pub mod repo;
 #[cfg(feature = "ssr")]

@@ -73,6 +73,7 @@ pub fn AccountPage() -> impl IntoView {
                                 </p>
                                 <ProfileSection action=update_profile />
                                 <EmailSection action=change_email />
+                                <super::connect::ProvidersSection />
                                 <ChangePasswordSection action=change_password />
                                 <SessionsSection end_one end_others />
                                 <SecurityLog changes />

@@ -298,7 +298,7 @@ async fn check_credentials(email: &str, password: String, remember: bool) -> Res
     }
 
     let credentials = repo::find_credentials(&state.pool, &email).await?;
-    let stored_hash = credentials.as_ref().map(|c| c.password_hash.clone());
+    let stored_hash = credentials.as_ref().and_then(|c| c.password_hash.clone());
     let ok = state.passwords.verify(password, stored_hash).await?;
     let Some(credentials) = credentials.filter(|_| ok) else {
         return Err(AppError::unauthorized(
@@ -553,7 +553,7 @@ pub(super) async fn check_password_again(
     let stored = repo::find_credentials(&state.pool, email).await?;
     let ok = state
         .passwords
-        .verify(password, stored.map(|c| c.password_hash))
+        .verify(password, stored.and_then(|c| c.password_hash))
         .await?;
     if !ok {
         let message = if field == "current_password" {

@@ -230,6 +230,7 @@ pub fn SignInPage() -> impl IntoView {
                     "Forgot password?"
                 </a>
             </p>
+            <super::connect::ProviderButtons />
         </CredentialsPage>
     }
 }
@@ -271,6 +272,7 @@ pub fn SignUpPage() -> impl IntoView {
                     pending_label="Creating account…"
                 />
             </ActionForm>
+            <super::connect::ProviderButtons />
         </CredentialsPage>
     }
 }

@@ -6,7 +6,8 @@ use sqlx::PgExecutor;
 /// A stored account, as sign-in needs it.
 pub struct AccountCredentials {
     pub account_id: AccountId,
-    pub password_hash: String,
+    /// None for an account made with a sign-in provider that has not chosen a password.
+    pub password_hash: Option<String>,
     /// Whether someone opened a confirmation link sent to the address (or a reset link).
     pub email_verified: bool,
 }
@@ -611,6 +612,10 @@ pub enum SecurityEvent {
     OtherSessionsEnded,
     DataExported,
     ProfileChanged,
+    /// A sign-in provider was connected to the account.
+    ProviderLinked,
+    /// The account was made by signing in with a provider.
+    SignedUpWithProvider,
     /// A link to move the sign-in address was mailed to the new address.
     EmailChangeRequested,
     EmailChanged,
@@ -627,6 +632,8 @@ impl SecurityEvent {
             SecurityEvent::OtherSessionsEnded => "other_sessions_ended",
             SecurityEvent::DataExported => "data_exported",
             SecurityEvent::ProfileChanged => "profile_changed",
+            SecurityEvent::ProviderLinked => "provider_linked",
+            SecurityEvent::SignedUpWithProvider => "signed_up_with_provider",
             SecurityEvent::EmailChangeRequested => "email_change_requested",
             SecurityEvent::EmailChanged => "email_changed",
         }
@@ -643,6 +650,8 @@ impl SecurityEvent {
             "other_sessions_ended" => "Signed out every other device",
             "data_exported" => "Downloaded a copy of the account's data",
             "profile_changed" => "Changed the name or phone shown on listings",
+            "provider_linked" => "Connected a sign-in provider",
+            "signed_up_with_provider" => "Signed up with a sign-in provider",
             "email_change_requested" => "Asked to change the sign-in address",
             "email_changed" => "Changed the sign-in address",
             _ => "Changed the account",

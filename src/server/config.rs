@@ -162,6 +162,80 @@ pub struct Config {
     /// `SCOUT_VAPID_PRIVATE_KEY`: the P-256 key identifying Scout to push services (base64url);
     /// unset: one made once in `<SCOUT_DATA_DIR>/vapid.key`.
     pub vapid_private_key: Option<String>,
+    /// `SCOUT_SIGN_IN_PROVIDERS`: outside providers people may sign in with (OpenID Connect),
+    /// each configured by `SCOUT_<ID>_CLIENT_ID`, `SCOUT_<ID>_CLIENT_SECRET`, and
+    /// `SCOUT_<ID>_ISSUER` / `SCOUT_<ID>_NAME` (given for `google`). None: not offered.
+    pub sign_in_providers: Vec<ProviderConfig>,
+    /// How long a sign-in with a provider may take from its start to its callback (10 minutes).
+    pub sign_in_flow_max_age: Duration,
+}
+
+/// One OpenID Connect provider people may sign in with.
+#[derive(Clone)]
+pub struct ProviderConfig {
+    /// Short and stable: in URLs (`/auth/<id>/callback`) and stored with each linked identity.
+    pub id: String,
+    /// As people know it: "Google".
+    pub name: String,
+    /// The issuer, exactly as its discovery document and ID tokens name it.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for ProviderConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderConfig")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .finish()
+    }
+}
+
+impl ProviderConfig {
+    /// The providers `SCOUT_SIGN_IN_PROVIDERS` names, each with its variables; a missing one
+    /// is an error that names it.
+    fn from_env() -> anyhow::Result<Vec<ProviderConfig>> {
+        let Some(list) = var("SCOUT_SIGN_IN_PROVIDERS") else {
+            return Ok(Vec::new());
+        };
+        let mut providers = Vec::new();
+        for id in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            if !id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                || id.len() > 40
+            {
+                bail!("SCOUT_SIGN_IN_PROVIDERS: {id:?} is not a provider id (a-z, 0-9, -)");
+            }
+            let key =
+                |what: &str| format!("SCOUT_{}_{what}", id.to_ascii_uppercase().replace('-', "_"));
+            let required = |what: &str| {
+                var(&key(what)).ok_or_else(|| anyhow::anyhow!("{} is not set", key(what)))
+            };
+            let (default_issuer, default_name) = match id {
+                "google" => (Some("https://accounts.google.com"), "Google"),
+                _ => (None, id),
+            };
+            let issuer = match var(&key("ISSUER")) {
+                Some(i) => i,
+                None => default_issuer
+                    .map(str::to_string)
+                    .ok_or_else(|| anyhow::anyhow!("{} is not set", key("ISSUER")))?,
+            };
+            providers.push(ProviderConfig {
+                id: id.to_string(),
+                name: var(&key("NAME")).unwrap_or_else(|| default_name.to_string()),
+                issuer,
+                client_id: required("CLIENT_ID")?,
+                client_secret: required("CLIENT_SECRET")?,
+            });
+        }
+        Ok(providers)
+    }
 }
 
 impl std::fmt::Debug for Config {
@@ -207,6 +281,8 @@ impl std::fmt::Debug for Config {
                 "vapid_private_key",
                 &self.vapid_private_key.as_ref().map(|_| "<redacted>"),
             )
+            .field("sign_in_providers", &self.sign_in_providers)
+            .field("sign_in_flow_max_age", &self.sign_in_flow_max_age)
             .finish()
     }
 }
@@ -326,6 +402,8 @@ impl Config {
                 .unwrap_or_else(|| "https://api.telegram.org".into()),
             webhook_allow_private: parse_bool("SCOUT_WEBHOOK_ALLOW_PRIVATE")?.unwrap_or(false),
             vapid_private_key: var("SCOUT_VAPID_PRIVATE_KEY"),
+            sign_in_providers: ProviderConfig::from_env()?,
+            sign_in_flow_max_age: Duration::from_secs(10 * 60),
         })
     }
 
@@ -380,6 +458,8 @@ impl Config {
                     web_push_native::jwt_simple::algorithms::ES256KeyPair::generate().to_bytes(),
                 )
             }),
+            sign_in_providers: Vec::new(),
+            sign_in_flow_max_age: Duration::from_secs(10 * 60),
         }
     }
 }

@@ -38,6 +38,10 @@ pub struct AppState {
     catalog: Arc<OnceCell<Arc<Catalog>>>,
     /// The in-memory search index: built on first use (or at start-up by `serve`).
     search: Arc<OnceCell<Arc<SearchEngine>>>,
+    /// Calls to sign-in providers (discovery, keys, tokens): redirects never followed.
+    pub http: reqwest::Client,
+    /// The sign-in providers' discovery documents, read when first needed.
+    pub discovery: crate::accounts::providers::Discovery,
 }
 
 impl AppState {
@@ -75,7 +79,19 @@ impl AppState {
             leptos_options,
             catalog: Arc::new(OnceCell::new()),
             search: Arc::new(OnceCell::new()),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .no_proxy()
+                .connect_timeout(std::time::Duration::from_secs(5))
+                .timeout(std::time::Duration::from_secs(15))
+                .build()?,
+            discovery: crate::accounts::providers::Discovery::default(),
         })
+    }
+
+    /// The sign-in provider configured under `id`.
+    pub fn provider(&self, id: &str) -> Option<&crate::server::config::ProviderConfig> {
+        self.config.sign_in_providers.iter().find(|p| p.id == id)
     }
 
     /// The reference data search needs (loaded once; a failed load is retried next time).

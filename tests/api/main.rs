@@ -5,6 +5,7 @@
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
 mod helpers;
+mod oidc;
 mod smtp;
 
 mod account_data;
@@ -19,4 +20,5 @@ mod private_postgres;
 mod profile;
 mod push;
 mod selling;
+mod sign_in_providers;
 mod webhooks;

@@ -1,0 +1,410 @@
+//! Signing in with an outside OpenID Connect provider (Google, or any issuer configured by
+//! its discovery URL), as RFC 9700 asks: the authorization code flow with S256 PKCE every
+//! time; a `state` that is single-use, kept in this browser's session and good for 10
+//! minutes; a `nonce` in the ID token; the issuer checked exactly, in the ID token and in the
+//! callback's `iss` (RFC 9207: a mix-up with another provider is refused); accounts found by
+//! (provider, issuer, subject) only. An email a provider asserts never signs into an account
+//! that already uses it: its owner signs in the usual way and connects the provider.
+//!
+//! Two plain axum routes: `POST /auth/{provider}/start` (a form button: the cross-site check
+//! applies) and `GET /auth/{provider}/callback`. Token calls go through Scout's reqwest client
+//! with redirects off.
+
+use super::{
+    identities::{self, Linked, SignUp},
+    model::{AccountId, Email},
+    repo::{self, SecurityEvent},
+    session::{self, Device},
+};
+use crate::{
+    error::AppError,
+    server::{config::ProviderConfig, security, state::AppState, state::ClientIp},
+};
+use axum::{
+    Extension, Form, Router,
+    extract::{Path, Query, State},
+    http::{HeaderMap, header},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use openidconnect::{
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+    core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata},
+};
+use serde::{Deserialize, Serialize};
+use std::{
+    collections::HashMap,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+use tokio::sync::Mutex;
+use tower_sessions::Session;
+
+/// The session key of a sign-in under way.
+const FLOW: &str = "provider_flow";
+/// A provider's discovery document and keys are read again after this long.
+const METADATA_TTL: Duration = Duration::from_secs(3600);
+
+/// The providers' discovery documents (with their signing keys), read when first needed.
+#[derive(Clone, Default)]
+pub struct Discovery {
+    cache: Arc<Mutex<HashMap<String, (Instant, CoreProviderMetadata)>>>,
+}
+
+impl Discovery {
+    async fn metadata(
+        &self,
+        http: &reqwest::Client,
+        provider: &ProviderConfig,
+    ) -> Result<CoreProviderMetadata, String> {
+        let mut cache = self.cache.lock().await;
+        if let Some((at, meta)) = cache.get(&provider.id)
+            && at.elapsed() < METADATA_TTL
+        {
+            return Ok(meta.clone());
+        }
+        let issuer = IssuerUrl::new(provider.issuer.clone()).map_err(|e| e.to_string())?;
+        // the document's `issuer` must equal this exactly, or discovery fails
+        let meta = CoreProviderMetadata::discover_async(issuer, http)
+            .await
+            .map_err(|e| format!("{e}: {:?}", std::error::Error::source(&e)))?;
+        cache.insert(provider.id.clone(), (Instant::now(), meta.clone()));
+        Ok(meta)
+    }
+}
+
+/// A sign-in with a provider under way, kept in the browser's session between the start and
+/// the callback.
+#[derive(Serialize, Deserialize)]
+struct Flow {
+    provider: String,
+    state: String,
+    nonce: String,
+    pkce_verifier: String,
+    started_at: i64,
+    /// Connecting the provider to this signed-in account, not signing in.
+    link_to: Option<AccountId>,
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/auth/{provider}/start", post(start))
+        .route("/auth/{provider}/callback", get(callback))
+}
+
+/// Why a sign-in with a provider did not happen, as `?provider_error=` carries it to the page
+/// that shows it ([`super::model::provider_error_message`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    Expired,
+    Cancelled,
+    Failed,
+    Unavailable,
+    NoEmail,
+    Exists,
+    Elsewhere,
+    HasOne,
+}
+
+impl Refusal {
+    fn code(self) -> &'static str {
+        match self {
+            Refusal::Expired => "expired",
+            Refusal::Cancelled => "cancelled",
+            Refusal::Failed => "failed",
+            Refusal::Unavailable => "unavailable",
+            Refusal::NoEmail => "no_email",
+            Refusal::Exists => "exists",
+            Refusal::Elsewhere => "elsewhere",
+            Refusal::HasOne => "has_one",
+        }
+    }
+}
+
+fn refused(linking: bool, provider: &str, why: Refusal) -> Response {
+    let page = if linking { "/account" } else { "/sign-in" };
+    Redirect::to(&format!(
+        "{page}?provider={provider}&provider_error={}",
+        why.code()
+    ))
+    .into_response()
+}
+
+#[derive(Deserialize)]
+struct StartForm {
+    /// "link": connect the provider to the signed-in account.
+    #[serde(default)]
+    intent: String,
+}
+
+/// `POST /auth/{provider}/start`: off to the provider's sign-in page.
+async fn start(
+    State(state): State<AppState>,
+    Path(provider): Path<String>,
+    session: Session,
+    Form(form): Form<StartForm>,
+) -> Response {
+    let Some(config) = state.provider(&provider) else {
+        return security::error_response(AppError::NotFound);
+    };
+    let link_to = if form.intent == "link" {
+        match session::signed_in_account(&session, &state.pool).await {
+            Ok(Some(account)) => Some(account),
+            Ok(None) => return Redirect::to("/sign-in").into_response(),
+            Err(e) => return security::error_response(e),
+        }
+    } else {
+        None
+    };
+    let meta = match state.discovery.metadata(&state.http, config).await {
+        Ok(meta) => meta,
+        Err(e) => {
+            tracing::warn!(
+                provider,
+                "the provider's discovery document could not be read: {e}"
+            );
+            return refused(link_to.is_some(), &provider, Refusal::Unavailable);
+        }
+    };
+    let client = match client(&state, config, meta) {
+        Ok(c) => c,
+        Err(e) => return security::error_response(e),
+    };
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, csrf, nonce) = client
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .add_scope(Scope::new("email".into()))
+        .add_scope(Scope::new("profile".into()))
+        .set_pkce_challenge(challenge)
+        .url();
+    let flow = Flow {
+        provider: provider.clone(),
+        state: csrf.secret().clone(),
+        nonce: nonce.secret().clone(),
+        pkce_verifier: verifier.secret().clone(),
+        started_at: time::OffsetDateTime::now_utc().unix_timestamp(),
+        link_to,
+    };
+    // one flow at a time per browser: a new start replaces an unfinished one
+    if let Err(e) = session.insert(FLOW, flow).await {
+        return security::error_response(AppError::from(e));
+    }
+    Redirect::to(url.as_str()).into_response()
+}
+
+/// The OpenID Connect client for a provider, from its discovery document.
+fn client(
+    state: &AppState,
+    config: &ProviderConfig,
+    meta: CoreProviderMetadata,
+) -> Result<
+    CoreClient<
+        openidconnect::EndpointSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointMaybeSet,
+        openidconnect::EndpointMaybeSet,
+    >,
+    AppError,
+> {
+    let redirect = RedirectUrl::new(format!(
+        "{}/auth/{}/callback",
+        state.config.public_url.origin(),
+        config.id
+    ))
+    .map_err(AppError::internal)?;
+    Ok(CoreClient::from_provider_metadata(
+        meta,
+        ClientId::new(config.client_id.clone()),
+        Some(ClientSecret::new(config.client_secret.clone())),
+    )
+    .set_redirect_uri(redirect))
+}
+
+#[derive(Deserialize)]
+struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    /// RFC 9207: the issuer that sent this answer.
+    iss: Option<String>,
+}
+
+/// `GET /auth/{provider}/callback`: the provider sends the browser back here.
+async fn callback(
+    State(state): State<AppState>,
+    Path(provider): Path<String>,
+    session: Session,
+    ip: Option<Extension<ClientIp>>,
+    headers: HeaderMap,
+    Query(query): Query<CallbackQuery>,
+) -> Response {
+    let device = Device {
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string(),
+        client_ip: ip.map(|Extension(ip)| ip.0).unwrap_or_default(),
+    };
+    // the flow is used up whatever happens next: a callback can't be replayed
+    let flow: Option<Flow> = session.remove(FLOW).await.ok().flatten();
+    let linking = flow.as_ref().is_some_and(|f| f.link_to.is_some());
+    match finish(&state, &provider, &session, &device, flow, query).await {
+        Ok(to) => Redirect::to(&to).into_response(),
+        Err(Some(why)) => {
+            tracing::info!(
+                provider,
+                why = why.code(),
+                "a sign-in with a provider was refused"
+            );
+            refused(linking, &provider, why)
+        }
+        Err(None) => security::error_response(AppError::NotFound),
+    }
+}
+
+/// Checks the callback and signs in, signs up or links; where the browser goes next.
+/// `Err(None)`: no such provider.
+async fn finish(
+    state: &AppState,
+    provider: &str,
+    session: &Session,
+    device: &Device,
+    flow: Option<Flow>,
+    query: CallbackQuery,
+) -> Result<String, Option<Refusal>> {
+    let config = state.provider(provider).ok_or(None)?;
+    let flow = flow.ok_or(Refusal::Expired)?;
+    let age = time::OffsetDateTime::now_utc().unix_timestamp() - flow.started_at;
+    let max_age = i64::try_from(state.config.sign_in_flow_max_age.as_secs()).unwrap_or(600);
+    let state_matches = query.state.as_deref().is_some_and(|s| {
+        use subtle::ConstantTimeEq;
+        bool::from(s.as_bytes().ct_eq(flow.state.as_bytes()))
+    });
+    if flow.provider != provider || !state_matches || !(0..=max_age).contains(&age) {
+        return Err(Some(Refusal::Expired));
+    }
+    if query.error.is_some() {
+        return Err(Some(Refusal::Cancelled));
+    }
+    let meta = state
+        .discovery
+        .metadata(&state.http, config)
+        .await
+        .map_err(|e| {
+            tracing::warn!(
+                provider,
+                "the provider's discovery document could not be read: {e}"
+            );
+            Refusal::Unavailable
+        })?;
+    // RFC 9207: an answer that says it comes from another issuer is a mix-up
+    if let Some(iss) = &query.iss
+        && iss != meta.issuer().as_str()
+    {
+        tracing::warn!(provider, "a callback named another issuer");
+        return Err(Some(Refusal::Failed));
+    }
+    let code = query.code.ok_or(Refusal::Failed)?;
+    let client = client(state, config, meta).map_err(|_| Refusal::Failed)?;
+    let token = client
+        .exchange_code(AuthorizationCode::new(code))
+        .map_err(|_| Refusal::Failed)?
+        .set_pkce_verifier(PkceCodeVerifier::new(flow.pkce_verifier))
+        .request_async(&state.http)
+        .await
+        .map_err(|e| {
+            tracing::warn!(provider, "the provider refused the code: {e}");
+            Refusal::Failed
+        })?;
+    let id_token = token.id_token().ok_or(Refusal::Failed)?;
+    let claims = id_token
+        .claims(&client.id_token_verifier(), &Nonce::new(flow.nonce))
+        .map_err(|e| {
+            tracing::warn!(provider, "an ID token was refused: {e}");
+            Refusal::Failed
+        })?;
+    let issuer = claims.issuer().as_str().to_string();
+    let subject = claims.subject().as_str().to_string();
+    let email = claims
+        .email()
+        .filter(|_| claims.email_verified() == Some(true))
+        .and_then(|e| Email::parse(e.as_str()).ok());
+
+    let internal = |e: sqlx::Error| {
+        tracing::error!(provider, "a sign-in with a provider failed: {e}");
+        Refusal::Failed
+    };
+    let known = identities::find_account(&state.pool, provider, &issuer, &subject)
+        .await
+        .map_err(internal)?;
+    if let Some(account) = flow.link_to {
+        return match known {
+            Some(a) if a == account => Ok(format!("/account?connected={provider}")),
+            Some(_) => Err(Some(Refusal::Elsewhere)),
+            None => {
+                let shown = email.as_ref().map(Email::as_str).unwrap_or_default();
+                match identities::link(&state.pool, account, provider, &issuer, &subject, shown)
+                    .await
+                    .map_err(internal)?
+                {
+                    Linked::Linked => {
+                        record(state, account, SecurityEvent::ProviderLinked, device).await?;
+                        Ok(format!("/account?connected={provider}"))
+                    }
+                    Linked::AccountHasOne => Err(Some(Refusal::HasOne)),
+                    Linked::Elsewhere => Err(Some(Refusal::Elsewhere)),
+                }
+            }
+        };
+    }
+    let (account, event) = match known {
+        Some(account) => (account, SecurityEvent::SignedIn),
+        None => {
+            let email = email.ok_or(Refusal::NoEmail)?;
+            match identities::sign_up(&state.pool, email.as_str(), provider, &issuer, &subject)
+                .await
+                .map_err(internal)?
+            {
+                SignUp::Created(account) => (account, SecurityEvent::SignedUpWithProvider),
+                SignUp::EmailTaken => return Err(Some(Refusal::Exists)),
+            }
+        }
+    };
+    session::begin(session, &state.pool, account, false, device)
+        .await
+        .map_err(|e| {
+            tracing::error!(provider, "a session could not begin: {e}");
+            Refusal::Failed
+        })?;
+    record(state, account, event, device).await?;
+    tracing::info!(%account, provider, "signed in with a provider");
+    Ok("/".into())
+}
+
+async fn record(
+    state: &AppState,
+    account: AccountId,
+    event: SecurityEvent,
+    device: &Device,
+) -> Result<(), Option<Refusal>> {
+    repo::record_event(
+        &state.pool,
+        account,
+        event,
+        &device.user_agent,
+        &device.client_ip,
+    )
+    .await
+    .map_err(|e| {
+        tracing::error!(%account, "a security event could not be recorded: {e}");
+        Some(Refusal::Failed)
+    })
+}

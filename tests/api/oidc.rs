@@ -1,0 +1,277 @@
+//! A local OpenID Connect provider for the tests, speaking the real protocol over HTTP:
+//! discovery, its signing keys, an authorization endpoint that signs the configured person in
+//! at once and sends the browser back with a code, and a token endpoint that checks the
+//! client, the redirect, the code (single use) and S256 PKCE before it issues an RS256-signed
+//! ID token. Knobs make it misbehave the ways an attacker or a broken provider would.
+
+use axum::{
+    Form, Json, Router,
+    extract::{Query, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use base64::Engine;
+use openidconnect::{
+    Audience, EmptyAdditionalClaims, EndUserEmail, IssuerUrl, JsonWebKeyId, Nonce,
+    PrivateSigningKey, StandardClaims, SubjectIdentifier,
+    core::{
+        CoreIdToken, CoreIdTokenClaims, CoreJsonWebKeySet, CoreJwsSigningAlgorithm,
+        CoreRsaPrivateSigningKey,
+    },
+};
+use sha2::{Digest, Sha256};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+/// The test-only RSA key the stand-in signs with (made for these tests; it signs nothing else).
+const KEY: &str = include_str!("fixtures/oidc-test-key.pem");
+pub const CLIENT_ID: &str = "scout-test";
+pub const CLIENT_SECRET: &str = "stand-in-secret";
+
+/// Who signs in at the stand-in's authorization endpoint.
+#[derive(Clone, Debug)]
+pub struct Person {
+    pub subject: String,
+    pub email: String,
+    pub email_verified: bool,
+}
+
+/// How the next ID tokens are wrong.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Tamper {
+    #[default]
+    Nothing,
+    /// Another issuer in `iss`.
+    Issuer,
+    /// A nonce other than the one in the authorization request.
+    Nonce,
+    /// Issued to another client.
+    Audience,
+}
+
+struct Grant {
+    redirect_uri: String,
+    code_challenge: String,
+    nonce: Option<String>,
+    person: Person,
+}
+
+struct Inner {
+    issuer: String,
+    person: Person,
+    tamper: Tamper,
+    codes: HashMap<String, Grant>,
+    /// The query of every authorization request, in order.
+    requests: Vec<HashMap<String, String>>,
+    next: u32,
+}
+
+#[derive(Clone)]
+pub struct Provider {
+    pub issuer: String,
+    inner: Arc<Mutex<Inner>>,
+}
+
+impl Provider {
+    pub async fn start(person: Person) -> Provider {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let issuer = format!("http://{}", listener.local_addr().unwrap());
+        let inner = Arc::new(Mutex::new(Inner {
+            issuer: issuer.clone(),
+            person,
+            tamper: Tamper::Nothing,
+            codes: HashMap::new(),
+            requests: Vec::new(),
+            next: 0,
+        }));
+        let app = Router::new()
+            .route("/.well-known/openid-configuration", get(discovery))
+            .route("/jwks", get(jwks))
+            .route("/authorize", get(authorize))
+            .route("/token", post(token))
+            .with_state(inner.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Provider { issuer, inner }
+    }
+
+    pub fn set_person(&self, person: Person) {
+        self.inner.lock().unwrap().person = person;
+    }
+
+    pub fn tamper(&self, tamper: Tamper) {
+        self.inner.lock().unwrap().tamper = tamper;
+    }
+
+    /// The query of the latest authorization request.
+    pub fn last_request(&self) -> HashMap<String, String> {
+        self.inner.lock().unwrap().requests.last().cloned().unwrap()
+    }
+
+    /// What a browser sent to `authorize_url` gets back: the callback URL with the code.
+    pub async fn sign_in(&self, authorize_url: &str) -> String {
+        let res = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .get(authorize_url)
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_redirection(), "{:?}", res.text().await);
+        res.headers()[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .to_string()
+    }
+}
+
+type Shared = State<Arc<Mutex<Inner>>>;
+
+async fn discovery(State(inner): Shared) -> Json<serde_json::Value> {
+    let issuer = inner.lock().unwrap().issuer.clone();
+    Json(serde_json::json!({
+        "issuer": issuer,
+        "authorization_endpoint": format!("{issuer}/authorize"),
+        "token_endpoint": format!("{issuer}/token"),
+        "jwks_uri": format!("{issuer}/jwks"),
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "scopes_supported": ["openid", "email", "profile"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+        "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": true
+    }))
+}
+
+fn signing_key() -> CoreRsaPrivateSigningKey {
+    CoreRsaPrivateSigningKey::from_pem(KEY, Some(JsonWebKeyId::new("stand-in-1".into()))).unwrap()
+}
+
+async fn jwks() -> Json<CoreJsonWebKeySet> {
+    Json(CoreJsonWebKeySet::new(vec![
+        signing_key().as_verification_key(),
+    ]))
+}
+
+async fn authorize(State(inner): Shared, Query(q): Query<HashMap<String, String>>) -> Response {
+    let mut inner = inner.lock().unwrap();
+    inner.requests.push(q.clone());
+    let ok = q.get("response_type").map(String::as_str) == Some("code")
+        && q.get("client_id").map(String::as_str) == Some(CLIENT_ID)
+        && q.get("code_challenge_method").map(String::as_str) == Some("S256")
+        && q.get("scope")
+            .is_some_and(|s| s.split(' ').any(|s| s == "openid"));
+    let (Some(redirect_uri), Some(state), Some(challenge), true) = (
+        q.get("redirect_uri"),
+        q.get("state"),
+        q.get("code_challenge"),
+        ok,
+    ) else {
+        return (StatusCode::BAD_REQUEST, "invalid_request").into_response();
+    };
+    inner.next += 1;
+    let code = format!("code-{}", inner.next);
+    let grant = Grant {
+        redirect_uri: redirect_uri.clone(),
+        code_challenge: challenge.clone(),
+        nonce: q.get("nonce").cloned(),
+        person: inner.person.clone(),
+    };
+    inner.codes.insert(code.clone(), grant);
+    let mut to = reqwest::Url::parse(redirect_uri).unwrap();
+    to.query_pairs_mut()
+        .append_pair("code", &code)
+        .append_pair("state", state)
+        .append_pair("iss", &inner.issuer);
+    Redirect::to(to.as_str()).into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct TokenForm {
+    grant_type: String,
+    code: String,
+    redirect_uri: String,
+    code_verifier: Option<String>,
+}
+
+async fn token(State(inner): Shared, headers: HeaderMap, Form(f): Form<TokenForm>) -> Response {
+    let refuse = |error: &str| {
+        (
+            StatusCode::BAD_REQUEST,
+            Json(serde_json::json!({ "error": error })),
+        )
+            .into_response()
+    };
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
+    );
+    if headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        != Some(basic.as_str())
+    {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(serde_json::json!({ "error": "invalid_client" })),
+        )
+            .into_response();
+    }
+    let mut inner = inner.lock().unwrap();
+    // a code works once
+    let Some(grant) = inner.codes.remove(&f.code) else {
+        return refuse("invalid_grant");
+    };
+    let pkce = f.code_verifier.as_deref().map(|v| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(v.as_bytes()))
+    });
+    if f.grant_type != "authorization_code"
+        || f.redirect_uri != grant.redirect_uri
+        || pkce.as_deref() != Some(grant.code_challenge.as_str())
+    {
+        return refuse("invalid_grant");
+    }
+    let issuer = match inner.tamper {
+        Tamper::Issuer => "http://127.0.0.1:9/another-issuer".to_string(),
+        _ => inner.issuer.clone(),
+    };
+    let audience = match inner.tamper {
+        Tamper::Audience => "someone-else",
+        _ => CLIENT_ID,
+    };
+    let nonce = match inner.tamper {
+        Tamper::Nonce => Some("a-nonce-from-another-sign-in".to_string()),
+        _ => grant.nonce,
+    };
+    let now = chrono::Utc::now();
+    let claims = CoreIdTokenClaims::new(
+        IssuerUrl::new(issuer).unwrap(),
+        vec![Audience::new(audience.into())],
+        now + chrono::Duration::minutes(5),
+        now,
+        StandardClaims::new(SubjectIdentifier::new(grant.person.subject.clone()))
+            .set_email(Some(EndUserEmail::new(grant.person.email.clone())))
+            .set_email_verified(Some(grant.person.email_verified)),
+        EmptyAdditionalClaims {},
+    )
+    .set_nonce(nonce.map(Nonce::new));
+    let id_token = CoreIdToken::new(
+        claims,
+        &signing_key(),
+        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+        None,
+        None,
+    )
+    .unwrap();
+    Json(serde_json::json!({
+        "access_token": format!("access-{}", f.code),
+        "token_type": "Bearer",
+        "expires_in": 3600,
+        "id_token": id_token.to_string(),
+    }))
+    .into_response()
+}
