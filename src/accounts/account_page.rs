@@ -105,14 +105,7 @@ fn ProfileSection(action: ServerAction<UpdateProfile>) -> impl IntoView {
     });
     let current = Resource::new(move || action.version().get(), |_| my_profile());
     view! {
-        <section
-            aria-labelledby="profile-heading"
-            class="mt-6 space-y-4 rounded-lg border border-slate-200 bg-white p-4 sm:p-6"
-        >
-            <h2 id="profile-heading" class="text-lg font-semibold text-slate-900">
-                "Profile"
-            </h2>
-            <p class="text-sm text-slate-600">"What buyers see about you on your listings."</p>
+        <Panel id="profile" heading="Profile" intro="What buyers see about you on your listings.">
             <Sent message=done />
             <FormAlert error=form_level(error) />
             <Transition fallback=|| {
@@ -125,7 +118,7 @@ fn ProfileSection(action: ServerAction<UpdateProfile>) -> impl IntoView {
                     }
                 })}
             </Transition>
-        </section>
+        </Panel>
     }
 }
 
@@ -199,16 +192,11 @@ fn EmailSection(action: ServerAction<ChangeEmail>) -> impl IntoView {
         })
     });
     view! {
-        <section
-            aria-labelledby="email-heading"
-            class="mt-6 space-y-4 rounded-lg border border-slate-200 bg-white p-4 sm:p-6"
+        <Panel
+            id="email"
+            heading="Sign-in address"
+            intro="We send a link to the new address; the change is made when you open it, and we tell the old address."
         >
-            <h2 id="email-heading" class="text-lg font-semibold text-slate-900">
-                "Sign-in address"
-            </h2>
-            <p class="text-sm text-slate-600">
-                "We send a link to the new address; the change is made when you open it, and we tell the old address."
-            </p>
             <Sent message=done />
             <FormAlert error=form_level(error) />
             <ActionForm action=action>
@@ -235,7 +223,7 @@ fn EmailSection(action: ServerAction<ChangeEmail>) -> impl IntoView {
                     />
                 </div>
             </ActionForm>
-        </section>
+        </Panel>
     }
 }
 
@@ -252,16 +240,11 @@ fn ChangePasswordSection(action: ServerAction<ChangePassword>) -> impl IntoView 
         })
     });
     view! {
-        <section
-            aria-labelledby="password-heading"
-            class="mt-6 space-y-4 rounded-lg border border-slate-200 bg-white p-4 sm:p-6"
+        <Panel
+            id="password"
+            heading="Password"
+            intro="Changing it signs you out on every other device, and we email you that it changed."
         >
-            <h2 id="password-heading" class="text-lg font-semibold text-slate-900">
-                "Password"
-            </h2>
-            <p class="text-sm text-slate-600">
-                "Changing it signs you out on every other device, and we email you that it changed."
-            </p>
             <Sent message=done />
             <FormAlert error=form_level(error) />
             <ActionForm action=action>
@@ -292,7 +275,7 @@ fn ChangePasswordSection(action: ServerAction<ChangePassword>) -> impl IntoView 
                     />
                 </div>
             </ActionForm>
-        </section>
+        </Panel>
     }
 }
 
@@ -311,16 +294,11 @@ fn SessionsSection(
     let others_error = action_error(end_others);
     let done = Signal::derive(move || end_others.value().get().and_then(Result::ok));
     view! {
-        <section
-            aria-labelledby="sessions-heading"
-            class="mt-6 space-y-4 rounded-lg border border-slate-200 bg-white p-4 sm:p-6"
+        <Panel
+            id="sessions"
+            heading="Where you're signed in"
+            intro="Sign out a device you no longer use or don't recognise: it needs the password to come back."
         >
-            <h2 id="sessions-heading" class="text-lg font-semibold text-slate-900">
-                "Where you're signed in"
-            </h2>
-            <p class="text-sm text-slate-600">
-                "Sign out a device you no longer use or don't recognise: it needs the password to come back."
-            </p>
             <Sent message=done />
             <FormAlert error=one_error />
             <FormAlert error=others_error />
@@ -356,7 +334,7 @@ fn SessionsSection(
                     }
                 })}
             </Transition>
-        </section>
+        </Panel>
     }
 }
 
@@ -404,16 +382,11 @@ fn SessionItem(s: SessionView, end_one: ServerAction<EndSessionElsewhere>) -> im
 fn SecurityLog(changes: Signal<usize>) -> impl IntoView {
     let events = Resource::new(move || changes.get(), |_| security_log());
     view! {
-        <section
-            aria-labelledby="security-log-heading"
-            class="mt-6 space-y-3 rounded-lg border border-slate-200 bg-white p-4 sm:p-6"
+        <Panel
+            id="security-log"
+            heading="Security log"
+            intro="Sign-ins and changes to your account. If one wasn't you, change your password: that signs out every other device."
         >
-            <h2 id="security-log-heading" class="text-lg font-semibold text-slate-900">
-                "Security log"
-            </h2>
-            <p class="text-sm text-slate-600">
-                "Sign-ins and changes to your account. If one wasn't you, change your password: that signs out every other device."
-            </p>
             <Transition fallback=|| {
                 view! { <p role="status">"Loading the security log…"</p> }
             }>
@@ -434,7 +407,7 @@ fn SecurityLog(changes: Signal<usize>) -> impl IntoView {
                     }
                 })}
             </Transition>
-        </section>
+        </Panel>
     }
 }
 
@@ -454,16 +427,11 @@ fn event_item(e: SecurityEventView) -> impl IntoView {
 #[component]
 fn ExportSection() -> impl IntoView {
     view! {
-        <section
-            aria-labelledby="export-heading"
-            class="mt-6 space-y-3 rounded-lg border border-slate-200 bg-white p-4 sm:p-6"
+        <Panel
+            id="export"
+            heading="Your data"
+            intro="A ZIP file with everything Scout holds about you: the account, your listings with their price history and photos (in the largest size Scout keeps), favorites, alerts, notifications, devices and webhooks (without their secrets), where you're signed in and the security log, in JSON, plus the photo files."
         >
-            <h2 id="export-heading" class="text-lg font-semibold text-slate-900">
-                "Your data"
-            </h2>
-            <p class="text-sm text-slate-600">
-                "A ZIP file with everything Scout holds about you: the account, your listings with their price history and photos (in the largest size Scout keeps), favorites, alerts, notifications, devices and webhooks (without their secrets), where you're signed in and the security log, in JSON, plus the photo files."
-            </p>
             <a
                 href="/account/export"
                 download
@@ -472,7 +440,7 @@ fn ExportSection() -> impl IntoView {
             >
                 "Download my data"
             </a>
-        </section>
+        </Panel>
     }
 }
 
@@ -549,6 +517,30 @@ fn Checkbox(error: Signal<Option<crate::error::AppError>>) -> impl IntoView {
                 {message}
             </p>
         </div>
+    }
+}
+
+/// One part of the page: a region named by its heading, with a line on what it is for.
+#[component]
+pub(super) fn Panel(
+    id: &'static str,
+    heading: &'static str,
+    intro: &'static str,
+    children: Children,
+) -> impl IntoView {
+    let heading_id = format!("{id}-heading");
+    let labelled_by = heading_id.clone();
+    view! {
+        <section
+            aria-labelledby=labelled_by
+            class="mt-6 space-y-4 rounded-lg border border-slate-200 bg-white p-4 sm:p-6"
+        >
+            <h2 id=heading_id class="text-lg font-semibold text-slate-900">
+                {heading}
+            </h2>
+            <p class="text-sm text-slate-600">{intro}</p>
+            {children()}
+        </section>
     }
 }
 

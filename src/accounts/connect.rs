@@ -101,6 +101,17 @@ fn refusal(providers: &[ProviderChoice]) -> impl Fn() -> Option<String> + use<> 
     }
 }
 
+fn refusal_alert(message: String) -> impl IntoView {
+    view! {
+        <p
+            role="alert"
+            class="rounded-lg border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-800"
+        >
+            {message}
+        </p>
+    }
+}
+
 /// "Continue with …" buttons for the sign-in and sign-up pages (nothing when no provider is
 /// configured), with the reason a provider sign-in was refused.
 #[component]
@@ -115,19 +126,7 @@ pub fn ProviderButtons() -> impl IntoView {
                     .then(|| {
                         view! {
                             <div class="space-y-3 border-t border-slate-200 pt-4">
-                                {move || {
-                                    problem()
-                                        .map(|m| {
-                                            view! {
-                                                <p
-                                                    role="alert"
-                                                    class="rounded-lg border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-800"
-                                                >
-                                                    {m}
-                                                </p>
-                                            }
-                                        })
-                                }}
+                                {move || problem().map(refusal_alert)}
                                 {providers
                                     .into_iter()
                                     .map(|p| {
@@ -184,49 +183,17 @@ pub fn ProvidersSection() -> impl IntoView {
                 (!links.is_empty())
                     .then(|| {
                         view! {
-                            <section
-                                aria-labelledby="providers-heading"
-                                class="mt-6 space-y-4 rounded-lg border border-slate-200 bg-white p-4 sm:p-6"
+                            <super::account_page::Panel
+                                id="providers"
+                                heading="Sign-in providers"
+                                intro="Sign in with one of these instead of your password. Connecting one takes you to its own sign-in page."
                             >
-                                <h2
-                                    id="providers-heading"
-                                    class="text-lg font-semibold text-slate-900"
-                                >
-                                    "Sign-in providers"
-                                </h2>
-                                <p class="text-sm text-slate-600">
-                                    "Sign in with one of these instead of your password. Connecting one takes you to its own sign-in page."
-                                </p>
-                                {move || {
-                                    connected_now()
-                                        .map(|m| {
-                                            view! {
-                                                <p
-                                                    role="status"
-                                                    class="rounded-lg border border-emerald-300 bg-emerald-50 px-4 py-3 text-emerald-900"
-                                                >
-                                                    {m}
-                                                </p>
-                                            }
-                                        })
-                                }}
-                                {move || {
-                                    problem()
-                                        .map(|m| {
-                                            view! {
-                                                <p
-                                                    role="alert"
-                                                    class="rounded-lg border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-800"
-                                                >
-                                                    {m}
-                                                </p>
-                                            }
-                                        })
-                                }}
+                                <super::pages::Sent message=Signal::derive(connected_now) />
+                                {move || problem().map(refusal_alert)}
                                 <ul class="divide-y divide-slate-200">
                                     {links.into_iter().map(provider_item).collect_view()}
                                 </ul>
-                            </section>
+                            </super::account_page::Panel>
                         }
                     })
             })}
