@@ -11,6 +11,10 @@ const baseURL = `http://127.0.0.1:${port}`;
 const smtpPort = Number(process.env.SCOUT_E2E_SMTP_PORT ?? 3138);
 const mailboxURL = `http://127.0.0.1:${Number(process.env.SCOUT_E2E_SMTP_HTTP_PORT ?? 3139)}`;
 
+// the OpenID Connect stand-in people sign in with ("Continue with Stand-in ID")
+const oidcPort = Number(process.env.SCOUT_E2E_OIDC_PORT ?? 3140);
+const oidcClient = { id: "scout-journeys", secret: "journey-secret" };
+
 const chromium = chromiumLaunch;
 
 const desktop = { ...devices["Desktop Chrome"], launchOptions: chromium };
@@ -46,6 +50,13 @@ export default defineConfig({
     env: { SMTP_PORT: String(smtpPort), SMTP_HTTP_PORT: new URL(mailboxURL).port },
   },
   {
+    command: "node oidc-provider.mjs",
+    url: `http://127.0.0.1:${oidcPort}/healthz`,
+    timeout: 20_000,
+    reuseExistingServer: false,
+    env: { OIDC_PORT: String(oidcPort), OIDC_CLIENT_ID: oidcClient.id, OIDC_CLIENT_SECRET: oidcClient.secret },
+  },
+  {
     // The server as the README runs it: no DATABASE_URL, so it starts its own Postgres.
     command: "target/release/scout",
     cwd: "..",
@@ -69,6 +80,12 @@ export default defineConfig({
       SCOUT_SIGN_UP_MAX_PER_CLIENT: "1000",
       // alert email goes to the SMTP stand-in above
       SCOUT_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      // sign-in with the OpenID Connect stand-in above
+      SCOUT_SIGN_IN_PROVIDERS: "standin",
+      SCOUT_STANDIN_ISSUER: `http://127.0.0.1:${oidcPort}`,
+      SCOUT_STANDIN_NAME: "Stand-in ID",
+      SCOUT_STANDIN_CLIENT_ID: oidcClient.id,
+      SCOUT_STANDIN_CLIENT_SECRET: oidcClient.secret,
     },
   },
   ],

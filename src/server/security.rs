@@ -189,11 +189,20 @@ pub async fn security_headers(
         .and_then(origin_of)
         .map(|(scheme, authority)| format!(" {scheme}://{authority}"))
         .unwrap_or_default();
+    // "Continue with …" posts to Scout, which redirects to the provider's sign-in page: a
+    // form's redirect counts as its target, so each provider's origin is a form target too
+    let providers: String = state
+        .config
+        .sign_in_providers
+        .iter()
+        .filter_map(|p| origin_of(&p.issuer))
+        .map(|(scheme, authority)| format!(" {scheme}://{authority}"))
+        .collect();
     let csp = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self' data: blob:{media}; font-src 'self'; connect-src 'self'; \
          manifest-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; \
-         form-action 'self'; frame-ancestors 'none'"
+         form-action 'self'{providers}; frame-ancestors 'none'"
     );
     if let Ok(v) = HeaderValue::from_str(&csp) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);

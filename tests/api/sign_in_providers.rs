@@ -152,6 +152,13 @@ async fn signing_up_with_a_provider_and_signing_in_again_find_the_same_account(p
     assert_eq!(app.security_log(&cookie).await[0], "Signed in");
     assert_eq!(app.accounts().await, 1);
 
+    // the provider's sign-in page is a form target (the start's redirect goes there)
+    let page = app.get("/sign-in", None).await;
+    let csp = page.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains(&format!("form-action 'self' {};", provider.issuer)),
+        "{csp}"
+    );
     // a provider that isn't configured is not there
     let reply = app
         .post("/auth/elsewhere/start", form(&[("intent", "")]), None)

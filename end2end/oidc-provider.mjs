@@ -1,0 +1,142 @@
+// A local OpenID Connect provider for the browser journeys, speaking the real protocol:
+// discovery (/.well-known/openid-configuration), its signing key (/jwks), an authorization
+// endpoint whose page asks "Sign in as" (an email; the subject is derived from it, so each
+// journey is its own person) and sends the browser back with a code, `state` and `iss`,
+// and a token endpoint that checks the client (HTTP Basic), the redirect URI, the code (once)
+// and S256 PKCE before it issues an RS256-signed ID token with the request's nonce.
+// Node's standard library only: nothing to install.
+import http from "node:http";
+import crypto from "node:crypto";
+
+const port = Number(process.env.OIDC_PORT ?? 3140);
+const issuer = `http://127.0.0.1:${port}`;
+const clientId = process.env.OIDC_CLIENT_ID ?? "scout-journeys";
+const clientSecret = process.env.OIDC_CLIENT_SECRET ?? "journey-secret";
+const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
+const jwk = { ...publicKey.export({ format: "jwk" }), kid: "journeys-1", use: "sig", alg: "RS256" };
+const codes = new Map();
+
+const b64url = (buf) => Buffer.from(buf).toString("base64url");
+const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function idToken(claims) {
+  const header = b64url(JSON.stringify({ alg: "RS256", typ: "JWT", kid: jwk.kid }));
+  const body = b64url(JSON.stringify(claims));
+  const signature = crypto.sign("RSA-SHA256", Buffer.from(`${header}.${body}`), privateKey);
+  return `${header}.${body}.${b64url(signature)}`;
+}
+
+function send(res, status, type, body, headers = {}) {
+  res.writeHead(status, { "content-type": type, "cache-control": "no-store", ...headers });
+  res.end(body);
+}
+const json = (res, status, value) => send(res, status, "application/json", JSON.stringify(value));
+
+function readBody(req) {
+  return new Promise((resolve) => {
+    let data = "";
+    req.on("data", (c) => (data += c));
+    req.on("end", () => resolve(new URLSearchParams(data)));
+  });
+}
+
+// The provider's own sign-in page: what a person sees at Google, in miniature.
+function signInPage(q, error = "") {
+  const hidden = [...q.entries()]
+    .map(([k, v]) => `<input type="hidden" name="${escape(k)}" value="${escape(v)}">`)
+    .join("");
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>Stand-in ID</title></head><body><main><h1>Stand-in ID</h1>
+<p>Scout asks who you are.</p>${error ? `<p role="alert">${escape(error)}</p>` : ""}
+<form method="post" action="/authorize">${hidden}
+<label for="email">Sign in as</label> <input id="email" name="login_email" type="email" required>
+<label><input type="checkbox" name="unverified" value="yes"> My address is not confirmed</label>
+<button type="submit">Continue to Scout</button>
+<button type="submit" name="deny" value="yes" formnovalidate>Cancel</button></form></main></body></html>`;
+}
+
+http
+  .createServer(async (req, res) => {
+    const url = new URL(req.url, issuer);
+    if (url.pathname === "/healthz") return send(res, 200, "text/plain", "ok");
+    if (url.pathname === "/.well-known/openid-configuration") {
+      return json(res, 200, {
+        issuer,
+        authorization_endpoint: `${issuer}/authorize`,
+        token_endpoint: `${issuer}/token`,
+        jwks_uri: `${issuer}/jwks`,
+        response_types_supported: ["code"],
+        subject_types_supported: ["public"],
+        id_token_signing_alg_values_supported: ["RS256"],
+        scopes_supported: ["openid", "email", "profile"],
+        token_endpoint_auth_methods_supported: ["client_secret_basic"],
+        code_challenge_methods_supported: ["S256"],
+        authorization_response_iss_parameter_supported: true,
+      });
+    }
+    if (url.pathname === "/jwks") return json(res, 200, { keys: [jwk] });
+    if (url.pathname === "/authorize" && req.method === "GET") {
+      const q = url.searchParams;
+      const ok =
+        q.get("response_type") === "code" &&
+        q.get("client_id") === clientId &&
+        q.get("code_challenge_method") === "S256" &&
+        q.get("code_challenge") &&
+        q.get("state") &&
+        q.get("redirect_uri") &&
+        (q.get("scope") ?? "").split(" ").includes("openid");
+      if (!ok) return send(res, 400, "text/plain", "invalid_request");
+      return send(res, 200, "text/html; charset=utf-8", signInPage(q));
+    }
+    if (url.pathname === "/authorize" && req.method === "POST") {
+      const f = await readBody(req);
+      const back = new URL(f.get("redirect_uri"));
+      back.searchParams.set("state", f.get("state") ?? "");
+      back.searchParams.set("iss", issuer);
+      if (f.get("deny")) {
+        back.searchParams.set("error", "access_denied");
+        return send(res, 303, "text/plain", "", { location: back.toString() });
+      }
+      const email = (f.get("login_email") ?? "").trim().toLowerCase();
+      if (!email) return send(res, 200, "text/html; charset=utf-8", signInPage(new URLSearchParams([...f.entries()]), "Enter an email."));
+      const code = b64url(crypto.randomBytes(24));
+      codes.set(code, {
+        redirectUri: f.get("redirect_uri"),
+        challenge: f.get("code_challenge"),
+        nonce: f.get("nonce"),
+        email,
+        verified: f.get("unverified") !== "yes",
+      });
+      back.searchParams.set("code", code);
+      return send(res, 303, "text/plain", "", { location: back.toString() });
+    }
+    if (url.pathname === "/token" && req.method === "POST") {
+      const basic = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString("base64")}`;
+      if (req.headers.authorization !== basic) return json(res, 401, { error: "invalid_client" });
+      const f = await readBody(req);
+      const grant = codes.get(f.get("code") ?? "");
+      codes.delete(f.get("code") ?? "");
+      const pkce = b64url(crypto.createHash("sha256").update(f.get("code_verifier") ?? "").digest());
+      if (!grant || f.get("grant_type") !== "authorization_code" || f.get("redirect_uri") !== grant.redirectUri || pkce !== grant.challenge) {
+        return json(res, 400, { error: "invalid_grant" });
+      }
+      const now = Math.floor(Date.now() / 1000);
+      return json(res, 200, {
+        access_token: b64url(crypto.randomBytes(24)),
+        token_type: "Bearer",
+        expires_in: 3600,
+        id_token: idToken({
+          iss: issuer,
+          sub: crypto.createHash("sha256").update(grant.email).digest("hex").slice(0, 24),
+          aud: clientId,
+          iat: now,
+          exp: now + 300,
+          nonce: grant.nonce,
+          email: grant.email,
+          email_verified: grant.verified,
+        }),
+      });
+    }
+    send(res, 404, "text/plain", "not found");
+  })
+  .listen(port, "127.0.0.1");

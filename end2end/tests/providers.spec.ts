@@ -1,0 +1,85 @@
+// Journeys: signing up and in with an OpenID Connect provider (the stand-in started by the
+// Playwright config, end2end/oidc-provider.mjs, whose own page asks "Sign in as"), connecting
+// one to an account that has a password, and a provider's email that belongs to an account
+// not signing into it. Hydrated and without JavaScript, desktop and phone.
+import { test, expect, Page } from "@playwright/test";
+import { ready, signUp } from "./helpers";
+
+const unique = (who: string) =>
+  `${who}-${test.info().project.name}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+
+/** At the stand-in's own sign-in page: sign in as `email` and go back to Scout. */
+async function atProvider(page: Page, email: string) {
+  await expect(page.getByRole("heading", { name: "Stand-in ID" })).toBeVisible();
+  await page.getByLabel("Sign in as").fill(email);
+  await page.getByRole("button", { name: "Continue to Scout" }).click();
+}
+
+test("sign up with a provider, and find it connected on the Account page", async ({ page }) => {
+  const email = unique("provider");
+  await page.goto("/sign-up");
+  await ready(page);
+  await page.getByRole("button", { name: "Continue with Stand-in ID" }).click();
+  await atProvider(page, email);
+  const banner = page.getByRole("banner");
+  await expect(banner.getByText(`Signed in as ${email}`)).toBeAttached();
+
+  await page.goto("/account");
+  const providers = page.getByRole("region", { name: "Sign-in providers" });
+  await expect(providers.getByText(`Connected as ${email}`)).toBeVisible();
+  await expect(page.getByRole("region", { name: "Security log" }).getByText("Signed up with a sign-in provider")).toBeVisible();
+
+  // signed out, the provider signs the same account in again
+  await ready(page);
+  await banner.getByRole("button", { name: "Sign out" }).click();
+  await expect(banner.getByRole("link", { name: "Sign in" })).toBeVisible();
+  await page.goto("/sign-in");
+  await ready(page);
+  await page.getByRole("button", { name: "Continue with Stand-in ID" }).click();
+  await atProvider(page, email);
+  await expect(banner.getByText(`Signed in as ${email}`)).toBeAttached();
+});
+
+test("an account connects a provider, whose email then can't sign in elsewhere", async ({ page }) => {
+  const email = await signUp(page, "connecter");
+  // the provider's address of an account is not a way into it before the account connects it
+  await page.getByRole("banner").getByRole("button", { name: "Sign out" }).click();
+  await page.goto("/sign-in");
+  await ready(page);
+  await page.getByRole("button", { name: "Continue with Stand-in ID" }).click();
+  await atProvider(page, email);
+  await expect(page.getByRole("alert")).toContainText("A Scout account already uses the email address Stand-in ID gave us.");
+  await expect(page.getByRole("banner").getByRole("link", { name: "Sign in" })).toBeVisible();
+
+  // signed in with the password, the account connects it from the Account page
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("violet tractor mango 42");
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page.getByRole("banner").getByText(`Signed in as ${email}`)).toBeAttached();
+  await page.goto("/account");
+  await ready(page);
+  const providers = page.getByRole("region", { name: "Sign-in providers" });
+  await expect(providers.getByText("Not connected")).toBeVisible();
+  await providers.getByRole("button", { name: "Connect Stand-in ID" }).click();
+  await atProvider(page, email);
+  await expect(page.getByText("Stand-in ID is connected: you can sign in with it now.")).toBeVisible();
+  await expect(page.getByRole("region", { name: "Sign-in providers" }).getByText(`Connected as ${email}`)).toBeVisible();
+
+  // and from now on it signs this account in
+  await ready(page);
+  await page.getByRole("banner").getByRole("button", { name: "Sign out" }).click();
+  await page.goto("/sign-in");
+  await ready(page);
+  await page.getByRole("button", { name: "Continue with Stand-in ID" }).click();
+  await atProvider(page, email);
+  await expect(page.getByRole("banner").getByText(`Signed in as ${email}`)).toBeAttached();
+});
+
+test("cancelling at the provider says so on the sign-in page", async ({ page }) => {
+  await page.goto("/sign-in");
+  await ready(page);
+  await page.getByRole("button", { name: "Continue with Stand-in ID" }).click();
+  await expect(page.getByRole("heading", { name: "Stand-in ID" })).toBeVisible();
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await expect(page.getByRole("alert")).toContainText("Signing in with Stand-in ID was cancelled.");
+});
