@@ -4,6 +4,8 @@ pub mod account_page;
 pub mod api;
 pub mod connect;
 #[cfg(feature = "ssr")]
+pub mod discovery;
+#[cfg(feature = "ssr")]
 pub mod export;
 #[cfg(feature = "ssr")]
 pub mod identities;

@@ -246,3 +246,42 @@ pub fn load_failed(e: AppError) -> AnyView {
     }
     .into_any()
 }
+
+/// What was sent where, once it was (a polite live region).
+#[component]
+pub fn Sent(message: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <Show when=move || message.get().is_some()>
+            <p
+                role="status"
+                class="rounded-lg border border-emerald-300 bg-emerald-50 px-4 py-3 text-emerald-900"
+            >
+                {move || message.get()}
+            </p>
+        </Show>
+    }
+}
+
+/// One part of a page of settings: a region named by its heading, with a line on what it is for.
+#[component]
+pub fn Panel(
+    id: &'static str,
+    heading: &'static str,
+    intro: &'static str,
+    children: Children,
+) -> impl IntoView {
+    let heading_id = format!("{id}-heading");
+    let labelled_by = heading_id.clone();
+    view! {
+        <section
+            aria-labelledby=labelled_by
+            class="mt-6 space-y-4 rounded-lg border border-slate-200 bg-white p-4 sm:p-6"
+        >
+            <h2 id=heading_id class="text-lg font-semibold text-slate-900">
+                {heading}
+            </h2>
+            <p class="text-sm text-slate-600">{intro}</p>
+            {children()}
+        </section>
+    }
+}

@@ -12,13 +12,15 @@ use super::{
         DISPLAY_NAME_MAX_CHARS, Email, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, ProfileView,
         SecurityEventView, SessionView,
     },
-    pages::{Auth, Sent, SubmitButton, form_level},
+    pages::{Auth, SubmitButton, form_level},
     profile::{
         ChangeEmail, PROFILE_SAVED, UpdateProfile, email_change_link, email_change_sent,
         email_changed, my_profile,
     },
 };
-use crate::ui::{BUTTON, Field, FormAlert, LINK, action_error, load_failed, sign_in_prompt};
+use crate::ui::{
+    BUTTON, Field, FormAlert, LINK, Panel, Sent, action_error, load_failed, sign_in_prompt,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -517,30 +519,6 @@ fn Checkbox(error: Signal<Option<crate::error::AppError>>) -> impl IntoView {
                 {message}
             </p>
         </div>
-    }
-}
-
-/// One part of the page: a region named by its heading, with a line on what it is for.
-#[component]
-pub(super) fn Panel(
-    id: &'static str,
-    heading: &'static str,
-    intro: &'static str,
-    children: Children,
-) -> impl IntoView {
-    let heading_id = format!("{id}-heading");
-    let labelled_by = heading_id.clone();
-    view! {
-        <section
-            aria-labelledby=labelled_by
-            class="mt-6 space-y-4 rounded-lg border border-slate-200 bg-white p-4 sm:p-6"
-        >
-            <h2 id=heading_id class="text-lg font-semibold text-slate-900">
-                {heading}
-            </h2>
-            <p class="text-sm text-slate-600">{intro}</p>
-            {children()}
-        </section>
     }
 }
 

@@ -183,17 +183,17 @@ pub fn ProvidersSection() -> impl IntoView {
                 (!links.is_empty())
                     .then(|| {
                         view! {
-                            <super::account_page::Panel
+                            <crate::ui::Panel
                                 id="providers"
                                 heading="Sign-in providers"
                                 intro="Sign in with one of these instead of your password. Connecting one takes you to its own sign-in page."
                             >
-                                <super::pages::Sent message=Signal::derive(connected_now) />
+                                <crate::ui::Sent message=Signal::derive(connected_now) />
                                 {move || problem().map(refusal_alert)}
                                 <ul class="divide-y divide-slate-200">
                                     {links.into_iter().map(provider_item).collect_view()}
                                 </ul>
-                            </super::account_page::Panel>
+                            </crate::ui::Panel>
                         }
                     })
             })}

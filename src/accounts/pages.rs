@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    ui::{Field, FormAlert, PRIMARY_BUTTON, WIDE, action_error},
+    ui::{Field, FormAlert, PRIMARY_BUTTON, Sent, WIDE, action_error},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -274,21 +274,6 @@ pub fn SignUpPage() -> impl IntoView {
             </ActionForm>
             <super::connect::ProviderButtons />
         </CredentialsPage>
-    }
-}
-
-/// What was sent where, once it was (a polite live region).
-#[component]
-pub(super) fn Sent(message: Signal<Option<String>>) -> impl IntoView {
-    view! {
-        <Show when=move || message.get().is_some()>
-            <p
-                role="status"
-                class="rounded-lg border border-emerald-300 bg-emerald-50 px-4 py-3 text-emerald-900"
-            >
-                {move || message.get()}
-            </p>
-        </Show>
     }
 }
 

@@ -11,6 +11,7 @@
 //! with redirects off.
 
 use super::{
+    discovery::client,
     identities::{self, Linked, SignUp},
     model::{AccountId, Email},
     repo::{self, SecurityEvent},
@@ -18,7 +19,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    server::{config::ProviderConfig, security, state::AppState, state::ClientIp},
+    server::{security, state::AppState, state::ClientIp},
 };
 use axum::{
     Extension, Form, Router,
@@ -28,51 +29,14 @@ use axum::{
     routing::{get, post},
 };
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
-    core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata},
+    AuthorizationCode, CsrfToken, Nonce, PkceCodeChallenge, PkceCodeVerifier, Scope, TokenResponse,
+    core::CoreAuthenticationFlow,
 };
 use serde::{Deserialize, Serialize};
-use std::{
-    collections::HashMap,
-    sync::Arc,
-    time::{Duration, Instant},
-};
-use tokio::sync::Mutex;
 use tower_sessions::Session;
 
 /// The session key of a sign-in under way.
 const FLOW: &str = "provider_flow";
-/// A provider's discovery document and keys are read again after this long.
-const METADATA_TTL: Duration = Duration::from_secs(3600);
-
-/// The providers' discovery documents (with their signing keys), read when first needed.
-#[derive(Clone, Default)]
-pub struct Discovery {
-    cache: Arc<Mutex<HashMap<String, (Instant, CoreProviderMetadata)>>>,
-}
-
-impl Discovery {
-    async fn metadata(
-        &self,
-        http: &reqwest::Client,
-        provider: &ProviderConfig,
-    ) -> Result<CoreProviderMetadata, String> {
-        let mut cache = self.cache.lock().await;
-        if let Some((at, meta)) = cache.get(&provider.id)
-            && at.elapsed() < METADATA_TTL
-        {
-            return Ok(meta.clone());
-        }
-        let issuer = IssuerUrl::new(provider.issuer.clone()).map_err(|e| e.to_string())?;
-        // the document's `issuer` must equal this exactly, or discovery fails
-        let meta = CoreProviderMetadata::discover_async(issuer, http)
-            .await
-            .map_err(|e| format!("{e}: {:?}", std::error::Error::source(&e)))?;
-        cache.insert(provider.id.clone(), (Instant::now(), meta.clone()));
-        Ok(meta)
-    }
-}
 
 /// A sign-in with a provider under way, kept in the browser's session between the start and
 /// the callback.
@@ -167,7 +131,7 @@ async fn start(
             return refused(link_to.is_some(), &provider, Refusal::Unavailable);
         }
     };
-    let client = match client(&state, config, meta) {
+    let client = match client(&state.config.public_url.origin(), config, meta) {
         Ok(c) => c,
         Err(e) => return security::error_response(e),
     };
@@ -195,36 +159,6 @@ async fn start(
         return security::error_response(AppError::from(e));
     }
     Redirect::to(url.as_str()).into_response()
-}
-
-/// The OpenID Connect client for a provider, from its discovery document.
-fn client(
-    state: &AppState,
-    config: &ProviderConfig,
-    meta: CoreProviderMetadata,
-) -> Result<
-    CoreClient<
-        openidconnect::EndpointSet,
-        openidconnect::EndpointNotSet,
-        openidconnect::EndpointNotSet,
-        openidconnect::EndpointNotSet,
-        openidconnect::EndpointMaybeSet,
-        openidconnect::EndpointMaybeSet,
-    >,
-    AppError,
-> {
-    let redirect = RedirectUrl::new(format!(
-        "{}/auth/{}/callback",
-        state.config.public_url.origin(),
-        config.id
-    ))
-    .map_err(AppError::internal)?;
-    Ok(CoreClient::from_provider_metadata(
-        meta,
-        ClientId::new(config.client_id.clone()),
-        Some(ClientSecret::new(config.client_secret.clone())),
-    )
-    .set_redirect_uri(redirect))
 }
 
 #[derive(Deserialize)]
@@ -313,7 +247,8 @@ async fn finish(
         return Err(Some(Refusal::Failed));
     }
     let code = query.code.ok_or(Refusal::Failed)?;
-    let client = client(state, config, meta).map_err(|_| Refusal::Failed)?;
+    let client =
+        client(&state.config.public_url.origin(), config, meta).map_err(|_| Refusal::Failed)?;
     let token = client
         .exchange_code(AuthorizationCode::new(code))
         .map_err(|_| Refusal::Failed)?

@@ -41,7 +41,7 @@ pub struct AppState {
     /// Calls to sign-in providers (discovery, keys, tokens): redirects never followed.
     pub http: reqwest::Client,
     /// The sign-in providers' discovery documents, read when first needed.
-    pub discovery: crate::accounts::providers::Discovery,
+    pub discovery: crate::accounts::discovery::Discovery,
 }
 
 impl AppState {
@@ -85,7 +85,7 @@ impl AppState {
                 .connect_timeout(std::time::Duration::from_secs(5))
                 .timeout(std::time::Duration::from_secs(15))
                 .build()?,
-            discovery: crate::accounts::providers::Discovery::default(),
+            discovery: crate::accounts::discovery::Discovery::default(),
         })
     }
 
