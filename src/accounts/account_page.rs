@@ -76,7 +76,12 @@ pub fn AccountPage() -> impl IntoView {
                                 <ProfileSection action=update_profile />
                                 <EmailSection action=change_email />
                                 <super::connect::ProvidersSection />
-                                <ChangePasswordSection action=change_password />
+                                {if account.has_password {
+                                    view! { <ChangePasswordSection action=change_password /> }
+                                        .into_any()
+                                } else {
+                                    view! { <NoPasswordYet /> }.into_any()
+                                }}
                                 <SessionsSection end_one end_others />
                                 <SecurityLog changes />
                                 <ExportSection />
@@ -277,6 +282,22 @@ fn ChangePasswordSection(action: ServerAction<ChangePassword>) -> impl IntoView 
                     />
                 </div>
             </ActionForm>
+        </Panel>
+    }
+}
+
+/// An account made with a sign-in provider has no password to change: how to choose one.
+#[component]
+fn NoPasswordYet() -> impl IntoView {
+    view! {
+        <Panel
+            id="password"
+            heading="Password"
+            intro="Your account has no password: you sign in with a provider. To sign in with your email too, choose one with “Forgot password?” on the sign-in page (we send a link to your address)."
+        >
+            <a class=LINK href="/forgot-password">
+                "Choose a password"
+            </a>
         </Panel>
     }
 }

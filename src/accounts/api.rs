@@ -525,6 +525,9 @@ pub async fn change_password(
     Ok(PASSWORD_CHANGED.into())
 }
 
+/// What a change that needs the password says to an account that has none.
+pub const NO_PASSWORD_YET: &str = "Your account has no password yet: you sign in with a provider. Choose one with “Forgot password?” on the sign-in page first.";
+
 /// Checks the password of a signed-in person again before a change that needs it: counted
 /// like a sign-in attempt (so a borrowed session can't be used to guess it), 422 on `field`
 /// when wrong, 429 past the limit.
@@ -550,11 +553,13 @@ pub(super) async fn check_password_again(
             retry_after_secs: u64::try_from(retry_after_secs.max(1)).unwrap_or(1),
         });
     }
-    let stored = repo::find_credentials(&state.pool, email).await?;
-    let ok = state
-        .passwords
-        .verify(password, stored.and_then(|c| c.password_hash))
-        .await?;
+    let stored = repo::find_credentials(&state.pool, email)
+        .await?
+        .and_then(|c| c.password_hash);
+    if stored.is_none() {
+        return Err(AppError::invalid_field(field, NO_PASSWORD_YET));
+    }
+    let ok = state.passwords.verify(password, stored).await?;
     if !ok {
         let message = if field == "current_password" {
             "That is not your current password."
@@ -711,10 +716,11 @@ pub async fn current_account() -> Result<Option<Account>, AppError> {
     let Some(account_id) = session::signed_in_account(&session, &state.pool).await? else {
         return Ok(None);
     };
-    match repo::find_email(&state.pool, account_id).await? {
-        Some((email, email_verified)) => Ok(Some(Account {
+    match repo::account_summary(&state.pool, account_id).await? {
+        Some((email, email_verified, has_password)) => Ok(Some(Account {
             email,
             email_verified,
+            has_password,
         })),
         None => {
             // The account is gone: the session must not outlive it.

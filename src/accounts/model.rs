@@ -144,6 +144,8 @@ pub struct Account {
     /// Whether the owner confirmed the address (opened a link sent to it). Accounts from
     /// before confirmation existed may be signed in without it; they see a banner.
     pub email_verified: bool,
+    /// False for an account made with a sign-in provider that has not chosen a password.
+    pub has_password: bool,
 }
 
 /// One line of the account's security log, as the Account page shows it.

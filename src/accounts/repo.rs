@@ -195,6 +195,23 @@ pub async fn find_email(
     .map(|r| (r.email, r.verified)))
 }
 
+/// What the page header and the Account page show of the signed-in account: its email,
+/// whether the address is confirmed, whether it has a password.
+pub async fn account_summary(
+    db: impl PgExecutor<'_>,
+    account_id: AccountId,
+) -> sqlx::Result<Option<(String, bool, bool)>> {
+    Ok(sqlx::query!(
+        r#"select email, email_verified_at is not null as "verified!",
+                  password_hash is not null as "has_password!"
+           from account where account_id = $1"#,
+        account_id.0
+    )
+    .fetch_optional(db)
+    .await?
+    .map(|r| (r.email, r.verified, r.has_password)))
+}
+
 /// Holds a transaction-scoped advisory lock on `key` until the transaction ends.
 async fn advisory_lock(tx: &mut sqlx::PgConnection, key: &str) -> sqlx::Result<()> {
     sqlx::query_scalar!(

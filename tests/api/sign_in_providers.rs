@@ -138,11 +138,27 @@ async fn signing_up_with_a_provider_and_signing_in_again_find_the_same_account(p
         app.security_log(&cookie).await[0],
         "Signed up with a sign-in provider"
     );
-    // the account has no password: no password signs in
+    // the account has no password: no password signs in, and what needs one says how to
+    // choose one
     let reply = app
         .sign_in_from("jane@example.com", PASSWORD, "10.50.0.1", None)
         .await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    let me: scout::accounts::model::Account =
+        app.get("/api/accounts/me", Some(&cookie)).await.json();
+    assert!(!me.has_password);
+    let reply = app
+        .post(
+            "/api/accounts/delete",
+            form(&[("password", PASSWORD), ("confirm", "yes")]),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        reply.error().field("password").as_deref(),
+        Some(scout::accounts::api::NO_PASSWORD_YET)
+    );
 
     // another browser, later: the same account
     let again = app.provider_start(&provider, None, "").await;
