@@ -43,7 +43,10 @@ step "release build, exactly what scripts/run.sh serves (scripts/build.sh: serve
 scripts/build.sh
 # The release WASM as browsers download it (brotli). A change that needs more raises this in
 # the same commit and says why: 10% over the size measured when the budget was set.
-WASM_BR_BUDGET=530000 # bytes; 481,893 on 2026-12-04
+# Raised 2026-12-06: the Account page (profile, sign-in address, providers, sessions, log,
+# export, delete) and sign-in with a provider took it from 519,187 to 537,853 (issue 19 is to
+# bring the whole under 400 KB by splitting the WASM).
+WASM_BR_BUDGET=592000 # bytes; 537,853 on 2026-12-06 (481,893 on 2026-12-04)
 wasm_br=$(stat -c %s target/site/pkg/scout.*.wasm.br)
 echo "release WASM: $(stat -c %s target/site/pkg/scout.*.wasm) B raw, $(stat -c %s target/site/pkg/scout.*.wasm.gz) B gzip, $wasm_br B brotli (budget $WASM_BR_BUDGET)" >&2
 if [ "$wasm_br" -gt "$WASM_BR_BUDGET" ]; then
