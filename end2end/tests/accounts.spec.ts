@@ -147,7 +147,7 @@ test("the password is changed on the Account page and the new one signs in", asy
   const email = await signUp(page, "changer");
   await page.goto("/settings");
   await page.getByRole("link", { name: "Your account" }).click();
-  await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Your account", exact: true })).toBeVisible();
   await ready(page);
   const next = "a brand new passphrase";
   await page.getByLabel("Current password").fill("not it at all");
@@ -241,19 +241,19 @@ test("a seller's name and phone, saved on the Account page, show on their listin
   await ready(page);
   const profile = page.getByRole("region", { name: "Profile" });
   await profile.getByLabel("Display name").fill("Иван Петров");
-  await profile.getByLabel("Phone number").fill("0888 12");
+  await profile.getByRole("textbox", { name: "Phone number" }).fill("0888 12");
   await profile.getByRole("checkbox", { name: "Show my phone number on my listings" }).check();
   await profile.getByRole("button", { name: "Save profile" }).click();
-  await expect(page.getByLabel("Phone number")).toHaveAccessibleDescription(/as you dial it in Bulgaria/);
+  await expect(page.getByRole("textbox", { name: "Phone number" })).toHaveAccessibleDescription(/as you dial it in Bulgaria/);
 
   await ready(page);
   const again = page.getByRole("region", { name: "Profile" });
   await again.getByLabel("Display name").fill("Иван Петров");
-  await again.getByLabel("Phone number").fill("0888 123 456");
+  await again.getByRole("textbox", { name: "Phone number" }).fill("0888 123 456");
   await again.getByRole("checkbox", { name: "Show my phone number on my listings" }).check();
   await again.getByRole("button", { name: "Save profile" }).click();
   await expect(page.getByText("Your profile is saved.")).toBeVisible();
-  await expect(page.getByLabel("Phone number")).toHaveValue("+359 88 812 3456");
+  await expect(page.getByRole("textbox", { name: "Phone number" })).toHaveValue("+359 88 812 3456");
 
   await page.goto("/my-listings");
   await page.getByRole("list", { name: "Your listings" }).getByRole("link", { name: title, exact: true }).click();

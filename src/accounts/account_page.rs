@@ -42,6 +42,7 @@ pub fn AccountPage() -> impl IntoView {
             + end_others.version().get()
     });
     let who = Resource::new(|| (), |_| current_account());
+    let providers = Resource::new(|| (), |_| super::connect::provider_links());
     let query = use_query_map();
     // after the sign-in address was changed by its link (in any browser, signed in or not)
     let address_changed = Signal::derive(move || {
@@ -64,6 +65,8 @@ pub fn AccountPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match who.await {
                         Ok(Some(account)) => {
+                            let links = providers.await.unwrap_or_default();
+                            // nothing to list when none is configured (or they can't be read)
                             view! {
                                 <p class="mt-1 text-slate-700">
                                     "Signed in as "
@@ -75,7 +78,7 @@ pub fn AccountPage() -> impl IntoView {
                                 </p>
                                 <ProfileSection action=update_profile />
                                 <EmailSection action=change_email />
-                                <super::connect::ProvidersSection />
+                                <super::connect::ProvidersSection links />
                                 {if account.has_password {
                                     view! { <ChangePasswordSection action=change_password /> }
                                         .into_any()

@@ -4,7 +4,7 @@
 
 use crate::error::AppError;
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
+use leptos_router::{hooks::use_query_map, params::ParamsMap};
 use serde::{Deserialize, Serialize};
 
 /// A provider people may sign in with.
@@ -88,8 +88,10 @@ pub fn provider_error_message(code: &str, provider: &str) -> Option<String> {
 }
 
 /// The refusal in the page's address, in words, for a provider this server offers.
-fn refusal(providers: &[ProviderChoice]) -> impl Fn() -> Option<String> + use<> {
-    let query = use_query_map();
+fn refusal(
+    query: Memo<ParamsMap>,
+    providers: &[ProviderChoice],
+) -> impl Fn() -> Option<String> + use<> {
     let providers = providers.to_vec();
     move || {
         let q = query.read();
@@ -117,11 +119,12 @@ fn refusal_alert(message: String) -> impl IntoView {
 #[component]
 pub fn ProviderButtons() -> impl IntoView {
     let providers = Resource::new(|| (), |()| sign_in_providers());
+    let query = use_query_map();
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let providers = providers.await.unwrap_or_default();
-                let problem = refusal(&providers);
+                let problem = refusal(query, &providers);
                 (!providers.is_empty())
                     .then(|| {
                         view! {
@@ -150,55 +153,45 @@ pub fn ProviderButtons() -> impl IntoView {
     }
 }
 
-/// The Account page's list of sign-in providers: connected ones with the address they gave
-/// and since when, the others with a button to connect them. Nothing when none is configured.
+/// The Account page's list of sign-in providers (`links`, from [`provider_links`]): connected
+/// ones with the address they gave and since when, the others with a button to connect them.
+/// Nothing when none is configured.
 #[component]
-pub fn ProvidersSection() -> impl IntoView {
-    let links = Resource::new(|| (), |()| provider_links());
+pub fn ProvidersSection(links: Vec<ProviderLink>) -> impl IntoView {
     let query = use_query_map();
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let links = links.await.unwrap_or_default();
-                let choices: Vec<ProviderChoice> = links
-                    .iter()
-                    .map(|l| ProviderChoice {
-                        id: l.id.clone(),
-                        name: l.name.clone(),
-                    })
-                    .collect();
-                let problem = refusal(&choices);
-                let connected_now = {
-                    let links = links.clone();
-                    move || {
-                        let id = query.read().get("connected")?;
-                        links
-                            .iter()
-                            .find(|l| l.id == id && l.connected.is_some())
-                            .map(|l| {
-                                format!("{} is connected: you can sign in with it now.", l.name)
-                            })
-                    }
-                };
-                (!links.is_empty())
-                    .then(|| {
-                        view! {
-                            <crate::ui::Panel
-                                id="providers"
-                                heading="Sign-in providers"
-                                intro="Sign in with one of these instead of your password. Connecting one takes you to its own sign-in page."
-                            >
-                                <crate::ui::Sent message=Signal::derive(connected_now) />
-                                {move || problem().map(refusal_alert)}
-                                <ul class="divide-y divide-slate-200">
-                                    {links.into_iter().map(provider_item).collect_view()}
-                                </ul>
-                            </crate::ui::Panel>
-                        }
-                    })
-            })}
-        </Suspense>
-    }
+    let choices: Vec<ProviderChoice> = links
+        .iter()
+        .map(|l| ProviderChoice {
+            id: l.id.clone(),
+            name: l.name.clone(),
+        })
+        .collect();
+    let problem = refusal(query, &choices);
+    let connected_now = {
+        let links = links.clone();
+        move || {
+            let id = query.read().get("connected")?;
+            links
+                .iter()
+                .find(|l| l.id == id && l.connected.is_some())
+                .map(|l| format!("{} is connected: you can sign in with it now.", l.name))
+        }
+    };
+    (!links.is_empty()).then(move || {
+        view! {
+            <crate::ui::Panel
+                id="providers"
+                heading="Sign-in providers"
+                intro="Sign in with one of these instead of your password. Connecting one takes you to its own sign-in page."
+            >
+                <crate::ui::Sent message=Signal::derive(connected_now) />
+                {move || problem().map(refusal_alert)}
+                <ul class="divide-y divide-slate-200">
+                    {links.into_iter().map(provider_item).collect_view()}
+                </ul>
+            </crate::ui::Panel>
+        }
+    })
 }
 
 fn provider_item(l: ProviderLink) -> impl IntoView {
