@@ -14,7 +14,7 @@ use super::{
     discovery::client,
     identities::{self, Linked, SignUp},
     model::{AccountId, Email},
-    repo::{self, SecurityEvent},
+    repo::SecurityEvent,
     session::{self, Device},
 };
 use crate::{
@@ -324,22 +324,17 @@ async fn finish(
     Ok("/".into())
 }
 
+/// Records `event` in the security log (`api::record`); a failure refuses the sign-in.
 async fn record(
     state: &AppState,
     account: AccountId,
     event: SecurityEvent,
     device: &Device,
 ) -> Result<(), Option<Refusal>> {
-    repo::record_event(
-        &state.pool,
-        account,
-        event,
-        &device.user_agent,
-        &device.client_ip,
-    )
-    .await
-    .map_err(|e| {
-        tracing::error!(%account, "a security event could not be recorded: {e}");
-        Some(Refusal::Failed)
-    })
+    super::api::record(state, account, event, device)
+        .await
+        .map_err(|e| {
+            tracing::error!(%account, "a security event could not be recorded: {e}");
+            Some(Refusal::Failed)
+        })
 }
