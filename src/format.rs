@@ -4,6 +4,13 @@
 #[cfg(feature = "ssr")]
 use time::OffsetDateTime;
 
+/// A day as YYYY-MM-DD (ISO 8601 / W3C date), as pages, feeds and sitemaps write it.
+#[cfg(feature = "ssr")]
+pub fn iso_date(t: OffsetDateTime) -> String {
+    let d = t.date();
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
 /// "14 minutes", "1 minute", "30 seconds": how long to wait, for people.
 pub fn human_duration(secs: u64) -> String {
     if secs >= 3600 {

@@ -50,13 +50,10 @@ pub async fn provider_links() -> Result<Vec<ProviderLink>, AppError> {
         .map(|p| ProviderLink {
             id: p.id.clone(),
             name: p.name.clone(),
-            connected: mine.iter().find(|i| i.provider == p.id).map(|i| {
-                let d = i.created_at.date();
-                (
-                    i.email.clone(),
-                    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()),
-                )
-            }),
+            connected: mine
+                .iter()
+                .find(|i| i.provider == p.id)
+                .map(|i| (i.email.clone(), crate::format::iso_date(i.created_at))),
         })
         .collect())
 }

@@ -6,7 +6,7 @@
 
 use super::{
     repo::{self, SecurityEvent},
-    session::signed_in_account,
+    session::{Device, signed_in_account},
 };
 use crate::{
     error::AppError,
@@ -50,8 +50,8 @@ async fn export(
     headers: HeaderMap,
     running: std::sync::Arc<tokio::sync::Semaphore>,
 ) -> Response {
-    let ip = ip.map(|Extension(ip)| ip.0).unwrap_or_default();
-    match start(&state, &session, &ip, &headers, running).await {
+    let device = Device::of_request(&headers, ip.map(|Extension(ip)| ip.0));
+    match start(&state, &session, &device, running).await {
         Ok(Some(res)) => res,
         Ok(None) => Redirect::to("/sign-in").into_response(),
         Err(e) => security::error_response(e),
@@ -61,8 +61,7 @@ async fn export(
 async fn start(
     state: &AppState,
     session: &Session,
-    client_ip: &str,
-    headers: &HeaderMap,
+    device: &Device,
     running: std::sync::Arc<tokio::sync::Semaphore>,
 ) -> Result<Option<Response>, AppError> {
     let Some(account) = signed_in_account(session, &state.pool).await? else {
@@ -76,21 +75,7 @@ async fn start(
         .await?
         .ok_or(AppError::NotFound)?;
     let photos = repo::export_photos(&state.pool, account).await?;
-    let header_value = |name| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string()
-    };
-    repo::record_event(
-        &state.pool,
-        account,
-        SecurityEvent::DataExported,
-        &header_value(header::USER_AGENT),
-        client_ip,
-    )
-    .await?;
+    super::api::record(state, account, SecurityEvent::DataExported, device).await?;
     tracing::info!(%account, photos = photos.len(), "data export started");
 
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);

@@ -24,7 +24,7 @@ use crate::{
 use axum::{
     Extension, Form, Router,
     extract::{Path, Query, State},
-    http::{HeaderMap, header},
+    http::HeaderMap,
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
@@ -179,14 +179,7 @@ async fn callback(
     headers: HeaderMap,
     Query(query): Query<CallbackQuery>,
 ) -> Response {
-    let device = Device {
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string(),
-        client_ip: ip.map(|Extension(ip)| ip.0).unwrap_or_default(),
-    };
+    let device = Device::of_request(&headers, ip.map(|Extension(ip)| ip.0));
     // the flow is used up whatever happens next: a callback can't be replayed
     let flow: Option<Flow> = session.remove(FLOW).await.ok().flatten();
     let linking = flow.as_ref().is_some_and(|f| f.link_to.is_some());

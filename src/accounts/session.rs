@@ -80,6 +80,21 @@ pub struct Device {
     pub client_ip: String,
 }
 
+impl Device {
+    /// The browser and address of a request served by a plain axum route (server functions
+    /// use `api::this_device`).
+    pub fn of_request(headers: &http::HeaderMap, client_ip: Option<String>) -> Device {
+        Device {
+            user_agent: headers
+                .get(http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string(),
+            client_ip: client_ip.unwrap_or_default(),
+        }
+    }
+}
+
 /// Signs `account_id` in on this session (`start_session`) and records it among the account's
 /// sessions, so Settings lists it and another device can end it. A row this browser had from
 /// an earlier sign-in goes.

@@ -110,11 +110,6 @@ pub async fn annotate(
     Ok(())
 }
 
-fn date(t: OffsetDateTime) -> String {
-    let d = t.date();
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-}
-
 /// A listing's page, as `viewer` may see it.
 pub async fn listing_detail(
     state: &AppState,
@@ -132,7 +127,7 @@ pub async fn listing_detail(
             .map(|(p, _)| h.price_minor - p);
         detail.history.push(PricePoint {
             price: Money::new(h.price_minor, currency(&h.currency)),
-            date: date(h.changed_at),
+            date: crate::format::iso_date(h.changed_at),
             change,
         });
         previous = Some((h.price_minor, h.currency));
@@ -297,8 +292,8 @@ pub async fn listing_facts(
         photos: crate::gallery::service::buyer_pictures(state, id).await?,
         history: Vec::new(),
         similar: Vec::new(),
-        published: row.published_at.map(date),
-        updated: date(row.updated_at),
+        published: row.published_at.map(crate::format::iso_date),
+        updated: crate::format::iso_date(row.updated_at),
         mine,
         url: format!("{}/listings/{id}", state.config.public_url.origin()),
         saved: None,

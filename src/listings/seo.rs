@@ -10,7 +10,6 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use time::OffsetDateTime;
 
 /// Listing ids per sitemap (the protocol's limit).
 pub const SITEMAP_BLOCK: i64 = 50_000;
@@ -43,11 +42,6 @@ fn xml(body: String) -> Response {
         .into_response()
 }
 
-fn w3c_date(t: OffsetDateTime) -> String {
-    let d = t.date();
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-}
-
 async fn sitemap_index(State(state): State<AppState>) -> Response {
     let blocks = sqlx::query!(
         r#"select (listing_id / $1) as "block!", max(updated_at) as "updated!"
@@ -68,7 +62,7 @@ async fn sitemap_index(State(state): State<AppState>) -> Response {
         out.push_str(&format!(
             "<sitemap><loc>{origin}/sitemaps/listings-{}.xml</loc><lastmod>{}</lastmod></sitemap>\n",
             b.block,
-            w3c_date(b.updated)
+            crate::format::iso_date(b.updated)
         ));
     }
     out.push_str("</sitemapindex>\n");
@@ -109,7 +103,7 @@ async fn sitemap_block(State(state): State<AppState>, Path(file): Path<String>) 
         out.push_str(&format!(
             "<url><loc>{origin}/listings/{}</loc><lastmod>{}</lastmod></url>\n",
             r.listing_id,
-            w3c_date(r.updated_at)
+            crate::format::iso_date(r.updated_at)
         ));
     }
     out.push_str("</urlset>\n");
