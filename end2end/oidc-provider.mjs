@@ -3,7 +3,12 @@
 // endpoint whose page asks "Sign in as" (an email; the subject is derived from it, so each
 // journey is its own person) and sends the browser back with a code, `state` and `iss`,
 // and a token endpoint that checks the client (HTTP Basic), the redirect URI, the code (once)
-// and S256 PKCE before it issues an RS256-signed ID token with the request's nonce.
+// and S256 PKCE before it issues an RS256-signed ID token with the request's nonce, an
+// access token and a refresh token. The refresh token grant renews them (rotating the
+// refresh token), RFC 7009 revocation (/revoke, in discovery) ends them. For the journeys,
+// /control/withdraw?email= does what a person does in the provider's own settings (withdraws
+// Scout's access: renewals are refused with invalid_grant) and /control/revoked?email= says
+// how many of that person's tokens Scout revoked.
 // Node's standard library only: nothing to install.
 import http from "node:http";
 import crypto from "node:crypto";
@@ -15,6 +20,11 @@ const clientSecret = process.env.OIDC_CLIENT_SECRET ?? "journey-secret";
 const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
 const jwk = { ...publicKey.export({ format: "jwk" }), kid: "journeys-1", use: "sig", alg: "RS256" };
 const codes = new Map();
+// refresh token -> { email, live }; access token -> email; email -> tokens Scout revoked
+const refreshTokens = new Map();
+const accessTokens = new Map();
+const revoked = new Map();
+const withdrawn = new Set();
 
 const b64url = (buf) => Buffer.from(buf).toString("base64url");
 const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -24,6 +34,15 @@ function idToken(claims) {
   const body = b64url(JSON.stringify(claims));
   const signature = crypto.sign("RSA-SHA256", Buffer.from(`${header}.${body}`), privateKey);
   return `${header}.${body}.${b64url(signature)}`;
+}
+
+// A fresh access token and refresh token for `email`.
+function tokens(email) {
+  const access = b64url(crypto.randomBytes(24));
+  const refresh = b64url(crypto.randomBytes(24));
+  accessTokens.set(access, email);
+  refreshTokens.set(refresh, { email, live: true });
+  return { access_token: access, token_type: "Bearer", expires_in: 3600, refresh_token: refresh, scope: "openid email profile" };
 }
 
 function send(res, status, type, body, headers = {}) {
@@ -71,10 +90,19 @@ http
         scopes_supported: ["openid", "email", "profile"],
         token_endpoint_auth_methods_supported: ["client_secret_basic"],
         code_challenge_methods_supported: ["S256"],
+        revocation_endpoint: `${issuer}/revoke`,
+        grant_types_supported: ["authorization_code", "refresh_token"],
         authorization_response_iss_parameter_supported: true,
       });
     }
     if (url.pathname === "/jwks") return json(res, 200, { keys: [jwk] });
+    if (url.pathname === "/control/withdraw") {
+      withdrawn.add(url.searchParams.get("email"));
+      return json(res, 200, { ok: true });
+    }
+    if (url.pathname === "/control/revoked") {
+      return json(res, 200, { revoked: revoked.get(url.searchParams.get("email")) ?? 0 });
+    }
     if (url.pathname === "/authorize" && req.method === "GET") {
       const q = url.searchParams;
       const ok =
@@ -110,21 +138,27 @@ http
       back.searchParams.set("code", code);
       return send(res, 303, "text/plain", "", { location: back.toString() });
     }
+    const basic = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString("base64")}`;
     if (url.pathname === "/token" && req.method === "POST") {
-      const basic = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString("base64")}`;
       if (req.headers.authorization !== basic) return json(res, 401, { error: "invalid_client" });
       const f = await readBody(req);
+      if (f.get("grant_type") === "refresh_token") {
+        const held = refreshTokens.get(f.get("refresh_token") ?? "");
+        if (!held || !held.live || withdrawn.has(held.email)) return json(res, 400, { error: "invalid_grant" });
+        held.live = false;
+        return json(res, 200, tokens(held.email));
+      }
       const grant = codes.get(f.get("code") ?? "");
       codes.delete(f.get("code") ?? "");
       const pkce = b64url(crypto.createHash("sha256").update(f.get("code_verifier") ?? "").digest());
       if (!grant || f.get("grant_type") !== "authorization_code" || f.get("redirect_uri") !== grant.redirectUri || pkce !== grant.challenge) {
         return json(res, 400, { error: "invalid_grant" });
       }
+      // signing in again gives access again
+      withdrawn.delete(grant.email);
       const now = Math.floor(Date.now() / 1000);
       return json(res, 200, {
-        access_token: b64url(crypto.randomBytes(24)),
-        token_type: "Bearer",
-        expires_in: 3600,
+        ...tokens(grant.email),
         id_token: idToken({
           iss: issuer,
           sub: crypto.createHash("sha256").update(grant.email).digest("hex").slice(0, 24),
@@ -136,6 +170,19 @@ http
           email_verified: grant.verified,
         }),
       });
+    }
+    if (url.pathname === "/revoke" && req.method === "POST") {
+      if (req.headers.authorization !== basic) return json(res, 401, { error: "invalid_client" });
+      const f = await readBody(req);
+      const token = f.get("token") ?? "";
+      const email = refreshTokens.get(token)?.email ?? accessTokens.get(token);
+      if (email) {
+        refreshTokens.delete(token);
+        accessTokens.delete(token);
+        revoked.set(email, (revoked.get(email) ?? 0) + 1);
+      }
+      // RFC 7009: an unknown token is answered 200 too
+      return send(res, 200, "text/plain", "");
     }
     send(res, 404, "text/plain", "not found");
   })

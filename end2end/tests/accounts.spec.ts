@@ -191,6 +191,9 @@ test("a second device is listed on the Account page and signed out from the firs
 
   // the phone's next page finds itself signed out; this browser is still in
   await phone.goto("/settings");
+  // (should this fail, the banner's text is in the report)
+  await expect(phone.getByRole("banner")).not.toContainText("Signed in as");
+  await expect(phone.getByRole("main")).toContainText("Sign in");
   await expect(phone.getByRole("banner").getByRole("link", { name: "Sign in" })).toBeVisible();
   await other.close();
   await page.goto("/account");

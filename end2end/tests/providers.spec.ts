@@ -83,3 +83,64 @@ test("cancelling at the provider says so on the sign-in page", async ({ page }) 
   await page.getByRole("button", { name: "Cancel" }).click();
   await expect(page.getByRole("alert")).toContainText("Signing in with Stand-in ID was cancelled.");
 });
+
+// What the stand-in provider's test controls say and do (end2end/oidc-provider.mjs).
+const standIn = `http://127.0.0.1:${Number(process.env.SCOUT_E2E_OIDC_PORT ?? 3140)}`;
+const control = async (what: string, email: string) =>
+  (await fetch(`${standIn}/control/${what}?email=${encodeURIComponent(email)}`)).json();
+
+test("a connected provider is renewed, shows when its access was withdrawn, and is disconnected after confirming", async ({ page }) => {
+  const email = await signUp(page, "renewer");
+  await page.goto("/account");
+  await ready(page);
+  await page.getByRole("region", { name: "Sign-in providers" }).getByRole("button", { name: "Connect Stand-in ID" }).click();
+  await atProvider(page, email);
+  const providers = page.getByRole("region", { name: "Sign-in providers" });
+  await expect(providers.getByText(`Connected as ${email}`)).toBeVisible();
+  await expect(providers.getByText("Shares who you are there, your email address and your name and picture.")).toBeVisible();
+  await expect(providers.getByText(/^Access until .* UTC, renewed before it ends\.$/)).toBeVisible();
+
+  await ready(page);
+  await providers.getByRole("button", { name: "Refresh Stand-in ID now" }).click();
+  await expect(providers.getByText("Scout's access at Stand-in ID is renewed.")).toBeVisible();
+
+  // the person withdraws Scout's access in the provider's own settings: the next renewal is
+  // refused, and the page says so and offers to reconnect
+  await control("withdraw", email);
+  await ready(page);
+  await providers.getByRole("button", { name: "Refresh Stand-in ID now" }).click();
+  await expect(providers.getByRole("alert")).toContainText("Stand-in ID no longer accepts Scout's access");
+  await page.goto("/account");
+  await expect(providers.getByText("Expired", { exact: true })).toBeVisible();
+  await expect(providers.getByRole("button", { name: "Refresh Stand-in ID now" })).toHaveCount(0);
+  await expect(providers.getByRole("button", { name: "Reconnect Stand-in ID" })).toBeVisible();
+
+  // disconnecting asks first, and says what stops working
+  await ready(page);
+  await providers.getByRole("link", { name: "Disconnect Stand-in ID…" }).click();
+  const dialog = page.getByRole("alertdialog", { name: "Disconnect Stand-in ID?" });
+  await expect(dialog).toHaveAccessibleDescription(/You will no longer be able to sign in with Stand-in ID\./);
+  await dialog.getByRole("button", { name: "Disconnect Stand-in ID" }).click();
+  await expect(providers.getByText("Stand-in ID is disconnected: you no longer sign in with it.")).toBeVisible();
+  await expect(providers.getByText("Not connected")).toBeVisible();
+  await expect(page.getByRole("alertdialog")).toHaveCount(0);
+  await expect(page.getByRole("region", { name: "Security log" }).getByText("Disconnected a sign-in provider")).toBeVisible();
+  // Scout asked the provider to end the tokens it held
+  await expect.poll(async () => (await control("revoked", email)).revoked, { timeout: 10_000 }).toBeGreaterThan(0);
+});
+
+test("an account that signs in only with a provider can't disconnect it", async ({ page }) => {
+  const email = unique("only-provider");
+  await page.goto("/sign-up");
+  await ready(page);
+  await page.getByRole("button", { name: "Continue with Stand-in ID" }).click();
+  await atProvider(page, email);
+  await expect(page.getByRole("banner").getByText(`Signed in as ${email}`)).toBeAttached();
+  await page.goto("/account");
+  const providers = page.getByRole("region", { name: "Sign-in providers" });
+  await expect(providers.getByText(/Stand-in ID is your only way to sign in, so it can't be disconnected/)).toBeVisible();
+  await expect(providers.getByRole("link", { name: /^Disconnect/ })).toHaveCount(0);
+  // nor is its confirmation shown when asked for by address (the server refuses it too)
+  await page.goto("/account?disconnect=standin");
+  await expect(page.getByRole("alertdialog")).toHaveCount(0);
+});

@@ -8,6 +8,7 @@ use super::{
         ChangePassword, EndOtherSessions, EndSessionElsewhere, current_account, list_sessions,
         security_log,
     },
+    connect::{DisconnectProvider, RefreshProvider},
     model::{
         DISPLAY_NAME_MAX_CHARS, Email, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, ProfileView,
         SecurityEventView, SessionView,
@@ -33,6 +34,8 @@ pub fn AccountPage() -> impl IntoView {
     let change_password = ServerAction::<ChangePassword>::new();
     let end_one = ServerAction::<EndSessionElsewhere>::new();
     let end_others = ServerAction::<EndOtherSessions>::new();
+    let disconnect = ServerAction::<DisconnectProvider>::new();
+    let refresh = ServerAction::<RefreshProvider>::new();
     // the security log is read again after any change it records
     let changes = Signal::derive(move || {
         update_profile.version().get()
@@ -40,9 +43,15 @@ pub fn AccountPage() -> impl IntoView {
             + change_password.version().get()
             + end_one.version().get()
             + end_others.version().get()
+            + disconnect.version().get()
     });
     let who = Resource::new(|| (), |_| current_account());
-    let providers = Resource::new(|| (), |_| super::connect::provider_links());
+    // read again after a provider is disconnected or refreshed (the page's data waits for it,
+    // so the page shows what it had until the new list is in)
+    let providers = Resource::new(
+        move || (disconnect.version().get(), refresh.version().get()),
+        |_| super::connect::provider_links(),
+    );
     let query = use_query_map();
     // after the sign-in address was changed by its link (in any browser, signed in or not)
     let address_changed = Signal::derive(move || {
@@ -78,7 +87,7 @@ pub fn AccountPage() -> impl IntoView {
                                 </p>
                                 <ProfileSection action=update_profile />
                                 <EmailSection action=change_email />
-                                <super::connect::ProvidersSection links />
+                                <super::connect::ProvidersSection links disconnect refresh />
                                 {if account.has_password {
                                     view! { <ChangePasswordSection action=change_password /> }
                                         .into_any()

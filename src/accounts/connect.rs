@@ -14,13 +14,130 @@ pub struct ProviderChoice {
     pub name: String,
 }
 
-/// A provider as the Account page lists it: connected (as whom, since when) or not.
+/// A provider as the Account page lists it: connected (as whom, since when, how the link
+/// stands) or not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderLink {
     pub id: String,
     pub name: String,
-    /// (the email the provider gave, YYYY-MM-DD) when connected.
-    pub connected: Option<(String, String)>,
+    pub connected: Option<Connection>,
+}
+
+/// How a provider's link stands, for its badge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Health {
+    Connected,
+    ExpiringSoon,
+    Expired,
+    Revoked,
+    Failing,
+}
+
+impl Health {
+    pub fn label(self) -> &'static str {
+        match self {
+            Health::Connected => "Connected",
+            Health::ExpiringSoon => "Expiring soon",
+            Health::Expired => "Expired",
+            Health::Revoked => "Revoked",
+            Health::Failing => "Failing",
+        }
+    }
+}
+
+/// A provider the account is connected to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Connection {
+    /// The address the provider gave (may be empty).
+    pub email: String,
+    /// YYYY-MM-DD.
+    pub since: String,
+    /// What the provider let Scout see, space-separated ("openid email profile").
+    pub scopes: String,
+    pub health: Health,
+    /// What the health means, in words a person can act on.
+    pub detail: String,
+    /// Scout holds a token to renew access with ("Refresh now").
+    pub renewable: bool,
+    /// Disconnecting it leaves another way to sign in (a password or another provider).
+    pub removable: bool,
+}
+
+/// A connection's health and what it means, from what Scout knows of it at `now`: the
+/// provider's refusals first, then the access token's end (a token Scout can't renew that
+/// ends within a day is "expiring soon"). Signing in with the provider works in every case:
+/// the health is about the access Scout holds.
+#[cfg(feature = "ssr")]
+pub fn health(
+    name: &str,
+    row: &super::identities::IdentityRow,
+    now: time::OffsetDateTime,
+) -> (Health, String) {
+    let reason = row.status_reason.trim();
+    let or = |default: String| {
+        if reason.is_empty() {
+            default
+        } else {
+            reason.to_string()
+        }
+    };
+    match row.status.as_str() {
+        "revoked" => {
+            return (
+                Health::Revoked,
+                or(format!(
+                    "{name} says Scout's access was withdrawn. Reconnect to give it again."
+                )),
+            );
+        }
+        "expired" => {
+            return (
+                Health::Expired,
+                or(format!(
+                    "{name} no longer renews Scout's access. Reconnect to renew it."
+                )),
+            );
+        }
+        "failing" => {
+            return (
+                Health::Failing,
+                or(format!(
+                    "{name} could not be asked to renew Scout's access."
+                )),
+            );
+        }
+        _ => {}
+    }
+    let until = |t: time::OffsetDateTime| {
+        format!(
+            "{} {:02}:{:02} UTC",
+            crate::format::iso_date(t),
+            t.hour(),
+            t.minute()
+        )
+    };
+    match row.token_expires_at {
+        Some(t) if t <= now && !row.renewable => (
+            Health::Expired,
+            format!(
+                "Scout's access ended on {}. Reconnect to renew it.",
+                until(t)
+            ),
+        ),
+        Some(t) if t - now < time::Duration::days(1) && !row.renewable => (
+            Health::ExpiringSoon,
+            format!(
+                "Scout's access ends on {}. Reconnect to renew it.",
+                until(t)
+            ),
+        ),
+        Some(t) if row.renewable => (
+            Health::Connected,
+            format!("Access until {}, renewed before it ends.", until(t)),
+        ),
+        Some(t) => (Health::Connected, format!("Access until {}.", until(t))),
+        None => (Health::Connected, String::new()),
+    }
 }
 
 /// The providers configured on this server (none: nothing is offered).
@@ -43,6 +160,8 @@ pub async fn sign_in_providers() -> Result<Vec<ProviderChoice>, AppError> {
 pub async fn provider_links() -> Result<Vec<ProviderLink>, AppError> {
     let (state, account) = super::api::signed_in("Sign in to manage your account.").await?;
     let mine = super::identities::of_account(&state.pool, account).await?;
+    let password = super::identities::has_password(&state.pool, account).await?;
+    let now = time::OffsetDateTime::now_utc();
     Ok(state
         .config
         .sign_in_providers
@@ -50,12 +169,83 @@ pub async fn provider_links() -> Result<Vec<ProviderLink>, AppError> {
         .map(|p| ProviderLink {
             id: p.id.clone(),
             name: p.name.clone(),
-            connected: mine
-                .iter()
-                .find(|i| i.provider == p.id)
-                .map(|i| (i.email.clone(), crate::format::iso_date(i.created_at))),
+            connected: mine.iter().find(|i| i.provider == p.id).map(|i| {
+                let (health, detail) = health(&p.name, i, now);
+                Connection {
+                    email: i.email.clone(),
+                    since: crate::format::iso_date(i.created_at),
+                    scopes: i.scopes.clone(),
+                    health,
+                    detail,
+                    renewable: i.renewable,
+                    removable: password || mine.len() > 1,
+                }
+            }),
         })
         .collect())
+}
+
+/// Disconnects the signed-in account from `provider` once `confirm` is "yes": it no longer
+/// signs in with it, and Scout's tokens are revoked at the provider where it supports that.
+/// Refused while it is the account's only way to sign in.
+#[server(prefix = "/api", endpoint = "accounts/disconnect_provider")]
+pub async fn disconnect_provider(
+    provider: String,
+    confirm: Option<String>,
+) -> Result<(), AppError> {
+    let (state, account) = super::api::signed_in("Sign in to manage your account.").await?;
+    let config = state.provider(&provider).ok_or(AppError::NotFound)?.clone();
+    if confirm.as_deref() != Some("yes") {
+        return Err(AppError::invalid_field(
+            "confirm",
+            format!("Confirm that you want to disconnect {}.", config.name),
+        ));
+    }
+    match super::identities::unlink(&state.pool, &state.sealer, account, &provider).await? {
+        super::identities::Unlinked::NotConnected => return Err(AppError::NotFound),
+        super::identities::Unlinked::LastWay => {
+            return Err(AppError::Conflict {
+                message: format!(
+                    "{} is your only way to sign in. Choose a password (\u{201c}Forgot password?\u{201d} on the sign-in page) or connect another provider first.",
+                    config.name
+                ),
+            });
+        }
+        super::identities::Unlinked::Done { refresh, access } => {
+            super::api::record(
+                &state,
+                account,
+                super::repo::SecurityEvent::ProviderUnlinked,
+                &super::api::this_device()?,
+            )
+            .await?;
+            // revoking is a courtesy to the person: the link is gone here whatever the
+            // provider answers
+            let revoke_state = state.clone();
+            tokio::spawn(async move {
+                super::providers::revoke(&revoke_state, &config, refresh, access).await;
+            });
+            tracing::info!(%account, provider, "a sign-in provider was disconnected");
+        }
+    }
+    leptos_axum::redirect(&format!("/account?disconnected={provider}#providers"));
+    Ok(())
+}
+
+/// Renews Scout's access at `provider` now with the token the provider gave for that.
+#[server(prefix = "/api", endpoint = "accounts/refresh_provider")]
+pub async fn refresh_provider(provider: String) -> Result<(), AppError> {
+    let (state, account) = super::api::signed_in("Sign in to manage your account.").await?;
+    let config = state.provider(&provider).ok_or(AppError::NotFound)?.clone();
+    match super::providers::refresh(&state, &config, account).await? {
+        super::providers::Refreshed::Renewed => {}
+        super::providers::Refreshed::NothingToRenew => return Err(AppError::NotFound),
+        super::providers::Refreshed::Refused(message) => {
+            return Err(AppError::Conflict { message });
+        }
+    }
+    leptos_axum::redirect(&format!("/account?refreshed={provider}#providers"));
+    Ok(())
 }
 
 /// What a refused sign-in with `provider` (`?provider_error=` from the callback) means; None
@@ -150,11 +340,17 @@ pub fn ProviderButtons() -> impl IntoView {
     }
 }
 
-/// The Account page's list of sign-in providers (`links`, from [`provider_links`]): connected
-/// ones with the address they gave and since when, the others with a button to connect them.
-/// Nothing when none is configured.
+/// The Account page's list of sign-in providers (`links`, from [`provider_links`]): each
+/// connected one with whom it is connected as, since when, what it shares and how Scout's
+/// access stands, with Refresh now, Reconnect and Disconnect (after a confirmation that says
+/// what stops working); the others with a button to connect them. Nothing when none is
+/// configured.
 #[component]
-pub fn ProvidersSection(links: Vec<ProviderLink>) -> impl IntoView {
+pub fn ProvidersSection(
+    links: Vec<ProviderLink>,
+    disconnect: ServerAction<DisconnectProvider>,
+    refresh: ServerAction<RefreshProvider>,
+) -> impl IntoView {
     let query = use_query_map();
     let choices: Vec<ProviderChoice> = links
         .iter()
@@ -164,14 +360,29 @@ pub fn ProvidersSection(links: Vec<ProviderLink>) -> impl IntoView {
         })
         .collect();
     let problem = refusal(query, &choices);
-    let connected_now = {
+    let disconnect_error = crate::ui::action_error(disconnect);
+    let refresh_error = crate::ui::action_error(refresh);
+    let done = {
         let links = links.clone();
         move || {
-            let id = query.read().get("connected")?;
-            links
-                .iter()
-                .find(|l| l.id == id && l.connected.is_some())
-                .map(|l| format!("{} is connected: you can sign in with it now.", l.name))
+            // a refusal comes back to the address of the page it was asked from, which may
+            // still say what the previous action did
+            if disconnect_error.read().is_some() || refresh_error.read().is_some() {
+                return None;
+            }
+            let q = query.read();
+            let name = |id: String| links.iter().find(|l| l.id == id).map(|l| l.name.clone());
+            if let Some(name) = q.get("connected").and_then(name) {
+                return Some(format!("{name} is connected: you can sign in with it now."));
+            }
+            if let Some(name) = q.get("disconnected").and_then(name) {
+                return Some(format!(
+                    "{name} is disconnected: you no longer sign in with it."
+                ));
+            }
+            q.get("refreshed")
+                .and_then(name)
+                .map(|name| format!("Scout's access at {name} is renewed."))
         }
     };
     (!links.is_empty()).then(move || {
@@ -181,43 +392,311 @@ pub fn ProvidersSection(links: Vec<ProviderLink>) -> impl IntoView {
                 heading="Sign-in providers"
                 intro="Sign in with one of these instead of your password. Connecting one takes you to its own sign-in page."
             >
-                <crate::ui::Sent message=Signal::derive(connected_now) />
+                <crate::ui::Sent message=Signal::derive(done) />
                 {move || problem().map(refusal_alert)}
+                <crate::ui::FormAlert error=disconnect_error />
+                <crate::ui::FormAlert error=refresh_error />
                 <ul class="divide-y divide-slate-200">
-                    {links.into_iter().map(provider_item).collect_view()}
+                    {links
+                        .into_iter()
+                        .map(|l| view! { <ProviderItem l disconnect refresh /> })
+                        .collect_view()}
                 </ul>
             </crate::ui::Panel>
         }
     })
 }
 
-fn provider_item(l: ProviderLink) -> impl IntoView {
-    let status = match &l.connected {
-        Some((email, since)) if email.is_empty() => format!("Connected since {since}"),
-        Some((email, since)) => format!("Connected as {email} since {since}"),
-        None => "Not connected".to_string(),
+/// What a provider's scopes let Scout see, in words.
+fn shared(scopes: &str) -> String {
+    let words: Vec<&str> = scopes
+        .split_whitespace()
+        .filter_map(|s| match s {
+            "openid" => Some("who you are there"),
+            "email" => Some("your email address"),
+            "profile" => Some("your name and picture"),
+            _ => None,
+        })
+        .collect();
+    match words.as_slice() {
+        [] => String::new(),
+        [one] => format!("Shares {one}."),
+        [rest @ .., last] => format!("Shares {} and {last}.", rest.join(", ")),
+    }
+}
+
+fn badge_class(health: Health) -> &'static str {
+    match health {
+        Health::Connected => {
+            "rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-medium text-emerald-900"
+        }
+        Health::ExpiringSoon => {
+            "rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900"
+        }
+        _ => "rounded-full bg-red-100 px-2 py-0.5 text-xs font-medium text-red-900",
+    }
+}
+
+#[component]
+fn ProviderItem(
+    l: ProviderLink,
+    disconnect: ServerAction<DisconnectProvider>,
+    refresh: ServerAction<RefreshProvider>,
+) -> impl IntoView {
+    let query = use_query_map();
+    let connect_form = |label: String| {
+        view! {
+            <form method="post" action=format!("/auth/{}/start", l.id)>
+                <input type="hidden" name="intent" value="link" />
+                <button type="submit" class=crate::ui::BUTTON>
+                    {label}
+                </button>
+            </form>
+        }
     };
-    let action = format!("/auth/{}/start", l.id);
-    let label = format!("Connect {}", l.name);
+    let Some(c) = l.connected.clone() else {
+        return view! {
+            <li class="flex flex-wrap items-center justify-between gap-2 py-3">
+                <div>
+                    <p class="font-medium text-slate-900">{l.name.clone()}</p>
+                    <p class="text-sm text-slate-600">"Not connected"</p>
+                </div>
+                {connect_form(format!("Connect {}", l.name))}
+            </li>
+        }
+        .into_any();
+    };
+    let who = if c.email.is_empty() {
+        format!("Connected since {}", c.since)
+    } else {
+        format!("Connected as {} since {}", c.email, c.since)
+    };
+    let (id, name) = (l.id.clone(), l.name.clone());
+    let confirming = {
+        let (id, removable) = (id.clone(), c.removable);
+        move || removable && query.read().get("disconnect").as_deref() == Some(id.as_str())
+    };
+    let dialog_id = format!("disconnect-{id}");
+    let healthy = c.health == Health::Connected;
+    let refresh_form = (c.renewable && c.health != Health::Expired && c.health != Health::Revoked)
+        .then(|| {
+            let (id, label) = (id.clone(), format!("Refresh {name} now"));
+            view! {
+                <ActionForm action=refresh>
+                    <input type="hidden" name="provider" value=id />
+                    <button
+                        type="submit"
+                        class=crate::ui::BUTTON
+                        aria-label=label
+                        disabled=move || refresh.pending().get()
+                    >
+                        "Refresh now"
+                    </button>
+                </ActionForm>
+            }
+        });
+    let reconnect_form = (!healthy).then(|| connect_form(format!("Reconnect {name}")));
+    let disconnect_link = c.removable.then(|| {
+        view! {
+            <a
+                href=format!("/account?disconnect={id}#{dialog_id}")
+                class=crate::ui::BUTTON
+                aria-label=format!("Disconnect {name}…")
+            >
+                "Disconnect…"
+            </a>
+        }
+    });
     view! {
-        <li class="flex flex-wrap items-center justify-between gap-2 py-3">
-            <div>
-                <p class="font-medium text-slate-900">{l.name.clone()}</p>
-                <p class="text-sm text-slate-600">{status}</p>
+        <li class="space-y-2 py-3">
+            <div class="flex flex-wrap items-start justify-between gap-2">
+                <div>
+                    <p class="flex items-center gap-2 font-medium text-slate-900">
+                        {name.clone()} <span class=badge_class(c.health)>{c.health.label()}</span>
+                    </p>
+                    <p class="text-sm text-slate-600">{who}</p>
+                    <p class="text-sm text-slate-600">{shared(&c.scopes)}</p>
+                    <p class="text-sm text-slate-700">{c.detail.clone()}</p>
+                </div>
+                <div class="flex flex-wrap gap-2">
+                    {refresh_form} {reconnect_form} {disconnect_link}
+                </div>
             </div>
-            {l
-                .connected
-                .is_none()
+            {(!c.removable)
                 .then(|| {
                     view! {
-                        <form method="post" action=action>
-                            <input type="hidden" name="intent" value="link" />
-                            <button type="submit" class=crate::ui::BUTTON>
-                                {label}
-                            </button>
-                        </form>
+                        <p class="text-sm text-slate-600">
+                            {format!(
+                                "{name} is your only way to sign in, so it can't be disconnected: choose a password (\u{201c}Forgot password?\u{201d} on the sign-in page) or connect another provider first.",
+                            )}
+                        </p>
                     }
                 })}
+            <Show when=confirming>
+                <ConfirmDisconnect id=id.clone() name=name.clone() disconnect />
+            </Show>
         </li>
+    }
+        .into_any()
+}
+
+/// "Disconnect …?": what stops working, and the button that does it. Opened by the
+/// "Disconnect…" link (`?disconnect=<id>`), so it works without JavaScript too.
+#[component]
+fn ConfirmDisconnect(
+    id: String,
+    name: String,
+    disconnect: ServerAction<DisconnectProvider>,
+) -> impl IntoView {
+    let (dialog_id, title_id, text_id) = (
+        format!("disconnect-{id}"),
+        format!("disconnect-{id}-title"),
+        format!("disconnect-{id}-text"),
+    );
+    let (labelled_by, described_by) = (title_id.clone(), text_id.clone());
+    let title = NodeRef::<leptos::html::H3>::new();
+    // hydrated, the dialog opens without a page load: focus goes to it as it would on one
+    Effect::new(move || {
+        if let Some(h) = title.get() {
+            let _ = h.focus();
+        }
+    });
+    view! {
+        <div
+            id=dialog_id
+            role="alertdialog"
+            aria-labelledby=labelled_by
+            aria-describedby=described_by
+            class="space-y-3 rounded-lg border border-red-300 bg-red-50 p-4"
+        >
+            <h3
+                id=title_id
+                node_ref=title
+                tabindex="-1"
+                autofocus=true
+                class="font-semibold text-red-900"
+            >
+                {format!("Disconnect {name}?")}
+            </h3>
+            <p id=text_id class="text-sm text-red-900">
+                {format!(
+                    "You will no longer be able to sign in with {name}. Scout forgets the access {name} gave it and asks {name} to end it too. You can connect it again at any time.",
+                )}
+            </p>
+            <div class="flex flex-wrap gap-2">
+                <ActionForm action=disconnect>
+                    <input type="hidden" name="provider" value=id.clone() />
+                    <input type="hidden" name="confirm" value="yes" />
+                    <button
+                        type="submit"
+                        class="inline-flex items-center rounded-lg bg-red-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-red-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-red-700 disabled:cursor-wait disabled:opacity-70"
+                        disabled=move || disconnect.pending().get()
+                    >
+                        {format!("Disconnect {name}")}
+                    </button>
+                </ActionForm>
+                <a href="/account#providers-heading" class=crate::ui::BUTTON>
+                    "Keep it connected"
+                </a>
+            </div>
+        </div>
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use crate::accounts::identities::IdentityRow;
+    use time::Duration;
+
+    /// 2026-12-06 20:00 UTC.
+    const NOW: time::OffsetDateTime = match time::OffsetDateTime::from_unix_timestamp(1_796_587_200)
+    {
+        Ok(t) => t,
+        Err(_) => panic!(),
+    };
+
+    fn row(status: &str, expires: Option<Duration>, renewable: bool) -> IdentityRow {
+        IdentityRow {
+            provider: "google".into(),
+            email: "jane@example.com".into(),
+            created_at: NOW - Duration::days(30),
+            scopes: "openid email".into(),
+            status: status.into(),
+            status_reason: String::new(),
+            token_expires_at: expires.map(|d| NOW + d),
+            renewable,
+            refreshed_at: None,
+        }
+    }
+
+    #[test]
+    fn the_providers_refusal_comes_before_the_tokens_end() {
+        let mut r = row("expired", Some(Duration::hours(5)), true);
+        assert_eq!(
+            health("Google", &r, NOW),
+            (
+                Health::Expired,
+                "Google no longer renews Scout's access. Reconnect to renew it.".into()
+            )
+        );
+        r.status_reason = "Google no longer accepts Scout's access.".into();
+        assert_eq!(health("Google", &r, NOW).1, r.status_reason);
+        assert_eq!(
+            health("Google", &row("revoked", None, false), NOW).0,
+            Health::Revoked
+        );
+        assert_eq!(
+            health("Google", &row("failing", None, true), NOW).0,
+            Health::Failing
+        );
+    }
+
+    #[test]
+    fn access_that_cannot_be_renewed_expires_and_warns_a_day_ahead() {
+        let cases = [
+            (Some(-Duration::minutes(1)), false, Health::Expired),
+            (Some(Duration::ZERO), false, Health::Expired),
+            (Some(Duration::hours(23)), false, Health::ExpiringSoon),
+            (Some(Duration::days(2)), false, Health::Connected),
+            // a renewable one is renewed: never "expiring"
+            (Some(Duration::hours(1)), true, Health::Connected),
+            (None, false, Health::Connected),
+        ];
+        for (expires, renewable, want) in cases {
+            assert_eq!(
+                health("Google", &row("connected", expires, renewable), NOW).0,
+                want,
+                "{expires:?} renewable {renewable}"
+            );
+        }
+        assert_eq!(
+            health(
+                "Google",
+                &row("connected", Some(Duration::hours(23)), false),
+                NOW
+            )
+            .1,
+            "Scout's access ends on 2026-12-07 19:00 UTC. Reconnect to renew it."
+        );
+        assert_eq!(
+            health(
+                "Google",
+                &row("connected", Some(Duration::hours(1)), true),
+                NOW
+            )
+            .1,
+            "Access until 2026-12-06 21:00 UTC, renewed before it ends."
+        );
+    }
+
+    #[test]
+    fn scopes_are_said_in_words() {
+        assert_eq!(
+            shared("openid email profile"),
+            "Shares who you are there, your email address and your name and picture."
+        );
+        assert_eq!(shared("email"), "Shares your email address.");
+        assert_eq!(shared("https://example.com/custom"), "");
     }
 }

@@ -19,7 +19,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    server::{security, state::AppState, state::ClientIp},
+    server::{config::ProviderConfig, security, state::AppState, state::ClientIp},
 };
 use axum::{
     Extension, Form, Router,
@@ -29,11 +29,15 @@ use axum::{
     routing::{get, post},
 };
 use openidconnect::{
-    AuthorizationCode, CsrfToken, Nonce, PkceCodeChallenge, PkceCodeVerifier, Scope, TokenResponse,
-    core::CoreAuthenticationFlow,
+    AuthorizationCode, CsrfToken, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
+    RefreshToken, RequestTokenError, Scope, TokenResponse,
+    core::{CoreAuthenticationFlow, CoreErrorResponseType},
 };
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
+
+/// The scopes Scout asks a provider for ("openid" is always asked for).
+const SCOPES: [&str; 3] = ["openid", "email", "profile"];
 
 /// The session key of a sign-in under way.
 const FLOW: &str = "provider_flow";
@@ -142,8 +146,7 @@ async fn start(
             CsrfToken::new_random,
             Nonce::new_random,
         )
-        .add_scope(Scope::new("email".into()))
-        .add_scope(Scope::new("profile".into()))
+        .add_scopes(SCOPES.iter().skip(1).map(|s| Scope::new((*s).into())))
         .set_pkce_challenge(challenge)
         .url();
     let flow = Flow {
@@ -252,6 +255,7 @@ async fn finish(
             tracing::warn!(provider, "the provider refused the code: {e}");
             Refusal::Failed
         })?;
+    let tokens = tokens_of(&token);
     let id_token = token.id_token().ok_or(Refusal::Failed)?;
     let claims = id_token
         .claims(&client.id_token_verifier(), &Nonce::new(flow.nonce))
@@ -273,9 +277,29 @@ async fn finish(
     let known = identities::find_account(&state.pool, provider, &issuer, &subject)
         .await
         .map_err(internal)?;
+    let keep_tokens = |account: AccountId| {
+        let (issuer, subject, tokens) = (issuer.clone(), subject.clone(), tokens.clone());
+        async move {
+            identities::store_tokens(
+                &state.pool,
+                &state.sealer,
+                account,
+                provider,
+                &issuer,
+                &subject,
+                &tokens,
+            )
+            .await
+            .map_err(internal)
+        }
+    };
     if let Some(account) = flow.link_to {
         return match known {
-            Some(a) if a == account => Ok(format!("/account?connected={provider}")),
+            // connecting again renews the tokens
+            Some(a) if a == account => {
+                keep_tokens(account).await?;
+                Ok(format!("/account?connected={provider}"))
+            }
             Some(_) => Err(Some(Refusal::Elsewhere)),
             None => {
                 let shown = email.as_ref().map(Email::as_str).unwrap_or_default();
@@ -284,6 +308,7 @@ async fn finish(
                     .map_err(internal)?
                 {
                     Linked::Linked => {
+                        keep_tokens(account).await?;
                         record(state, account, SecurityEvent::ProviderLinked, device).await?;
                         Ok(format!("/account?connected={provider}"))
                     }
@@ -306,6 +331,7 @@ async fn finish(
             }
         }
     };
+    keep_tokens(account).await?;
     session::begin(session, &state.pool, account, false, device)
         .await
         .map_err(|e| {
@@ -330,4 +356,226 @@ async fn record(
             tracing::error!(%account, "a security event could not be recorded: {e}");
             Some(Refusal::Failed)
         })
+}
+
+/// The tokens in a provider's token response; scopes it did not list are the ones asked for.
+fn tokens_of(token: &impl OAuth2TokenResponse) -> identities::Tokens {
+    identities::Tokens {
+        access: token.access_token().secret().clone(),
+        refresh: token.refresh_token().map(|r| r.secret().clone()),
+        expires_in: token.expires_in(),
+        scopes: token
+            .scopes()
+            .map(|s| s.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "))
+            .unwrap_or_else(|| SCOPES.join(" ")),
+    }
+}
+
+/// What renewing Scout's access at a provider did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refreshed {
+    Renewed,
+    /// Not connected, or the provider gave no token to renew with.
+    NothingToRenew,
+    /// The provider refused or could not be asked: why, in words (also kept on the link).
+    Refused(String),
+}
+
+/// Renews Scout's access for `account` at `provider` with the refresh token it holds, and
+/// keeps what the provider answers: new tokens, or the link marked "expired" (the provider
+/// refused the token: `invalid_grant`) or "failing" (it could not be asked, or refused for
+/// another reason), with why in words.
+pub async fn refresh(
+    state: &AppState,
+    config: &ProviderConfig,
+    account: AccountId,
+) -> Result<Refreshed, AppError> {
+    let name = &config.name;
+    let renewal = match identities::claim_renewal(&state.pool, &state.sealer, account, &config.id)
+        .await
+        .map_err(AppError::internal)?
+    {
+        identities::Claim::Held(renewal) => renewal,
+        identities::Claim::Nothing => return Ok(Refreshed::NothingToRenew),
+        identities::Claim::Busy => {
+            return Err(AppError::Busy {
+                message: format!("Scout is renewing its access at {name} just now."),
+                retry_after_secs: 10,
+            });
+        }
+    };
+    let failing = |why: String| async move {
+        identities::mark(&state.pool, account, &config.id, "failing", &why).await?;
+        Ok::<_, AppError>(Refreshed::Refused(why))
+    };
+    let meta = match state.discovery.metadata(&state.http, config).await {
+        Ok(meta) => meta,
+        Err(e) => {
+            tracing::warn!(
+                provider = config.id,
+                "the provider's discovery document could not be read: {e}"
+            );
+            return failing(format!(
+                "{name} could not be reached to renew Scout's access. Scout tries again later; you can also try now."
+            ))
+            .await;
+        }
+    };
+    let client = client(&state.config.public_url.origin(), config, meta)?;
+    let refresh_token = RefreshToken::new(renewal.refresh_token);
+    let answer = client
+        .exchange_refresh_token(&refresh_token)
+        .map_err(AppError::internal)?
+        .request_async(&state.http)
+        .await;
+    match answer {
+        Ok(token) => {
+            identities::store_tokens(
+                &state.pool,
+                &state.sealer,
+                account,
+                &config.id,
+                &renewal.issuer,
+                &renewal.subject,
+                &tokens_of(&token),
+            )
+            .await?;
+            tracing::info!(%account, provider = config.id, "access at a provider renewed");
+            Ok(Refreshed::Renewed)
+        }
+        Err(RequestTokenError::ServerResponse(refusal))
+            if *refusal.error() == CoreErrorResponseType::InvalidGrant =>
+        {
+            let why = format!(
+                "{name} no longer accepts Scout's access: it was withdrawn at {name} or has ended. Reconnect to renew it."
+            );
+            identities::mark(&state.pool, account, &config.id, "expired", &why).await?;
+            tracing::info!(%account, provider = config.id, "a provider refused to renew access");
+            Ok(Refreshed::Refused(why))
+        }
+        Err(RequestTokenError::ServerResponse(refusal)) => {
+            tracing::warn!(provider = config.id, error = %refusal.error(), "a provider refused a renewal");
+            failing(format!(
+                "{name} refused to renew Scout's access just now. Scout tries again later; if it keeps happening, reconnect."
+            ))
+            .await
+        }
+        Err(e) => {
+            tracing::warn!(provider = config.id, "a renewal at a provider failed: {e}");
+            failing(format!(
+                "{name} could not be reached to renew Scout's access. Scout tries again later; you can also try now."
+            ))
+            .await
+        }
+    }
+}
+
+/// Revokes a disconnected link's tokens at the provider (RFC 7009), the refresh token first
+/// (that ends the access tokens made from it at most providers). A provider without a
+/// revocation endpoint, or one that fails, is logged: the link is gone in Scout either way.
+pub async fn revoke(
+    state: &AppState,
+    config: &ProviderConfig,
+    refresh: Option<String>,
+    access: Option<String>,
+) {
+    let endpoint = match state.discovery.metadata(&state.http, config).await {
+        Ok(meta) => meta.additional_metadata().revocation_endpoint.clone(),
+        Err(e) => {
+            tracing::warn!(
+                provider = config.id,
+                "tokens not revoked: discovery failed: {e}"
+            );
+            return;
+        }
+    };
+    let Some(endpoint) = endpoint else {
+        tracing::info!(
+            provider = config.id,
+            "the provider has no revocation endpoint"
+        );
+        return;
+    };
+    let tokens = refresh
+        .map(|t| (t, "refresh_token"))
+        .into_iter()
+        .chain(access.map(|t| (t, "access_token")));
+    for (token, hint) in tokens {
+        match revoke_at(&state.http, &endpoint, config, &token, hint).await {
+            Ok(()) => tracing::info!(
+                provider = config.id,
+                hint,
+                "a token was revoked at the provider"
+            ),
+            Err(e) => tracing::warn!(
+                provider = config.id,
+                hint,
+                "a token could not be revoked: {e}"
+            ),
+        }
+    }
+}
+
+/// One RFC 7009 revocation request: the token and its type hint, the client authenticated
+/// with HTTP Basic as RFC 6749 section 2.3.1 has it (id and secret form-encoded first), no
+/// redirects followed (Scout's client follows none). Written here rather than through the
+/// `oauth2` crate's `revoke_token`, which refuses every `http:` endpoint, also the loopback
+/// ones the test stand-ins listen on; this one requires HTTPS except on a loopback address.
+async fn revoke_at(
+    http: &reqwest::Client,
+    endpoint: &str,
+    config: &ProviderConfig,
+    token: &str,
+    hint: &str,
+) -> Result<(), String> {
+    let url = reqwest::Url::parse(endpoint).map_err(|e| format!("{endpoint:?}: {e}"))?;
+    let loopback = match url.host_str() {
+        Some("localhost") => true,
+        Some(host) => host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback()),
+        None => false,
+    };
+    if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
+        return Err(format!("the revocation endpoint {endpoint} is not HTTPS"));
+    }
+    let encode = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let answer = http
+        .post(url)
+        .basic_auth(
+            encode(&config.client_id),
+            Some(encode(&config.client_secret)),
+        )
+        .form(&[("token", token), ("token_type_hint", hint)])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    // RFC 7009 2.2: 200 for a revoked token and for one the provider did not know
+    if answer.status().is_success() {
+        Ok(())
+    } else {
+        Err(format!("the provider answered {}", answer.status()))
+    }
+}
+
+/// Renews every link whose access ends within `ahead` (50 at a time): how many were renewed.
+/// A provider that refuses marks its link (`refresh`); one that is no longer configured is
+/// left alone.
+pub async fn renew_due(state: &AppState, ahead: std::time::Duration) -> Result<usize, AppError> {
+    let due = identities::due_for_renewal(&state.pool, ahead, 50).await?;
+    let mut renewed = 0;
+    for (account, provider) in due {
+        let Some(config) = state.provider(&provider).cloned() else {
+            continue;
+        };
+        match refresh(state, &config, account).await {
+            Ok(Refreshed::Renewed) => renewed += 1,
+            Ok(_) => {}
+            // held by a click at this moment, or a database hiccup: next minute
+            Err(e) => tracing::debug!(%account, provider, "a renewal was put off: {e}"),
+        }
+    }
+    Ok(renewed)
 }

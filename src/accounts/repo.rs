@@ -633,6 +633,8 @@ pub enum SecurityEvent {
     ProviderLinked,
     /// The account was made by signing in with a provider.
     SignedUpWithProvider,
+    /// A sign-in provider was disconnected from the account.
+    ProviderUnlinked,
     /// A link to move the sign-in address was mailed to the new address.
     EmailChangeRequested,
     EmailChanged,
@@ -651,6 +653,7 @@ impl SecurityEvent {
             SecurityEvent::ProfileChanged => "profile_changed",
             SecurityEvent::ProviderLinked => "provider_linked",
             SecurityEvent::SignedUpWithProvider => "signed_up_with_provider",
+            SecurityEvent::ProviderUnlinked => "provider_unlinked",
             SecurityEvent::EmailChangeRequested => "email_change_requested",
             SecurityEvent::EmailChanged => "email_changed",
         }
@@ -669,6 +672,7 @@ impl SecurityEvent {
             "profile_changed" => "Changed the name or phone shown on listings",
             "provider_linked" => "Connected a sign-in provider",
             "signed_up_with_provider" => "Signed up with a sign-in provider",
+            "provider_unlinked" => "Disconnected a sign-in provider",
             "email_change_requested" => "Asked to change the sign-in address",
             "email_changed" => "Changed the sign-in address",
             _ => "Changed the account",
@@ -804,7 +808,10 @@ pub async fn export_document(
                select jsonb_agg(to_jsonb(c) - 'account_id' - 'token_sha256'
                         order by c.created_at)
                from email_change c where c.account_id = a.account_id), '[]'),
-             'linked_accounts', '[]'::jsonb
+             'linked_accounts', coalesce((
+               select jsonb_agg(to_jsonb(i) - 'account_id' - 'access_token' - 'refresh_token'
+                        - 'renew_lease_until' order by i.created_at)
+               from account_identity i where i.account_id = a.account_id), '[]')
            ) as "document!"
            from account a where a.account_id = $1"#,
         account.0

@@ -159,6 +159,7 @@ pub async fn signed_in_account(
         }
     };
     if !still {
+        tracing::info!(%account_id, "a session ended elsewhere (or by a reset) was refused");
         session.flush().await?;
         return Ok(None);
     }

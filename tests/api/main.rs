@@ -18,6 +18,7 @@ mod notifications;
 mod photos;
 mod private_postgres;
 mod profile;
+mod provider_links;
 mod push;
 mod selling;
 mod sign_in_providers;

@@ -2,7 +2,10 @@
 //! discovery, its signing keys, an authorization endpoint that signs the configured person in
 //! at once and sends the browser back with a code, and a token endpoint that checks the
 //! client, the redirect, the code (single use) and S256 PKCE before it issues an RS256-signed
-//! ID token. Knobs make it misbehave the ways an attacker or a broken provider would.
+//! ID token with an access token and a refresh token. The refresh token grant renews them
+//! (rotating the refresh token) and RFC 7009 revocation ends them. Knobs make it misbehave
+//! the ways an attacker or a broken provider would, or do what a person does at the provider
+//! (withdraw Scout's access).
 
 use axum::{
     Form, Json, Router,
@@ -59,8 +62,29 @@ struct Grant {
     person: Person,
 }
 
+/// How the token endpoint answers a refresh token grant.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Renewals {
+    /// New tokens for a live refresh token, `invalid_grant` for any other.
+    #[default]
+    Normal,
+    /// The person withdrew Scout's access at the provider: `invalid_grant`.
+    Withdrawn,
+    /// The provider is down: 503.
+    Down,
+}
+
 struct Inner {
     issuer: String,
+    renewals: Renewals,
+    /// Refresh tokens it issued that still work.
+    refresh_tokens: std::collections::HashSet<String>,
+    /// Every token a client revoked, in order.
+    revoked: Vec<String>,
+    /// The refresh tokens clients renewed with, in order.
+    renewed_with: Vec<String>,
+    /// Publishes a revocation endpoint in discovery.
+    revocation: bool,
     person: Person,
     tamper: Tamper,
     codes: HashMap<String, Grant>,
@@ -81,6 +105,11 @@ impl Provider {
         let issuer = format!("http://{}", listener.local_addr().unwrap());
         let inner = Arc::new(Mutex::new(Inner {
             issuer: issuer.clone(),
+            renewals: Renewals::Normal,
+            refresh_tokens: Default::default(),
+            revoked: Vec::new(),
+            renewed_with: Vec::new(),
+            revocation: true,
             person,
             tamper: Tamper::Nothing,
             codes: HashMap::new(),
@@ -92,6 +121,7 @@ impl Provider {
             .route("/jwks", get(jwks))
             .route("/authorize", get(authorize))
             .route("/token", post(token))
+            .route("/revoke", post(revoke))
             .with_state(inner.clone());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         Provider { issuer, inner }
@@ -99,6 +129,25 @@ impl Provider {
 
     pub fn set_person(&self, person: Person) {
         self.inner.lock().unwrap().person = person;
+    }
+
+    pub fn renewals(&self, renewals: Renewals) {
+        self.inner.lock().unwrap().renewals = renewals;
+    }
+
+    /// Leaves the revocation endpoint out of discovery.
+    pub fn without_revocation(&self) {
+        self.inner.lock().unwrap().revocation = false;
+    }
+
+    /// Every token clients revoked, in order.
+    pub fn revoked(&self) -> Vec<String> {
+        self.inner.lock().unwrap().revoked.clone()
+    }
+
+    /// The refresh tokens clients renewed with, in order.
+    pub fn renewed_with(&self) -> Vec<String> {
+        self.inner.lock().unwrap().renewed_with.clone()
     }
 
     pub fn tamper(&self, tamper: Tamper) {
@@ -131,8 +180,11 @@ impl Provider {
 type Shared = State<Arc<Mutex<Inner>>>;
 
 async fn discovery(State(inner): Shared) -> Json<serde_json::Value> {
-    let issuer = inner.lock().unwrap().issuer.clone();
-    Json(serde_json::json!({
+    let (issuer, revocation) = {
+        let inner = inner.lock().unwrap();
+        (inner.issuer.clone(), inner.revocation)
+    };
+    let mut doc = serde_json::json!({
         "issuer": issuer,
         "authorization_endpoint": format!("{issuer}/authorize"),
         "token_endpoint": format!("{issuer}/token"),
@@ -144,7 +196,11 @@ async fn discovery(State(inner): Shared) -> Json<serde_json::Value> {
         "token_endpoint_auth_methods_supported": ["client_secret_basic"],
         "code_challenge_methods_supported": ["S256"],
         "authorization_response_iss_parameter_supported": true
-    }))
+    });
+    if revocation {
+        doc["revocation_endpoint"] = format!("{issuer}/revoke").into();
+    }
+    Json(doc)
 }
 
 fn signing_key() -> CoreRsaPrivateSigningKey {
@@ -193,9 +249,56 @@ async fn authorize(State(inner): Shared, Query(q): Query<HashMap<String, String>
 #[derive(serde::Deserialize)]
 struct TokenForm {
     grant_type: String,
+    #[serde(default)]
     code: String,
+    #[serde(default)]
     redirect_uri: String,
     code_verifier: Option<String>,
+    refresh_token: Option<String>,
+}
+
+fn basic_ok(headers: &HeaderMap) -> bool {
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
+    );
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        == Some(basic.as_str())
+}
+
+/// A new access token and refresh token, as a token response carries them.
+fn new_tokens(inner: &mut Inner, scope: &str) -> serde_json::Value {
+    inner.next += 1;
+    let (access, refresh) = (
+        format!("access-{}", inner.next),
+        format!("refresh-{}", inner.next),
+    );
+    inner.refresh_tokens.insert(refresh.clone());
+    serde_json::json!({
+        "access_token": access,
+        "token_type": "Bearer",
+        "expires_in": 3600,
+        "refresh_token": refresh,
+        "scope": scope,
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct RevokeForm {
+    token: String,
+}
+
+/// RFC 7009: the token ends; an unknown one is answered 200 too.
+async fn revoke(State(inner): Shared, headers: HeaderMap, Form(f): Form<RevokeForm>) -> Response {
+    if !basic_ok(&headers) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let mut inner = inner.lock().unwrap();
+    inner.refresh_tokens.remove(&f.token);
+    inner.revoked.push(f.token);
+    StatusCode::OK.into_response()
 }
 
 async fn token(State(inner): Shared, headers: HeaderMap, Form(f): Form<TokenForm>) -> Response {
@@ -206,15 +309,7 @@ async fn token(State(inner): Shared, headers: HeaderMap, Form(f): Form<TokenForm
         )
             .into_response()
     };
-    let basic = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
-    );
-    if headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        != Some(basic.as_str())
-    {
+    if !basic_ok(&headers) {
         return (
             StatusCode::UNAUTHORIZED,
             Json(serde_json::json!({ "error": "invalid_client" })),
@@ -222,6 +317,20 @@ async fn token(State(inner): Shared, headers: HeaderMap, Form(f): Form<TokenForm
             .into_response();
     }
     let mut inner = inner.lock().unwrap();
+    if f.grant_type == "refresh_token" {
+        let held = f.refresh_token.unwrap_or_default();
+        inner.renewed_with.push(held.clone());
+        let renewals = inner.renewals;
+        return match renewals {
+            Renewals::Down => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+            Renewals::Withdrawn => refuse("invalid_grant"),
+            // rotated: a refresh token works once
+            Renewals::Normal if inner.refresh_tokens.remove(&held) => {
+                Json(new_tokens(&mut inner, "openid email")).into_response()
+            }
+            Renewals::Normal => refuse("invalid_grant"),
+        };
+    }
     // a code works once
     let Some(grant) = inner.codes.remove(&f.code) else {
         return refuse("invalid_grant");
@@ -267,11 +376,7 @@ async fn token(State(inner): Shared, headers: HeaderMap, Form(f): Form<TokenForm
         None,
     )
     .unwrap();
-    Json(serde_json::json!({
-        "access_token": format!("access-{}", f.code),
-        "token_type": "Bearer",
-        "expires_in": 3600,
-        "id_token": id_token.to_string(),
-    }))
-    .into_response()
+    let mut answer = new_tokens(&mut inner, "openid email profile");
+    answer["id_token"] = id_token.to_string().into();
+    Json(answer).into_response()
 }

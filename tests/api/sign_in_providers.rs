@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::helpers::{PASSWORD, TestApp, form};
 use crate::oidc::{CLIENT_ID, CLIENT_SECRET, Person, Provider, Tamper};
 
-fn jane() -> Person {
+pub(crate) fn jane() -> Person {
     Person {
         subject: "248289761001".into(),
         email: "jane@example.com".into(),
@@ -19,7 +19,7 @@ fn jane() -> Person {
     }
 }
 
-async fn setup(pool: PgPool, max_age: Duration) -> (TestApp, Provider) {
+pub(crate) async fn setup(pool: PgPool, max_age: Duration) -> (TestApp, Provider) {
     let provider = Provider::start(jane()).await;
     let mut config = Config::for_tests();
     config.sign_in_providers = vec![ProviderConfig {
@@ -34,17 +34,17 @@ async fn setup(pool: PgPool, max_age: Duration) -> (TestApp, Provider) {
 }
 
 /// One browser's way through a sign-in with the provider.
-struct Attempt {
+pub(crate) struct Attempt {
     /// The browser's session cookie after the start.
-    cookie: String,
+    pub(crate) cookie: String,
     /// Where the provider sends the browser back (a path on Scout, with code and state).
-    callback: String,
+    pub(crate) callback: String,
 }
 
 impl TestApp {
     /// Presses "Continue with Test ID" (or "Connect", with `intent` "link") and lets the
     /// provider sign the person in.
-    async fn provider_start(
+    pub(crate) async fn provider_start(
         &self,
         provider: &Provider,
         cookie: Option<&str>,
@@ -72,7 +72,7 @@ impl TestApp {
 
     /// Follows the provider's redirect back to Scout: where Scout sends the browser next,
     /// and the session cookie it holds then.
-    async fn provider_callback(&self, path: &str, cookie: &str) -> (String, String) {
+    pub(crate) async fn provider_callback(&self, path: &str, cookie: &str) -> (String, String) {
         let reply = self.get(path, Some(cookie)).await;
         assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
         (
@@ -88,7 +88,7 @@ impl TestApp {
             .unwrap()
     }
 
-    async fn security_log(&self, cookie: &str) -> Vec<String> {
+    pub(crate) async fn security_log(&self, cookie: &str) -> Vec<String> {
         let log: Vec<SecurityEventView> = self
             .get("/api/accounts/security_log", Some(cookie))
             .await
@@ -332,7 +332,7 @@ async fn an_email_that_has_an_account_never_signs_into_it_until_its_owner_connec
         .json();
     assert_eq!(links.len(), 1);
     assert_eq!(
-        links[0].connected.as_ref().map(|c| c.0.as_str()),
+        links[0].connected.as_ref().map(|c| c.email.as_str()),
         Some("ana@example.com")
     );
     // from now on the provider signs her in, in any browser
