@@ -9,6 +9,8 @@
 // /control/withdraw?email= does what a person does in the provider's own settings (withdraws
 // Scout's access: renewals are refused with invalid_grant) and /control/revoked?email= says
 // how many of that person's tokens Scout revoked.
+// It is also the marketplace journeys link ("Stand-in Market", when the redirect goes to
+// /marketplaces/...): the same OAuth 2 endpoints, and the marketplace API's /users/me.
 // Node's standard library only: nothing to install.
 import http from "node:http";
 import crypto from "node:crypto";
@@ -37,12 +39,12 @@ function idToken(claims) {
 }
 
 // A fresh access token and refresh token for `email`.
-function tokens(email) {
+function tokens(email, scope = "openid email profile") {
   const access = b64url(crypto.randomBytes(24));
   const refresh = b64url(crypto.randomBytes(24));
   accessTokens.set(access, email);
-  refreshTokens.set(refresh, { email, live: true });
-  return { access_token: access, token_type: "Bearer", expires_in: 3600, refresh_token: refresh, scope: "openid email profile" };
+  refreshTokens.set(refresh, { email, scope, live: true });
+  return { access_token: access, token_type: "Bearer", expires_in: 3600, refresh_token: refresh, scope };
 }
 
 function send(res, status, type, body, headers = {}) {
@@ -61,11 +63,12 @@ function readBody(req) {
 
 // The provider's own sign-in page: what a person sees at Google, in miniature.
 function signInPage(q, error = "") {
+  const brand = (q.get("redirect_uri") ?? "").includes("/marketplaces/") ? "Stand-in Market" : "Stand-in ID";
   const hidden = [...q.entries()]
     .map(([k, v]) => `<input type="hidden" name="${escape(k)}" value="${escape(v)}">`)
     .join("");
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>Stand-in ID</title></head><body><main><h1>Stand-in ID</h1>
+<title>${brand}</title></head><body><main><h1>${brand}</h1>
 <p>Scout asks who you are.</p>${error ? `<p role="alert">${escape(error)}</p>` : ""}
 <form method="post" action="/authorize">${hidden}
 <label for="email">Sign in as</label> <input id="email" name="login_email" type="email" required>
@@ -96,6 +99,12 @@ http
       });
     }
     if (url.pathname === "/jwks") return json(res, 200, { keys: [jwk] });
+    if (url.pathname === "/users/me") {
+      const email = accessTokens.get((req.headers.authorization ?? "").replace(/^Bearer /, ""));
+      if (!email) return json(res, 401, { error: "invalid_token" });
+      const id = crypto.createHash("sha256").update(email).digest("hex").slice(0, 12);
+      return json(res, 200, { data: { id, email, name: "Stand-in seller" } });
+    }
     if (url.pathname === "/control/withdraw") {
       withdrawn.add(url.searchParams.get("email"));
       return json(res, 200, { ok: true });
@@ -112,7 +121,7 @@ http
         q.get("code_challenge") &&
         q.get("state") &&
         q.get("redirect_uri") &&
-        (q.get("scope") ?? "").split(" ").includes("openid");
+        (q.get("scope") ?? "") !== "";
       if (!ok) return send(res, 400, "text/plain", "invalid_request");
       return send(res, 200, "text/html; charset=utf-8", signInPage(q));
     }
@@ -133,6 +142,7 @@ http
         challenge: f.get("code_challenge"),
         nonce: f.get("nonce"),
         email,
+        scope: f.get("scope") ?? "",
         verified: f.get("unverified") !== "yes",
       });
       back.searchParams.set("code", code);
@@ -146,7 +156,7 @@ http
         const held = refreshTokens.get(f.get("refresh_token") ?? "");
         if (!held || !held.live || withdrawn.has(held.email)) return json(res, 400, { error: "invalid_grant" });
         held.live = false;
-        return json(res, 200, tokens(held.email));
+        return json(res, 200, tokens(held.email, held.scope));
       }
       const grant = codes.get(f.get("code") ?? "");
       codes.delete(f.get("code") ?? "");
@@ -158,7 +168,7 @@ http
       withdrawn.delete(grant.email);
       const now = Math.floor(Date.now() / 1000);
       return json(res, 200, {
-        ...tokens(grant.email),
+        ...tokens(grant.email, grant.scope),
         id_token: idToken({
           iss: issuer,
           sub: crypto.createHash("sha256").update(grant.email).digest("hex").slice(0, 24),

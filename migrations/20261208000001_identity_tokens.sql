@@ -1,9 +1,14 @@
--- The tokens a sign-in provider gave when an identity was linked or last used, sealed with
+-- Identities at outside services are of two kinds: "sign_in" (a way to sign in, as before) and
+-- "marketplace" (an account at an outside marketplace the person linked so Scout can publish
+-- their listings there; never a way to sign in). Provider ids are unique across both kinds.
+--
+-- The tokens a provider gave when an identity was linked or last used, sealed with
 -- Scout's secret key and bound to their row (account and provider), and what Scout knows of
 -- the link's health: "connected", "expired" (the provider refused to renew the tokens),
 -- "revoked" (the provider says the person withdrew Scout's access) or "failing" (the provider
 -- could not be asked; `status_reason` says why in words a person can act on).
 alter table account_identity
+    add column kind text not null default 'sign_in',
     add column access_token bytea,
     add column refresh_token bytea,
     add column token_expires_at timestamptz,
@@ -15,6 +20,7 @@ alter table account_identity
     add column refreshed_at timestamptz,
     -- a renewal under way holds the row until then (a refresh token may work only once)
     add column renew_lease_until timestamptz,
+    add constraint account_identity_kind check (kind in ('sign_in', 'marketplace')),
     add constraint account_identity_status check (
         status in ('connected', 'expired', 'revoked', 'failing')),
     add constraint account_identity_token_lengths check (
@@ -30,5 +36,5 @@ alter table account_event add constraint account_event_kind check (kind in (
     'signed_in', 'address_confirmed', 'password_changed', 'password_reset',
     'session_ended', 'other_sessions_ended', 'data_exported', 'profile_changed',
     'email_change_requested', 'email_changed', 'provider_linked', 'signed_up_with_provider',
-    'provider_unlinked'
+    'provider_unlinked', 'marketplace_linked', 'marketplace_unlinked'
 ));

@@ -9,6 +9,10 @@ pub mod discovery;
 pub mod export;
 #[cfg(feature = "ssr")]
 pub mod identities;
+#[cfg(feature = "ssr")]
+pub mod links;
+#[cfg(feature = "ssr")]
+pub mod marketplaces;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]

@@ -1,7 +1,9 @@
 // Journeys: signing up and in with an OpenID Connect provider (the stand-in started by the
 // Playwright config, end2end/oidc-provider.mjs, whose own page asks "Sign in as"), connecting
-// one to an account that has a password, and a provider's email that belongs to an account
-// not signing into it. Hydrated and without JavaScript, desktop and phone.
+// one to an account that has a password, a provider's email that belongs to an account not
+// signing into it, renewing and disconnecting a provider, and linking a marketplace account
+// (the same stand-in plays the marketplace). Hydrated and without JavaScript, desktop and
+// phone.
 import { test, expect, Page } from "@playwright/test";
 import { ready, signUp } from "./helpers";
 
@@ -143,4 +145,31 @@ test("an account that signs in only with a provider can't disconnect it", async 
   // nor is its confirmation shown when asked for by address (the server refuses it too)
   await page.goto("/account?disconnect=standin");
   await expect(page.getByRole("alertdialog")).toHaveCount(0);
+});
+
+test("a seller links a marketplace account on the Account page, and unlinks it after confirming", async ({ page }) => {
+  const email = await signUp(page, "marketer");
+  await page.goto("/account");
+  await ready(page);
+  const market = page.getByRole("region", { name: "Linked marketplaces" });
+  await expect(market.getByText("Not connected")).toBeVisible();
+  await market.getByRole("button", { name: "Link Stand-in Market" }).click();
+  // the marketplace's own page
+  await expect(page.getByRole("heading", { name: "Stand-in Market" })).toBeVisible();
+  await page.getByLabel("Sign in as").fill(email);
+  await page.getByRole("button", { name: "Continue to Scout" }).click();
+  await expect(market.getByText("Stand-in Market is linked: Scout can publish your listings there.")).toBeVisible();
+  await expect(market.getByText(`Connected as ${email}`)).toBeVisible();
+  await expect(market.getByText("Shares your adverts there and publishing and changing adverts for you.")).toBeVisible();
+  await expect(page.getByRole("region", { name: "Security log" }).getByText("Linked a marketplace account")).toBeVisible();
+
+  await ready(page);
+  await market.getByRole("link", { name: "Unlink Stand-in Market…" }).click();
+  const dialog = page.getByRole("alertdialog", { name: "Unlink Stand-in Market?" });
+  await expect(dialog).toHaveAccessibleDescription(/Scout will no longer publish or update your listings on Stand-in Market\./);
+  await dialog.getByRole("button", { name: "Unlink Stand-in Market" }).click();
+  await expect(market.getByText("Stand-in Market is unlinked: Scout no longer publishes there.")).toBeVisible();
+  await expect(market.getByText("Not connected")).toBeVisible();
+  await expect(page.getByRole("region", { name: "Security log" }).getByText("Unlinked a marketplace account")).toBeVisible();
+  await expect.poll(async () => (await control("revoked", email)).revoked, { timeout: 10_000 }).toBeGreaterThan(0);
 });

@@ -87,7 +87,18 @@ pub fn AccountPage() -> impl IntoView {
                                 </p>
                                 <ProfileSection action=update_profile />
                                 <EmailSection action=change_email />
-                                <super::connect::ProvidersSection links disconnect refresh />
+                                <super::connect::LinksSection
+                                    kind=super::connect::LinkKind::SignIn
+                                    links=links.clone()
+                                    disconnect
+                                    refresh
+                                />
+                                <super::connect::LinksSection
+                                    kind=super::connect::LinkKind::Marketplace
+                                    links
+                                    disconnect
+                                    refresh
+                                />
                                 {if account.has_password {
                                     view! { <ChangePasswordSection action=change_password /> }
                                         .into_any()

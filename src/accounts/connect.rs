@@ -14,13 +14,23 @@ pub struct ProviderChoice {
     pub name: String,
 }
 
-/// A provider as the Account page lists it: connected (as whom, since when, how the link
-/// stands) or not.
+/// A provider or marketplace as the Account page lists it: connected (as whom, since when,
+/// how the link stands) or not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderLink {
     pub id: String,
     pub name: String,
+    pub kind: LinkKind,
     pub connected: Option<Connection>,
+}
+
+/// What a link is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LinkKind {
+    /// A way to sign in.
+    SignIn,
+    /// An outside marketplace Scout publishes the person's listings to.
+    Marketplace,
 }
 
 /// How a provider's link stands, for its badge.
@@ -161,16 +171,24 @@ pub async fn provider_links() -> Result<Vec<ProviderLink>, AppError> {
     let (state, account) = super::api::signed_in("Sign in to manage your account.").await?;
     let mine = super::identities::of_account(&state.pool, account).await?;
     let password = super::identities::has_password(&state.pool, account).await?;
+    let ways = mine.iter().filter(|i| i.kind == "sign_in").count();
     let now = time::OffsetDateTime::now_utc();
-    Ok(state
+    let configured = state
         .config
         .sign_in_providers
         .iter()
-        .map(|p| ProviderLink {
-            id: p.id.clone(),
-            name: p.name.clone(),
-            connected: mine.iter().find(|i| i.provider == p.id).map(|i| {
-                let (health, detail) = health(&p.name, i, now);
+        .map(|p| (p.id.clone(), p.name.clone(), LinkKind::SignIn))
+        .chain(
+            state
+                .config
+                .marketplaces
+                .iter()
+                .map(|m| (m.id.clone(), m.name.clone(), LinkKind::Marketplace)),
+        );
+    Ok(configured
+        .map(|(id, name, kind)| ProviderLink {
+            connected: mine.iter().find(|i| i.provider == id).map(|i| {
+                let (health, detail) = health(&name, i, now);
                 Connection {
                     email: i.email.clone(),
                     since: crate::format::iso_date(i.created_at),
@@ -178,27 +196,42 @@ pub async fn provider_links() -> Result<Vec<ProviderLink>, AppError> {
                     health,
                     detail,
                     renewable: i.renewable,
-                    removable: password || mine.len() > 1,
+                    // a marketplace is never a way to sign in
+                    removable: kind == LinkKind::Marketplace || password || ways > 1,
                 }
             }),
+            id,
+            name,
+            kind,
         })
         .collect())
 }
 
-/// Disconnects the signed-in account from `provider` once `confirm` is "yes": it no longer
-/// signs in with it, and Scout's tokens are revoked at the provider where it supports that.
-/// Refused while it is the account's only way to sign in.
+/// The name of provider or marketplace `id`, if it is configured.
+#[cfg(feature = "ssr")]
+fn name_of(state: &crate::server::state::AppState, id: &str) -> Option<String> {
+    state
+        .provider(id)
+        .map(|p| p.name.clone())
+        .or_else(|| state.marketplace(id).map(|m| m.name.clone()))
+}
+
+/// Disconnects the signed-in account from provider or marketplace `provider` once `confirm`
+/// is "yes": it no longer signs in with it (or Scout no longer publishes there), and Scout's
+/// tokens are revoked there where it supports that. Refused while it is the account's only
+/// way to sign in.
 #[server(prefix = "/api", endpoint = "accounts/disconnect_provider")]
 pub async fn disconnect_provider(
     provider: String,
     confirm: Option<String>,
 ) -> Result<(), AppError> {
+    use super::{identities::Kind, repo::SecurityEvent};
     let (state, account) = super::api::signed_in("Sign in to manage your account.").await?;
-    let config = state.provider(&provider).ok_or(AppError::NotFound)?.clone();
+    let name = name_of(&state, &provider).ok_or(AppError::NotFound)?;
     if confirm.as_deref() != Some("yes") {
         return Err(AppError::invalid_field(
             "confirm",
-            format!("Confirm that you want to disconnect {}.", config.name),
+            format!("Confirm that you want to disconnect {name}."),
         ));
     }
     match super::identities::unlink(&state.pool, &state.sealer, account, &provider).await? {
@@ -206,45 +239,45 @@ pub async fn disconnect_provider(
         super::identities::Unlinked::LastWay => {
             return Err(AppError::Conflict {
                 message: format!(
-                    "{} is your only way to sign in. Choose a password (\u{201c}Forgot password?\u{201d} on the sign-in page) or connect another provider first.",
-                    config.name
+                    "{name} is your only way to sign in. Choose a password (\u{201c}Forgot password?\u{201d} on the sign-in page) or connect another provider first."
                 ),
             });
         }
-        super::identities::Unlinked::Done { refresh, access } => {
-            super::api::record(
-                &state,
-                account,
-                super::repo::SecurityEvent::ProviderUnlinked,
-                &super::api::this_device()?,
-            )
-            .await?;
+        super::identities::Unlinked::Done {
+            kind,
+            refresh,
+            access,
+        } => {
+            let event = match kind {
+                Kind::SignIn => SecurityEvent::ProviderUnlinked,
+                Kind::Marketplace => SecurityEvent::MarketplaceUnlinked,
+            };
+            super::api::record(&state, account, event, &super::api::this_device()?).await?;
             // revoking is a courtesy to the person: the link is gone here whatever the
             // provider answers
-            let revoke_state = state.clone();
+            let (revoke_state, id) = (state.clone(), provider.clone());
             tokio::spawn(async move {
-                super::providers::revoke(&revoke_state, &config, refresh, access).await;
+                super::links::revoke(&revoke_state, &id, refresh, access).await;
             });
-            tracing::info!(%account, provider, "a sign-in provider was disconnected");
+            tracing::info!(%account, provider, "a link to a provider was removed");
         }
     }
-    leptos_axum::redirect(&format!("/account?disconnected={provider}#providers"));
+    leptos_axum::redirect(&format!("/account?disconnected={provider}"));
     Ok(())
 }
 
-/// Renews Scout's access at `provider` now with the token the provider gave for that.
+/// Renews Scout's access at provider or marketplace `provider` now with the token it gave for
+/// that.
 #[server(prefix = "/api", endpoint = "accounts/refresh_provider")]
 pub async fn refresh_provider(provider: String) -> Result<(), AppError> {
+    use super::links::Refreshed;
     let (state, account) = super::api::signed_in("Sign in to manage your account.").await?;
-    let config = state.provider(&provider).ok_or(AppError::NotFound)?.clone();
-    match super::providers::refresh(&state, &config, account).await? {
-        super::providers::Refreshed::Renewed => {}
-        super::providers::Refreshed::NothingToRenew => return Err(AppError::NotFound),
-        super::providers::Refreshed::Refused(message) => {
-            return Err(AppError::Conflict { message });
-        }
+    match super::links::refresh(&state, account, &provider).await? {
+        Refreshed::Renewed => {}
+        Refreshed::NothingToRenew => return Err(AppError::NotFound),
+        Refreshed::Refused(message) => return Err(AppError::Conflict { message }),
     }
-    leptos_axum::redirect(&format!("/account?refreshed={provider}#providers"));
+    leptos_axum::redirect(&format!("/account?refreshed={provider}"));
     Ok(())
 }
 
@@ -340,28 +373,133 @@ pub fn ProviderButtons() -> impl IntoView {
     }
 }
 
-/// The Account page's list of sign-in providers (`links`, from [`provider_links`]): each
-/// connected one with whom it is connected as, since when, what it shares and how Scout's
-/// access stands, with Refresh now, Reconnect and Disconnect (after a confirmation that says
-/// what stops working); the others with a button to connect them. Nothing when none is
-/// configured.
+/// What the Account page says about links of one kind.
+struct Words {
+    section: &'static str,
+    heading: &'static str,
+    intro: &'static str,
+    connect: &'static str,
+    /// The form that starts connecting provider `id`.
+    start: fn(&str) -> (String, Option<&'static str>),
+    connected: fn(&str) -> String,
+    disconnected: fn(&str) -> String,
+    disconnect: &'static str,
+    what_stops: fn(&str) -> String,
+    refused: fn(&str, &str) -> Option<String>,
+}
+
+const SIGN_IN_WORDS: Words = Words {
+    section: "providers",
+    heading: "Sign-in providers",
+    intro: "Sign in with one of these instead of your password. Connecting one takes you to its own sign-in page.",
+    connect: "Connect",
+    start: |id| (format!("/auth/{id}/start"), Some("link")),
+    connected: |name| format!("{name} is connected: you can sign in with it now."),
+    disconnected: |name| format!("{name} is disconnected: you no longer sign in with it."),
+    disconnect: "Disconnect",
+    what_stops: |name| {
+        format!(
+            "You will no longer be able to sign in with {name}. Scout forgets the access {name} gave it and asks {name} to end it too. You can connect it again at any time."
+        )
+    },
+    refused: provider_error_message,
+};
+
+const MARKETPLACE_WORDS: Words = Words {
+    section: "marketplaces",
+    heading: "Linked marketplaces",
+    intro: "Link your account at a marketplace so Scout can publish your listings there too. Linking takes you to the marketplace's own page.",
+    connect: "Link",
+    start: |id| (format!("/marketplaces/{id}/connect"), None),
+    connected: |name| format!("{name} is linked: Scout can publish your listings there."),
+    disconnected: |name| format!("{name} is unlinked: Scout no longer publishes there."),
+    disconnect: "Unlink",
+    what_stops: |name| {
+        format!(
+            "Scout will no longer publish or update your listings on {name}. Scout forgets the access {name} gave it and asks {name} to end it too. You can link it again at any time."
+        )
+    },
+    refused: marketplace_error_message,
+};
+
+fn words(kind: LinkKind) -> &'static Words {
+    match kind {
+        LinkKind::SignIn => &SIGN_IN_WORDS,
+        LinkKind::Marketplace => &MARKETPLACE_WORDS,
+    }
+}
+
+/// What a refused link to marketplace `name` (`?provider_error=` from its callback) means;
+/// None for a code Scout doesn't send.
+pub fn marketplace_error_message(code: &str, name: &str) -> Option<String> {
+    Some(match code {
+        "expired" => format!(
+            "Linking {name} took too long, or was started in another browser. Please try again."
+        ),
+        "cancelled" => format!("Linking {name} was cancelled."),
+        "failed" => format!("{name} could not confirm your account just now. Please try again."),
+        "elsewhere" => format!("This {name} account is linked to another Scout account."),
+        "has_one" => {
+            format!("Your account is linked to another {name} account already. Unlink it first.")
+        }
+        _ => return None,
+    })
+}
+
+/// One of the Account page's lists of links, of one `kind` (sign-in providers, or linked
+/// marketplaces), from `links` ([`provider_links`]): each connected one with whom it is
+/// connected as, since when, what it shares and how Scout's access stands, with Refresh now,
+/// Reconnect and Disconnect (after a confirmation that says what stops working); the others
+/// with a button to connect them. Nothing when none of the kind is configured.
 #[component]
-pub fn ProvidersSection(
+pub fn LinksSection(
+    kind: LinkKind,
     links: Vec<ProviderLink>,
     disconnect: ServerAction<DisconnectProvider>,
     refresh: ServerAction<RefreshProvider>,
 ) -> impl IntoView {
+    let w = words(kind);
+    // a refusal without JavaScript doesn't say which link it was about: the first section
+    // on the page shows it
+    let first = match kind {
+        LinkKind::SignIn => true,
+        LinkKind::Marketplace => !links.iter().any(|l| l.kind == LinkKind::SignIn),
+    };
+    let links: Vec<ProviderLink> = links.into_iter().filter(|l| l.kind == kind).collect();
     let query = use_query_map();
-    let choices: Vec<ProviderChoice> = links
-        .iter()
-        .map(|l| ProviderChoice {
-            id: l.id.clone(),
-            name: l.name.clone(),
+    let problem = {
+        let links = links.clone();
+        move || {
+            let q = query.read();
+            let link = links
+                .iter()
+                .find(|l| Some(l.id.as_str()) == q.get("provider").as_deref())?;
+            (w.refused)(&q.get("provider_error")?, &link.name)
+        }
+    };
+    // an action's refusal is shown by the section of the link it was about
+    let ids: Vec<String> = links.iter().map(|l| l.id.clone()).collect();
+    let here = move |about: Option<String>| match about {
+        Some(id) => ids.contains(&id),
+        None => first,
+    };
+    let (disconnect_refused, refresh_refused) = (
+        crate::ui::action_error(disconnect),
+        crate::ui::action_error(refresh),
+    );
+    let disconnect_error = {
+        let here = here.clone();
+        Signal::derive(move || {
+            disconnect_refused
+                .get()
+                .filter(|_| here(disconnect.input().get().map(|i| i.provider)))
         })
-        .collect();
-    let problem = refusal(query, &choices);
-    let disconnect_error = crate::ui::action_error(disconnect);
-    let refresh_error = crate::ui::action_error(refresh);
+    };
+    let refresh_error = Signal::derive(move || {
+        refresh_refused
+            .get()
+            .filter(|_| here(refresh.input().get().map(|i| i.provider)))
+    });
     let done = {
         let links = links.clone();
         move || {
@@ -373,12 +511,10 @@ pub fn ProvidersSection(
             let q = query.read();
             let name = |id: String| links.iter().find(|l| l.id == id).map(|l| l.name.clone());
             if let Some(name) = q.get("connected").and_then(name) {
-                return Some(format!("{name} is connected: you can sign in with it now."));
+                return Some((w.connected)(&name));
             }
             if let Some(name) = q.get("disconnected").and_then(name) {
-                return Some(format!(
-                    "{name} is disconnected: you no longer sign in with it."
-                ));
+                return Some((w.disconnected)(&name));
             }
             q.get("refreshed")
                 .and_then(name)
@@ -387,11 +523,7 @@ pub fn ProvidersSection(
     };
     (!links.is_empty()).then(move || {
         view! {
-            <crate::ui::Panel
-                id="providers"
-                heading="Sign-in providers"
-                intro="Sign in with one of these instead of your password. Connecting one takes you to its own sign-in page."
-            >
+            <crate::ui::Panel id=w.section heading=w.heading intro=w.intro>
                 <crate::ui::Sent message=Signal::derive(done) />
                 {move || problem().map(refusal_alert)}
                 <crate::ui::FormAlert error=disconnect_error />
@@ -407,7 +539,8 @@ pub fn ProvidersSection(
     })
 }
 
-/// What a provider's scopes let Scout see, in words.
+/// What a provider's scopes let Scout see or do, in words (scopes Scout doesn't know are
+/// left out).
 fn shared(scopes: &str) -> String {
     let words: Vec<&str> = scopes
         .split_whitespace()
@@ -415,6 +548,8 @@ fn shared(scopes: &str) -> String {
             "openid" => Some("who you are there"),
             "email" => Some("your email address"),
             "profile" => Some("your name and picture"),
+            "read" => Some("your adverts there"),
+            "write" => Some("publishing and changing adverts for you"),
             _ => None,
         })
         .collect();
@@ -443,11 +578,13 @@ fn ProviderItem(
     disconnect: ServerAction<DisconnectProvider>,
     refresh: ServerAction<RefreshProvider>,
 ) -> impl IntoView {
+    let w = words(l.kind);
     let query = use_query_map();
     let connect_form = |label: String| {
+        let (action, intent) = (w.start)(&l.id);
         view! {
-            <form method="post" action=format!("/auth/{}/start", l.id)>
-                <input type="hidden" name="intent" value="link" />
+            <form method="post" action=action>
+                {intent.map(|i| view! { <input type="hidden" name="intent" value=i /> })}
                 <button type="submit" class=crate::ui::BUTTON>
                     {label}
                 </button>
@@ -461,7 +598,7 @@ fn ProviderItem(
                     <p class="font-medium text-slate-900">{l.name.clone()}</p>
                     <p class="text-sm text-slate-600">"Not connected"</p>
                 </div>
-                {connect_form(format!("Connect {}", l.name))}
+                {connect_form(format!("{} {}", w.connect, l.name))}
             </li>
         }
         .into_any();
@@ -501,9 +638,9 @@ fn ProviderItem(
             <a
                 href=format!("/account?disconnect={id}#{dialog_id}")
                 class=crate::ui::BUTTON
-                aria-label=format!("Disconnect {name}…")
+                aria-label=format!("{} {name}…", w.disconnect)
             >
-                "Disconnect…"
+                {format!("{}…", w.disconnect)}
             </a>
         }
     });
@@ -533,21 +670,23 @@ fn ProviderItem(
                     }
                 })}
             <Show when=confirming>
-                <ConfirmDisconnect id=id.clone() name=name.clone() disconnect />
+                <ConfirmDisconnect id=id.clone() name=name.clone() kind=l.kind disconnect />
             </Show>
         </li>
     }
         .into_any()
 }
 
-/// "Disconnect …?": what stops working, and the button that does it. Opened by the
-/// "Disconnect…" link (`?disconnect=<id>`), so it works without JavaScript too.
+/// "Disconnect …?" (or "Unlink …?"): what stops working, and the button that does it. Opened
+/// by the "Disconnect…" link (`?disconnect=<id>`), so it works without JavaScript too.
 #[component]
 fn ConfirmDisconnect(
     id: String,
     name: String,
+    kind: LinkKind,
     disconnect: ServerAction<DisconnectProvider>,
 ) -> impl IntoView {
+    let w = words(kind);
     let (dialog_id, title_id, text_id) = (
         format!("disconnect-{id}"),
         format!("disconnect-{id}-title"),
@@ -576,12 +715,10 @@ fn ConfirmDisconnect(
                 autofocus=true
                 class="font-semibold text-red-900"
             >
-                {format!("Disconnect {name}?")}
+                {format!("{} {name}?", w.disconnect)}
             </h3>
             <p id=text_id class="text-sm text-red-900">
-                {format!(
-                    "You will no longer be able to sign in with {name}. Scout forgets the access {name} gave it and asks {name} to end it too. You can connect it again at any time.",
-                )}
+                {(w.what_stops)(&name)}
             </p>
             <div class="flex flex-wrap gap-2">
                 <ActionForm action=disconnect>
@@ -592,11 +729,11 @@ fn ConfirmDisconnect(
                         class="inline-flex items-center rounded-lg bg-red-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-red-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-red-700 disabled:cursor-wait disabled:opacity-70"
                         disabled=move || disconnect.pending().get()
                     >
-                        {format!("Disconnect {name}")}
+                        {format!("{} {name}", w.disconnect)}
                     </button>
                 </ActionForm>
-                <a href="/account#providers-heading" class=crate::ui::BUTTON>
-                    "Keep it connected"
+                <a href=format!("/account#{}-heading", w.section) class=crate::ui::BUTTON>
+                    "Keep it"
                 </a>
             </div>
         </div>
@@ -618,6 +755,7 @@ mod tests {
 
     fn row(status: &str, expires: Option<Duration>, renewable: bool) -> IdentityRow {
         IdentityRow {
+            kind: "sign_in".into(),
             provider: "google".into(),
             email: "jane@example.com".into(),
             created_at: NOW - Duration::days(30),
@@ -697,6 +835,11 @@ mod tests {
             "Shares who you are there, your email address and your name and picture."
         );
         assert_eq!(shared("email"), "Shares your email address.");
+        // a marketplace's (OLX asks for "read write v2")
+        assert_eq!(
+            shared("read write v2"),
+            "Shares your adverts there and publishing and changing adverts for you."
+        );
         assert_eq!(shared("https://example.com/custom"), "");
     }
 }

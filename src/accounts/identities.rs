@@ -13,7 +13,7 @@ pub async fn find_account(
 ) -> sqlx::Result<Option<AccountId>> {
     sqlx::query_scalar!(
         r#"update account_identity set last_used_at = now()
-           where provider = $1 and issuer = $2 and subject = $3
+           where provider = $1 and issuer = $2 and subject = $3 and kind = 'sign_in'
            returning account_id as "account_id: AccountId""#,
         provider,
         issuer,
@@ -33,19 +33,39 @@ pub enum Linked {
     Elsewhere,
 }
 
+/// What an identity is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A way to sign in.
+    SignIn,
+    /// An outside marketplace account Scout publishes the person's listings to.
+    Marketplace,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::SignIn => "sign_in",
+            Kind::Marketplace => "marketplace",
+        }
+    }
+}
+
 /// Links an identity at a provider to an account.
 pub async fn link(
     db: impl PgExecutor<'_>,
     account: AccountId,
+    kind: Kind,
     provider: &str,
     issuer: &str,
     subject: &str,
     email: &str,
 ) -> sqlx::Result<Linked> {
     let inserted = sqlx::query!(
-        "insert into account_identity (account_id, provider, issuer, subject, email) \
-         values ($1, $2, $3, $4, left($5, 254))",
+        "insert into account_identity (account_id, kind, provider, issuer, subject, email) \
+         values ($1, $2, $3, $4, $5, left($6, 254))",
         account.0,
+        kind.as_str(),
         provider,
         issuer,
         subject,
@@ -95,13 +115,24 @@ pub async fn sign_up(
     let Some(account) = created else {
         return Ok(SignUp::EmailTaken);
     };
-    link(&mut *tx, account, provider, issuer, subject, email).await?;
+    link(
+        &mut *tx,
+        account,
+        Kind::SignIn,
+        provider,
+        issuer,
+        subject,
+        email,
+    )
+    .await?;
     tx.commit().await?;
     Ok(SignUp::Created(account))
 }
 
 /// One identity of an account, as the Account page lists it.
 pub struct IdentityRow {
+    /// "sign_in" or "marketplace".
+    pub kind: String,
     pub provider: String,
     pub email: String,
     pub created_at: time::OffsetDateTime,
@@ -121,7 +152,7 @@ pub async fn of_account(
 ) -> sqlx::Result<Vec<IdentityRow>> {
     sqlx::query_as!(
         IdentityRow,
-        r#"select provider, email, created_at, scopes, status, status_reason, token_expires_at,
+        r#"select kind, provider, email, created_at, scopes, status, status_reason, token_expires_at,
                   refresh_token is not null as "renewable!", refreshed_at
            from account_identity where account_id = $1 order by created_at"#,
         account.0
@@ -141,6 +172,26 @@ pub async fn has_password(db: impl PgExecutor<'_>, account: AccountId) -> sqlx::
     .unwrap_or(false))
 }
 
+/// The account at `provider` an identity of kind `kind` already belongs to, if any.
+pub async fn owner(
+    db: impl PgExecutor<'_>,
+    kind: Kind,
+    provider: &str,
+    issuer: &str,
+    subject: &str,
+) -> sqlx::Result<Option<AccountId>> {
+    sqlx::query_scalar!(
+        r#"select account_id as "account_id: AccountId" from account_identity
+           where provider = $1 and issuer = $2 and subject = $3 and kind = $4"#,
+        provider,
+        issuer,
+        subject,
+        kind.as_str()
+    )
+    .fetch_optional(db)
+    .await
+}
+
 /// The tokens a provider gave, as they arrive.
 #[derive(Clone)]
 pub struct Tokens {
@@ -156,6 +207,17 @@ impl std::fmt::Debug for Tokens {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Tokens(<redacted>)")
     }
+}
+
+/// What asking a provider or marketplace for new tokens gave.
+pub enum Renewed {
+    Tokens(Tokens),
+    /// `invalid_grant`: the refresh token was withdrawn or has ended.
+    Refused,
+    /// Another OAuth error (its code, for the log).
+    Declined(String),
+    /// It could not be asked, or its answer could not be read (for the log).
+    Unreachable(String),
 }
 
 const ACCESS_TOKEN: &str = "account_identity.access_token";
@@ -351,6 +413,7 @@ pub async fn mark(
 pub enum Unlinked {
     /// Gone; the tokens it had, opened, to revoke at the provider.
     Done {
+        kind: Kind,
         refresh: Option<String>,
         access: Option<String>,
     },
@@ -359,7 +422,8 @@ pub enum Unlinked {
     LastWay,
 }
 
-/// Disconnects the account from `provider`, unless that would leave it no way to sign in.
+/// Disconnects the account from `provider`, unless that would leave it no way to sign in (a
+/// marketplace is never a way to sign in, so it can always go).
 pub async fn unlink(
     db: &sqlx::PgPool,
     sealer: &Sealer,
@@ -371,7 +435,8 @@ pub async fn unlink(
     let ways = sqlx::query!(
         r#"select (a.password_hash is not null) as "password!",
                   (select count(*) from account_identity i
-                   where i.account_id = a.account_id and i.provider <> $2) as "others!"
+                   where i.account_id = a.account_id and i.provider <> $2
+                     and i.kind = 'sign_in') as "others!"
            from account a where a.account_id = $1 for update"#,
         account.0,
         provider
@@ -383,7 +448,7 @@ pub async fn unlink(
     };
     let gone = sqlx::query!(
         "delete from account_identity where account_id = $1 and provider = $2 \
-         returning issuer, subject, access_token, refresh_token",
+         returning kind, issuer, subject, access_token, refresh_token",
         account.0,
         provider
     )
@@ -392,7 +457,7 @@ pub async fn unlink(
     let Some(gone) = gone else {
         return Ok(Unlinked::NotConnected);
     };
-    if !ways.password && ways.others == 0 {
+    if gone.kind == Kind::SignIn.as_str() && !ways.password && ways.others == 0 {
         return Ok(Unlinked::LastWay);
     }
     tx.commit().await?;
@@ -413,6 +478,11 @@ pub async fn unlink(
         })
     };
     Ok(Unlinked::Done {
+        kind: if gone.kind == Kind::Marketplace.as_str() {
+            Kind::Marketplace
+        } else {
+            Kind::SignIn
+        },
         refresh: open(REFRESH_TOKEN, gone.refresh_token),
         access: open(ACCESS_TOKEN, gone.access_token),
     })

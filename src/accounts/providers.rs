@@ -303,9 +303,17 @@ async fn finish(
             Some(_) => Err(Some(Refusal::Elsewhere)),
             None => {
                 let shown = email.as_ref().map(Email::as_str).unwrap_or_default();
-                match identities::link(&state.pool, account, provider, &issuer, &subject, shown)
-                    .await
-                    .map_err(internal)?
+                match identities::link(
+                    &state.pool,
+                    account,
+                    identities::Kind::SignIn,
+                    provider,
+                    &issuer,
+                    &subject,
+                    shown,
+                )
+                .await
+                .map_err(internal)?
                 {
                     Linked::Linked => {
                         keep_tokens(account).await?;
@@ -371,211 +379,35 @@ fn tokens_of(token: &impl OAuth2TokenResponse) -> identities::Tokens {
     }
 }
 
-/// What renewing Scout's access at a provider did.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Refreshed {
-    Renewed,
-    /// Not connected, or the provider gave no token to renew with.
-    NothingToRenew,
-    /// The provider refused or could not be asked: why, in words (also kept on the link).
-    Refused(String),
-}
-
-/// Renews Scout's access for `account` at `provider` with the refresh token it holds, and
-/// keeps what the provider answers: new tokens, or the link marked "expired" (the provider
-/// refused the token: `invalid_grant`) or "failing" (it could not be asked, or refused for
-/// another reason), with why in words.
-pub async fn refresh(
+/// Renews access at a sign-in provider with `refresh_token` (its discovered token endpoint).
+pub async fn renew(
     state: &AppState,
     config: &ProviderConfig,
-    account: AccountId,
-) -> Result<Refreshed, AppError> {
-    let name = &config.name;
-    let renewal = match identities::claim_renewal(&state.pool, &state.sealer, account, &config.id)
-        .await
-        .map_err(AppError::internal)?
-    {
-        identities::Claim::Held(renewal) => renewal,
-        identities::Claim::Nothing => return Ok(Refreshed::NothingToRenew),
-        identities::Claim::Busy => {
-            return Err(AppError::Busy {
-                message: format!("Scout is renewing its access at {name} just now."),
-                retry_after_secs: 10,
-            });
-        }
-    };
-    let failing = |why: String| async move {
-        identities::mark(&state.pool, account, &config.id, "failing", &why).await?;
-        Ok::<_, AppError>(Refreshed::Refused(why))
-    };
+    refresh_token: String,
+) -> identities::Renewed {
     let meta = match state.discovery.metadata(&state.http, config).await {
         Ok(meta) => meta,
-        Err(e) => {
-            tracing::warn!(
-                provider = config.id,
-                "the provider's discovery document could not be read: {e}"
-            );
-            return failing(format!(
-                "{name} could not be reached to renew Scout's access. Scout tries again later; you can also try now."
-            ))
-            .await;
-        }
+        Err(e) => return identities::Renewed::Unreachable(format!("discovery: {e}")),
     };
-    let client = client(&state.config.public_url.origin(), config, meta)?;
-    let refresh_token = RefreshToken::new(renewal.refresh_token);
-    let answer = client
-        .exchange_refresh_token(&refresh_token)
-        .map_err(AppError::internal)?
-        .request_async(&state.http)
-        .await;
-    match answer {
-        Ok(token) => {
-            identities::store_tokens(
-                &state.pool,
-                &state.sealer,
-                account,
-                &config.id,
-                &renewal.issuer,
-                &renewal.subject,
-                &tokens_of(&token),
-            )
-            .await?;
-            tracing::info!(%account, provider = config.id, "access at a provider renewed");
-            Ok(Refreshed::Renewed)
-        }
+    let client = match client(&state.config.public_url.origin(), config, meta) {
+        Ok(client) => client,
+        Err(e) => return identities::Renewed::Unreachable(e.to_string()),
+    };
+    let held = RefreshToken::new(refresh_token);
+    let request = match client.exchange_refresh_token(&held) {
+        Ok(request) => request,
+        Err(e) => return identities::Renewed::Unreachable(e.to_string()),
+    };
+    match request.request_async(&state.http).await {
+        Ok(token) => identities::Renewed::Tokens(tokens_of(&token)),
         Err(RequestTokenError::ServerResponse(refusal))
             if *refusal.error() == CoreErrorResponseType::InvalidGrant =>
         {
-            let why = format!(
-                "{name} no longer accepts Scout's access: it was withdrawn at {name} or has ended. Reconnect to renew it."
-            );
-            identities::mark(&state.pool, account, &config.id, "expired", &why).await?;
-            tracing::info!(%account, provider = config.id, "a provider refused to renew access");
-            Ok(Refreshed::Refused(why))
+            identities::Renewed::Refused
         }
         Err(RequestTokenError::ServerResponse(refusal)) => {
-            tracing::warn!(provider = config.id, error = %refusal.error(), "a provider refused a renewal");
-            failing(format!(
-                "{name} refused to renew Scout's access just now. Scout tries again later; if it keeps happening, reconnect."
-            ))
-            .await
+            identities::Renewed::Declined(refusal.error().to_string())
         }
-        Err(e) => {
-            tracing::warn!(provider = config.id, "a renewal at a provider failed: {e}");
-            failing(format!(
-                "{name} could not be reached to renew Scout's access. Scout tries again later; you can also try now."
-            ))
-            .await
-        }
+        Err(e) => identities::Renewed::Unreachable(e.to_string()),
     }
-}
-
-/// Revokes a disconnected link's tokens at the provider (RFC 7009), the refresh token first
-/// (that ends the access tokens made from it at most providers). A provider without a
-/// revocation endpoint, or one that fails, is logged: the link is gone in Scout either way.
-pub async fn revoke(
-    state: &AppState,
-    config: &ProviderConfig,
-    refresh: Option<String>,
-    access: Option<String>,
-) {
-    let endpoint = match state.discovery.metadata(&state.http, config).await {
-        Ok(meta) => meta.additional_metadata().revocation_endpoint.clone(),
-        Err(e) => {
-            tracing::warn!(
-                provider = config.id,
-                "tokens not revoked: discovery failed: {e}"
-            );
-            return;
-        }
-    };
-    let Some(endpoint) = endpoint else {
-        tracing::info!(
-            provider = config.id,
-            "the provider has no revocation endpoint"
-        );
-        return;
-    };
-    let tokens = refresh
-        .map(|t| (t, "refresh_token"))
-        .into_iter()
-        .chain(access.map(|t| (t, "access_token")));
-    for (token, hint) in tokens {
-        match revoke_at(&state.http, &endpoint, config, &token, hint).await {
-            Ok(()) => tracing::info!(
-                provider = config.id,
-                hint,
-                "a token was revoked at the provider"
-            ),
-            Err(e) => tracing::warn!(
-                provider = config.id,
-                hint,
-                "a token could not be revoked: {e}"
-            ),
-        }
-    }
-}
-
-/// One RFC 7009 revocation request: the token and its type hint, the client authenticated
-/// with HTTP Basic as RFC 6749 section 2.3.1 has it (id and secret form-encoded first), no
-/// redirects followed (Scout's client follows none). Written here rather than through the
-/// `oauth2` crate's `revoke_token`, which refuses every `http:` endpoint, also the loopback
-/// ones the test stand-ins listen on; this one requires HTTPS except on a loopback address.
-async fn revoke_at(
-    http: &reqwest::Client,
-    endpoint: &str,
-    config: &ProviderConfig,
-    token: &str,
-    hint: &str,
-) -> Result<(), String> {
-    let url = reqwest::Url::parse(endpoint).map_err(|e| format!("{endpoint:?}: {e}"))?;
-    let loopback = match url.host_str() {
-        Some("localhost") => true,
-        Some(host) => host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback()),
-        None => false,
-    };
-    if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
-        return Err(format!("the revocation endpoint {endpoint} is not HTTPS"));
-    }
-    let encode = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-    let answer = http
-        .post(url)
-        .basic_auth(
-            encode(&config.client_id),
-            Some(encode(&config.client_secret)),
-        )
-        .form(&[("token", token), ("token_type_hint", hint)])
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    // RFC 7009 2.2: 200 for a revoked token and for one the provider did not know
-    if answer.status().is_success() {
-        Ok(())
-    } else {
-        Err(format!("the provider answered {}", answer.status()))
-    }
-}
-
-/// Renews every link whose access ends within `ahead` (50 at a time): how many were renewed.
-/// A provider that refuses marks its link (`refresh`); one that is no longer configured is
-/// left alone.
-pub async fn renew_due(state: &AppState, ahead: std::time::Duration) -> Result<usize, AppError> {
-    let due = identities::due_for_renewal(&state.pool, ahead, 50).await?;
-    let mut renewed = 0;
-    for (account, provider) in due {
-        let Some(config) = state.provider(&provider).cloned() else {
-            continue;
-        };
-        match refresh(state, &config, account).await {
-            Ok(Refreshed::Renewed) => renewed += 1,
-            Ok(_) => {}
-            // held by a click at this moment, or a database hiccup: next minute
-            Err(e) => tracing::debug!(%account, provider, "a renewal was put off: {e}"),
-        }
-    }
-    Ok(renewed)
 }

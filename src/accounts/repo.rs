@@ -635,6 +635,9 @@ pub enum SecurityEvent {
     SignedUpWithProvider,
     /// A sign-in provider was disconnected from the account.
     ProviderUnlinked,
+    /// An outside marketplace account was linked, or unlinked.
+    MarketplaceLinked,
+    MarketplaceUnlinked,
     /// A link to move the sign-in address was mailed to the new address.
     EmailChangeRequested,
     EmailChanged,
@@ -654,6 +657,8 @@ impl SecurityEvent {
             SecurityEvent::ProviderLinked => "provider_linked",
             SecurityEvent::SignedUpWithProvider => "signed_up_with_provider",
             SecurityEvent::ProviderUnlinked => "provider_unlinked",
+            SecurityEvent::MarketplaceLinked => "marketplace_linked",
+            SecurityEvent::MarketplaceUnlinked => "marketplace_unlinked",
             SecurityEvent::EmailChangeRequested => "email_change_requested",
             SecurityEvent::EmailChanged => "email_changed",
         }
@@ -673,6 +678,8 @@ impl SecurityEvent {
             "provider_linked" => "Connected a sign-in provider",
             "signed_up_with_provider" => "Signed up with a sign-in provider",
             "provider_unlinked" => "Disconnected a sign-in provider",
+            "marketplace_linked" => "Linked a marketplace account",
+            "marketplace_unlinked" => "Unlinked a marketplace account",
             "email_change_requested" => "Asked to change the sign-in address",
             "email_changed" => "Changed the sign-in address",
             _ => "Changed the account",

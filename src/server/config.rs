@@ -168,6 +168,107 @@ pub struct Config {
     pub sign_in_providers: Vec<ProviderConfig>,
     /// How long a sign-in with a provider may take from its start to its callback (10 minutes).
     pub sign_in_flow_max_age: Duration,
+    /// `SCOUT_MARKETPLACES`: outside marketplaces a seller may link (OAuth 2), each configured
+    /// by `SCOUT_<ID>_NAME`, `_AUTHORIZE_URL`, `_TOKEN_URL`, `_API_URL`, `_CLIENT_ID`,
+    /// `_CLIENT_SECRET`, and optionally `_REVOKE_URL` and `_SCOPES`. None: not offered.
+    pub marketplaces: Vec<MarketplaceConfig>,
+}
+
+/// One outside marketplace sellers may link, shaped like the OLX partner API: OAuth 2
+/// (authorization code with PKCE, refresh, revocation) and a JSON API whose `users/me` names
+/// the linked account.
+#[derive(Clone)]
+pub struct MarketplaceConfig {
+    /// Short and stable, unique among providers and marketplaces: in URLs and stored.
+    pub id: String,
+    /// As people know it: "OLX".
+    pub name: String,
+    pub authorize_url: String,
+    pub token_url: String,
+    /// RFC 7009; None: disconnecting forgets the tokens without asking the marketplace.
+    pub revoke_url: Option<String>,
+    /// The API's base URL (`<api>/users/me`).
+    pub api_url: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// Asked for at authorization ("read write v2" for OLX).
+    pub scopes: Vec<String>,
+}
+
+impl std::fmt::Debug for MarketplaceConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MarketplaceConfig")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("authorize_url", &self.authorize_url)
+            .field("token_url", &self.token_url)
+            .field("revoke_url", &self.revoke_url)
+            .field("api_url", &self.api_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .field("scopes", &self.scopes)
+            .finish()
+    }
+}
+
+/// The ids a comma-separated list in `list_var` names, each checked (a-z, 0-9, -; at most 40).
+fn ids(list_var: &str) -> anyhow::Result<Vec<String>> {
+    let Some(list) = var(list_var) else {
+        return Ok(Vec::new());
+    };
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|id| {
+            if id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && id.len() <= 40
+            {
+                Ok(id.to_string())
+            } else {
+                bail!("{list_var}: {id:?} is not an id (a-z, 0-9, -)")
+            }
+        })
+        .collect()
+}
+
+/// `SCOUT_<ID>_<what>` for provider or marketplace `id`.
+fn key_of(id: &str, what: &str) -> String {
+    format!("SCOUT_{}_{what}", id.to_ascii_uppercase().replace('-', "_"))
+}
+
+fn required(id: &str, what: &str) -> anyhow::Result<String> {
+    var(&key_of(id, what)).ok_or_else(|| anyhow::anyhow!("{} is not set", key_of(id, what)))
+}
+
+impl MarketplaceConfig {
+    /// The marketplaces `SCOUT_MARKETPLACES` names, each with its variables; a missing one is
+    /// an error that names it, and so is an id a sign-in provider uses too.
+    fn from_env(providers: &[ProviderConfig]) -> anyhow::Result<Vec<MarketplaceConfig>> {
+        let mut all = Vec::new();
+        for id in ids("SCOUT_MARKETPLACES")? {
+            if providers.iter().any(|p| p.id == id) {
+                bail!("SCOUT_MARKETPLACES: {id:?} is a sign-in provider's id too");
+            }
+            all.push(MarketplaceConfig {
+                name: var(&key_of(&id, "NAME")).unwrap_or_else(|| id.clone()),
+                authorize_url: required(&id, "AUTHORIZE_URL")?,
+                token_url: required(&id, "TOKEN_URL")?,
+                revoke_url: var(&key_of(&id, "REVOKE_URL")),
+                api_url: required(&id, "API_URL")?.trim_end_matches('/').to_string(),
+                client_id: required(&id, "CLIENT_ID")?,
+                client_secret: required(&id, "CLIENT_SECRET")?,
+                scopes: var(&key_of(&id, "SCOPES"))
+                    .unwrap_or_else(|| "read write v2".into())
+                    .split_whitespace()
+                    .map(str::to_string)
+                    .collect(),
+                id,
+            });
+        }
+        Ok(all)
+    }
 }
 
 /// One OpenID Connect provider people may sign in with.
@@ -199,39 +300,24 @@ impl ProviderConfig {
     /// The providers `SCOUT_SIGN_IN_PROVIDERS` names, each with its variables; a missing one
     /// is an error that names it.
     fn from_env() -> anyhow::Result<Vec<ProviderConfig>> {
-        let Some(list) = var("SCOUT_SIGN_IN_PROVIDERS") else {
-            return Ok(Vec::new());
-        };
         let mut providers = Vec::new();
-        for id in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            if !id
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-                || id.len() > 40
-            {
-                bail!("SCOUT_SIGN_IN_PROVIDERS: {id:?} is not a provider id (a-z, 0-9, -)");
-            }
-            let key =
-                |what: &str| format!("SCOUT_{}_{what}", id.to_ascii_uppercase().replace('-', "_"));
-            let required = |what: &str| {
-                var(&key(what)).ok_or_else(|| anyhow::anyhow!("{} is not set", key(what)))
-            };
-            let (default_issuer, default_name) = match id {
+        for id in ids("SCOUT_SIGN_IN_PROVIDERS")? {
+            let (default_issuer, default_name) = match id.as_str() {
                 "google" => (Some("https://accounts.google.com"), "Google"),
-                _ => (None, id),
+                _ => (None, id.as_str()),
             };
-            let issuer = match var(&key("ISSUER")) {
+            let issuer = match var(&key_of(&id, "ISSUER")) {
                 Some(i) => i,
                 None => default_issuer
                     .map(str::to_string)
-                    .ok_or_else(|| anyhow::anyhow!("{} is not set", key("ISSUER")))?,
+                    .ok_or_else(|| anyhow::anyhow!("{} is not set", key_of(&id, "ISSUER")))?,
             };
             providers.push(ProviderConfig {
-                id: id.to_string(),
-                name: var(&key("NAME")).unwrap_or_else(|| default_name.to_string()),
+                name: var(&key_of(&id, "NAME")).unwrap_or_else(|| default_name.to_string()),
                 issuer,
-                client_id: required("CLIENT_ID")?,
-                client_secret: required("CLIENT_SECRET")?,
+                client_id: required(&id, "CLIENT_ID")?,
+                client_secret: required(&id, "CLIENT_SECRET")?,
+                id,
             });
         }
         Ok(providers)
@@ -282,6 +368,7 @@ impl std::fmt::Debug for Config {
                 &self.vapid_private_key.as_ref().map(|_| "<redacted>"),
             )
             .field("sign_in_providers", &self.sign_in_providers)
+            .field("marketplaces", &self.marketplaces)
             .field("sign_in_flow_max_age", &self.sign_in_flow_max_age)
             .finish()
     }
@@ -359,6 +446,7 @@ impl Config {
         if photo_workers == 0 {
             bail!("SCOUT_PHOTO_WORKERS must be at least 1");
         }
+        let sign_in_providers = ProviderConfig::from_env()?;
         Ok(Config {
             database_url: var("DATABASE_URL"),
             host,
@@ -402,7 +490,8 @@ impl Config {
                 .unwrap_or_else(|| "https://api.telegram.org".into()),
             webhook_allow_private: parse_bool("SCOUT_WEBHOOK_ALLOW_PRIVATE")?.unwrap_or(false),
             vapid_private_key: var("SCOUT_VAPID_PRIVATE_KEY"),
-            sign_in_providers: ProviderConfig::from_env()?,
+            marketplaces: MarketplaceConfig::from_env(&sign_in_providers)?,
+            sign_in_providers,
             sign_in_flow_max_age: Duration::from_secs(10 * 60),
         })
     }
@@ -459,6 +548,7 @@ impl Config {
                 )
             }),
             sign_in_providers: Vec::new(),
+            marketplaces: Vec::new(),
             sign_in_flow_max_age: Duration::from_secs(10 * 60),
         }
     }

@@ -189,13 +189,21 @@ pub async fn security_headers(
         .and_then(origin_of)
         .map(|(scheme, authority)| format!(" {scheme}://{authority}"))
         .unwrap_or_default();
-    // "Continue with …" posts to Scout, which redirects to the provider's sign-in page: a
-    // form's redirect counts as its target, so each provider's origin is a form target too
+    // "Continue with …" (and "Connect" for a marketplace) posts to Scout, which redirects to
+    // the provider's sign-in page: a form's redirect counts as its target, so each provider's
+    // origin is a form target too
     let providers: String = state
         .config
         .sign_in_providers
         .iter()
         .filter_map(|p| origin_of(&p.issuer))
+        .chain(
+            state
+                .config
+                .marketplaces
+                .iter()
+                .filter_map(|m| origin_of(&m.authorize_url)),
+        )
         .map(|(scheme, authority)| format!(" {scheme}://{authority}"))
         .collect();
     let csp = format!(

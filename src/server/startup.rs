@@ -145,6 +145,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::gallery::http::session_routes())
         .merge(crate::accounts::export::routes())
         .merge(crate::accounts::providers::routes())
+        .merge(crate::accounts::marketplaces::routes())
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,

@@ -94,6 +94,11 @@ impl AppState {
         self.config.sign_in_providers.iter().find(|p| p.id == id)
     }
 
+    /// The marketplace configured under `id`.
+    pub fn marketplace(&self, id: &str) -> Option<&crate::server::config::MarketplaceConfig> {
+        self.config.marketplaces.iter().find(|m| m.id == id)
+    }
+
     /// The reference data search needs (loaded once; a failed load is retried next time).
     pub async fn catalog(&self) -> Result<Arc<Catalog>, AppError> {
         let catalog = self

@@ -87,14 +87,14 @@ async fn photo_recovery(state: AppState) {
     }
 }
 
-/// Every minute: access at sign-in providers that ends within 10 minutes is renewed with the
-/// refresh token Scout holds (`providers::renew_due`). What to renew is read from the rows each
+/// Every minute: access at sign-in providers and marketplaces that ends within 10 minutes is renewed with the
+/// refresh token Scout holds (`links::renew_due`). What to renew is read from the rows each
 /// time, so a restart loses nothing; a renewal holds its row, so processes don't collide.
 async fn provider_renewals(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
         tick.tick().await;
-        match crate::accounts::providers::renew_due(&state, Duration::from_secs(600)).await {
+        match crate::accounts::links::renew_due(&state, Duration::from_secs(600)).await {
             Ok(0) => {}
             Ok(n) => tracing::info!("renewed access at sign-in providers for {n} link(s)"),
             Err(e) => tracing::warn!("renewing access at sign-in providers: {e}"),

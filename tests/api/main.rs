@@ -14,6 +14,7 @@ mod alerts;
 mod demo;
 mod http;
 mod listings;
+mod marketplace_links;
 mod notifications;
 mod photos;
 mod private_postgres;

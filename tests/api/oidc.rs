@@ -56,6 +56,7 @@ pub enum Tamper {
 }
 
 struct Grant {
+    scope: String,
     redirect_uri: String,
     code_challenge: String,
     nonce: Option<String>,
@@ -77,8 +78,10 @@ pub enum Renewals {
 struct Inner {
     issuer: String,
     renewals: Renewals,
-    /// Refresh tokens it issued that still work.
-    refresh_tokens: std::collections::HashSet<String>,
+    /// Refresh tokens it issued that still work, and whose they are.
+    refresh_tokens: HashMap<String, (Person, String)>,
+    /// Access tokens it issued, and whose they are (for `users/me`).
+    access_tokens: HashMap<String, Person>,
     /// Every token a client revoked, in order.
     revoked: Vec<String>,
     /// The refresh tokens clients renewed with, in order.
@@ -106,7 +109,8 @@ impl Provider {
         let inner = Arc::new(Mutex::new(Inner {
             issuer: issuer.clone(),
             renewals: Renewals::Normal,
-            refresh_tokens: Default::default(),
+            refresh_tokens: HashMap::new(),
+            access_tokens: HashMap::new(),
             revoked: Vec::new(),
             renewed_with: Vec::new(),
             revocation: true,
@@ -122,6 +126,8 @@ impl Provider {
             .route("/authorize", get(authorize))
             .route("/token", post(token))
             .route("/revoke", post(revoke))
+            // the marketplace's API (OLX's shape): who the access token belongs to
+            .route("/users/me", get(users_me))
             .with_state(inner.clone());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         Provider { issuer, inner }
@@ -219,8 +225,7 @@ async fn authorize(State(inner): Shared, Query(q): Query<HashMap<String, String>
     let ok = q.get("response_type").map(String::as_str) == Some("code")
         && q.get("client_id").map(String::as_str) == Some(CLIENT_ID)
         && q.get("code_challenge_method").map(String::as_str) == Some("S256")
-        && q.get("scope")
-            .is_some_and(|s| s.split(' ').any(|s| s == "openid"));
+        && q.get("scope").is_some_and(|s| !s.is_empty());
     let (Some(redirect_uri), Some(state), Some(challenge), true) = (
         q.get("redirect_uri"),
         q.get("state"),
@@ -232,6 +237,7 @@ async fn authorize(State(inner): Shared, Query(q): Query<HashMap<String, String>
     inner.next += 1;
     let code = format!("code-{}", inner.next);
     let grant = Grant {
+        scope: q.get("scope").cloned().unwrap_or_default(),
         redirect_uri: redirect_uri.clone(),
         code_challenge: challenge.clone(),
         nonce: q.get("nonce").cloned(),
@@ -268,14 +274,17 @@ fn basic_ok(headers: &HeaderMap) -> bool {
         == Some(basic.as_str())
 }
 
-/// A new access token and refresh token, as a token response carries them.
-fn new_tokens(inner: &mut Inner, scope: &str) -> serde_json::Value {
+/// A new access token and refresh token for `person`, as a token response carries them.
+fn new_tokens(inner: &mut Inner, person: Person, scope: &str) -> serde_json::Value {
     inner.next += 1;
     let (access, refresh) = (
         format!("access-{}", inner.next),
         format!("refresh-{}", inner.next),
     );
-    inner.refresh_tokens.insert(refresh.clone());
+    inner
+        .refresh_tokens
+        .insert(refresh.clone(), (person.clone(), scope.to_string()));
+    inner.access_tokens.insert(access.clone(), person);
     serde_json::json!({
         "access_token": access,
         "token_type": "Bearer",
@@ -297,6 +306,7 @@ async fn revoke(State(inner): Shared, headers: HeaderMap, Form(f): Form<RevokeFo
     }
     let mut inner = inner.lock().unwrap();
     inner.refresh_tokens.remove(&f.token);
+    inner.access_tokens.remove(&f.token);
     inner.revoked.push(f.token);
     StatusCode::OK.into_response()
 }
@@ -324,11 +334,15 @@ async fn token(State(inner): Shared, headers: HeaderMap, Form(f): Form<TokenForm
         return match renewals {
             Renewals::Down => StatusCode::SERVICE_UNAVAILABLE.into_response(),
             Renewals::Withdrawn => refuse("invalid_grant"),
-            // rotated: a refresh token works once
-            Renewals::Normal if inner.refresh_tokens.remove(&held) => {
-                Json(new_tokens(&mut inner, "openid email")).into_response()
-            }
-            Renewals::Normal => refuse("invalid_grant"),
+            // rotated: a refresh token works once; a renewal may narrow the scopes (the first
+            // one asked for is dropped)
+            Renewals::Normal => match inner.refresh_tokens.remove(&held) {
+                Some((person, scope)) => {
+                    let narrower = scope.split(' ').skip(1).collect::<Vec<_>>().join(" ");
+                    Json(new_tokens(&mut inner, person, &narrower)).into_response()
+                }
+                None => refuse("invalid_grant"),
+            },
         };
     }
     // a code works once
@@ -376,7 +390,33 @@ async fn token(State(inner): Shared, headers: HeaderMap, Form(f): Form<TokenForm
         None,
     )
     .unwrap();
-    let mut answer = new_tokens(&mut inner, "openid email profile");
+    let mut answer = new_tokens(&mut inner, grant.person.clone(), &grant.scope);
     answer["id_token"] = id_token.to_string().into();
     Json(answer).into_response()
+}
+
+/// `GET /users/me` with a bearer access token it issued: `{"data": {"id", "email", "name"}}`
+/// (a numeric subject is a number, as OLX's user ids are).
+async fn users_me(State(inner): Shared, headers: HeaderMap) -> Response {
+    let inner = inner.lock().unwrap();
+    let person = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|token| inner.access_tokens.get(token));
+    let Some(person) = person else {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(serde_json::json!({ "error": "invalid_token" })),
+        )
+            .into_response();
+    };
+    let id = person.subject.parse::<u64>().map_or_else(
+        |_| serde_json::json!(person.subject),
+        |n| serde_json::json!(n),
+    );
+    Json(serde_json::json!({
+        "data": { "id": id, "email": person.email, "name": "Stand-in seller" }
+    }))
+    .into_response()
 }

@@ -173,7 +173,7 @@ async fn refresh_now_renews_with_the_refresh_token_and_keeps_the_new_one(pool: P
     // the provider narrowed the scopes on renewal: the page says what it shares now
     assert_eq!(
         link(&app, &cookie).await.connected.unwrap().scopes,
-        "openid email"
+        "email profile"
     );
 
     // the next renewal uses the new one (the old one no longer works at the provider)
@@ -378,7 +378,7 @@ async fn the_worker_renews_access_before_it_ends_and_leaves_the_rest(pool: PgPoo
     let ahead = Duration::from_secs(600);
     // an hour left: nothing to do yet
     assert_eq!(
-        scout::accounts::providers::renew_due(&app.state, ahead)
+        scout::accounts::links::renew_due(&app.state, ahead)
             .await
             .unwrap(),
         0
@@ -392,7 +392,7 @@ async fn the_worker_renews_access_before_it_ends_and_leaves_the_rest(pool: PgPoo
         .unwrap();
     let token = held(&app, jane).await.unwrap();
     assert_eq!(
-        scout::accounts::providers::renew_due(&app.state, ahead)
+        scout::accounts::links::renew_due(&app.state, ahead)
             .await
             .unwrap(),
         1
@@ -413,7 +413,7 @@ async fn the_worker_renews_access_before_it_ends_and_leaves_the_rest(pool: PgPoo
         .await
         .unwrap();
     assert_eq!(
-        scout::accounts::providers::renew_due(&app.state, ahead)
+        scout::accounts::links::renew_due(&app.state, ahead)
             .await
             .unwrap(),
         0
@@ -422,7 +422,7 @@ async fn the_worker_renews_access_before_it_ends_and_leaves_the_rest(pool: PgPoo
         link(&app, &cookie).await.connected.unwrap().health,
         Health::Expired
     );
-    scout::accounts::providers::renew_due(&app.state, ahead)
+    scout::accounts::links::renew_due(&app.state, ahead)
         .await
         .unwrap();
     assert_eq!(provider.renewed_with().len(), 2);
