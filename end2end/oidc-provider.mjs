@@ -10,7 +10,10 @@
 // Scout's access: renewals are refused with invalid_grant) and /control/revoked?email= says
 // how many of that person's tokens Scout revoked.
 // It is also the marketplace journeys link ("Stand-in Market", when the redirect goes to
-// /marketplaces/...): the same OAuth 2 endpoints, and the marketplace API's /users/me.
+// /marketplaces/...): the same OAuth 2 endpoints, the marketplace API's /users/me and its
+// adverts (OLX's partner API shape: POST /adverts, PUT and DELETE /adverts/{id}, POST
+// /adverts/{id}/commands; titles of 16 to 70 characters), and /control/adverts?email= for
+// what a person has there.
 // Node's standard library only: nothing to install.
 import http from "node:http";
 import crypto from "node:crypto";
@@ -27,6 +30,9 @@ const refreshTokens = new Map();
 const accessTokens = new Map();
 const revoked = new Map();
 const withdrawn = new Set();
+// advert id -> advert (with its owner's email and status)
+const adverts = new Map();
+let nextAdvert = 5000;
 
 const b64url = (buf) => Buffer.from(buf).toString("base64url");
 const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -77,6 +83,66 @@ function signInPage(q, error = "") {
 <button type="submit" name="deny" value="yes" formnovalidate>Cancel</button></form></main></body></html>`;
 }
 
+function readJson(req) {
+  return new Promise((resolve) => {
+    let data = "";
+    req.on("data", (c) => (data += c));
+    req.on("end", () => {
+      try {
+        resolve(JSON.parse(data || "null"));
+      } catch {
+        resolve(null);
+      }
+    });
+  });
+}
+
+// The marketplace's advert API, for the owner of a live access token.
+async function advertApi(req, res, url) {
+  const owner = accessTokens.get((req.headers.authorization ?? "").replace(/^Bearer /, ""));
+  if (!owner) return json(res, 401, { error: { status: 401, title: "Unauthorized" } });
+  const body = await readJson(req);
+  const invalid = () => {
+    const n = [...(body?.title ?? "")].length;
+    return n < 16 || n > 70
+      ? json(res, 400, {
+          error: {
+            status: 400,
+            title: "Invalid request",
+            detail: "Data validation error occurred",
+            validation: [{ field: "title", title: "Invalid field value", detail: "Title must be between 16 and 70 characters" }],
+          },
+        })
+      : null;
+  };
+  const parts = url.pathname.split("/").filter(Boolean); // ["adverts", id?, "commands"?]
+  if (parts.length === 1 && req.method === "POST") {
+    if (invalid()) return;
+    const same = [...adverts.values()].find((a) => a.owner === owner && a.external_id === body.external_id);
+    if (same) return json(res, 200, { data: same });
+    const advert = { ...body, id: nextAdvert++, status: "active", owner };
+    adverts.set(String(advert.id), advert);
+    return json(res, 200, { data: advert });
+  }
+  const held = adverts.get(parts[1] ?? "");
+  if (!held || held.owner !== owner) return json(res, 404, { error: { status: 404, title: "Not found" } });
+  if (parts.length === 2 && req.method === "PUT") {
+    if (invalid()) return;
+    const advert = { ...body, id: held.id, status: held.status, owner, external_id: held.external_id };
+    adverts.set(parts[1], advert);
+    return json(res, 200, { data: advert });
+  }
+  if (parts.length === 2 && req.method === "DELETE") {
+    adverts.delete(parts[1]);
+    return send(res, 204, "text/plain", "");
+  }
+  if (parts[2] === "commands" && req.method === "POST") {
+    held.status = body?.command === "activate" ? "active" : "inactive";
+    return send(res, 204, "text/plain", "");
+  }
+  return json(res, 405, { error: { status: 405, title: "Method not allowed" } });
+}
+
 http
   .createServer(async (req, res) => {
     const url = new URL(req.url, issuer);
@@ -105,6 +171,11 @@ http
       const id = crypto.createHash("sha256").update(email).digest("hex").slice(0, 12);
       return json(res, 200, { data: { id, email, name: "Stand-in seller" } });
     }
+    if (url.pathname === "/control/adverts") {
+      const email = url.searchParams.get("email");
+      return json(res, 200, [...adverts.values()].filter((a) => a.owner === email));
+    }
+    if (url.pathname.startsWith("/adverts")) return advertApi(req, res, url);
     if (url.pathname === "/control/withdraw") {
       withdrawn.add(url.searchParams.get("email"));
       return json(res, 200, { ok: true });

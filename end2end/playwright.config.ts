@@ -95,6 +95,7 @@ export default defineConfig({
       SCOUT_MARKET_API_URL: `http://127.0.0.1:${oidcPort}`,
       SCOUT_MARKET_CLIENT_ID: oidcClient.id,
       SCOUT_MARKET_CLIENT_SECRET: oidcClient.secret,
+      SCOUT_MARKET_CATEGORY_ID: "84",
     },
   },
   ],

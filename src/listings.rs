@@ -12,6 +12,7 @@ pub mod cards;
 #[cfg(feature = "ssr")]
 pub mod catalog;
 pub mod collections;
+pub mod crossposting;
 #[cfg(feature = "ssr")]
 pub mod demo;
 pub mod detail_page;

@@ -78,3 +78,9 @@ export async function publish(page: Page, title: string) {
   await page.getByRole("button", { name: "Publish" }).click();
   await expect(page.getByRole("heading", { name: "My listings" })).toBeVisible();
 }
+
+// What the stand-in provider and marketplace's test controls say and do (end2end/oidc-provider.mjs).
+const standIn = `http://127.0.0.1:${Number(process.env.SCOUT_E2E_OIDC_PORT ?? 3140)}`;
+export async function control(what: string, email: string) {
+  return (await fetch(`${standIn}/control/${what}?email=${encodeURIComponent(email)}`)).json();
+}

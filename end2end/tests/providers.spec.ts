@@ -5,7 +5,7 @@
 // (the same stand-in plays the marketplace). Hydrated and without JavaScript, desktop and
 // phone.
 import { test, expect, Page } from "@playwright/test";
-import { ready, signUp } from "./helpers";
+import { control, ready, signUp } from "./helpers";
 
 const unique = (who: string) =>
   `${who}-${test.info().project.name}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
@@ -86,10 +86,6 @@ test("cancelling at the provider says so on the sign-in page", async ({ page }) 
   await expect(page.getByRole("alert")).toContainText("Signing in with Stand-in ID was cancelled.");
 });
 
-// What the stand-in provider's test controls say and do (end2end/oidc-provider.mjs).
-const standIn = `http://127.0.0.1:${Number(process.env.SCOUT_E2E_OIDC_PORT ?? 3140)}`;
-const control = async (what: string, email: string) =>
-  (await fetch(`${standIn}/control/${what}?email=${encodeURIComponent(email)}`)).json();
 
 test("a connected provider is renewed, shows when its access was withdrawn, and is disconnected after confirming", async ({ page }) => {
   const email = await signUp(page, "renewer");

@@ -291,6 +291,39 @@ pub async fn store_tokens(
     Ok(())
 }
 
+/// The access token Scout holds for the account at `provider`, opened, and when it ends;
+/// None when not connected or the provider gave none.
+pub async fn access_token(
+    db: impl PgExecutor<'_>,
+    sealer: &Sealer,
+    account: AccountId,
+    provider: &str,
+) -> anyhow::Result<Option<(String, Option<time::OffsetDateTime>)>> {
+    let Some(row) = sqlx::query!(
+        "select issuer, subject, access_token, token_expires_at from account_identity \
+         where account_id = $1 and provider = $2",
+        account.0,
+        provider
+    )
+    .fetch_optional(db)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let Some(sealed) = row.access_token else {
+        return Ok(None);
+    };
+    let token = sealer.open_bound_string(
+        &sealed,
+        &Binding {
+            place: ACCESS_TOKEN,
+            owner: &account.0.to_string(),
+            key: &binding_key(provider, &row.issuer, &row.subject),
+        },
+    )?;
+    Ok(Some((token, row.token_expires_at)))
+}
+
 /// An identity's renewal token, opened, with what names the identity.
 pub struct Renewal {
     pub issuer: String,

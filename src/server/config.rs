@@ -170,7 +170,8 @@ pub struct Config {
     pub sign_in_flow_max_age: Duration,
     /// `SCOUT_MARKETPLACES`: outside marketplaces a seller may link (OAuth 2), each configured
     /// by `SCOUT_<ID>_NAME`, `_AUTHORIZE_URL`, `_TOKEN_URL`, `_API_URL`, `_CLIENT_ID`,
-    /// `_CLIENT_SECRET`, and optionally `_REVOKE_URL` and `_SCOPES`. None: not offered.
+    /// `_CLIENT_SECRET`, `_CATEGORY_ID`, and optionally `_REVOKE_URL` and `_SCOPES`. None:
+    /// not offered.
     pub marketplaces: Vec<MarketplaceConfig>,
 }
 
@@ -193,6 +194,8 @@ pub struct MarketplaceConfig {
     pub client_secret: String,
     /// Asked for at authorization ("read write v2" for OLX).
     pub scopes: Vec<String>,
+    /// The marketplace's category cross-posted vehicles go in (OLX: its "cars" category id).
+    pub category_id: String,
 }
 
 impl std::fmt::Debug for MarketplaceConfig {
@@ -207,6 +210,7 @@ impl std::fmt::Debug for MarketplaceConfig {
             .field("client_id", &self.client_id)
             .field("client_secret", &"<redacted>")
             .field("scopes", &self.scopes)
+            .field("category_id", &self.category_id)
             .finish()
     }
 }
@@ -264,6 +268,7 @@ impl MarketplaceConfig {
                     .split_whitespace()
                     .map(str::to_string)
                     .collect(),
+                category_id: required(&id, "CATEGORY_ID")?,
                 id,
             });
         }

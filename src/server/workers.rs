@@ -23,6 +23,10 @@ impl Workers {
                 "provider renewals",
                 tokio::spawn(provider_renewals(state.clone())),
             ),
+            (
+                "cross-posting",
+                tokio::spawn(crate::listings::crossposting::sync::run(state.clone())),
+            ),
         ];
         if alerts {
             all.push((

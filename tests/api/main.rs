@@ -11,6 +11,7 @@ mod smtp;
 mod account_data;
 mod accounts;
 mod alerts;
+mod cross_posting;
 mod demo;
 mod http;
 mod listings;

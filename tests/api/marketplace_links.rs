@@ -20,7 +20,7 @@ fn seller() -> Person {
 
 /// Scout with the stand-in as marketplace "market" (and, with `sign_in`, as sign-in
 /// provider "test" too).
-async fn setup(pool: PgPool, sign_in: bool) -> (TestApp, Provider) {
+pub(crate) async fn setup(pool: PgPool, sign_in: bool) -> (TestApp, Provider) {
     let provider = Provider::start(seller()).await;
     let mut config = Config::for_tests();
     let issuer = provider.issuer.clone();
@@ -34,6 +34,7 @@ async fn setup(pool: PgPool, sign_in: bool) -> (TestApp, Provider) {
         client_id: CLIENT_ID.into(),
         client_secret: CLIENT_SECRET.into(),
         scopes: vec!["read".into(), "write".into(), "v2".into()],
+        category_id: "84".into(),
     }];
     if sign_in {
         config.sign_in_providers = vec![ProviderConfig {
@@ -50,7 +51,7 @@ async fn setup(pool: PgPool, sign_in: bool) -> (TestApp, Provider) {
 impl TestApp {
     /// Presses "Link Test Market" and lets the marketplace approve: where Scout sends the
     /// browser at the end, and its cookie then.
-    async fn link_market(&self, provider: &Provider, cookie: &str) -> (String, String) {
+    pub(crate) async fn link_market(&self, provider: &Provider, cookie: &str) -> (String, String) {
         let reply = self
             .post("/marketplaces/market/connect", String::new(), Some(cookie))
             .await;
@@ -83,7 +84,7 @@ impl TestApp {
     }
 }
 
-const LINKED: &str = "/account?connected=market#marketplaces-heading";
+pub(crate) const LINKED: &str = "/account?connected=market#marketplaces-heading";
 
 #[sqlx::test]
 async fn a_seller_links_a_marketplace_account_with_pkce_and_it_is_listed(pool: PgPool) {

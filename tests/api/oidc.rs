@@ -63,6 +63,17 @@ struct Grant {
     person: Person,
 }
 
+/// How the marketplace's advert API answers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Market {
+    #[default]
+    Up,
+    /// 503 to everything.
+    Down,
+    /// Does what is asked, then answers 503 as if the answer were lost on the way.
+    LosesAnswers,
+}
+
 /// How the token endpoint answers a refresh token grant.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Renewals {
@@ -88,6 +99,11 @@ struct Inner {
     renewed_with: Vec<String>,
     /// Publishes a revocation endpoint in discovery.
     revocation: bool,
+    /// The marketplace's adverts, by id (OLX's shape), and every call made to them.
+    adverts: std::collections::BTreeMap<u64, serde_json::Value>,
+    advert_calls: Vec<String>,
+    /// How the advert API answers.
+    market: Market,
     person: Person,
     tamper: Tamper,
     codes: HashMap<String, Grant>,
@@ -114,6 +130,9 @@ impl Provider {
             revoked: Vec::new(),
             renewed_with: Vec::new(),
             revocation: true,
+            adverts: Default::default(),
+            advert_calls: Vec::new(),
+            market: Market::Up,
             person,
             tamper: Tamper::Nothing,
             codes: HashMap::new(),
@@ -128,6 +147,12 @@ impl Provider {
             .route("/revoke", post(revoke))
             // the marketplace's API (OLX's shape): who the access token belongs to
             .route("/users/me", get(users_me))
+            .route("/adverts", post(create_advert))
+            .route(
+                "/adverts/{id}",
+                axum::routing::put(update_advert).delete(delete_advert),
+            )
+            .route("/adverts/{id}/commands", post(advert_command))
             .with_state(inner.clone());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         Provider { issuer, inner }
@@ -135,6 +160,26 @@ impl Provider {
 
     pub fn set_person(&self, person: Person) {
         self.inner.lock().unwrap().person = person;
+    }
+
+    pub fn market(&self, market: Market) {
+        self.inner.lock().unwrap().market = market;
+    }
+
+    /// The adverts the marketplace holds, each with its `id` and `status`.
+    pub fn adverts(&self) -> Vec<serde_json::Value> {
+        self.inner
+            .lock()
+            .unwrap()
+            .adverts
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// Every call to the advert API, as "METHOD /path".
+    pub fn advert_calls(&self) -> Vec<String> {
+        self.inner.lock().unwrap().advert_calls.clone()
     }
 
     pub fn renewals(&self, renewals: Renewals) {
@@ -399,12 +444,7 @@ async fn token(State(inner): Shared, headers: HeaderMap, Form(f): Form<TokenForm
 /// (a numeric subject is a number, as OLX's user ids are).
 async fn users_me(State(inner): Shared, headers: HeaderMap) -> Response {
     let inner = inner.lock().unwrap();
-    let person = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .and_then(|token| inner.access_tokens.get(token));
-    let Some(person) = person else {
+    let Some(person) = bearer(&inner, &headers) else {
         return (
             StatusCode::UNAUTHORIZED,
             Json(serde_json::json!({ "error": "invalid_token" })),
@@ -419,4 +459,166 @@ async fn users_me(State(inner): Shared, headers: HeaderMap) -> Response {
         "data": { "id": id, "email": person.email, "name": "Stand-in seller" }
     }))
     .into_response()
+}
+
+/// The person a bearer access token it issued belongs to.
+fn bearer(inner: &Inner, headers: &HeaderMap) -> Option<Person> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|token| inner.access_tokens.get(token))
+        .cloned()
+}
+
+/// What the advert API answers before looking at the request: 401 without a live token, 503
+/// when down.
+fn gate(inner: &mut Inner, headers: &HeaderMap, call: String) -> Result<Person, StatusCode> {
+    inner.advert_calls.push(call);
+    if inner.market == Market::Down {
+        return Err(StatusCode::SERVICE_UNAVAILABLE);
+    }
+    bearer(inner, headers).ok_or(StatusCode::UNAUTHORIZED)
+}
+
+/// OLX's rule for titles, answered the way OLX answers a validation error.
+fn invalid(advert: &serde_json::Value) -> Option<Response> {
+    let title = advert["title"].as_str().unwrap_or_default().chars().count();
+    (!(16..=70).contains(&title)).then(|| {
+        (
+            StatusCode::BAD_REQUEST,
+            Json(serde_json::json!({ "error": {
+                "status": 400, "title": "Invalid request", "detail": "Data validation error occurred",
+                "validation": [{ "field": "title", "title": "Invalid field value",
+                                 "detail": "Title must be between 16 and 70 characters" }]
+            }})),
+        )
+            .into_response()
+    })
+}
+
+/// What the stand-in answers once it has done what was asked.
+fn done(inner: &Inner, ok: Response) -> Response {
+    if inner.market == Market::LosesAnswers {
+        StatusCode::SERVICE_UNAVAILABLE.into_response()
+    } else {
+        ok
+    }
+}
+
+async fn create_advert(
+    State(inner): Shared,
+    headers: HeaderMap,
+    Json(mut advert): Json<serde_json::Value>,
+) -> Response {
+    let mut inner = inner.lock().unwrap();
+    let person = match gate(&mut inner, &headers, "POST /adverts".into()) {
+        Ok(p) => p,
+        Err(status) => return status.into_response(),
+    };
+    if let Some(refusal) = invalid(&advert) {
+        return refusal;
+    }
+    // the same external_id from the same person: the advert it already made
+    let external = advert["external_id"].clone();
+    if let Some(same) = inner
+        .adverts
+        .values()
+        .find(|a| a["external_id"] == external && a["owner"] == person.subject.as_str())
+    {
+        let same = same.clone();
+        return done(
+            &inner,
+            Json(serde_json::json!({ "data": same })).into_response(),
+        );
+    }
+    let id = 1000 + inner.adverts.len() as u64 + 1;
+    advert["id"] = id.into();
+    advert["status"] = "active".into();
+    advert["owner"] = person.subject.clone().into();
+    inner.adverts.insert(id, advert.clone());
+    done(
+        &inner,
+        Json(serde_json::json!({ "data": advert })).into_response(),
+    )
+}
+
+/// The advert `id` of the token's owner, if it has one.
+fn owned<'a>(inner: &'a mut Inner, id: &str, person: &Person) -> Option<&'a mut serde_json::Value> {
+    let id: u64 = id.parse().ok()?;
+    inner
+        .adverts
+        .get_mut(&id)
+        .filter(|a| a["owner"] == person.subject.as_str())
+}
+
+async fn update_advert(
+    State(inner): Shared,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    headers: HeaderMap,
+    Json(mut advert): Json<serde_json::Value>,
+) -> Response {
+    let mut inner = inner.lock().unwrap();
+    let person = match gate(&mut inner, &headers, format!("PUT /adverts/{id}")) {
+        Ok(p) => p,
+        Err(status) => return status.into_response(),
+    };
+    if let Some(refusal) = invalid(&advert) {
+        return refusal;
+    }
+    let Some(held) = owned(&mut inner, &id, &person) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    for keep in ["id", "status", "owner", "external_id"] {
+        advert[keep] = held[keep].clone();
+    }
+    *held = advert.clone();
+    done(
+        &inner,
+        Json(serde_json::json!({ "data": advert })).into_response(),
+    )
+}
+
+async fn advert_command(
+    State(inner): Shared,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    headers: HeaderMap,
+    Json(command): Json<serde_json::Value>,
+) -> Response {
+    let mut inner = inner.lock().unwrap();
+    let person = match gate(
+        &mut inner,
+        &headers,
+        format!("POST /adverts/{id}/commands {}", command["command"]),
+    ) {
+        Ok(p) => p,
+        Err(status) => return status.into_response(),
+    };
+    let status = match command["command"].as_str() {
+        Some("activate") => "active",
+        Some("deactivate") => "inactive",
+        _ => return StatusCode::BAD_REQUEST.into_response(),
+    };
+    let Some(held) = owned(&mut inner, &id, &person) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    held["status"] = status.into();
+    done(&inner, StatusCode::NO_CONTENT.into_response())
+}
+
+async fn delete_advert(
+    State(inner): Shared,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let mut inner = inner.lock().unwrap();
+    let person = match gate(&mut inner, &headers, format!("DELETE /adverts/{id}")) {
+        Ok(p) => p,
+        Err(status) => return status.into_response(),
+    };
+    if owned(&mut inner, &id, &person).is_none() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    inner.adverts.remove(&id.parse::<u64>().unwrap_or_default());
+    done(&inner, StatusCode::NO_CONTENT.into_response())
 }

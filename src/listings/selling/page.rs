@@ -103,6 +103,16 @@ pub fn EditListingPage() -> impl IntoView {
     view! {
         <Title text="Edit listing · Scout" />
         <EditorFrame form heading="Edit listing" />
+        {move || {
+            id.get()
+                .map(|listing_id| {
+                    view! {
+                        <div class="mx-auto max-w-3xl px-4 pb-6">
+                            <crate::listings::crossposting::CrossPostPanel listing_id />
+                        </div>
+                    }
+                })
+        }}
     }
 }
 
