@@ -178,6 +178,8 @@ http
     if (url.pathname.startsWith("/adverts")) return advertApi(req, res, url);
     if (url.pathname === "/control/withdraw") {
       withdrawn.add(url.searchParams.get("email"));
+      // and the access tokens it gave end at once
+      for (const [token, email] of accessTokens) if (email === url.searchParams.get("email")) accessTokens.delete(token);
       return json(res, 200, { ok: true });
     }
     if (url.pathname === "/control/revoked") {

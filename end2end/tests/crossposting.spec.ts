@@ -1,7 +1,8 @@
 // Journey: a seller links a marketplace account (the stand-in, "Stand-in Market"), publishes a
 // listing there too from its edit page, sees where it stands, changes the price (the advert
-// follows) and stops publishing there (the advert goes). Hydrated and without JavaScript,
-// desktop and phone.
+// follows), stops publishing there (the advert goes), and finds a banner on its pages once
+// the marketplace withdraws Scout's access. Hydrated and without JavaScript, desktop and
+// phone.
 import { test, expect } from "@playwright/test";
 import { control, publish, ready, signUp } from "./helpers";
 
@@ -47,4 +48,21 @@ test("a seller publishes a listing on a linked marketplace too, and the advert f
   await market.getByRole("button", { name: "Stop publishing on Stand-in Market" }).click();
   await expect(market.getByRole("button", { name: "Publish on Stand-in Market too" })).toBeVisible();
   await expect.poll(async () => (await control("adverts", email)).length, { timeout: 15_000 }).toBe(0);
+
+  // published there again, then Scout's access is withdrawn at the marketplace: the next
+  // change can't go out, and the seller's pages say what to do
+  await ready(page);
+  await market.getByRole("button", { name: "Publish on Stand-in Market too" }).click();
+  await expect.poll(async () => (await control("adverts", email)).length, { timeout: 15_000 }).toBe(1);
+  await control("withdraw", email);
+  await ready(page);
+  await page.getByLabel("Price", { exact: true }).fill("12 900");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByRole("heading", { name: "My listings" })).toBeVisible();
+  const banner = page.getByRole("status").filter({ hasText: "Your Stand-in Market link needs attention" });
+  await expect(async () => {
+    await page.goto("/my-listings");
+    await expect(banner).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  await expect(banner.getByRole("link", { name: "Manage linked marketplaces" })).toHaveAttribute("href", "/account#marketplaces-heading");
 });

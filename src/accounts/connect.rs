@@ -207,6 +207,59 @@ pub async fn provider_links() -> Result<Vec<ProviderLink>, AppError> {
         .collect())
 }
 
+/// What needs the seller's attention about their linked marketplaces: one sentence per link
+/// that is not healthy (expired, revoked, failing), for a banner on the seller's pages.
+/// Nothing for a visitor.
+#[server(prefix = "/api", endpoint = "accounts/link_troubles", input = leptos::server_fn::codec::GetUrl)]
+pub async fn link_troubles() -> Result<Vec<String>, AppError> {
+    let Some(account) = super::api::current_account_id().await? else {
+        return Ok(Vec::new());
+    };
+    let state = crate::server::state::AppState::from_context()?;
+    let now = time::OffsetDateTime::now_utc();
+    Ok(super::identities::of_account(&state.pool, account)
+        .await?
+        .iter()
+        .filter(|i| i.kind == "marketplace")
+        .filter_map(|i| {
+            let name = &state.marketplace(&i.provider)?.name;
+            let (health, detail) = health(name, i, now);
+            matches!(health, Health::Expired | Health::Revoked | Health::Failing)
+                .then(|| format!("Your {name} link needs attention: {detail}"))
+        })
+        .collect())
+}
+
+/// A banner on the seller's pages while a linked marketplace needs attention (its listings
+/// can't be kept in step there), with the way to the Account page.
+/// `spaced`: with room above it (where the page's own frame has none).
+#[component]
+pub fn LinkTroubleBanner(#[prop(optional)] spaced: bool) -> impl IntoView {
+    let troubles = Resource::new(|| (), |()| link_troubles());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let troubles = troubles.await.unwrap_or_default();
+                (!troubles.is_empty())
+                    .then(|| {
+                        view! {
+                            <div
+                                role="status"
+                                class="mb-4 space-y-1 rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-950"
+                                class=("mt-6", spaced)
+                            >
+                                {troubles.into_iter().map(|t| view! { <p>{t}</p> }).collect_view()}
+                                <a class=crate::ui::LINK href="/account#marketplaces-heading">
+                                    "Manage linked marketplaces"
+                                </a>
+                            </div>
+                        }
+                    })
+            })}
+        </Suspense>
+    }
+}
+
 /// The name of provider or marketplace `id`, if it is configured.
 #[cfg(feature = "ssr")]
 fn name_of(state: &crate::server::state::AppState, id: &str) -> Option<String> {

@@ -325,3 +325,70 @@ async fn only_the_seller_with_a_linked_account_cross_posts(pool: PgPool) {
     assert_eq!(sync(&app).await, 1);
     assert!(provider.adverts().is_empty());
 }
+
+#[sqlx::test]
+async fn access_withdrawn_at_the_marketplace_marks_the_link_and_waits_for_it(pool: PgPool) {
+    let (app, provider) = setup(pool, false).await;
+    let (cookie, golf) = seller_with_golf(&app, &provider).await;
+    assert_eq!(
+        publish_there(&app, &cookie, golf, true).await,
+        StatusCode::OK
+    );
+    assert_eq!(sync(&app).await, 1);
+
+    // withdrawn there: the next change is refused with 401
+    provider.forget_access_tokens();
+    let mut cheaper: Vec<(&str, &str)> = GOLF.to_vec();
+    cheaper.retain(|(k, _)| *k != "price");
+    cheaper.push(("price", "16 900"));
+    assert_eq!(
+        app.save(Some(&cookie), Some(golf), &cheaper).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(sync(&app).await, 1);
+    let words = "Test Market no longer accepts Scout's access to your account: link it again on your Account page.";
+    let post = where_it_stands(&app, &cookie, golf).await.post.unwrap();
+    assert_eq!(post.retrying.as_deref(), Some(words));
+    let links: Vec<scout::accounts::connect::ProviderLink> = app
+        .get("/api/accounts/provider_links", Some(&cookie))
+        .await
+        .json();
+    let c = links[0].connected.clone().unwrap();
+    assert_eq!(
+        (c.health, c.detail.as_str()),
+        (scout::accounts::connect::Health::Revoked, words)
+    );
+    // the seller's pages carry a banner about it (a visitor's nothing)
+    let troubles: Vec<String> = app
+        .get("/api/accounts/link_troubles", Some(&cookie))
+        .await
+        .json();
+    assert_eq!(
+        troubles,
+        [format!("Your Test Market link needs attention: {words}")]
+    );
+    let none: Vec<String> = app.get("/api/accounts/link_troubles", None).await.json();
+    assert!(none.is_empty());
+
+    // linked again, the change goes out at the next try
+    let (_, cookie) = app.link_market(&provider, &cookie).await;
+    sqlx::query("update cross_post set next_attempt_at = now()")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(sync(&app).await, 1);
+    assert_eq!(provider.adverts()[0]["price"]["value"], 16900.0);
+    assert_eq!(
+        where_it_stands(&app, &cookie, golf)
+            .await
+            .post
+            .unwrap()
+            .retrying,
+        None
+    );
+    let troubles: Vec<String> = app
+        .get("/api/accounts/link_troubles", Some(&cookie))
+        .await
+        .json();
+    assert!(troubles.is_empty());
+}

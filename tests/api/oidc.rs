@@ -162,6 +162,12 @@ impl Provider {
         self.inner.lock().unwrap().person = person;
     }
 
+    /// Every access token it issued stops working (what a person withdrawing Scout's access
+    /// at the marketplace does; refresh tokens are left alone).
+    pub fn forget_access_tokens(&self) {
+        self.inner.lock().unwrap().access_tokens.clear();
+    }
+
     pub fn market(&self, market: Market) {
         self.inner.lock().unwrap().market = market;
     }

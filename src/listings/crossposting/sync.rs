@@ -60,8 +60,30 @@ enum Outcome {
     Refused(String),
     /// It could not be asked: why, for the person and for the log.
     Retry(String, String),
+    /// The marketplace no longer accepts Scout's access (401): the link is marked revoked,
+    /// and the advert waits (with backoff) until the seller links it again.
+    AccessRefused(String),
     /// The advert is gone there and the listing too: the row goes.
     Gone,
+}
+
+/// What a failed call means for the row: a 401 ends the link's access, another 4xx is the
+/// marketplace's refusal of the advert, anything else is tried again.
+fn judge(config: &MarketplaceConfig, e: Call) -> Outcome {
+    match e {
+        Call::Refused(401, _) => Outcome::AccessRefused(format!(
+            "{} no longer accepts Scout's access to your account: link it again on your Account page.",
+            config.name
+        )),
+        Call::Refused(_, why) => Outcome::Refused(why),
+        Call::Unreachable(e) => Outcome::Retry(
+            format!(
+                "{} can't be reached just now; Scout tries again shortly.",
+                config.name
+            ),
+            e,
+        ),
+    }
 }
 
 /// Syncs every row that is due (20 at a time): how many were synced or settled.
@@ -84,6 +106,21 @@ pub async fn sync_due(state: &AppState) -> Result<usize, AppError> {
 
 /// Keeps a sync's outcome on its row and lets go of it.
 async fn keep(state: &AppState, row: &Due, outcome: Outcome) -> Result<(), AppError> {
+    let outcome = match outcome {
+        Outcome::AccessRefused(why) => {
+            // the Account page says so; the advert waits for the seller to link it again
+            identities::mark(
+                &state.pool,
+                AccountId(row.account_id),
+                &row.marketplace,
+                "revoked",
+                &why,
+            )
+            .await?;
+            Outcome::Retry(why, "the marketplace answered 401".into())
+        }
+        other => other,
+    };
     match outcome {
         Outcome::Gone => {
             sqlx::query!(
@@ -126,6 +163,7 @@ async fn keep(state: &AppState, row: &Due, outcome: Outcome) -> Result<(), AppEr
             .execute(&state.pool)
             .await?;
         }
+        Outcome::AccessRefused(_) => unreachable!("turned into a retry above"),
         Outcome::Retry(why, log) => {
             let wait = backoff(row.attempts);
             tracing::warn!(
@@ -157,14 +195,8 @@ pub fn backoff(attempts: i32) -> Duration {
 }
 
 async fn sync_one(state: &AppState, config: &MarketplaceConfig, row: &Due) -> Outcome {
-    let name = &config.name;
     let account = AccountId(row.account_id);
-    let unreachable = |e: String| {
-        Outcome::Retry(
-            format!("{name} can't be reached just now; Scout tries again shortly."),
-            e,
-        )
-    };
+    let unreachable = |e: String| judge(config, Call::Unreachable(e));
     // the listing is gone, or the seller stopped publishing it there
     if row.want == "deleted" {
         let Some(advert) = &row.advert_id else {
@@ -186,8 +218,7 @@ async fn sync_one(state: &AppState, config: &MarketplaceConfig, row: &Due) -> Ou
         {
             // 404: already gone there
             Ok(_) | Err(Call::Refused(404, _)) => Outcome::Gone,
-            Err(Call::Refused(_, why)) => Outcome::Refused(why),
-            Err(Call::Unreachable(e)) => unreachable(e),
+            Err(e) => judge(config, e),
         };
     }
     let Some(listing_id) = row.listing_id else {
@@ -221,8 +252,7 @@ async fn sync_one(state: &AppState, config: &MarketplaceConfig, row: &Due) -> Ou
             .await
             {
                 Ok(_) => id.clone(),
-                Err(Call::Refused(_, why)) => return Outcome::Refused(why),
-                Err(Call::Unreachable(e)) => return unreachable(e),
+                Err(e) => return judge(config, e),
             }
         }
         None => {
@@ -248,8 +278,7 @@ async fn sync_one(state: &AppState, config: &MarketplaceConfig, row: &Due) -> Ou
                     Value::Number(n) => n.to_string(),
                     _ => return unreachable(format!("no advert id in {body}")),
                 },
-                Err(Call::Refused(_, why)) => return Outcome::Refused(why),
-                Err(Call::Unreachable(e)) => return unreachable(e),
+                Err(e) => return judge(config, e),
             }
         }
     };
@@ -272,8 +301,7 @@ async fn sync_one(state: &AppState, config: &MarketplaceConfig, row: &Due) -> Ou
             .await
             {
                 Ok(_) => {}
-                Err(Call::Refused(_, why)) => return Outcome::Refused(why),
-                Err(Call::Unreachable(e)) => return unreachable(e),
+                Err(e) => return judge(config, e),
             }
         }
     }

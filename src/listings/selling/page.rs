@@ -78,6 +78,9 @@ pub fn SellPage() -> impl IntoView {
     let form = Resource::new(|| (), |()| load_listing_form(None));
     view! {
         <Title text="Sell a car · Scout" />
+        <div class="mx-auto max-w-3xl px-4">
+            <crate::accounts::connect::LinkTroubleBanner spaced=true />
+        </div>
         <EditorFrame form heading="Sell a car" />
     }
 }
@@ -636,6 +639,7 @@ pub fn MyListingsPage() -> impl IntoView {
     view! {
         <Title text="My listings · Scout" />
         <div class="mx-auto max-w-6xl px-4 py-6">
+            <crate::accounts::connect::LinkTroubleBanner />
             <Transition fallback=|| {
                 view! { <p class="text-slate-600">"Loading your listings…"</p> }
             }>
