@@ -212,13 +212,13 @@ async fn finish(
 ) -> Result<String, Option<Refusal>> {
     let config = state.provider(provider).ok_or(None)?;
     let flow = flow.ok_or(Refusal::Expired)?;
-    let age = time::OffsetDateTime::now_utc().unix_timestamp() - flow.started_at;
-    let max_age = i64::try_from(state.config.sign_in_flow_max_age.as_secs()).unwrap_or(600);
-    let state_matches = query.state.as_deref().is_some_and(|s| {
-        use subtle::ConstantTimeEq;
-        bool::from(s.as_bytes().ct_eq(flow.state.as_bytes()))
-    });
-    if flow.provider != provider || !state_matches || !(0..=max_age).contains(&age) {
+    let fits = session::flow_answer_fits(
+        flow.started_at,
+        state.config.sign_in_flow_max_age,
+        &flow.state,
+        query.state.as_deref(),
+    );
+    if flow.provider != provider || !fits {
         return Err(Some(Refusal::Expired));
     }
     if query.error.is_some() {

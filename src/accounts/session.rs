@@ -166,6 +166,22 @@ pub async fn signed_in_account(
     Ok(Some(account_id))
 }
 
+/// Whether the answer to an OAuth flow this browser started at `started_at` (Unix seconds)
+/// may be used: it came back within `max_age` and carries the `state` the flow kept (compared
+/// in constant time).
+pub fn flow_answer_fits(
+    started_at: i64,
+    max_age: std::time::Duration,
+    kept_state: &str,
+    answered_state: Option<&str>,
+) -> bool {
+    use subtle::ConstantTimeEq;
+    let age = OffsetDateTime::now_utc().unix_timestamp() - started_at;
+    let max_age = i64::try_from(max_age.as_secs()).unwrap_or(600);
+    answered_state.is_some_and(|s| bool::from(s.as_bytes().ct_eq(kept_state.as_bytes())))
+        && (0..=max_age).contains(&age)
+}
+
 /// Ends the session: its row in the account's list and the record in the store are deleted,
 /// and the cookie removed.
 pub async fn end_session(session: &Session, db: &sqlx::PgPool) -> Result<(), AppError> {

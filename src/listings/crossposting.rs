@@ -34,12 +34,13 @@ pub struct PostState {
     pub retrying: Option<String>,
 }
 
-/// Where the caller's listing stands on each configured marketplace. 404 for a listing that
-/// is not the caller's.
-#[server(prefix = "/api", endpoint = "listings/cross_posts", input = leptos::server_fn::codec::GetUrl)]
-pub async fn cross_posts(listing_id: ListingId) -> Result<Vec<CrossPostView>, AppError> {
-    let (state, account) =
-        crate::accounts::api::signed_in("Sign in to manage your listings.").await?;
+/// 404 unless `listing_id` is `account`'s (no probing for others' listings).
+#[cfg(feature = "ssr")]
+async fn owns(
+    state: &crate::server::state::AppState,
+    listing_id: ListingId,
+    account: crate::accounts::model::AccountId,
+) -> Result<(), AppError> {
     let owned = sqlx::query_scalar!(
         "select exists (select 1 from listing where listing_id = $1 and seller_id = $2) as \"owned!\"",
         listing_id.0,
@@ -47,9 +48,20 @@ pub async fn cross_posts(listing_id: ListingId) -> Result<Vec<CrossPostView>, Ap
     )
     .fetch_one(&state.pool)
     .await?;
-    if !owned {
-        return Err(AppError::NotFound);
+    if owned {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
     }
+}
+
+/// Where the caller's listing stands on each configured marketplace. 404 for a listing that
+/// is not the caller's.
+#[server(prefix = "/api", endpoint = "listings/cross_posts", input = leptos::server_fn::codec::GetUrl)]
+pub async fn cross_posts(listing_id: ListingId) -> Result<Vec<CrossPostView>, AppError> {
+    let (state, account) =
+        crate::accounts::api::signed_in("Sign in to manage your listings.").await?;
+    owns(&state, listing_id, account).await?;
     let rows = sqlx::query!(
         r#"select marketplace, advert_id, state, problem_kind, problem, posted_at, synced_at, want
            from cross_post where listing_id = $1"#,
@@ -117,16 +129,7 @@ pub async fn set_cross_post(
     let (state, account) =
         crate::accounts::api::signed_in("Sign in to manage your listings.").await?;
     let config = state.marketplace(&marketplace).ok_or(AppError::NotFound)?;
-    let owned = sqlx::query_scalar!(
-        "select exists (select 1 from listing where listing_id = $1 and seller_id = $2) as \"owned!\"",
-        listing_id.0,
-        account.0
-    )
-    .fetch_one(&state.pool)
-    .await?;
-    if !owned {
-        return Err(AppError::NotFound);
-    }
+    owns(&state, listing_id, account).await?;
     if publish.as_deref() == Some("yes") {
         let linked = crate::accounts::identities::of_account(&state.pool, account)
             .await?

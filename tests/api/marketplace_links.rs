@@ -72,6 +72,16 @@ impl TestApp {
         (reply.location.unwrap(), reply.cookie.unwrap_or(cookie))
     }
 
+    /// Disconnects provider or marketplace `id`, confirmed.
+    async fn unlink(&self, cookie: &str, id: &str) -> crate::helpers::Reply {
+        self.post(
+            "/api/accounts/disconnect_provider",
+            form(&[("provider", id), ("confirm", "yes")]),
+            Some(cookie),
+        )
+        .await
+    }
+
     async fn market(&self, cookie: &str) -> ProviderLink {
         let links: Vec<ProviderLink> = self
             .get("/api/accounts/provider_links", Some(cookie))
@@ -140,13 +150,7 @@ async fn a_seller_links_a_marketplace_account_with_pkce_and_it_is_listed(pool: P
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(provider.renewed_with().len(), 1);
-    let reply = app
-        .post(
-            "/api/accounts/disconnect_provider",
-            form(&[("provider", "market"), ("confirm", "yes")]),
-            Some(&cookie),
-        )
-        .await;
+    let reply = app.unlink(&cookie, "market").await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(app.market(&cookie).await.connected, None);
     assert_eq!(
@@ -253,20 +257,8 @@ async fn a_marketplace_link_is_never_a_way_to_sign_in(pool: PgPool) {
     };
     assert_eq!(removable(LinkKind::SignIn), Some(false));
     assert_eq!(removable(LinkKind::Marketplace), Some(true));
-    let reply = app
-        .post(
-            "/api/accounts/disconnect_provider",
-            form(&[("provider", "test"), ("confirm", "yes")]),
-            Some(&cookie),
-        )
-        .await;
+    let reply = app.unlink(&cookie, "test").await;
     assert_eq!(reply.status, StatusCode::CONFLICT);
-    let reply = app
-        .post(
-            "/api/accounts/disconnect_provider",
-            form(&[("provider", "market"), ("confirm", "yes")]),
-            Some(&cookie),
-        )
-        .await;
+    let reply = app.unlink(&cookie, "market").await;
     assert_eq!(reply.status, StatusCode::OK);
 }
