@@ -294,3 +294,15 @@ test("the sign-in address changes by the link mailed to the new one", async ({ p
   await expect.poll(async () => (await mailTo(email)).some((m) => m.data.includes("Your Scout sign-in address was changed"))).toBe(true);
   await expect(page.getByRole("region", { name: "Security log" }).getByText("Changed the sign-in address")).toBeVisible();
 });
+
+test("the account's data downloads as a ZIP from the Account page", async ({ page }) => {
+  await signUp(page, "downloader");
+  await page.goto("/account");
+  const section = page.getByRole("region", { name: "Your data" });
+  const downloading = page.waitForEvent("download");
+  await section.getByRole("link", { name: "Download my data" }).click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toMatch(/^scout-data-.*\.zip$/);
+  // the page stays where it was
+  await expect(page.getByRole("heading", { name: "Your account", exact: true })).toBeVisible();
+});

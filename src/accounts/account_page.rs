@@ -472,15 +472,50 @@ fn event_item(e: SecurityEventView) -> impl IntoView {
 /// Export my data: a link to the download (a ZIP made while it downloads).
 #[component]
 fn ExportSection() -> impl IntoView {
+    // a download that was refused comes back here with why (`/account/export`)
+    let query = use_query_map();
+    let refused = move || {
+        let q = query.read();
+        let wait = q
+            .get("wait")
+            .and_then(|w| w.parse::<u64>().ok())
+            .unwrap_or(60)
+            .clamp(1, 86_400);
+        let again = crate::format::human_duration(wait);
+        match q.get("export").as_deref() {
+            Some("limited") => Some(format!(
+                "You have downloaded your data {} times today, as many as Scout allows in a day. Please try again in {again}.",
+                super::model::EXPORTS_PER_DAY
+            )),
+            Some("busy") => Some(format!(
+                "Scout is preparing other downloads right now. Please try again in {again}."
+            )),
+            _ => None,
+        }
+    };
     view! {
         <Panel
             id="export"
             heading="Your data"
             intro="A ZIP file with everything Scout holds about you: the account, your listings with their price history and photos (in the largest size Scout keeps), favorites, alerts, notifications, devices and webhooks (without their secrets), where you're signed in and the security log, in JSON, plus the photo files."
         >
+            {move || {
+                refused()
+                    .map(|message| {
+                        view! {
+                            <p
+                                role="alert"
+                                class="rounded-lg border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-800"
+                            >
+                                {message}
+                            </p>
+                        }
+                    })
+            }}
+            // no `download` attribute: the ZIP comes with `Content-Disposition: attachment`,
+            // and a refusal is a page to show, not a file to save
             <a
                 href="/account/export"
-                download
                 rel="external"
                 class="inline-flex items-center rounded-lg border border-slate-300 bg-white px-4 py-2 font-medium text-slate-800 hover:bg-slate-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-emerald-700"
             >

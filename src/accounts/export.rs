@@ -29,6 +29,7 @@ use tower_sessions::Session;
 
 /// How many exports are written at once (each reads every photo of a seller's listings).
 const AT_ONCE: usize = 2;
+
 /// The size of the pieces the archive is sent in.
 const CHUNK: usize = 64 * 1024;
 
@@ -51,9 +52,26 @@ async fn export(
     running: std::sync::Arc<tokio::sync::Semaphore>,
 ) -> Response {
     let device = Device::of_request(&headers, ip.map(|Extension(ip)| ip.0));
+    // a person who pressed "Download my data" comes back to the Account page, which says why
+    let browser = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
     match start(&state, &session, &device, running).await {
         Ok(Some(res)) => res,
         Ok(None) => Redirect::to("/sign-in").into_response(),
+        Err(e) if browser && e.retry_after_secs().is_some() => {
+            let why = if matches!(e, AppError::RateLimited { .. }) {
+                "limited"
+            } else {
+                "busy"
+            };
+            Redirect::to(&format!(
+                "/account?export={why}&wait={}#export-heading",
+                e.retry_after_secs().unwrap_or(60)
+            ))
+            .into_response()
+        }
         Err(e) => security::error_response(e),
     }
 }
@@ -67,6 +85,13 @@ async fn start(
     let Some(account) = signed_in_account(session, &state.pool).await? else {
         return Ok(None);
     };
+    if let Some(wait) =
+        repo::export_wait(&state.pool, account, super::model::EXPORTS_PER_DAY).await?
+    {
+        return Err(AppError::RateLimited {
+            retry_after_secs: wait,
+        });
+    }
     let permit = running.try_acquire_owned().map_err(|_| AppError::Busy {
         message: "Scout is preparing other downloads right now. Try again in a minute.".into(),
         retry_after_secs: 30,

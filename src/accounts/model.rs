@@ -236,6 +236,9 @@ pub fn describe_user_agent(ua: &str) -> String {
     }
 }
 
+/// How many times a day one account may download its data (counted from its security log).
+pub const EXPORTS_PER_DAY: i64 = 5;
+
 #[cfg(test)]
 mod tests {
     use super::*;

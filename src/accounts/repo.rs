@@ -827,6 +827,25 @@ pub async fn export_document(
     .await
 }
 
+/// Seconds until the account may download its data again, when it has done so `per_day`
+/// times in the last 24 hours (the oldest of those then leaves the window); None: it may.
+pub async fn export_wait(
+    db: impl PgExecutor<'_>,
+    account: AccountId,
+    per_day: i64,
+) -> sqlx::Result<Option<u64>> {
+    let row = sqlx::query!(
+        r#"select count(*) as "done!",
+                  ceil(extract(epoch from min(at) + interval '1 day' - now()))::bigint as wait
+           from account_event
+           where account_id = $1 and kind = 'data_exported' and at > now() - interval '1 day'"#,
+        account.0
+    )
+    .fetch_one(db)
+    .await?;
+    Ok((row.done >= per_day).then(|| row.wait.unwrap_or(60).max(1).unsigned_abs()))
+}
+
 /// One photo of the account's listings, for the files beside the export document: its
 /// largest stored size (the upload itself is not kept once its sizes are made).
 pub struct ExportPhoto {

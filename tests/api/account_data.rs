@@ -289,3 +289,49 @@ async fn the_export_holds_the_persons_data_and_photos_and_no_secrets(pool: PgPoo
         .json();
     assert_eq!(log[0].what, "Downloaded a copy of the account's data");
 }
+
+#[sqlx::test]
+async fn an_account_downloads_its_data_at_most_five_times_a_day(pool: PgPool) {
+    let app = crate::helpers::spawn_app(pool).await;
+    let ana = app.signed_in_account("ana@example.com", PASSWORD).await;
+    for _ in 0..scout::accounts::model::EXPORTS_PER_DAY {
+        let reply = app.get("/account/export", Some(&ana)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+    // the sixth is refused until the first leaves the day's window
+    let reply = app.get("/account/export", Some(&ana)).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        reply.body
+    );
+    let wait: u64 = reply.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((86_000..=86_400).contains(&wait), "{wait}");
+    // pressed in a browser, it comes back to the Account page, which says why
+    let reply = app
+        .send(
+            axum::http::Request::get("/account/export")
+                .header("accept", "text/html,application/xhtml+xml")
+                .header("cookie", &ana)
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    let to = reply.location.unwrap();
+    assert!(to.starts_with("/account?export=limited&wait=86"), "{to}");
+    // a day later it works again
+    sqlx::query("update account_event set at = at - interval '1 day' where kind = 'data_exported'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get("/account/export", Some(&ana)).await.status,
+        StatusCode::OK
+    );
+}
