@@ -97,6 +97,9 @@ pub async fn cross_posts(listing_id: ListingId) -> Result<Vec<CrossPostView>, Ap
                         "inactive" => format!(
                             "On {name}, not shown there (sold, archived or a draft here){advert}{synced}"
                         ),
+                        _ if r.want == "inactive" => {
+                            format!("Goes to {name} once it is published here.")
+                        }
                         _ => format!("Waiting to be sent to {name}."),
                     };
                     PostState {

@@ -392,3 +392,29 @@ async fn access_withdrawn_at_the_marketplace_marks_the_link_and_waits_for_it(poo
         .json();
     assert!(troubles.is_empty());
 }
+
+#[sqlx::test]
+async fn a_draft_goes_to_the_marketplace_once_it_is_published(pool: PgPool) {
+    let (app, provider) = setup(pool, false).await;
+    let (cookie, _) = seller_with_golf(&app, &provider).await;
+    let mut draft: Vec<(&str, &str)> = GOLF.to_vec();
+    draft.retain(|(k, _)| *k != "intent");
+    draft.push(("intent", "draft"));
+    let id = app.create(&cookie, &draft).await;
+    assert_eq!(publish_there(&app, &cookie, id, true).await, StatusCode::OK);
+    assert_eq!(sync(&app).await, 1);
+    assert!(provider.adverts().is_empty());
+    let post = where_it_stands(&app, &cookie, id).await.post.unwrap();
+    assert_eq!(
+        post.summary,
+        "Goes to Test Market once it is published here."
+    );
+    // published: made there at the next sync
+    assert_eq!(
+        app.save(Some(&cookie), Some(id), GOLF).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(sync(&app).await, 1);
+    assert_eq!(provider.adverts().len(), 1);
+    assert_eq!(provider.adverts()[0]["status"], "active");
+}
