@@ -170,7 +170,9 @@ pub async fn sign_in_providers() -> Result<Vec<ProviderChoice>, AppError> {
 pub async fn provider_links() -> Result<Vec<ProviderLink>, AppError> {
     let (state, account) = super::api::signed_in("Sign in to manage your account.").await?;
     let mine = super::identities::of_account(&state.pool, account).await?;
-    let password = super::identities::has_password(&state.pool, account).await?;
+    let password = super::repo::account_summary(&state.pool, account)
+        .await?
+        .is_some_and(|(_, _, password)| password);
     let ways = mine.iter().filter(|i| i.kind == "sign_in").count();
     let now = time::OffsetDateTime::now_utc();
     let configured = state
@@ -260,15 +262,6 @@ pub fn LinkTroubleBanner(#[prop(optional)] spaced: bool) -> impl IntoView {
     }
 }
 
-/// The name of provider or marketplace `id`, if it is configured.
-#[cfg(feature = "ssr")]
-fn name_of(state: &crate::server::state::AppState, id: &str) -> Option<String> {
-    state
-        .provider(id)
-        .map(|p| p.name.clone())
-        .or_else(|| state.marketplace(id).map(|m| m.name.clone()))
-}
-
 /// Disconnects the signed-in account from provider or marketplace `provider` once `confirm`
 /// is "yes": it no longer signs in with it (or Scout no longer publishes there), and Scout's
 /// tokens are revoked there where it supports that. Refused while it is the account's only
@@ -280,7 +273,7 @@ pub async fn disconnect_provider(
 ) -> Result<(), AppError> {
     use super::{identities::Kind, repo::SecurityEvent};
     let (state, account) = super::api::signed_in("Sign in to manage your account.").await?;
-    let name = name_of(&state, &provider).ok_or(AppError::NotFound)?;
+    let name = super::links::name_of(&state, &provider).ok_or(AppError::NotFound)?;
     if confirm.as_deref() != Some("yes") {
         return Err(AppError::invalid_field(
             "confirm",
@@ -360,19 +353,19 @@ pub fn provider_error_message(code: &str, provider: &str) -> Option<String> {
     })
 }
 
-/// The refusal in the page's address, in words, for a provider this server offers.
+/// The refusal in the page's address (`?provider=&provider_error=`), in words by `say`, for
+/// one of `offered` (id, name): a made-up provider or code puts nothing on the page.
 fn refusal(
     query: Memo<ParamsMap>,
-    providers: &[ProviderChoice],
-) -> impl Fn() -> Option<String> + use<> {
-    let providers = providers.to_vec();
+    offered: Vec<(String, String)>,
+    say: fn(&str, &str) -> Option<String>,
+) -> impl Fn() -> Option<String> + Clone + use<> {
     move || {
         let q = query.read();
-        let name = providers
+        let (_, name) = offered
             .iter()
-            .find(|p| Some(p.id.as_str()) == q.get("provider").as_deref())
-            .map(|p| p.name.clone())?;
-        provider_error_message(&q.get("provider_error")?, &name)
+            .find(|(id, _)| Some(id.as_str()) == q.get("provider").as_deref())?;
+        say(&q.get("provider_error")?, name)
     }
 }
 
@@ -397,7 +390,11 @@ pub fn ProviderButtons() -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let providers = providers.await.unwrap_or_default();
-                let problem = refusal(query, &providers);
+                let problem = refusal(
+                    query,
+                    providers.iter().map(|p| (p.id.clone(), p.name.clone())).collect(),
+                    provider_error_message,
+                );
                 (!providers.is_empty())
                     .then(|| {
                         view! {
@@ -520,16 +517,14 @@ pub fn LinksSection(
     };
     let links: Vec<ProviderLink> = links.into_iter().filter(|l| l.kind == kind).collect();
     let query = use_query_map();
-    let problem = {
-        let links = links.clone();
-        move || {
-            let q = query.read();
-            let link = links
-                .iter()
-                .find(|l| Some(l.id.as_str()) == q.get("provider").as_deref())?;
-            (w.refused)(&q.get("provider_error")?, &link.name)
-        }
-    };
+    let problem = refusal(
+        query,
+        links
+            .iter()
+            .map(|l| (l.id.clone(), l.name.clone()))
+            .collect(),
+        w.refused,
+    );
     // an action's refusal is shown by the section of the link it was about
     let ids: Vec<String> = links.iter().map(|l| l.id.clone()).collect();
     let here = move |about: Option<String>| match about {

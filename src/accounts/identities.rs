@@ -161,17 +161,6 @@ pub async fn of_account(
     .await
 }
 
-/// Whether the account has a password (else it signs in with its providers only).
-pub async fn has_password(db: impl PgExecutor<'_>, account: AccountId) -> sqlx::Result<bool> {
-    Ok(sqlx::query_scalar!(
-        r#"select password_hash is not null as "has!" from account where account_id = $1"#,
-        account.0
-    )
-    .fetch_optional(db)
-    .await?
-    .unwrap_or(false))
-}
-
 /// The account at `provider` an identity of kind `kind` already belongs to, if any.
 pub async fn owner(
     db: impl PgExecutor<'_>,

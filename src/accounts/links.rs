@@ -30,6 +30,11 @@ fn remote(state: &AppState, id: &str) -> Option<Remote> {
     })
 }
 
+/// The name people know provider or marketplace `id` by, if it is configured.
+pub fn name_of(state: &AppState, id: &str) -> Option<String> {
+    remote(state, id).map(|r| r.name)
+}
+
 /// What renewing Scout's access at a provider did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Refreshed {

@@ -106,21 +106,6 @@ pub async fn sync_due(state: &AppState) -> Result<usize, AppError> {
 
 /// Keeps a sync's outcome on its row and lets go of it.
 async fn keep(state: &AppState, row: &Due, outcome: Outcome) -> Result<(), AppError> {
-    let outcome = match outcome {
-        Outcome::AccessRefused(why) => {
-            // the Account page says so; the advert waits for the seller to link it again
-            identities::mark(
-                &state.pool,
-                AccountId(row.account_id),
-                &row.marketplace,
-                "revoked",
-                &why,
-            )
-            .await?;
-            Outcome::Retry(why, "the marketplace answered 401".into())
-        }
-        other => other,
-    };
     match outcome {
         Outcome::Gone => {
             sqlx::query!(
@@ -163,28 +148,42 @@ async fn keep(state: &AppState, row: &Due, outcome: Outcome) -> Result<(), AppEr
             .execute(&state.pool)
             .await?;
         }
-        Outcome::AccessRefused(_) => unreachable!("turned into a retry above"),
-        Outcome::Retry(why, log) => {
-            let wait = backoff(row.attempts);
-            tracing::warn!(
-                cross_post = row.cross_post_id,
-                marketplace = row.marketplace,
-                attempts = row.attempts + 1,
-                "a cross-post will be tried again: {log}"
-            );
-            sqlx::query!(
-                "update cross_post set problem_kind = 'retrying', problem = left($2, 500), \
-                   attempts = attempts + 1, lease_until = null, \
-                   next_attempt_at = now() + make_interval(secs => $3::float8) \
-                 where cross_post_id = $1",
-                row.cross_post_id,
-                why,
-                wait.as_secs_f64()
+        Outcome::AccessRefused(why) => {
+            // the Account page says so; the advert waits for the seller to link it again
+            identities::mark(
+                &state.pool,
+                AccountId(row.account_id),
+                &row.marketplace,
+                "revoked",
+                &why,
             )
-            .execute(&state.pool)
             .await?;
+            retry_later(state, row, &why, "the marketplace answered 401").await?;
         }
+        Outcome::Retry(why, log) => retry_later(state, row, &why, &log).await?,
     }
+    Ok(())
+}
+
+/// Keeps why the row could not be sent, and when it is tried again (`backoff`).
+async fn retry_later(state: &AppState, row: &Due, why: &str, log: &str) -> Result<(), AppError> {
+    tracing::warn!(
+        cross_post = row.cross_post_id,
+        marketplace = row.marketplace,
+        attempts = row.attempts + 1,
+        "a cross-post will be tried again: {log}"
+    );
+    sqlx::query!(
+        "update cross_post set problem_kind = 'retrying', problem = left($2, 500), \
+           attempts = attempts + 1, lease_until = null, \
+           next_attempt_at = now() + make_interval(secs => $3::float8) \
+         where cross_post_id = $1",
+        row.cross_post_id,
+        why,
+        backoff(row.attempts).as_secs_f64()
+    )
+    .execute(&state.pool)
+    .await?;
     Ok(())
 }
 
@@ -282,27 +281,26 @@ async fn sync_one(state: &AppState, config: &MarketplaceConfig, row: &Due) -> Ou
             }
         }
     };
-    // its status there, when it differs from what Scout wants
-    if row.state != wanted_state || row.advert_id.is_none() {
+    // an advert it had: its status there, when it differs from what Scout wants (a new one
+    // is made active)
+    if row.advert_id.is_some() && row.state != wanted_state {
         let command = if wanted_state == "active" {
             json!({ "command": "activate" })
         } else {
             json!({ "command": "deactivate", "is_success": row.want == "inactive" })
         };
-        if !(row.advert_id.is_none() && wanted_state == "active") {
-            match call(
-                state,
-                config,
-                &token,
-                reqwest::Method::POST,
-                &format!("/adverts/{advert_id}/commands"),
-                Some(&command),
-            )
-            .await
-            {
-                Ok(_) => {}
-                Err(e) => return judge(config, e),
-            }
+        let path = format!("/adverts/{advert_id}/commands");
+        if let Err(e) = call(
+            state,
+            config,
+            &token,
+            reqwest::Method::POST,
+            &path,
+            Some(&command),
+        )
+        .await
+        {
+            return judge(config, e);
         }
     }
     Outcome::Synced {
@@ -318,15 +316,7 @@ async fn token(
     config: &MarketplaceConfig,
     account: AccountId,
 ) -> Result<String, Outcome> {
-    let relink = || {
-        Outcome::Retry(
-            format!(
-                "Scout's access to your {} account has ended: link it again on your Account page.",
-                config.name
-            ),
-            "no usable access token".into(),
-        )
-    };
+    let relink = || Outcome::Retry(relink_words(config), "no usable access token".into());
     let held = identities::access_token(&state.pool, &state.sealer, account, &config.id)
         .await
         .map_err(|e| Outcome::Retry(relink_words(config), e.to_string()))?;
