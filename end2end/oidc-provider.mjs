@@ -14,6 +14,11 @@
 // adverts (OLX's partner API shape: POST /adverts, PUT and DELETE /adverts/{id}, POST
 // /adverts/{id}/commands; titles of 16 to 70 characters), and /control/adverts?email= for
 // what a person has there.
+// And it plays Facebook Login ("Stand-in Facebook", when the redirect goes to
+// /auth/facebook/...): the token request carries the client in its body and gets a long-lived
+// access token only (no refresh token, no ID token); Graph's GET /me answers the app-scoped id
+// and the confirmed email when `appsecret_proof` (HMAC-SHA256 of the token under the client
+// secret) is right, and DELETE /me/permissions ends the grant.
 // Node's standard library only: nothing to install.
 import http from "node:http";
 import crypto from "node:crypto";
@@ -30,6 +35,8 @@ const refreshTokens = new Map();
 const accessTokens = new Map();
 const revoked = new Map();
 const withdrawn = new Set();
+// Facebook access token -> { email, verified }
+const graphTokens = new Map();
 // advert id -> advert (with its owner's email and status)
 const adverts = new Map();
 let nextAdvert = 5000;
@@ -69,7 +76,8 @@ function readBody(req) {
 
 // The provider's own sign-in page: what a person sees at Google, in miniature.
 function signInPage(q, error = "") {
-  const brand = (q.get("redirect_uri") ?? "").includes("/marketplaces/") ? "Stand-in Market" : "Stand-in ID";
+  const to = q.get("redirect_uri") ?? "";
+  const brand = to.includes("/marketplaces/") ? "Stand-in Market" : to.includes("/auth/facebook/") ? "Stand-in Facebook" : "Stand-in ID";
   const hidden = [...q.entries()]
     .map(([k, v]) => `<input type="hidden" name="${escape(k)}" value="${escape(v)}">`)
     .join("");
@@ -222,9 +230,26 @@ http
       return send(res, 303, "text/plain", "", { location: back.toString() });
     }
     const basic = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString("base64")}`;
+    if (url.pathname === "/me" || url.pathname === "/me/permissions") {
+      // Facebook's Graph API: the token's holder, when its appsecret_proof fits
+      const token = (req.headers.authorization ?? "").replace(/^Bearer /, "");
+      const proof = crypto.createHmac("sha256", clientSecret).update(token).digest("hex");
+      const who = graphTokens.get(token);
+      if (!who || url.searchParams.get("appsecret_proof") !== proof) {
+        return json(res, 400, { error: { message: "Invalid OAuth access token data.", type: "OAuthException", code: 190 } });
+      }
+      if (url.pathname === "/me/permissions" && req.method === "DELETE") {
+        graphTokens.delete(token);
+        revoked.set(who.email, (revoked.get(who.email) ?? 0) + 1);
+        return json(res, 200, { success: true });
+      }
+      const id = String(BigInt("0x" + crypto.createHash("sha256").update(who.email).digest("hex").slice(0, 13)));
+      return json(res, 200, who.verified ? { id, email: who.email } : { id });
+    }
     if (url.pathname === "/token" && req.method === "POST") {
-      if (req.headers.authorization !== basic) return json(res, 401, { error: "invalid_client" });
       const f = await readBody(req);
+      const inBody = f.get("client_id") === clientId && f.get("client_secret") === clientSecret;
+      if (req.headers.authorization !== basic && !inBody) return json(res, 401, { error: "invalid_client" });
       if (f.get("grant_type") === "refresh_token") {
         const held = refreshTokens.get(f.get("refresh_token") ?? "");
         if (!held || !held.live || withdrawn.has(held.email)) return json(res, 400, { error: "invalid_grant" });
@@ -239,6 +264,12 @@ http
       }
       // signing in again gives access again
       withdrawn.delete(grant.email);
+      if (inBody) {
+        // Facebook: a long-lived access token and nothing else
+        const access = b64url(crypto.randomBytes(24));
+        graphTokens.set(access, { email: grant.email, verified: grant.verified });
+        return json(res, 200, { access_token: access, token_type: "bearer", expires_in: 5183944 });
+      }
       const now = Math.floor(Date.now() / 1000);
       return json(res, 200, {
         ...tokens(grant.email, grant.scope),

@@ -81,11 +81,17 @@ export default defineConfig({
       // alert email goes to the SMTP stand-in above
       SCOUT_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
       // sign-in with the OpenID Connect stand-in above
-      SCOUT_SIGN_IN_PROVIDERS: "standin",
+      SCOUT_SIGN_IN_PROVIDERS: "standin,facebook",
       SCOUT_STANDIN_ISSUER: `http://127.0.0.1:${oidcPort}`,
       SCOUT_STANDIN_NAME: "Stand-in ID",
       SCOUT_STANDIN_CLIENT_ID: oidcClient.id,
       SCOUT_STANDIN_CLIENT_SECRET: oidcClient.secret,
+      // and the same stand-in as Facebook Login (OAuth 2 and Graph's /me, not OpenID Connect)
+      SCOUT_FACEBOOK_AUTHORIZE_URL: `http://127.0.0.1:${oidcPort}/authorize`,
+      SCOUT_FACEBOOK_TOKEN_URL: `http://127.0.0.1:${oidcPort}/token`,
+      SCOUT_FACEBOOK_GRAPH_URL: `http://127.0.0.1:${oidcPort}`,
+      SCOUT_FACEBOOK_CLIENT_ID: oidcClient.id,
+      SCOUT_FACEBOOK_CLIENT_SECRET: oidcClient.secret,
       // the same stand-in as the marketplace sellers link (OLX's shape)
       SCOUT_MARKETPLACES: "market",
       SCOUT_MARKET_NAME: "Stand-in Market",

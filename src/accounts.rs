@@ -8,6 +8,8 @@ pub mod discovery;
 #[cfg(feature = "ssr")]
 pub mod export;
 #[cfg(feature = "ssr")]
+pub mod facebook;
+#[cfg(feature = "ssr")]
 pub mod identities;
 #[cfg(feature = "ssr")]
 pub mod links;

@@ -1,6 +1,7 @@
 // Journeys: signing up and in with an OpenID Connect provider (the stand-in started by the
 // Playwright config, end2end/oidc-provider.mjs, whose own page asks "Sign in as"), connecting
-// one to an account that has a password, a provider's email that belongs to an account not
+// one to an account that has a password, connecting Facebook (the same stand-in speaking
+// Facebook's OAuth 2 and Graph API) as a second and signing in with it, a provider's email that belongs to an account not
 // signing into it, renewing and disconnecting a provider, and linking a marketplace account
 // (the same stand-in plays the marketplace). Hydrated and without JavaScript, desktop and
 // phone.
@@ -61,7 +62,7 @@ test("an account connects a provider, whose email then can't sign in elsewhere",
   await page.goto("/account");
   await ready(page);
   const providers = page.getByRole("region", { name: "Sign-in providers" });
-  await expect(providers.getByText("Not connected")).toBeVisible();
+  await expect(providers.getByRole("listitem").filter({ hasText: "Stand-in ID" }).getByText("Not connected")).toBeVisible();
   await providers.getByRole("button", { name: "Connect Stand-in ID" }).click();
   await atProvider(page, email);
   await expect(page.getByText("Stand-in ID is connected: you can sign in with it now.")).toBeVisible();
@@ -120,10 +121,65 @@ test("a connected provider is renewed, shows when its access was withdrawn, and 
   await expect(dialog).toHaveAccessibleDescription(/You will no longer be able to sign in with Stand-in ID\./);
   await dialog.getByRole("button", { name: "Disconnect Stand-in ID" }).click();
   await expect(providers.getByText("Stand-in ID is disconnected: you no longer sign in with it.")).toBeVisible();
-  await expect(providers.getByText("Not connected")).toBeVisible();
+  await expect(providers.getByRole("listitem").filter({ hasText: "Stand-in ID" }).getByText("Not connected")).toBeVisible();
   await expect(page.getByRole("alertdialog")).toHaveCount(0);
   await expect(page.getByRole("region", { name: "Security log" }).getByText("Disconnected a sign-in provider")).toBeVisible();
   // Scout asked the provider to end the tokens it held
+  await expect.poll(async () => (await control("revoked", email)).revoked, { timeout: 10_000 }).toBeGreaterThan(0);
+});
+
+test("sign up with one provider, connect Facebook as a second, sign in with it, see both, and disconnect it after confirming", async ({ page }) => {
+  const email = unique("two-providers");
+  await page.goto("/sign-up");
+  await ready(page);
+  await page.getByRole("button", { name: "Continue with Stand-in ID" }).click();
+  await atProvider(page, email);
+  const banner = page.getByRole("banner");
+  await expect(banner.getByText(`Signed in as ${email}`)).toBeAttached();
+  await page.goto("/account");
+  await ready(page);
+  const providers = page.getByRole("region", { name: "Sign-in providers" });
+  const facebook = providers.getByRole("listitem").filter({ hasText: "Facebook" });
+  const standin = providers.getByRole("listitem").filter({ hasText: "Stand-in ID" });
+  await expect(facebook.getByText("Not connected")).toBeVisible();
+  await expect(standin.getByText(/Stand-in ID is your only way to sign in/)).toBeVisible();
+  await facebook.getByRole("button", { name: "Connect Facebook" }).click();
+  // Facebook's own login dialog (the stand-in's, speaking Facebook's OAuth 2 and Graph API)
+  await expect(page.getByRole("heading", { name: "Stand-in Facebook" })).toBeVisible();
+  await page.getByLabel("Sign in as").fill(email);
+  await page.getByRole("button", { name: "Continue to Scout" }).click();
+  await expect(page.getByText("Facebook is connected: you can sign in with it now.")).toBeVisible();
+  // both, each as whom; Facebook's access can't be renewed, so it says until when
+  await expect(standin.getByText(`Connected as ${email}`)).toBeVisible();
+  await expect(facebook.getByText(`Connected as ${email}`)).toBeVisible();
+  await expect(facebook.getByText("Shares your email address and your name and picture.")).toBeVisible();
+  await expect(facebook.getByText(/^Access until .* UTC\.$/)).toBeVisible();
+  await expect(facebook.getByRole("button", { name: "Refresh Facebook now" })).toHaveCount(0);
+  // with two ways in, either may go
+  await expect(standin.getByRole("link", { name: "Disconnect Stand-in ID…" })).toBeVisible();
+
+  // Facebook signs this account in
+  await ready(page);
+  await banner.getByRole("button", { name: "Sign out" }).click();
+  await expect(banner.getByRole("link", { name: "Sign in" })).toBeVisible();
+  await page.goto("/sign-in");
+  await ready(page);
+  await page.getByRole("button", { name: "Continue with Facebook" }).click();
+  await expect(page.getByRole("heading", { name: "Stand-in Facebook" })).toBeVisible();
+  await page.getByLabel("Sign in as").fill(email);
+  await page.getByRole("button", { name: "Continue to Scout" }).click();
+  await expect(banner.getByText(`Signed in as ${email}`)).toBeAttached();
+
+  // disconnecting asks first; the grant ends at Facebook
+  await page.goto("/account");
+  await ready(page);
+  await facebook.getByRole("link", { name: "Disconnect Facebook…" }).click();
+  const dialog = page.getByRole("alertdialog", { name: "Disconnect Facebook?" });
+  await expect(dialog).toHaveAccessibleDescription(/You will no longer be able to sign in with Facebook\./);
+  await dialog.getByRole("button", { name: "Disconnect Facebook" }).click();
+  await expect(providers.getByText("Facebook is disconnected: you no longer sign in with it.")).toBeVisible();
+  await expect(facebook.getByText("Not connected")).toBeVisible();
+  await expect(standin.getByText(/Stand-in ID is your only way to sign in/)).toBeVisible();
   await expect.poll(async () => (await control("revoked", email)).revoked, { timeout: 10_000 }).toBeGreaterThan(0);
 });
 

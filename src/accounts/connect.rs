@@ -595,7 +595,7 @@ fn shared(scopes: &str) -> String {
         .filter_map(|s| match s {
             "openid" => Some("who you are there"),
             "email" => Some("your email address"),
-            "profile" => Some("your name and picture"),
+            "profile" | "public_profile" => Some("your name and picture"),
             "read" => Some("your adverts there"),
             "write" => Some("publishing and changing adverts for you"),
             _ => None,

@@ -409,26 +409,30 @@ pub async fn due_for_renewal(
 }
 
 /// Notes that the provider would not renew the link (`status` "expired", "revoked" or
-/// "failing"), with why in words.
+/// "failing"), with why in words; the status it had (None: no such link).
 pub async fn mark(
     db: impl PgExecutor<'_>,
     account: AccountId,
     provider: &str,
     status: &str,
     reason: &str,
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        "update account_identity set status = $3, status_reason = left($4, 300), \
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        "with before as ( \
+           select status from account_identity \
+           where account_id = $1 and provider = $2 for update) \
+         update account_identity set status = $3, status_reason = left($4, 300), \
            refreshed_at = now(), renew_lease_until = null \
-         where account_id = $1 and provider = $2",
+         from before \
+         where account_id = $1 and provider = $2 \
+         returning before.status",
         account.0,
         provider,
         status,
         reason
     )
-    .execute(db)
-    .await?;
-    Ok(())
+    .fetch_optional(db)
+    .await
 }
 
 /// What disconnecting a provider did.

@@ -119,8 +119,52 @@ pub async fn refresh(
             )
         }
     };
-    identities::mark(&state.pool, account, id, status, &why).await?;
+    mark(state, account, id, status, &why).await?;
     Ok(Refreshed::Refused(why))
+}
+
+/// Keeps what a provider or marketplace said of a link (`status` "expired", "revoked" or
+/// "failing", with why in words). A link that stops working here ("expired" or "revoked"
+/// after it was working) also tells the person once, in the same transaction: a notice in the
+/// inbox, sent on at once on the channels of their notification settings, that opens the
+/// Account page's section where they reconnect.
+pub async fn mark(
+    state: &AppState,
+    account: AccountId,
+    id: &str,
+    status: &str,
+    why: &str,
+) -> Result<(), AppError> {
+    let mut tx = state.pool.begin().await?;
+    let was = identities::mark(&mut *tx, account, id, status, why).await?;
+    let ended = |s: &str| s == "expired" || s == "revoked";
+    if ended(status)
+        && let Some(was) = was
+        && !ended(&was)
+    {
+        let name = name_of(state, id).unwrap_or_else(|| id.to_string());
+        let section = if state.marketplace(id).is_some() {
+            "marketplaces"
+        } else {
+            "providers"
+        };
+        let title = format!("Scout's access at {name} has ended");
+        let now = time::OffsetDateTime::now_utc();
+        let notice = crate::notifications::repo::AccountNotice {
+            account,
+            source: &format!("link:{id}"),
+            trigger_key: &now.unix_timestamp().to_string(),
+            title: &title,
+            reason: why,
+            link: &format!("/account#{section}-heading"),
+        };
+        crate::notifications::notices::Recorder::default()
+            .record_account(&mut tx, &notice, now)
+            .await?;
+        tracing::info!(%account, provider = id, status, "the person is told a link ended");
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Renews every link whose access ends within `ahead` (50 at a time): how many were renewed.
@@ -150,6 +194,21 @@ pub async fn revoke(state: &AppState, id: &str, refresh: Option<String>, access:
     let Some(remote) = remote(state, id) else {
         return;
     };
+    if let Some((config, graph)) = state
+        .provider(id)
+        .and_then(|p| p.graph.as_ref().map(|g| (p, g)))
+    {
+        // Facebook: its Graph API ends what was granted, with any access token
+        let Some(access) = access else {
+            tracing::info!(provider = id, "no access token to revoke with");
+            return;
+        };
+        match super::facebook::revoke(&state.http, config, graph, &access).await {
+            Ok(()) => tracing::info!(provider = id, "the permissions were revoked at Facebook"),
+            Err(e) => tracing::warn!(provider = id, "the permissions could not be revoked: {e}"),
+        }
+        return;
+    }
     let endpoint = if let Some(config) = state.provider(id) {
         match state.discovery.metadata(&state.http, config).await {
             Ok(meta) => meta.additional_metadata().revocation_endpoint.clone(),

@@ -125,35 +125,50 @@ async fn start(
     } else {
         None
     };
-    let meta = match state.discovery.metadata(&state.http, config).await {
-        Ok(meta) => meta,
-        Err(e) => {
-            tracing::warn!(
-                provider,
-                "the provider's discovery document could not be read: {e}"
-            );
-            return refused(link_to.is_some(), &provider, Refusal::Unavailable);
+    let origin = state.config.public_url.origin();
+    let flow = if let Some(graph) = &config.graph {
+        match super::facebook::start(&origin, config, graph) {
+            Ok(start) => (start.url, start.state, String::new(), start.pkce_verifier),
+            Err(e) => return security::error_response(e),
         }
-    };
-    let client = match client(&state.config.public_url.origin(), config, meta) {
-        Ok(c) => c,
-        Err(e) => return security::error_response(e),
-    };
-    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let (url, csrf, nonce) = client
-        .authorize_url(
-            CoreAuthenticationFlow::AuthorizationCode,
-            CsrfToken::new_random,
-            Nonce::new_random,
+    } else {
+        let meta = match state.discovery.metadata(&state.http, config).await {
+            Ok(meta) => meta,
+            Err(e) => {
+                tracing::warn!(
+                    provider,
+                    "the provider's discovery document could not be read: {e}"
+                );
+                return refused(link_to.is_some(), &provider, Refusal::Unavailable);
+            }
+        };
+        let client = match client(&origin, config, meta) {
+            Ok(c) => c,
+            Err(e) => return security::error_response(e),
+        };
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let (url, csrf, nonce) = client
+            .authorize_url(
+                CoreAuthenticationFlow::AuthorizationCode,
+                CsrfToken::new_random,
+                Nonce::new_random,
+            )
+            .add_scopes(SCOPES.iter().skip(1).map(|s| Scope::new((*s).into())))
+            .set_pkce_challenge(challenge)
+            .url();
+        (
+            url.to_string(),
+            csrf.secret().clone(),
+            nonce.secret().clone(),
+            verifier.secret().clone(),
         )
-        .add_scopes(SCOPES.iter().skip(1).map(|s| Scope::new((*s).into())))
-        .set_pkce_challenge(challenge)
-        .url();
+    };
+    let (url, csrf, nonce, pkce_verifier) = flow;
     let flow = Flow {
         provider: provider.clone(),
-        state: csrf.secret().clone(),
-        nonce: nonce.secret().clone(),
-        pkce_verifier: verifier.secret().clone(),
+        state: csrf,
+        nonce,
+        pkce_verifier,
         started_at: time::OffsetDateTime::now_utc().unix_timestamp(),
         link_to,
     };
@@ -161,7 +176,7 @@ async fn start(
     if let Err(e) = session.insert(FLOW, flow).await {
         return security::error_response(AppError::from(e));
     }
-    Redirect::to(url.as_str()).into_response()
+    Redirect::to(&url).into_response()
 }
 
 #[derive(Deserialize)]
@@ -224,51 +239,36 @@ async fn finish(
     if query.error.is_some() {
         return Err(Some(Refusal::Cancelled));
     }
-    let meta = state
-        .discovery
-        .metadata(&state.http, config)
-        .await
-        .map_err(|e| {
-            tracing::warn!(
-                provider,
-                "the provider's discovery document could not be read: {e}"
-            );
-            Refusal::Unavailable
-        })?;
-    // RFC 9207: an answer that says it comes from another issuer is a mix-up
-    if let Some(iss) = &query.iss
-        && iss != meta.issuer().as_str()
-    {
-        tracing::warn!(provider, "a callback named another issuer");
-        return Err(Some(Refusal::Failed));
-    }
     let code = query.code.ok_or(Refusal::Failed)?;
-    let client =
-        client(&state.config.public_url.origin(), config, meta).map_err(|_| Refusal::Failed)?;
-    let token = client
-        .exchange_code(AuthorizationCode::new(code))
-        .map_err(|_| Refusal::Failed)?
-        .set_pkce_verifier(PkceCodeVerifier::new(flow.pkce_verifier))
-        .request_async(&state.http)
-        .await
-        .map_err(|e| {
-            tracing::warn!(provider, "the provider refused the code: {e}");
-            Refusal::Failed
-        })?;
-    let tokens = tokens_of(&token);
-    let id_token = token.id_token().ok_or(Refusal::Failed)?;
-    let claims = id_token
-        .claims(&client.id_token_verifier(), &Nonce::new(flow.nonce))
-        .map_err(|e| {
-            tracing::warn!(provider, "an ID token was refused: {e}");
-            Refusal::Failed
-        })?;
-    let issuer = claims.issuer().as_str().to_string();
-    let subject = claims.subject().as_str().to_string();
-    let email = claims
-        .email()
-        .filter(|_| claims.email_verified() == Some(true))
-        .and_then(|e| Email::parse(e.as_str()).ok());
+    let Whom {
+        issuer,
+        subject,
+        email,
+        tokens,
+    } = match &config.graph {
+        Some(graph) => {
+            let (person, tokens) = super::facebook::finish(
+                &state.http,
+                &state.config.public_url.origin(),
+                config,
+                graph,
+                code,
+                flow.pkce_verifier,
+            )
+            .await
+            .map_err(|e| {
+                tracing::warn!(provider, "a sign-in with Facebook failed: {e}");
+                Refusal::Failed
+            })?;
+            Whom {
+                issuer: config.issuer.clone(),
+                subject: person.id,
+                email: person.email.and_then(|e| Email::parse(&e).ok()),
+                tokens,
+            }
+        }
+        None => oidc_whom(state, config, &flow, query.iss, code).await?,
+    };
 
     let internal = |e: sqlx::Error| {
         tracing::error!(provider, "a sign-in with a provider failed: {e}");
@@ -351,6 +351,78 @@ async fn finish(
     Ok("/".into())
 }
 
+/// Who an OpenID Connect provider signed in: the code exchanged with its PKCE verifier and
+/// the ID token checked (signature, audience, exact issuer, this flow's nonce).
+async fn oidc_whom(
+    state: &AppState,
+    config: &ProviderConfig,
+    flow: &Flow,
+    iss: Option<String>,
+    code: String,
+) -> Result<Whom, Refusal> {
+    let provider = config.id.as_str();
+    let meta = state
+        .discovery
+        .metadata(&state.http, config)
+        .await
+        .map_err(|e| {
+            tracing::warn!(
+                provider,
+                "the provider's discovery document could not be read: {e}"
+            );
+            Refusal::Unavailable
+        })?;
+    // RFC 9207: an answer that says it comes from another issuer is a mix-up
+    if let Some(iss) = &iss
+        && iss != meta.issuer().as_str()
+    {
+        tracing::warn!(provider, "a callback named another issuer");
+        return Err(Refusal::Failed);
+    }
+    let client =
+        client(&state.config.public_url.origin(), config, meta).map_err(|_| Refusal::Failed)?;
+    let token = client
+        .exchange_code(AuthorizationCode::new(code))
+        .map_err(|_| Refusal::Failed)?
+        .set_pkce_verifier(PkceCodeVerifier::new(flow.pkce_verifier.clone()))
+        .request_async(&state.http)
+        .await
+        .map_err(|e| {
+            tracing::warn!(provider, "the provider refused the code: {e}");
+            Refusal::Failed
+        })?;
+    let tokens = tokens_of(&token);
+    let id_token = token.id_token().ok_or(Refusal::Failed)?;
+    let claims = id_token
+        .claims(&client.id_token_verifier(), &Nonce::new(flow.nonce.clone()))
+        .map_err(|e| {
+            tracing::warn!(provider, "an ID token was refused: {e}");
+            Refusal::Failed
+        })?;
+    let issuer = claims.issuer().as_str().to_string();
+    let subject = claims.subject().as_str().to_string();
+    let email = claims
+        .email()
+        .filter(|_| claims.email_verified() == Some(true))
+        .and_then(|e| Email::parse(e.as_str()).ok());
+
+    Ok(Whom {
+        issuer,
+        subject,
+        email,
+        tokens,
+    })
+}
+
+/// The person a provider signed in, and the tokens it gave.
+struct Whom {
+    issuer: String,
+    subject: String,
+    /// A confirmed address, when the provider shared one.
+    email: Option<Email>,
+    tokens: identities::Tokens,
+}
+
 /// Records `event` in the security log (`api::record`); a failure refuses the sign-in.
 async fn record(
     state: &AppState,
@@ -385,6 +457,10 @@ pub async fn renew(
     config: &ProviderConfig,
     refresh_token: String,
 ) -> identities::Renewed {
+    if config.graph.is_some() {
+        // Facebook gives no refresh token, so there is never one to renew with
+        return identities::Renewed::Declined("Facebook renews no tokens".into());
+    }
     let meta = match state.discovery.metadata(&state.http, config).await {
         Ok(meta) => meta,
         Err(e) => return identities::Renewed::Unreachable(format!("discovery: {e}")),

@@ -32,12 +32,15 @@ pub fn items(
     group
         .iter()
         .map(|d| {
-            let card = cards.get(&d.listing_id);
+            let card = d.listing_id.and_then(|id| cards.get(&id));
             Item {
                 title: d.title.clone(),
                 reason: d.reason.clone(),
                 price: card.map_or_else(String::new, |c| c.price.format()),
-                url: format!("{origin}/listings/{}", d.listing_id),
+                url: format!(
+                    "{origin}{}",
+                    super::notices::href_of(d.listing_id, d.link.as_deref())
+                ),
                 photo: card
                     .and_then(|c| c.cover.as_ref())
                     .map(|p| absolute(&origin, p.src_for(480))),
@@ -52,6 +55,10 @@ pub fn items(
 pub fn unsubscribe_scope(group: &[&Due]) -> Unsubscribe {
     let first = group[0];
     let single = first.digest.is_none() && group.iter().all(|d| d.rule_id == first.rule_id);
+    if first.listing_id.is_none() {
+        // a notice about the account itself belongs to no rule and no favorite
+        return Unsubscribe::AllEmail;
+    }
     match (single, first.rule_id, &first.rule_name) {
         (true, Some(rule_id), Some(name)) => Unsubscribe::Rule {
             rule_id,
@@ -139,10 +146,17 @@ pub fn push_payload(
     let payload = match items(state, group, cards).as_slice() {
         [one] => serde_json::json!({
             "title": one.title,
-            "body": format!("{} · {}", one.reason, one.price),
+            "body": if one.price.is_empty() {
+                one.reason.clone()
+            } else {
+                format!("{} · {}", one.reason, one.price)
+            },
             "url": one.url,
             "icon": one.photo,
-            "tag": format!("listing-{}", group[0].listing_id),
+            "tag": group[0].listing_id.map_or_else(
+                || format!("notice-{}", group[0].notification_id),
+                |id| format!("listing-{id}")
+            ),
         }),
         many => serde_json::json!({
             "title": format!("{} listings matched your alerts", many.len()),

@@ -69,9 +69,15 @@ impl Letter {
             out.push_str("\n\n");
         }
         for item in &self.items {
+            // a notice about the account itself has no price
+            let price = if item.price.is_empty() {
+                String::new()
+            } else {
+                format!("Price: {}\n", item.price)
+            };
             out.push_str(&format!(
-                "{}\n{}\nPrice: {}\n{}\n\n",
-                item.title, item.reason, item.price, item.url
+                "{}\n{}\n{price}{}\n\n",
+                item.title, item.reason, item.url
             ));
         }
         out.push_str(&format!(
@@ -100,12 +106,19 @@ impl Letter {
                     esc(&item.title)
                 ));
             }
+            let price = if item.price.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "<p style=\"font-size:20px;font-weight:bold;margin:4px 0\">{}</p>",
+                    esc(&item.price)
+                )
+            };
             out.push_str(&format!(
                 "<h2 style=\"font-size:18px;margin:8px 0\"><a href=\"{}\" style=\"color:#1d4ed8\">{}</a></h2>\
-                 <p style=\"font-size:20px;font-weight:bold;margin:4px 0\">{}</p><p style=\"margin:4px 0\">{}</p></div>",
+                 {price}<p style=\"margin:4px 0\">{}</p></div>",
                 esc(&item.url),
                 esc(&item.title),
-                esc(&item.price),
                 esc(&item.reason)
             ));
         }

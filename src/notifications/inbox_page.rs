@@ -170,7 +170,7 @@ fn NoticeItem(n: Notice, read: ServerAction<MarkRead>) -> impl IntoView {
             <div class="min-w-0 flex-1">
                 <p class="text-slate-900" class:font-semibold=!n.read>
                     {(!n.read).then(|| view! { <span class="sr-only">"Unread: "</span> })}
-                    <a class="hover:underline" href=format!("/listings/{}", n.listing_id)>
+                    <a class="hover:underline" href=n.href.clone()>
                         {n.title.clone()}
                     </a>
                 </p>

@@ -485,7 +485,10 @@ mod tests {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notice {
     pub id: i64,
-    pub listing_id: ListingId,
+    /// The listing it is about; None for a notice about the account itself.
+    pub listing_id: Option<ListingId>,
+    /// Where it opens: the listing, or a place on the Account page.
+    pub href: String,
     pub title: String,
     pub reason: String,
     /// "5 minutes ago"

@@ -5,7 +5,7 @@
 use super::{
     model::{Channel, Inbox, Notice, Rhythm},
     queue::{self, Prefs},
-    repo::{self, NewNotice},
+    repo::{self, AccountNotice, NewNotice},
 };
 use crate::accounts::model::AccountId;
 use crate::{error::AppError, format::ago, server::state::AppState};
@@ -59,6 +59,45 @@ impl Recorder {
         queue::queue(tx, id, notice.account, channels, rhythm, prefs, now).await?;
         Ok(true)
     }
+
+    /// Records a notice about the account itself and queues it at once on the channels of
+    /// the person's settings (quiet hours and the plan still apply); false when it was
+    /// already recorded.
+    pub async fn record_account(
+        &mut self,
+        tx: &mut Transaction<'_, Postgres>,
+        notice: &AccountNotice<'_>,
+        now: OffsetDateTime,
+    ) -> Result<bool, AppError> {
+        let Some(id) = repo::insert_account_notice(tx, notice).await? else {
+            return Ok(false);
+        };
+        let prefs = match self.prefs.entry(notice.account) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => e.insert(queue::prefs(tx, notice.account).await?),
+        };
+        let channels = prefs.channels.clone();
+        queue::queue(
+            tx,
+            id,
+            notice.account,
+            &channels,
+            Rhythm::Instant,
+            prefs,
+            now,
+        )
+        .await?;
+        Ok(true)
+    }
+}
+
+/// Where a notice opens: its listing, else its own path (a path on Scout only), else the inbox.
+pub fn href_of(listing: Option<crate::listings::model::ListingId>, link: Option<&str>) -> String {
+    match (listing, link) {
+        (Some(id), _) => format!("/listings/{id}"),
+        (None, Some(path)) if path.starts_with('/') && !path.starts_with("//") => path.to_string(),
+        (None, _) => "/inbox".into(),
+    }
 }
 
 /// The newest 100 notices and how many are unread.
@@ -70,6 +109,7 @@ pub async fn inbox(state: &AppState, account: AccountId) -> Result<Inbox, AppErr
         .map(|n| Notice {
             id: n.notification_id,
             listing_id: n.listing_id,
+            href: href_of(n.listing_id, n.link.as_deref()),
             title: n.title,
             reason: n.reason,
             when: ago(n.created_at, now),

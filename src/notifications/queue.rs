@@ -18,6 +18,8 @@ pub struct Prefs {
     pub timing: Timing,
     pub favorite_email: bool,
     pub favorite_rhythm: Rhythm,
+    /// The channels of the person's settings (notices about the account go there).
+    pub channels: Vec<Channel>,
     pub limits: Limits,
 }
 
@@ -38,6 +40,7 @@ pub async fn prefs(
         },
         favorite_email: repo::favorite_email(&mut **tx, account).await?,
         favorite_rhythm: settings.rhythm,
+        channels: settings.channels,
         limits: crate::plans::limits_for(account),
     })
 }

@@ -311,7 +311,9 @@ pub struct Due {
     pub digest: Option<Rhythm>,
     pub capped: bool,
     pub attempts: i32,
-    pub listing_id: ListingId,
+    /// None: a notice about the account itself, which opens `link`.
+    pub listing_id: Option<ListingId>,
+    pub link: Option<String>,
     pub title: String,
     pub reason: String,
     pub rule_name: Option<String>,
@@ -357,7 +359,8 @@ pub async fn claim_due(
            returning d.delivery_id
          )
          select d.delivery_id, d.notification_id, d.account_id, d.target as "target: Target",
-           d.digest as "digest: Rhythm", d.capped, d.attempts, n.listing_id, n.title, n.reason,
+           d.digest as "digest: Rhythm", d.capped, d.attempts,
+           n.listing_id as "listing_id: ListingId", n.link, n.title, n.reason,
            r.name as "rule_name?",
            n.rule_id as "rule_id?", coalesce(s.alert_email, a.email) as "address!",
            case when d.channel = 'email' and s.alert_email is null
@@ -368,6 +371,8 @@ pub async fn claim_due(
                 when d.channel = 'webhook' and not exists (select 1 from webhook_endpoint w
                   where w.account_id = d.account_id
                     and 'webhook:' || w.endpoint_id::text = d.target) then false
+                when n.listing_id is null
+                  then d.channel = any(coalesce(s.channels, array['inbox', 'email']))
                 when n.source = 'favorite' then a.alert_on_favorites and
                   (d.channel <> 'email' or a.favorite_email)
                 else coalesce(not r.paused and d.channel = any(r.channels), false)
@@ -952,10 +957,46 @@ pub async fn insert_notice(
     .await
 }
 
+/// A notice about the account itself (no listing): told once per source and trigger.
+#[derive(Debug, Clone)]
+pub struct AccountNotice<'a> {
+    pub account: AccountId,
+    /// What it is about: `link:<provider>`.
+    pub source: &'a str,
+    pub trigger_key: &'a str,
+    pub title: &'a str,
+    pub reason: &'a str,
+    /// The path on Scout it opens.
+    pub link: &'a str,
+}
+
+/// Records an account notice (kind `link_expired`) unless the same one was already
+/// recorded; its id when it is new.
+pub async fn insert_account_notice(
+    tx: &mut Transaction<'_, Postgres>,
+    n: &AccountNotice<'_>,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar!(
+        "insert into notification (account_id, source, kind, trigger_key, title, reason, link) \
+         values ($1, $2, 'link_expired', $3, $4, $5, $6) \
+         on conflict (account_id, source, kind, trigger_key) where listing_id is null do nothing \
+         returning notification_id",
+        n.account.0,
+        n.source,
+        n.trigger_key,
+        n.title,
+        n.reason,
+        n.link
+    )
+    .fetch_optional(&mut **tx)
+    .await
+}
+
 #[derive(Debug, Clone)]
 pub struct NoticeRow {
     pub notification_id: i64,
-    pub listing_id: ListingId,
+    pub listing_id: Option<ListingId>,
+    pub link: Option<String>,
     pub title: String,
     pub reason: String,
     pub created_at: OffsetDateTime,
@@ -965,9 +1006,10 @@ pub struct NoticeRow {
 pub async fn inbox(db: &PgPool, account: AccountId, limit: i64) -> sqlx::Result<Vec<NoticeRow>> {
     sqlx::query_as!(
         NoticeRow,
-        "select notification_id, listing_id, title, reason, created_at, read_at \
-         from notification where account_id = $1 \
-         order by created_at desc, notification_id desc limit $2",
+        r#"select notification_id, listing_id as "listing_id: ListingId", link, title, reason,
+           created_at, read_at
+         from notification where account_id = $1
+         order by created_at desc, notification_id desc limit $2"#,
         account.0,
         limit
     )

@@ -173,7 +173,11 @@ pub fn discord_body(items: &[Item]) -> serde_json::Value {
             let mut embed = json!({
                 "title": i.title.chars().take(256).collect::<String>(),
                 "url": i.url,
-                "description": format!("{}\n**{}**", i.reason, i.price),
+                "description": if i.price.is_empty() {
+                    i.reason.clone()
+                } else {
+                    format!("{}\n**{}**", i.reason, i.price)
+                },
             });
             if let Some(photo) = &i.photo {
                 embed["image"] = json!({ "url": photo });
@@ -188,7 +192,14 @@ pub fn discord_body(items: &[Item]) -> serde_json::Value {
 pub fn telegram_body(chat_id: &str, items: &[Item]) -> serde_json::Value {
     let text = items
         .iter()
-        .map(|i| format!("{}\n{}\n{}\n{}", i.title, i.reason, i.price, i.url))
+        .map(|i| {
+            [&i.title, &i.reason, &i.price, &i.url]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
         .collect::<Vec<_>>()
         .join("\n\n");
     json!({ "chat_id": chat_id, "text": text.chars().take(4000).collect::<String>() })

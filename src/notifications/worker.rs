@@ -199,7 +199,7 @@ pub async fn deliver_step(state: &AppState) -> Result<usize, AppError> {
         };
         groups.entry(key).or_default().push(d);
     }
-    let mut ids: Vec<ListingId> = due.iter().map(|d| d.listing_id).collect();
+    let mut ids: Vec<ListingId> = due.iter().filter_map(|d| d.listing_id).collect();
     ids.sort_unstable();
     ids.dedup();
     let catalog = state.catalog().await?;

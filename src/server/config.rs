@@ -162,9 +162,10 @@ pub struct Config {
     /// `SCOUT_VAPID_PRIVATE_KEY`: the P-256 key identifying Scout to push services (base64url);
     /// unset: one made once in `<SCOUT_DATA_DIR>/vapid.key`.
     pub vapid_private_key: Option<String>,
-    /// `SCOUT_SIGN_IN_PROVIDERS`: outside providers people may sign in with (OpenID Connect),
-    /// each configured by `SCOUT_<ID>_CLIENT_ID`, `SCOUT_<ID>_CLIENT_SECRET`, and
-    /// `SCOUT_<ID>_ISSUER` / `SCOUT_<ID>_NAME` (given for `google`). None: not offered.
+    /// `SCOUT_SIGN_IN_PROVIDERS`: outside providers people may sign in with (OpenID Connect,
+    /// and Facebook as `facebook`), each configured by `SCOUT_<ID>_CLIENT_ID`,
+    /// `SCOUT_<ID>_CLIENT_SECRET`, and `SCOUT_<ID>_ISSUER` / `SCOUT_<ID>_NAME` (given for
+    /// `google` and `facebook`). None: not offered.
     pub sign_in_providers: Vec<ProviderConfig>,
     /// How long a sign-in with a provider may take from its start to its callback (10 minutes).
     pub sign_in_flow_max_age: Duration,
@@ -276,17 +277,46 @@ impl MarketplaceConfig {
     }
 }
 
-/// One OpenID Connect provider people may sign in with.
+/// One provider people may sign in with: an OpenID Connect issuer, or Facebook.
 #[derive(Clone)]
 pub struct ProviderConfig {
     /// Short and stable: in URLs (`/auth/<id>/callback`) and stored with each linked identity.
     pub id: String,
     /// As people know it: "Google".
     pub name: String,
-    /// The issuer, exactly as its discovery document and ID tokens name it.
+    /// The issuer, exactly as its discovery document and ID tokens name it (for Facebook,
+    /// `https://www.facebook.com`: it is part of each identity's key, nothing is discovered).
     pub issuer: String,
     pub client_id: String,
     pub client_secret: String,
+    /// Set for Facebook, whose sign-in for a web server is OAuth 2 with the Graph API rather
+    /// than OpenID Connect discovery.
+    pub graph: Option<GraphApi>,
+}
+
+/// Facebook Login's endpoints (`SCOUT_FACEBOOK_AUTHORIZE_URL`, `_TOKEN_URL`, `_GRAPH_URL`
+/// override them, for a stand-in).
+#[derive(Clone, Debug)]
+pub struct GraphApi {
+    /// The login dialog.
+    pub authorize_url: String,
+    /// Where a code becomes an access token.
+    pub token_url: String,
+    /// The Graph API's base (`<graph>/me`, `<graph>/me/permissions`).
+    pub api_url: String,
+}
+
+/// The Graph API version Scout is written against.
+const GRAPH_VERSION: &str = "v21.0";
+
+impl ProviderConfig {
+    /// Where "Continue with …" sends the browser: the origin a form may redirect to.
+    pub fn sign_in_page(&self) -> &str {
+        match &self.graph {
+            Some(graph) => &graph.authorize_url,
+            None => &self.issuer,
+        }
+    }
 }
 
 impl std::fmt::Debug for ProviderConfig {
@@ -297,6 +327,7 @@ impl std::fmt::Debug for ProviderConfig {
             .field("issuer", &self.issuer)
             .field("client_id", &self.client_id)
             .field("client_secret", &"<redacted>")
+            .field("graph", &self.graph)
             .finish()
     }
 }
@@ -309,8 +340,28 @@ impl ProviderConfig {
         for id in ids("SCOUT_SIGN_IN_PROVIDERS")? {
             let (default_issuer, default_name) = match id.as_str() {
                 "google" => (Some("https://accounts.google.com"), "Google"),
+                "facebook" => (Some("https://www.facebook.com"), "Facebook"),
                 _ => (None, id.as_str()),
             };
+            let graph = (id == "facebook").then(|| {
+                let or = |what: &str, default: String| var(&key_of(&id, what)).unwrap_or(default);
+                GraphApi {
+                    authorize_url: or(
+                        "AUTHORIZE_URL",
+                        format!("https://www.facebook.com/{GRAPH_VERSION}/dialog/oauth"),
+                    ),
+                    token_url: or(
+                        "TOKEN_URL",
+                        format!("https://graph.facebook.com/{GRAPH_VERSION}/oauth/access_token"),
+                    ),
+                    api_url: or(
+                        "GRAPH_URL",
+                        format!("https://graph.facebook.com/{GRAPH_VERSION}"),
+                    )
+                    .trim_end_matches('/')
+                    .to_string(),
+                }
+            });
             let issuer = match var(&key_of(&id, "ISSUER")) {
                 Some(i) => i,
                 None => default_issuer
@@ -322,6 +373,7 @@ impl ProviderConfig {
                 issuer,
                 client_id: required(&id, "CLIENT_ID")?,
                 client_secret: required(&id, "CLIENT_SECRET")?,
+                graph,
                 id,
             });
         }

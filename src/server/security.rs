@@ -196,7 +196,7 @@ pub async fn security_headers(
         .config
         .sign_in_providers
         .iter()
-        .filter_map(|p| origin_of(&p.issuer))
+        .filter_map(|p| origin_of(p.sign_in_page()))
         .chain(
             state
                 .config

@@ -33,7 +33,8 @@ async fn a_saved_search_hears_of_a_new_match_once_and_of_each_price_drop(pool: P
     let inbox = app.inbox(&buyer).await;
     assert_eq!(inbox.unread, 1);
     let n = &inbox.notices[0];
-    assert_eq!(n.listing_id, id);
+    assert_eq!(n.listing_id, Some(id));
+    assert_eq!(n.href, format!("/listings/{id}"));
     assert!(
         n.title.starts_with("Volkswagen Golf 2.0 TDI Highline"),
         "{}",

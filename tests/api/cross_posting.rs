@@ -369,6 +369,21 @@ async fn access_withdrawn_at_the_marketplace_marks_the_link_and_waits_for_it(poo
     );
     let none: Vec<String> = app.get("/api/accounts/link_troubles", None).await.json();
     assert!(none.is_empty());
+    // and one notice says so, opening the Account page's marketplaces section (the retries
+    // that follow, still refused, tell nothing new)
+    sqlx::query("update cross_post set next_attempt_at = now()")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(sync(&app).await, 1);
+    let inbox = app.inbox(&cookie).await;
+    assert_eq!(inbox.notices.len(), 1, "{inbox:?}");
+    assert_eq!(
+        inbox.notices[0].title,
+        "Scout's access at Test Market has ended"
+    );
+    assert_eq!(inbox.notices[0].reason, words);
+    assert_eq!(inbox.notices[0].href, "/account#marketplaces-heading");
 
     // linked again, the change goes out at the next try
     let (_, cookie) = app.link_market(&provider, &cookie).await;

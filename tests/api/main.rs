@@ -13,6 +13,7 @@ mod accounts;
 mod alerts;
 mod cross_posting;
 mod demo;
+mod facebook_sign_in;
 mod http;
 mod listings;
 mod marketplace_links;

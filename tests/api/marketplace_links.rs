@@ -43,6 +43,7 @@ pub(crate) async fn setup(pool: PgPool, sign_in: bool) -> (TestApp, Provider) {
             issuer,
             client_id: CLIENT_ID.into(),
             client_secret: CLIENT_SECRET.into(),
+            graph: None,
         }];
     }
     (crate::helpers::spawn_app_with(pool, config).await, provider)

@@ -6,6 +6,11 @@
 //! (rotating the refresh token) and RFC 7009 revocation ends them. Knobs make it misbehave
 //! the ways an attacker or a broken provider would, or do what a person does at the provider
 //! (withdraw Scout's access).
+//!
+//! It also plays Facebook Login: a token request with the client in its body (as Facebook's
+//! is) gets a Graph-shaped answer (a long-lived access token, no refresh token, no ID token),
+//! `GET /me` answers who the token belongs to when its `appsecret_proof` is right, and
+//! `DELETE /me/permissions` ends the token.
 
 use axum::{
     Form, Json, Router,
@@ -145,6 +150,9 @@ impl Provider {
             .route("/authorize", get(authorize))
             .route("/token", post(token))
             .route("/revoke", post(revoke))
+            // Facebook's Graph API
+            .route("/me", get(graph_me))
+            .route("/me/permissions", axum::routing::delete(graph_revoke))
             // the marketplace's API (OLX's shape): who the access token belongs to
             .route("/users/me", get(users_me))
             .route("/adverts", post(create_advert))
@@ -312,6 +320,9 @@ struct TokenForm {
     redirect_uri: String,
     code_verifier: Option<String>,
     refresh_token: Option<String>,
+    /// Facebook's way: the client in the body rather than HTTP Basic.
+    client_id: Option<String>,
+    client_secret: Option<String>,
 }
 
 fn basic_ok(headers: &HeaderMap) -> bool {
@@ -370,7 +381,9 @@ async fn token(State(inner): Shared, headers: HeaderMap, Form(f): Form<TokenForm
         )
             .into_response()
     };
-    if !basic_ok(&headers) {
+    let in_body = f.client_id.as_deref() == Some(CLIENT_ID)
+        && f.client_secret.as_deref() == Some(CLIENT_SECRET);
+    if !basic_ok(&headers) && !in_body {
         return (
             StatusCode::UNAUTHORIZED,
             Json(serde_json::json!({ "error": "invalid_client" })),
@@ -408,6 +421,16 @@ async fn token(State(inner): Shared, headers: HeaderMap, Form(f): Form<TokenForm
         || pkce.as_deref() != Some(grant.code_challenge.as_str())
     {
         return refuse("invalid_grant");
+    }
+    if in_body {
+        // Facebook: a long-lived access token and nothing else
+        inner.next += 1;
+        let access = format!("fb-access-{}", inner.next);
+        inner.access_tokens.insert(access.clone(), grant.person);
+        return Json(serde_json::json!({
+            "access_token": access, "token_type": "bearer", "expires_in": 5_183_944
+        }))
+        .into_response();
     }
     let issuer = match inner.tamper {
         Tamper::Issuer => "http://127.0.0.1:9/another-issuer".to_string(),
@@ -465,6 +488,64 @@ async fn users_me(State(inner): Shared, headers: HeaderMap) -> Response {
         "data": { "id": id, "email": person.email, "name": "Stand-in seller" }
     }))
     .into_response()
+}
+
+/// Graph's refusal of a token it does not know.
+fn graph_refusal() -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(serde_json::json!({ "error": {
+            "message": "Invalid OAuth access token data.", "type": "OAuthException", "code": 190
+        }})),
+    )
+        .into_response()
+}
+
+/// The token's holder, when its `appsecret_proof` (HMAC-SHA256 under the client secret) fits.
+fn graph_person(inner: &Inner, headers: &HeaderMap, q: &HashMap<String, String>) -> Option<Person> {
+    use hmac::Mac;
+    let person = bearer(inner, headers)?;
+    let token = headers[header::AUTHORIZATION]
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")?;
+    let mut mac = hmac::Hmac::<Sha256>::new_from_slice(CLIENT_SECRET.as_bytes()).unwrap();
+    mac.update(token.as_bytes());
+    let proof = hex::encode(mac.finalize().into_bytes());
+    (q.get("appsecret_proof") == Some(&proof)).then_some(person)
+}
+
+/// Graph `GET /me?fields=id,email`: the app-scoped id, and the email when it is confirmed.
+async fn graph_me(
+    State(inner): Shared,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let inner = inner.lock().unwrap();
+    let Some(person) = graph_person(&inner, &headers, &q) else {
+        return graph_refusal();
+    };
+    let mut me = serde_json::json!({ "id": person.subject });
+    if person.email_verified && q.get("fields").is_some_and(|f| f.contains("email")) {
+        me["email"] = person.email.into();
+    }
+    Json(me).into_response()
+}
+
+/// Graph `DELETE /me/permissions`: the person's grant to the app ends, and the token with it.
+async fn graph_revoke(
+    State(inner): Shared,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let mut inner = inner.lock().unwrap();
+    if graph_person(&inner, &headers, &q).is_none() {
+        return graph_refusal();
+    }
+    let token = headers[header::AUTHORIZATION].to_str().unwrap()["Bearer ".len()..].to_string();
+    inner.access_tokens.remove(&token);
+    inner.revoked.push(token);
+    Json(serde_json::json!({ "success": true })).into_response()
 }
 
 /// The person a bearer access token it issued belongs to.

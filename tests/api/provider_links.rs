@@ -249,6 +249,81 @@ async fn a_refused_renewal_marks_the_link_expired_and_an_outage_failing(pool: Pg
 }
 
 #[sqlx::test]
+async fn a_link_that_stops_working_tells_the_person_once_in_the_inbox_and_by_email(pool: PgPool) {
+    let provider = Provider::start(crate::sign_in_providers::jane()).await;
+    let smtp = crate::smtp::Smtp::start().await;
+    let mut config = scout::server::config::Config::for_tests();
+    config.sign_in_providers = vec![scout::server::config::ProviderConfig {
+        id: "test".into(),
+        name: "Test ID".into(),
+        issuer: provider.issuer.clone(),
+        client_id: crate::oidc::CLIENT_ID.into(),
+        client_secret: crate::oidc::CLIENT_SECRET.into(),
+        graph: None,
+    }];
+    config.smtp_url = Some(smtp.url.clone());
+    let app = crate::helpers::spawn_app_with(pool, config).await;
+    let cookie = connected(&app, &provider).await;
+
+    // an outage is not the end of anything: no notice
+    provider.renewals(Renewals::Down);
+    assert_eq!(refresh(&app, &cookie).await.status, StatusCode::CONFLICT);
+    assert!(app.inbox(&cookie).await.notices.is_empty());
+
+    // refused: the inbox says so, and opens the Account page's providers section
+    provider.renewals(Renewals::Withdrawn);
+    assert_eq!(refresh(&app, &cookie).await.status, StatusCode::CONFLICT);
+    let inbox = app.inbox(&cookie).await;
+    assert_eq!(inbox.unread, 1);
+    let notice = &inbox.notices[0];
+    assert_eq!(notice.title, "Scout's access at Test ID has ended");
+    assert_eq!(
+        notice.reason,
+        "Test ID no longer accepts Scout's access: it was withdrawn at Test ID or has ended. Reconnect to renew it."
+    );
+    assert_eq!(notice.listing_id, None);
+    assert_eq!(notice.href, "/account#providers-heading");
+    // refused again (a click, or the worker): nothing new
+    assert_eq!(refresh(&app, &cookie).await.status, StatusCode::CONFLICT);
+    assert_eq!(app.inbox(&cookie).await.notices.len(), 1);
+
+    // and it goes out on the person's channels (the inbox and email by default), at once
+    app.time_passes().await;
+    scout::notifications::worker::deliver_all(&app.state)
+        .await
+        .unwrap();
+    let mail = crate::smtp::mails(&smtp, 1).await;
+    assert_eq!(mail.len(), 1);
+    assert_eq!(mail[0].to, vec!["jane@example.com".to_string()]);
+    let message = mail[0].parsed();
+    assert_eq!(
+        message.subject(),
+        Some("Scout's access at Test ID has ended")
+    );
+    let text = message.body_text(0).unwrap().to_string();
+    assert!(
+        text.contains("Test ID no longer accepts Scout's access"),
+        "{text}"
+    );
+    assert!(
+        text.contains("http://127.0.0.1:3000/account#providers-heading"),
+        "{text}"
+    );
+    assert!(!text.contains("Price:"), "{text}");
+
+    // reconnected, and lost again later: told again
+    provider.renewals(Renewals::Normal);
+    let attempt = app.provider_start(&provider, Some(&cookie), "link").await;
+    let (_, cookie) = app
+        .provider_callback(&attempt.callback, &attempt.cookie)
+        .await;
+    provider.renewals(Renewals::Withdrawn);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(refresh(&app, &cookie).await.status, StatusCode::CONFLICT);
+    assert_eq!(app.inbox(&cookie).await.notices.len(), 2);
+}
+
+#[sqlx::test]
 async fn disconnecting_asks_for_confirmation_revokes_at_the_provider_and_is_logged(pool: PgPool) {
     let (app, provider) = setup(pool, FLOW).await;
     let cookie = connected(&app, &provider).await;

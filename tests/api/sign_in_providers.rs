@@ -28,6 +28,7 @@ pub(crate) async fn setup(pool: PgPool, max_age: Duration) -> (TestApp, Provider
         issuer: provider.issuer.clone(),
         client_id: CLIENT_ID.into(),
         client_secret: CLIENT_SECRET.into(),
+        graph: None,
     }];
     config.sign_in_flow_max_age = max_age;
     (crate::helpers::spawn_app_with(pool, config).await, provider)

@@ -150,8 +150,8 @@ async fn keep(state: &AppState, row: &Due, outcome: Outcome) -> Result<(), AppEr
         }
         Outcome::AccessRefused(why) => {
             // the Account page says so; the advert waits for the seller to link it again
-            identities::mark(
-                &state.pool,
+            crate::accounts::links::mark(
+                state,
                 AccountId(row.account_id),
                 &row.marketplace,
                 "revoked",
