@@ -280,6 +280,8 @@ http
           iat: now,
           exp: now + 300,
           nonce: grant.nonce,
+          // the person signed in on this page just now (what `max_age` asks to be told)
+          auth_time: now,
           email: grant.email,
           email_verified: grant.verified,
         }),

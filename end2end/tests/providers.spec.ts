@@ -199,6 +199,36 @@ test("an account that signs in only with a provider can't disconnect it", async 
   await expect(page.getByRole("alertdialog")).toHaveCount(0);
 });
 
+test("an account that signs in only with a provider confirms it's them there, deletes itself, and can sign up again", async ({ page }) => {
+  const email = unique("confirm-delete");
+  await page.goto("/sign-up");
+  await ready(page);
+  await page.getByRole("button", { name: "Continue with Stand-in ID" }).click();
+  await atProvider(page, email);
+  const banner = page.getByRole("banner");
+  await expect(banner.getByText(`Signed in as ${email}`)).toBeAttached();
+  await page.goto("/account");
+  await ready(page);
+  // no password to ask for: the provider is asked to sign the person in again instead
+  const danger = page.getByRole("region", { name: "Delete your account" });
+  await expect(danger.getByLabel("Your password")).toHaveCount(0);
+  await danger.getByRole("button", { name: "Confirm with Stand-in ID" }).click();
+  await atProvider(page, email);
+  await expect(danger.getByText("Stand-in ID confirmed it's you. Go ahead within 5 minutes.")).toBeVisible();
+  await ready(page);
+  await danger.getByLabel("I understand").check();
+  await danger.getByRole("button", { name: "Delete my account" }).click();
+  await expect(banner.getByRole("link", { name: "Sign in" })).toBeVisible();
+  // the address is free again: the provider signs up a new account with it
+  await page.goto("/sign-up");
+  await ready(page);
+  await page.getByRole("button", { name: "Continue with Stand-in ID" }).click();
+  await atProvider(page, email);
+  await expect(banner.getByText(`Signed in as ${email}`)).toBeAttached();
+  await page.goto("/account");
+  await expect(page.getByRole("region", { name: "Security log" }).getByText("Signed up with a sign-in provider")).toBeVisible();
+});
+
 test("a seller links a marketplace account on the Account page, and unlinks it after confirming", async ({ page }) => {
   const email = await signUp(page, "marketer");
   await page.goto("/account");

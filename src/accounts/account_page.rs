@@ -75,6 +75,7 @@ pub fn AccountPage() -> impl IntoView {
                     match who.await {
                         Ok(Some(account)) => {
                             let links = providers.await.unwrap_or_default();
+                            let owner = Owner::of(&account, &links);
                             // nothing to list when none is configured (or they can't be read)
                             view! {
                                 <p class="mt-1 text-slate-700">
@@ -86,7 +87,7 @@ pub fn AccountPage() -> impl IntoView {
                                     </a> "."
                                 </p>
                                 <ProfileSection action=update_profile />
-                                <EmailSection action=change_email />
+                                <EmailSection action=change_email owner=owner.clone() />
                                 <super::connect::LinksSection
                                     kind=super::connect::LinkKind::SignIn
                                     links=links.clone()
@@ -108,7 +109,7 @@ pub fn AccountPage() -> impl IntoView {
                                 <SessionsSection end_one end_others />
                                 <SecurityLog changes />
                                 <ExportSection />
-                                <DeleteAccountSection />
+                                <DeleteAccountSection owner />
                             }
                                 .into_any()
                         }
@@ -206,10 +207,158 @@ fn ProfileForm(
     }
 }
 
+/// How the owner shows it's them before a change that needs it: the password or, for an
+/// account without one, signing in again at one of its connected sign-in providers.
+#[derive(Debug, Clone)]
+struct Owner {
+    has_password: bool,
+    /// The connected sign-in providers (id, name) that can confirm it.
+    confirmers: Vec<(String, String)>,
+    /// The name of the provider that confirmed it in the last 5 minutes.
+    confirmed: Option<String>,
+}
+
+impl Owner {
+    fn of(account: &super::model::Account, links: &[super::connect::ProviderLink]) -> Owner {
+        let confirmers: Vec<(String, String)> = links
+            .iter()
+            .filter(|l| l.kind == super::connect::LinkKind::SignIn && l.connected.is_some())
+            .map(|l| (l.id.clone(), l.name.clone()))
+            .collect();
+        let confirmed = account.confirmed_with.as_ref().map(|id| {
+            confirmers
+                .iter()
+                .find(|(i, _)| i == id)
+                .map_or_else(|| id.clone(), |(_, name)| name.clone())
+        });
+        Owner {
+            has_password: account.has_password,
+            confirmers,
+            confirmed,
+        }
+    }
+}
+
+/// What a refused confirmation (`?confirm_error=` from the provider's callback) means.
+fn confirm_error_message(code: &str, name: &str) -> Option<String> {
+    Some(match code {
+        "not_you" => format!(
+            "{name} signed in someone other than the {name} account connected here. Confirm with that one."
+        ),
+        "not_recent" => format!(
+            "{name} did not ask you to sign in again just now, so it can't confirm it's you. Please try again."
+        ),
+        other => super::connect::provider_error_message(other, name)?,
+    })
+}
+
+/// For an account without a password: buttons that confirm it's the owner by signing in
+/// again at a connected provider (`then`: the section it comes back to), the refusal of the
+/// last try, or that a confirmation holds. Outside the change's own form (forms don't nest).
+#[component]
+fn ConfirmOwner(owner: Owner, then: &'static str) -> impl IntoView {
+    let query = use_query_map();
+    let refused = {
+        let confirmers = owner.confirmers.clone();
+        move || {
+            let q = query.read();
+            if q.get("then").as_deref() != Some(then) {
+                return None;
+            }
+            let (_, name) = confirmers
+                .iter()
+                .find(|(id, _)| Some(id.as_str()) == q.get("provider").as_deref())?;
+            confirm_error_message(&q.get("confirm_error")?, name)
+        }
+    };
+    if owner.has_password {
+        return ().into_any();
+    }
+    if let Some(name) = owner.confirmed {
+        return view! {
+            <p
+                role="status"
+                class="rounded-lg border border-emerald-300 bg-emerald-50 px-4 py-3 text-sm text-emerald-900"
+            >
+                {format!("{name} confirmed it's you. Go ahead within 5 minutes.")}
+            </p>
+        }
+        .into_any();
+    }
+    view! {
+        <div class="space-y-3">
+            {move || {
+                refused()
+                    .map(|message| {
+                        view! {
+                            <p
+                                role="alert"
+                                class="rounded-lg border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-800"
+                            >
+                                {message}
+                            </p>
+                        }
+                    })
+            }}
+            <p class="text-sm text-slate-700">
+                "Your account has no password, so confirm it's you by signing in again with your provider:"
+            </p>
+            <div class="flex flex-wrap gap-2">
+                {owner
+                    .confirmers
+                    .into_iter()
+                    .map(|(id, name)| {
+                        view! {
+                            <form method="post" action=format!("/auth/{id}/start")>
+                                <input type="hidden" name="intent" value="reauth" />
+                                <input type="hidden" name="then" value=then />
+                                <button type="submit" class=BUTTON>
+                                    {format!("Confirm with {name}")}
+                                </button>
+                            </form>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+/// Inside a change's form: the password field or, for an account without a password, an
+/// empty one (a confirmation at a provider stands in for it) and its message.
+#[component]
+fn PasswordAgain(
+    has_password: bool,
+    name: &'static str,
+    error: Signal<Option<crate::error::AppError>>,
+) -> impl IntoView {
+    if has_password {
+        return view! {
+            <Field
+                label="Your password"
+                name=name
+                input_type="password"
+                autocomplete="current-password"
+                error
+            />
+        }
+        .into_any();
+    }
+    let message = crate::ui::field_error(error, name);
+    view! {
+        <input type="hidden" name=name value="" />
+        <p role="alert" class="text-sm text-red-700">
+            {message}
+        </p>
+    }
+    .into_any()
+}
+
 /// The sign-in address: a new one is confirmed by a link mailed to it, after the password
 /// (whoever controls the address controls the account).
 #[component]
-fn EmailSection(action: ServerAction<ChangeEmail>) -> impl IntoView {
+fn EmailSection(action: ServerAction<ChangeEmail>, owner: Owner) -> impl IntoView {
     let error = action_error(action);
     let query = use_query_map();
     let done = Signal::derive(move || {
@@ -229,6 +378,7 @@ fn EmailSection(action: ServerAction<ChangeEmail>) -> impl IntoView {
         >
             <Sent message=done />
             <FormAlert error=form_level(error) />
+            <ConfirmOwner owner=owner.clone() then="email" />
             <ActionForm action=action>
                 <div class="space-y-4">
                     <Field
@@ -239,13 +389,7 @@ fn EmailSection(action: ServerAction<ChangeEmail>) -> impl IntoView {
                         maxlength=254
                         error
                     />
-                    <Field
-                        label="Your password"
-                        name="email_password"
-                        input_type="password"
-                        autocomplete="current-password"
-                        error
-                    />
+                    <PasswordAgain has_password=owner.has_password name="email_password" error />
                     <SubmitButton
                         pending=action.pending()
                         label="Send the link"
@@ -528,7 +672,7 @@ fn ExportSection() -> impl IntoView {
 /// Delete the account: what goes and what stays said plainly, the password again and a
 /// ticked box, then everything is erased and this browser signed out.
 #[component]
-fn DeleteAccountSection() -> impl IntoView {
+fn DeleteAccountSection(owner: Owner) -> impl IntoView {
     let action = expect_context::<Auth>().delete_account;
     let error = action_error(action);
     view! {
@@ -548,15 +692,10 @@ fn DeleteAccountSection() -> impl IntoView {
                 </p>
             </div>
             <FormAlert error=form_level(error) />
+            <ConfirmOwner owner=owner.clone() then="delete" />
             <ActionForm action=action>
                 <div class="space-y-4">
-                    <Field
-                        label="Your password"
-                        name="password"
-                        input_type="password"
-                        autocomplete="current-password"
-                        error
-                    />
+                    <PasswordAgain has_password=owner.has_password name="password" error />
                     <Checkbox error />
                     <button
                         type="submit"

@@ -526,7 +526,60 @@ pub async fn change_password(
 }
 
 /// What a change that needs the password says to an account that has none.
-pub const NO_PASSWORD_YET: &str = "Your account has no password yet: you sign in with a provider. Choose one with “Forgot password?” on the sign-in page first.";
+pub const NO_PASSWORD_YET: &str = "Your account has no password yet: you sign in with a provider. Confirm it's you with it (the button above), or choose a password with “Forgot password?” on the sign-in page.";
+
+/// What a change that needs the password says to an account without one that has not
+/// confirmed it's them at a provider in the last 5 minutes.
+pub const CONFIRM_FIRST: &str = "Your account has no password: confirm it's you with your sign-in provider first (the button above).";
+
+/// Checks it's the owner again before a change that needs it: a confirmation at a sign-in
+/// provider in the last 5 minutes (used up by this change) when no password was typed, else
+/// the password (`check_password_again`). 422 on `field` when neither holds.
+#[cfg(feature = "ssr")]
+pub(super) async fn check_owner_again(
+    state: &AppState,
+    account: AccountId,
+    email: &str,
+    field: &str,
+    password: String,
+) -> Result<(), AppError> {
+    if password.is_empty() {
+        let session = current_session().await?;
+        if session::use_confirmation(&session, account).await? {
+            return Ok(());
+        }
+        let message = no_password_typed(state, account).await?;
+        return Err(AppError::invalid_field(field, message));
+    }
+    check_password_again(state, email, field, password).await
+}
+
+/// What a change says when no password was typed and no confirmation holds: to type it, or
+/// (an account without one) to confirm at a provider.
+#[cfg(feature = "ssr")]
+pub(super) async fn no_password_typed(
+    state: &AppState,
+    account: AccountId,
+) -> Result<&'static str, AppError> {
+    let has_password = repo::account_summary(&state.pool, account)
+        .await?
+        .is_none_or(|(_, _, has)| has);
+    Ok(if has_password {
+        "Enter your password."
+    } else {
+        CONFIRM_FIRST
+    })
+}
+
+/// Whether `password` is missing for a change by `account`: empty, and no confirmation at a
+/// provider holds (it is used up only when the change goes ahead).
+#[cfg(feature = "ssr")]
+pub(super) async fn password_missing(account: AccountId, password: &str) -> Result<bool, AppError> {
+    Ok(password.is_empty()
+        && session::confirmed_by(&current_session().await?, account)
+            .await?
+            .is_none())
+}
 
 /// Checks the password of a signed-in person again before a change that needs it: counted
 /// like a sign-in attempt (so a borrowed session can't be used to guess it), 422 on `field`
@@ -582,8 +635,9 @@ pub async fn delete_account(password: String, confirm: Option<String>) -> Result
         return Err(AppError::unauthorized("Sign in to delete your account."));
     };
     let mut fields = FieldErrors::new();
-    if password.is_empty() {
-        fields.insert("password".into(), "Enter your password.".into());
+    if password_missing(account, &password).await? {
+        let message = no_password_typed(&state, account).await?;
+        fields.insert("password".into(), message.into());
     }
     if confirm.is_none() {
         fields.insert(
@@ -594,7 +648,7 @@ pub async fn delete_account(password: String, confirm: Option<String>) -> Result
     if !fields.is_empty() {
         return Err(AppError::invalid(fields));
     }
-    check_password_again(&state, &email, "password", password).await?;
+    check_owner_again(&state, account, &email, "password", password).await?;
     let (listings, files) = crate::gallery::repo::seller_keys(&state.pool, account).await?;
     if !repo::delete_account(&state.pool, account, &email).await? {
         return Err(AppError::NotFound);
@@ -721,6 +775,7 @@ pub async fn current_account() -> Result<Option<Account>, AppError> {
             email,
             email_verified,
             has_password,
+            confirmed_with: session::confirmed_by(&session, account_id).await?,
         })),
         None => {
             // The account is gone: the session must not outlive it.

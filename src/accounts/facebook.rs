@@ -48,13 +48,23 @@ pub struct Start {
     pub pkce_verifier: String,
 }
 
-pub fn start(origin: &str, config: &ProviderConfig, graph: &GraphApi) -> Result<Start, AppError> {
+/// `reauthenticate`: Facebook asks for the password again even when signed in there.
+pub fn start(
+    origin: &str,
+    config: &ProviderConfig,
+    graph: &GraphApi,
+    reauthenticate: bool,
+) -> Result<Start, AppError> {
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let (url, csrf) = client(origin, config, graph)?
+    let client = client(origin, config, graph)?;
+    let mut request = client
         .authorize_url(CsrfToken::new_random)
         .add_scopes(SCOPES.iter().map(|s| Scope::new((*s).into())))
-        .set_pkce_challenge(challenge)
-        .url();
+        .set_pkce_challenge(challenge);
+    if reauthenticate {
+        request = request.add_extra_param("auth_type", "reauthenticate");
+    }
+    let (url, csrf) = request.url();
     Ok(Start {
         url: url.to_string(),
         state: csrf.secret().clone(),

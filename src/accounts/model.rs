@@ -146,6 +146,10 @@ pub struct Account {
     pub email_verified: bool,
     /// False for an account made with a sign-in provider that has not chosen a password.
     pub has_password: bool,
+    /// The sign-in provider (its id) that confirmed it's the owner at this browser in the last
+    /// 5 minutes: a change that needs the password goes ahead without it, once.
+    #[serde(default)]
+    pub confirmed_with: Option<String>,
 }
 
 /// One line of the account's security log, as the Account page shows it.

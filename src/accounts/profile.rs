@@ -9,7 +9,10 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use {
     super::{
-        api::{check_password_again, mail_in_background, record, signed_in, this_device},
+        api::{
+            check_owner_again, mail_in_background, no_password_typed, password_missing, record,
+            signed_in, this_device,
+        },
         model::{DISPLAY_NAME_MAX_CHARS, Email},
         repo::{self, EmailChange, SecurityEvent},
     },
@@ -216,13 +219,14 @@ pub async fn change_email(new_email: String, email_password: String) -> Result<S
             None
         }
     };
-    if email_password.is_empty() {
-        fields.insert("email_password".into(), "Enter your password.".into());
+    if password_missing(account, &email_password).await? {
+        let message = no_password_typed(&state, account).await?;
+        fields.insert("email_password".into(), message.into());
     }
     let Some(new) = new.filter(|_| fields.is_empty()) else {
         return Err(AppError::invalid(fields));
     };
-    check_password_again(&state, &current, "email_password", email_password).await?;
+    check_owner_again(&state, account, &current, "email_password", email_password).await?;
     let token = crate::server::secrets::random_token();
     // The link goes to the new address whether or not another account uses it (the answer
     // here is the same either way); opening it then says the address is taken.

@@ -31,7 +31,7 @@ use axum::{
 use openidconnect::{
     AuthorizationCode, CsrfToken, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
     RefreshToken, RequestTokenError, Scope, TokenResponse,
-    core::{CoreAuthenticationFlow, CoreErrorResponseType},
+    core::{CoreAuthPrompt, CoreAuthenticationFlow, CoreErrorResponseType},
 };
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
@@ -53,6 +53,13 @@ struct Flow {
     started_at: i64,
     /// Connecting the provider to this signed-in account, not signing in.
     link_to: Option<AccountId>,
+    /// Confirming it's the owner of this signed-in account (signing in again there), before a
+    /// change that needs the password otherwise.
+    #[serde(default)]
+    confirm_for: Option<AccountId>,
+    /// The Account page's section a confirmation goes back to: "email" or "delete".
+    #[serde(default)]
+    then: String,
 }
 
 pub fn routes() -> Router<AppState> {
@@ -73,6 +80,10 @@ enum Refusal {
     Exists,
     Elsewhere,
     HasOne,
+    /// A confirmation signed in another identity than the one connected to the account.
+    NotYou,
+    /// A confirmation whose sign-in at the provider was not just now.
+    NotRecent,
 }
 
 impl Refusal {
@@ -86,6 +97,8 @@ impl Refusal {
             Refusal::Exists => "exists",
             Refusal::Elsewhere => "elsewhere",
             Refusal::HasOne => "has_one",
+            Refusal::NotYou => "not_you",
+            Refusal::NotRecent => "not_recent",
         }
     }
 }
@@ -99,11 +112,34 @@ fn refused(linking: bool, provider: &str, why: Refusal) -> Response {
     .into_response()
 }
 
+/// A refused confirmation goes back to the Account page's section that asked for it.
+fn refused_confirmation(provider: &str, then: &str, why: Refusal) -> Response {
+    Redirect::to(&format!(
+        "/account?provider={provider}&confirm_error={}&then={then}#{}",
+        why.code(),
+        section_of(then)
+    ))
+    .into_response()
+}
+
+/// The Account page's anchor of the section a confirmation is for.
+fn section_of(then: &str) -> &'static str {
+    if then == "delete" {
+        "delete-heading"
+    } else {
+        "email"
+    }
+}
+
 #[derive(Deserialize)]
 struct StartForm {
-    /// "link": connect the provider to the signed-in account.
+    /// "link": connect the provider to the signed-in account; "reauth": confirm it's the
+    /// owner of the signed-in account by signing in there again.
     #[serde(default)]
     intent: String,
+    /// For "reauth": the section of the Account page to go back to ("email" or "delete").
+    #[serde(default)]
+    then: String,
 }
 
 /// `POST /auth/{provider}/start`: off to the provider's sign-in page.
@@ -116,7 +152,8 @@ async fn start(
     let Some(config) = state.provider(&provider) else {
         return security::error_response(AppError::NotFound);
     };
-    let link_to = if form.intent == "link" {
+    let reauth = form.intent == "reauth";
+    let signed_in = if form.intent == "link" || reauth {
         match session::signed_in_account(&session, &state.pool).await {
             Ok(Some(account)) => Some(account),
             Ok(None) => return Redirect::to("/sign-in").into_response(),
@@ -125,9 +162,19 @@ async fn start(
     } else {
         None
     };
+    let (link_to, confirm_for) = if reauth {
+        (None, signed_in)
+    } else {
+        (signed_in, None)
+    };
+    let then = if form.then == "delete" {
+        "delete"
+    } else {
+        "email"
+    };
     let origin = state.config.public_url.origin();
     let flow = if let Some(graph) = &config.graph {
-        match super::facebook::start(&origin, config, graph) {
+        match super::facebook::start(&origin, config, graph, reauth) {
             Ok(start) => (start.url, start.state, String::new(), start.pkce_verifier),
             Err(e) => return security::error_response(e),
         }
@@ -139,7 +186,11 @@ async fn start(
                     provider,
                     "the provider's discovery document could not be read: {e}"
                 );
-                return refused(link_to.is_some(), &provider, Refusal::Unavailable);
+                return if reauth {
+                    refused_confirmation(&provider, then, Refusal::Unavailable)
+                } else {
+                    refused(link_to.is_some(), &provider, Refusal::Unavailable)
+                };
             }
         };
         let client = match client(&origin, config, meta) {
@@ -147,15 +198,21 @@ async fn start(
             Err(e) => return security::error_response(e),
         };
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-        let (url, csrf, nonce) = client
+        let mut request = client
             .authorize_url(
                 CoreAuthenticationFlow::AuthorizationCode,
                 CsrfToken::new_random,
                 Nonce::new_random,
             )
             .add_scopes(SCOPES.iter().skip(1).map(|s| Scope::new((*s).into())))
-            .set_pkce_challenge(challenge)
-            .url();
+            .set_pkce_challenge(challenge);
+        if reauth {
+            // sign in again whatever session the provider has, and say when (`auth_time`)
+            request = request
+                .add_prompt(CoreAuthPrompt::Login)
+                .set_max_age(std::time::Duration::ZERO);
+        }
+        let (url, csrf, nonce) = request.url();
         (
             url.to_string(),
             csrf.secret().clone(),
@@ -171,6 +228,8 @@ async fn start(
         pkce_verifier,
         started_at: time::OffsetDateTime::now_utc().unix_timestamp(),
         link_to,
+        confirm_for,
+        then: then.to_string(),
     };
     // one flow at a time per browser: a new start replaces an unfinished one
     if let Err(e) = session.insert(FLOW, flow).await {
@@ -201,6 +260,9 @@ async fn callback(
     // the flow is used up whatever happens next: a callback can't be replayed
     let flow: Option<Flow> = session.remove(FLOW).await.ok().flatten();
     let linking = flow.as_ref().is_some_and(|f| f.link_to.is_some());
+    let confirming = flow
+        .as_ref()
+        .and_then(|f| f.confirm_for.map(|_| f.then.clone()));
     match finish(&state, &provider, &session, &device, flow, query).await {
         Ok(to) => Redirect::to(&to).into_response(),
         Err(Some(why)) => {
@@ -209,7 +271,10 @@ async fn callback(
                 why = why.code(),
                 "a sign-in with a provider was refused"
             );
-            refused(linking, &provider, why)
+            match confirming {
+                Some(then) => refused_confirmation(&provider, &then, why),
+                None => refused(linking, &provider, why),
+            }
         }
         Err(None) => security::error_response(AppError::NotFound),
     }
@@ -245,6 +310,7 @@ async fn finish(
         subject,
         email,
         tokens,
+        auth_time,
     } = match &config.graph {
         Some(graph) => {
             let (person, tokens) = super::facebook::finish(
@@ -265,6 +331,9 @@ async fn finish(
                 subject: person.id,
                 email: person.email.and_then(|e| Email::parse(&e).ok()),
                 tokens,
+                // Facebook says nothing of when: `auth_type=reauthenticate` asked for the
+                // password there
+                auth_time: None,
             }
         }
         None => oidc_whom(state, config, &flow, query.iss, code).await?,
@@ -293,6 +362,32 @@ async fn finish(
             .map_err(internal)
         }
     };
+    if let Some(account) = flow.confirm_for {
+        // still this browser's account, the identity connected to it, signed in just now
+        let here = session::signed_in_account(session, &state.pool)
+            .await
+            .map_err(|_| Refusal::Failed)?;
+        if here != Some(account) {
+            return Err(Some(Refusal::Expired));
+        }
+        if known != Some(account) {
+            return Err(Some(Refusal::NotYou));
+        }
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let recent = |t: i64| (-60..=session::CONFIRMATION_LASTS).contains(&(now - t));
+        if config.graph.is_none() && !auth_time.is_some_and(recent) {
+            return Err(Some(Refusal::NotRecent));
+        }
+        keep_tokens(account).await?;
+        session::confirmed(session, account, provider)
+            .await
+            .map_err(|_| Refusal::Failed)?;
+        tracing::info!(%account, provider, "the owner confirmed it's them at a provider");
+        return Ok(format!(
+            "/account?confirmed={provider}#{}",
+            section_of(&flow.then)
+        ));
+    }
     if let Some(account) = flow.link_to {
         return match known {
             // connecting again renews the tokens
@@ -411,6 +506,7 @@ async fn oidc_whom(
         subject,
         email,
         tokens,
+        auth_time: claims.auth_time().map(|t| t.timestamp()),
     })
 }
 
@@ -421,6 +517,8 @@ struct Whom {
     /// A confirmed address, when the provider shared one.
     email: Option<Email>,
     tokens: identities::Tokens,
+    /// When the person last signed in at the provider (Unix seconds), when it says.
+    auth_time: Option<i64>,
 }
 
 /// Records `event` in the security log (`api::record`); a failure refuses the sign-in.

@@ -182,6 +182,68 @@ pub fn flow_answer_fits(
         && (0..=max_age).contains(&age)
 }
 
+/// The session key of a confirmation at a sign-in provider ("it's me", signed in there again).
+const CONFIRMED: &str = "confirmed_owner";
+
+/// How long a confirmation at a provider stands in for the password: 5 minutes.
+pub const CONFIRMATION_LASTS: i64 = 300;
+
+/// A sign-in provider confirmed, at `at` (Unix seconds), that the owner of `account` is at
+/// this browser: they signed in there again and it is the identity connected here.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Confirmed {
+    account: AccountId,
+    provider: String,
+    at: i64,
+}
+
+/// Whether a confirmation made at `at` still holds at `now` (within 5 minutes, and not from
+/// the future).
+pub fn confirmation_holds(at: i64, now: i64) -> bool {
+    (0..=CONFIRMATION_LASTS).contains(&(now - at))
+}
+
+/// Keeps that `provider` confirmed it's the owner of `account`, just now.
+pub async fn confirmed(
+    session: &Session,
+    account: AccountId,
+    provider: &str,
+) -> Result<(), AppError> {
+    let at = OffsetDateTime::now_utc().unix_timestamp();
+    let provider = provider.to_string();
+    session
+        .insert(
+            CONFIRMED,
+            Confirmed {
+                account,
+                provider,
+                at,
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+/// The provider that confirmed it's the owner of `account` in the last 5 minutes, if one did.
+pub async fn confirmed_by(
+    session: &Session,
+    account: AccountId,
+) -> Result<Option<String>, AppError> {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    Ok(session
+        .get::<Confirmed>(CONFIRMED)
+        .await?
+        .filter(|c| c.account == account && confirmation_holds(c.at, now))
+        .map(|c| c.provider))
+}
+
+/// Uses up the confirmation of `account`, if one holds: one change per confirmation.
+pub async fn use_confirmation(session: &Session, account: AccountId) -> Result<bool, AppError> {
+    let holds = confirmed_by(session, account).await?.is_some();
+    session.remove::<Confirmed>(CONFIRMED).await?;
+    Ok(holds)
+}
+
 /// Ends the session: its row in the account's list and the record in the store are deleted,
 /// and the cookie removed.
 pub async fn end_session(session: &Session, db: &sqlx::PgPool) -> Result<(), AppError> {
@@ -250,6 +312,45 @@ mod tests {
             .insert(SIGNED_IN_AT, yesterday.unix_timestamp())
             .await?;
         assert_eq!(current_account_id(&session).await?, Some(id));
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_confirmation_holds_five_minutes_for_its_own_account_and_once() -> Result<(), AppError>
+    {
+        assert!(confirmation_holds(1_000, 1_000));
+        assert!(confirmation_holds(1_000, 1_300));
+        assert!(!confirmation_holds(1_000, 1_301));
+        assert!(!confirmation_holds(1_000, 999), "not from the future");
+
+        let session = new_session();
+        let (mine, other) = (AccountId::random(), AccountId::random());
+        confirmed(&session, mine, "google").await?;
+        assert_eq!(confirmed_by(&session, other).await?, None);
+        assert_eq!(
+            confirmed_by(&session, mine).await?.as_deref(),
+            Some("google")
+        );
+        assert!(!use_confirmation(&session, other).await?);
+        // another account's try used it up too: a confirmation is one change, whoever asks
+        assert_eq!(confirmed_by(&session, mine).await?, None);
+
+        confirmed(&session, mine, "google").await?;
+        assert!(use_confirmation(&session, mine).await?);
+        assert!(!use_confirmation(&session, mine).await?);
+        // one made six minutes ago no longer holds
+        let old = OffsetDateTime::now_utc().unix_timestamp() - 360;
+        session
+            .insert(
+                CONFIRMED,
+                Confirmed {
+                    account: mine,
+                    provider: "google".into(),
+                    at: old,
+                },
+            )
+            .await?;
+        assert_eq!(confirmed_by(&session, mine).await?, None);
         Ok(())
     }
 }

@@ -23,6 +23,7 @@ mod private_postgres;
 mod profile;
 mod provider_links;
 mod push;
+mod reauthentication;
 mod selling;
 mod sign_in_providers;
 mod webhooks;

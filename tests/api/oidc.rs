@@ -58,6 +58,9 @@ pub enum Tamper {
     Nonce,
     /// Issued to another client.
     Audience,
+    /// Asked to sign the person in again (`max_age`), it names a sign-in of an hour ago as
+    /// the one that counts (a provider that kept its session instead).
+    StaleSignIn,
 }
 
 struct Grant {
@@ -65,6 +68,8 @@ struct Grant {
     redirect_uri: String,
     code_challenge: String,
     nonce: Option<String>,
+    /// `max_age` was asked for: the ID token says when the person signed in (`auth_time`).
+    max_age: bool,
     person: Person,
 }
 
@@ -300,6 +305,7 @@ async fn authorize(State(inner): Shared, Query(q): Query<HashMap<String, String>
         redirect_uri: redirect_uri.clone(),
         code_challenge: challenge.clone(),
         nonce: q.get("nonce").cloned(),
+        max_age: q.contains_key("max_age"),
         person: inner.person.clone(),
     };
     inner.codes.insert(code.clone(), grant);
@@ -455,7 +461,14 @@ async fn token(State(inner): Shared, headers: HeaderMap, Form(f): Form<TokenForm
             .set_email_verified(Some(grant.person.email_verified)),
         EmptyAdditionalClaims {},
     )
-    .set_nonce(nonce.map(Nonce::new));
+    .set_nonce(nonce.map(Nonce::new))
+    .set_auth_time(grant.max_age.then(|| {
+        if inner.tamper == Tamper::StaleSignIn {
+            now - chrono::Duration::hours(1)
+        } else {
+            now
+        }
+    }));
     let id_token = CoreIdToken::new(
         claims,
         &signing_key(),
