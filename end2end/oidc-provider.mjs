@@ -12,7 +12,8 @@
 // It is also the marketplace journeys link ("Stand-in Market", when the redirect goes to
 // /marketplaces/...): the same OAuth 2 endpoints, the marketplace API's /users/me and its
 // adverts (OLX's partner API shape: POST /adverts, PUT and DELETE /adverts/{id}, POST
-// /adverts/{id}/commands; titles of 16 to 70 characters), and /control/adverts?email= for
+// /adverts/{id}/commands; titles of 16 to 70 characters, a city_id from its GET /cities), and
+// /control/adverts?email= for
 // what a person has there.
 // And it plays Facebook Login ("Stand-in Facebook", when the redirect goes to
 // /auth/facebook/...): the token request carries the client in its body and gets a long-lived
@@ -105,6 +106,9 @@ function readJson(req) {
   });
 }
 
+// The marketplace's places, with its own ids (OLX's /cities), three to a page.
+const cities = [[1, "София"], [2, "Пловдив"], [3, "Варна"], [4, "Бургас"], [5, "Русе"], [6, "Стара Загора"], [7, "Плевен"], [8, "Благоевград"]];
+
 // The marketplace's advert API, for the owner of a live access token.
 async function advertApi(req, res, url) {
   const owner = accessTokens.get((req.headers.authorization ?? "").replace(/^Bearer /, ""));
@@ -112,13 +116,19 @@ async function advertApi(req, res, url) {
   const body = await readJson(req);
   const invalid = () => {
     const n = [...(body?.title ?? "")].length;
-    return n < 16 || n > 70
+    const problem =
+      n < 16 || n > 70
+        ? ["title", "Title must be between 16 and 70 characters"]
+        : !cities.some(([id]) => id === body?.location?.city_id)
+          ? ["location.city_id", "Unknown city"]
+          : null;
+    return problem
       ? json(res, 400, {
           error: {
             status: 400,
             title: "Invalid request",
             detail: "Data validation error occurred",
-            validation: [{ field: "title", title: "Invalid field value", detail: "Title must be between 16 and 70 characters" }],
+            validation: [{ field: problem[0], title: "Invalid field value", detail: problem[1] }],
           },
         })
       : null;
@@ -184,6 +194,12 @@ http
       return json(res, 200, [...adverts.values()].filter((a) => a.owner === email));
     }
     if (url.pathname.startsWith("/adverts")) return advertApi(req, res, url);
+    if (url.pathname === "/cities") {
+      if (!accessTokens.get((req.headers.authorization ?? "").replace(/^Bearer /, ""))) return json(res, 401, { error: { status: 401, title: "Unauthorized" } });
+      const offset = Number(url.searchParams.get("offset") ?? 0);
+      const limit = Math.min(Number(url.searchParams.get("limit") ?? 3), 3);
+      return json(res, 200, { data: cities.slice(offset, offset + limit).map(([id, name]) => ({ id, name, region_id: 1 })) });
+    }
     if (url.pathname === "/control/withdraw") {
       withdrawn.add(url.searchParams.get("email"));
       // and the access tokens it gave end at once

@@ -6,6 +6,8 @@
 //! words. A marketplace outage never blocks saving in Scout.
 
 #[cfg(feature = "ssr")]
+pub mod places;
+#[cfg(feature = "ssr")]
 pub mod sync;
 
 use crate::{error::AppError, listings::model::ListingId};

@@ -42,6 +42,8 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// The sign-in providers' discovery documents, read when first needed.
     pub discovery: crate::accounts::discovery::Discovery,
+    /// Each linked marketplace's own ids for places, read when first needed.
+    pub places: crate::listings::crossposting::places::Places,
 }
 
 impl AppState {
@@ -86,6 +88,7 @@ impl AppState {
                 .timeout(std::time::Duration::from_secs(15))
                 .build()?,
             discovery: crate::accounts::discovery::Discovery::default(),
+            places: crate::listings::crossposting::places::Places::default(),
         })
     }
 

@@ -72,7 +72,8 @@ async fn an_advert_is_made_once_and_kept_in_step_until_the_listing_goes(pool: Pg
     assert_eq!(advert["price"]["value"], 18900.0);
     assert_eq!(advert["price"]["currency"], "BGN");
     assert_eq!(advert["category_id"], "84");
-    assert_eq!(advert["location"]["city"], "Варна");
+    // the place by the marketplace's own id (its `/cities`, read page by page)
+    assert_eq!(advert["location"]["city_id"], 3);
     assert_eq!(advert["status"], "active");
     assert_eq!(
         advert["external_url"],
@@ -176,6 +177,60 @@ async fn a_refusal_is_kept_in_the_marketplaces_words_until_the_listing_changes(p
     assert_eq!(provider.adverts().len(), 1);
     let post = where_it_stands(&app, &cookie, golf).await.post.unwrap();
     assert_eq!(post.refused, None);
+}
+
+#[sqlx::test]
+async fn a_town_the_marketplace_does_not_know_is_refused_in_words_and_its_places_are_read_once(
+    pool: PgPool,
+) {
+    let (app, provider) = setup(pool, false).await;
+    let (cookie, golf) = seller_with_golf(&app, &provider).await;
+    assert_eq!(
+        publish_there(&app, &cookie, golf, true).await,
+        StatusCode::OK
+    );
+    assert_eq!(sync(&app).await, 1);
+    assert_eq!(provider.adverts()[0]["location"]["city_id"], 3);
+    // eight places, three a page (whatever the limit asked): every page read once, and the
+    // empty one that ends the list
+    assert_eq!(provider.city_pages(), 4);
+
+    // moved to Vidin, which the marketplace doesn't list
+    let mut vidin: Vec<(&str, &str)> = GOLF.to_vec();
+    vidin.retain(|(k, _)| *k != "city");
+    vidin.push(("city", "vidin"));
+    assert_eq!(
+        app.save(Some(&cookie), Some(golf), &vidin).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(sync(&app).await, 1);
+    let post = where_it_stands(&app, &cookie, golf).await.post.unwrap();
+    assert_eq!(
+        post.refused.as_deref(),
+        Some(
+            "Test Market has no place called Видин, so the advert can't say where the car is. Choose a nearby town to publish it there."
+        )
+    );
+    // the advert keeps its place there, nothing more was sent, and the places were not read
+    // again
+    assert_eq!(provider.adverts()[0]["location"]["city_id"], 3);
+    assert_eq!(sync(&app).await, 0);
+    assert_eq!(provider.city_pages(), 4);
+
+    // back in Varna, the change goes out
+    assert_eq!(
+        app.save(Some(&cookie), Some(golf), GOLF).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(sync(&app).await, 1);
+    assert_eq!(
+        where_it_stands(&app, &cookie, golf)
+            .await
+            .post
+            .unwrap()
+            .refused,
+        None
+    );
 }
 
 #[sqlx::test]

@@ -112,6 +112,8 @@ struct Inner {
     /// The marketplace's adverts, by id (OLX's shape), and every call made to them.
     adverts: std::collections::BTreeMap<u64, serde_json::Value>,
     advert_calls: Vec<String>,
+    /// How many pages of `/cities` were read.
+    city_pages: usize,
     /// How the advert API answers.
     market: Market,
     person: Person,
@@ -142,6 +144,7 @@ impl Provider {
             revocation: true,
             adverts: Default::default(),
             advert_calls: Vec::new(),
+            city_pages: 0,
             market: Market::Up,
             person,
             tamper: Tamper::Nothing,
@@ -160,6 +163,7 @@ impl Provider {
             .route("/me/permissions", axum::routing::delete(graph_revoke))
             // the marketplace's API (OLX's shape): who the access token belongs to
             .route("/users/me", get(users_me))
+            .route("/cities", get(cities))
             .route("/adverts", post(create_advert))
             .route(
                 "/adverts/{id}",
@@ -197,6 +201,11 @@ impl Provider {
     }
 
     /// Every call to the advert API, as "METHOD /path".
+    /// How many pages of the marketplace's places were read.
+    pub fn city_pages(&self) -> usize {
+        self.inner.lock().unwrap().city_pages
+    }
+
     pub fn advert_calls(&self) -> Vec<String> {
         self.inner.lock().unwrap().advert_calls.clone()
     }
@@ -581,20 +590,66 @@ fn gate(inner: &mut Inner, headers: &HeaderMap, call: String) -> Result<Person, 
     bearer(inner, headers).ok_or(StatusCode::UNAUTHORIZED)
 }
 
-/// OLX's rule for titles, answered the way OLX answers a validation error.
+/// The marketplace's places (OLX's `/cities`: its own ids), Vidin not among them.
+pub const CITIES: [(u64, &str); 8] = [
+    (1, "София"),
+    (2, "Пловдив"),
+    (3, "Варна"),
+    (4, "Бургас"),
+    (5, "Русе"),
+    (6, "Стара Загора"),
+    (7, "Плевен"),
+    (8, "Благоевград"),
+];
+
+/// `GET /cities?offset=&limit=`: OLX's `{"data": [{"id", "name", "region_id"}]}`, at most
+/// three a page (so a client must page through them).
+async fn cities(
+    State(inner): Shared,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let mut inner = inner.lock().unwrap();
+    if inner.market == Market::Down {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    if bearer(&inner, &headers).is_none() {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    inner.city_pages += 1;
+    let offset: usize = q.get("offset").and_then(|o| o.parse().ok()).unwrap_or(0);
+    let limit: usize = q.get("limit").and_then(|l| l.parse().ok()).unwrap_or(3);
+    let data: Vec<serde_json::Value> = CITIES
+        .iter()
+        .skip(offset)
+        .take(limit.min(3))
+        .map(|(id, name)| serde_json::json!({ "id": id, "name": name, "region_id": 1 }))
+        .collect();
+    Json(serde_json::json!({ "data": data })).into_response()
+}
+
+/// OLX's rules for titles and places, answered the way OLX answers a validation error.
 fn invalid(advert: &serde_json::Value) -> Option<Response> {
     let title = advert["title"].as_str().unwrap_or_default().chars().count();
-    (!(16..=70).contains(&title)).then(|| {
+    let city = advert["location"]["city_id"].as_u64();
+    let problem = if !(16..=70).contains(&title) {
+        ("title", "Title must be between 16 and 70 characters")
+    } else if !CITIES.iter().any(|(id, _)| Some(*id) == city) {
+        ("location.city_id", "Unknown city")
+    } else {
+        return None;
+    };
+    Some(
         (
             StatusCode::BAD_REQUEST,
             Json(serde_json::json!({ "error": {
                 "status": 400, "title": "Invalid request", "detail": "Data validation error occurred",
-                "validation": [{ "field": "title", "title": "Invalid field value",
-                                 "detail": "Title must be between 16 and 70 characters" }]
+                "validation": [{ "field": problem.0, "title": "Invalid field value",
+                                 "detail": problem.1 }]
             }})),
         )
-            .into_response()
-    })
+            .into_response(),
+    )
 }
 
 /// What the stand-in answers once it has done what was asked.

@@ -9,6 +9,7 @@
 use crate::{
     accounts::{identities, model::AccountId},
     error::AppError,
+    listings::crossposting::places::{Lookup, Read},
     server::{config::MarketplaceConfig, state::AppState},
 };
 use serde_json::{Value, json};
@@ -223,7 +224,7 @@ async fn sync_one(state: &AppState, config: &MarketplaceConfig, row: &Due) -> Ou
     let Some(listing_id) = row.listing_id else {
         return Outcome::Gone;
     };
-    let advert = match advert_of(state, config, listing_id, row.external_id).await {
+    let (mut advert, town) = match advert_of(state, config, listing_id, row.external_id).await {
         Ok(Some(a)) => a,
         Ok(None) => return Outcome::Gone,
         Err(e) => return unreachable(format!("reading the listing: {e}")),
@@ -232,6 +233,34 @@ async fn sync_one(state: &AppState, config: &MarketplaceConfig, row: &Due) -> Ou
         Ok(t) => t,
         Err(o) => return o,
     };
+    // the town by the marketplace's own id for it
+    match state
+        .places
+        .city_id(&state.http, config, &token, &town)
+        .await
+    {
+        Ok(Lookup::Found(id)) => advert["location"] = json!({ "city_id": id }),
+        Ok(Lookup::Unknown) => {
+            return Outcome::Refused(format!(
+                "{} has no place called {town}, so the advert can't say where the car is. Choose a nearby town to publish it there.",
+                config.name
+            ));
+        }
+        Err(Read::Status(status)) if (400..500).contains(&status) => {
+            return judge(
+                config,
+                Call::Refused(
+                    status,
+                    format!(
+                        "{} refused to list its places (HTTP {status}).",
+                        config.name
+                    ),
+                ),
+            );
+        }
+        Err(Read::Status(status)) => return unreachable(format!("/cities answered {status}")),
+        Err(Read::Failed(e)) => return unreachable(e),
+    }
     let wanted_state = if row.want == "active" {
         "active"
     } else {
@@ -414,14 +443,15 @@ pub fn refusal_words(name: &str, status: u16, body: &str) -> String {
     }
 }
 
-/// The advert Scout wants on the marketplace for a listing as it is now (OLX's shape); None
-/// when the listing is gone.
+/// The advert Scout wants on the marketplace for a listing as it is now (OLX's shape; its
+/// `location` is set from the town, the second part, by the marketplace's id); None when the
+/// listing is gone.
 async fn advert_of(
     state: &AppState,
     config: &MarketplaceConfig,
     listing_id: i64,
     external_id: uuid::Uuid,
-) -> sqlx::Result<Option<Value>> {
+) -> sqlx::Result<Option<(Value, String)>> {
     let Some(l) = sqlx::query!(
         r#"select l.title, l.description, l.price_minor, l.currency, l.negotiable,
                   l.seller_type, c.name_bg as city, mk.name as "make?", md.name as "model?",
@@ -477,23 +507,25 @@ async fn advert_of(
     } else {
         l.description.clone()
     };
-    Ok(Some(json!({
-        "title": l.title,
-        "description": description,
-        "category_id": config.category_id,
-        "advertiser_type": if l.seller_type == "dealer" { "business" } else { "private" },
-        "external_id": external_id.to_string(),
-        "external_url": format!("{origin}/listings/{listing_id}"),
-        "contact": { "name": if l.seller.is_empty() { "Scout seller".to_string() } else { l.seller } },
-        "location": { "city": l.city },
-        "price": {
-            "value": l.price_minor as f64 / 100.0,
-            "currency": l.currency,
-            "negotiable": l.negotiable,
-        },
-        "images": images,
-        "attributes": attributes,
-    })))
+    Ok(Some((
+        json!({
+            "title": l.title,
+            "description": description,
+            "category_id": config.category_id,
+            "advertiser_type": if l.seller_type == "dealer" { "business" } else { "private" },
+            "external_id": external_id.to_string(),
+            "external_url": format!("{origin}/listings/{listing_id}"),
+            "contact": { "name": if l.seller.is_empty() { "Scout seller".to_string() } else { l.seller } },
+            "price": {
+                "value": l.price_minor as f64 / 100.0,
+                "currency": l.currency,
+                "negotiable": l.negotiable,
+            },
+            "images": images,
+            "attributes": attributes,
+        }),
+        l.city,
+    )))
 }
 
 /// The worker: every 2 s, what is due goes out. Rows are claimed with a hold, so several
