@@ -287,19 +287,7 @@ fn ConfirmOwner(owner: Owner, then: &'static str) -> impl IntoView {
     }
     view! {
         <div class="space-y-3">
-            {move || {
-                refused()
-                    .map(|message| {
-                        view! {
-                            <p
-                                role="alert"
-                                class="rounded-lg border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-800"
-                            >
-                                {message}
-                            </p>
-                        }
-                    })
-            }}
+            {move || refused().map(super::connect::refusal_alert)}
             <p class="text-sm text-slate-700">
                 "Your account has no password, so confirm it's you by signing in again with your provider:"
             </p>

@@ -369,7 +369,8 @@ fn refusal(
     }
 }
 
-fn refusal_alert(message: String) -> impl IntoView {
+/// A refusal in words, announced as an alert.
+pub(crate) fn refusal_alert(message: String) -> impl IntoView {
     view! {
         <p
             role="alert"

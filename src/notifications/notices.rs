@@ -33,6 +33,18 @@ pub struct Recorder {
 }
 
 impl Recorder {
+    /// The person's delivery preferences, read once per batch.
+    async fn prefs_of(
+        &mut self,
+        tx: &mut Transaction<'_, Postgres>,
+        account: AccountId,
+    ) -> Result<&Prefs, AppError> {
+        Ok(match self.prefs.entry(account) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => e.insert(queue::prefs(tx, account).await?),
+        })
+    }
+
     /// Records `notice` and queues its deliveries, in `tx`; false when it was already
     /// recorded (same source, listing, trigger and key) or its rule is no longer active.
     pub async fn record(
@@ -45,10 +57,7 @@ impl Recorder {
         let Some(id) = repo::insert_notice(tx, notice).await? else {
             return Ok(false);
         };
-        let prefs = match self.prefs.entry(notice.account) {
-            Entry::Occupied(e) => e.into_mut(),
-            Entry::Vacant(e) => e.insert(queue::prefs(tx, notice.account).await?),
-        };
+        let prefs = self.prefs_of(tx, notice.account).await?;
         let (channels, rhythm) = match route {
             Route::Chosen { channels, rhythm } => (channels, rhythm),
             Route::Favorites if prefs.favorite_email => {
@@ -72,10 +81,7 @@ impl Recorder {
         let Some(id) = repo::insert_account_notice(tx, notice).await? else {
             return Ok(false);
         };
-        let prefs = match self.prefs.entry(notice.account) {
-            Entry::Occupied(e) => e.into_mut(),
-            Entry::Vacant(e) => e.insert(queue::prefs(tx, notice.account).await?),
-        };
+        let prefs = self.prefs_of(tx, notice.account).await?;
         let channels = prefs.channels.clone();
         queue::queue(
             tx,
