@@ -4,6 +4,7 @@
 pub mod config;
 pub mod embedded_pg;
 pub mod forms;
+pub mod geoip;
 pub mod secrets;
 pub mod security;
 pub mod seed;

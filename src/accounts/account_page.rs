@@ -487,6 +487,8 @@ fn SessionsSection(
                     match sessions.await {
                         Ok(list) => {
                             let others = list.iter().filter(|s| !s.this_one).count();
+                            let placed = list.iter().any(|s| !s.place.is_empty());
+                            // DB-IP's licence (CC BY 4.0) asks to be named where its places show
                             view! {
                                 <ul class="divide-y divide-slate-200">
                                     {list
@@ -494,6 +496,14 @@ fn SessionsSection(
                                         .map(|s| view! { <SessionItem s end_one /> })
                                         .collect_view()}
                                 </ul>
+                                <Show when=move || placed>
+                                    <p class="text-xs text-slate-600">
+                                        "Places are rough, from the address. "
+                                        <a class=LINK href="https://db-ip.com">
+                                            "IP Geolocation by DB-IP"
+                                        </a>
+                                    </p>
+                                </Show>
                                 <Show when=move || { others > 0 }>
                                     <ActionForm action=end_others>
                                         <button
@@ -525,7 +535,8 @@ fn SessionItem(s: SessionView, end_one: ServerAction<EndSessionElsewhere>) -> im
                 <p class="font-medium text-slate-900">{s.device.clone()}</p>
                 <p class="text-sm text-slate-600">
                     {format!(
-                        "{} · signed in {} · last seen {}",
+                        "{}{} · signed in {} · last seen {}",
+                        if s.place.is_empty() { String::new() } else { format!("{} · ", s.place) },
                         s.address,
                         s.signed_in,
                         s.last_seen,

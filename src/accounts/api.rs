@@ -679,6 +679,12 @@ pub async fn list_sessions() -> Result<Vec<SessionView>, AppError> {
         .map(|r| SessionView {
             handle: r.handle.to_string(),
             device: super::model::describe_user_agent(&r.user_agent),
+            place: r
+                .client_ip
+                .parse()
+                .ok()
+                .and_then(|ip| state.geoip.place(ip))
+                .unwrap_or_default(),
             address: address_or_unknown(r.client_ip),
             signed_in: crate::format::ago(r.created_at, now),
             last_seen: crate::format::ago(r.last_seen_at, now),

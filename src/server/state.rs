@@ -44,6 +44,8 @@ pub struct AppState {
     pub discovery: crate::accounts::discovery::Discovery,
     /// Each linked marketplace's own ids for places, read when first needed.
     pub places: crate::listings::crossposting::places::Places,
+    /// Where a client address is, for the list of where an account is signed in.
+    pub geoip: Arc<crate::server::geoip::GeoIp>,
 }
 
 impl AppState {
@@ -67,6 +69,7 @@ impl AppState {
             &config.data_dir,
             format!("mailto:{}", config.mail_from.email),
         )?);
+        let geoip = Arc::new(crate::server::geoip::GeoIp::open(&config.geoip_dir));
         Ok(AppState {
             mailer,
             sealer,
@@ -89,6 +92,7 @@ impl AppState {
                 .build()?,
             discovery: crate::accounts::discovery::Discovery::default(),
             places: crate::listings::crossposting::places::Places::default(),
+            geoip,
         })
     }
 

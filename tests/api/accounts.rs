@@ -572,6 +572,34 @@ impl TestApp {
 }
 
 #[sqlx::test]
+async fn each_device_is_placed_by_its_address(pool: PgPool) {
+    let (app, _smtp) = setup(pool).await;
+    app.account("ana@example.com", PASSWORD).await;
+    let laptop = app
+        .sign_in_with("ana@example.com", FIREFOX_ON_WINDOWS, "94.26.0.1")
+        .await;
+    app.sign_in_with("ana@example.com", SAFARI_ON_IPHONE, "2001:67c:20d0::1")
+        .await;
+    app.sign_in_with("ana@example.com", CHROME_ON_ANDROID, "10.1.2.3")
+        .await;
+    let mut places: Vec<(String, String)> = app
+        .sessions(&laptop)
+        .await
+        .into_iter()
+        .map(|s| (s.address, s.place))
+        .collect();
+    places.sort();
+    assert_eq!(
+        places,
+        [
+            ("10.1.2.3".to_string(), String::new()),
+            ("2001:67c:20d0::1".to_string(), "Sofia, BG".to_string()),
+            ("94.26.0.1".to_string(), "Sofia, BG".to_string()),
+        ]
+    );
+}
+
+#[sqlx::test]
 async fn settings_list_where_one_is_signed_in_and_sign_out_one_device_or_all_others(pool: PgPool) {
     let (app, _smtp) = setup(pool).await;
     app.account("ana@example.com", PASSWORD).await;
@@ -606,6 +634,8 @@ async fn settings_list_where_one_is_signed_in_and_sign_out_one_device_or_all_oth
         ]
     );
     assert!(listed.iter().all(|s| s.last_seen == "just now"));
+    // documentation addresses are nowhere
+    assert!(listed.iter().all(|s| s.place.is_empty()));
     // another account's list has only its own session
     assert_eq!(app.sessions(&bob).await.len(), 1);
     let phone_handle = listed
