@@ -41,6 +41,22 @@ test("a seller publishes a listing on a linked marketplace too, and the advert f
   await expect(page.getByRole("heading", { name: "My listings" })).toBeVisible();
   await expect.poll(async () => (await control("adverts", email))[0]?.price?.value, { timeout: 15_000 }).toBe(13900);
 
+  // marked sold here: the advert is closed there, and the listing's page says so
+  await ready(page);
+  await page.getByRole("button", { name: `Mark sold: ${title}` }).click();
+  await expect.poll(async () => (await control("adverts", email))[0]?.status, { timeout: 15_000 }).toBe("inactive");
+  await page.getByRole("list", { name: "Your listings" }).getByRole("link", { name: `Edit ${title}` }).click();
+  await expect(page.getByRole("heading", { name: "Edit listing" })).toBeVisible();
+  await expect(market.getByText(/^On Stand-in Market, not shown there \(sold, archived or a draft here\)/)).toBeVisible();
+  // relisted, it is shown there again
+  await page.goto("/my-listings");
+  await ready(page);
+  await page.getByRole("link", { name: "Sold (1)" }).click();
+  await ready(page);
+  await page.getByRole("button", { name: `Relist: ${title}` }).click();
+  await expect.poll(async () => (await control("adverts", email))[0]?.status, { timeout: 15_000 }).toBe("active");
+  await page.goto("/my-listings");
+
   // stopping removes the advert there
   await page.getByRole("list", { name: "Your listings" }).getByRole("link", { name: `Edit ${title}` }).click();
   await expect(page.getByRole("heading", { name: "Edit listing" })).toBeVisible();

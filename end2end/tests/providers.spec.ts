@@ -6,6 +6,7 @@
 // (the same stand-in plays the marketplace). Hydrated and without JavaScript, desktop and
 // phone.
 import { test, expect, Page } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
 import { control, ready, signUp } from "./helpers";
 
 const unique = (who: string) =>
@@ -113,6 +114,16 @@ test("a connected provider is renewed, shows when its access was withdrawn, and 
   await expect(providers.getByText("Expired", { exact: true })).toBeVisible();
   await expect(providers.getByRole("button", { name: "Refresh Stand-in ID now" })).toHaveCount(0);
   await expect(providers.getByRole("button", { name: "Reconnect Stand-in ID" })).toBeVisible();
+  // and the person was told once, in the inbox, with the way back here
+  await page.goto("/inbox");
+  await expect(page.getByRole("link", { name: "Scout's access at Stand-in ID has ended" })).toHaveAttribute("href", "/account#providers-heading");
+  await page.goto("/account");
+  // reconnecting signs in there again and gives fresh access
+  await ready(page);
+  await providers.getByRole("button", { name: "Reconnect Stand-in ID" }).click();
+  await atProvider(page, email);
+  await expect(providers.getByText("Connected", { exact: true })).toBeVisible();
+  await expect(providers.getByRole("button", { name: "Reconnect Stand-in ID" })).toHaveCount(0);
 
   // disconnecting asks first, and says what stops working
   await ready(page);
@@ -212,6 +223,11 @@ test("an account that signs in only with a provider confirms it's them there, de
   // no password to ask for: the provider is asked to sign the person in again instead
   const danger = page.getByRole("region", { name: "Delete your account" });
   await expect(danger.getByLabel("Your password")).toHaveCount(0);
+  if (test.info().project.use.javaScriptEnabled !== false) {
+    // the Account page of an account without a password (its confirmation buttons) meets WCAG A/AA
+    const axe = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+    expect(axe.violations.map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target).join(" ")}`)).toEqual([]);
+  }
   await danger.getByRole("button", { name: "Confirm with Stand-in ID" }).click();
   await atProvider(page, email);
   await expect(danger.getByText("Stand-in ID confirmed it's you. Go ahead within 5 minutes.")).toBeVisible();

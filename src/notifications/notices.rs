@@ -70,8 +70,8 @@ impl Recorder {
     }
 
     /// Records a notice about the account itself and queues it at once on the channels of
-    /// the person's settings (quiet hours and the plan still apply); false when it was
-    /// already recorded.
+    /// the person's settings (quiet hours still apply; the plan's delay and daily cap don't);
+    /// false when it was already recorded.
     pub async fn record_account(
         &mut self,
         tx: &mut Transaction<'_, Postgres>,
@@ -81,7 +81,11 @@ impl Recorder {
         let Some(id) = repo::insert_account_notice(tx, notice).await? else {
             return Ok(false);
         };
-        let prefs = self.prefs_of(tx, notice.account).await?;
+        // not an alert: neither the plan's delay nor the daily cap of instant alerts holds it
+        // back (quiet hours still do)
+        let mut prefs = self.prefs_of(tx, notice.account).await?.clone();
+        prefs.limits.delay_minutes = 0;
+        prefs.limits.per_day = u32::MAX;
         let channels = prefs.channels.clone();
         queue::queue(
             tx,
@@ -89,7 +93,7 @@ impl Recorder {
             notice.account,
             &channels,
             Rhythm::Instant,
-            prefs,
+            &prefs,
             now,
         )
         .await?;
