@@ -150,6 +150,13 @@ pub async fn signed_in_account(
         None => session.get::<i64>(SIGNED_IN_AT).await?.unwrap_or(0) * 1000,
     };
     let handle = session.get::<uuid::Uuid>(HANDLE).await?;
+    // The values are read one at a time, and a page's other parts run this check on the same
+    // session at once: one of them may have ended it (flushed it) in between, leaving no
+    // handle, which would read as a session from before handles existed and pass. What was
+    // read counts only if the session is still there after the last read.
+    if session.get::<AccountId>(ACCOUNT_ID).await? != Some(account_id) {
+        return Ok(None);
+    }
     let still = match crate::accounts::repo::session_state(db, account_id, handle).await? {
         None | Some((_, false)) => false,
         Some((None, true)) => true,
