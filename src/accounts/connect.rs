@@ -670,13 +670,14 @@ fn ProviderItem(
             view! {
                 <ActionForm action=refresh>
                     <input type="hidden" name="provider" value=id />
+                    // the provider's name is in the visible text, so the button's name is
+                    // what it says (WCAG 2.5.3)
                     <button
                         type="submit"
                         class=crate::ui::BUTTON
-                        aria-label=label
                         disabled=move || refresh.pending().get()
                     >
-                        "Refresh now"
+                        {label}
                     </button>
                 </ActionForm>
             }
@@ -684,12 +685,8 @@ fn ProviderItem(
     let reconnect_form = (!healthy).then(|| connect_form(format!("Reconnect {name}")));
     let disconnect_link = c.removable.then(|| {
         view! {
-            <a
-                href=format!("/account?disconnect={id}#{dialog_id}")
-                class=crate::ui::BUTTON
-                aria-label=format!("{} {name}…", w.disconnect)
-            >
-                {format!("{}…", w.disconnect)}
+            <a href=format!("/account?disconnect={id}#{dialog_id}") class=crate::ui::BUTTON>
+                {format!("{} {name}…", w.disconnect)}
             </a>
         }
     });
