@@ -46,6 +46,16 @@ pub fn AccountPage() -> impl IntoView {
             + disconnect.version().get()
     });
     let who = Resource::new(|| (), |_| current_account());
+    // Every section's data is asked for here, once, rather than inside the sections: they are
+    // drawn inside a Suspend, which the server may run twice; a resource made in the first
+    // run is dropped mid-call (its server function then finds no request) and the browser,
+    // hydrating with that one's answer, would not match the page the second run drew.
+    let profile = Resource::new(move || update_profile.version().get(), |_| my_profile());
+    let sessions = Resource::new(
+        move || (end_one.version().get(), end_others.version().get()),
+        |_| list_sessions(),
+    );
+    let events = Resource::new(move || changes.get(), |_| security_log());
     // read again after a provider is disconnected or refreshed (the page's data waits for it,
     // so the page shows what it had until the new list is in)
     let providers = Resource::new(
@@ -86,7 +96,7 @@ pub fn AccountPage() -> impl IntoView {
                                         "Settings"
                                     </a> "."
                                 </p>
-                                <ProfileSection action=update_profile />
+                                <ProfileSection action=update_profile current=profile />
                                 <EmailSection action=change_email owner=owner.clone() />
                                 <super::connect::LinksSection
                                     kind=super::connect::LinkKind::SignIn
@@ -106,8 +116,8 @@ pub fn AccountPage() -> impl IntoView {
                                 } else {
                                     view! { <NoPasswordYet /> }.into_any()
                                 }}
-                                <SessionsSection end_one end_others />
-                                <SecurityLog changes />
+                                <SessionsSection end_one end_others sessions />
+                                <SecurityLog events />
                                 <ExportSection />
                                 <DeleteAccountSection owner />
                             }
@@ -125,7 +135,10 @@ pub fn AccountPage() -> impl IntoView {
 /// Profile: the name buyers see on the account's listings, and a phone number shown there
 /// only when its box is ticked.
 #[component]
-fn ProfileSection(action: ServerAction<UpdateProfile>) -> impl IntoView {
+fn ProfileSection(
+    action: ServerAction<UpdateProfile>,
+    current: Resource<Result<ProfileView, crate::error::AppError>>,
+) -> impl IntoView {
     let error = action_error(action);
     let query = use_query_map();
     let done = Signal::derive(move || {
@@ -134,7 +147,6 @@ fn ProfileSection(action: ServerAction<UpdateProfile>) -> impl IntoView {
                 .then(|| PROFILE_SAVED.to_string())
         })
     });
-    let current = Resource::new(move || action.version().get(), |_| my_profile());
     view! {
         <Panel id="profile" heading="Profile" intro="What buyers see about you on your listings.">
             <Sent message=done />
@@ -463,11 +475,8 @@ fn NoPasswordYet() -> impl IntoView {
 fn SessionsSection(
     end_one: ServerAction<EndSessionElsewhere>,
     end_others: ServerAction<EndOtherSessions>,
+    sessions: Resource<Result<Vec<SessionView>, crate::error::AppError>>,
 ) -> impl IntoView {
-    let sessions = Resource::new(
-        move || (end_one.version().get(), end_others.version().get()),
-        |_| list_sessions(),
-    );
     let one_error = action_error(end_one);
     let others_error = action_error(end_others);
     let done = Signal::derive(move || end_others.value().get().and_then(Result::ok));
@@ -568,8 +577,9 @@ fn SessionItem(s: SessionView, end_one: ServerAction<EndSessionElsewhere>) -> im
 /// The security log: the account's latest sign-ins and changes, each with its browser and
 /// address, so its owner notices one that wasn't them.
 #[component]
-fn SecurityLog(changes: Signal<usize>) -> impl IntoView {
-    let events = Resource::new(move || changes.get(), |_| security_log());
+fn SecurityLog(
+    events: Resource<Result<Vec<SecurityEventView>, crate::error::AppError>>,
+) -> impl IntoView {
     view! {
         <Panel
             id="security-log"
