@@ -19,14 +19,19 @@ async function atProvider(page: Page, email: string) {
   await page.getByRole("button", { name: "Continue to Scout" }).click();
 }
 
-test("sign up with a provider, and find it connected on the Account page", async ({ page }) => {
-  const email = unique("provider");
+/** Signs `email` up with Stand-in ID from the sign-up page, until the banner says so. */
+async function signUpAtProvider(page: Page, email: string) {
   await page.goto("/sign-up");
   await ready(page);
   await page.getByRole("button", { name: "Continue with Stand-in ID" }).click();
   await atProvider(page, email);
+  await expect(page.getByRole("banner").getByText(`Signed in as ${email}`)).toBeAttached();
+}
+
+test("sign up with a provider, and find it connected on the Account page", async ({ page }) => {
+  const email = unique("provider");
+  await signUpAtProvider(page, email);
   const banner = page.getByRole("banner");
-  await expect(banner.getByText(`Signed in as ${email}`)).toBeAttached();
 
   await page.goto("/account");
   const providers = page.getByRole("region", { name: "Sign-in providers" });
@@ -141,12 +146,8 @@ test("a connected provider is renewed, shows when its access was withdrawn, and 
 
 test("sign up with one provider, connect Facebook as a second, sign in with it, see both, and disconnect it after confirming", async ({ page }) => {
   const email = unique("two-providers");
-  await page.goto("/sign-up");
-  await ready(page);
-  await page.getByRole("button", { name: "Continue with Stand-in ID" }).click();
-  await atProvider(page, email);
+  await signUpAtProvider(page, email);
   const banner = page.getByRole("banner");
-  await expect(banner.getByText(`Signed in as ${email}`)).toBeAttached();
   await page.goto("/account");
   await ready(page);
   const providers = page.getByRole("region", { name: "Sign-in providers" });
@@ -196,11 +197,7 @@ test("sign up with one provider, connect Facebook as a second, sign in with it, 
 
 test("an account that signs in only with a provider can't disconnect it", async ({ page }) => {
   const email = unique("only-provider");
-  await page.goto("/sign-up");
-  await ready(page);
-  await page.getByRole("button", { name: "Continue with Stand-in ID" }).click();
-  await atProvider(page, email);
-  await expect(page.getByRole("banner").getByText(`Signed in as ${email}`)).toBeAttached();
+  await signUpAtProvider(page, email);
   await page.goto("/account");
   const providers = page.getByRole("region", { name: "Sign-in providers" });
   await expect(providers.getByText(/Stand-in ID is your only way to sign in, so it can't be disconnected/)).toBeVisible();
@@ -212,12 +209,8 @@ test("an account that signs in only with a provider can't disconnect it", async 
 
 test("an account that signs in only with a provider confirms it's them there, deletes itself, and can sign up again", async ({ page }) => {
   const email = unique("confirm-delete");
-  await page.goto("/sign-up");
-  await ready(page);
-  await page.getByRole("button", { name: "Continue with Stand-in ID" }).click();
-  await atProvider(page, email);
+  await signUpAtProvider(page, email);
   const banner = page.getByRole("banner");
-  await expect(banner.getByText(`Signed in as ${email}`)).toBeAttached();
   await page.goto("/account");
   await ready(page);
   // no password to ask for: the provider is asked to sign the person in again instead
@@ -236,11 +229,7 @@ test("an account that signs in only with a provider confirms it's them there, de
   await danger.getByRole("button", { name: "Delete my account" }).click();
   await expect(banner.getByRole("link", { name: "Sign in" })).toBeVisible();
   // the address is free again: the provider signs up a new account with it
-  await page.goto("/sign-up");
-  await ready(page);
-  await page.getByRole("button", { name: "Continue with Stand-in ID" }).click();
-  await atProvider(page, email);
-  await expect(banner.getByText(`Signed in as ${email}`)).toBeAttached();
+  await signUpAtProvider(page, email);
   await page.goto("/account");
   await expect(page.getByRole("region", { name: "Security log" }).getByText("Signed up with a sign-in provider")).toBeVisible();
 });

@@ -47,24 +47,10 @@ async fn through_facebook(
     cookie: Option<&str>,
     intent: &str,
 ) -> (String, String) {
-    let reply = app
-        .post("/auth/facebook/start", form(&[("intent", intent)]), cookie)
+    let attempt = app
+        .provider_start_at("facebook", provider, cookie, intent)
         .await;
-    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
-    let to = reply.location.clone().unwrap();
-    assert!(
-        to.starts_with(&format!("{}/authorize?", provider.issuer)),
-        "{to}"
-    );
-    let back = provider.sign_in(&to).await;
-    let callback = back
-        .strip_prefix("http://127.0.0.1:3000")
-        .unwrap_or_else(|| panic!("back to Scout: {back}"))
-        .to_string();
-    (
-        callback,
-        reply.cookie.or(cookie.map(str::to_string)).unwrap(),
-    )
+    (attempt.callback, attempt.cookie)
 }
 
 async fn links(app: &TestApp, cookie: &str) -> Vec<ProviderLink> {

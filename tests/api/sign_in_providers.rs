@@ -51,8 +51,24 @@ impl TestApp {
         cookie: Option<&str>,
         intent: &str,
     ) -> Attempt {
+        self.provider_start_at("test", provider, cookie, intent)
+            .await
+    }
+
+    /// As `provider_start`, for the provider configured under `id`.
+    pub(crate) async fn provider_start_at(
+        &self,
+        id: &str,
+        provider: &Provider,
+        cookie: Option<&str>,
+        intent: &str,
+    ) -> Attempt {
         let reply = self
-            .post("/auth/test/start", form(&[("intent", intent)]), cookie)
+            .post(
+                &format!("/auth/{id}/start"),
+                form(&[("intent", intent)]),
+                cookie,
+            )
             .await;
         assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
         let to = reply.location.clone().unwrap();
