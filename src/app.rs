@@ -9,6 +9,7 @@ use crate::{
         },
     },
     alerts::pages::{AlertPreviewPage, AlertsPage},
+    billing::pages::{BillingPage, PricingPage},
     listings::{
         collections::page::{ComparePage, FavoritesPage},
         detail_page::ListingPage,
@@ -135,6 +136,8 @@ fn Layout() -> impl IntoView {
                     <Route path=StaticSegment("inbox") view=InboxPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("pricing") view=PricingPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("billing") view=BillingPage ssr=SsrMode::Async />
                     <Route
                         path=(StaticSegment("confirm-email"), ParamSegment("token"))
                         view=ConfirmEmailPage
@@ -278,8 +281,16 @@ fn Header(auth: Auth, unread: Unread) -> impl IntoView {
 fn Footer() -> impl IntoView {
     view! {
         <footer class="border-t border-slate-200 bg-white">
-            <div class="mx-auto max-w-6xl px-4 py-6 text-sm text-slate-600">
-                "© Scout. Used cars and everything else, and the deals on them."
+            <div class="mx-auto flex max-w-6xl flex-wrap justify-between gap-2 px-4 py-6 text-sm text-slate-600">
+                <span>"© Scout. Used cars and everything else, and the deals on them."</span>
+                <nav aria-label="About Scout" class="flex gap-4">
+                    <a class="text-slate-700 underline hover:text-slate-900" href="/pricing">
+                        "Plans and pricing"
+                    </a>
+                    <a class="text-slate-700 underline hover:text-slate-900" href="/billing">
+                        "Billing"
+                    </a>
+                </nav>
             </div>
         </footer>
     }

@@ -7,6 +7,8 @@ pub mod accounts;
 pub mod alerts;
 /// The HTML shell, routes and page layout.
 pub mod app;
+/// Plans and their quotas, Stripe checkout and portal, the billing pages.
+pub mod billing;
 /// Scout's own types as Postgres values (enums stored as text).
 #[cfg(feature = "ssr")]
 pub mod db;
@@ -23,8 +25,6 @@ pub mod gallery;
 pub mod listings;
 /// Notification settings and delivery beyond the inbox: email, digests, quiet hours.
 pub mod notifications;
-/// Plans and their quotas: what an account may do.
-pub mod plans;
 /// Server-only: config, state, router, private Postgres, security layers.
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -76,6 +76,9 @@ async fn serve_with(config: &Config, embedded_url: Option<String>) -> anyhow::Re
         .migrate()
         .await
         .context("creating the session table")?;
+    if let Some(code) = &config.default_plan {
+        scout::billing::plans::set_default(&state.pool, code).await?;
+    }
     match scout::notifications::settings::bind_old_secrets(&state).await {
         Ok(0) => {}
         Ok(n) => tracing::info!("sealed {n} older secret(s) again, bound to their rows"),

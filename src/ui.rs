@@ -152,6 +152,22 @@ pub fn Field(
     }
 }
 
+/// An error's sentence, with the way on where there is one: a plan's refusal (402) links to
+/// the plans, so the upgrade is one click from the action that was refused.
+pub fn error_text(e: &AppError) -> AnyView {
+    match e {
+        AppError::PlanLimit { message } => view! {
+            {message.clone()}
+            " "
+            <a class=LINK href=crate::billing::plans::UPGRADE_PATH>
+                "See plans and upgrade"
+            </a>
+        }
+        .into_any(),
+        other => other.to_string().into_any(),
+    }
+}
+
 /// The form-level message: shown for any error that is not only about individual fields.
 #[component]
 pub fn FormAlert(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
@@ -164,7 +180,7 @@ pub fn FormAlert(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
                         role="alert"
                         class="rounded-lg border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-800"
                     >
-                        {e.to_string()}
+                        {error_text(&e)}
                     </div>
                 }
             })
@@ -241,7 +257,7 @@ pub fn load_failed(e: AppError) -> AnyView {
     answer_with(&e);
     view! {
         <p role="alert" class="mt-4 text-red-800">
-            {e.to_string()}
+            {error_text(&e)}
         </p>
     }
     .into_any()

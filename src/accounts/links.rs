@@ -152,6 +152,7 @@ pub async fn mark(
         let now = time::OffsetDateTime::now_utc();
         let notice = crate::notifications::repo::AccountNotice {
             account,
+            kind: "link_expired",
             source: &format!("link:{id}"),
             trigger_key: &now.unix_timestamp().to_string(),
             title: &title,

@@ -3,10 +3,10 @@
 //! Channels and rhythm are the notifications feature's; limits are the plan's.
 
 use crate::{
+    billing::plans::Limits,
     error::FieldErrors,
     listings::wire::Chip,
     notifications::model::{Channel, ChannelTrouble, Rhythm},
-    plans::Limits,
 };
 use serde::{Deserialize, Serialize};
 

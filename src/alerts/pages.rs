@@ -76,7 +76,7 @@ pub fn SaveAlert(search: String, suggested_name: String) -> impl IntoView {
                             .map(|e| {
                                 view! {
                                     <p role="alert" class="text-red-800">
-                                        {e.to_string()}
+                                        {crate::ui::error_text(&e)}
                                     </p>
                                 }
                             })

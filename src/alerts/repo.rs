@@ -109,7 +109,7 @@ pub async fn set_paused(
     paused: bool,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query!(
-        "update alert_rule set paused = $3 where rule_id = $1 and account_id = $2",
+        "update alert_rule set paused = $3, paused_by_plan = false where rule_id = $1 and account_id = $2",
         rule_id,
         account.0,
         paused

@@ -10,6 +10,7 @@ use super::{
 use crate::accounts::model::AccountId;
 use crate::listings::model::ListingId;
 use crate::{
+    billing::plans::{self, Quota, limits_for},
     error::AppError,
     format::ago,
     listings::{
@@ -25,7 +26,6 @@ use crate::{
         repo::NewNotice,
         settings as notification_settings,
     },
-    plans::limits_for,
     server::state::AppState,
 };
 use std::collections::HashMap;
@@ -70,7 +70,7 @@ pub async fn create(
     fields: RuleFields,
 ) -> Result<i64, AppError> {
     let fields = fields.checked().map_err(AppError::invalid)?;
-    let limits = limits_for(account);
+    let limits = limits_for(&state.pool, account).await?;
     // a bound on the raw length first, so a huge search costs nothing to refuse; the exact
     // limit applies to the search as it will be stored
     if search.len() > SEARCH_MAX * 4 {
@@ -94,18 +94,10 @@ pub async fn create(
     let mut tx = state.pool.begin().await?;
     let (active, total) = repo::lock_and_count_rules(&mut tx, account).await?;
     if usize::try_from(total).unwrap_or(usize::MAX) >= limits.total_rules {
-        return Err(AppError::PlanLimit {
-            message: format!(
-                "You have {total} alerts, paused ones included, the most your plan allows. Delete one you no longer need first."
-            ),
-        });
+        return Err(plans::refusal(&state.pool, account, Quota::TotalAlerts, total).await?);
     }
     if usize::try_from(active).unwrap_or(usize::MAX) >= limits.active_rules {
-        return Err(AppError::PlanLimit {
-            message: format!(
-                "You have {active} active alerts, the most your plan allows. Pause or delete one first."
-            ),
-        });
+        return Err(plans::refusal(&state.pool, account, Quota::ActiveAlerts, active).await?);
     }
     let id = repo::insert_rule(&mut tx, account, &search, &fields).await?;
     tx.commit().await?;
@@ -138,16 +130,12 @@ pub async fn set_paused(
     let rule = repo::rule(&mut *tx, account, rule_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let limits = limits_for(account);
+    let limits = limits_for(&mut *tx, account).await?;
     if !paused
         && rule.paused
         && usize::try_from(active).unwrap_or(usize::MAX) >= limits.active_rules
     {
-        return Err(AppError::PlanLimit {
-            message: format!(
-                "You already have {active} active alerts, the most your plan allows. Pause or delete another one first."
-            ),
-        });
+        return Err(plans::refusal(&state.pool, account, Quota::ActiveAlerts, active).await?);
     }
     repo::set_paused(&mut *tx, account, rule_id, paused).await?;
     tx.commit().await?;
@@ -181,7 +169,7 @@ pub async fn overview(state: &AppState, account: AccountId) -> Result<AlertsOver
     let active = rules.iter().filter(|r| !r.paused).count();
     Ok(AlertsOverview {
         rules,
-        limits: limits_for(account),
+        limits: limits_for(&state.pool, account).await?,
         active,
         favorites: repo::favorite_alerts(&state.pool, account).await?,
         trouble: notification_settings::trouble(state, account).await?,

@@ -9,6 +9,7 @@ use super::{
     store,
 };
 use crate::accounts::model::AccountId;
+use crate::billing::plans::{self, Quota};
 use crate::listings::model::ListingId;
 use crate::{error::AppError, server::state::AppState};
 use bytes::Bytes;
@@ -104,7 +105,7 @@ pub async fn seller_photos(
     Ok(SellerPhotos {
         listing_id,
         photos: rows.iter().map(|r| seller_photo(state, r)).collect(),
-        max: state.config.max_photos,
+        max: max_photos(state, seller_id).await?,
         max_bytes: limits().max_bytes as u64,
     })
 }
@@ -144,7 +145,14 @@ pub async fn check_room(
     if !repo::owns(&state.pool, listing_id, seller_id).await? {
         return Err(AppError::NotFound);
     }
-    quota(state, repo::counted_photos(&state.pool, listing_id).await?)
+    let most = max_photos(state, seller_id).await?;
+    quota(
+        state,
+        seller_id,
+        repo::counted_photos(&state.pool, listing_id).await?,
+        most,
+    )
+    .await
 }
 
 /// A share of the memory uploads may hold at once (`SCOUT_UPLOAD_BUDGET_MB`) for `bytes`,
@@ -178,16 +186,35 @@ fn budget_units(bytes: usize) -> u32 {
     u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX)
 }
 
-fn quota(state: &AppState, photos: i64) -> Result<(), AppError> {
-    let max = state.config.max_photos;
-    if photos >= max {
+/// The most photos the seller's listings may have: the plan's quota, within the operator's
+/// ceiling (`SCOUT_MAX_PHOTOS`).
+async fn max_photos(state: &AppState, seller_id: AccountId) -> Result<i64, AppError> {
+    let plan = plans::limits_for(&state.pool, seller_id).await?;
+    Ok(plan.photos_per_listing.min(state.config.max_photos))
+}
+
+async fn quota(
+    state: &AppState,
+    seller_id: AccountId,
+    photos: i64,
+    most: i64,
+) -> Result<(), AppError> {
+    if photos < most {
+        return Ok(());
+    }
+    if most
+        < plans::limits_for(&state.pool, seller_id)
+            .await?
+            .photos_per_listing
+    {
+        // the operator's ceiling, not the plan: no plan allows more
         return Err(AppError::PlanLimit {
             message: format!(
-                "This listing already has {max} photos, the most it can have: delete one to add another."
+                "This listing already has {most} photos, the most a listing can have: delete one to add another."
             ),
         });
     }
-    Ok(())
+    Err(plans::refusal(&state.pool, seller_id, Quota::PhotosPerListing, photos).await?)
 }
 
 /// One upload, start to finish: the answer comes when the photo is ready (or refused).
@@ -209,7 +236,14 @@ pub async fn upload(
     repo::lock_listing(&mut tx, listing_id, seller_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    quota(state, repo::counted_photos(&mut *tx, listing_id).await?)?;
+    let most = max_photos(state, seller_id).await?;
+    quota(
+        state,
+        seller_id,
+        repo::counted_photos(&mut *tx, listing_id).await?,
+        most,
+    )
+    .await?;
     let photo_id = repo::insert_photo(&mut *tx, listing_id, &clean_file_name(file_name)).await?;
     tx.commit().await?;
 

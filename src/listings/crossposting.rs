@@ -148,6 +148,28 @@ pub async fn set_cross_post(
                 ),
             });
         }
+        let mut tx = state.pool.begin().await?;
+        crate::accounts::repo::lock_account(&mut tx, account).await?;
+        let others = sqlx::query_scalar!(
+            r#"select count(distinct listing_id) as "n!" from cross_post
+               where account_id = $1 and want <> 'deleted' and listing_id <> $2"#,
+            account.0,
+            listing_id.0
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let most = crate::billing::plans::limits_for(&mut *tx, account)
+            .await?
+            .crossposted_listings;
+        if others >= most {
+            return Err(crate::billing::plans::refusal(
+                &state.pool,
+                account,
+                crate::billing::plans::Quota::CrosspostedListings,
+                others,
+            )
+            .await?);
+        }
         sqlx::query!(
             "insert into cross_post (account_id, marketplace, listing_id, want) \
              select $1, $2, l.listing_id, cross_post_want(l.status) from listing l \
@@ -159,8 +181,9 @@ pub async fn set_cross_post(
             marketplace,
             listing_id.0
         )
-        .execute(&state.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         tracing::info!(%listing_id, marketplace, "a listing is to be cross-posted");
     } else {
         sqlx::query!(

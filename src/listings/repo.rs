@@ -636,6 +636,25 @@ pub async fn update_listing(
 }
 
 /// The status of the seller's own listing (None: not theirs, or gone).
+/// The seller's published listings other than `listing_id`, and whether `listing_id` is
+/// itself published (an edit of a published listing publishes nothing new).
+pub async fn published_besides(
+    db: impl PgExecutor<'_>,
+    seller_id: AccountId,
+    listing_id: Option<ListingId>,
+) -> sqlx::Result<(i64, bool)> {
+    let row = sqlx::query!(
+        r#"select count(*) filter (where listing_id is distinct from $2) as "others!",
+                  coalesce(bool_or(listing_id = $2), false) as "this_one!"
+           from listing where seller_id = $1 and status = 'published'"#,
+        seller_id.0,
+        listing_id.map(|l| l.0),
+    )
+    .fetch_one(db)
+    .await?;
+    Ok((row.others, row.this_one))
+}
+
 pub async fn owned_status(
     db: impl PgExecutor<'_>,
     listing_id: ListingId,

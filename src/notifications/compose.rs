@@ -76,13 +76,13 @@ pub fn letter(
     group: &[&Due],
     cards: &HashMap<ListingId, ListingCard>,
     token: uuid::Uuid,
+    per_day: u32,
 ) -> Letter {
     let origin = state.config.public_url.origin();
     let first = group[0];
     let items = items(state, group, cards);
     let digest = first.digest;
     let capped = group.iter().filter(|d| d.capped).count();
-    let limits = crate::plans::limits_for(first.account_id);
     let (subject, mut intro) = match digest {
         None => (first.title.clone(), None),
         Some(kind) => {
@@ -108,7 +108,7 @@ pub fn letter(
         intro = Some(format!(
             "{} {capped} of them arrived after you reached today's limit of {} instant alerts, so they waited for this digest.",
             intro.unwrap_or_default(),
-            limits.per_day
+            per_day
         ).trim().to_string());
     }
     let what = super::settings::describe(&unsubscribe_scope(group));

@@ -95,6 +95,9 @@ pub fn SettingsPage() -> impl IntoView {
                 "Your password, where you're signed in and the security log are on "
                 <a class=LINK href="/account">
                     "Your account"
+                </a> "; your plan, what you use of it and your invoices on "
+                <a class=LINK href="/billing">
+                    "Billing"
                 </a> "."
             </p>
             <Show when=confirmed>

@@ -8,7 +8,7 @@ use super::{
     schedule::{self, Timing},
 };
 use crate::accounts::model::AccountId;
-use crate::{error::AppError, plans::Limits};
+use crate::{billing::plans::Limits, error::AppError};
 use sqlx::{Postgres, Transaction};
 use time::OffsetDateTime;
 
@@ -41,7 +41,7 @@ pub async fn prefs(
         favorite_email: repo::favorite_email(&mut **tx, account).await?,
         favorite_rhythm: settings.rhythm,
         channels: settings.channels,
-        limits: crate::plans::limits_for(account),
+        limits: crate::billing::plans::limits_for(&mut **tx, account).await?,
     })
 }
 

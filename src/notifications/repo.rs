@@ -961,6 +961,8 @@ pub async fn insert_notice(
 #[derive(Debug, Clone)]
 pub struct AccountNotice<'a> {
     pub account: AccountId,
+    /// `link_expired`, `plan_paused`, `payment_failed` or `trial_ending`.
+    pub kind: &'a str,
     /// What it is about: `link:<provider>`.
     pub source: &'a str,
     pub trigger_key: &'a str,
@@ -970,7 +972,7 @@ pub struct AccountNotice<'a> {
     pub link: &'a str,
 }
 
-/// Records an account notice (kind `link_expired`) unless the same one was already
+/// Records an account notice (one of the kinds without a listing) unless the same one was already
 /// recorded; its id when it is new.
 pub async fn insert_account_notice(
     tx: &mut Transaction<'_, Postgres>,
@@ -978,7 +980,7 @@ pub async fn insert_account_notice(
 ) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar!(
         "insert into notification (account_id, source, kind, trigger_key, title, reason, link) \
-         values ($1, $2, 'link_expired', $3, $4, $5, $6) \
+         values ($1, $2, $7, $3, $4, $5, $6) \
          on conflict (account_id, source, kind, trigger_key) where listing_id is null do nothing \
          returning notification_id",
         n.account.0,
@@ -986,7 +988,8 @@ pub async fn insert_account_notice(
         n.trigger_key,
         n.title,
         n.reason,
-        n.link
+        n.link,
+        n.kind
     )
     .fetch_optional(&mut **tx)
     .await

@@ -9,6 +9,7 @@ use super::{
     webhook::{self, Kind},
 };
 use crate::accounts::model::AccountId;
+use crate::billing::plans::{self, Quota};
 use crate::server::secrets::{Binding, Sealer, token_sha256};
 use crate::{error::AppError, server::state::AppState};
 use time::OffsetDateTime;
@@ -417,14 +418,11 @@ pub async fn add_webhook(
             )
         }),
     };
-    let most = crate::plans::limits_for(account).webhooks;
-    repo::insert_webhook(&state.pool, account, &new, most)
-        .await?
-        .ok_or_else(|| AppError::PlanLimit {
-            message: format!(
-                "You have {most} webhooks, the most an account may have. Remove one first."
-            ),
-        })
+    let most = plans::limits_for(&state.pool, account).await?.webhooks;
+    match repo::insert_webhook(&state.pool, account, &new, most).await? {
+        Some(id) => Ok(id),
+        None => Err(plans::refusal(&state.pool, account, Quota::Webhooks, most).await?),
+    }
 }
 
 pub async fn remove_webhook(state: &AppState, account: AccountId, id: i64) -> Result<(), AppError> {
@@ -460,7 +458,7 @@ pub async fn add_device(
     push::check_subscription(endpoint, p256dh, auth, state.config.webhook_allow_private)
         .map_err(|m| AppError::invalid_field("device_name", m))?;
     let sealed = seal_push_auth(&state.sealer, account, endpoint.trim(), auth.trim());
-    let most = crate::plans::limits_for(account).push_devices;
+    let most = plans::limits_for(&state.pool, account).await?.push_devices;
     match repo::upsert_device(
         &state.pool,
         account,
@@ -473,11 +471,9 @@ pub async fn add_device(
     .await?
     {
         repo::DeviceAdded::Yes(id) => Ok(id),
-        repo::DeviceAdded::AtLimit => Err(AppError::PlanLimit {
-            message: format!(
-                "You have push notifications on {most} devices, the most an account may have. Remove one first."
-            ),
-        }),
+        repo::DeviceAdded::AtLimit => {
+            Err(plans::refusal(&state.pool, account, Quota::PushDevices, most).await?)
+        }
         // it stays with the account that has it, which this one can't see or change
         repo::DeviceAdded::HeldByAnother => Err(AppError::Conflict {
             message: "This browser already gets Scout notifications for another account. Turn them off there first, or reset this site's notification permission in the browser, then try again.".into(),

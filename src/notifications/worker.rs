@@ -249,11 +249,24 @@ async fn send_group(
         Target::Email => {
             // a fresh unsubscribe link for this email, kept only as its hash
             let scope = compose::unsubscribe_scope(&group);
-            match repo::new_unsubscribe_link(&state.pool, account, &scope).await {
-                Ok(token) => send_email(state, &compose::letter(state, &group, cards, token)).await,
+            let prepared = async {
+                let per_day = crate::billing::plans::limits_for(&state.pool, account)
+                    .await?
+                    .per_day;
+                let token = repo::new_unsubscribe_link(&state.pool, account, &scope).await?;
+                Ok::<_, AppError>((per_day, token))
+            };
+            match prepared.await {
+                Ok((per_day, token)) => {
+                    send_email(
+                        state,
+                        &compose::letter(state, &group, cards, token, per_day),
+                    )
+                    .await
+                }
                 Err(e) => Err(SendError {
                     permanent: false,
-                    message: format!("the unsubscribe link could not be recorded: {e}"),
+                    message: format!("the email could not be prepared: {e}"),
                 }),
             }
         }

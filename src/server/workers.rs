@@ -27,6 +27,10 @@ impl Workers {
                 "cross-posting",
                 tokio::spawn(crate::listings::crossposting::sync::run(state.clone())),
             ),
+            (
+                "plan quotas",
+                tokio::spawn(crate::billing::enforce::run(state.clone())),
+            ),
         ];
         if alerts {
             all.push((

@@ -448,7 +448,7 @@ async fn paused_rules_count_towards_a_limit_of_their_own(pool: PgPool) {
         reply
             .error()
             .to_string()
-            .contains("50 alerts, paused ones included"),
+            .contains("50 alerts (paused ones included), the most the Free plan allows"),
         "{}",
         reply.body
     );

@@ -11,6 +11,7 @@ mod smtp;
 mod account_data;
 mod accounts;
 mod alerts;
+mod billing;
 mod cross_posting;
 mod demo;
 mod facebook_sign_in;

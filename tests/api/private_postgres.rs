@@ -256,7 +256,11 @@ async fn killing_the_private_postgres_mid_writes_loses_nothing_and_scout_recover
     let mut scout = start_with(
         &data_dir,
         port,
-        &[("SCOUT_SEED_DEMO", "false")],
+        // every save is published: the Dealer plan's quota holds them all
+        &[
+            ("SCOUT_SEED_DEMO", "false"),
+            ("SCOUT_DEFAULT_PLAN", "dealer"),
+        ],
         std::fs::File::create(&log).unwrap().into(),
     );
     wait_ready(&mut scout, port);

@@ -34,6 +34,7 @@ pub struct EditForm {
 mod server {
     use super::*;
     use crate::{
+        billing::plans::{self, Quota},
         error::FieldErrors,
         listings::{cards, catalog::Catalog, repo},
         server::state::AppState,
@@ -173,6 +174,9 @@ mod server {
             equipment: &draft.equipment,
         };
         let mut tx = state.pool.begin().await?;
+        if draft.publish {
+            room_to_publish(state, &mut tx, seller_id, listing_id).await?;
+        }
         let (id, status) = match listing_id {
             None => (
                 repo::insert_listing(&mut *tx, seller_id, &w, draft.publish).await?,
@@ -191,6 +195,26 @@ mod server {
         tx.commit().await?;
         state.listings_changed(vec![id]).await;
         Ok((id, status))
+    }
+
+    /// Refuses (402) publishing `listing_id` (a new listing: None) when the seller's plan
+    /// allows no more published listings. Holds the seller's account lock for the rest of
+    /// `tx`, so two publishes at once can't both take the last place.
+    pub async fn room_to_publish(
+        state: &AppState,
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        seller_id: AccountId,
+        listing_id: Option<ListingId>,
+    ) -> Result<(), AppError> {
+        crate::accounts::repo::lock_account(tx, seller_id).await?;
+        let (others, this_one) = repo::published_besides(&mut **tx, seller_id, listing_id).await?;
+        let most = plans::limits_for(&mut **tx, seller_id)
+            .await?
+            .active_listings;
+        if this_one || others < most {
+            return Ok(());
+        }
+        Err(plans::refusal(&state.pool, seller_id, Quota::ActiveListings, others).await?)
     }
 
     pub async fn my_listings(
@@ -297,8 +321,15 @@ pub async fn save_listing(
             Ok(id)
         }
         Err(e) => {
-            if let AppError::Invalid { fields, .. } = &e {
-                crate::server::forms::keep_for_retry(server::FORM, &listing_id, &input, fields)
+            // what was typed comes back with the refusal: a field's error, or the plan's
+            // (publishing past the quota keeps the form as it was)
+            let fields = match &e {
+                AppError::Invalid { fields, .. } => Some(fields.clone()),
+                AppError::PlanLimit { .. } => Some(crate::error::FieldErrors::new()),
+                _ => None,
+            };
+            if let Some(fields) = fields {
+                crate::server::forms::keep_for_retry(server::FORM, &listing_id, &input, &fields)
                     .await?;
             }
             Err(e)
@@ -325,7 +356,11 @@ pub async fn set_listing_status(listing_id: ListingId, status: String) -> Result
             ),
         });
     }
-    match crate::listings::repo::set_status(&state.pool, listing_id, seller_id, to.as_str()).await {
+    let mut tx = state.pool.begin().await?;
+    if to == Status::Published {
+        server::room_to_publish(&state, &mut tx, seller_id, Some(listing_id)).await?;
+    }
+    match crate::listings::repo::set_status(&mut *tx, listing_id, seller_id, to.as_str()).await {
         Ok(true) => {}
         Ok(false) => return Err(AppError::NotFound),
         Err(sqlx::Error::Database(e))
@@ -339,8 +374,9 @@ pub async fn set_listing_status(listing_id: ListingId, status: String) -> Result
         Err(e) => return Err(e.into()),
     }
     if to == Status::Published {
-        crate::listings::repo::learn_words(&state.pool, listing_id).await?;
+        crate::listings::repo::learn_words(&mut *tx, listing_id).await?;
     }
+    tx.commit().await?;
     state.listings_changed(vec![listing_id]).await;
     tracing::info!(
         %listing_id,

@@ -1,0 +1,13 @@
+//! Billing: plans and their quotas (what an account may do), the pricing and billing pages,
+//! and (server side) Stripe Checkout, the Customer Portal and the webhook that keeps each
+//! subscription in Postgres.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod enforce;
+pub mod pages;
+pub mod plans;
+#[cfg(feature = "ssr")]
+pub mod repo;
+#[cfg(feature = "ssr")]
+pub mod signature;
