@@ -9,7 +9,7 @@ use crate::{
         },
     },
     alerts::pages::{AlertPreviewPage, AlertsPage},
-    billing::pages::{BillingPage, PricingPage},
+    billing::pages::{BillingPage, PaymentBanner, PricingPage},
     listings::{
         collections::page::{ComparePage, FavoritesPage},
         detail_page::ListingPage,
@@ -93,6 +93,7 @@ fn Layout() -> impl IntoView {
         <div class="flex min-h-screen flex-col">
             <Header auth unread />
             <VerifyAddressBanner />
+            <PaymentBanner />
             <main id="main" class="flex-1">
                 <Routes fallback=NotFoundPage>
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />

@@ -11,3 +11,9 @@ pub mod plans;
 pub mod repo;
 #[cfg(feature = "ssr")]
 pub mod signature;
+#[cfg(feature = "ssr")]
+pub mod stripe;
+#[cfg(feature = "ssr")]
+pub mod sync;
+#[cfg(feature = "ssr")]
+pub mod webhook;

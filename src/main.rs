@@ -79,6 +79,9 @@ async fn serve_with(config: &Config, embedded_url: Option<String>) -> anyhow::Re
     if let Some(code) = &config.default_plan {
         scout::billing::plans::set_default(&state.pool, code).await?;
     }
+    if let Some(stripe) = &config.stripe {
+        scout::billing::plans::set_prices(&state.pool, &stripe.prices).await?;
+    }
     match scout::notifications::settings::bind_old_secrets(&state).await {
         Ok(0) => {}
         Ok(n) => tracing::info!("sealed {n} older secret(s) again, bound to their rows"),

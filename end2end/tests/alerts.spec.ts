@@ -102,7 +102,7 @@ test("save a search as an alert, hear of a match in the inbox, pause it", async 
 
   // the buyer's header counts it and the inbox says why it matched
   await signIn(page, buyer);
-  const inbox = page.getByRole("banner").getByRole("link", { name: "Inbox, 1 unread" });
+  const inbox = page.getByRole("banner").getByRole("link", { name: "Inbox 1 unread" });
   await expect(async () => {
     await page.goto("/");
     await expect(inbox).toBeVisible({ timeout: 1_000 });

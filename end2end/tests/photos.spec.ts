@@ -81,7 +81,8 @@ test("a seller adds, arranges and deletes photos; a buyer browses them", async (
   const refused = photos.getByRole("listitem").filter({ hasText: "notes.txt" });
   await expect(refused.getByRole("alert")).toContainText("isn't a photo we can read");
   await refused.getByRole("button", { name: "Remove notes.txt" }).click();
-  await expect(page.getByText("3 of 50 photos")).toBeVisible();
+  // the Free plan allows 20 photos a listing
+  await expect(page.getByText("3 of 20 photos")).toBeVisible();
   await expect(photos.getByRole("listitem").first().getByText("Cover")).toBeVisible();
 
   // by keyboard: the first moves one later, and the keyboard stays on it

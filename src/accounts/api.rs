@@ -782,6 +782,7 @@ pub async fn current_account() -> Result<Option<Account>, AppError> {
             email_verified,
             has_password,
             confirmed_with: session::confirmed_by(&session, account_id).await?,
+            payment_trouble: crate::billing::repo::payment_trouble(&state.pool, account_id).await?,
         })),
         None => {
             // The account is gone: the session must not outlive it.

@@ -150,6 +150,10 @@ pub struct Account {
     /// 5 minutes: a change that needs the password goes ahead without it, once.
     #[serde(default)]
     pub confirmed_with: Option<String>,
+    /// What is wrong with the account's payments, for the banner on every page ("The payment
+    /// for Pro failed ..."); None when nothing is.
+    #[serde(default)]
+    pub payment_trouble: Option<String>,
 }
 
 /// One line of the account's security log, as the Account page shows it.

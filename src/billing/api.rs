@@ -91,20 +91,38 @@ pub async fn get_pricing() -> Result<Pricing, AppError> {
     })
 }
 
-/// The signed-in person's plan, subscription, usage and invoices.
+/// The signed-in person's plan, subscription, usage and invoices. `checkout` is the Checkout
+/// session they came back from, `portal` says they came back from the Customer Portal: either
+/// way their subscription is read again from Stripe first, so the page shows what they just
+/// did (the webhook brings the same state, maybe a moment later).
 #[server(prefix = "/api", endpoint = "billing/overview", input = GetUrl)]
-pub async fn billing_overview() -> Result<BillingView, AppError> {
+pub async fn billing_overview(
+    checkout: Option<String>,
+    portal: Option<bool>,
+) -> Result<BillingView, AppError> {
     let (state, account) = crate::accounts::api::signed_in(SIGN_IN_FOR_BILLING).await?;
+    if let Some(stripe) = state.stripe.clone() {
+        if let Some(session) = checkout.as_deref().filter(|s| !s.is_empty()) {
+            super::sync::after_checkout(&state, &stripe, account, session).await?;
+        } else if portal == Some(true) {
+            super::sync::refresh_account(&state, &stripe, account).await?;
+        }
+    }
     server::overview(&state, account).await
 }
 
 /// Starts Stripe Checkout for `plan` at `interval` ("month" or "year"): the browser goes on to
-/// Stripe's page. 501 while payments are not set up.
+/// Stripe's page. Someone who already has a subscription goes to the Customer Portal instead,
+/// where plans are changed. 501 while payments are not set up.
 #[server(prefix = "/api", endpoint = "billing/checkout")]
 pub async fn start_checkout(plan: String, interval: String) -> Result<(), AppError> {
     let (state, account) = crate::accounts::api::signed_in("Sign in to choose a plan.").await?;
-    let _ = (plan, interval, account);
-    Err(server::not_set_up(&state))
+    let Some(stripe) = state.stripe.clone() else {
+        return Err(server::not_set_up());
+    };
+    let url = server::checkout(&state, &stripe, account, &plan, &interval).await?;
+    leptos_axum::redirect(&url);
+    Ok(())
 }
 
 /// Opens the Stripe Customer Portal (payment methods, plan changes, cancelling). 501 while
@@ -112,8 +130,12 @@ pub async fn start_checkout(plan: String, interval: String) -> Result<(), AppErr
 #[server(prefix = "/api", endpoint = "billing/portal")]
 pub async fn open_portal() -> Result<(), AppError> {
     let (state, account) = crate::accounts::api::signed_in(SIGN_IN_FOR_BILLING).await?;
-    let _ = account;
-    Err(server::not_set_up(&state))
+    let Some(stripe) = state.stripe.clone() else {
+        return Err(server::not_set_up());
+    };
+    let url = server::portal(&state, &stripe, account).await?;
+    leptos_axum::redirect(&url);
+    Ok(())
 }
 
 #[cfg(feature = "ssr")]
@@ -121,7 +143,7 @@ mod server {
     use super::*;
     use crate::{
         accounts::model::AccountId,
-        billing::{plans, repo},
+        billing::{plans, repo, stripe::Stripe},
         server::state::AppState,
     };
     use time::OffsetDateTime;
@@ -132,18 +154,130 @@ mod server {
     }
 
     /// The 501 of a payment action while Stripe is not configured.
-    pub fn not_set_up(state: &AppState) -> AppError {
-        if state.config.stripe.is_some() {
-            // configured, but this build's Stripe client is not yet wired in
-            return AppError::NotConfigured {
-                message:
-                    "Buying a plan is not available yet. Everyone is on the free plan meanwhile."
-                        .into(),
-            };
-        }
+    pub fn not_set_up() -> AppError {
         AppError::NotConfigured {
             message: "Payments are not set up on this Scout, so plans can't be bought or changed here. Everything else works on your current plan.".into(),
         }
+    }
+
+    /// An operation id for an idempotency key: this request's id (a retry of the same
+    /// request sends the same key), else a fresh one.
+    fn operation(what: &str, account: AccountId) -> String {
+        let request =
+            crate::error::current_request_id().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        format!("scout-{what}-{account}-{request}")
+    }
+
+    /// The account's Stripe customer, made on first need.
+    async fn customer(
+        state: &AppState,
+        stripe: &Stripe,
+        account: AccountId,
+    ) -> Result<String, AppError> {
+        let known = sqlx::query_scalar!(
+            "select stripe_customer_id from billing_customer where account_id = $1",
+            account.0
+        )
+        .fetch_optional(&state.pool)
+        .await?;
+        if let Some(c) = known {
+            return Ok(c);
+        }
+        let email = crate::accounts::repo::account_summary(&state.pool, account)
+            .await?
+            .map(|(email, _, _)| email)
+            .ok_or(AppError::NotFound)?;
+        let customer = stripe
+            .create_customer(&account.0.to_string(), &email)
+            .await?;
+        let mut tx = state.pool.begin().await?;
+        super::super::sync::record_customer(&mut tx, account, &customer).await?;
+        tx.commit().await?;
+        Ok(customer)
+    }
+
+    pub async fn checkout(
+        state: &AppState,
+        stripe: &Stripe,
+        account: AccountId,
+        plan: &str,
+        interval: &str,
+    ) -> Result<String, AppError> {
+        let interval = match interval {
+            "month" | "year" => interval,
+            _ => {
+                return Err(AppError::invalid_field(
+                    "interval",
+                    "Choose monthly or yearly.",
+                ));
+            }
+        };
+        let (price, trial_days, name) = plans::price_of(&state.pool, plan, interval)
+            .await?
+            .ok_or_else(|| AppError::invalid_field("plan", "Choose one of the plans."))?;
+        let Some(price) = price else {
+            return Err(AppError::Conflict {
+                message: format!(
+                    "{name} can't be bought {} here yet.",
+                    if interval == "year" {
+                        "yearly"
+                    } else {
+                        "monthly"
+                    }
+                ),
+            });
+        };
+        // one subscription per account: someone who has one changes it in the portal
+        if repo::subscription(&state.pool, account)
+            .await?
+            .is_some_and(|s| {
+                matches!(
+                    s.status.as_str(),
+                    "trialing" | "active" | "past_due" | "unpaid"
+                )
+            })
+        {
+            return portal(state, stripe, account).await;
+        }
+        let customer = customer(state, stripe, account).await?;
+        // a trial is for a first subscription only
+        let had_one = sqlx::query_scalar!(
+            r#"select exists (select 1 from subscription where account_id = $1) as "had!""#,
+            account.0
+        )
+        .fetch_one(&state.pool)
+        .await?;
+        let trial = (trial_days > 0 && !had_one).then(|| u32::try_from(trial_days).unwrap_or(0));
+        let origin = state.config.public_url.origin();
+        let url = stripe
+            .checkout(
+                &operation("checkout", account),
+                &customer,
+                &account.0.to_string(),
+                &price,
+                trial,
+                &format!("{origin}/billing?checkout={{CHECKOUT_SESSION_ID}}"),
+                &format!("{origin}/pricing"),
+            )
+            .await?;
+        tracing::info!(%account, plan, interval, "checkout started");
+        Ok(url)
+    }
+
+    pub async fn portal(
+        state: &AppState,
+        stripe: &Stripe,
+        account: AccountId,
+    ) -> Result<String, AppError> {
+        let customer = customer(state, stripe, account).await?;
+        let origin = state.config.public_url.origin();
+        Ok(stripe
+            .portal(
+                &operation("portal", account),
+                &customer,
+                &format!("{origin}/billing?portal=true"),
+            )
+            .await?)
     }
 
     pub async fn overview(state: &AppState, account: AccountId) -> Result<BillingView, AppError> {

@@ -232,8 +232,22 @@ fn PlanCard(
 #[component]
 pub fn BillingPage() -> impl IntoView {
     let portal = ServerAction::<OpenPortal>::new();
-    let overview = Resource::new(|| (), |_| billing_overview());
+    let query = use_query_map();
+    // back from Checkout (`?checkout=<session>`) or the Portal (`?portal=true`): the server
+    // reads the subscription again from Stripe before answering
+    let returned = move || {
+        query.with(|q| {
+            (
+                q.get("checkout").filter(|s| !s.is_empty()),
+                q.get("portal").map(|p| p == "true"),
+            )
+        })
+    };
+    let overview = Resource::new(returned, |(checkout, portal)| {
+        billing_overview(checkout, portal)
+    });
     let error = action_error(portal);
+    let thanks = move || returned().0.is_some();
     view! {
         <Title text="Billing · Scout" />
         <div class="mx-auto max-w-4xl px-4 py-6">
@@ -252,7 +266,18 @@ pub fn BillingPage() -> impl IntoView {
                 sign_in_to=" to see your plan and billing."
                 let:b
             >
-                <Billing b=b portal />
+                {(thanks() && !b.plan.is_free())
+                    .then(|| {
+                        view! {
+                            <p
+                                role="status"
+                                class="mt-4 rounded-lg border border-emerald-300 bg-emerald-50 px-4 py-3 text-emerald-900"
+                            >
+                                {format!("Thank you: you're on {} now.", b.plan.name)}
+                            </p>
+                        }
+                    })}
+                <Billing b=b.clone() portal />
             </SignedInContent>
         </div>
     }
@@ -493,5 +518,40 @@ fn UsageBar(u: Usage) -> impl IntoView {
                 <div class=bar />
             </div>
         </li>
+    }
+}
+
+/// The banner every page shows while the signed-in person's payment has failed, with the way
+/// to put it right.
+#[component]
+pub fn PaymentBanner() -> impl IntoView {
+    let auth = expect_context::<crate::accounts::pages::Auth>();
+    let trouble = move || {
+        auth.user
+            .get()
+            .and_then(|u| u.ok().flatten())
+            .and_then(|u| u.payment_trouble)
+    };
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                trouble()
+                    .map(|text| {
+                        view! {
+                            <aside
+                                aria-label="Payment problem"
+                                class="border-b border-red-300 bg-red-50"
+                            >
+                                <div class="mx-auto flex max-w-6xl flex-wrap items-center gap-x-3 gap-y-2 px-4 py-2 text-sm text-red-900">
+                                    <p role="alert">{text}</p>
+                                    <a class=LINK href="/billing">
+                                        "Go to Billing"
+                                    </a>
+                                </div>
+                            </aside>
+                        }
+                    })
+            }}
+        </Transition>
     }
 }

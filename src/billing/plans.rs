@@ -312,6 +312,50 @@ mod server {
         Ok(())
     }
 
+    /// Writes Stripe's price ids per plan (`SCOUT_STRIPE_PRICES`).
+    pub async fn set_prices(
+        db: &sqlx::PgPool,
+        prices: &[crate::server::config::PlanPrices],
+    ) -> anyhow::Result<()> {
+        for (code, monthly, yearly) in prices {
+            let found = sqlx::query!(
+                "update plan set stripe_price_monthly = $2, stripe_price_yearly = $3 where code = $1",
+                code,
+                monthly.as_deref(),
+                yearly.as_deref()
+            )
+            .execute(db)
+            .await?
+            .rows_affected();
+            if found == 0 {
+                anyhow::bail!("SCOUT_STRIPE_PRICES names {code:?}, which is no plan");
+            }
+        }
+        Ok(())
+    }
+
+    /// Stripe's price for `code` at `interval` ("month" or "year"), and the plan's trial days.
+    pub async fn price_of(
+        db: impl PgExecutor<'_>,
+        code: &str,
+        interval: &str,
+    ) -> Result<Option<(Option<String>, i32, String)>, AppError> {
+        let row = sqlx::query!(
+            "select name, trial_days, stripe_price_monthly, stripe_price_yearly from plan where code = $1",
+            code
+        )
+        .fetch_optional(db)
+        .await?;
+        Ok(row.map(|r| {
+            let price = if interval == "year" {
+                r.stripe_price_yearly
+            } else {
+                r.stripe_price_monthly
+            };
+            (price, r.trial_days, r.name)
+        }))
+    }
+
     /// What `account` may do now.
     pub async fn limits_for(
         db: impl PgExecutor<'_>,

@@ -103,3 +103,33 @@ pub async fn paused_by_plan(db: impl PgExecutor<'_>, account: AccountId) -> sqlx
     .fetch_one(db)
     .await
 }
+
+/// The sentence for the banner every page shows while a subscription's payment has failed.
+pub async fn payment_trouble(
+    db: impl PgExecutor<'_>,
+    account: AccountId,
+) -> sqlx::Result<Option<String>> {
+    let row = sqlx::query!(
+        r#"select p.name, s.status, s.grace_until from subscription s
+           join plan p on p.code = s.plan_code
+           where s.account_id = $1 and s.status in ('past_due', 'unpaid')
+           order by s.updated_at desc limit 1"#,
+        account.0
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| match (r.status.as_str(), r.grace_until) {
+        ("past_due", Some(until)) if until > OffsetDateTime::now_utc() => format!(
+            "The payment for {} failed. Update your payment method: {} stays yours until {} {} {} while we retry.",
+            r.name,
+            r.name,
+            until.day(),
+            until.month(),
+            until.year()
+        ),
+        _ => format!(
+            "The payment for {} failed and its limits are on hold: the free plan's apply until it is paid. Update your payment method.",
+            r.name
+        ),
+    }))
+}

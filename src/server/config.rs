@@ -201,6 +201,27 @@ pub struct StripeConfig {
     /// `SCOUT_BILLING_GRACE_DAYS`: how long a subscription whose payment failed keeps its
     /// plan's quotas before the default plan's apply (7).
     pub grace_days: u32,
+    /// `SCOUT_STRIPE_PRICES`: Stripe's price ids per plan, written into the plan table at
+    /// start-up: `pro=price_1Mo:price_1Yr,dealer=price_2Mo:price_2Yr` (monthly:yearly; either
+    /// may be empty). Empty: the table's ids stand.
+    pub prices: Vec<PlanPrices>,
+}
+
+/// A plan's code and Stripe's price ids for it (monthly, yearly).
+pub type PlanPrices = (String, Option<String>, Option<String>);
+
+/// `pro=price_a:price_b,dealer=price_c:` into (plan, monthly, yearly).
+fn parse_prices(input: &str) -> anyhow::Result<Vec<PlanPrices>> {
+    let mut out = Vec::new();
+    for part in input.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((plan, ids)) = part.split_once('=') else {
+            bail!("SCOUT_STRIPE_PRICES: {part:?} is not plan=monthly_price:yearly_price");
+        };
+        let (monthly, yearly) = ids.split_once(':').unwrap_or((ids, ""));
+        let id = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
+        out.push((plan.trim().to_string(), id(monthly), id(yearly)));
+    }
+    Ok(out)
 }
 
 impl std::fmt::Debug for StripeConfig {
@@ -210,11 +231,25 @@ impl std::fmt::Debug for StripeConfig {
             .field("webhook_secrets", &self.webhook_secrets.len())
             .field("api_url", &self.api_url)
             .field("grace_days", &self.grace_days)
+            .field("prices", &self.prices)
             .finish()
     }
 }
 
 impl StripeConfig {
+    /// Where Stripe's pages a person is sent to live: Checkout and the Customer Portal on
+    /// Stripe's own hosts, or the stand-in's origin when the API is elsewhere.
+    pub fn page_origins(&self) -> Vec<String> {
+        if self.api_url == "https://api.stripe.com" {
+            vec![
+                "https://checkout.stripe.com".into(),
+                "https://billing.stripe.com".into(),
+            ]
+        } else {
+            vec![self.api_url.clone()]
+        }
+    }
+
     fn from_env() -> anyhow::Result<Option<StripeConfig>> {
         let key = var("SCOUT_STRIPE_SECRET_KEY");
         let secrets = var("SCOUT_STRIPE_WEBHOOK_SECRET");
@@ -245,6 +280,7 @@ impl StripeConfig {
                 .trim_end_matches('/')
                 .to_owned(),
             grace_days: parse_var("SCOUT_BILLING_GRACE_DAYS", 7)?,
+            prices: parse_prices(var("SCOUT_STRIPE_PRICES").as_deref().unwrap_or(""))?,
         }))
     }
 }

@@ -204,6 +204,16 @@ pub async fn security_headers(
                 .iter()
                 .filter_map(|m| origin_of(&m.authorize_url)),
         )
+        // choosing a plan and "Manage payment methods" post to Scout, which redirects to
+        // Stripe's Checkout and Customer Portal pages
+        .chain(
+            state
+                .config
+                .stripe
+                .iter()
+                .flat_map(|s| s.page_origins())
+                .filter_map(|o| origin_of(&o)),
+        )
         .map(|(scheme, authority)| format!(" {scheme}://{authority}"))
         .collect();
     let csp = format!(

@@ -168,6 +168,8 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), security::csrf_guard))
         // one-click unsubscribe comes from mail providers' servers: outside the cross-site check
         .merge(crate::notifications::unsubscribe::routes())
+        // Stripe's servers post events, authenticated by their signature
+        .merge(crate::billing::webhook::routes())
         .layer(from_fn_with_state(
             state.clone(),
             security::request_deadline,

@@ -46,6 +46,8 @@ pub struct AppState {
     pub places: crate::listings::crossposting::places::Places,
     /// Where a client address is, for the list of where an account is signed in.
     pub geoip: Arc<crate::server::geoip::GeoIp>,
+    /// Stripe, when payments are set up (`SCOUT_STRIPE_SECRET_KEY`).
+    pub stripe: Option<Arc<crate::billing::stripe::Stripe>>,
 }
 
 impl AppState {
@@ -70,7 +72,12 @@ impl AppState {
             format!("mailto:{}", config.mail_from.email),
         )?);
         let geoip = Arc::new(crate::server::geoip::GeoIp::open(&config.geoip_dir));
+        let stripe = match &config.stripe {
+            Some(c) => Some(Arc::new(crate::billing::stripe::Stripe::new(c)?)),
+            None => None,
+        };
         Ok(AppState {
+            stripe,
             mailer,
             sealer,
             vapid,

@@ -31,6 +31,10 @@ impl Workers {
                 "plan quotas",
                 tokio::spawn(crate::billing::enforce::run(state.clone())),
             ),
+            (
+                "Stripe reconciliation",
+                tokio::spawn(crate::billing::sync::run(state.clone())),
+            ),
         ];
         if alerts {
             all.push((

@@ -7,6 +7,7 @@
 mod helpers;
 mod oidc;
 mod smtp;
+mod stripe_stand_in;
 
 mod account_data;
 mod accounts;
@@ -27,4 +28,5 @@ mod push;
 mod reauthentication;
 mod selling;
 mod sign_in_providers;
+mod stripe_billing;
 mod webhooks;
