@@ -15,6 +15,20 @@ const mailboxURL = `http://127.0.0.1:${Number(process.env.SCOUT_E2E_SMTP_HTTP_PO
 const oidcPort = Number(process.env.SCOUT_E2E_OIDC_PORT ?? 3140);
 const oidcClient = { id: "scout-journeys", secret: "journey-secret" };
 
+// the Stripe stand-in: its API, its hosted Checkout and Portal pages, signed webhooks to Scout
+// (each batch delivered again in reverse order: duplicates, out of order)
+const stripePort = Number(process.env.SCOUT_E2E_STRIPE_PORT ?? 3141);
+const stripe = {
+  key: "sk_test_journeys",
+  secret: "whsec_journeys",
+  prices: {
+    price_pro_month: { amount: 999, interval: "month", product: "Scout Pro" },
+    price_pro_year: { amount: 9990, interval: "year", product: "Scout Pro" },
+    price_dealer_month: { amount: 4900, interval: "month", product: "Scout Dealer" },
+    price_dealer_year: { amount: 49000, interval: "year", product: "Scout Dealer" },
+  },
+};
+
 const chromium = chromiumLaunch;
 
 const desktop = { ...devices["Desktop Chrome"], launchOptions: chromium };
@@ -57,6 +71,20 @@ export default defineConfig({
     env: { OIDC_PORT: String(oidcPort), OIDC_CLIENT_ID: oidcClient.id, OIDC_CLIENT_SECRET: oidcClient.secret },
   },
   {
+    command: "node stripe-stand-in.mjs",
+    url: `http://127.0.0.1:${stripePort}/healthz`,
+    timeout: 20_000,
+    reuseExistingServer: false,
+    env: {
+      STRIPE_PORT: String(stripePort),
+      STRIPE_SECRET_KEY: stripe.key,
+      STRIPE_WEBHOOK_URL: `${baseURL}/stripe/webhook`,
+      STRIPE_WEBHOOK_SECRET: stripe.secret,
+      STRIPE_REDELIVER: "reverse",
+      STRIPE_PRICES: JSON.stringify(stripe.prices),
+    },
+  },
+  {
     // The server as the README runs it: no DATABASE_URL, so it starts its own Postgres.
     command: "target/release/scout",
     cwd: "..",
@@ -78,6 +106,9 @@ export default defineConfig({
       SCOUT_SIGN_IN_MAX_FAILURES: "1000",
       // likewise every journey signs up from 127.0.0.1 (throttle: the Rust accounts tests)
       SCOUT_SIGN_UP_MAX_PER_CLIENT: "1000",
+      // and every signed-out page of every parallel journey comes from that one address: the
+      // per-plan request rate is the Rust billing tests' (signed-in journeys keep their plan's)
+      SCOUT_ANONYMOUS_REQUESTS_PER_MINUTE: "100000",
       // alert email goes to the SMTP stand-in above
       SCOUT_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
       // sign-in with the OpenID Connect stand-in above
@@ -102,6 +133,11 @@ export default defineConfig({
       SCOUT_MARKET_CLIENT_ID: oidcClient.id,
       SCOUT_MARKET_CLIENT_SECRET: oidcClient.secret,
       SCOUT_MARKET_CATEGORY_ID: "84",
+      // payments through the Stripe stand-in above
+      SCOUT_STRIPE_SECRET_KEY: stripe.key,
+      SCOUT_STRIPE_WEBHOOK_SECRET: stripe.secret,
+      SCOUT_STRIPE_API_URL: `http://127.0.0.1:${stripePort}`,
+      SCOUT_STRIPE_PRICES: "pro=price_pro_month:price_pro_year,dealer=price_dealer_month:price_dealer_year",
     },
   },
   ],

@@ -42,8 +42,8 @@ insert into plan (code, name, position, is_default, monthly_cents, yearly_cents,
                   active_rules, total_rules, alert_delay_minutes, notifications_per_day,
                   active_listings, photos_per_listing, linked_marketplaces, crossposted_listings,
                   requests_per_minute, push_devices, webhooks)
-values ('free',   'Free',   0, true,     0,     0,  0,   3,  50,  0,   50,   5, 20,  1,   5,  120, 10,  5),
-       ('pro',    'Pro',    1, false,  999,  9990, 14,  25, 200,  0,  300,  25, 40,  3,  25,  300, 20, 10),
+values ('free',   'Free',   0, true,     0,     0,  0,   3,  50,  0,   50,   5, 20,  1,   5,  300, 10,  5),
+       ('pro',    'Pro',    1, false,  999,  9990, 14,  25, 200,  0,  300,  25, 40,  3,  25,  600, 20, 10),
        ('dealer', 'Dealer', 2, false, 4900, 49000, 14, 100, 500,  0, 1000, 200, 50, 10, 200, 1200, 25, 20);
 
 -- The Stripe customer of an account (made on its first checkout).

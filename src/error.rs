@@ -20,7 +20,7 @@ pub type FieldErrors = BTreeMap<String, String>;
 
 /// Everything that can go wrong in a request, as the person asking should hear it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(into = "ErrorBody", from = "ErrorBody")]
 pub enum AppError {
     /// 401: not signed in, or the credentials were wrong.
     #[error("{message}")]
@@ -61,6 +61,108 @@ pub enum AppError {
     /// 400: the request itself could not be read (bad encoding, missing arguments).
     #[error("The request could not be read: {message}")]
     Transport { message: String },
+}
+
+/// Every JSON error Scout answers, whatever the endpoint (server functions, the upload and
+/// export routes, the Stripe webhook):
+///
+/// ```json
+/// {"code": "invalid", "message": "Please correct the highlighted field.",
+///  "fields": {"email": "Enter an email address."}, "request_id": "6f1c…"}
+/// ```
+///
+/// `code` is stable and machine-readable (one per [`AppError`] variant), `message` a sentence
+/// for people, `fields` present for `invalid`, `retry_after` (seconds) for `rate_limited` and
+/// `busy`, `request_id` the id of the request in Scout's logs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: FieldErrors,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+impl AppError {
+    /// The stable code of this kind of error (`ErrorBody::code`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthorized { .. } => "unauthorized",
+            AppError::Forbidden { .. } => "forbidden",
+            AppError::NotFound => "not_found",
+            AppError::Invalid { .. } => "invalid",
+            AppError::PlanLimit { .. } => "plan_limit",
+            AppError::Conflict { .. } => "conflict",
+            AppError::NotConfigured { .. } => "not_configured",
+            AppError::RateLimited { .. } => "rate_limited",
+            AppError::Busy { .. } => "busy",
+            AppError::Internal { .. } => "internal",
+            AppError::Transport { .. } => "bad_request",
+        }
+    }
+}
+
+impl From<AppError> for ErrorBody {
+    fn from(e: AppError) -> ErrorBody {
+        let message = e.to_string();
+        let code = e.code().to_string();
+        let retry_after = e.retry_after_secs();
+        let (fields, request_id) = match e {
+            AppError::Invalid { fields, .. } => (fields, None),
+            AppError::Internal { request_id } => (FieldErrors::new(), request_id),
+            _ => (FieldErrors::new(), None),
+        };
+        #[cfg(feature = "ssr")]
+        let request_id = request_id.or_else(current_request_id);
+        ErrorBody {
+            code,
+            message,
+            fields,
+            retry_after,
+            request_id,
+        }
+    }
+}
+
+impl From<ErrorBody> for AppError {
+    fn from(b: ErrorBody) -> AppError {
+        let ErrorBody {
+            code,
+            message,
+            fields,
+            retry_after,
+            request_id,
+        } = b;
+        let retry_after_secs = retry_after.unwrap_or(5);
+        match code.as_str() {
+            "unauthorized" => AppError::Unauthorized { message },
+            "forbidden" => AppError::Forbidden { message },
+            "not_found" => AppError::NotFound,
+            "invalid" => AppError::Invalid { message, fields },
+            "plan_limit" => AppError::PlanLimit { message },
+            "conflict" => AppError::Conflict { message },
+            "not_configured" => AppError::NotConfigured { message },
+            "rate_limited" => AppError::RateLimited { retry_after_secs },
+            // the message carries the wait already: keep the sentence before it
+            "busy" => AppError::Busy {
+                message: message
+                    .rsplit_once(" Please try again in ")
+                    .map_or(message.as_str(), |(m, _)| m)
+                    .to_string(),
+                retry_after_secs,
+            },
+            "bad_request" => AppError::Transport {
+                message: message
+                    .strip_prefix("The request could not be read: ")
+                    .unwrap_or(&message)
+                    .to_string(),
+            },
+            _ => AppError::Internal { request_id },
+        }
+    }
 }
 
 impl AppError {
@@ -224,6 +326,7 @@ pub use ssr::current_request_id;
 
 #[cfg(test)]
 mod tests {
+    #![expect(clippy::unwrap_used, reason = "tests")]
     use super::*;
 
     #[test]
@@ -275,6 +378,65 @@ mod tests {
         let err = AppError::invalid_field("email", "Enter an email address.");
         let bytes = err.ser();
         assert_eq!(AppError::de(bytes), err);
+    }
+
+    #[test]
+    fn every_error_has_the_one_json_shape_and_reads_back_the_same() {
+        let invalid = AppError::invalid_field("email", "Enter an email address.");
+        let json: serde_json::Value = serde_json::to_value(&invalid).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "code": "invalid",
+                "message": "Please correct the highlighted field.",
+                "fields": {"email": "Enter an email address."}
+            })
+        );
+        let limited = serde_json::to_value(AppError::RateLimited {
+            retry_after_secs: 42,
+        })
+        .unwrap();
+        assert_eq!(limited["code"], "rate_limited");
+        assert_eq!(limited["retry_after"], 42);
+        assert_eq!(
+            limited["message"],
+            "Too many attempts. Please try again in 42 seconds."
+        );
+        let every = [
+            AppError::unauthorized("Sign in first."),
+            AppError::forbidden("Not yours."),
+            AppError::NotFound,
+            invalid,
+            AppError::PlanLimit {
+                message: "You have 3 active alerts.".into(),
+            },
+            AppError::Conflict {
+                message: "Already sold.".into(),
+            },
+            AppError::NotConfigured {
+                message: "Payments are not set up.".into(),
+            },
+            AppError::RateLimited {
+                retry_after_secs: 7,
+            },
+            AppError::Busy {
+                message: "Scout's database is not answering.".into(),
+                retry_after_secs: 5,
+            },
+            AppError::Internal {
+                request_id: Some("abc".into()),
+            },
+            AppError::Transport {
+                message: "missing argument".into(),
+            },
+        ];
+        let mut codes = std::collections::BTreeSet::new();
+        for e in every {
+            let body = serde_json::to_string(&e).unwrap();
+            let back: AppError = serde_json::from_str(&body).unwrap();
+            assert_eq!(back, e, "{body}");
+            assert!(codes.insert(e.code()), "{} twice", e.code());
+        }
     }
 
     #[test]

@@ -5,6 +5,8 @@ pub mod config;
 pub mod embedded_pg;
 pub mod forms;
 pub mod geoip;
+/// Requests per minute per plan, with the rate-limit headers.
+pub mod rate_limit;
 pub mod secrets;
 pub mod security;
 pub mod seed;

@@ -164,7 +164,31 @@ pub fn error_text(e: &AppError) -> AnyView {
             </a>
         }
         .into_any(),
+        AppError::RateLimited { retry_after_secs } => {
+            view! { <RetryCountdown secs=*retry_after_secs /> }.into_any()
+        }
         other => other.to_string().into_any(),
+    }
+}
+
+/// "Too many requests … try again in 42 seconds", counting down to "You can try again now."
+/// (the count runs in the browser; without JavaScript the wait stays as it was said).
+#[component]
+pub fn RetryCountdown(secs: u64) -> impl IntoView {
+    let left = RwSignal::new(secs);
+    #[cfg(feature = "hydrate")]
+    if let Ok(handle) = set_interval_with_handle(
+        move || left.update(|n| *n = n.saturating_sub(1)),
+        std::time::Duration::from_secs(1),
+    ) {
+        on_cleanup(move || handle.clear());
+    }
+    move || match left.get() {
+        0 => "You can try again now.".to_string(),
+        n => format!(
+            "You've made more requests in the last minute than your plan allows. Try again in {}.",
+            crate::format::human_duration(n)
+        ),
     }
 }
 

@@ -19,7 +19,8 @@ pub const ABSOLUTE_TIMEOUT: Duration = Duration::hours(12);
 pub const REMEMBERED_IDLE_TIMEOUT: Duration = Duration::days(30);
 pub const REMEMBERED_ABSOLUTE_TIMEOUT: Duration = Duration::days(90);
 
-const ACCOUNT_ID: &str = "account_id";
+/// The session key of the signed-in account's id.
+pub const ACCOUNT_ID: &str = "account_id";
 const SIGNED_IN_AT: &str = "signed_in_at";
 /// The same in milliseconds, to tell a session from one a password reset ended in that second.
 const SIGNED_IN_AT_MS: &str = "signed_in_at_ms";

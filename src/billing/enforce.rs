@@ -23,6 +23,8 @@ pub struct Enforced {
 /// there is room, then pauses the newest active rules over the quota (the oldest `quota` stay
 /// on) and tells the person.
 pub async fn enforce(state: &AppState, account: AccountId) -> Result<Enforced, AppError> {
+    // the request rate follows the plan from the next request on
+    state.rate_limiter.forget(account);
     let mut tx = state.pool.begin().await?;
     crate::accounts::repo::lock_account(&mut tx, account).await?;
     let limits = plans::limits_for(&mut *tx, account).await?;

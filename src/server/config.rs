@@ -185,6 +185,9 @@ pub struct Config {
     /// `SCOUT_DEFAULT_PLAN`: the plan (by code) of everyone without a subscription, set in
     /// the plan table at start-up; unset: the table's `is_default` row (Free) stands.
     pub default_plan: Option<String>,
+    /// `SCOUT_ANONYMOUS_REQUESTS_PER_MINUTE`: the rate of someone signed out, per address;
+    /// unset: the default plan's.
+    pub anonymous_requests_per_minute: Option<u32>,
 }
 
 /// Payments through Stripe: Checkout, the Customer Portal and the webhook.
@@ -538,6 +541,10 @@ impl std::fmt::Debug for Config {
             .field("sign_in_flow_max_age", &self.sign_in_flow_max_age)
             .field("stripe", &self.stripe)
             .field("default_plan", &self.default_plan)
+            .field(
+                "anonymous_requests_per_minute",
+                &self.anonymous_requests_per_minute,
+            )
             .finish()
     }
 }
@@ -666,6 +673,15 @@ impl Config {
             sign_in_flow_max_age: Duration::from_secs(10 * 60),
             stripe: StripeConfig::from_env()?,
             default_plan: var("SCOUT_DEFAULT_PLAN"),
+            anonymous_requests_per_minute: var("SCOUT_ANONYMOUS_REQUESTS_PER_MINUTE")
+                .map(|v| {
+                    v.parse::<u32>().ok().filter(|n| *n > 0).with_context(|| {
+                        format!(
+                            "SCOUT_ANONYMOUS_REQUESTS_PER_MINUTE={v:?} is not a positive number"
+                        )
+                    })
+                })
+                .transpose()?,
         })
     }
 
@@ -726,6 +742,7 @@ impl Config {
             sign_in_flow_max_age: Duration::from_secs(10 * 60),
             stripe: None,
             default_plan: None,
+            anonymous_requests_per_minute: None,
         }
     }
 }

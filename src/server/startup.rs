@@ -156,6 +156,11 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             security::signed_form_errors,
         ))
+        // inside the session layer: a signed-in person is counted by account
+        .layer(from_fn_with_state(
+            state.clone(),
+            crate::server::rate_limit::rate_limit,
+        ))
         .layer(sessions)
         // Added after the session layer, so it doesn't see them: assets and probes neither read
         // nor write a session (one database round trip less each, and no stale save racing

@@ -48,6 +48,8 @@ pub struct AppState {
     pub geoip: Arc<crate::server::geoip::GeoIp>,
     /// Stripe, when payments are set up (`SCOUT_STRIPE_SECRET_KEY`).
     pub stripe: Option<Arc<crate::billing::stripe::Stripe>>,
+    /// Requests per minute per account or address.
+    pub rate_limiter: Arc<crate::server::rate_limit::RateLimiter>,
 }
 
 impl AppState {
@@ -78,6 +80,7 @@ impl AppState {
         };
         Ok(AppState {
             stripe,
+            rate_limiter: Arc::default(),
             mailer,
             sealer,
             vapid,

@@ -312,3 +312,75 @@ async fn a_downgrade_pauses_the_newest_alerts_tells_the_person_and_an_upgrade_re
     assert_eq!(app.overview(&ana).await.active, 5);
     assert_eq!(billing(&app, &ana).await.paused_alerts, 0);
 }
+
+#[sqlx::test]
+async fn requests_past_the_plans_rate_are_refused_with_429_and_the_headers_say_so(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    // before anyone asks: the Free plan (and so anyone signed out) allows 8 a minute
+    free_allows(&app, "requests_per_minute", 8).await;
+    let ana = app.seller("ana@example.com").await;
+
+    let first = app.get("/api/billing/overview", Some(&ana)).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let header = |r: &crate::helpers::Reply, name: &str| -> u64 {
+        r.headers[name].to_str().unwrap().parse().unwrap()
+    };
+    assert_eq!(header(&first, "x-ratelimit-limit"), 8);
+    let remaining = header(&first, "x-ratelimit-remaining");
+    let reset = header(&first, "x-ratelimit-reset");
+    assert!((1..=60).contains(&reset), "{reset}");
+    // exactly what was left, then 429
+    for left in (0..remaining).rev() {
+        let reply = app.get("/api/billing/overview", Some(&ana)).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(header(&reply, "x-ratelimit-remaining"), left);
+    }
+    let refused = app.get("/api/billing/overview", Some(&ana)).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    let json: serde_json::Value = serde_json::from_str(&refused.body).unwrap();
+    assert_eq!(json["code"], "rate_limited");
+    let wait = header(&refused, "retry-after");
+    assert_eq!(wait, header(&refused, "x-ratelimit-reset"));
+    assert_eq!(json["retry_after"], wait);
+    assert_eq!(header(&refused, "x-ratelimit-remaining"), 0);
+    // a page says how long to wait, and reloads itself then
+    let page = app
+        .send(
+            axum::http::Request::get("/alerts")
+                .header(axum::http::header::ACCEPT, "text/html")
+                .header(axum::http::header::COOKIE, &ana)
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        page.body.contains("This page tries again by itself in"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains(&format!("content=\"{}\"", header(&page, "retry-after")))
+    );
+    // someone else (signed out, another address) has a window of their own
+    let other = app
+        .send(
+            axum::http::Request::get("/api/billing/plans")
+                .header(axum::http::header::ACCEPT, "application/json")
+                .header("x-forwarded-for", "10.9.9.9")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::OK);
+    assert_eq!(header(&other, "x-ratelimit-remaining"), 7);
+
+    // on Pro the rate is Pro's from the next request on
+    subscribe(&app, "ana@example.com", "pro", "active", 0).await;
+    let account = scout::accounts::model::AccountId(account_id(&app, "ana@example.com").await);
+    enforce::enforce(&app.state, account).await.unwrap();
+    let reply = app.get("/api/billing/overview", Some(&ana)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(header(&reply, "x-ratelimit-limit"), 600);
+}
