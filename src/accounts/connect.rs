@@ -493,6 +493,9 @@ pub fn marketplace_error_message(code: &str, name: &str) -> Option<String> {
         "has_one" => {
             format!("Your account is linked to another {name} account already. Unlink it first.")
         }
+        "plan" => format!(
+            "Your plan allows no more linked marketplaces: unlink one to link {name}, or upgrade on the Plans and pricing page."
+        ),
         _ => return None,
     })
 }

@@ -87,6 +87,27 @@ impl Refusal {
     }
 }
 
+/// Whether `account`'s plan allows linking marketplace `id` (another one than those linked; a
+/// relink of one already linked always is).
+async fn room_for_another(
+    state: &AppState,
+    account: AccountId,
+    id: &str,
+) -> Result<bool, AppError> {
+    let others = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from account_identity
+           where account_id = $1 and kind = 'marketplace' and provider <> $2"#,
+        account.0,
+        id
+    )
+    .fetch_one(&state.pool)
+    .await?;
+    let most = crate::billing::plans::limits_for(&state.pool, account)
+        .await?
+        .linked_marketplaces;
+    Ok(others < most)
+}
+
 /// `POST /marketplaces/{id}/connect`: off to the marketplace's own page, signed in only.
 async fn connect(
     State(state): State<AppState>,
@@ -101,6 +122,17 @@ async fn connect(
         Ok(None) => return Redirect::to("/sign-in").into_response(),
         Err(e) => return security::error_response(e),
     };
+    // the plan's linked marketplaces: refused before the marketplace's page, not after
+    match room_for_another(&state, account, &id).await {
+        Ok(true) => {}
+        Ok(false) => {
+            return Redirect::to(&format!(
+                "/account?provider={id}&provider_error=plan#marketplaces-heading"
+            ))
+            .into_response();
+        }
+        Err(e) => return security::error_response(e),
+    }
     let client = match client(&state.config.public_url.origin(), config) {
         Ok(c) => c,
         Err(e) => return security::error_response(e),

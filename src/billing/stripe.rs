@@ -87,6 +87,8 @@ pub struct SubscriptionState {
     pub trial_end: Option<i64>,
     /// The Scout account named in the subscription's metadata.
     pub account: Option<String>,
+    /// Its newest invoice.
+    pub latest_invoice: Option<String>,
 }
 
 impl From<Subscription> for SubscriptionState {
@@ -105,6 +107,11 @@ impl From<Subscription> for SubscriptionState {
             cancel_at_period_end: s.cancel_at_period_end,
             trial_end: s.trial_end,
             account: s.metadata.get(ACCOUNT_KEY).cloned(),
+            latest_invoice: s
+                .latest_invoice
+                .as_ref()
+                .and_then(|i| i.id().as_ref())
+                .map(|id| id.as_str().to_owned()),
         }
     }
 }

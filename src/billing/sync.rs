@@ -416,6 +416,11 @@ pub async fn after_checkout(
         Some(id) => gone(stripe.subscription(id).await)?,
         None => None,
     };
+    // its first invoice too, so the page lists it at once
+    let invoice = match sub.as_ref().and_then(|s| s.latest_invoice.as_deref()) {
+        Some(id) => gone(stripe.invoice(id).await)?.flatten(),
+        None => None,
+    };
     let grace = state.config.stripe.as_ref().map_or(7, |s| s.grace_days);
     let mut tx = state.pool.begin().await?;
     if let Some(customer) = session.customer.as_deref() {
@@ -425,6 +430,9 @@ pub async fn after_checkout(
         Some(s) => write_subscription(&mut tx, s, grace).await? == Some(account),
         None => false,
     };
+    if done && let Some(invoice) = &invoice {
+        write_invoice(&mut tx, account, invoice).await?;
+    }
     tx.commit().await?;
     enforce::enforce(state, account).await?;
     Ok(done)

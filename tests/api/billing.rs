@@ -384,3 +384,33 @@ async fn requests_past_the_plans_rate_are_refused_with_429_and_the_headers_say_s
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(header(&reply, "x-ratelimit-limit"), 600);
 }
+
+#[sqlx::test]
+async fn a_marketplace_past_the_plans_quota_is_refused_before_its_page(pool: PgPool) {
+    let (app, provider) = crate::marketplace_links::setup(pool, false).await;
+    free_allows(&app, "linked_marketplaces", 0).await;
+    let ana = app
+        .signed_in_account("ana@example.com", crate::helpers::PASSWORD)
+        .await;
+    let reply = app
+        .post("/marketplaces/market/connect", String::new(), Some(&ana))
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    assert_eq!(
+        reply.location.as_deref(),
+        Some("/account?provider=market&provider_error=plan#marketplaces-heading")
+    );
+    let page = app
+        .get("/account?provider=market&provider_error=plan", Some(&ana))
+        .await;
+    assert!(
+        page.body
+            .contains("Your plan allows no more linked marketplaces"),
+        "{}",
+        page.body
+    );
+    // with room on the plan, the same button goes on to the marketplace
+    free_allows(&app, "linked_marketplaces", 1).await;
+    let (to, _) = app.link_market(&provider, &ana).await;
+    assert_eq!(to, crate::marketplace_links::LINKED);
+}

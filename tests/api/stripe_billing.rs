@@ -178,6 +178,8 @@ async fn the_return_from_checkout_reads_the_session_from_stripe(pool: PgPool) {
         .json();
     assert_eq!(view.plan.code, "dealer");
     assert_eq!(view.subscription.unwrap().interval, "year");
+    // with its first invoice
+    assert_eq!(view.invoices.len(), 1);
     // ...and the webhooks that follow change nothing more
     let subscription_rows = |rows: Vec<String>| -> Vec<String> {
         rows.into_iter().filter(|r| r.starts_with("sub_")).collect()
