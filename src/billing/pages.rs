@@ -388,7 +388,7 @@ fn Billing(b: BillingView, portal: ServerAction<OpenPortal>) -> impl IntoView {
                             {invoices
                                 .into_iter()
                                 .map(|i| {
-                                    let label = format!("Invoice of {} (PDF)", i.date);
+                                    let label = format!("Invoice of {}, ", i.date);
                                     view! {
                                         <tr class="border-b border-slate-100">
                                             <td class="py-2 pr-2">{i.date}</td>
@@ -399,7 +399,10 @@ fn Billing(b: BillingView, portal: ServerAction<OpenPortal>) -> impl IntoView {
                                                     .pdf_url
                                                     .map(|url| {
                                                         view! {
-                                                            <a class=LINK href=url aria-label=label>
+                                                            // the name is what is seen, after
+                                                            // which invoice it is
+                                                            <a class=LINK href=url>
+                                                                <span class="sr-only">{label}</span>
                                                                 "PDF"
                                                             </a>
                                                         }
