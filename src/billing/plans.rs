@@ -356,20 +356,10 @@ mod server {
         }))
     }
 
-    /// What someone without an account may do: the default plan's limits.
+    /// What someone without an account may do: the default plan's limits (`account_plan` of
+    /// an id no account has is the default plan).
     pub async fn default_limits(db: impl PgExecutor<'_>) -> Result<Limits, AppError> {
-        let row = sqlx::query_as!(
-            PlanRow,
-            "select code, name, is_default, monthly_cents, yearly_cents, trial_days, \
-             stripe_price_monthly, stripe_price_yearly, active_rules, total_rules, \
-             alert_delay_minutes, notifications_per_day, active_listings, photos_per_listing, \
-             linked_marketplaces, crossposted_listings, requests_per_minute, push_devices, \
-             webhooks from plan where is_default"
-        )
-        .fetch_optional(db)
-        .await?;
-        row.map(|r| Plan::from(r).limits)
-            .ok_or_else(|| AppError::internal("no plan applies: the plan table has no default row"))
+        Ok(plan_of(db, AccountId(uuid::Uuid::nil())).await?.limits)
     }
 
     /// What `account` may do now.

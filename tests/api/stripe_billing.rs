@@ -287,15 +287,19 @@ async fn each_event_type_has_its_effect(pool: PgPool) {
         let stripe = &stripe;
         async move { stripe.events().await.split_off(from) }
     };
+    // a test control on the subscription, and the events it made since `from`
+    let on_subscription = |what: &'static str, from: usize| {
+        let (stripe, subscription) = (&stripe, subscription.clone());
+        async move {
+            stripe
+                .control(what, serde_json::json!({ "subscription": subscription }))
+                .await;
+            stripe.events().await.split_off(from)
+        }
+    };
 
     // trial_will_end: a notice, once
-    stripe
-        .control(
-            "trial-will-end",
-            serde_json::json!({ "subscription": subscription }),
-        )
-        .await;
-    let batch = next(seen).await;
+    let batch = on_subscription("trial-will-end", seen).await;
     assert_eq!(batch[0].kind, "customer.subscription.trial_will_end");
     deliver_all(&app, &batch).await;
     deliver_all(&app, &batch).await;
@@ -310,13 +314,7 @@ async fn each_event_type_has_its_effect(pool: PgPool) {
 
     // the trial ends and the first real period is paid
     let seen = seen + batch.len();
-    stripe
-        .control(
-            "end-period",
-            serde_json::json!({ "subscription": subscription }),
-        )
-        .await;
-    let batch = next(seen).await;
+    let batch = on_subscription("end-period", seen).await;
     deliver_all(&app, &batch).await;
     let view = billing(&app, &ana).await;
     assert_eq!(view.subscription.as_ref().unwrap().status, "active");
@@ -401,13 +399,7 @@ async fn each_event_type_has_its_effect(pool: PgPool) {
             .cancel_at_period_end
     );
     let seen = seen + batch.len();
-    stripe
-        .control(
-            "end-period",
-            serde_json::json!({ "subscription": subscription }),
-        )
-        .await;
-    let batch = next(seen).await;
+    let batch = on_subscription("end-period", seen).await;
     assert_eq!(batch[0].kind, "customer.subscription.deleted");
     deliver_all(&app, &batch).await;
     let view = billing(&app, &ana).await;
