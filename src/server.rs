@@ -5,7 +5,9 @@ pub mod config;
 pub mod embedded_pg;
 pub mod forms;
 pub mod geoip;
-/// Requests per minute per plan, with the rate-limit headers.
+/// The rate limit as a layer: the headers and the 429s.
+pub mod rate_layer;
+/// Requests per minute per plan: the windows.
 pub mod rate_limit;
 pub mod secrets;
 pub mod security;

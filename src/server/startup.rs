@@ -159,7 +159,7 @@ pub fn router(state: AppState) -> Router {
         // inside the session layer: a signed-in person is counted by account
         .layer(from_fn_with_state(
             state.clone(),
-            crate::server::rate_limit::rate_limit,
+            crate::server::rate_layer::rate_limit,
         ))
         .layer(sessions)
         // Added after the session layer, so it doesn't see them: assets and probes neither read
