@@ -25,6 +25,12 @@ pub fn human_duration(secs: u64) -> String {
     }
 }
 
+/// "7 January 2027": a day, for people (renewal dates, invoices, grace periods).
+#[cfg(feature = "ssr")]
+pub fn day(t: OffsetDateTime) -> String {
+    format!("{} {} {}", t.day(), t.month(), t.year())
+}
+
 #[cfg(feature = "ssr")]
 /// "3 hours ago": when something happened, for people.
 pub fn ago(then: OffsetDateTime, now: OffsetDateTime) -> String {

@@ -72,6 +72,9 @@ pub fn euros(cents: i64) -> String {
     }
 }
 
+/// What the billing page and a refused payment action say while Stripe is not configured.
+pub const NOT_SET_UP: &str = "Payments are not set up on this Scout, so plans can't be bought or changed here. Everything else works on your current plan.";
+
 /// What a signed-out person is asked to sign in for.
 pub const SIGN_IN_FOR_BILLING: &str = "Sign in to see your plan and billing.";
 
@@ -146,17 +149,11 @@ mod server {
         billing::{plans, repo, stripe::Stripe},
         server::state::AppState,
     };
-    use time::OffsetDateTime;
-
-    /// "7 January 2027".
-    fn day(t: OffsetDateTime) -> String {
-        format!("{} {} {}", t.day(), t.month(), t.year())
-    }
 
     /// The 501 of a payment action while Stripe is not configured.
     pub fn not_set_up() -> AppError {
         AppError::NotConfigured {
-            message: "Payments are not set up on this Scout, so plans can't be bought or changed here. Everything else works on your current plan.".into(),
+            message: NOT_SET_UP.into(),
         }
     }
 
@@ -297,10 +294,10 @@ mod server {
                 .map(|s| SubscriptionView {
                     status: s.status,
                     interval: s.billing_interval,
-                    period_end: s.current_period_end.map(day),
+                    period_end: s.current_period_end.map(crate::format::day),
                     cancel_at_period_end: s.cancel_at_period_end,
-                    trial_end: s.trial_end.map(day),
-                    grace_until: s.grace_until.map(day),
+                    trial_end: s.trial_end.map(crate::format::day),
+                    grace_until: s.grace_until.map(crate::format::day),
                     plan_name: s.plan_name,
                 });
         let invoices = repo::invoices(&state.pool, account)
@@ -308,7 +305,7 @@ mod server {
             .into_iter()
             .map(|i| InvoiceView {
                 id: i.stripe_invoice_id,
-                date: day(i.created_at),
+                date: crate::format::day(i.created_at),
                 amount: if i.currency.eq_ignore_ascii_case("eur") {
                     euros(i.amount_cents)
                 } else {

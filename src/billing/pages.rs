@@ -307,7 +307,7 @@ fn Billing(b: BillingView, portal: ServerAction<OpenPortal>) -> impl IntoView {
                 .then(|| {
                     view! {
                         <p class="rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900">
-                            "Payments are not set up on this Scout, so plans can't be bought or changed here. Everything else works on your current plan."
+                            {super::api::NOT_SET_UP}
                         </p>
                     }
                 })}

@@ -120,12 +120,10 @@ pub async fn payment_trouble(
     .await?;
     Ok(row.map(|r| match (r.status.as_str(), r.grace_until) {
         ("past_due", Some(until)) if until > OffsetDateTime::now_utc() => format!(
-            "The payment for {} failed. Update your payment method: {} stays yours until {} {} {} while we retry.",
+            "The payment for {} failed. Update your payment method: {} stays yours until {} while we retry.",
             r.name,
             r.name,
-            until.day(),
-            until.month(),
-            until.year()
+            crate::format::day(until)
         ),
         _ => format!(
             "The payment for {} failed and its limits are on hold: the free plan's apply until it is paid. Update your payment method.",

@@ -8,7 +8,7 @@ use super::{
     enforce,
     stripe::{Failure, InvoiceState, SessionState, Stripe, SubscriptionState},
 };
-use crate::{accounts::model::AccountId, error::AppError, server::state::AppState};
+use crate::{accounts::model::AccountId, error::AppError, format::day, server::state::AppState};
 use sqlx::{Postgres, Transaction};
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -169,10 +169,6 @@ async fn plan_name(
     .fetch_optional(&mut **tx)
     .await?
     .unwrap_or_else(|| "Your plan".into()))
-}
-
-fn day(t: OffsetDateTime) -> String {
-    format!("{} {} {}", t.day(), t.month(), t.year())
 }
 
 /// Tells the person, once per invoice, that a payment failed.
