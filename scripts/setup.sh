@@ -99,12 +99,17 @@ fi
 if $want_test && [ ! -x /usr/bin/chromium ]; then
   apt_install chromium
 fi
+# the W3C Nu HTML checker (npm vnu-jar) the journeys run on the server-rendered pages
+if $want_test && ! command -v java >/dev/null; then
+  apt_install default-jre-headless
+fi
 
 # Node tools: Tailwind, wasm-opt (binaryen from npm: Debian's is too old), Playwright.
 # `npm install`, not `npm ci` (the mirror lacks other platforms' optional packages), with
 # --no-save so a run never rewrites the committed package-lock.json.
 if [ ! -x node_modules/.bin/tailwindcss ] || [ ! -x node_modules/.bin/wasm-opt ] \
-   || [ ! -d node_modules/@playwright/test ] || [ package.json -nt node_modules/.package-lock.json ]; then
+   || [ ! -d node_modules/@playwright/test ] || [ ! -f node_modules/vnu-jar/build/dist/vnu.jar ] \
+   || [ package.json -nt node_modules/.package-lock.json ]; then
   say "installing node packages"
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-save --no-audit --no-fund
 fi

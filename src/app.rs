@@ -23,16 +23,27 @@ use crate::{
     ui::BUTTON,
 };
 use leptos::prelude::*;
-use leptos_meta::{HashedStylesheet, Meta, MetaTags, Title, provide_meta_context};
+#[cfg(feature = "ssr")]
+use leptos_meta::{HashedStylesheet, MetaTags};
+use leptos_meta::{Meta, Title, provide_meta_context};
 use leptos_router::{
     ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
 /// The document around the app, rendered on the server only.
+#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
     provide_csp_nonce();
+    let build = crate::server::pwa::build(&options);
+    let nonce = leptos::nonce::use_nonce();
+    // The app's own loader instead of Leptos's `HydrationScripts`, which puts the CSP nonce
+    // in the preload links' `crossorigin` attribute (invalid HTML).
+    let hydrate = format!(
+        "import init, {{ hydrate }} from {};\ninit({{ module_or_path: {} }}).then(() => hydrate());",
+        serde_json::to_string(&build.script).unwrap_or_default(),
+        serde_json::to_string(&build.wasm).unwrap_or_default(),
+    );
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -41,8 +52,24 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="theme-color" content="#047857" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="manifest" href="/manifest.webmanifest" />
+                <link rel="apple-touch-icon" href="/icons/apple-touch-icon.png" />
+                <meta name="mobile-web-app-capable" content="yes" />
+                <meta name="apple-mobile-web-app-title" content="Scout" />
+                <meta name="apple-mobile-web-app-status-bar-style" content="default" />
                 <HashedStylesheet options=options.clone() id="leptos" />
-                <HydrationScripts options />
+                <link rel="modulepreload" href=build.script.clone() />
+                <link
+                    rel="preload"
+                    href=build.wasm.clone()
+                    r#as="fetch"
+                    r#type="application/wasm"
+                    crossorigin=""
+                />
+                <script type="module" nonce=nonce.clone()>
+                    {hydrate}
+                </script>
+                <script src=format!("/pwa.js?v={}", build.version) defer nonce=nonce></script>
                 <MetaTags />
             </head>
             <body class="min-h-screen bg-slate-50 text-slate-900 antialiased">
@@ -66,11 +93,9 @@ fn provide_csp_nonce() {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
+        // a page that has no description of its own gets none: one per document (the home page's
+        // is below; search and listings write theirs)
         <Title text="Scout · used cars and deals" />
-        <Meta
-            name="description"
-            content="Scout finds used cars and other used goods, and tells you the moment a better deal appears."
-        />
         <Router>
             <Layout />
         </Router>
@@ -90,8 +115,10 @@ fn Layout() -> impl IntoView {
         >
             "Skip to content"
         </a>
-        <div class="flex min-h-screen flex-col">
+        // on a phone the bottom bar covers the last 4 rem: the page ends above it
+        <div class="flex min-h-screen flex-col pb-16 sm:pb-0">
             <Header auth unread />
+            <BottomBar auth unread />
             <VerifyAddressBanner />
             <PaymentBanner />
             <main id="main" class="flex-1">
@@ -170,8 +197,14 @@ fn Layout() -> impl IntoView {
     }
 }
 
+const NAV_LINK: &str = "rounded px-2 py-1 text-slate-700 hover:bg-slate-100";
+/// A place in the phone's bottom bar: an icon over its name.
+const BAR_ITEM: &str = "relative flex min-w-0 flex-1 flex-col items-center justify-center gap-0.5 px-1 py-1.5 text-xs font-medium text-slate-700 hover:bg-slate-100 aria-[current=page]:text-emerald-800";
+const MENU_LINK: &str = "block rounded px-3 py-2 text-slate-800 hover:bg-slate-100";
+
 #[component]
 fn Header(auth: Auth, unread: Unread) -> impl IntoView {
+    let signed_in = move || auth.user.get().and_then(|u| u.ok().flatten());
     let account = move || {
         auth.user
             .get()
@@ -212,57 +245,40 @@ fn Header(auth: Auth, unread: Unread) -> impl IntoView {
     };
     view! {
         <header class="border-b border-slate-200 bg-white">
-            // On a phone the navigation takes a second row of its own and scrolls sideways.
-            <div class="mx-auto flex max-w-6xl flex-wrap items-center gap-x-3 gap-y-2 px-4 py-3">
+            <div class="mx-auto flex max-w-6xl items-center gap-x-3 px-4 py-3">
                 <a href="/" class="text-xl font-extrabold tracking-tight text-emerald-800">
                     "Scout"
                 </a>
-                <nav
-                    aria-label="Main"
-                    class="order-last -mx-2 flex w-[calc(100%+1rem)] items-center gap-1 overflow-x-auto whitespace-nowrap text-sm sm:order-none sm:mx-0 sm:w-auto"
-                >
-                    <a href="/" class="rounded px-2 py-1 text-slate-700 hover:bg-slate-100">
+                // From the small breakpoint up; a phone has the bottom bar and its menu.
+                <nav aria-label="Main" class="hidden items-center gap-1 text-sm sm:flex">
+                    <a href="/" class=NAV_LINK>
                         "Home"
                     </a>
-                    <a href="/search" class="rounded px-2 py-1 text-slate-700 hover:bg-slate-100">
+                    <a href="/search" class=NAV_LINK>
                         "Search"
                     </a>
-                    <a href="/sell" class="rounded px-2 py-1 text-slate-700 hover:bg-slate-100">
+                    <a href="/sell" class=NAV_LINK>
                         "Sell"
                     </a>
-                    <a href="/compare" class="rounded px-2 py-1 text-slate-700 hover:bg-slate-100">
+                    <a href="/compare" class=NAV_LINK>
                         "Compare"
                     </a>
                     <Transition fallback=|| ()>
                         {move || {
-                            auth.user
-                                .get()
-                                .and_then(|u| u.ok().flatten())
+                            signed_in()
                                 .map(|_| {
                                     view! {
-                                        <a
-                                            href="/favorites"
-                                            class="rounded px-2 py-1 text-slate-700 hover:bg-slate-100"
-                                        >
+                                        <a href="/favorites" class=NAV_LINK>
                                             "Favorites"
                                         </a>
-                                        <a
-                                            href="/my-listings"
-                                            class="rounded px-2 py-1 text-slate-700 hover:bg-slate-100"
-                                        >
+                                        <a href="/my-listings" class=NAV_LINK>
                                             "My listings"
                                         </a>
-                                        <a
-                                            href="/alerts"
-                                            class="rounded px-2 py-1 text-slate-700 hover:bg-slate-100"
-                                        >
+                                        <a href="/alerts" class=NAV_LINK>
                                             "Alerts"
                                         </a>
                                         <InboxLink unread />
-                                        <a
-                                            href="/settings"
-                                            class="rounded px-2 py-1 text-slate-700 hover:bg-slate-100"
-                                        >
+                                        <a href="/settings" class=NAV_LINK>
                                             "Settings"
                                         </a>
                                     }
@@ -276,6 +292,206 @@ fn Header(auth: Auth, unread: Unread) -> impl IntoView {
             </div>
         </header>
     }
+}
+
+/// The phone's navigation: a bar at the bottom of the screen with the most used places and a
+/// menu for the rest (a `<details>`: it opens without JavaScript too).
+#[component]
+fn BottomBar(auth: Auth, unread: Unread) -> impl IntoView {
+    let signed_in = move || auth.user.get().and_then(|u| u.ok().flatten());
+    let path = leptos_router::hooks::use_location().pathname;
+    let current = move |href: &'static str| {
+        move || {
+            path.with(|p| p == href || p.starts_with(&format!("{href}/")))
+                .then_some("page")
+        }
+    };
+    let menu = NodeRef::<leptos::html::Details>::new();
+    // a link in the menu was followed: close it (the router keeps the page, not a new one)
+    let close = move |_| {
+        if let Some(menu) = menu.get() {
+            let _ = menu.remove_attribute("open");
+        }
+    };
+    view! {
+        <nav
+            aria-label="Main"
+            class="fixed inset-x-0 bottom-0 z-40 border-t border-slate-200 bg-white pb-[env(safe-area-inset-bottom)] sm:hidden"
+        >
+            <ul class="flex items-stretch">
+                <li class="flex flex-1">
+                    <a href="/search" class=BAR_ITEM aria-current=current("/search")>
+                        {icon_search()}
+                        <span>"Search"</span>
+                    </a>
+                </li>
+                <Transition fallback=|| ()>
+                    {move || match signed_in() {
+                        Some(_) => {
+                            view! {
+                                <li class="flex flex-1">
+                                    <a
+                                        href="/favorites"
+                                        class=BAR_ITEM
+                                        aria-current=current("/favorites")
+                                    >
+                                        {icon_heart()}
+                                        <span>"Favorites"</span>
+                                    </a>
+                                </li>
+                                <li class="flex flex-1">
+                                    <a
+                                        href="/alerts"
+                                        class=BAR_ITEM
+                                        aria-current=current("/alerts")
+                                    >
+                                        {icon_bell()}
+                                        <span>"Alerts"</span>
+                                    </a>
+                                </li>
+                                <li class="flex flex-1">
+                                    <InboxLink unread class=BAR_ITEM icon=icon_inbox />
+                                </li>
+                            }
+                                .into_any()
+                        }
+                        None => {
+                            view! {
+                                <li class="flex flex-1">
+                                    <a href="/sell" class=BAR_ITEM aria-current=current("/sell")>
+                                        {icon_plus()}
+                                        <span>"Sell"</span>
+                                    </a>
+                                </li>
+                                <li class="flex flex-1">
+                                    <a
+                                        href="/compare"
+                                        class=BAR_ITEM
+                                        aria-current=current("/compare")
+                                    >
+                                        {icon_compare()}
+                                        <span>"Compare"</span>
+                                    </a>
+                                </li>
+                            }
+                                .into_any()
+                        }
+                    }}
+                </Transition>
+                <li class="flex flex-1">
+                    <details node_ref=menu class="group flex flex-1">
+                        <summary class=format!(
+                            "{BAR_ITEM} cursor-pointer list-none",
+                        )>{icon_menu()} <span>"Menu"</span></summary>
+                        <div
+                            class="absolute inset-x-2 bottom-full mb-2 max-h-[70vh] overflow-y-auto rounded-xl border border-slate-200 bg-white p-2 text-sm shadow-lg"
+                            on:click=close
+                        >
+                            <ul>
+                                <li>
+                                    <a href="/" class=MENU_LINK>
+                                        "Home"
+                                    </a>
+                                </li>
+                                // signed out, the bar has Sell and Compare itself
+                                <Transition fallback=|| ()>
+                                    {move || {
+                                        signed_in()
+                                            .map(|_| {
+                                                view! {
+                                                    <li>
+                                                        <a href="/sell" class=MENU_LINK>
+                                                            "Sell"
+                                                        </a>
+                                                    </li>
+                                                    <li>
+                                                        <a href="/compare" class=MENU_LINK>
+                                                            "Compare"
+                                                        </a>
+                                                    </li>
+                                                    <li>
+                                                        <a href="/my-listings" class=MENU_LINK>
+                                                            "My listings"
+                                                        </a>
+                                                    </li>
+                                                    <li>
+                                                        <a href="/settings" class=MENU_LINK>
+                                                            "Settings"
+                                                        </a>
+                                                    </li>
+                                                    <li>
+                                                        <a href="/account" class=MENU_LINK>
+                                                            "Account"
+                                                        </a>
+                                                    </li>
+                                                    <li>
+                                                        <a href="/billing" class=MENU_LINK>
+                                                            "Billing"
+                                                        </a>
+                                                    </li>
+                                                }
+                                            })
+                                    }}
+                                </Transition>
+                                <li>
+                                    <a href="/pricing" class=MENU_LINK>
+                                        "Plans and pricing"
+                                    </a>
+                                </li>
+                            </ul>
+                        </div>
+                    </details>
+                </li>
+            </ul>
+        </nav>
+    }
+}
+
+/// The bottom bar's icons (decorative: the word under each names the place).
+fn bar_icon(path: &'static str) -> AnyView {
+    view! {
+        <svg
+            aria-hidden="true"
+            viewBox="0 0 24 24"
+            class="h-6 w-6"
+            fill="none"
+            stroke="currentColor"
+            stroke-width="2"
+            stroke-linecap="round"
+            stroke-linejoin="round"
+        >
+            <path d=path />
+        </svg>
+    }
+    .into_any()
+}
+
+fn icon_search() -> AnyView {
+    bar_icon("M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14zm10 3-5.2-5.2")
+}
+
+fn icon_heart() -> AnyView {
+    bar_icon("M12 20s-7-4.4-7-10a4 4 0 0 1 7-2.6A4 4 0 0 1 19 10c0 5.6-7 10-7 10z")
+}
+
+fn icon_bell() -> AnyView {
+    bar_icon("M18 16v-5a6 6 0 0 0-12 0v5l-2 2h16zM10 21h4")
+}
+
+fn icon_inbox() -> AnyView {
+    bar_icon("M3 13h5l1 3h6l1-3h5M5 5h14l2 8v6H3v-6z")
+}
+
+fn icon_plus() -> AnyView {
+    bar_icon("M12 5v14M5 12h14")
+}
+
+fn icon_compare() -> AnyView {
+    bar_icon("M8 3v18M16 3v18M3 8h5M16 16h5")
+}
+
+fn icon_menu() -> AnyView {
+    bar_icon("M4 6h16M4 12h16M4 18h16")
 }
 
 #[component]
@@ -309,6 +525,10 @@ fn HomePage() -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     let deleted = move || query.read().get("account").as_deref() == Some("deleted");
     view! {
+        <Meta
+            name="description"
+            content="Scout finds used cars and other used goods, and tells you the moment a better deal appears."
+        />
         <Show when=deleted>
             <p
                 role="status"

@@ -5,6 +5,8 @@ pub mod config;
 pub mod embedded_pg;
 pub mod forms;
 pub mod geoip;
+/// Scout as an installed app: the service worker and the page script that registers it.
+pub mod pwa;
 /// The rate limit as a layer: the headers and the 429s.
 pub mod rate_layer;
 /// Requests per minute per plan: the windows.

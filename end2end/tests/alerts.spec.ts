@@ -3,7 +3,7 @@
 // matched, and the email arrives at the SMTP stand-in; the buyer pauses the alert and the next
 // matching car sends nothing. Hydrated and without JavaScript, desktop and phone.
 import { test, expect, Page } from "@playwright/test";
-import { js, mailTo, publish, ready, signUp } from "./helpers";
+import { js, mailTo, mainNav, navigate, publish, ready, signUp } from "./helpers";
 
 const password = "violet tractor mango 42";
 
@@ -31,7 +31,7 @@ test("save a search as an alert, hear of a match in the inbox, pause it", async 
 
   // alert email to another address of the buyer's
   const alertAddress = `alerts-${token}@example.com`;
-  await page.getByRole("banner").getByRole("link", { name: "Settings" }).click();
+  await navigate(page, "Settings");
   await expect(page.getByRole("heading", { name: "Notifications", exact: true })).toBeVisible();
   await ready(page);
   await expect(page.getByRole("checkbox", { name: "Email" })).toBeChecked();
@@ -102,7 +102,7 @@ test("save a search as an alert, hear of a match in the inbox, pause it", async 
 
   // the buyer's header counts it and the inbox says why it matched
   await signIn(page, buyer);
-  const inbox = page.getByRole("banner").getByRole("link", { name: "Inbox 1 unread" });
+  const inbox = mainNav(page).getByRole("link", { name: "Inbox 1 unread" });
   await expect(async () => {
     await page.goto("/");
     await expect(inbox).toBeVisible({ timeout: 1_000 });
@@ -124,7 +124,7 @@ test("save a search as an alert, hear of a match in the inbox, pause it", async 
   await ready(page);
   await notice.getByRole("button", { name: /^Mark read/ }).click();
   await expect(page.getByRole("status").filter({ hasText: "All read." })).toBeVisible();
-  await expect(page.getByRole("banner").getByRole("link", { name: "Inbox", exact: true })).toBeVisible();
+  await expect(mainNav(page).getByRole("link", { name: "Inbox", exact: true })).toBeVisible();
 
   // pause the alert: the next matching car says nothing
   await page.goto("/alerts");

@@ -1,7 +1,7 @@
 // Journey: a buyer saves a listing from the results and finds it under Favorites; picks two
 // listings to compare and reads them side by side with the differences marked.
 import { test, expect } from "@playwright/test";
-import { js, ready, signUp } from "./helpers";
+import { js, navigate, ready, signUp } from "./helpers";
 
 test("save a listing, find it in Favorites, unsave it", async ({ page }) => {
   await signUp(page, "buyer");
@@ -14,7 +14,7 @@ test("save a listing, find it in Favorites, unsave it", async ({ page }) => {
   await save.click();
   await expect(page.getByRole("list", { name: "Results" }).getByRole("button", { name: `Save ${title}` }).first()).toHaveAttribute("aria-pressed", "true");
 
-  await page.getByRole("banner").getByRole("link", { name: "Favorites" }).click();
+  await navigate(page, "Favorites");
   await expect(page.getByRole("heading", { name: "Favorites" })).toBeVisible();
   const saved = page.getByRole("list", { name: "Saved listings" });
   await expect(saved.getByRole("link", { name: title, exact: true })).toBeVisible();
@@ -46,7 +46,7 @@ test("compare two listings side by side", async ({ page }) => {
     await card.getByRole("button", { name: `Compare ${title}` }).click();
     await expect(results.getByRole("listitem").nth(n).getByRole("button", { name: `Compare ${title}` })).toHaveAttribute("aria-pressed", "true");
   }
-  await page.getByRole("banner").getByRole("link", { name: "Compare" }).click();
+  await navigate(page, "Compare");
   await expect(page.getByRole("heading", { name: "Compare listings" })).toBeVisible();
   const table = page.getByRole("table");
   for (const title of titles) {

@@ -84,3 +84,17 @@ const standIn = `http://127.0.0.1:${Number(process.env.SCOUT_E2E_OIDC_PORT ?? 31
 export async function control(what: string, email: string) {
   return (await fetch(`${standIn}/control/${what}?email=${encodeURIComponent(email)}`)).json();
 }
+
+/** The main navigation a person sees: the header's row on a desktop, the bottom bar on a
+ * phone (the other one is not displayed, so not in the accessibility tree). */
+export const mainNav = (page: Page) => page.getByRole("navigation", { name: "Main" });
+
+/** Follows a place in the main navigation as a person does; on a phone a place that is not
+ * in the bottom bar is in its Menu, opened first. */
+export async function navigate(page: Page, name: string) {
+  const link = mainNav(page).getByRole("link", { name, exact: true });
+  if (!(await link.isVisible())) {
+    await mainNav(page).getByText("Menu", { exact: true }).click();
+  }
+  await link.click();
+}

@@ -2,14 +2,14 @@
 // typed, publishes it, finds it in search and in "My listings", marks it sold and deletes it.
 // Hydrated and without JavaScript, desktop and phone; elements by role and label.
 import { test, expect } from "@playwright/test";
-import { js, ready, signUp } from "./helpers";
+import { js, navigate, ready, signUp } from "./helpers";
 
 test("list a car, fix a mistake, publish, find it, mark it sold, delete it", async ({ page }) => {
   // the longest journey (seven pages): headroom for a busy 2-core machine
   test.setTimeout(60_000);
   const title = `Škoda Octavia 2.0 TDI ${test.info().project.name} ${Date.now()}`;
   await signUp(page, "seller");
-  await page.getByRole("banner").getByRole("link", { name: "Sell" }).click();
+  await navigate(page, "Sell");
   await expect(page.getByRole("heading", { name: "Sell a car" })).toBeVisible();
   await ready(page);
 

@@ -740,8 +740,11 @@ pub async fn security_log() -> Result<Vec<SecurityEventView>, AppError> {
             device: super::model::describe_user_agent(&e.user_agent),
             address: address_or_unknown(e.client_ip),
             when: crate::format::ago(e.at, now),
+            // whole seconds: HTML's `datetime` takes at most three digits of a fraction
             at: e
                 .at
+                .replace_nanosecond(0)
+                .unwrap_or(e.at)
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default(),
         })

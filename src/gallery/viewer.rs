@@ -126,6 +126,7 @@ pub fn Gallery(title: String, photos: Vec<Picture>) -> impl IntoView {
             <div
                 class="relative aspect-[4/3] touch-pan-y select-none overflow-hidden rounded-lg bg-slate-800 focus-visible:outline-4 focus-visible:outline-emerald-600"
                 tabindex="0"
+                role="group"
                 aria-label="Photo viewer: use the arrow keys to move between photos"
                 on:keydown=move |e: ev::KeyboardEvent| v.arrows(&e)
                 on:pointerdown=move |e: ev::PointerEvent| swipe_from.set_value(Some(e.client_x()))

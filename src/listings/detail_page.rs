@@ -213,8 +213,10 @@ fn Listing(l: ListingDetail, back: Option<String>) -> impl IntoView {
                     </p>
                 }
             })}
-        <div class="mt-3 grid gap-6 lg:grid-cols-[1fr_20rem]">
-            <div>
+        // On a phone the price box and its actions come right after the gallery (the order
+        // of the markup); from the large breakpoint they sit in the right column beside it.
+        <div class="mt-3 grid gap-6 lg:grid-cols-[1fr_20rem] lg:grid-rows-[auto_1fr]">
+            <div class="lg:col-start-1 lg:row-start-1">
                 <h1 class="text-2xl font-bold text-slate-900 sm:text-3xl">{l.title.clone()}</h1>
                 {l
                     .mine
@@ -235,16 +237,8 @@ fn Listing(l: ListingDetail, back: Option<String>) -> impl IntoView {
                     {l.published.clone().map(|d| format!(" · listed {d}"))}
                 </p>
                 <crate::gallery::viewer::Gallery title=l.title.clone() photos=l.photos.clone() />
-                <Specs specs=l.specs.clone() />
-                <Equipment items=l.equipment.clone() />
-                <section class="mt-6" aria-labelledby="description-h">
-                    <h2 id="description-h" class="text-lg font-semibold">
-                        "Description"
-                    </h2>
-                    <p class="mt-2 whitespace-pre-line text-slate-800">{l.description.clone()}</p>
-                </section>
             </div>
-            <aside class="space-y-4">
+            <aside class="space-y-4 lg:col-start-2 lg:row-span-2 lg:row-start-1">
                 <PriceBox l=l.clone() />
                 <SellerBox l=l.clone() />
                 <PriceHistory history=l.history.clone() />
@@ -260,6 +254,16 @@ fn Listing(l: ListingDetail, back: Option<String>) -> impl IntoView {
                     />
                 </div>
             </aside>
+            <div class="lg:col-start-1 lg:row-start-2">
+                <Specs specs=l.specs.clone() />
+                <Equipment items=l.equipment.clone() />
+                <section class="mt-6" aria-labelledby="description-h">
+                    <h2 id="description-h" class="text-lg font-semibold">
+                        "Description"
+                    </h2>
+                    <p class="mt-2 whitespace-pre-line text-slate-800">{l.description.clone()}</p>
+                </section>
+            </div>
         </div>
         {(!l.similar.is_empty())
             .then(|| {

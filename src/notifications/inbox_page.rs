@@ -44,21 +44,32 @@ impl Unread {
 /// The header's link to the inbox with the unread count; signed-in people only. Render it
 /// inside a `Transition` (it reads `unread`).
 #[component]
-pub fn InboxLink(unread: Unread) -> impl IntoView {
+pub fn InboxLink(
+    unread: Unread,
+    /// The link's classes (the header's row and the phone's bottom bar differ).
+    #[prop(default = "relative rounded px-2 py-1 text-slate-700 hover:bg-slate-100")]
+    class: &'static str,
+    /// What comes before the word (the bottom bar's icon).
+    #[prop(optional)]
+    icon: Option<fn() -> AnyView>,
+) -> impl IntoView {
     move || {
         let n = unread.count.get().and_then(Result::ok).unwrap_or(0);
         // the name is what is seen ("Inbox 3") and then, for screen readers, " unread": the
         // visible words are part of the accessible name (WCAG 2.5.3)
         view! {
-            <a href="/inbox" class="relative rounded px-2 py-1 text-slate-700 hover:bg-slate-100">
-                "Inbox"
+            <a href="/inbox" class=class>
+                {icon.map(|icon| icon())}
+                <span>"Inbox"</span>
                 {(n > 0)
                     .then(|| {
                         view! {
                             " "
-                            <span class="ml-1 inline-flex min-w-[1.25rem] items-center justify-center rounded-full bg-red-600 px-1.5 text-xs font-bold text-white">
-                                {if n > 99 { "99+".to_string() } else { n.to_string() }}
-                            </span>
+                            <span class=if icon.is_some() {
+                                "absolute left-1/2 top-0.5 ml-1 inline-flex min-w-[1.25rem] items-center justify-center rounded-full bg-red-600 px-1.5 text-xs font-bold text-white"
+                            } else {
+                                "ml-1 inline-flex min-w-[1.25rem] items-center justify-center rounded-full bg-red-600 px-1.5 text-xs font-bold text-white"
+                            }>{if n > 99 { "99+".to_string() } else { n.to_string() }}</span>
                             <span class="sr-only">" unread"</span>
                         }
                     })}

@@ -167,6 +167,7 @@ pub fn router(state: AppState) -> Router {
         // a sign-out).
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .merge(super::pwa::routes(&state))
         .merge(crate::listings::seo::routes())
         .merge(crate::gallery::http::public_routes())
         .nest_service(&format!("/{}", leptos_options.site_pkg_dir), pkg)

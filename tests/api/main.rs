@@ -25,6 +25,7 @@ mod private_postgres;
 mod profile;
 mod provider_links;
 mod push;
+mod pwa;
 mod reauthentication;
 mod selling;
 mod sign_in_providers;
