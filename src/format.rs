@@ -28,7 +28,13 @@ pub fn human_duration(secs: u64) -> String {
 /// "7 January 2027": a day, for people (renewal dates, invoices, grace periods).
 #[cfg(feature = "ssr")]
 pub fn day(t: OffsetDateTime) -> String {
-    format!("{} {} {}", t.day(), t.month(), t.year())
+    date(t.date())
+}
+
+/// "7 January 2027", from a calendar day.
+#[cfg(feature = "ssr")]
+pub fn date(d: time::Date) -> String {
+    format!("{} {} {}", d.day(), d.month(), d.year())
 }
 
 #[cfg(feature = "ssr")]

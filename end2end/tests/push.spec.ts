@@ -33,8 +33,8 @@ test("the service worker shows an alert push with the listing to open", async ({
   // the payload as `notifications::service` builds it for one listing
   const origin = new URL(scope).origin;
   const message = {
-    title: "Škoda Octavia 2.0 TDI · 14,500 BGN",
-    body: "Škoda, Octavia, Diesel; just listed · 14,500 BGN",
+    title: "Škoda Octavia 2.0 TDI · 14,500 EUR",
+    body: "Škoda, Octavia, Diesel; just listed · 14,500 EUR",
     url: `${origin}/listings/1`,
     icon: null,
     tag: "listing-1",

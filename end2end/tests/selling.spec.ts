@@ -63,7 +63,7 @@ test("list a car, fix a mistake, publish, find it, mark it sold, delete it", asy
     .getByRole("listitem")
     .filter({ has: page.getByRole("link", { name: title, exact: true }) });
   await expect(ours).toBeVisible();
-  await expect(ours).toContainText("Price dropped from 21,500 BGN");
+  await expect(ours).toContainText("Price dropped from 21,500 EUR");
   await results.getByRole("link", { name: title, exact: true }).click();
   await expect(page.getByRole("heading", { level: 1, name: title })).toBeVisible();
   await expect(page.getByRole("link", { name: "Edit your listing" })).toBeVisible();

@@ -472,9 +472,13 @@ impl Worker {
     }
 }
 
-/// "price dropped 1,500 BGN (to 23,500 BGN)", "just listed", ...
+/// "price dropped 1,500 EUR (to 23,500 EUR)", "just listed", ...
 fn what_happened(e: &Event) -> String {
-    let cur = cards::currency(e.currency.as_deref().unwrap_or("BGN"));
+    let cur = e
+        .currency
+        .as_deref()
+        .map(cards::currency)
+        .unwrap_or_default();
     match (e.kind, e.old_price_minor, e.new_price_minor) {
         (EventKind::PriceDrop, Some(old), Some(new)) => format!(
             "price dropped {} (to {})",

@@ -12,7 +12,7 @@ use crate::listings::{
         group_thousands, hp_to_kw,
     },
     repo::{self, CardRow},
-    wire::{ListingCard, ListingDetail, PricePoint},
+    wire::{Converted, ListingCard, ListingDetail, PricePoint},
 };
 use crate::{error::AppError, server::state::AppState};
 use time::OffsetDateTime;
@@ -179,13 +179,16 @@ pub async fn listing_facts(
     let catalog = state.catalog().await?;
     let cur = currency(&row.currency);
     let price = Money::new(row.price_minor, cur);
-    let mut buyer_prices: Vec<Money> = Currency::ALL
+    let mut buyer_prices: Vec<Converted> = Currency::ALL
         .iter()
         .filter(|c| **c != cur)
-        .map(|c| catalog.from_eur_minor(row.price_eur_minor, *c).rounded())
+        .map(|c| Converted {
+            price: catalog.from_eur_minor(row.price_eur_minor, *c).rounded(),
+            basis: catalog.rate_basis(cur, *c),
+        })
         .collect();
     // the buyer's own currency first
-    buyer_prices.sort_by_key(|m| m.currency != buyer);
+    buyer_prices.sort_by_key(|m| m.price.currency != buyer);
 
     let like = SimilarTo {
         model_id: row.model_id,

@@ -52,6 +52,8 @@ pub struct Catalog {
     pub equipment: Vec<Equipment>,
     /// Units of the currency per euro, in millionths.
     per_eur: HashMap<Currency, i64>,
+    /// Where each rate comes from, to say what a converted price is based on.
+    basis: HashMap<Currency, Basis>,
     pub vocabulary: Vocabulary,
 }
 
@@ -82,14 +84,32 @@ impl Catalog {
         .fetch_all(db)
         .await?;
         let rates = sqlx::query!(
-            r#"select code, (per_eur * 1000000)::bigint as "per_eur_millionths!" from currency"#
+            r#"select code, (per_eur * 1000000)::bigint as "per_eur_millionths!", per_eur::text as "per_eur!",
+                      rate_date, source
+               from currency"#
         )
         .fetch_all(db)
         .await?;
-        let per_eur = rates
-            .into_iter()
-            .filter_map(|r| Currency::parse(&r.code).map(|c| (c, r.per_eur_millionths)))
-            .collect();
+        let mut per_eur = HashMap::new();
+        let mut basis = HashMap::new();
+        for r in rates {
+            let Some(c) = Currency::parse(&r.code) else {
+                continue;
+            };
+            per_eur.insert(c, r.per_eur_millionths);
+            basis.insert(
+                c,
+                Basis {
+                    fixed: r.source == "fixed",
+                    per_eur: r
+                        .per_eur
+                        .trim_end_matches('0')
+                        .trim_end_matches('.')
+                        .to_string(),
+                    date: r.rate_date,
+                },
+            );
+        }
         let aliases = load_aliases(db).await?;
         let vocabulary = vocabulary(&makes, &models, &cities, aliases);
         Ok(Catalog {
@@ -98,8 +118,28 @@ impl Catalog {
             cities,
             equipment,
             per_eur,
+            basis,
             vocabulary,
         })
+    }
+
+    /// What a price converted from `from` into `to` is based on, for people: "fixed rate
+    /// 1.95583" between the euro and the lev, else the day of the rate (the older of two).
+    pub fn rate_basis(&self, from: Currency, to: Currency) -> String {
+        let rates: Vec<&Basis> = [from, to]
+            .iter()
+            .filter(|c| **c != Currency::Eur)
+            .filter_map(|c| self.basis.get(c))
+            .collect();
+        let dates = rates.iter().filter(|b| !b.fixed).map(|b| b.date);
+        match dates.min() {
+            Some(Some(d)) => format!("rate of {}", crate::format::date(d)),
+            Some(None) => "reference rate".into(),
+            None => rates
+                .first()
+                .map(|b| format!("fixed rate {}", b.per_eur))
+                .unwrap_or_default(),
+        }
     }
 
     pub fn make(&self, slug: &str) -> Option<&Make> {
@@ -179,6 +219,15 @@ impl Catalog {
                 .collect(),
         }
     }
+}
+
+/// A rate's origin: fixed by law (the euro, the lev) or a market rate of a day.
+#[derive(Debug, Clone)]
+struct Basis {
+    fixed: bool,
+    /// units per euro as written: "1.95583"
+    per_eur: String,
+    date: Option<time::Date>,
 }
 
 struct AliasRow {

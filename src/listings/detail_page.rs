@@ -337,7 +337,14 @@ fn PriceBox(l: ListingDetail) -> impl IntoView {
                 {l
                     .buyer_prices
                     .iter()
-                    .map(|p| view! { <li>{format!("≈ {}", p.format())}</li> })
+                    .map(|p| {
+                        view! {
+                            <li>
+                                {format!("≈ {}", p.price.format())}
+                                <span class="text-slate-500">{format!(" · {}", p.basis)}</span>
+                            </li>
+                        }
+                    })
                     .collect_view()}
             </ul>
             {l

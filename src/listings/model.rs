@@ -258,36 +258,70 @@ impl Status {
     }
 }
 
-/// Currencies Scout prices in. Rates between them are data (the `currency` table); only the
-/// codes and how to write amounts live here.
+/// Currencies Scout prices in. The euro is Bulgaria's currency since 1 January 2026 and the
+/// default: prices are stored and compared in it. Rates between currencies are data (the
+/// `currency` table); only the codes, the lev's fixed conversion rate and how to write
+/// amounts live here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 pub enum Currency {
     #[default]
-    #[serde(rename = "BGN")]
-    Bgn,
     #[serde(rename = "EUR")]
     Eur,
+    #[serde(rename = "BGN")]
+    Bgn,
     #[serde(rename = "USD")]
     Usd,
+    #[serde(rename = "RON")]
+    Ron,
+    #[serde(rename = "GBP")]
+    Gbp,
 }
 
+/// Leva per euro, fixed by the Council of the EU for Bulgaria's changeover (1 January 2026),
+/// in millionths: 1.95583.
+pub const BGN_PER_EUR_MILLIONTHS: i64 = 1_955_830;
+
 impl Currency {
-    pub const ALL: &'static [Currency] = &[Currency::Bgn, Currency::Eur, Currency::Usd];
+    /// Every currency a person can read prices in, the euro first.
+    pub const ALL: &'static [Currency] = &[
+        Currency::Eur,
+        Currency::Bgn,
+        Currency::Usd,
+        Currency::Ron,
+        Currency::Gbp,
+    ];
+    /// What a seller may enter a price in: the euro, or leva (converted to euro on saving).
+    pub const ENTERED: &'static [Currency] = &[Currency::Eur, Currency::Bgn];
 
     /// ISO 4217 code.
     pub fn code(self) -> &'static str {
         match self {
-            Currency::Bgn => "BGN",
             Currency::Eur => "EUR",
+            Currency::Bgn => "BGN",
             Currency::Usd => "USD",
+            Currency::Ron => "RON",
+            Currency::Gbp => "GBP",
+        }
+    }
+
+    /// Its name in a menu: "EUR (euro)".
+    pub fn label(self) -> &'static str {
+        match self {
+            Currency::Eur => "EUR (euro)",
+            Currency::Bgn => "BGN (Bulgarian lev)",
+            Currency::Usd => "USD (US dollar)",
+            Currency::Ron => "RON (Romanian leu)",
+            Currency::Gbp => "GBP (pound sterling)",
         }
     }
 
     pub fn parse(code: &str) -> Option<Currency> {
-        match code.trim().to_ascii_uppercase().as_str() {
-            "BGN" | "ЛВ" | "LV" => Some(Currency::Bgn),
+        match code.trim().to_uppercase().as_str() {
+            "BGN" | "ЛВ" | "ЛВ." | "LV" => Some(Currency::Bgn),
             "EUR" | "€" => Some(Currency::Eur),
             "USD" | "$" => Some(Currency::Usd),
+            "RON" | "LEI" => Some(Currency::Ron),
+            "GBP" | "£" => Some(Currency::Gbp),
             _ => None,
         }
     }
@@ -362,6 +396,20 @@ impl Money {
             fraction.parse().unwrap_or(0)
         };
         Ok(Money::new(major * 100 + cents, currency))
+    }
+
+    /// The same amount in euro: leva at the fixed rate 1.95583, rounded to the nearest cent
+    /// (half up), as Bulgaria's changeover converted prices; any other currency as it is.
+    pub fn into_euro(self) -> Money {
+        match self.currency {
+            Currency::Bgn => {
+                let cents = (i128::from(self.minor) * 2_000_000
+                    + i128::from(BGN_PER_EUR_MILLIONTHS))
+                .div_euclid(i128::from(BGN_PER_EUR_MILLIONTHS) * 2);
+                Money::new(i64::try_from(cents).unwrap_or(i64::MAX), Currency::Eur)
+            }
+            _ => self,
+        }
     }
 
     /// To the nearest whole unit: how a converted, approximate price is shown.
@@ -488,6 +536,32 @@ mod tests {
         assert!(bgn("cheap").is_err());
         assert!(bgn("-5").is_err());
         assert!(bgn("99999999999").is_err());
+    }
+
+    #[test]
+    fn leva_become_euro_at_the_fixed_rate_rounded_to_the_cent() {
+        let eur = |bgn_minor| Money::new(bgn_minor, Currency::Bgn).into_euro();
+        // 15,000 EUR is exactly 29,337.45 BGN
+        assert_eq!(eur(2_933_745), Money::new(1_500_000, Currency::Eur));
+        // 1 BGN = 0.511292... EUR; 100 BGN = 51.129... EUR; 0.01 BGN = 0.0051 EUR
+        assert_eq!(eur(100), Money::new(51, Currency::Eur));
+        assert_eq!(eur(10_000), Money::new(5_113, Currency::Eur));
+        assert_eq!(eur(1), Money::new(1, Currency::Eur));
+        // half a cent rounds up: 2.93 BGN = 1.4981 EUR -> 1.50; 2.92 BGN = 1.49297 EUR -> 1.49
+        assert_eq!(eur(293), Money::new(150, Currency::Eur));
+        assert_eq!(eur(292), Money::new(149, Currency::Eur));
+        assert_eq!(eur(0), Money::new(0, Currency::Eur));
+        assert_eq!(
+            Money::new(1_234, Currency::Eur).into_euro(),
+            Money::new(1_234, Currency::Eur)
+        );
+        assert_eq!(
+            Money::new(1_234, Currency::Usd).into_euro(),
+            Money::new(1_234, Currency::Usd)
+        );
+        assert_eq!(Currency::default(), Currency::Eur);
+        assert_eq!(Currency::parse("лв"), Some(Currency::Bgn));
+        assert_eq!(Currency::parse("£"), Some(Currency::Gbp));
     }
 
     #[test]

@@ -130,6 +130,14 @@ pub struct PricePoint {
     pub change: Option<i64>,
 }
 
+/// A price converted into another currency, and the rate it is converted at.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Converted {
+    pub price: Money,
+    /// "fixed rate 1.95583", "rate of 4 December 2026"
+    pub basis: String,
+}
+
 /// A listing's page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListingDetail {
@@ -138,7 +146,8 @@ pub struct ListingDetail {
     pub status: Status,
     pub description: String,
     pub price: Money,
-    pub buyer_prices: Vec<Money>,
+    /// The price in the other currencies, the buyer's own first.
+    pub buyer_prices: Vec<Converted>,
     pub dropped_from: Option<Money>,
     pub negotiable: bool,
     pub vat: String,

@@ -46,7 +46,7 @@ async fn a_saved_search_hears_of_a_new_match_once_and_of_each_price_drop(pool: P
         "Volkswagen",
         "Golf",
         "Diesel",
-        "up to 20,000 BGN",
+        "up to 20,000 EUR",
         "just listed",
     ] {
         assert!(n.reason.contains(part), "{part} in {}", n.reason);
@@ -54,7 +54,7 @@ async fn a_saved_search_hears_of_a_new_match_once_and_of_each_price_drop(pool: P
 
     // the same event delivered again (a worker died after notifying, before its commit
     // landed elsewhere; or a second worker raced it): nothing new
-    sqlx::query("insert into listing_event (listing_id, kind, new_price_minor, currency) values ($1, 'published', 1890000, 'BGN')")
+    sqlx::query("insert into listing_event (listing_id, kind, new_price_minor, currency) values ($1, 'published', 1890000, 'EUR')")
         .bind(id)
         .execute(&app.pool)
         .await
@@ -74,7 +74,7 @@ async fn a_saved_search_hears_of_a_new_match_once_and_of_each_price_drop(pool: P
     assert!(
         inbox.notices[0]
             .reason
-            .contains("price dropped 1,500 BGN (to 17,400 BGN)"),
+            .contains("price dropped 1,500 EUR (to 17,400 EUR)"),
         "{}",
         inbox.notices[0].reason
     );
@@ -225,7 +225,7 @@ async fn listings_outside_the_rule_and_paused_rules_say_nothing(pool: PgPool) {
     app.drain(&mut worker).await;
     let inbox = app.inbox(&buyer).await;
     assert_eq!(inbox.notices.len(), 1);
-    assert!(inbox.notices[0].reason.contains("price dropped 1,000 BGN"));
+    assert!(inbox.notices[0].reason.contains("price dropped 1,000 EUR"));
 
     // paused: the next match says nothing, and resuming does not replay it
     assert_eq!(app.pause(&buyer, rule, true).await.status, StatusCode::OK);
@@ -480,7 +480,7 @@ async fn the_preview_shows_what_the_rule_matches_now(pool: PgPool) {
     assert_eq!(name, "Golf");
     let mut found: Vec<ListingId> = cards.iter().map(|c| c.id).collect();
     found.sort_unstable();
-    assert_eq!(found, [plain, other], "the Golfs up to 20,000 BGN");
+    assert_eq!(found, [plain, other], "the Golfs up to 20,000 EUR");
     // with must-have keywords, only the garage-kept one
     let reply = app
         .update_alert(
@@ -552,7 +552,7 @@ async fn favorites_hear_of_price_drops_and_sales(pool: PgPool) {
         reasons,
         [
             "Your favorite; sold",
-            "Your favorite; price dropped 900 BGN (to 18,000 BGN)"
+            "Your favorite; price dropped 900 EUR (to 18,000 EUR)"
         ]
     );
     assert!(app.inbox(&quiet).await.notices.is_empty());

@@ -70,7 +70,7 @@ async fn an_advert_is_made_once_and_kept_in_step_until_the_listing_goes(pool: Pg
     assert_eq!(advert["title"], "Volkswagen Golf 2.0 TDI Highline");
     assert_eq!(advert["description"], "Обслужена, нов внос. One owner.");
     assert_eq!(advert["price"]["value"], 18900.0);
-    assert_eq!(advert["price"]["currency"], "BGN");
+    assert_eq!(advert["price"]["currency"], "EUR");
     assert_eq!(advert["category_id"], "84");
     // the place by the marketplace's own id (its `/cities`, read page by page)
     assert_eq!(advert["location"]["city_id"], 3);

@@ -473,7 +473,7 @@ pub const GOLF: &[(&str, &str)] = &[
     ("title", "Volkswagen Golf 2.0 TDI Highline"),
     ("description", "Обслужена, нов внос. One owner."),
     ("price", "18 900"),
-    ("currency", "BGN"),
+    ("currency", "EUR"),
     ("city", "varna"),
     ("make", "volkswagen"),
     ("model", "volkswagen-golf"),

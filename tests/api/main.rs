@@ -15,6 +15,7 @@ mod alerts;
 mod billing;
 mod cross_posting;
 mod demo;
+mod euro;
 mod facebook_sign_in;
 mod http;
 mod listings;

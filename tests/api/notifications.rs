@@ -106,7 +106,7 @@ async fn a_match_is_emailed_once_with_its_photo_price_reason_and_one_click_unsub
     let text = message.body_text(0).expect("a plain text part").to_string();
     let html = message.body_html(0).expect("an HTML part").to_string();
     for part in [
-        "18,900 BGN",
+        "18,900 EUR",
         "Diesel",
         "just listed",
         &format!("/listings/{id}"),
@@ -124,7 +124,7 @@ async fn a_match_is_emailed_once_with_its_photo_price_reason_and_one_click_unsub
         "{html}"
     );
     // the same event again and another worker pass: no second email
-    sqlx::query("insert into listing_event (listing_id, kind, new_price_minor, currency) values ($1, 'published', 1890000, 'BGN')")
+    sqlx::query("insert into listing_event (listing_id, kind, new_price_minor, currency) values ($1, 'published', 1890000, 'EUR')")
         .bind(id)
         .execute(&app.pool)
         .await

@@ -151,7 +151,7 @@ async fn a_match_is_pushed_encrypted_for_the_browser_with_a_valid_vapid_token(po
             .starts_with("Volkswagen Golf")
     );
     assert!(message["body"].as_str().unwrap().contains("just listed"));
-    assert!(message["body"].as_str().unwrap().contains("18,900 BGN"));
+    assert!(message["body"].as_str().unwrap().contains("18,900 EUR"));
     assert_eq!(
         message["url"],
         format!("http://127.0.0.1:3000/listings/{id}")

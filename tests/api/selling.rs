@@ -488,7 +488,7 @@ async fn a_comparison_holds_two_to_four_listings_and_shares_as_a_link(pool: PgPo
     assert!(row("Price").differs);
     assert_eq!(
         row("Price").values,
-        ["10,000 BGN", "12,000 BGN", "14,000 BGN", "16,000 BGN"]
+        ["10,000 EUR", "12,000 EUR", "14,000 EUR", "16,000 EUR"]
     );
     assert!(!row("Fuel").differs);
     assert!(row("First registration").differs);

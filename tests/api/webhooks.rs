@@ -162,7 +162,7 @@ async fn a_json_webhook_is_signed_as_documented_and_its_secret_sealed(pool: PgPo
     let body: serde_json::Value = serde_json::from_slice(&hit.body).unwrap();
     assert_eq!(body["type"], "alert.match");
     assert_eq!(body["rule"], "Golf diesel");
-    assert_eq!(body["items"][0]["price"], "18,900 BGN");
+    assert_eq!(body["items"][0]["price"], "18,900 EUR");
     assert_eq!(
         body["items"][0]["url"],
         format!("http://127.0.0.1:3000/listings/{id}")
@@ -240,7 +240,7 @@ async fn discord_and_telegram_get_their_own_formats(pool: PgPool) {
         body["embeds"][0]["description"]
             .as_str()
             .unwrap()
-            .contains("18,900 BGN")
+            .contains("18,900 EUR")
     );
     assert!(discord.headers.get("scout-signature").is_none());
     let telegram = hits

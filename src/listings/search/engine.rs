@@ -656,7 +656,7 @@ fn micros(t: OffsetDateTime) -> i64 {
 
 /// Price facet bounds of every buyer currency, in euro cents (what the index counts by).
 pub fn all_price_bounds_eur(catalog: &Catalog) -> Vec<i64> {
-    let mut out: Vec<i64> = [Currency::Bgn, Currency::Eur, Currency::Usd]
+    let mut out: Vec<i64> = Currency::ALL
         .iter()
         .flat_map(|c| price_bounds(*c).map(|v| catalog.to_eur_minor(Money::new(v * 100, *c))))
         .collect();

@@ -152,7 +152,7 @@ impl Facet {
 /// Price facet bounds in whole units of the buyer's currency.
 pub fn price_bounds(currency: Currency) -> [i64; 5] {
     match currency {
-        Currency::Bgn => [5_000, 10_000, 20_000, 40_000, 80_000],
-        Currency::Eur | Currency::Usd => [2_500, 5_000, 10_000, 20_000, 40_000],
+        Currency::Bgn | Currency::Ron => [5_000, 10_000, 20_000, 40_000, 80_000],
+        Currency::Eur | Currency::Usd | Currency::Gbp => [2_500, 5_000, 10_000, 20_000, 40_000],
     }
 }

@@ -434,7 +434,7 @@ pub async fn load_listing_form(listing_id: Option<ListingId>) -> Result<EditForm
         None => (
             Status::Draft,
             ListingForm {
-                currency: "BGN".into(),
+                currency: crate::listings::model::Currency::default().code().into(),
                 ..ListingForm::default()
             },
         ),

@@ -151,8 +151,9 @@ impl ListingForm {
             );
         }
         let currency = Currency::parse(&self.currency).unwrap_or_default();
+        // a price typed in leva is kept in euro, converted as the changeover did
         let price = match Money::parse(&self.price, currency) {
-            Ok(p) if p.minor > 0 => Some(p),
+            Ok(p) if p.minor > 0 => Some(p.into_euro()),
             Ok(_) => {
                 e.insert("price".into(), "Enter a price above zero.".into());
                 None
@@ -363,7 +364,8 @@ mod tests {
     fn a_complete_vehicle_publishes() {
         let d = golf().parse(2026).unwrap();
         assert_eq!(d.title, "VW Golf 1.6 TDI");
-        assert_eq!(d.price, Money::new(1_250_000, Currency::Bgn));
+        // 12,500 leva are 6,391.15 euro at 1.95583 leva to the euro
+        assert_eq!(d.price, Money::new(639_115, Currency::Eur));
         assert_eq!(d.mileage_km, Some(182_000));
         assert_eq!(d.equipment, vec!["alloy-wheels", "navigation"]);
         assert!(d.publish);

@@ -246,15 +246,13 @@ fn Basics(f: ListingForm, options: FormOptions, error: Signal<Option<AppError>>)
                     error
                     inputmode="decimal"
                     required=true
+                    hint="A price in leva (лв) is converted to euro at the fixed rate of 1.95583 when you save."
                 />
                 <SelectField
                     label="Currency"
                     key="currency"
                     value=f.currency.clone()
-                    options=Currency::ALL
-                        .iter()
-                        .map(|c| (c.code().to_string(), c.code().to_string()))
-                        .collect()
+                    options=currency_options(&f.currency)
                     error
                 />
             </div>
@@ -816,4 +814,17 @@ fn ManagedListing(
             </div>
         </li>
     }
+}
+
+/// The currencies a price is entered in (euro, or leva converted on saving), and the
+/// listing's own if it is priced in another.
+fn currency_options(current: &str) -> Vec<(String, String)> {
+    let mut options: Vec<Currency> = Currency::ENTERED.to_vec();
+    if let Some(c) = Currency::parse(current).filter(|c| !options.contains(c)) {
+        options.push(c);
+    }
+    options
+        .into_iter()
+        .map(|c| (c.code().to_string(), c.label().to_string()))
+        .collect()
 }
