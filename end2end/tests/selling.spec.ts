@@ -29,7 +29,7 @@ test("list a car, fix a mistake, publish, find it, mark it sold, delete it", asy
   // the price is refused on its own; everything typed is still there
   const price = page.getByLabel("Price", { exact: true });
   await expect(price).toHaveAttribute("aria-invalid", "true");
-  await expect(price).toHaveAccessibleDescription("Enter the price as a number, like 25000 or 25 000.");
+  await expect(price).toHaveAccessibleDescription(/Enter the price as a number, like 25000 or 25 000\.$/);
   await expect(page.getByLabel("Title")).toHaveValue(title);
   await expect(page.getByLabel("Description")).toHaveValue("Обслужена, с една собственичка.");
   await expect(page.getByRole("checkbox", { name: "Navigation" })).toBeChecked();
@@ -44,12 +44,17 @@ test("list a car, fix a mistake, publish, find it, mark it sold, delete it", asy
   const mine = page.getByRole("list", { name: "Your listings" });
   await expect(mine.getByRole("link", { name: title, exact: true })).toBeVisible();
 
-  // edit it: a lower price
+  // edit it: a lower price, typed in leva (kept in euro at the fixed rate)
   await mine.getByRole("link", { name: `Edit ${title}` }).click();
   await expect(page.getByRole("heading", { name: "Edit listing" })).toBeVisible();
   await ready(page);
   await expect(page.getByLabel("Title")).toHaveValue(title);
-  await page.getByLabel("Price", { exact: true }).fill("19 900");
+  await expect(page.getByLabel("Currency")).toHaveValue("EUR");
+  await expect(page.getByLabel("Price", { exact: true })).toHaveAccessibleDescription(
+    "A price in leva (лв) is converted to euro at the fixed rate of 1.95583 when you save.",
+  );
+  await page.getByLabel("Price", { exact: true }).fill("38 900");
+  await page.getByLabel("Currency").selectOption({ label: "BGN (Bulgarian lev)" });
   await page.getByRole("button", { name: "Save changes" }).click();
   await expect(page.getByRole("link", { name: "Published (1)" })).toHaveAttribute("aria-current", "page");
 
@@ -66,6 +71,10 @@ test("list a car, fix a mistake, publish, find it, mark it sold, delete it", asy
   await expect(ours).toContainText("Price dropped from 21,500 EUR");
   await results.getByRole("link", { name: title, exact: true }).click();
   await expect(page.getByRole("heading", { level: 1, name: title })).toBeVisible();
+  // 38,900 leva are 19,889.25 euro; in leva again, rounded, with the rate it rests on
+  const history = page.getByRole("region", { name: "Price history" });
+  await expect(history.getByRole("cell", { name: "19,889.25 EUR", exact: true })).toBeVisible();
+  await expect(page.getByText("≈ 38,900 BGN · fixed rate 1.95583")).toBeVisible();
   await expect(page.getByRole("link", { name: "Edit your listing" })).toBeVisible();
 
   // mark it sold
