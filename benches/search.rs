@@ -268,9 +268,9 @@ async fn main() -> anyhow::Result<()> {
         let t = Instant::now();
         let f = service::resolve_filters(&state, &query).await.unwrap();
         resolve.push(t.elapsed());
-        let bounds: Vec<i64> = scout::listings::search::filters::price_bounds(query.currency)
+        let bounds: Vec<i64> = scout::listings::search::filters::price_bounds(query.currency())
             .iter()
-            .map(|&v| catalog.to_eur_minor(Money::new(v * 100, query.currency)))
+            .map(|&v| catalog.to_eur_minor(Money::new(v * 100, query.currency())))
             .collect();
         let facets = service::wanted_facets(&f);
         let ask = Ask {

@@ -17,6 +17,7 @@ pub mod crossposting;
 pub mod demo;
 pub mod detail_page;
 pub mod model;
+pub mod preference;
 #[cfg(feature = "ssr")]
 pub mod repo;
 pub mod search;

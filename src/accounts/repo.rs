@@ -212,6 +212,36 @@ pub async fn account_summary(
     .map(|r| (r.email, r.verified, r.has_password)))
 }
 
+/// The code of the currency the account reads prices in (None: no such account).
+pub async fn display_currency(
+    db: impl PgExecutor<'_>,
+    account_id: AccountId,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        "select display_currency from account where account_id = $1",
+        account_id.0
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Sets the currency the account reads prices in (a code of the `currency` table).
+pub async fn set_display_currency(
+    db: impl PgExecutor<'_>,
+    account_id: AccountId,
+    code: &str,
+) -> sqlx::Result<bool> {
+    Ok(sqlx::query!(
+        "update account set display_currency = $2 where account_id = $1",
+        account_id.0,
+        code
+    )
+    .execute(db)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
 /// Holds a transaction-scoped advisory lock on `key` until the transaction ends.
 async fn advisory_lock(tx: &mut sqlx::PgConnection, key: &str) -> sqlx::Result<()> {
     sqlx::query_scalar!(

@@ -13,8 +13,10 @@ use leptos::{prelude::*, server_fn::codec::GetUrl};
 #[server(prefix = "/api", endpoint = "listings/search", input = GetUrl)]
 pub async fn search_listings(query: String) -> Result<SearchResults, AppError> {
     let state = crate::server::state::AppState::from_context()?;
-    let query = crate::listings::search::query::SearchQuery::from_query_string(&query);
     let viewer = crate::accounts::api::current_account_id().await?;
+    // no `cur=` in the address: the person's own currency
+    let query = crate::listings::search::query::SearchQuery::from_query_string(&query)
+        .in_currency(crate::listings::preference::of(&state, viewer).await?);
     let mut results = crate::listings::search::service::search(&state, &query).await?;
     crate::listings::cards::annotate(&state, viewer, &mut results.cards).await?;
     Ok(results)
@@ -32,9 +34,12 @@ pub async fn search_form_options() -> Result<FormOptions, AppError> {
 pub async fn get_listing(id: ListingId, cur: Option<String>) -> Result<ListingDetail, AppError> {
     let state = crate::server::state::AppState::from_context()?;
     let viewer = crate::accounts::api::current_account_id().await?;
-    let currency = cur
+    let currency = match cur
         .as_deref()
         .and_then(crate::listings::model::Currency::parse)
-        .unwrap_or_default();
+    {
+        Some(named) => named,
+        None => crate::listings::preference::of(&state, viewer).await?,
+    };
     crate::listings::cards::listing_detail(&state, id, viewer, currency).await
 }

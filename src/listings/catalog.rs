@@ -142,6 +142,25 @@ impl Catalog {
         }
     }
 
+    /// What one euro buys of `currency`, for people: "1 EUR = 1.95583 BGN, fixed", "1 EUR =
+    /// 1.085 USD, rate of 4 December 2026". None for the euro and a currency without a rate.
+    pub fn rate_line(&self, currency: Currency) -> Option<String> {
+        if currency == Currency::Eur {
+            return None;
+        }
+        let b = self.basis.get(&currency)?;
+        let basis = match (b.fixed, b.date) {
+            (true, _) => "fixed".to_string(),
+            (false, Some(d)) => format!("rate of {}", crate::format::date(d)),
+            (false, None) => "reference rate".to_string(),
+        };
+        Some(format!(
+            "1 EUR = {} {}, {basis}",
+            b.per_eur,
+            currency.code()
+        ))
+    }
+
     pub fn make(&self, slug: &str) -> Option<&Make> {
         self.makes.iter().find(|m| m.slug == slug)
     }

@@ -2,7 +2,7 @@
 //! results with facets and chips, a listing's detail, the form's options. Plain data: the
 //! server builds them (`service`), pages read them.
 
-use crate::listings::model::{ListingId, Money, SellerType, Status};
+use crate::listings::model::{Currency, ListingId, Money, SellerType, Status};
 use serde::{Deserialize, Serialize};
 
 /// A result card.
@@ -82,6 +82,8 @@ pub struct SearchResults {
     pub ignored: Vec<String>,
     /// Free-text words that were corrected: (typed, used).
     pub corrected: Vec<(String, String)>,
+    /// The currency prices and price filters are in (the address's, else the person's own).
+    pub currency: Currency,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

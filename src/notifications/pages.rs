@@ -117,6 +117,7 @@ pub fn SettingsPage() -> impl IntoView {
                     let push_key = view.push_key.clone();
 
                     view! {
+                        <crate::listings::preference::DisplayCurrencySettings />
                         <NotificationForm view save />
                         <PushDevices devices push_key add=add_device remove=remove_device />
                         <Webhooks hooks add remove />

@@ -188,3 +188,161 @@ async fn a_price_typed_in_leva_is_kept_in_euro(pool: PgPool) {
     .unwrap();
     assert_eq!(page.buyer_prices[0].price.currency.code(), "GBP");
 }
+
+/// Search results for a URL query string as `cookie`'s owner (None: signed out) gets them.
+async fn search_as(
+    app: &TestApp,
+    cookie: Option<&str>,
+    qs: &str,
+) -> scout::listings::wire::SearchResults {
+    let reply = app
+        .get(
+            &format!(
+                "/api/listings/search?query={}",
+                scout::listings::search::query::encode_component(qs)
+            ),
+            cookie,
+        )
+        .await;
+    assert_eq!(reply.status, axum::http::StatusCode::OK, "{}", reply.body);
+    reply.json()
+}
+
+/// A listing's page with `cur=` in its address.
+async fn detail_in(
+    app: &TestApp,
+    id: scout::listings::model::ListingId,
+    cur: &str,
+    cookie: Option<&str>,
+) -> ListingDetail {
+    app.get(&format!("/api/listings/get?id={id}&cur={cur}"), cookie)
+        .await
+        .json()
+}
+
+#[sqlx::test]
+async fn a_persons_own_currency_applies_where_the_address_names_none(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let ana = app.seller("ana@example.com").await;
+    // 10,000 euro are 19,558.30 leva
+    let golf = app
+        .create(
+            &ana,
+            &with(GOLF, &[("price", "10 000"), ("currency", "EUR")]),
+        )
+        .await;
+    let bo = app.seller("bo@example.com").await;
+    let ids = |r: &scout::listings::wire::SearchResults| -> Vec<_> {
+        r.cards.iter().map(|c| c.id).collect()
+    };
+
+    // until Bo chooses, the euro
+    let r = search_as(&app, Some(&bo), "price_max=19000").await;
+    assert_eq!(r.currency.code(), "EUR");
+    assert_eq!(ids(&r), [golf]);
+
+    let saved = app
+        .post(
+            "/api/listings/save_display_currency",
+            form(&[("currency", "BGN")]),
+            Some(&bo),
+        )
+        .await;
+    assert_eq!(saved.status, axum::http::StatusCode::OK, "{}", saved.body);
+    assert!(saved.body.contains("BGN (Bulgarian lev)"), "{}", saved.body);
+
+    // Bo's filters and prices are in leva now: 19,000 leva is less than the Golf's price
+    let r = search_as(&app, Some(&bo), "price_max=19000").await;
+    assert_eq!(r.currency.code(), "BGN");
+    assert!(ids(&r).is_empty(), "{:?}", ids(&r));
+    let r = search_as(&app, Some(&bo), "price_max=20000").await;
+    assert_eq!(ids(&r), [golf]);
+    assert_eq!(
+        r.cards[0].buyer_price.map(|m| m.format()).as_deref(),
+        Some("19,558 BGN")
+    );
+    // the smart box reads a bare number in Bo's currency too
+    let r = search_as(&app, Some(&bo), "q=%3C19000").await;
+    assert!(ids(&r).is_empty(), "{:?}", ids(&r));
+    // an address that names a currency wins, for Bo as for anyone
+    let r = search_as(&app, Some(&bo), "price_max=19000&cur=EUR").await;
+    assert_eq!((r.currency.code(), ids(&r)), ("EUR", vec![golf]));
+    // nobody else is touched by Bo's choice
+    let r = search_as(&app, None, "price_max=19000").await;
+    assert_eq!((r.currency.code(), ids(&r)), ("EUR", vec![golf]));
+    let r = search_as(&app, Some(&ana), "price_max=19000").await;
+    assert_eq!((r.currency.code(), ids(&r)), ("EUR", vec![golf]));
+
+    // a listing's converted prices: Bo's currency first, with its basis
+    let page: ListingDetail = app.detail(golf, Some(&bo)).await.json();
+    assert_eq!(page.buyer_prices[0].price.format(), "19,558 BGN");
+    assert_eq!(page.buyer_prices[0].basis, "fixed rate 1.95583");
+    // the address wins here too
+    let page = detail_in(&app, golf, "GBP", Some(&bo)).await;
+    assert_eq!(page.buyer_prices[0].price.currency.code(), "GBP");
+    // anyone else reads the euro's order
+    let page: ListingDetail = app.detail(golf, None).await.json();
+    assert_eq!(
+        page.buyer_prices,
+        detail_in(&app, golf, "EUR", None).await.buyer_prices
+    );
+
+    // the Settings section: the choice and each rate with its day
+    let mine: scout::listings::preference::CurrencyChoice = app
+        .get("/api/listings/my_display_currency", Some(&bo))
+        .await
+        .json();
+    assert_eq!(mine.chosen.code(), "BGN");
+    let lines: Vec<String> = mine.rates.into_iter().filter_map(|(_, l)| l).collect();
+    assert!(
+        lines.contains(&"1 EUR = 1.95583 BGN, fixed".to_string()),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("1 EUR = 5.09 RON, rate of ")),
+        "{lines:?}"
+    );
+}
+
+#[sqlx::test]
+async fn a_display_currency_must_be_one_scout_offers_and_needs_a_person(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let bo = app.seller("bo@example.com").await;
+    for bad in ["XYZ", "", "bgn; drop table account"] {
+        let reply = app
+            .post(
+                "/api/listings/save_display_currency",
+                form(&[("currency", bad)]),
+                Some(&bo),
+            )
+            .await;
+        assert_eq!(
+            reply.error().field("currency").as_deref(),
+            Some("Choose one of EUR, BGN, USD, RON, GBP."),
+            "{bad:?}: {}",
+            reply.body
+        );
+    }
+    let mine: scout::listings::preference::CurrencyChoice = app
+        .get("/api/listings/my_display_currency", Some(&bo))
+        .await
+        .json();
+    assert_eq!(
+        mine.chosen.code(),
+        "EUR",
+        "a refused choice changes nothing"
+    );
+
+    let reply = app
+        .post(
+            "/api/listings/save_display_currency",
+            form(&[("currency", "USD")]),
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, axum::http::StatusCode::UNAUTHORIZED);
+    let reply = app.get("/api/listings/my_display_currency", None).await;
+    assert_eq!(reply.status, axum::http::StatusCode::UNAUTHORIZED);
+}

@@ -486,10 +486,13 @@ async fn the_index_answers_exactly_what_sql_answers(pool: PgPool) {
         let qs = parts.join("&");
         let query = SearchQuery::from_query_string(&qs);
         let f = service::resolve_filters(&state, &query).await.unwrap();
-        let bounds: Vec<i64> = price_bounds(query.currency)
+        let bounds: Vec<i64> = price_bounds(query.currency())
             .iter()
             .map(|&v| {
-                catalog.to_eur_minor(scout::listings::model::Money::new(v * 100, query.currency))
+                catalog.to_eur_minor(scout::listings::model::Money::new(
+                    v * 100,
+                    query.currency(),
+                ))
             })
             .collect();
         let now = time::OffsetDateTime::now_utc();

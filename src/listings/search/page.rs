@@ -5,6 +5,7 @@
 use crate::listings::{
     api::{search_form_options, search_listings},
     model::{Currency, group_thousands},
+    preference::display_currency,
     search::{
         facets::VOCABS,
         query::{PAGE_SIZES, SearchQuery, Sort, encode_component},
@@ -30,6 +31,8 @@ pub fn SearchPage() -> impl IntoView {
     let query = current_query();
     let results = Resource::new(move || query.get().to_query_string(), search_listings);
     let options = Resource::new(|| (), |()| search_form_options());
+    // the person's own currency, for a search whose address names none
+    let own = Resource::new(|| (), |()| display_currency());
     let title = move || {
         let q = query.read();
         if q.q.trim().is_empty() {
@@ -51,6 +54,9 @@ pub fn SearchPage() -> impl IntoView {
             }>
                 {move || Suspend::new(async move {
                     let options = options.await.unwrap_or_default();
+                    let own = own.await.unwrap_or_default();
+                    let query = Memo::new(move |_| query.get().in_currency(own));
+                    // the form and the results read the currency the server searched in
                     view! { <SearchForm query options results /> }
                 })}
             </Transition>
@@ -251,7 +257,7 @@ fn ResultOptions(query: Memo<SearchQuery>) -> impl IntoView {
                     .iter()
                     .map(|c| (c.code().to_string(), c.code().to_string()))
                     .collect()
-                value=Signal::derive(move || { query.with(|q| q.currency.code().to_string()) })
+                value=Signal::derive(move || { query.with(|q| q.currency().code().to_string()) })
             />
         </div>
     }
@@ -418,7 +424,7 @@ fn MakeModelChecks(query: Memo<SearchQuery>, options: FormOptions) -> impl IntoV
 fn Ranges(query: Memo<SearchQuery>) -> impl IntoView {
     view! {
         <fieldset class="mt-4">
-            <legend class=LABEL>"Price (" {move || query.with(|q| q.currency.code())} ")"</legend>
+            <legend class=LABEL>"Price (" {move || query.with(|q| q.currency().code())} ")"</legend>
             <div class="mt-1 grid grid-cols-2 gap-2">
                 <NumberInput
                     id="f-price-min"

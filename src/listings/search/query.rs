@@ -115,8 +115,10 @@ pub struct SearchQuery {
     /// Whole units of `currency`.
     pub price_min: Option<i64>,
     pub price_max: Option<i64>,
-    /// The buyer's currency: price filters are in it and prices are also shown in it.
-    pub currency: Currency,
+    /// The buyer's currency as the address names it (`cur=`): price filters are in it and
+    /// prices are also shown in it. None: the person's display currency (Settings), which the
+    /// server fills in before it searches; the euro for anyone else. See [`Self::currency`].
+    pub currency: Option<Currency>,
     pub mileage_max: Option<i32>,
     pub power_min: Option<i32>,
     pub power_max: Option<i32>,
@@ -170,6 +172,21 @@ fn push_capped(list: &mut Vec<String>, value: &str, cap: usize) -> bool {
 }
 
 impl SearchQuery {
+    /// The currency prices and price filters are in: the one the address names, else the euro
+    /// (the server first fills in a signed-in person's own, [`Self::in_currency`]).
+    pub fn currency(&self) -> Currency {
+        self.currency.unwrap_or_default()
+    }
+
+    /// This search in `currency` (a person's display currency) where the address names none.
+    /// The euro needs no naming: an address without `cur=` means it for anyone else.
+    pub fn in_currency(mut self, currency: Currency) -> SearchQuery {
+        if self.currency.is_none() && currency != Currency::default() {
+            self.currency = Some(currency);
+        }
+        self
+    }
+
     /// From URL query pairs (repeated names for multi-selects: `make=bmw&make=audi`).
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> SearchQuery {
         let mut s = SearchQuery {
@@ -204,7 +221,9 @@ impl SearchQuery {
                 "year_max" => small(value).map(|v| s.year_max = Some(v)).is_some(),
                 "price_min" => int(value).map(|v| s.price_min = Some(v)).is_some(),
                 "price_max" => int(value).map(|v| s.price_max = Some(v)).is_some(),
-                "cur" => Currency::parse(value).map(|c| s.currency = c).is_some(),
+                "cur" => Currency::parse(value)
+                    .map(|c| s.currency = Some(c))
+                    .is_some(),
                 "km_max" => small(value).map(|v| s.mileage_max = Some(v)).is_some(),
                 "hp_min" => small(value).map(|v| s.power_min = Some(v)).is_some(),
                 "hp_max" => small(value).map(|v| s.power_max = Some(v)).is_some(),
@@ -302,8 +321,9 @@ impl SearchQuery {
         num(&mut out, "year_max", self.year_max.map(i64::from));
         num(&mut out, "price_min", self.price_min);
         num(&mut out, "price_max", self.price_max);
-        if self.currency != Currency::default() {
-            out.push(("cur", self.currency.code().to_string()));
+        // named even when it is the euro: it may not be the person's own currency
+        if let Some(currency) = self.currency {
+            out.push(("cur", currency.code().to_string()));
         }
         num(&mut out, "km_max", self.mileage_max.map(i64::from));
         num(&mut out, "hp_min", self.power_min.map(i64::from));
@@ -1022,7 +1042,8 @@ fn tighter_max<T: Ord + Copy>(a: Option<T>, b: Option<T>) -> Option<T> {
 impl Criteria {
     /// The URL's filters plus the smart box's.
     pub fn from_search(query: &SearchQuery, smart: &SmartQuery) -> Criteria {
-        let money = |v: Option<i64>| v.map(|v| Money::new(v.saturating_mul(100), query.currency));
+        let currency = query.currency();
+        let money = |v: Option<i64>| v.map(|v| Money::new(v.saturating_mul(100), currency));
         let mut c = Criteria {
             text: TextQuery::parse(&smart.text),
             makes: query.makes.clone(),
@@ -1342,7 +1363,7 @@ mod tests {
         assert_eq!(q.makes, vec!["audi", "bmw"]);
         assert_eq!((q.year_min, q.year_max), (Some(2015), Some(2020)));
         assert_eq!(q.page_size, 50);
-        assert_eq!(q.currency, Currency::Eur);
+        assert_eq!(q.currency, Some(Currency::Eur));
         assert_eq!(
             q.ignored,
             vec!["fuel=coal", "gearbox=diesel", "radius=5000"]
@@ -1352,9 +1373,30 @@ mod tests {
     }
 
     #[test]
+    fn a_named_currency_stays_named_and_a_persons_own_fills_the_gap() {
+        let own = |qs: &str, c| SearchQuery::from_query_string(qs).in_currency(c);
+        // an address without `cur=`: the person's own currency, named from then on
+        let q = own("price_max=20000", Currency::Bgn);
+        assert_eq!(q.currency(), Currency::Bgn);
+        assert_eq!(q.to_query_string(), "price_max=20000&cur=BGN");
+        // a named currency wins, even the euro, and stays named: it may not be the person's own
+        let q = own("price_max=20000&cur=EUR", Currency::Bgn);
+        assert_eq!(q.currency(), Currency::Eur);
+        assert_eq!(q.to_query_string(), "price_max=20000&cur=EUR");
+        // the euro is what an address without `cur=` means for everyone
+        let q = own("price_max=20000", Currency::Eur);
+        assert_eq!((q.currency, q.currency()), (None, Currency::Eur));
+        assert_eq!(q.to_query_string(), "price_max=20000");
+        // an unknown currency is ignored and said so
+        let q = own("cur=XYZ", Currency::Gbp);
+        assert_eq!(q.currency(), Currency::Gbp);
+        assert_eq!(q.ignored, ["cur=XYZ"]);
+    }
+
+    #[test]
     fn criteria_merge_the_form_and_the_box() {
         let query = SearchQuery::from_query_string("q=x5+2018%2B&year_min=2016&make=audi");
-        let smart = understand(&query.q, &vocab(), query.currency);
+        let smart = understand(&query.q, &vocab(), query.currency());
         let c = Criteria::from_search(&query, &smart);
         assert_eq!(c.makes, vec!["audi", "bmw"]);
         assert_eq!(c.models, vec!["bmw-x5"]);

@@ -61,7 +61,7 @@ async fn resolve(
     catalog: &Catalog,
     query: &SearchQuery,
 ) -> Result<Resolved, AppError> {
-    let smart = understand(&query.q, &catalog.vocabulary, query.currency);
+    let smart = understand(&query.q, &catalog.vocabulary, query.currency());
     let criteria = Criteria::from_search(query, &smart);
     let corrected = typo_fixes(state, &criteria.text).await?;
     let (filters, mut ignored) = filters(&criteria, catalog, &corrected);
@@ -117,7 +117,7 @@ fn form_chips(query: &SearchQuery, catalog: &Catalog) -> Vec<Chip> {
         q.models.retain(|m| m != slug);
         chip(model.name.clone(), q);
     }
-    let money = |v: i64| Money::new(v * 100, query.currency).format();
+    let money = |v: i64| Money::new(v * 100, query.currency()).format();
     let range = |lo: Option<String>, hi: Option<String>| match (lo, hi) {
         (Some(a), Some(b)) => format!("{a} to {b}"),
         (Some(a), None) => format!("from {a}"),
@@ -408,14 +408,14 @@ fn year_group(query: &SearchQuery, years: &[(String, i64)]) -> FacetGroup {
 fn price_group(query: &SearchQuery, prices: &[(String, i64)]) -> FacetGroup {
     let base = query.first_page();
 
-    let bounds = price_bounds(query.currency);
+    let bounds = price_bounds(query.currency());
     let mut price_values: Vec<(usize, FacetValue)> = prices
         .iter()
         .filter_map(|(b, n)| {
             let i: usize = b.parse().ok()?;
             let (lo, hi) = bucket(i, &bounds);
             let hi = hi.map(|h| h + 1);
-            let m = |v: i64| Money::new(v * 100, query.currency).format();
+            let m = |v: i64| Money::new(v * 100, query.currency()).format();
             let label = match (lo, hi) {
                 (None, Some(h)) => format!("under {}", m(h)),
                 (Some(l), None) => format!("{} and more", m(l)),
@@ -470,7 +470,7 @@ pub async fn resolve_criteria(
 ) -> Result<(Filters, Vec<Chip>, Vec<String>), AppError> {
     let catalog = state.catalog().await?;
     let resolved = resolve(state, &catalog, query).await?;
-    let smart = understand(&query.q, &catalog.vocabulary, query.currency);
+    let smart = understand(&query.q, &catalog.vocabulary, query.currency());
     let mut chips = Vec::new();
     let text = smart.text.trim();
     if !text.is_empty() {
@@ -514,9 +514,9 @@ pub async fn search(state: &AppState, query: &SearchQuery) -> Result<SearchResul
         None => None,
     };
     let size = usize::from(query.page_size);
-    let price_bounds_eur: Vec<i64> = price_bounds(query.currency)
+    let price_bounds_eur: Vec<i64> = price_bounds(query.currency())
         .iter()
-        .map(|&v| catalog.to_eur_minor(Money::new(v * 100, query.currency)))
+        .map(|&v| catalog.to_eur_minor(Money::new(v * 100, query.currency())))
         .collect();
     let now = OffsetDateTime::now_utc();
     let engine = state.search_engine().await?;
@@ -552,7 +552,7 @@ pub async fn search(state: &AppState, query: &SearchQuery) -> Result<SearchResul
     };
     let cards = page
         .iter()
-        .map(|r| card(r, &catalog, &state.media, query.currency, now))
+        .map(|r| card(r, &catalog, &state.media, query.currency(), now))
         .collect();
     let loosen = if total == 0 {
         loosen(
@@ -574,6 +574,7 @@ pub async fn search(state: &AppState, query: &SearchQuery) -> Result<SearchResul
         loosen,
         ignored,
         corrected: resolved.corrected,
+        currency: query.currency(),
     })
 }
 
@@ -591,7 +592,7 @@ fn loosen(
         .take(8)
         .filter_map(|chip| {
             let without = SearchQuery::from_query_string(chip.href.trim_start_matches("/search"));
-            let smart = understand(&without.q, &catalog.vocabulary, without.currency);
+            let smart = understand(&without.q, &catalog.vocabulary, without.currency());
             let (f, _) = filters(&Criteria::from_search(&without, &smart), catalog, fixes);
             let count = index.count(&f, now);
             (count > 0).then(|| Loosen {
