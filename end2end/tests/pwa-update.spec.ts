@@ -74,7 +74,11 @@ test("a new build offers 'Update available', and Reload switches to it", async (
     await page.goto(origin + "/search");
     const toast = page.getByRole("status").filter({ hasText: "A new version of Scout is available." });
     await expect(toast).toBeVisible({ timeout: 30_000 });
+    // Reload asks the new worker to take over, and the page reloads once it has: wait for that
+    // load, or reading the caches could meet the page mid-navigation
+    const reloaded = page.waitForEvent("load");
     await toast.getByRole("button", { name: "Reload" }).click();
+    await reloaded;
     await expect(toast).toHaveCount(0);
     await expect.poll(async () => (await shells()).join(), { timeout: 20_000 }).not.toContain(before);
     expect(await shells()).toHaveLength(1);
