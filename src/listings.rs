@@ -19,6 +19,8 @@ pub mod detail_page;
 pub mod model;
 pub mod preference;
 #[cfg(feature = "ssr")]
+pub mod rates;
+#[cfg(feature = "ssr")]
 pub mod repo;
 pub mod search;
 pub mod selling;

@@ -188,6 +188,11 @@ pub struct Config {
     /// `SCOUT_ANONYMOUS_REQUESTS_PER_MINUTE`: the rate of someone signed out, per address;
     /// unset: the default plan's.
     pub anonymous_requests_per_minute: Option<u32>,
+    /// `SCOUT_RATES_URL`: where a job fetches the day's reference rates every few hours (the
+    /// European Central Bank's daily XML:
+    /// `https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml`). Unset: the rates in
+    /// the `currency` table stand until an operator changes them.
+    pub rates_url: Option<String>,
 }
 
 /// Payments through Stripe: Checkout, the Customer Portal and the webhook.
@@ -682,6 +687,11 @@ impl Config {
                     })
                 })
                 .transpose()?,
+            rates_url: match var("SCOUT_RATES_URL") {
+                Some(url) if url.starts_with("https://") || url.starts_with("http://") => Some(url),
+                Some(url) => bail!("SCOUT_RATES_URL={url:?} is not an http(s) address"),
+                None => None,
+            },
         })
     }
 
@@ -743,6 +753,7 @@ impl Config {
             stripe: None,
             default_plan: None,
             anonymous_requests_per_minute: None,
+            rates_url: None,
         }
     }
 }

@@ -34,8 +34,9 @@ pub struct AppState {
     pub upload_budget: Arc<Semaphore>,
     /// One permit per MiB the running photo jobs may need (`SCOUT_PHOTO_MEMORY_MB`).
     pub photo_memory: Arc<Semaphore>,
-    /// Makes, models, cities, rates: read from Postgres on first use.
-    catalog: Arc<OnceCell<Arc<Catalog>>>,
+    /// Makes, models, cities, rates: read from Postgres on first use, and again when the
+    /// rates change (`listings::rates`).
+    catalog: Arc<tokio::sync::RwLock<Option<Arc<Catalog>>>>,
     /// The in-memory search index: built on first use (or at start-up by `serve`).
     search: Arc<OnceCell<Arc<SearchEngine>>>,
     /// Calls to sign-in providers (discovery, keys, tokens): redirects never followed.
@@ -92,7 +93,7 @@ impl AppState {
             config: Arc::new(config),
             passwords: Arc::new(Passwords::new()?),
             leptos_options,
-            catalog: Arc::new(OnceCell::new()),
+            catalog: Arc::default(),
             search: Arc::new(OnceCell::new()),
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
@@ -118,11 +119,23 @@ impl AppState {
 
     /// The reference data search needs (loaded once; a failed load is retried next time).
     pub async fn catalog(&self) -> Result<Arc<Catalog>, AppError> {
-        let catalog = self
-            .catalog
-            .get_or_try_init(|| async { Catalog::load(&self.pool).await.map(Arc::new) })
-            .await?;
-        Ok(catalog.clone())
+        if let Some(catalog) = self.catalog.read().await.as_ref() {
+            return Ok(catalog.clone());
+        }
+        let mut slot = self.catalog.write().await;
+        if let Some(catalog) = slot.as_ref() {
+            return Ok(catalog.clone());
+        }
+        let catalog = Arc::new(Catalog::load(&self.pool).await?);
+        *slot = Some(catalog.clone());
+        Ok(catalog)
+    }
+
+    /// Reads the reference data again (new rates): conversions from now on use it.
+    pub async fn reload_catalog(&self) -> Result<(), AppError> {
+        let catalog = Arc::new(Catalog::load(&self.pool).await?);
+        *self.catalog.write().await = Some(catalog);
+        Ok(())
     }
 
     /// The search index (built once; a failed build is retried next time).

@@ -35,6 +35,10 @@ impl Workers {
                 "Stripe reconciliation",
                 tokio::spawn(crate::billing::sync::run(state.clone())),
             ),
+            (
+                "rates",
+                tokio::spawn(crate::listings::rates::run(state.clone())),
+            ),
         ];
         if alerts {
             all.push((

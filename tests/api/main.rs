@@ -27,6 +27,7 @@ mod profile;
 mod provider_links;
 mod push;
 mod pwa;
+mod rates;
 mod reauthentication;
 mod selling;
 mod sign_in_providers;
