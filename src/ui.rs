@@ -211,6 +211,26 @@ pub fn FormAlert(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
     }
 }
 
+/// A form's submit button (disabled while the form is being sent) and, beside it, what the
+/// last save said (announced to screen readers).
+#[component]
+pub fn SaveRow(
+    label: &'static str,
+    #[prop(into)] pending: Signal<bool>,
+    #[prop(into)] saved: Signal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <div class="flex items-center gap-3">
+            <button type="submit" class=PRIMARY_BUTTON disabled=move || pending.get()>
+                {label}
+            </button>
+            <p role="status" class="text-sm text-emerald-800">
+                {move || saved.get()}
+            </p>
+        </div>
+    }
+}
+
 /// The frame of a page whose content is a signed-in person's data: `loading` while `data`
 /// loads, then `children` with it; a signed-out person gets [`sign_in_prompt`] (`sign_in_to`
 /// follows the link) and any other error [`load_failed`]. Use with `let:` for the data.

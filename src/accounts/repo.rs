@@ -225,6 +225,23 @@ pub async fn display_currency(
     .await
 }
 
+/// The currency each of `accounts` reads prices in: (account, code).
+pub async fn display_currencies(
+    db: impl PgExecutor<'_>,
+    accounts: &[AccountId],
+) -> sqlx::Result<Vec<(AccountId, String)>> {
+    let ids: Vec<uuid::Uuid> = accounts.iter().map(|a| a.0).collect();
+    Ok(sqlx::query!(
+        "select account_id, display_currency from account where account_id = any($1)",
+        &ids
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|r| (AccountId(r.account_id), r.display_currency))
+    .collect())
+}
+
 /// Sets the currency the account reads prices in (a code of the `currency` table).
 pub async fn set_display_currency(
     db: impl PgExecutor<'_>,

@@ -23,6 +23,21 @@ pub async fn create_alert(search: String, name: String) -> Result<i64, AppError>
         rhythm: defaults.rhythm,
         ..RuleFields::default()
     };
+    // a search that names no currency was read in the person's own: the rule keeps it
+    // (added to the search as sent: what can't be read in it must still be refused)
+    let own = crate::listings::preference::of(&state, Some(account)).await?;
+    let named = crate::listings::search::query::SearchQuery::from_query_string(&search)
+        .currency
+        .is_some();
+    let search = match (
+        named,
+        own == Default::default(),
+        search.trim_matches('&').is_empty(),
+    ) {
+        (true, ..) | (_, true, _) => search,
+        (false, false, true) => format!("cur={}", own.code()),
+        (false, false, false) => format!("{}&cur={}", search.trim_end_matches('&'), own.code()),
+    };
     super::service::create(&state, account, &search, fields).await
 }
 

@@ -79,7 +79,7 @@ pub async fn save_display_currency(currency: String) -> Result<String, AppError>
 /// The Settings section "Prices": which currency prices show in, with today's rates.
 #[component]
 pub fn DisplayCurrencySettings() -> impl IntoView {
-    use crate::ui::{FormAlert, LABEL, PRIMARY_BUTTON, action_error, described_by, field_error};
+    use crate::ui::{FormAlert, LABEL, SaveRow, action_error, described_by, field_error};
     let save = ServerAction::<SaveDisplayCurrency>::new();
     let data = Resource::new(move || save.version().get(), |_| my_display_currency());
     let error = action_error(save);
@@ -158,18 +158,11 @@ pub fn DisplayCurrencySettings() -> impl IntoView {
                                                 .collect_view()}
                                         </ul>
                                     </div>
-                                    <div class="flex items-center gap-3">
-                                        <button
-                                            type="submit"
-                                            class=PRIMARY_BUTTON
-                                            disabled=move || save.pending().get()
-                                        >
-                                            "Save currency"
-                                        </button>
-                                        <p role="status" class="text-sm text-emerald-800">
-                                            {saved}
-                                        </p>
-                                    </div>
+                                    <SaveRow
+                                        label="Save currency"
+                                        pending=save.pending()
+                                        saved=Signal::derive(saved)
+                                    />
                                 </ActionForm>
                             }
                                 .into_any()

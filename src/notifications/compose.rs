@@ -36,7 +36,11 @@ pub fn items(
             Item {
                 title: d.title.clone(),
                 reason: d.reason.clone(),
-                price: card.map_or_else(String::new, |c| c.price.format()),
+                // the seller's price, and in the recipient's currency when it is another
+                price: card.map_or_else(String::new, |c| match c.buyer_price {
+                    Some(theirs) => format!("{} (≈ {})", c.price.format(), theirs.format()),
+                    None => c.price.format(),
+                }),
                 url: format!(
                     "{origin}{}",
                     super::notices::href_of(d.listing_id, d.link.as_deref())

@@ -12,7 +12,7 @@ use super::{
 use crate::{
     error::AppError,
     ui::{
-        BUTTON, FormAlert, INPUT, LABEL, LINK, Labelled, PRIMARY_BUTTON, SignedInContent,
+        BUTTON, FormAlert, INPUT, LABEL, LINK, Labelled, PRIMARY_BUTTON, SaveRow, SignedInContent,
         action_error,
         channels::{ChannelChooser, RhythmChooser},
         described_by, field_error,
@@ -162,18 +162,7 @@ fn NotificationForm(
                 <DigestTiming hour=s.digest_hour weekday=s.digest_weekday error />
                 <QuietHours quiet=s.quiet error />
                 <TimeZoneChoice zone=s.time_zone.clone() zones=view.zones error />
-                <div class="flex items-center gap-3">
-                    <button
-                        type="submit"
-                        class=PRIMARY_BUTTON
-                        disabled=move || save.pending().get()
-                    >
-                        "Save settings"
-                    </button>
-                    <p role="status" class="text-sm text-emerald-800">
-                        {saved}
-                    </p>
-                </div>
+                <SaveRow label="Save settings" pending=save.pending() saved=Signal::derive(saved) />
             </ActionForm>
         </section>
     }

@@ -23,7 +23,7 @@ use crate::{
     accounts::model::AccountId,
     error::AppError,
     listings::model::ListingId,
-    listings::{cards, repo as listings_repo, wire::ListingCard},
+    listings::{cards, model::Currency, repo as listings_repo, wire::ListingCard},
     server::state::AppState,
 };
 use futures::StreamExt;
@@ -204,22 +204,42 @@ pub async fn deliver_step(state: &AppState) -> Result<usize, AppError> {
     ids.dedup();
     let catalog = state.catalog().await?;
     let now = OffsetDateTime::now_utc();
-    let cards: HashMap<ListingId, ListingCard> =
-        listings_repo::cards_by_id(&state.pool, &ids, None)
+    // each recipient reads prices in their own currency too ("10,000 EUR (≈ 19,558 BGN)")
+    let mut accounts: Vec<AccountId> = groups.keys().map(|(a, ..)| *a).collect();
+    accounts.dedup();
+    let currency_of: HashMap<AccountId, Currency> =
+        crate::accounts::repo::display_currencies(&state.pool, &accounts)
             .await?
-            .iter()
-            .map(|row| {
-                let cur = cards::currency(&row.currency);
+            .into_iter()
+            .map(|(a, code)| (a, Currency::parse(&code).unwrap_or_default()))
+            .collect();
+    let mut currencies: Vec<Currency> = currency_of.values().copied().collect();
+    currencies.push(Currency::default());
+    currencies.sort_by_key(|c| c.code());
+    currencies.dedup();
+    let rows = listings_repo::cards_by_id(&state.pool, &ids, None).await?;
+    let cards: HashMap<(ListingId, Currency), ListingCard> = rows
+        .iter()
+        .flat_map(|row| {
+            let (catalog, media) = (&catalog, &state.media);
+            currencies.iter().map(move |cur| {
                 (
-                    row.listing_id,
-                    cards::card(row, &catalog, &state.media, cur, now),
+                    (row.listing_id, *cur),
+                    cards::card(row, catalog, media, *cur, now),
                 )
             })
-            .collect();
+        })
+        .collect();
     let sends: Vec<_> = groups
         .into_iter()
         .map(|((account, target, ..), group)| {
-            send_group(state, account, target, group, &cards, now)
+            let cur = currency_of.get(&account).copied().unwrap_or_default();
+            let own: HashMap<ListingId, ListingCard> = group
+                .iter()
+                .filter_map(|d| d.listing_id)
+                .filter_map(|id| cards.get(&(id, cur)).map(|c| (id, c.clone())))
+                .collect();
+            send_group(state, account, target, group, own, now)
         })
         .collect();
     let outcomes: Vec<Result<usize, AppError>> = futures::stream::iter(sends)
@@ -242,9 +262,10 @@ async fn send_group(
     account: AccountId,
     target: Target,
     group: Vec<&Due>,
-    cards: &HashMap<ListingId, ListingCard>,
+    cards: HashMap<ListingId, ListingCard>,
     now: OffsetDateTime,
 ) -> Result<usize, AppError> {
+    let cards = &cards;
     let result = match target {
         Target::Email => {
             // a fresh unsubscribe link for this email, kept only as its hash

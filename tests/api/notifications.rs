@@ -745,3 +745,55 @@ async fn a_worker_killed_mid_delivery_loses_nothing_and_sends_nothing_twice(pool
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].0, "sent");
 }
+
+#[sqlx::test]
+async fn alert_email_shows_the_price_in_the_recipients_currency_too(pool: PgPool) {
+    let (app, smtp) = setup(pool).await;
+    let mut worker = Worker::new();
+    let in_euro = app.seller("euro@example.com").await;
+    let in_leva = app.seller("leva@example.com").await;
+    let saved = app
+        .post(
+            "/api/listings/save_display_currency",
+            crate::helpers::form(&[("currency", "BGN")]),
+            Some(&in_leva),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    // the same search from both: up to 40,000 is leva for one of them (20,452 EUR)
+    let search = "make=volkswagen&model=volkswagen-golf&price_max=40000";
+    app.alert(&in_euro, search, "Golf").await;
+    app.alert(&in_leva, search, "Golf").await;
+    let rules: Vec<(String, String)> = sqlx::query_as(
+        "select a.email, r.search from alert_rule r join account a using (account_id) order by a.email",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        rules,
+        [
+            ("euro@example.com".to_string(), search.to_string()),
+            ("leva@example.com".to_string(), format!("{search}&cur=BGN")),
+        ],
+        "a search that names no currency is kept in the currency it was read in"
+    );
+
+    let seller = app.seller("seller@example.com").await;
+    app.create(&seller, GOLF).await; // 18,900 EUR
+    app.work(&mut worker).await;
+    let mail = smtp.received();
+    let text_to = |to: &str| {
+        let m = mail
+            .iter()
+            .find(|m| m.to == [to.to_string()])
+            .unwrap_or_else(|| panic!("no email to {to}"));
+        m.parsed().body_text(0).unwrap().to_string()
+    };
+    let leva = text_to("leva@example.com");
+    // 18,900 EUR x 1.95583 = 36,965.19 BGN, rounded to the lev
+    assert!(leva.contains("18,900 EUR (≈ 36,965 BGN)"), "{leva}");
+    let euro = text_to("euro@example.com");
+    assert!(euro.contains("18,900 EUR"), "{euro}");
+    assert!(!euro.contains("BGN"), "{euro}");
+}
