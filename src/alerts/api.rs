@@ -29,14 +29,12 @@ pub async fn create_alert(search: String, name: String) -> Result<i64, AppError>
     let named = crate::listings::search::query::SearchQuery::from_query_string(&search)
         .currency
         .is_some();
-    let search = match (
-        named,
-        own == Default::default(),
-        search.trim_matches('&').is_empty(),
-    ) {
-        (true, ..) | (_, true, _) => search,
-        (false, false, true) => format!("cur={}", own.code()),
-        (false, false, false) => format!("{}&cur={}", search.trim_end_matches('&'), own.code()),
+    let search = if named || own == Default::default() {
+        search
+    } else if search.trim_matches('&').is_empty() {
+        format!("cur={}", own.code())
+    } else {
+        format!("{}&cur={}", search.trim_end_matches('&'), own.code())
     };
     super::service::create(&state, account, &search, fields).await
 }

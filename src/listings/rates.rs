@@ -141,8 +141,7 @@ pub async fn fetch_and_apply(state: &AppState, url: &str) -> anyhow::Result<Vec<
     }
     let text = std::str::from_utf8(&body).context("the rates are not UTF-8")?;
     let rates = parse_ecb(text).map_err(|e| anyhow::anyhow!("{url}: {e}"))?;
-    let changed = apply(&state.pool, &rates).await?;
-    Ok(changed)
+    Ok(apply(&state.pool, &rates).await?)
 }
 
 /// The newest change to any rate (by the job or an operator).
