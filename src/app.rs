@@ -2,7 +2,7 @@
 
 use crate::{
     accounts::{
-        account_page::AccountPage,
+        account_page::{AccountPage, ChangeEmailPage},
         pages::{
             Auth, ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage,
             VerifyAddressBanner, VerifyEmailPage,
@@ -27,7 +27,7 @@ use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags};
 use leptos_meta::{Meta, Title, provide_meta_context};
 use leptos_router::{
-    ParamSegment, SsrMode, StaticSegment,
+    Lazy, LazyRoute, ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
@@ -89,6 +89,100 @@ fn provide_csp_nonce() {
     }
 }
 
+/// Every page but the home page is a lazy route (`cargo leptos build --split`): its code is in
+/// its group's WASM, fetched when a person first opens a page of the group, so the WASM a
+/// browser loads first holds only the layout, the home page and what the groups share.
+/// Pages are grouped because each split point multiplies the chunks the splitter makes for
+/// code that groups share (one split per page made 330 files, 153 of them for the search
+/// page). Hydration waits for the open page's group (`crate::hydrate`); the server renders
+/// every page as before. `#[leptos::lazy]` names a group's loader `__preload_<group>`.
+macro_rules! lazy_pages {
+    ($($group:ident / $preload:ident { $($route:ident => $page:ident),+ $(,)? })+) => {
+        /// Every lazily loaded page, named as its component.
+        #[derive(Clone, Copy)]
+        #[allow(clippy::enum_variant_names)]
+        enum LazyPage {
+            $($($page),+),+
+        }
+
+        $(
+            /// One split point: this group's pages.
+            #[leptos::lazy]
+            fn $group(page: LazyPage) -> AnyView {
+                match page {
+                    $(LazyPage::$page => $page().into_any(),)+
+                    #[allow(unreachable_patterns)]
+                    _ => ().into_any(),
+                }
+            }
+
+            $(
+                struct $route;
+
+                impl $route {
+                    /// What a `<Route view=…>` takes: the page, loaded lazily.
+                    fn page() -> Lazy<$route> {
+                        Lazy::new()
+                    }
+                }
+
+                impl LazyRoute for $route {
+                    fn data() -> Self {
+                        $route
+                    }
+
+                    async fn view(_this: Self) -> AnyView {
+                        $group(LazyPage::$page).await
+                    }
+
+                    // Fetches the group's WASM before the page is rendered: hydration
+                    // renders the page at once, and cannot wait for it.
+                    async fn preload() {
+                        #[cfg(target_arch = "wasm32")]
+                        $preload().await;
+                    }
+                }
+            )+
+        )+
+    };
+}
+
+lazy_pages! {
+    // finding: what most visits open
+    browse_pages / __preload_browse_pages {
+        SearchRoute => SearchPage,
+        ListingRoute => ListingPage,
+        FavoritesRoute => FavoritesPage,
+        CompareRoute => ComparePage,
+    }
+    sell_pages / __preload_sell_pages {
+        SellRoute => SellPage,
+        MyListingsRoute => MyListingsPage,
+        EditListingRoute => EditListingPage,
+    }
+    // what a signed-in person keeps: alerts, inbox, settings, account, plan
+    own_pages / __preload_own_pages {
+        AlertsRoute => AlertsPage,
+        AlertPreviewRoute => AlertPreviewPage,
+        InboxRoute => InboxPage,
+        SettingsRoute => SettingsPage,
+        AccountRoute => AccountPage,
+        PricingRoute => PricingPage,
+        BillingRoute => BillingPage,
+    }
+    // small forms, most reached from an email's link
+    entry_pages / __preload_entry_pages {
+        SignInRoute => SignInPage,
+        SignUpRoute => SignUpPage,
+        ForgotPasswordRoute => ForgotPasswordPage,
+        ResetPasswordRoute => ResetPasswordPage,
+        VerifyEmailRoute => VerifyEmailPage,
+        ChangeEmailRoute => ChangeEmailPage,
+        ConfirmEmailRoute => ConfirmEmailPage,
+        UnsubscribeRoute => UnsubscribePage,
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -124,61 +218,101 @@ fn Layout() -> impl IntoView {
             <main id="main" class="flex-1">
                 <Routes fallback=NotFoundPage>
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
-                    <Route path=StaticSegment("sign-in") view=SignInPage ssr=SsrMode::Async />
-                    <Route path=StaticSegment("sign-up") view=SignUpPage ssr=SsrMode::Async />
+                    <Route
+                        path=StaticSegment("sign-in")
+                        view=SignInRoute::page()
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=StaticSegment("sign-up")
+                        view=SignUpRoute::page()
+                        ssr=SsrMode::Async
+                    />
                     <Route
                         path=StaticSegment("forgot-password")
-                        view=ForgotPasswordPage
+                        view=ForgotPasswordRoute::page()
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=(StaticSegment("reset-password"), ParamSegment("token"))
-                        view=ResetPasswordPage
+                        view=ResetPasswordRoute::page()
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=(StaticSegment("verify-email"), ParamSegment("token"))
-                        view=VerifyEmailPage
+                        view=VerifyEmailRoute::page()
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=(StaticSegment("change-email"), ParamSegment("token"))
-                        view=crate::accounts::account_page::ChangeEmailPage
+                        view=ChangeEmailRoute::page()
                         ssr=SsrMode::Async
                     />
-                    <Route path=StaticSegment("search") view=SearchPage ssr=SsrMode::Async />
+                    <Route
+                        path=StaticSegment("search")
+                        view=SearchRoute::page()
+                        ssr=SsrMode::Async
+                    />
                     <Route
                         path=(StaticSegment("listings"), ParamSegment("id"))
-                        view=ListingPage
+                        view=ListingRoute::page()
                         ssr=SsrMode::Async
                     />
-                    <Route path=StaticSegment("sell") view=SellPage ssr=SsrMode::Async />
-                    <Route path=StaticSegment("favorites") view=FavoritesPage ssr=SsrMode::Async />
-                    <Route path=StaticSegment("compare") view=ComparePage ssr=SsrMode::Async />
-                    <Route path=StaticSegment("alerts") view=AlertsPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("sell") view=SellRoute::page() ssr=SsrMode::Async />
+                    <Route
+                        path=StaticSegment("favorites")
+                        view=FavoritesRoute::page()
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=StaticSegment("compare")
+                        view=CompareRoute::page()
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=StaticSegment("alerts")
+                        view=AlertsRoute::page()
+                        ssr=SsrMode::Async
+                    />
                     <Route
                         path=(StaticSegment("alerts"), ParamSegment("id"))
-                        view=AlertPreviewPage
+                        view=AlertPreviewRoute::page()
                         ssr=SsrMode::Async
                     />
-                    <Route path=StaticSegment("inbox") view=InboxPage ssr=SsrMode::Async />
-                    <Route path=StaticSegment("settings") view=SettingsPage ssr=SsrMode::Async />
-                    <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async />
-                    <Route path=StaticSegment("pricing") view=PricingPage ssr=SsrMode::Async />
-                    <Route path=StaticSegment("billing") view=BillingPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("inbox") view=InboxRoute::page() ssr=SsrMode::Async />
+                    <Route
+                        path=StaticSegment("settings")
+                        view=SettingsRoute::page()
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=StaticSegment("account")
+                        view=AccountRoute::page()
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=StaticSegment("pricing")
+                        view=PricingRoute::page()
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=StaticSegment("billing")
+                        view=BillingRoute::page()
+                        ssr=SsrMode::Async
+                    />
                     <Route
                         path=(StaticSegment("confirm-email"), ParamSegment("token"))
-                        view=ConfirmEmailPage
+                        view=ConfirmEmailRoute::page()
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=(StaticSegment("unsubscribe"), ParamSegment("token"))
-                        view=UnsubscribePage
+                        view=UnsubscribeRoute::page()
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=StaticSegment("my-listings")
-                        view=MyListingsPage
+                        view=MyListingsRoute::page()
                         ssr=SsrMode::Async
                     />
                     <Route
@@ -187,7 +321,7 @@ fn Layout() -> impl IntoView {
                             ParamSegment("id"),
                             StaticSegment("edit"),
                         )
-                        view=EditListingPage
+                        view=EditListingRoute::page()
                         ssr=SsrMode::Async
                     />
                 </Routes>

@@ -31,14 +31,21 @@ pub mod server;
 /// Shared components: form fields, alerts, buttons.
 pub mod ui;
 
-/// The browser entry point: hydrate the server-rendered page.
+/// The browser entry point: hydrate the server-rendered page. Pages are lazy routes
+/// (`app::lazy_pages`), so hydration first fetches the open page's WASM chunk.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    // A marker for the browser tests: from here on the WASM handles the page.
-    if let Some(body) = leptos::prelude::document().body() {
+    // `hydrate_from_async` starts Leptos's executor itself
+    wasm_bindgen_futures::spawn_local(async {
+        let Some(body) = leptos::prelude::document().body() else {
+            return;
+        };
+        leptos::mount::hydrate_from_async(body.clone(), app::App)
+            .await
+            .forget();
+        // A marker for the browser tests: from here on the WASM handles the page.
         let _ = body.set_attribute("data-hydrated", "");
-    }
+    });
 }

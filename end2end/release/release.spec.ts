@@ -1,6 +1,7 @@
 // The release build as scripts/run.sh serves it on a first run (its own Postgres, the demo
 // data): the home page, a search narrowed by a filter that changes the results in place, and
-// a listing page with its photos, all hydrated, with the WASM sent compressed.
+// a listing page with its photos, all hydrated, with the WASM (the app's and each page's
+// chunks) sent compressed.
 import { test, expect } from "@playwright/test";
 
 test("the release server serves home, search and a listing, hydrated", async ({ page }) => {
@@ -27,6 +28,10 @@ test("the release server serves home, search and a listing, hydrated", async ({ 
   const count = page.getByRole("status").filter({ hasText: /listings?$/ });
   await expect(count).toHaveText(/^[\d,]+ listings?$/);
   const before = await count.textContent();
+  // the search page's code came with it, in chunks of its own (the WASM is split by page
+  // group), compressed too
+  expect(wasm.length).toBeGreaterThan(1);
+  expect(wasm.filter((w) => w.encoding !== "br" || w.status !== 200)).toEqual([]);
 
   // the demo listings look like a marketplace: most cards show a cover photo that loads
   const results = page.getByRole("list", { name: "Results" });

@@ -97,10 +97,12 @@ impl Build {
             json_string(&version),
             serde_json::to_string(&shell).unwrap_or_else(|_| "[]".into()),
         );
+        // `scout.<hash>.js` and `.wasm`, not a page's chunk (`split_*.wasm`, `chunk_*.wasm`)
+        // nor the chunks' loader (`__wasm_split.<hash>.js`)
         let named = |suffix: &str, fallback: String| {
             files
                 .iter()
-                .find(|(name, ..)| name.ends_with(suffix))
+                .find(|(name, ..)| name.starts_with("scout.") && name.ends_with(suffix))
                 .map_or(fallback, |(name, ..)| format!("/{pkg_dir}/{name}"))
         };
         Build {
@@ -227,6 +229,29 @@ mod tests {
             "{head}"
         );
         assert!(build.worker.contains("addEventListener(\"fetch\""));
+    }
+
+    #[test]
+    fn the_page_loads_the_apps_module_and_the_worker_keeps_every_pages_chunk() {
+        // a split build's folder: the chunks and their loader sort before the app's files
+        let dir = site(&[
+            ("__wasm_split.9a8b.js", "loader"),
+            ("chunk_0_a1b2.3c3c.wasm", "shared"),
+            ("scout.3c4d.js", "js"),
+            ("scout.5e6f.wasm", "wasm"),
+            ("split_SearchRoute_View.7d7d.wasm", "search page"),
+        ]);
+        let build = Build::read(dir.path().to_str().unwrap(), "pkg");
+        assert_eq!(build.script, "/pkg/scout.3c4d.js");
+        assert_eq!(build.wasm, "/pkg/scout.5e6f.wasm");
+        let head = build.worker.lines().take(3).collect::<Vec<_>>().join("\n");
+        for file in [
+            "__wasm_split.9a8b.js",
+            "chunk_0_a1b2.3c3c.wasm",
+            "split_SearchRoute_View.7d7d.wasm",
+        ] {
+            assert!(head.contains(&format!("/pkg/{file}\"")), "{file}: {head}");
+        }
     }
 
     #[test]
