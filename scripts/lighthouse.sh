@@ -33,11 +33,18 @@ printf '%-22s %12s %14s %15s %5s   %s\n' page performance accessibility "best pr
 for path in "${pages[@]}"; do
   name=$(echo "$path" | tr -c 'a-zA-Z0-9\n' '_')
   for run in $(seq 1 "$runs"); do
-    "$tool/node_modules/.bin/lighthouse" "$base$path" --quiet --output=json \
-      --output-path="$reports/$name.$run.json" \
-      --only-categories=performance,accessibility,best-practices,seo \
-      --chrome-flags="--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage" \
-      || { echo "lighthouse failed on $path" >&2; exit 1; }
+    # a second try: Lighthouse now and then fails to record the trace (NO_NAVSTART)
+    for try in 1 2; do
+      if "$tool/node_modules/.bin/lighthouse" "$base$path" --quiet --output=json \
+        --output-path="$reports/$name.$run.json" \
+        --only-categories=performance,accessibility,best-practices,seo \
+        --chrome-flags="--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage"; then
+        break
+      elif [ "$try" = 2 ]; then
+        echo "lighthouse failed twice on $path" >&2
+        exit 1
+      fi
+    done
   done
   node - "$path" "$reports/$name" "$runs" <<'EOF' || failed=1
 const [path, prefix, runs] = process.argv.slice(2);
