@@ -41,16 +41,10 @@ def main():
     loader = br(one(os.path.join(pkg, "__wasm_split.*.js")))
     first = app_wasm + app_js + loader
     manifest = json.load(open(one(os.path.join(pkg, "__wasm_split_manifest.*.json"))))
-    wasm_files = os.listdir(pkg)
 
     def chunk(stem):
-        return br(os.path.join(pkg, one_name(stem)))
-
-    def one_name(stem):
-        found = [f for f in wasm_files if f.startswith(stem + ".") and f.endswith(".wasm")]
-        if len(found) != 1:
-            sys.exit(f"the manifest names {stem}: expected one .wasm for it, found {found}")
-        return found[0]
+        # the manifest names each file as written, hash included, without `.wasm`
+        return br(os.path.join(pkg, stem + ".wasm"))
 
     rows = [("home page and the layout (no chunk)", 0, 0)]
     for split, stems in manifest.items():
@@ -59,7 +53,7 @@ def main():
         rows.append((name, len(stems), sum(chunk(s) for s in stems)))
     rows.sort(key=lambda r: -r[2])
 
-    all_wasm = sum(br(os.path.join(pkg, f)) for f in wasm_files if f.endswith(".wasm"))
+    all_wasm = sum(br(f) for f in glob.glob(os.path.join(pkg, "*.wasm")))
     print(
         f"release WASM (brotli): app module {app_wasm:,} B + JS {app_js:,} B + chunk loader "
         f"{loader:,} B = {first:,} B before any page's chunks; all WASM files {all_wasm:,} B"

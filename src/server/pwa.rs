@@ -48,8 +48,8 @@ pub struct Build {
 impl Build {
     /// Reads the shell from the site's folder. A file's name carries its content hash in a
     /// release build (cargo-leptos `hash-files`); length and modification time cover a debug
-    /// build, which has no hashes.
-    pub fn read(site_root: &str, pkg_dir: &str) -> Build {
+    /// build, which has no hashes. `app` is cargo-leptos's output name (`scout`).
+    pub fn read(site_root: &str, pkg_dir: &str, app: &str) -> Build {
         let mut files: Vec<(String, u64, u64)> =
             std::fs::read_dir(Path::new(site_root).join(pkg_dir))
                 .into_iter()
@@ -99,17 +99,21 @@ impl Build {
         );
         // `scout.<hash>.js` and `.wasm`, not a page's chunk (`split_*.wasm`, `chunk_*.wasm`)
         // nor the chunks' loader (`__wasm_split.<hash>.js`)
-        let named = |suffix: &str, fallback: String| {
+        let named = |suffix: &str| {
+            let prefix = format!("{app}.");
             files
                 .iter()
-                .find(|(name, ..)| name.starts_with("scout.") && name.ends_with(suffix))
-                .map_or(fallback, |(name, ..)| format!("/{pkg_dir}/{name}"))
+                .find(|(name, ..)| name.starts_with(&prefix) && name.ends_with(suffix))
+                .map_or_else(
+                    || format!("/{pkg_dir}/{app}{suffix}"),
+                    |(name, ..)| format!("/{pkg_dir}/{name}"),
+                )
         };
         Build {
             version,
             worker,
-            script: named(".js", format!("/{pkg_dir}/scout.js")),
-            wasm: named(".wasm", format!("/{pkg_dir}/scout.wasm")),
+            script: named(".js"),
+            wasm: named(".wasm"),
         }
     }
 }
@@ -130,6 +134,7 @@ pub fn build(options: &leptos::config::LeptosOptions) -> &'static Build {
         Box::leak(Box::new(Build::read(
             &options.site_root,
             &options.site_pkg_dir,
+            &options.output_name,
         )))
     })
 }
@@ -217,7 +222,7 @@ mod tests {
             ("scout.3c4d.js.gz", "gz"),
             ("scout.5e6f_bg.wasm", "wasm"),
         ]);
-        let build = Build::read(dir.path().to_str().unwrap(), "pkg");
+        let build = Build::read(dir.path().to_str().unwrap(), "pkg", "scout");
         let head = build.worker.lines().take(3).collect::<Vec<_>>().join("\n");
         assert!(head.contains("/pkg/scout.1a2b.css\""), "{head}");
         assert!(head.contains("/pkg/scout.3c4d.js\""), "{head}");
@@ -241,7 +246,7 @@ mod tests {
             ("scout.5e6f.wasm", "wasm"),
             ("split_SearchRoute_View.7d7d.wasm", "search page"),
         ]);
-        let build = Build::read(dir.path().to_str().unwrap(), "pkg");
+        let build = Build::read(dir.path().to_str().unwrap(), "pkg", "scout");
         assert_eq!(build.script, "/pkg/scout.3c4d.js");
         assert_eq!(build.wasm, "/pkg/scout.5e6f.wasm");
         let head = build.worker.lines().take(3).collect::<Vec<_>>().join("\n");
@@ -258,10 +263,10 @@ mod tests {
     fn a_new_build_is_a_new_version() {
         let dir = site(&[("scout.1a2b.css", "css"), ("scout.3c4d.js", "js")]);
         let root = dir.path().to_str().unwrap();
-        let first = Build::read(root, "pkg");
+        let first = Build::read(root, "pkg", "scout");
         assert_eq!(
             first.version,
-            Build::read(root, "pkg").version,
+            Build::read(root, "pkg", "scout").version,
             "same files"
         );
         std::fs::rename(
@@ -269,17 +274,17 @@ mod tests {
             dir.path().join("pkg/scout.9f9f.css"),
         )
         .unwrap();
-        let second = Build::read(root, "pkg");
+        let second = Build::read(root, "pkg", "scout");
         assert_ne!(first.version, second.version);
         // a debug build has no hashes in its names: the content counts
         std::fs::write(dir.path().join("pkg/scout.3c4d.js"), "js, changed").unwrap();
-        assert_ne!(second.version, Build::read(root, "pkg").version);
+        assert_ne!(second.version, Build::read(root, "pkg", "scout").version);
     }
 
     #[test]
     fn only_the_current_page_script_is_immutable() {
         let dir = site(&[]);
-        let build = Build::read(dir.path().to_str().unwrap(), "pkg");
+        let build = Build::read(dir.path().to_str().unwrap(), "pkg", "scout");
         let cache = |q: Option<String>| {
             page_script(&build, q).headers()[header::CACHE_CONTROL]
                 .to_str()
