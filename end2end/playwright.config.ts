@@ -48,7 +48,8 @@ export default defineConfig({
   workers: 2,
   retries: 0,
   reporter: [["list"]],
-  use: { baseURL, trace: "retain-on-failure" },
+  // English unless a journey asks for Bulgarian (the server serves the browser's language)
+  use: { baseURL, trace: "retain-on-failure", locale: "en-US" },
   projects: [
     { name: "desktop", use: { ...desktop } },
     { name: "desktop-no-js", use: { ...desktop, javaScriptEnabled: false } },

@@ -47,8 +47,11 @@ scripts/build.sh
 # 2026-12-07: split by page group (src/app.rs, lazy_pages): the home page 238,509 B, the
 # heaviest page (Settings, Account, Alerts, Inbox, Billing) 510,908 B, search and listings
 # 463,521 B; unsplit, every page loaded 587,905 B. Issue 19 asks for under 400 KB.
-WASM_BR_BUDGET=530000      # bytes, the heaviest page
-WASM_BR_HOME_BUDGET=250000 # bytes, the home page
+# 2026-12-08: Bulgarian and English (leptos_i18n, ICU4X plural rules, the layout's, home and
+# search pages' strings in both languages): the home page 260,663 B (+22,154), the heaviest
+# 530,029 B (+19,121). Every page translated adds its strings again in the other language.
+WASM_BR_BUDGET=545000      # bytes, the heaviest page
+WASM_BR_HOME_BUDGET=270000 # bytes, the home page
 scripts/wasm-sizes.py target/site/pkg --budget "$WASM_BR_BUDGET" --home-budget "$WASM_BR_HOME_BUDGET" >&2
 
 # The debug-profile commands below (sqlx check, clippy, tests) share one build cache, built

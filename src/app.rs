@@ -10,6 +10,7 @@ use crate::{
     },
     alerts::pages::{AlertPreviewPage, AlertsPage},
     billing::pages::{BillingPage, PaymentBanner, PricingPage},
+    i18n::{Locale, native_name, other, provide_i18n, t_string, use_i18n},
     listings::{
         collections::page::{ComparePage, FavoritesPage},
         detail_page::ListingPage,
@@ -23,6 +24,8 @@ use crate::{
     ui::BUTTON,
 };
 use leptos::prelude::*;
+// `as_str`, `from_str` and the rest of leptos_i18n's locale trait
+use leptos_i18n::Locale as _;
 #[cfg(feature = "ssr")]
 use leptos_meta::{HashedStylesheet, MetaTags};
 use leptos_meta::{Meta, Title, provide_meta_context};
@@ -36,6 +39,9 @@ use leptos_router::{
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     provide_csp_nonce();
     let build = crate::server::pwa::build(&options);
+    let locale = crate::server::state::request_extension::<crate::i18n::RequestLocale>()
+        .map(|l| l.0)
+        .unwrap_or_default();
     let nonce = leptos::nonce::use_nonce();
     // The app's own loader instead of Leptos's `HydrationScripts`, which puts the CSP nonce
     // in the preload links' `crossorigin` attribute (invalid HTML).
@@ -46,7 +52,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     );
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        // the browser hydrates in the language this names (`crate::i18n::provide_i18n`)
+        <html lang=locale.as_str()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -186,10 +193,12 @@ lazy_pages! {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_i18n();
+    let i18n = use_i18n();
     view! {
         // a page that has no description of its own gets none: one per document (the home page's
         // is below; search and listings write theirs)
-        <Title text="Scout · used cars and deals" />
+        <Title text=t_string!(i18n, meta.title) />
         <Router>
             <Layout />
         </Router>
@@ -202,12 +211,13 @@ pub fn App() -> impl IntoView {
 fn Layout() -> impl IntoView {
     let auth = Auth::provide();
     let unread = Unread::provide();
+    let i18n = use_i18n();
     view! {
         <a
             href="#main"
             class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:shadow"
         >
-            "Skip to content"
+            {t_string!(i18n, nav.skip)}
         </a>
         // on a phone the bottom bar covers the last 4 rem: the page ends above it
         <div class="flex min-h-screen flex-col pb-16 sm:pb-0">
@@ -338,6 +348,7 @@ const MENU_LINK: &str = "block rounded px-3 py-2 text-slate-800 hover:bg-slate-1
 
 #[component]
 fn Header(auth: Auth, unread: Unread) -> impl IntoView {
+    let i18n = use_i18n();
     let signed_in = move || auth.user.get().and_then(|u| u.ok().flatten());
     let account = move || {
         auth.user
@@ -348,11 +359,12 @@ fn Header(auth: Auth, unread: Unread) -> impl IntoView {
                         // Visible from the small breakpoint up; on a phone only screen
                         // readers announce it, the sign-out button stays.
                         <span class="sr-only text-sm text-slate-700 sm:not-sr-only sm:max-w-[16rem] sm:truncate">
-                            "Signed in as " <strong class="font-semibold">{user.email}</strong>
+                            {t_string!(i18n, nav.signed_in_as)} " "
+                            <strong class="font-semibold">{user.email}</strong>
                         </span>
                         <ActionForm action=auth.sign_out>
                             <button type="submit" class=BUTTON>
-                                "Sign out"
+                                {t_string!(i18n, nav.sign_out)}
                             </button>
                         </ActionForm>
                     }
@@ -364,13 +376,13 @@ fn Header(auth: Auth, unread: Unread) -> impl IntoView {
                             href="/sign-in"
                             class="rounded-lg px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-100"
                         >
-                            "Sign in"
+                            {t_string!(i18n, nav.sign_in)}
                         </a>
                         <a
                             href="/sign-up"
                             class="rounded-lg bg-emerald-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-emerald-800"
                         >
-                            "Create account"
+                            {t_string!(i18n, nav.sign_up)}
                         </a>
                     }
                         .into_any()
@@ -384,18 +396,21 @@ fn Header(auth: Auth, unread: Unread) -> impl IntoView {
                     "Scout"
                 </a>
                 // From the small breakpoint up; a phone has the bottom bar and its menu.
-                <nav aria-label="Main" class="hidden items-center gap-1 text-sm sm:flex">
+                <nav
+                    aria-label=t_string!(i18n, nav.main)
+                    class="hidden items-center gap-1 text-sm sm:flex"
+                >
                     <a href="/" class=NAV_LINK>
-                        "Home"
+                        {t_string!(i18n, nav.home)}
                     </a>
                     <a href="/search" class=NAV_LINK>
-                        "Search"
+                        {t_string!(i18n, nav.search)}
                     </a>
                     <a href="/sell" class=NAV_LINK>
-                        "Sell"
+                        {t_string!(i18n, nav.sell)}
                     </a>
                     <a href="/compare" class=NAV_LINK>
-                        "Compare"
+                        {t_string!(i18n, nav.compare)}
                     </a>
                     <Transition fallback=|| ()>
                         {move || {
@@ -403,17 +418,17 @@ fn Header(auth: Auth, unread: Unread) -> impl IntoView {
                                 .map(|_| {
                                     view! {
                                         <a href="/favorites" class=NAV_LINK>
-                                            "Favorites"
+                                            {t_string!(i18n, nav.favorites)}
                                         </a>
                                         <a href="/my-listings" class=NAV_LINK>
-                                            "My listings"
+                                            {t_string!(i18n, nav.my_listings)}
                                         </a>
                                         <a href="/alerts" class=NAV_LINK>
-                                            "Alerts"
+                                            {t_string!(i18n, nav.alerts)}
                                         </a>
                                         <InboxLink unread />
                                         <a href="/settings" class=NAV_LINK>
-                                            "Settings"
+                                            {t_string!(i18n, nav.settings)}
                                         </a>
                                     }
                                 })
@@ -422,6 +437,7 @@ fn Header(auth: Auth, unread: Unread) -> impl IntoView {
                 </nav>
                 <div class="ml-auto flex items-center gap-2">
                     <Transition fallback=|| ()>{account}</Transition>
+                    <LanguageSwitch />
                 </div>
             </div>
         </header>
@@ -432,6 +448,7 @@ fn Header(auth: Auth, unread: Unread) -> impl IntoView {
 /// menu for the rest (a `<details>`: it opens without JavaScript too).
 #[component]
 fn BottomBar(auth: Auth, unread: Unread) -> impl IntoView {
+    let i18n = use_i18n();
     let signed_in = move || auth.user.get().and_then(|u| u.ok().flatten());
     let path = leptos_router::hooks::use_location().pathname;
     let current = move |href: &'static str| {
@@ -449,14 +466,14 @@ fn BottomBar(auth: Auth, unread: Unread) -> impl IntoView {
     };
     view! {
         <nav
-            aria-label="Main"
+            aria-label=t_string!(i18n, nav.main)
             class="fixed inset-x-0 bottom-0 z-40 border-t border-slate-200 bg-white pb-[env(safe-area-inset-bottom)] sm:hidden"
         >
             <ul class="flex items-stretch">
                 <li class="flex flex-1">
                     <a href="/search" class=BAR_ITEM aria-current=current("/search")>
                         {icon_search()}
-                        <span>"Search"</span>
+                        <span>{t_string!(i18n, nav.search)}</span>
                     </a>
                 </li>
                 <Transition fallback=|| ()>
@@ -470,7 +487,7 @@ fn BottomBar(auth: Auth, unread: Unread) -> impl IntoView {
                                         aria-current=current("/favorites")
                                     >
                                         {icon_heart()}
-                                        <span>"Favorites"</span>
+                                        <span>{t_string!(i18n, nav.favorites)}</span>
                                     </a>
                                 </li>
                                 <li class="flex flex-1">
@@ -480,7 +497,7 @@ fn BottomBar(auth: Auth, unread: Unread) -> impl IntoView {
                                         aria-current=current("/alerts")
                                     >
                                         {icon_bell()}
-                                        <span>"Alerts"</span>
+                                        <span>{t_string!(i18n, nav.alerts)}</span>
                                     </a>
                                 </li>
                                 <li class="flex flex-1">
@@ -494,7 +511,7 @@ fn BottomBar(auth: Auth, unread: Unread) -> impl IntoView {
                                 <li class="flex flex-1">
                                     <a href="/sell" class=BAR_ITEM aria-current=current("/sell")>
                                         {icon_plus()}
-                                        <span>"Sell"</span>
+                                        <span>{t_string!(i18n, nav.sell)}</span>
                                     </a>
                                 </li>
                                 <li class="flex flex-1">
@@ -504,7 +521,7 @@ fn BottomBar(auth: Auth, unread: Unread) -> impl IntoView {
                                         aria-current=current("/compare")
                                     >
                                         {icon_compare()}
-                                        <span>"Compare"</span>
+                                        <span>{t_string!(i18n, nav.compare)}</span>
                                     </a>
                                 </li>
                             }
@@ -516,7 +533,7 @@ fn BottomBar(auth: Auth, unread: Unread) -> impl IntoView {
                     <details node_ref=menu class="group flex flex-1">
                         <summary class=format!(
                             "{BAR_ITEM} cursor-pointer list-none",
-                        )>{icon_menu()} <span>"Menu"</span></summary>
+                        )>{icon_menu()} <span>{t_string!(i18n, nav.menu)}</span></summary>
                         <div
                             class="absolute inset-x-2 bottom-full mb-2 max-h-[70vh] overflow-y-auto rounded-xl border border-slate-200 bg-white p-2 text-sm shadow-lg"
                             on:click=close
@@ -524,7 +541,7 @@ fn BottomBar(auth: Auth, unread: Unread) -> impl IntoView {
                             <ul>
                                 <li>
                                     <a href="/" class=MENU_LINK>
-                                        "Home"
+                                        {t_string!(i18n, nav.home)}
                                     </a>
                                 </li>
                                 // signed out, the bar has Sell and Compare itself
@@ -535,32 +552,32 @@ fn BottomBar(auth: Auth, unread: Unread) -> impl IntoView {
                                                 view! {
                                                     <li>
                                                         <a href="/sell" class=MENU_LINK>
-                                                            "Sell"
+                                                            {t_string!(i18n, nav.sell)}
                                                         </a>
                                                     </li>
                                                     <li>
                                                         <a href="/compare" class=MENU_LINK>
-                                                            "Compare"
+                                                            {t_string!(i18n, nav.compare)}
                                                         </a>
                                                     </li>
                                                     <li>
                                                         <a href="/my-listings" class=MENU_LINK>
-                                                            "My listings"
+                                                            {t_string!(i18n, nav.my_listings)}
                                                         </a>
                                                     </li>
                                                     <li>
                                                         <a href="/settings" class=MENU_LINK>
-                                                            "Settings"
+                                                            {t_string!(i18n, nav.settings)}
                                                         </a>
                                                     </li>
                                                     <li>
                                                         <a href="/account" class=MENU_LINK>
-                                                            "Account"
+                                                            {t_string!(i18n, nav.account)}
                                                         </a>
                                                     </li>
                                                     <li>
                                                         <a href="/billing" class=MENU_LINK>
-                                                            "Billing"
+                                                            {t_string!(i18n, nav.billing)}
                                                         </a>
                                                     </li>
                                                 }
@@ -569,7 +586,7 @@ fn BottomBar(auth: Auth, unread: Unread) -> impl IntoView {
                                 </Transition>
                                 <li>
                                     <a href="/pricing" class=MENU_LINK>
-                                        "Plans and pricing"
+                                        {t_string!(i18n, nav.pricing)}
                                     </a>
                                 </li>
                             </ul>
@@ -630,16 +647,17 @@ fn icon_menu() -> AnyView {
 
 #[component]
 fn Footer() -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <footer class="border-t border-slate-200 bg-white">
             <div class="mx-auto flex max-w-6xl flex-wrap justify-between gap-2 px-4 py-6 text-sm text-slate-600">
-                <span>"© Scout. Used cars and everything else, and the deals on them."</span>
-                <nav aria-label="About Scout" class="flex gap-4">
+                <span>{t_string!(i18n, nav.tagline)}</span>
+                <nav aria-label=t_string!(i18n, nav.about) class="flex gap-4">
                     <a class="text-slate-700 underline hover:text-slate-900" href="/pricing">
-                        "Plans and pricing"
+                        {t_string!(i18n, nav.pricing)}
                     </a>
                     <a class="text-slate-700 underline hover:text-slate-900" href="/billing">
-                        "Billing"
+                        {t_string!(i18n, nav.billing)}
                     </a>
                 </nav>
             </div>
@@ -649,51 +667,47 @@ fn Footer() -> impl IntoView {
 
 #[component]
 fn HomePage() -> impl IntoView {
+    let i18n = use_i18n();
     let auth = expect_context::<Auth>();
     let greeting = move || {
         auth.user.get().map(|user| match user {
-            Ok(Some(user)) => format!("Welcome back, {}.", user.email),
-            _ => "Sign up to save searches and hear first about better deals.".to_string(),
+            Ok(Some(user)) => t_string!(i18n, home.welcome_back, email = user.email),
+            _ => t_string!(i18n, home.sign_up_pitch).to_string(),
         })
     };
     let query = leptos_router::hooks::use_query_map();
     let deleted = move || query.read().get("account").as_deref() == Some("deleted");
     view! {
-        <Meta
-            name="description"
-            content="Scout finds used cars and other used goods, and tells you the moment a better deal appears."
-        />
+        <Meta name="description" content=t_string!(i18n, meta.description) />
         <Show when=deleted>
             <p
                 role="status"
                 class="mx-auto mt-6 max-w-6xl rounded-lg border border-emerald-300 bg-emerald-50 px-4 py-3 text-emerald-900"
             >
-                "Your account is deleted, with everything in it. Thank you for using Scout."
+                {t_string!(i18n, home.deleted)}
             </p>
         </Show>
         <section class="mx-auto max-w-6xl px-4 py-12 sm:py-20">
             <h1 class="max-w-2xl text-3xl font-extrabold tracking-tight text-slate-900 sm:text-5xl">
-                "Find the right used car at the right price."
+                {t_string!(i18n, home.heading)}
             </h1>
-            <p class="mt-4 max-w-2xl text-lg text-slate-700">
-                "Scout searches used cars and other used goods, shows you what a fair price is, and tells you the moment a matching or cheaper listing appears."
-            </p>
+            <p class="mt-4 max-w-2xl text-lg text-slate-700">{t_string!(i18n, home.lead)}</p>
             <form method="get" action="/search" role="search" class="mt-8 flex max-w-2xl gap-2">
                 <label for="home-q" class="sr-only">
-                    "Search used cars"
+                    {t_string!(i18n, home.search_label)}
                 </label>
                 <input
                     id="home-q"
                     type="search"
                     name="q"
-                    placeholder="e.g. golf diesel <15000 2015+ sofia"
+                    placeholder=t_string!(i18n, home.search_hint)
                     class="block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-base shadow-sm focus:border-emerald-600 focus:outline-none focus:ring-2 focus:ring-emerald-600/40"
                 />
                 <button
                     type="submit"
                     class="rounded-lg bg-emerald-700 px-4 py-2 font-semibold text-white hover:bg-emerald-800"
                 >
-                    "Search"
+                    {t_string!(i18n, home.search_button)}
                 </button>
             </form>
             <p class="mt-6 text-slate-700">
@@ -705,24 +719,61 @@ fn HomePage() -> impl IntoView {
 
 #[component]
 fn NotFoundPage() -> impl IntoView {
+    let i18n = use_i18n();
     #[cfg(feature = "ssr")]
     if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
         res.set_status(http::StatusCode::NOT_FOUND);
     }
     view! {
-        <Title text="Page not found · Scout" />
+        <Title text=t_string!(i18n, not_found.title) />
         <section class="mx-auto max-w-xl px-4 py-16 text-center">
             <p class="text-sm font-semibold text-emerald-800">"404"</p>
-            <h1 class="mt-2 text-3xl font-bold">"We couldn't find that page"</h1>
-            <p class="mt-3 text-slate-700">
-                "The link may be old or mistyped. Try the home page instead."
-            </p>
+            <h1 class="mt-2 text-3xl font-bold">{t_string!(i18n, not_found.heading)}</h1>
+            <p class="mt-3 text-slate-700">{t_string!(i18n, not_found.body)}</p>
             <a
                 href="/"
                 class="mt-6 inline-block rounded-lg bg-emerald-700 px-4 py-2 font-semibold text-white hover:bg-emerald-800"
             >
-                "Go to the home page"
+                {t_string!(i18n, not_found.home)}
             </a>
         </section>
     }
+}
+
+/// The language switch: a form that posts the other language to `/lang` (it works without
+/// JavaScript too), which keeps the choice and renders the same page again in it. The button
+/// names the language in itself, marked with its `lang` so screen readers say it right.
+#[component]
+fn LanguageSwitch() -> impl IntoView {
+    let i18n = use_i18n();
+    let to = other(i18n.get_locale_untracked());
+    let location = leptos_router::hooks::use_location();
+    let next = move || {
+        let search = location.search.get();
+        let path = location.pathname.get();
+        if search.is_empty() {
+            path
+        } else {
+            format!("{path}?{search}")
+        }
+    };
+    view! {
+        <form method="post" action="/lang">
+            <input type="hidden" name="lang" value=to.as_str() />
+            <input type="hidden" name="next" value=next />
+            <button
+                type="submit"
+                lang=to.as_str()
+                title=switch_title(to)
+                class="rounded-lg px-2 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-100"
+            >
+                {native_name(to)}
+            </button>
+        </form>
+    }
+}
+
+/// "Read Scout in English", in the language it offers.
+fn switch_title(to: Locale) -> &'static str {
+    crate::i18n::td_string!(to, lang.switch_to)
 }

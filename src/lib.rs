@@ -21,6 +21,8 @@ pub mod format;
 mod fuzz;
 /// Photos: upload pipeline, media store, gallery.
 pub mod gallery;
+/// Bulgarian and English: translations and the request's language.
+pub mod i18n;
 /// Listings: search, detail pages, sellers' listings, demo data.
 pub mod listings;
 /// Notification settings and delivery beyond the inbox: email, digests, quiet hours.

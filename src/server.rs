@@ -5,6 +5,8 @@ pub mod config;
 pub mod embedded_pg;
 pub mod forms;
 pub mod geoip;
+/// Which language a request is served in; the language switch.
+pub mod lang;
 /// Scout as an installed app: the service worker and the page script that registers it.
 pub mod pwa;
 /// The rate limit as a layer: the headers and the 429s.

@@ -259,6 +259,37 @@ pub async fn set_display_currency(
         == 1)
 }
 
+/// The language the account reads Scout in (`bg`, `en`), if it chose one.
+pub async fn language(
+    db: impl PgExecutor<'_>,
+    account_id: AccountId,
+) -> sqlx::Result<Option<String>> {
+    Ok(sqlx::query_scalar!(
+        "select language from account where account_id = $1",
+        account_id.0
+    )
+    .fetch_optional(db)
+    .await?
+    .flatten())
+}
+
+/// Sets the language the account reads Scout in (`bg` or `en`; the table refuses others).
+pub async fn set_language(
+    db: impl PgExecutor<'_>,
+    account_id: AccountId,
+    code: &str,
+) -> sqlx::Result<bool> {
+    Ok(sqlx::query!(
+        "update account set language = $2 where account_id = $1",
+        account_id.0,
+        code
+    )
+    .execute(db)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
 /// Holds a transaction-scoped advisory lock on `key` until the transaction ends.
 async fn advisory_lock(tx: &mut sqlx::PgConnection, key: &str) -> sqlx::Result<()> {
     sqlx::query_scalar!(

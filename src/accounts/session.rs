@@ -25,6 +25,8 @@ const SIGNED_IN_AT: &str = "signed_in_at";
 /// The same in milliseconds, to tell a session from one a password reset ended in that second.
 const SIGNED_IN_AT_MS: &str = "signed_in_at_ms";
 const ABSOLUTE_SECS: &str = "absolute_timeout_secs";
+/// The language of the session (`crate::server::lang`).
+const LANG: &str = crate::server::lang::SESSION_LANG;
 /// The session's row in `account_session`.
 const HANDLE: &str = "handle";
 
@@ -112,7 +114,23 @@ pub async fn begin(
     ) {
         crate::accounts::repo::delete_session(db, old_account, old).await?;
     }
+    // A language this browser chose just before signing in is the latest choice: it becomes the
+    // account's; otherwise the account's own, if it has one, is the session's from now on.
+    let chosen = session
+        .get::<String>(LANG)
+        .await?
+        .filter(|l| l.parse::<crate::i18n::Locale>().is_ok());
     start_session(session, account_id, remember).await?;
+    let language = match chosen {
+        Some(chosen) => {
+            crate::accounts::repo::set_language(db, account_id, &chosen).await?;
+            Some(chosen)
+        }
+        None => crate::accounts::repo::language(db, account_id).await?,
+    };
+    if let Some(language) = language {
+        session.insert(LANG, language).await?;
+    }
     let handle = crate::accounts::repo::insert_session(
         db,
         account_id,

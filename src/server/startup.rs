@@ -146,6 +146,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::accounts::export::routes())
         .merge(crate::accounts::providers::routes())
         .merge(crate::accounts::marketplaces::routes())
+        .merge(super::lang::routes())
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
@@ -161,6 +162,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::server::rate_layer::rate_limit,
         ))
+        // the request's language: reads the session, so inside its layer
+        .layer(from_fn(super::lang::resolve))
         .layer(sessions)
         // Added after the session layer, so it doesn't see them: assets and probes neither read
         // nor write a session (one database round trip less each, and no stale save racing
