@@ -1,5 +1,5 @@
 // Every page that exists passes axe-core's WCAG 2.x A/AA rules, on desktop and phone.
-import { test, expect } from "@playwright/test";
+import { test, expect, Page } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
 import { signUp } from "./helpers";
 
@@ -15,18 +15,31 @@ const pages = [
   "/unsubscribe/00000000-0000-0000-0000-000000000000",
 ];
 
-for (const path of pages) {
-  test(`${path} has no WCAG A/AA violations`, async ({ page }) => {
-    test.skip(test.info().project.use.javaScriptEnabled === false, "axe runs as a script in the page");
-    await page.goto(path);
-    await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
-    const results = await new AxeBuilder({ page })
-      .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
-      .analyze();
-    const summary = results.violations.map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target).join(" ")}`);
-    expect(summary).toEqual([]);
-  });
+async function noViolations(page: Page, path: string) {
+  test.skip(test.info().project.use.javaScriptEnabled === false, "axe runs as a script in the page");
+  await page.goto(path);
+  await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
+    .analyze();
+  const summary = results.violations.map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target).join(" ")}`);
+  expect(summary).toEqual([]);
 }
+
+for (const path of pages) {
+  test(`${path} has no WCAG A/AA violations`, async ({ page }) => noViolations(page, path));
+}
+
+// the same pages as a browser that prefers Bulgarian gets them
+test.describe("in Bulgarian", () => {
+  test.use({ locale: "bg-BG" });
+  for (const path of pages) {
+    test(`${path} in Bulgarian has no WCAG A/AA violations`, async ({ page }) => {
+      await noViolations(page, path);
+      await expect(page.locator("html")).toHaveAttribute("lang", "bg");
+    });
+  }
+});
 
 test("errors on the sign-in form have no WCAG A/AA violations", async ({ page }) => {
   test.skip(test.info().project.use.javaScriptEnabled === false, "axe runs as a script in the page");

@@ -57,13 +57,21 @@ test.describe("a browser that prefers Bulgarian", () => {
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Намерете точната употребявана кола на точната цена.");
     await expect(page.getByRole("searchbox", { name: "Търсене на употребявани коли" })).toBeVisible();
 
-    // the switch keeps the page (and its query) and renders it in English
+    // the search page: its words, its sort menu and its count (a plural) in Bulgarian
     await page.goto("/search?q=golf");
     await ready(page);
+    await expect(page.getByRole("heading", { level: 1, name: "Търсене на употребявани коли" })).toBeVisible();
+    await expect(page.getByRole("combobox", { name: "Подреди по" })).toContainText("Цена: от най-ниската");
+    await expect(page.getByRole("status").filter({ hasText: /^[\d ]+ обяв[аи]$/ })).toBeVisible();
+    await expect(page.getByRole("list", { name: "Резултати" }).getByRole("listitem").first()).toBeVisible();
+
+    // the switch keeps the page (and its query) and renders it in English
     await bannerSwitch(page, "English").click();
     await expect(page).toHaveURL(/\/search\?q=golf$/);
     await ready(page);
     await expectEnglish(page);
+    await expect(page.getByRole("heading", { level: 1, name: "Search used cars" })).toBeVisible();
+    await expect(page.getByRole("status").filter({ hasText: /^[\d,]+ listings?$/ })).toBeVisible();
     // it sticks, on other pages too, though the browser still prefers Bulgarian
     await page.goto("/");
     await ready(page);

@@ -14,6 +14,7 @@ use crate::listings::{
 };
 use crate::{
     error::AppError,
+    i18n::{Locale, t_string, td_string, use_i18n},
     ui::{INPUT, LABEL, listing_card::Card},
 };
 use leptos::prelude::*;
@@ -33,24 +34,22 @@ pub fn SearchPage() -> impl IntoView {
     let options = Resource::new(|| (), |()| search_form_options());
     // the person's own currency, for a search whose address names none
     let own = Resource::new(|| (), |()| display_currency());
+    let i18n = use_i18n();
     let title = move || {
         let q = query.read();
         if q.q.trim().is_empty() {
-            "Search used cars · Scout".to_string()
+            t_string!(i18n, search.title).to_string()
         } else {
-            format!("{} · Search · Scout", q.q.trim())
+            t_string!(i18n, search.title_for, q = q.q.trim())
         }
     };
     view! {
         <Title text=title />
-        <Meta
-            name="description"
-            content="Search used cars in Bulgaria by make, model, price, year, mileage and more, with counts for every filter."
-        />
+        <Meta name="description" content=t_string!(i18n, search.description) />
         <div class="mx-auto max-w-6xl px-4 py-6">
-            <h1 class="text-2xl font-bold text-slate-900">"Search used cars"</h1>
-            <Transition fallback=|| {
-                view! { <p class="mt-4 text-slate-600">"Loading the search form…"</p> }
+            <h1 class="text-2xl font-bold text-slate-900">{t_string!(i18n, search.heading)}</h1>
+            <Transition fallback=move || {
+                view! { <p class="mt-4 text-slate-600">{t_string!(i18n, search.loading_form)}</p> }
             }>
                 {move || Suspend::new(async move {
                     let options = options.await.unwrap_or_default();
@@ -85,6 +84,7 @@ fn SearchForm(
     options: FormOptions,
     results: Resource<Result<SearchResults, AppError>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     // The form holds the search box and the filters but not the results: each result card
     // has forms of its own (save, compare), and forms can't nest. `contents` lets the form's
     // parts sit in the page grid beside the results.
@@ -98,13 +98,15 @@ fn SearchForm(
                     class="group self-start rounded-lg border border-slate-200 bg-white p-4 lg:[&::details-content]:[content-visibility:visible]"
                     on:change=apply_now
                 >
-                    <summary class="cursor-pointer font-semibold text-slate-900">"Filters"</summary>
+                    <summary class="cursor-pointer font-semibold text-slate-900">
+                        {t_string!(i18n, search.filters)}
+                    </summary>
                     <Filters query options=options.clone() />
                     <button
                         type="submit"
                         class="mt-4 w-full rounded-lg border border-slate-300 px-3 py-2 font-medium hover:bg-slate-100"
                     >
-                        "Apply filters"
+                        {t_string!(i18n, search.apply)}
                     </button>
                     <Transition fallback=|| ()>
                         {move || Suspend::new(async move {
@@ -118,10 +120,10 @@ fn SearchForm(
             </Form>
             <div>
                 <ResultOptions query />
-                <Transition fallback=|| {
+                <Transition fallback=move || {
                     view! {
                         <p class="mt-6 text-slate-600" role="status">
-                            "Searching…"
+                            {t_string!(i18n, search.searching)}
                         </p>
                     }
                 }>
@@ -158,6 +160,7 @@ fn apply_now(_: leptos::ev::Event) {
 /// changes it) except while someone types in it.
 #[component]
 fn SmartBox(query: Memo<SearchQuery>) -> impl IntoView {
+    let i18n = use_i18n();
     let q = query.get_untracked();
     // typing waits for a pause; every other control applies at once
     let typed = RwSignal::new(0u32);
@@ -197,7 +200,7 @@ fn SmartBox(query: Memo<SearchQuery>) -> impl IntoView {
         <div class="flex gap-2 lg:col-span-2" role="search">
             <div class="flex-1">
                 <label for="search-q" class="sr-only">
-                    "Search"
+                    {t_string!(i18n, search.box_label)}
                 </label>
                 <input
                     id="search-q"
@@ -208,20 +211,20 @@ fn SmartBox(query: Memo<SearchQuery>) -> impl IntoView {
                     node_ref=q_input
                     maxlength="300"
                     autocomplete="off"
-                    placeholder="e.g. bmw x5 diesel <25000 2016+ sofia 50km"
+                    placeholder=t_string!(i18n, search.box_hint)
                     aria-describedby="search-q-hint"
                     class=INPUT
                     on:input=on_input
                 />
                 <p id="search-q-hint" class="mt-1 text-xs text-slate-600">
-                    "Type a make, model or anything else. Prices (<25000), years (2016+), mileage (<180000km), power (>150hp), fuel, gearbox and a city with a radius (sofia 50km) become filters."
+                    {t_string!(i18n, search.box_help)}
                 </p>
             </div>
             <button
                 type="submit"
                 class="h-11 rounded-lg bg-emerald-700 px-4 font-semibold text-white hover:bg-emerald-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700"
             >
-                "Search"
+                {t_string!(i18n, search.button)}
             </button>
         </div>
     }
@@ -230,29 +233,31 @@ fn SmartBox(query: Memo<SearchQuery>) -> impl IntoView {
 /// How results are shown: sort, page size and the currency prices are converted to.
 #[component]
 fn ResultOptions(query: Memo<SearchQuery>) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
     view! {
         <div class="grid grid-cols-3 gap-3 sm:max-w-xl" on:change=apply_now>
             <Select
                 id="search-sort"
                 name="sort"
-                label="Sort by"
+                label=t_string!(i18n, search.sort_by)
                 options=Sort::ALL
                     .iter()
-                    .map(|s| (s.as_str().to_string(), s.label().to_string()))
+                    .map(|s| (s.as_str().to_string(), sort_label(*s, locale).to_string()))
                     .collect()
                 value=Signal::derive(move || { query.with(|q| q.sort.as_str().to_string()) })
             />
             <Select
                 id="search-size"
                 name="size"
-                label="Per page"
+                label=t_string!(i18n, search.per_page)
                 options=PAGE_SIZES.iter().map(|n| (n.to_string(), n.to_string())).collect()
                 value=Signal::derive(move || query.with(|q| q.page_size.to_string()))
             />
             <Select
                 id="search-cur"
                 name="cur"
-                label="Currency"
+                label=t_string!(i18n, search.currency)
                 options=Currency::ALL
                     .iter()
                     .map(|c| (c.code().to_string(), c.code().to_string()))
@@ -385,6 +390,7 @@ fn MakeModelChecks(query: Memo<SearchQuery>, options: FormOptions) -> impl IntoV
         .map(|m| (m.slug.clone(), m.name.clone()))
         .collect();
     let all_models = options.models.clone();
+    let i18n = use_i18n();
     // the models of the chosen makes (and of chosen models); re-drawn only when that set changes
     let models = Memo::new(move |_| {
         query.with(|q| {
@@ -397,7 +403,7 @@ fn MakeModelChecks(query: Memo<SearchQuery>, options: FormOptions) -> impl IntoV
     });
     view! {
         <Checks
-            legend="Make"
+            legend=t_string!(i18n, search.make)
             name="make"
             items=make_items
             selected=Signal::derive(move || query.with(|q| q.makes.clone()))
@@ -408,7 +414,7 @@ fn MakeModelChecks(query: Memo<SearchQuery>, options: FormOptions) -> impl IntoV
                 .then(|| {
                     view! {
                         <Checks
-                            legend="Model"
+                            legend=t_string!(i18n, search.model)
                             name="model"
                             items
                             selected=Signal::derive(move || query.with(|q| q.models.clone()))
@@ -422,37 +428,42 @@ fn MakeModelChecks(query: Memo<SearchQuery>, options: FormOptions) -> impl IntoV
 /// Price, registration year, mileage and power, each from/to.
 #[component]
 fn Ranges(query: Memo<SearchQuery>) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <fieldset class="mt-4">
-            <legend class=LABEL>"Price (" {move || query.with(|q| q.currency().code())} ")"</legend>
+            <legend class=LABEL>
+                {move || {
+                    t_string!(i18n, search.price, currency = query.with(|q| q.currency().code()))
+                }}
+            </legend>
             <div class="mt-1 grid grid-cols-2 gap-2">
                 <NumberInput
                     id="f-price-min"
                     name="price_min"
-                    label="From"
+                    label=t_string!(i18n, search.from)
                     value=number(query, |q| q.price_min)
                 />
                 <NumberInput
                     id="f-price-max"
                     name="price_max"
-                    label="To"
+                    label=t_string!(i18n, search.to)
                     value=number(query, |q| q.price_max)
                 />
             </div>
         </fieldset>
         <fieldset class="mt-4">
-            <legend class=LABEL>"First registration"</legend>
+            <legend class=LABEL>{t_string!(i18n, search.registration)}</legend>
             <div class="mt-1 grid grid-cols-2 gap-2">
                 <NumberInput
                     id="f-year-min"
                     name="year_min"
-                    label="From year"
+                    label=t_string!(i18n, search.from_year)
                     value=number(query, |q| q.year_min.map(i64::from))
                 />
                 <NumberInput
                     id="f-year-max"
                     name="year_max"
-                    label="To year"
+                    label=t_string!(i18n, search.to_year)
                     value=number(query, |q| q.year_max.map(i64::from))
                 />
             </div>
@@ -461,23 +472,23 @@ fn Ranges(query: Memo<SearchQuery>) -> impl IntoView {
             <NumberInput
                 id="f-km-max"
                 name="km_max"
-                label="Mileage up to (km)"
+                label=t_string!(i18n, search.km_max)
                 value=number(query, |q| q.mileage_max.map(i64::from))
             />
         </div>
         <fieldset class="mt-4">
-            <legend class=LABEL>"Power (hp)"</legend>
+            <legend class=LABEL>{t_string!(i18n, search.power)}</legend>
             <div class="mt-1 grid grid-cols-2 gap-2">
                 <NumberInput
                     id="f-hp-min"
                     name="hp_min"
-                    label="From"
+                    label=t_string!(i18n, search.from)
                     value=number(query, |q| q.power_min.map(i64::from))
                 />
                 <NumberInput
                     id="f-hp-max"
                     name="hp_max"
-                    label="To"
+                    label=t_string!(i18n, search.to)
                     value=number(query, |q| q.power_max.map(i64::from))
                 />
             </div>
@@ -488,6 +499,7 @@ fn Ranges(query: Memo<SearchQuery>) -> impl IntoView {
 /// The closed vocabularies (`facets::VOCABS`) and equipment: a checkbox per value.
 #[component]
 fn VocabularyChecks(query: Memo<SearchQuery>, equipment: Vec<EquipmentOption>) -> impl IntoView {
+    let i18n = use_i18n();
     let equipment_items = equipment
         .iter()
         .map(|e| (e.slug.clone(), e.name.clone()))
@@ -509,7 +521,7 @@ fn VocabularyChecks(query: Memo<SearchQuery>, equipment: Vec<EquipmentOption>) -
             })
             .collect_view()}
         <Checks
-            legend="Must have"
+            legend=t_string!(i18n, search.must_have)
             name="equip"
             items=equipment_items
             selected=Signal::derive(move || query.with(|q| q.equipment.clone()))
@@ -520,25 +532,28 @@ fn VocabularyChecks(query: Memo<SearchQuery>, equipment: Vec<EquipmentOption>) -
 /// Near which city and how far, how recently posted, and photos only.
 #[component]
 fn PlaceAndTime(query: Memo<SearchQuery>, cities: Vec<CityOption>) -> impl IntoView {
-    let cities: Vec<(String, String)> = std::iter::once((String::new(), "Anywhere".to_string()))
-        .chain(cities.iter().map(|c| (c.slug.clone(), c.name.clone())))
-        .collect();
-    let mut radii = vec![(String::new(), "City only".to_string())];
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
+    let cities: Vec<(String, String)> =
+        std::iter::once((String::new(), t_string!(i18n, search.anywhere).to_string()))
+            .chain(cities.iter().map(|c| (c.slug.clone(), c.name.clone())))
+            .collect();
+    let mut radii = vec![(String::new(), t_string!(i18n, search.city_only).to_string())];
     radii.extend(
         [10, 25, 50, 100, 200]
             .iter()
-            .map(|km| (km.to_string(), format!("{km} km"))),
+            .map(|km| (km.to_string(), td_string!(locale, search.km, km = *km))),
     );
-    let within = [
-        ("", "Any time"),
-        ("1", "Today"),
-        ("3", "Last 3 days"),
-        ("7", "Last 7 days"),
-        ("30", "Last 30 days"),
-    ]
-    .iter()
-    .map(|(v, l)| (v.to_string(), l.to_string()))
-    .collect();
+    let mut within = vec![
+        (String::new(), t_string!(i18n, search.any_time).to_string()),
+        ("1".to_string(), t_string!(i18n, search.today).to_string()),
+    ];
+    within.extend([3u32, 7, 30].iter().map(|d| {
+        (
+            d.to_string(),
+            td_string!(locale, search.last_days, count = *d),
+        )
+    }));
     let opt_text = |f: fn(&SearchQuery) -> Option<String>| {
         Signal::derive(move || query.with(f).unwrap_or_default())
     };
@@ -547,14 +562,14 @@ fn PlaceAndTime(query: Memo<SearchQuery>, cities: Vec<CityOption>) -> impl IntoV
             <Select
                 id="f-city"
                 name="city"
-                label="Near"
+                label=t_string!(i18n, search.near)
                 options=cities
                 value=opt_text(|q| q.city.clone())
             />
             <Select
                 id="f-radius"
                 name="radius"
-                label="Radius"
+                label=t_string!(i18n, search.radius)
                 options=radii
                 value=opt_text(|q| q.radius_km.map(|r| r.to_string()))
             />
@@ -563,7 +578,7 @@ fn PlaceAndTime(query: Memo<SearchQuery>, cities: Vec<CityOption>) -> impl IntoV
             <Select
                 id="f-within"
                 name="within"
-                label="Posted"
+                label=t_string!(i18n, search.posted)
                 options=within
                 value=opt_text(|q| q.posted_within_days.map(|d| d.to_string()))
             />
@@ -577,16 +592,20 @@ fn PlaceAndTime(query: Memo<SearchQuery>, cities: Vec<CityOption>) -> impl IntoV
                 prop:checked=move || query.with(|q| q.has_photos)
                 class="h-4 w-4 rounded border-slate-300"
             />
-            "With photos only"
+            {t_string!(i18n, search.photos_only)}
         </label>
     }
 }
 
 #[component]
 fn Facets(groups: Vec<FacetGroup>) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
-        <nav aria-label="Refine by" class="mt-6 space-y-4 border-t border-slate-200 pt-4">
-            <h2 class="text-sm font-semibold text-slate-900">"Refine"</h2>
+        <nav
+            aria-label=t_string!(i18n, search.refine_by)
+            class="mt-6 space-y-4 border-t border-slate-200 pt-4"
+        >
+            <h2 class="text-sm font-semibold text-slate-900">{t_string!(i18n, search.refine)}</h2>
             {groups
                 .into_iter()
                 .map(|g| {
@@ -628,14 +647,15 @@ fn Facets(groups: Vec<FacetGroup>) -> impl IntoView {
 
 #[component]
 fn Chips(chips: Vec<Chip>) -> impl IntoView {
+    let i18n = use_i18n();
     (!chips.is_empty())
         .then(|| {
             view! {
-                <ul aria-label="Filters in use" class="mt-3 flex flex-wrap gap-2">
+                <ul aria-label=t_string!(i18n, search.in_use) class="mt-3 flex flex-wrap gap-2">
                     {chips
                         .into_iter()
                         .map(|c| {
-                            let aria = format!("Remove filter: {}", c.label);
+                            let aria = t_string!(i18n, search.remove, label = c.label.as_str());
                             view! {
                                 <li>
                                     <a
@@ -656,7 +676,7 @@ fn Chips(chips: Vec<Chip>) -> impl IntoView {
 }
 
 /// A name for an alert saved from this search: its criteria in words.
-fn alert_name(query: &SearchQuery, chips: &[Chip]) -> String {
+fn alert_name(query: &SearchQuery, chips: &[Chip], locale: Locale) -> String {
     let mut parts: Vec<String> = Vec::new();
     let text = query.q.trim();
     if !text.is_empty() && chips.is_empty() {
@@ -665,7 +685,7 @@ fn alert_name(query: &SearchQuery, chips: &[Chip]) -> String {
     parts.extend(chips.iter().map(|c| c.label.clone()));
     let name = parts.join(", ");
     if name.is_empty() {
-        "All listings".to_string()
+        td_string!(locale, search.all_listings).to_string()
     } else {
         name.chars().take(80).collect()
     }
@@ -673,11 +693,12 @@ fn alert_name(query: &SearchQuery, chips: &[Chip]) -> String {
 
 #[component]
 fn Results(r: SearchResults, query: SearchQuery) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
     let total = r.total;
     let count_text = match total {
-        0 => "No listings match".to_string(),
-        1 => "1 listing".to_string(),
-        n => format!("{} listings", group_thousands(n)),
+        0 => td_string!(locale, search.none_match).to_string(),
+        n => td_string!(locale, search.listings, count = n, n = group_thousands(n)),
     };
     let from = encode_component(&query.to_query_string());
     view! {
@@ -688,25 +709,35 @@ fn Results(r: SearchResults, query: SearchQuery) -> impl IntoView {
             <Chips chips=r.chips.clone() />
             <crate::alerts::pages::SaveAlert
                 search=query.first_page().to_query_string()
-                suggested_name=alert_name(&query, &r.chips)
+                suggested_name=alert_name(&query, &r.chips, locale)
             />
             {(!r.corrected.is_empty())
                 .then(|| {
                     let fixes = r
                         .corrected
                         .iter()
-                        .map(|(typed, used)| format!("“{typed}” as “{used}”"))
+                        .map(|(typed, used)| {
+                            td_string!(
+                                locale, search.read_as, typed = typed.as_str(), used = used.as_str()
+                            )
+                        })
                         .collect::<Vec<_>>()
                         .join(", ");
                     view! {
-                        <p class="mt-2 text-sm text-slate-700">"Also searching " {fixes} "."</p>
+                        <p class="mt-2 text-sm text-slate-700">
+                            {td_string!(locale, search.also_searching, fixes = fixes.as_str())}
+                        </p>
                     }
                 })}
             {(!r.ignored.is_empty())
                 .then(|| {
                     view! {
                         <p class="mt-2 text-sm text-amber-800">
-                            "Not applied (not understood): " {r.ignored.join(", ")}
+                            {td_string!(
+                                locale,
+                                search.not_applied,
+                                words = r.ignored.join(", ")
+                            )}
                         </p>
                     }
                 })}
@@ -715,17 +746,17 @@ fn Results(r: SearchResults, query: SearchQuery) -> impl IntoView {
                     view! {
                         <div class="mt-6 rounded-lg border border-slate-200 bg-white p-6">
                             <h2 class="font-semibold text-slate-900">
-                                "Nothing matches all of that."
+                                {t_string!(i18n, search.nothing)}
                             </h2>
                             {if r.loosen.is_empty() {
                                 view! {
                                     <p class="mt-2 text-slate-700">
-                                        "Try fewer filters or other words. "
+                                        {t_string!(i18n, search.try_fewer)} " "
                                         <a
                                             class="font-medium text-emerald-800 underline"
                                             href="/search"
                                         >
-                                            "Start a new search"
+                                            {t_string!(i18n, search.start_over)}
                                         </a>
                                     </p>
                                 }
@@ -743,10 +774,11 @@ fn Results(r: SearchResults, query: SearchQuery) -> impl IntoView {
                                                             class="font-medium text-emerald-800 underline"
                                                             href=l.href.clone()
                                                         >
-                                                            {format!(
-                                                                "{} without “{}”",
-                                                                group_thousands(l.count),
-                                                                l.without,
+                                                            {td_string!(
+                                                                locale,
+                                                                search.without,
+                                                                n = group_thousands(l.count),
+                                                                what = l.without.as_str()
                                                             )}
                                                         </a>
                                                     </li>
@@ -760,7 +792,7 @@ fn Results(r: SearchResults, query: SearchQuery) -> impl IntoView {
                         </div>
                     }
                 })}
-            <ol aria-label="Results" class="mt-4 grid gap-4 sm:grid-cols-2">
+            <ol aria-label=t_string!(i18n, search.results) class="mt-4 grid gap-4 sm:grid-cols-2">
                 {r
                     .cards
                     .into_iter()
@@ -773,7 +805,7 @@ fn Results(r: SearchResults, query: SearchQuery) -> impl IntoView {
                     })
                     .collect_view()}
             </ol>
-            <nav aria-label="Pages" class="mt-6 flex justify-between">
+            <nav aria-label=t_string!(i18n, search.pages) class="mt-6 flex justify-between">
                 {r
                     .first
                     .map(|href| {
@@ -782,7 +814,7 @@ fn Results(r: SearchResults, query: SearchQuery) -> impl IntoView {
                                 class="rounded-lg border border-slate-300 px-4 py-2 font-medium hover:bg-slate-100"
                                 href=href
                             >
-                                "First page"
+                                {t_string!(i18n, search.first_page)}
                             </a>
                         }
                     })}
@@ -796,11 +828,24 @@ fn Results(r: SearchResults, query: SearchQuery) -> impl IntoView {
                                 class="rounded-lg bg-emerald-700 px-4 py-2 font-semibold text-white hover:bg-emerald-800"
                                 href=href
                             >
-                                "Next page"
+                                {t_string!(i18n, search.next_page)}
                             </a>
                         }
                     })}
             </nav>
         </div>
+    }
+}
+
+/// How a sort order is named in the sort menu.
+fn sort_label(sort: Sort, locale: Locale) -> &'static str {
+    match sort {
+        Sort::Relevance => td_string!(locale, search.sort.relevance),
+        Sort::Newest => td_string!(locale, search.sort.newest),
+        Sort::PriceAsc => td_string!(locale, search.sort.price_asc),
+        Sort::PriceDesc => td_string!(locale, search.sort.price_desc),
+        Sort::MileageAsc => td_string!(locale, search.sort.mileage_asc),
+        Sort::YearDesc => td_string!(locale, search.sort.year_desc),
+        Sort::Distance => td_string!(locale, search.sort.distance),
     }
 }

@@ -82,18 +82,6 @@ impl Sort {
         }
     }
 
-    pub fn label(self) -> &'static str {
-        match self {
-            Sort::Relevance => "Best match",
-            Sort::Newest => "Newest first",
-            Sort::PriceAsc => "Price: low to high",
-            Sort::PriceDesc => "Price: high to low",
-            Sort::MileageAsc => "Mileage: lowest first",
-            Sort::YearDesc => "Year: newest first",
-            Sort::Distance => "Distance: nearest first",
-        }
-    }
-
     pub fn from_slug(s: &str) -> Option<Sort> {
         Sort::ALL.iter().copied().find(|x| x.as_str() == s)
     }
