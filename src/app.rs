@@ -748,10 +748,12 @@ fn LanguageSwitch() -> impl IntoView {
     let i18n = use_i18n();
     let to = other(i18n.get_locale_untracked());
     let location = leptos_router::hooks::use_location();
+    // Back to this page with its query, unless the query is so long that carrying it in every
+    // page would cost more than losing it (a search link may hold thousands of values).
     let next = move || {
         let search = location.search.get();
         let path = location.pathname.get();
-        if search.is_empty() {
+        if search.is_empty() || path.len() + search.len() > NEXT_MAX_CHARS {
             path
         } else {
             format!("{path}?{search}")
@@ -772,6 +774,9 @@ fn LanguageSwitch() -> impl IntoView {
         </form>
     }
 }
+
+/// The longest page address the language switch comes back to with its query.
+const NEXT_MAX_CHARS: usize = 2_000;
 
 /// "Read Scout in English", in the language it offers.
 fn switch_title(to: Locale) -> &'static str {

@@ -37,12 +37,15 @@ async function freshPage(browser: Browser, locale: string) {
   return context.newPage();
 }
 
-async function signIn(page: Page, email: string) {
+/** Signs in on the sign-in page, which is in `lang`. */
+async function signIn(page: Page, email: string, lang: "en" | "bg" = "en") {
+  const words = lang === "en" ? ["Sign in", "Email", "Password"] : ["Вход", "Имейл", "Парола"];
   await page.goto("/sign-in");
   await ready(page);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page.getByRole("heading", { level: 1, name: words[0] })).toBeVisible();
+  await page.getByLabel(words[1]).fill(email);
+  await page.getByLabel(words[2]).fill(password);
+  await page.getByRole("button", { name: words[0], exact: true }).click();
   await expect(page.getByRole("banner").getByText(email)).toBeAttached();
 }
 
@@ -64,6 +67,18 @@ test.describe("a browser that prefers Bulgarian", () => {
     await expect(page.getByRole("combobox", { name: "Подреди по" })).toContainText("Цена: от най-ниската");
     await expect(page.getByRole("status").filter({ hasText: /^[\d ]+ обяв[аи]$/ })).toBeVisible();
     await expect(page.getByRole("list", { name: "Резултати" }).getByRole("listitem").first()).toBeVisible();
+
+    // a listing: its headings and the price box's words
+    const results = page.getByRole("list", { name: "Резултати" });
+    const title = (await results.getByRole("heading").first().textContent())!.trim();
+    await results.getByRole("link", { name: title, exact: true }).first().click();
+    await expect(page.getByRole("heading", { level: 1, name: title })).toBeVisible();
+    await expect(page.getByRole("heading", { name: "Характеристики" })).toBeVisible();
+    await expect(page.getByRole("heading", { name: "История на цената" })).toBeVisible();
+    await expect(page.getByRole("heading", { name: "Продавач" })).toBeVisible();
+    await expect(page.getByRole("link", { name: "← Обратно към резултатите" })).toBeVisible();
+    await page.goto("/search?q=golf");
+    await ready(page);
 
     // the switch keeps the page (and its query) and renders it in English
     await bannerSwitch(page, "English").click();
@@ -114,7 +129,7 @@ test("the choice sticks after signing in, and follows the person to another brow
 
   // ...so a fourth browser that prefers Bulgarian gets English once signed in
   const fourth = await freshPage(browser, "bg-BG");
-  await signIn(fourth, email);
+  await signIn(fourth, email, "bg");
   await fourth.goto("/");
   await ready(fourth);
   await expectEnglish(fourth);

@@ -12,6 +12,7 @@ use super::{
 };
 use crate::{
     error::AppError,
+    i18n::{t_string, use_i18n},
     ui::{Field, FormAlert, PRIMARY_BUTTON, Sent, WIDE, action_error},
 };
 use leptos::prelude::*;
@@ -100,8 +101,9 @@ fn CredentialsPage(
     error: Signal<Option<AppError>>,
     children: Children,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
-        <Title text=format!("{title} · Scout") />
+        <Title text=t_string!(i18n, auth.page_title, title) />
         <section class="mx-auto w-full max-w-md px-4 py-10">
             <h1 class="text-2xl font-bold text-slate-900">{heading}</h1>
             <p class="mt-1 text-slate-600">
@@ -134,12 +136,13 @@ fn CredentialsFields(
     submit_label: &'static str,
     pending_label: &'static str,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     // what was typed before a failed post without JavaScript comes back (never the password)
     let typed = Resource::new(|| (), move |()| typed_email(form.to_string()));
     let email = move |value: String| {
         view! {
             <Field
-                label="Email"
+                label=t_string!(i18n, auth.email)
                 name="email"
                 input_type="email"
                 autocomplete="email"
@@ -158,7 +161,7 @@ fn CredentialsFields(
                 })}
             </Suspense>
             <Field
-                label="Password"
+                label=t_string!(i18n, auth.password)
                 name="password"
                 input_type="password"
                 autocomplete=password_autocomplete
@@ -175,7 +178,7 @@ fn CredentialsFields(
                         value="on"
                         class="h-4 w-4 rounded border-slate-300"
                     />
-                    "Keep me signed in for 30 days"
+                    {t_string!(i18n, auth.remember)}
                 </label>
             </Show>
             <SubmitButton pending label=submit_label pending_label />
@@ -205,12 +208,13 @@ pub(super) fn SubmitButton(
 pub fn SignInPage() -> impl IntoView {
     let action = expect_context::<Auth>().sign_in;
     let error = action_error(action);
+    let i18n = use_i18n();
     view! {
         <CredentialsPage
-            title="Sign in"
-            heading="Sign in"
-            other_question="New to Scout?"
-            other_link="Create an account"
+            title=t_string!(i18n, auth.sign_in)
+            heading=t_string!(i18n, auth.sign_in)
+            other_question=t_string!(i18n, auth.new_here)
+            other_link=t_string!(i18n, auth.create_an_account)
             other_href="/sign-up"
             error
         >
@@ -221,13 +225,13 @@ pub fn SignInPage() -> impl IntoView {
                     pending=action.pending()
                     password_autocomplete="current-password"
                     remember=true
-                    submit_label="Sign in"
-                    pending_label="Signing in…"
+                    submit_label=t_string!(i18n, auth.sign_in)
+                    pending_label=t_string!(i18n, auth.signing_in)
                 />
             </ActionForm>
             <p class="text-sm">
                 <a class="font-medium text-emerald-800 underline" href="/forgot-password">
-                    "Forgot password?"
+                    {t_string!(i18n, auth.forgot)}
                 </a>
             </p>
             <super::connect::ProviderButtons />
@@ -250,12 +254,13 @@ pub fn SignUpPage() -> impl IntoView {
                 .map(|to| check_your_email(&to))
         })
     };
+    let i18n = use_i18n();
     view! {
         <CredentialsPage
-            title="Create an account"
-            heading="Create an account"
-            other_question="Already have one?"
-            other_link="Sign in"
+            title=t_string!(i18n, auth.create_an_account)
+            heading=t_string!(i18n, auth.create_an_account)
+            other_question=t_string!(i18n, auth.have_one)
+            other_link=t_string!(i18n, auth.sign_in)
             other_href="/sign-in"
             error
         >
@@ -266,10 +271,10 @@ pub fn SignUpPage() -> impl IntoView {
                     error
                     pending=action.pending()
                     password_autocomplete="new-password"
-                    password_hint="At least 8 characters. A few unrelated words make a strong password."
+                    password_hint=t_string!(i18n, auth.password_hint)
                     password_minlength=PASSWORD_MIN_CHARS
-                    submit_label="Create account"
-                    pending_label="Creating account…"
+                    submit_label=t_string!(i18n, auth.create_account)
+                    pending_label=t_string!(i18n, auth.creating)
                 />
             </ActionForm>
             <super::connect::ProviderButtons />

@@ -10,6 +10,7 @@ use crate::listings::{
 };
 use crate::{
     error::AppError,
+    i18n::{t_string, use_i18n},
     ui::listing_card::{CardGrid, CompareButton, SaveButton},
 };
 use leptos::prelude::*;
@@ -35,6 +36,7 @@ pub fn ListingPage() -> impl IntoView {
             }
         },
     );
+    let i18n = use_i18n();
     // "back to results": the search this listing was opened from, if any
     let back = move || {
         query
@@ -44,8 +46,8 @@ pub fn ListingPage() -> impl IntoView {
     };
     view! {
         <div class="mx-auto max-w-6xl px-4 py-6">
-            <Transition fallback=|| {
-                view! { <p class="text-slate-600">"Loading the listing…"</p> }
+            <Transition fallback=move || {
+                view! { <p class="text-slate-600">{t_string!(i18n, listing.loading)}</p> }
             }>
                 {move || Suspend::new(async move {
                     match listing.await {
@@ -62,20 +64,23 @@ pub fn ListingPage() -> impl IntoView {
 fn Missing(e: AppError) -> impl IntoView {
     crate::ui::answer_with(&e);
     let not_found = e == AppError::NotFound;
+    let i18n = use_i18n();
     view! {
-        <Title text="Listing not found · Scout" />
+        <Title text=t_string!(i18n, listing.not_found_title) />
         <section class="mx-auto max-w-xl py-10 text-center">
             <h1 class="text-2xl font-bold">
-                {if not_found { "This listing doesn't exist".to_string() } else { e.to_string() }}
+                {if not_found {
+                    t_string!(i18n, listing.not_found).to_string()
+                } else {
+                    e.to_string()
+                }}
             </h1>
-            <p class="mt-3 text-slate-700">
-                "It may have been removed by its seller, or the link is mistyped."
-            </p>
+            <p class="mt-3 text-slate-700">{t_string!(i18n, listing.not_found_why)}</p>
             <a
                 href="/search"
                 class="mt-6 inline-block rounded-lg bg-emerald-700 px-4 py-2 font-semibold text-white hover:bg-emerald-800"
             >
-                "Search listings"
+                {t_string!(i18n, listing.search)}
             </a>
         </section>
     }
@@ -181,10 +186,11 @@ fn Listing(l: ListingDetail, back: Option<String>) -> impl IntoView {
         d.truncate(d.char_indices().nth(160).map_or(d.len(), |(i, _)| i));
         d
     };
+    let i18n = use_i18n();
     let status_note = match l.status {
-        Status::Sold => Some("This car has been sold."),
-        Status::Archived => Some("This listing is no longer active."),
-        Status::Draft => Some("Draft: only you can see this listing until you publish it."),
+        Status::Sold => Some(t_string!(i18n, listing.sold)),
+        Status::Archived => Some(t_string!(i18n, listing.archived)),
+        Status::Draft => Some(t_string!(i18n, listing.draft)),
         Status::Published => None,
     };
     let ld = json_ld(&l, &url);
@@ -198,7 +204,7 @@ fn Listing(l: ListingDetail, back: Option<String>) -> impl IntoView {
             .map(|href| {
                 view! {
                     <a href=href class="text-sm font-medium text-emerald-800 underline">
-                        "← Back to results"
+                        {t_string!(i18n, listing.back)}
                     </a>
                 }
             })}
@@ -227,14 +233,14 @@ fn Listing(l: ListingDetail, back: Option<String>) -> impl IntoView {
                                     class="font-medium text-emerald-800 underline"
                                     href=format!("/my-listings/{}/edit", l.id)
                                 >
-                                    "Edit your listing"
+                                    {t_string!(i18n, listing.edit)}
                                 </a>
                             </p>
                         }
                     })}
                 <p class="mt-1 text-slate-700">
                     {format!("{} · {}", l.city, l.seller_type.label())}
-                    {l.published.clone().map(|d| format!(" · listed {d}"))}
+                    {l.published.clone().map(|d| t_string!(i18n, listing.listed, date = d))}
                 </p>
                 <crate::gallery::viewer::Gallery title=l.title.clone() photos=l.photos.clone() />
             </div>
@@ -244,7 +250,7 @@ fn Listing(l: ListingDetail, back: Option<String>) -> impl IntoView {
                 <PriceHistory history=l.history.clone() />
                 <div class="rounded-lg border border-slate-200 bg-white p-4">
                     <label for="share-link" class="block font-semibold">
-                        "Share"
+                        {t_string!(i18n, listing.share)}
                     </label>
                     <input
                         id="share-link"
@@ -259,7 +265,7 @@ fn Listing(l: ListingDetail, back: Option<String>) -> impl IntoView {
                 <Equipment items=l.equipment.clone() />
                 <section class="mt-6" aria-labelledby="description-h">
                     <h2 id="description-h" class="text-lg font-semibold">
-                        "Description"
+                        {t_string!(i18n, listing.description)}
                     </h2>
                     <p class="mt-2 whitespace-pre-line text-slate-800">{l.description.clone()}</p>
                 </section>
@@ -270,9 +276,13 @@ fn Listing(l: ListingDetail, back: Option<String>) -> impl IntoView {
                 view! {
                     <section class="mt-10" aria-labelledby="similar-h">
                         <h2 id="similar-h" class="text-lg font-semibold">
-                            "Similar listings"
+                            {t_string!(i18n, listing.similar)}
                         </h2>
-                        <CardGrid label="Similar listings" cards=l.similar.clone() four=true />
+                        <CardGrid
+                            label=t_string!(i18n, listing.similar)
+                            cards=l.similar.clone()
+                            four=true
+                        />
                     </section>
                 }
             })}
@@ -282,10 +292,11 @@ fn Listing(l: ListingDetail, back: Option<String>) -> impl IntoView {
 /// The listing's specs, label and value, two columns on a wide screen.
 #[component]
 fn Specs(specs: Vec<(String, String)>) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <section class="mt-6" aria-labelledby="specs-h">
             <h2 id="specs-h" class="text-lg font-semibold">
-                "Details"
+                {t_string!(i18n, listing.details)}
             </h2>
             <dl class="mt-2 grid grid-cols-1 gap-x-6 gap-y-1 sm:grid-cols-2">
                 {specs
@@ -307,13 +318,14 @@ fn Specs(specs: Vec<(String, String)>) -> impl IntoView {
 /// The equipment list (nothing when the seller gave none).
 #[component]
 fn Equipment(items: Vec<String>) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         {(!items.is_empty())
             .then(|| {
                 view! {
                     <section class="mt-6" aria-labelledby="equipment-h">
                         <h2 id="equipment-h" class="text-lg font-semibold">
-                            "Equipment"
+                            {t_string!(i18n, listing.equipment)}
                         </h2>
                         <ul class="mt-2 grid grid-cols-1 gap-1 text-slate-800 sm:grid-cols-2">
                             {items
@@ -330,6 +342,7 @@ fn Equipment(items: Vec<String>) -> impl IntoView {
 /// The price, in the buyer's other currencies too, a drop, the terms, and Save and Compare.
 #[component]
 fn PriceBox(l: ListingDetail) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <div class="rounded-lg border border-slate-200 bg-white p-4">
             <p class="text-3xl font-extrabold text-slate-900">{l.price.format()}</p>
@@ -353,13 +366,17 @@ fn PriceBox(l: ListingDetail) -> impl IntoView {
                     view! {
                         <p class="mt-2">
                             <span class="rounded bg-emerald-100 px-2 py-0.5 text-sm font-semibold text-emerald-900">
-                                {format!("Price dropped from {}", was.format())}
+                                {t_string!(i18n, listing.dropped, price = was.format())}
                             </span>
                         </p>
                     }
                 })}
             <p class="mt-2 text-sm text-slate-700">
-                {if l.negotiable { "Negotiable" } else { "Fixed price" }} " · " {l.vat.clone()}
+                {if l.negotiable {
+                    t_string!(i18n, listing.negotiable)
+                } else {
+                    t_string!(i18n, listing.fixed)
+                }} " · " {l.vat.clone()}
             </p>
             <div class="mt-3 flex flex-wrap gap-2">
                 <SaveButton listing_id=l.id title=l.title.clone() saved=l.saved />
@@ -375,10 +392,11 @@ fn PriceBox(l: ListingDetail) -> impl IntoView {
 fn SellerBox(l: ListingDetail) -> impl IntoView {
     let kind = l.seller_type.label();
     let named = l.seller_name != kind;
+    let i18n = use_i18n();
     view! {
         <section class="rounded-lg border border-slate-200 bg-white p-4" aria-labelledby="seller-h">
             <h2 id="seller-h" class="font-semibold">
-                "Seller"
+                {t_string!(i18n, listing.seller)}
             </h2>
             <p class="mt-1 text-slate-900">{l.seller_name.clone()}</p>
             {named.then(|| view! { <p class="text-sm text-slate-600">{kind}</p> })}
@@ -391,7 +409,7 @@ fn SellerBox(l: ListingDetail) -> impl IntoView {
                             href=href
                             class="mt-3 inline-flex items-center rounded-lg bg-emerald-700 px-4 py-2 font-semibold text-white hover:bg-emerald-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-700"
                         >
-                            {format!("Call {shown}")}
+                            {t_string!(i18n, listing.call, number = shown)}
                         </a>
                     }
                 })}
@@ -402,20 +420,21 @@ fn SellerBox(l: ListingDetail) -> impl IntoView {
 /// Every price the listing had, newest last, with the change from the one before.
 #[component]
 fn PriceHistory(history: Vec<PricePoint>) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <section
             class="rounded-lg border border-slate-200 bg-white p-4"
             aria-labelledby="history-h"
         >
             <h2 id="history-h" class="font-semibold">
-                "Price history"
+                {t_string!(i18n, listing.history)}
             </h2>
             <table class="mt-2 w-full text-sm">
                 <thead class="sr-only">
                     <tr>
-                        <th scope="col">"Date"</th>
-                        <th scope="col">"Price"</th>
-                        <th scope="col">"Change"</th>
+                        <th scope="col">{t_string!(i18n, listing.date)}</th>
+                        <th scope="col">{t_string!(i18n, listing.price)}</th>
+                        <th scope="col">{t_string!(i18n, listing.change)}</th>
                     </tr>
                 </thead>
                 <tbody>

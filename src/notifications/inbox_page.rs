@@ -4,6 +4,7 @@ use super::{
     api::{MarkRead, get_inbox, unread_count},
     model::Notice,
 };
+use crate::i18n::{t_string, use_i18n};
 use crate::{
     error::AppError,
     ui::{BUTTON, FormAlert, LINK, SignedInContent, action_error},
@@ -53,6 +54,7 @@ pub fn InboxLink(
     #[prop(optional)]
     icon: Option<fn() -> AnyView>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     move || {
         let n = unread.count.get().and_then(Result::ok).unwrap_or(0);
         // the name is what is seen ("Inbox 3") and then, for screen readers, " unread": the
@@ -60,7 +62,7 @@ pub fn InboxLink(
         view! {
             <a href="/inbox" class=class>
                 {icon.map(|icon| icon())}
-                <span>"Inbox"</span>
+                <span>{t_string!(i18n, nav.inbox)}</span>
                 {(n > 0)
                     .then(|| {
                         view! {
@@ -70,7 +72,7 @@ pub fn InboxLink(
                             } else {
                                 "ml-1 inline-flex min-w-[1.25rem] items-center justify-center rounded-full bg-red-600 px-1.5 text-xs font-bold text-white"
                             }>{if n > 99 { "99+".to_string() } else { n.to_string() }}</span>
-                            <span class="sr-only">" unread"</span>
+                            <span class="sr-only">{t_string!(i18n, nav.unread)}</span>
                         }
                     })}
             </a>

@@ -632,6 +632,23 @@ async fn unknown_pages_are_404_with_a_way_home(pool: PgPool) {
         .send(Request::get("/no/such/page").body(Body::empty()).unwrap())
         .await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    // a browser that names no language Scout has reads Bulgarian
+    assert!(reply.body.contains("<html lang=\"bg\""), "{}", reply.body);
+    assert!(
+        reply.body.contains("Не намерихме тази страница"),
+        "{}",
+        reply.body
+    );
+    let reply = app
+        .send(
+            Request::get("/no/such/page")
+                .header(header::ACCEPT_LANGUAGE, "de-DE,de;q=0.9,en;q=0.8")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert!(reply.body.contains("<html lang=\"en\""), "{}", reply.body);
     assert!(reply.body.contains("find that page"), "{}", reply.body);
 }
 

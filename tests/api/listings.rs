@@ -305,8 +305,20 @@ async fn pages_render_without_javascript(pool: PgPool) {
     let app = app_with_listings(pool, 30).await;
     let Reply {
         status, body: html, ..
-    } = app.get("/search?q=diesel&sort=price_asc", None).await;
+    } = app
+        .get("/search?q=diesel&sort=price_asc", Some("scout_lang=bg"))
+        .await;
     assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<html lang=\"bg\""), "{html}");
+    assert!(html.contains("aria-label=\"Резултати\""), "{html}");
+    // the language the switch chose (its cookie)
+    let Reply {
+        status, body: html, ..
+    } = app
+        .get("/search?q=diesel&sort=price_asc", Some("scout_lang=en"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<html lang=\"en\""), "{html}");
     assert!(
         html.contains("aria-label=\"Remove filter: Diesel\""),
         "{html}"
