@@ -25,8 +25,9 @@ const SIGNED_IN_AT: &str = "signed_in_at";
 /// The same in milliseconds, to tell a session from one a password reset ended in that second.
 const SIGNED_IN_AT_MS: &str = "signed_in_at_ms";
 const ABSOLUTE_SECS: &str = "absolute_timeout_secs";
-/// The language of the session (`crate::server::lang`).
-const LANG: &str = crate::server::lang::SESSION_LANG;
+/// The language of the session: a signed-in person's setting, or what this browser chose
+/// before signing in (read by `crate::server::lang`).
+pub const LANG: &str = "lang";
 /// The session's row in `account_session`.
 const HANDLE: &str = "handle";
 

@@ -6,7 +6,7 @@
 //! when they sign in (`crate::accounts::session::begin`).
 
 use crate::{
-    accounts::session::signed_in_account,
+    accounts::session::{LANG as SESSION_LANG, signed_in_account},
     error::AppError,
     i18n::{LANG_COOKIE, Locale, RequestLocale},
     server::{security, state::AppState},
@@ -23,9 +23,6 @@ use std::str::FromStr;
 // `as_str`, `from_str` and the rest of leptos_i18n's locale trait
 use leptos_i18n::Locale as _;
 use tower_sessions::Session;
-
-/// The session key of the language: a signed-in person's setting, or this browser's choice.
-pub const SESSION_LANG: &str = "lang";
 
 /// A year: the switch's choice outlives sessions.
 const COOKIE_MAX_AGE_SECS: u32 = 365 * 24 * 3600;
