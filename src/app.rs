@@ -39,9 +39,7 @@ use leptos_router::{
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     provide_csp_nonce();
     let build = crate::server::pwa::build(&options);
-    let locale = crate::server::state::request_extension::<crate::i18n::RequestLocale>()
-        .map(|l| l.0)
-        .unwrap_or_default();
+    let locale = crate::i18n::request_locale().unwrap_or_default();
     let nonce = leptos::nonce::use_nonce();
     // The app's own loader instead of Leptos's `HydrationScripts`, which puts the CSP nonce
     // in the preload links' `crossorigin` attribute (invalid HTML).

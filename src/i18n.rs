@@ -21,7 +21,7 @@ mod generated {
 
 pub use generated::i18n::{Locale, use_i18n};
 use leptos::prelude::*;
-pub use leptos_i18n::{t, t_string, td_string};
+pub use leptos_i18n::{t_string, td_string};
 // `as_str` (leptos_i18n's locale trait)
 #[cfg(feature = "ssr")]
 use leptos_i18n::Locale as _;
@@ -32,6 +32,12 @@ pub const LANG_COOKIE: &str = "scout_lang";
 /// The language the server chose for the request being rendered (a request extension).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RequestLocale(pub Locale);
+
+/// The language the server resolved for the request being rendered, if inside one.
+#[cfg(feature = "ssr")]
+pub fn request_locale() -> Option<Locale> {
+    crate::server::state::request_extension::<RequestLocale>().map(|RequestLocale(l)| l)
+}
 
 /// The language's name in itself, for the switch.
 pub fn native_name(locale: Locale) -> &'static str {
@@ -53,8 +59,7 @@ pub fn provide_i18n() {
         I18nContextOptions, UseLocalesOptions, init_i18n_context_with_options,
     };
     #[cfg(feature = "ssr")]
-    let chosen = crate::server::state::request_extension::<RequestLocale>()
-        .map(|RequestLocale(l)| l.as_str().to_string());
+    let chosen = request_locale().map(|l| l.as_str().to_string());
     #[cfg(not(feature = "ssr"))]
     let chosen: Option<String> = None;
     // leptos_i18n reads the language from what it takes for `Accept-Language`: given the

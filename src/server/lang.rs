@@ -14,9 +14,9 @@ use crate::{
 use axum::{
     Extension, Form, Router,
     extract::{Request, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderMap, header},
     middleware::Next,
-    response::{IntoResponse, Redirect, Response},
+    response::{AppendHeaders, IntoResponse, Redirect, Response},
     routing::post,
 };
 use std::str::FromStr;
@@ -51,14 +51,9 @@ pub async fn resolve(session: Session, mut req: Request, next: Next) -> Response
 
 /// The language in the `scout_lang` cookie, if it names one Scout has.
 fn cookie_locale(headers: &HeaderMap) -> Option<Locale> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
+    security::cookies(headers)
         .find(|(name, _)| *name == LANG_COOKIE)
-        .and_then(|(_, value)| Locale::from_str(value.trim()).ok())
+        .and_then(|(_, value)| Locale::from_str(value).ok())
 }
 
 /// The language of Scout's the browser prefers most (RFC 9110 §12.5.4): by quality, then by
@@ -142,12 +137,11 @@ async fn switch(
         "{LANG_COOKIE}={}; Path=/; Max-Age={COOKIE_MAX_AGE_SECS}; SameSite=Lax; HttpOnly{secure}",
         locale.as_str()
     );
-    let mut res = Redirect::to(&local_path(&form.next)).into_response();
-    *res.status_mut() = StatusCode::SEE_OTHER;
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        res.headers_mut().append(header::SET_COOKIE, v);
-    }
-    res
+    (
+        AppendHeaders([(header::SET_COOKIE, cookie)]),
+        Redirect::to(&local_path(&form.next)),
+    )
+        .into_response()
 }
 
 async fn remember(state: &AppState, session: &Session, locale: Locale) -> Result<(), AppError> {
@@ -171,6 +165,7 @@ fn local_path(next: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderValue;
 
     #[test]
     fn accept_language_takes_the_most_preferred_language_scout_has() {

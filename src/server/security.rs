@@ -287,20 +287,26 @@ const PRIVATE_PAGES: [&str; 11] = [
     "/api/unsubscribe/",
 ];
 
-/// `Cache-Control: no-store` on every answer to a signed-in request (a page can show signing
-/// secrets, alerts, the inbox) and on the account pages, unless the handler chose a policy
-/// (content-hashed assets and photos are public and immutable).
-pub async fn private_no_store(req: Request, next: Next) -> Response {
-    let signed_in = req
-        .headers()
+/// The request's cookies as (name, value), in the order sent; a pair without `=` is a name
+/// with an empty value.
+pub fn cookies(headers: &axum::http::HeaderMap) -> impl Iterator<Item = (&str, &str)> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .any(|c| {
-            let name = c.trim().split('=').next().unwrap_or_default();
-            name == session_cookie_name(true) || name == session_cookie_name(false)
-        });
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (name.trim(), value.trim())
+        })
+}
+
+/// `Cache-Control: no-store` on every answer to a signed-in request (a page can show signing
+/// secrets, alerts, the inbox) and on the account pages, unless the handler chose a policy
+/// (content-hashed assets and photos are public and immutable).
+pub async fn private_no_store(req: Request, next: Next) -> Response {
+    let signed_in = cookies(req.headers())
+        .any(|(name, _)| name == session_cookie_name(true) || name == session_cookie_name(false));
     let path = req.uri().path();
     let private = signed_in || PRIVATE_PAGES.iter().any(|p| path.starts_with(p));
     let mut res = next.run(req).await;
